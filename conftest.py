@@ -1,0 +1,96 @@
+"""Fixtures shared by every app's tests: people with each role, workspaces, and the real
+loopback servers (mastodon-mock, the Bluesky PDS) started once per session.
+
+Real network calls are blocked: only loopback addresses may be reached.
+"""
+
+from __future__ import annotations
+
+import io
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from parvis.testing.mastodon_server import LocalMastodon
+
+_real_connect = socket.socket.connect
+
+
+def _loopback_only(self: socket.socket, address: Any) -> Any:
+    host = address[0] if isinstance(address, tuple) else address
+    if isinstance(host, str) and host not in {"127.0.0.1", "::1", "localhost"} and not host.startswith("/"):
+        raise OSError(f"tests may not reach {host!r}: only loopback servers are allowed")
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True)
+def _block_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(socket.socket, "connect", _loopback_only)
+
+
+@pytest.fixture(scope="session")
+def mastodon_server() -> Iterator[LocalMastodon]:
+    with LocalMastodon() as server:
+        yield server
+
+
+@pytest.fixture
+def people(db: None) -> dict[str, Any]:
+    """A workspace with an owner, a manager, an editor and a viewer; an outsider owns
+    another workspace."""
+    from parvis.accounts.actions import create_organisation, create_workspace
+    from parvis.accounts.models import Membership, Role, User
+
+    owner = User.objects.create_user("owner@agence.test", "pw-owner-123", first_name="Olivia")
+    org = create_organisation("Agence", owner)
+    workspace = create_workspace(org, "Boulangerie Dupont", owner, "Europe/Paris", "fr")
+    made = {"owner": owner, "workspace": workspace, "organisation": org}
+    for role in (Role.MANAGER, Role.EDITOR, Role.VIEWER):
+        user = User.objects.create_user(f"{role}@agence.test", f"pw-{role}-123")
+        Membership.objects.create(workspace=workspace, user=user, role=role)
+        made[str(role)] = user
+    outsider = User.objects.create_user("outsider@other.test", "pw-outsider-123")
+    other_org = create_organisation("Other", outsider)
+    made["outsider"] = outsider
+    made["other_workspace"] = create_workspace(other_org, "Concurrent", outsider, "America/Montreal")
+    return made
+
+
+def png_bytes(size: tuple[int, int] = (64, 48), color: str = "orange") -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def png() -> bytes:
+    return png_bytes()
+
+
+@pytest.fixture
+def mastodon_account(people: dict[str, Any], mastodon_server: LocalMastodon) -> tuple[Any, dict[str, Any]]:
+    from parvis.testing.accounts import connect_mastodon
+
+    mastodon_server.clear_faults()
+    return connect_mastodon(mastodon_server, people["workspace"], people["owner"])
+
+
+@pytest.fixture(scope="session")
+def pds_server() -> Iterator[Any]:
+    from parvis.testing.bluesky_server import LocalPDS, pds_available
+
+    available, reason = pds_available()
+    if not available:
+        pytest.skip(reason)
+    with LocalPDS() as server:
+        yield server
+
+
+@pytest.fixture
+def bluesky_account(people: dict[str, Any], pds_server: Any) -> tuple[Any, dict[str, Any]]:
+    from parvis.testing.accounts import connect_bluesky
+
+    return connect_bluesky(pds_server, people["workspace"], people["owner"])

@@ -1,0 +1,3 @@
+from parvis.cli import main
+
+main()

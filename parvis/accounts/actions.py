@@ -1,0 +1,113 @@
+"""Workflows on people and workspaces (named functions, side effects after commit)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from parvis.accounts.models import (
+    Invitation,
+    Membership,
+    Notification,
+    Organisation,
+    OrganisationMember,
+    Role,
+    User,
+    Workspace,
+)
+
+log = logging.getLogger(__name__)
+
+
+@transaction.atomic
+def create_organisation(name: str, owner: User) -> Organisation:
+    organisation = Organisation.objects.create(name=name)
+    OrganisationMember.objects.create(organisation=organisation, user=owner, is_admin=True)
+    return organisation
+
+
+@transaction.atomic
+def create_workspace(
+    organisation: Organisation, name: str, owner: User, timezone_name: str = "Europe/Paris",
+    language: str = "fr",
+) -> Workspace:
+    workspace = Workspace(organisation=organisation, name=name, timezone=timezone_name, language=language)
+    workspace.full_clean()
+    workspace.save()
+    Membership.objects.create(workspace=workspace, user=owner, role=Role.OWNER)
+    return workspace
+
+
+def absolute_url(path: str) -> str:
+    base = settings.PARVIS_BASE_URL or "http://127.0.0.1:8000"
+    return f"{base}{path}"
+
+
+def invite(workspace: Workspace, email: str, role: str, invited_by: User, accept_path: str) -> Invitation:
+    """Create an invitation and email its link. `accept_path` has a `{token}` slot."""
+    invitation, token = Invitation.issue(workspace, email, role, invited_by)
+    link = absolute_url(accept_path.format(token=token))
+    with translation.override(workspace.language):
+        subject = _("%(name)s invites you to %(workspace)s on parvis") % {
+            "name": invited_by, "workspace": workspace.name,
+        }
+        body = _(
+            "%(name)s invites you to join the workspace “%(workspace)s” as %(role)s.\n\n"
+            "Open this link within 7 days to accept:\n%(link)s\n"
+        ) % {"name": invited_by, "workspace": workspace.name,
+             "role": Role(role).label, "link": link}
+    transaction.on_commit(
+        lambda: send_mail(subject, body, None, [invitation.email], fail_silently=False)
+    )
+    invitation.link = link  # type: ignore[attr-defined]  # shown once to the inviter
+    return invitation
+
+
+@transaction.atomic
+def accept_invitation(invitation: Invitation, user: User) -> Membership:
+    membership, created = Membership.objects.get_or_create(
+        workspace=invitation.workspace, user=user, defaults={"role": invitation.role}
+    )
+    if not created and not membership.at_least(Role(invitation.role)):
+        membership.role = invitation.role
+        membership.save(update_fields=["role"])
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    OrganisationMember.objects.get_or_create(
+        organisation=invitation.workspace.organisation, user=user
+    )
+    return membership
+
+
+def notify(
+    users: Iterable[User], workspace: Workspace | None, kind: str, subject: str,
+    message: str, url: str = "",
+) -> None:
+    """Tell people something in the app and by email. Email failures are logged, never
+    raised: the in-app notice is already saved, and the caller's work must not fail."""
+    recipients = list({u.pk: u for u in users}.values())
+    Notification.objects.bulk_create(
+        [Notification(user=u, workspace=workspace, kind=kind, message=message, url=url)
+         for u in recipients]
+    )
+
+    def send() -> None:
+        for user in recipients:
+            try:
+                send_mail(subject, f"{message}\n\n{absolute_url(url) if url else ''}".strip(),
+                          None, [user.email])
+            except Exception:  # noqa: BLE001 - any SMTP failure: keep going, log it
+                log.exception("could not email notification %s to user %s", kind, user.pk)
+
+    transaction.on_commit(send)
+
+
+def owners_of(workspace: Workspace) -> list[User]:
+    return [m.user for m in workspace.memberships.select_related("user")
+            if m.role in (Role.OWNER, Role.MANAGER)]

@@ -1,0 +1,190 @@
+"""People, organisations, workspaces (one per client brand), roles and invitations."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import zoneinfo
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            _("“%(value)s” is not a known time zone (for example Europe/Paris)."),
+            params={"value": value},
+            code="invalid_timezone",
+        )
+
+
+class Role(models.TextChoices):
+    """Roles in one workspace, from the most to the least powerful.
+
+    The client approver (a later issue) is a separate, narrower role: it will be added
+    here and must never be treated as a member who can see everything.
+    """
+
+    OWNER = "owner", _("Owner")
+    MANAGER = "manager", _("Manager")
+    EDITOR = "editor", _("Editor")
+    VIEWER = "viewer", _("Viewer")
+
+
+ROLE_RANK = {Role.OWNER: 40, Role.MANAGER: 30, Role.EDITOR: 20, Role.VIEWER: 10}
+
+
+class EmailUserManager(UserManager["User"]):
+    def create_user(self, email: str, password: str | None = None, **extra: object) -> User:  # type: ignore[override]
+        email = self.normalize_email(email).lower()
+        extra.setdefault("username", email)
+        user = self.model(email=email, **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: object) -> User:  # type: ignore[override]
+        extra.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    email = models.EmailField(_("email"), unique=True)
+    language = models.CharField(
+        _("language"), max_length=8, blank=True, choices=settings.LANGUAGES,
+        help_text=_("Leave empty to follow the browser."),
+    )
+    timezone = models.CharField(
+        _("time zone"), max_length=64, default="Europe/Paris", validators=[validate_timezone]
+    )
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+    objects = EmailUserManager()  # type: ignore[misc]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+
+class Organisation(models.Model):
+    """The freelancer or the agency: it holds the workspaces of its clients."""
+
+    name = models.CharField(_("name"), max_length=120)
+    created_at = models.DateTimeField(auto_now_add=True)
+    members = models.ManyToManyField(User, through="OrganisationMember", related_name="organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrganisationMember(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    user = models.ForeignKey(User, on_delete=models.CASCADE)
+    is_admin = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "user"], name="unique_org_member")
+        ]
+
+
+class Workspace(models.Model):
+    """One client brand: its accounts, its posts, its own time zone and language."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="workspaces")
+    name = models.CharField(_("name"), max_length=120)
+    timezone = models.CharField(
+        _("time zone"), max_length=64, default="Europe/Paris", validators=[validate_timezone]
+    )
+    language = models.CharField(
+        _("language"), max_length=8, default="fr", choices=settings.LANGUAGES
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    members = models.ManyToManyField(User, through="Membership", related_name="workspaces")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+class Membership(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "user"], name="unique_workspace_member")
+        ]
+
+    def at_least(self, role: Role) -> bool:
+        return ROLE_RANK.get(Role(self.role), 0) >= ROLE_RANK[role]
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def pending(self) -> InvitationQuerySet:
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+    def by_token(self, token: str) -> Invitation | None:
+        return self.pending().filter(token_hash=_hash_token(token)).first()
+
+
+class Invitation(models.Model):
+    """An emailed link that lets someone join a workspace with a role.
+
+    Only a hash of the token is stored: a leaked database does not leak usable links.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("email"))
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.EDITOR)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    @classmethod
+    def issue(cls, workspace: Workspace, email: str, role: str, invited_by: User) -> tuple[Invitation, str]:
+        token = secrets.token_urlsafe(32)
+        invitation = cls.objects.create(
+            workspace=workspace, email=email.lower(), role=role, invited_by=invited_by,
+            token_hash=_hash_token(token), expires_at=timezone.now() + timedelta(days=7),
+        )
+        return invitation, token
+
+
+class Notification(models.Model):
+    """An in-app notice (a failed publication, an account to reconnect, …)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, null=True, related_name="+")
+    kind = models.CharField(max_length=40)
+    message = models.TextField()
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "read_at"])]

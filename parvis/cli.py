@@ -1,0 +1,116 @@
+"""The `parvis` command: `up` (everything on one machine), `worker` (scale-out), `manage`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import secrets
+import sys
+import threading
+
+log = logging.getLogger("parvis")
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "parvis.settings")
+    import django
+
+    django.setup()
+
+
+def ensure_admin(stdout: object = sys.stdout) -> None:
+    """Create the first admin if there is no user yet, and say how to log in."""
+    from django.db import transaction
+
+    from parvis.accounts.actions import create_organisation
+    from parvis.accounts.models import User
+
+    if User.objects.exists():
+        return
+    email = os.environ.get("PARVIS_ADMIN_EMAIL", "admin@localhost").lower()
+    password = os.environ.get("PARVIS_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
+    with transaction.atomic():
+        user = User.objects.create_superuser(email, password)
+        create_organisation(os.environ.get("PARVIS_ORGANISATION", "My agency"), user)
+    print(f"First admin created: {email} / password: {password}", file=stdout)  # type: ignore[call-overload]
+    print("Change it in Settings after logging in.", file=stdout)  # type: ignore[call-overload]
+
+
+def _consumer(workers: int):  # type: ignore[no-untyped-def]
+    from huey.contrib.djhuey import HUEY
+
+    return HUEY.create_consumer(workers=workers, worker_type="thread", periodic=False,
+                                check_worker_health=True, initial_delay=0.05, backoff=1.15,
+                                max_delay=0.5)
+
+
+def _run_worker(workers: int, web: object | None = None) -> None:
+    from parvis.publishing.dispatcher import DispatcherThread
+
+    dispatcher = DispatcherThread()
+    dispatcher.start()
+    try:
+        _consumer(workers).run()  # blocks; stops cleanly on SIGINT / SIGTERM
+    finally:
+        dispatcher.stop()
+        if web is not None:
+            web.close()  # type: ignore[attr-defined]
+
+
+def cmd_up(args: argparse.Namespace) -> None:
+    _setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from waitress import create_server
+
+    from parvis.wsgi import application
+
+    print(f"parvis data folder: {settings.DATA_DIR}")
+    call_command("migrate", interactive=False, verbosity=0)
+    ensure_admin()
+    server = create_server(application, host=args.host, port=args.port, threads=args.threads,
+                           ident="parvis")
+    threading.Thread(target=server.run, name="parvis-web", daemon=True).start()
+    print(f"parvis is running on http://{args.host}:{server.effective_port}/ (Ctrl+C to stop)",
+          flush=True)
+    _run_worker(args.workers, web=server)
+
+
+def cmd_worker(args: argparse.Namespace) -> None:
+    _setup()
+    print(f"parvis worker: {args.workers} threads", flush=True)
+    _run_worker(args.workers)
+
+
+def cmd_manage(args: argparse.Namespace) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "parvis.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["parvis manage", *args.rest])
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(level=os.environ.get("PARVIS_LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    parser = argparse.ArgumentParser(prog="parvis", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    default_workers = int(os.environ.get("PARVIS_WORKERS", "8"))
+
+    up = sub.add_parser("up", help="migrate, create the first admin, serve web and worker")
+    up.add_argument("--host", default=os.environ.get("PARVIS_HOST", "127.0.0.1"))
+    up.add_argument("--port", type=int, default=int(os.environ.get("PARVIS_PORT", "8000")))
+    up.add_argument("--threads", type=int, default=6, help="web server threads")
+    up.add_argument("--workers", type=int, default=default_workers, help="publishing threads")
+    up.set_defaults(func=cmd_up)
+
+    worker = sub.add_parser("worker", help="run background workers only (scale-out)")
+    worker.add_argument("--workers", type=int, default=default_workers)
+    worker.set_defaults(func=cmd_worker)
+
+    manage = sub.add_parser("manage", help="Django management commands")
+    manage.add_argument("rest", nargs=argparse.REMAINDER)
+    manage.set_defaults(func=cmd_manage)
+
+    args = parser.parse_args(argv)
+    args.func(args)

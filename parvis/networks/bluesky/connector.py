@@ -1,0 +1,230 @@
+"""Bluesky (any AT Protocol PDS) behind the parvis network contract."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import grapheme
+from atproto import Client, models
+from atproto_client import exceptions as atx
+from atproto_client.request import Request
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from parvis.networks.base import ErrorKind, Identity, Limits, NetworkError, PublishRequest, RemotePost
+from parvis.networks.bluesky.richtext import build_facets
+from parvis.networks.bluesky.tid import deterministic_tid
+
+if TYPE_CHECKING:
+    from parvis.networks.models import SocialAccount
+
+POST_COLLECTION = "app.bsky.feed.post"
+LIMITS = Limits(
+    max_chars=300,  # graphemes, from the app.bsky.feed.post lexicon (maxGraphemes)
+    max_media=4,
+    image_mime_types=frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"}),
+    max_image_bytes=1_000_000,  # app.bsky.embed.images: maxSize of one image blob
+    max_alt_chars=2000,
+)
+MAX_TEXT_BYTES = 3000  # the lexicon's maxLength, in UTF-8 bytes
+_DEFAULT_PDS = "https://bsky.social"
+RECONNECT_ERRORS = {"ExpiredToken", "InvalidToken", "AuthenticationRequired", "AccountTakedown"}
+
+
+def _error_name(exc: atx.RequestErrorBase) -> tuple[int, str, str]:
+    response = exc.response
+    if response is None:
+        return 0, "", ""
+    content = response.content
+    error = getattr(content, "error", None) or (content.get("error") if isinstance(content, dict) else "")
+    message = getattr(content, "message", None) or (content.get("message") if isinstance(content, dict) else "")
+    return int(response.status_code), str(error or ""), str(message or "")
+
+
+def translate(exc: Exception, *, write: bool) -> NetworkError:
+    """Map an atproto SDK exception to what the engine should do."""
+    if isinstance(exc, atx.RateLimitExceededError):
+        reset = exc.reset_at if hasattr(exc, "reset_at") else None
+        wait = max(1.0, (reset - datetime.now(UTC).timestamp())) if isinstance(reset, int | float) else 60.0
+        return NetworkError(_("Bluesky rate limit reached."), ErrorKind.TRANSIENT, retry_after=wait)
+    if isinstance(exc, atx.RequestErrorBase):
+        status, error, message = _error_name(exc)
+        detail = message or error or str(status)
+        if isinstance(exc, atx.UnauthorizedError) or error in RECONNECT_ERRORS:
+            return NetworkError(
+                _("Bluesky refused the login (%(detail)s). Reconnect the account.") % {"detail": detail},
+                ErrorKind.RECONNECT,
+            )
+        if status == 0 or status >= 500 or status in (408, 502):
+            return NetworkError(
+                _("The Bluesky server could not be reached or did not answer in time."),
+                ErrorKind.TRANSIENT, uncertain=write,
+            )
+        return NetworkError(_("Bluesky refused the post: %(detail)s") % {"detail": detail}, ErrorKind.PERMANENT)
+    if isinstance(exc, atx.AtProtocolError):
+        return NetworkError(str(exc) or exc.__class__.__name__, ErrorKind.PERMANENT)
+    raise exc
+
+
+class BlueskyConnector:
+    network: ClassVar[str] = "bluesky"
+    _session_lock = threading.Lock()
+
+    def __init__(self, account: SocialAccount) -> None:
+        self.account = account
+        self.client = new_client(account.server_url)
+        self.client.on_session_change(self._keep_session)
+        self._logged_in = False
+
+    # -- sessions ------------------------------------------------------------------
+    def _keep_session(self, event: Any, session: Any) -> None:
+        # Reusing the session (and its refresh token) instead of logging in for every
+        # post matters: the PDS rate-limits createSession hard (30 per 5 minutes).
+        creds = {**self.account.credentials, "session": self.client.export_session_string()}
+        self.account.credentials = creds
+        if self.account.pk:
+            type(self.account).objects.filter(pk=self.account.pk).update(credentials=creds)
+
+    def _login(self, force: bool = False) -> None:
+        if self._logged_in and not force:
+            return
+        creds = self.account.credentials
+        try:
+            if creds.get("session") and not force:
+                try:
+                    self.client.login(session_string=creds["session"], fetch_bsky_profile=False)
+                    self._logged_in = True
+                    return
+                except atx.AtProtocolError:
+                    pass  # expired refresh token: log in again with the app password
+            self.client.login(creds["identifier"], creds["app_password"], fetch_bsky_profile=False)
+        except Exception as exc:  # noqa: BLE001 - translated
+            raise translate(exc, write=False) from exc
+        self._logged_in = True
+
+    def _call(self, fn: Any, *args: Any, write: bool = False, **kwargs: Any) -> Any:
+        self._login()
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - translated
+            error = translate(exc, write=write)
+            if error.kind is not ErrorKind.RECONNECT:
+                raise error from exc
+        # The stored session was refused: one fresh login with the app password.
+        self._login(force=True)
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - translated
+            raise translate(exc, write=write) from exc
+
+    @property
+    def did(self) -> str:
+        return self.account.remote_id
+
+    # -- contract --------------------------------------------------------------------
+    def identity(self) -> Identity:
+        self._login()
+        me = self.client.me
+        session = self.client._session  # noqa: SLF001 - the SDK exposes no public accessor
+        did = session.did if session else ""
+        handle = session.handle if session else self.account.credentials.get("identifier", "")
+        display = getattr(me, "display_name", None) or handle
+        return Identity(remote_id=did, handle=f"@{handle}", display_name=display,
+                        url=f"https://bsky.app/profile/{handle}")
+
+    def limits(self) -> Limits:
+        return LIMITS
+
+    def count(self, text: str) -> int:
+        return grapheme.length(text)
+
+    def publish(self, request: PublishRequest) -> RemotePost:
+        rkey = self.record_key(request)
+        record = self._record(request)
+        try:
+            response = self._call(
+                self.client.com.atproto.repo.create_record,
+                models.ComAtprotoRepoCreateRecord.Data(
+                    repo=self.did, collection=POST_COLLECTION, rkey=rkey, record=record, validate=True,
+                ),
+                write=True,
+            )
+        except NetworkError:
+            # The record key is deterministic: if an earlier attempt created it, the PDS
+            # refuses this one. That record is our post: report it, never post twice.
+            existing = self.find_published(request, since=datetime.now(UTC))
+            if existing:
+                return existing
+            raise
+        return RemotePost(remote_id=response.uri, url=self.web_url(rkey), extra={"cid": response.cid})
+
+    def find_published(self, request: PublishRequest, since: datetime) -> RemotePost | None:
+        rkey = self.record_key(request)
+        try:
+            found = self._call(
+                self.client.com.atproto.repo.get_record,
+                models.ComAtprotoRepoGetRecord.Params(repo=self.did, collection=POST_COLLECTION, rkey=rkey),
+            )
+        except NetworkError as error:
+            if error.kind is ErrorKind.PERMANENT:  # RecordNotFound: never created
+                return None
+            raise
+        return RemotePost(remote_id=found.uri, url=self.web_url(rkey), extra={"cid": found.cid})
+
+    def delete(self, remote_id: str) -> None:
+        rkey = remote_id.rsplit("/", 1)[-1]
+        self._call(
+            self.client.com.atproto.repo.delete_record,
+            models.ComAtprotoRepoDeleteRecord.Data(repo=self.did, collection=POST_COLLECTION, rkey=rkey),
+            write=True,
+        )
+
+    # -- helpers ---------------------------------------------------------------------
+    def record_key(self, request: PublishRequest) -> str:
+        return deterministic_tid(request.created_at or datetime(2024, 1, 1, tzinfo=UTC), request.idempotency_key)
+
+    def web_url(self, rkey: str) -> str:
+        handle = self.account.handle.lstrip("@")
+        return f"https://bsky.app/profile/{handle}/post/{rkey}"
+
+    def _resolve(self, handle: str) -> str | None:
+        try:
+            return str(self._call(self.client.resolve_handle, handle).did)
+        except NetworkError:
+            return None
+
+    def _record(self, request: PublishRequest) -> models.AppBskyFeedPost.Record:
+        facets = [facet_model(f) for f in build_facets(request.text, self._resolve)]
+        embed = None
+        if request.media:
+            images = []
+            for media in request.media:
+                blob = self._call(self.client.upload_blob, media.path.read_bytes(), write=True).blob
+                images.append(models.AppBskyEmbedImages.Image(alt=media.alt_text or "", image=blob))
+            embed = models.AppBskyEmbedImages.Main(images=images)
+        created = (request.created_at or datetime.now(UTC)).astimezone(UTC)
+        return models.AppBskyFeedPost.Record(
+            text=request.text, created_at=created.isoformat().replace("+00:00", "Z"),
+            facets=facets or None, embed=embed, langs=[request.language] if request.language else None,
+        )
+
+
+def facet_model(facet: dict[str, Any]) -> models.AppBskyRichtextFacet.Main:
+    feature = facet["features"][0]
+    kind = feature["$type"].rsplit("#", 1)[-1]
+    if kind == "link":
+        model: Any = models.AppBskyRichtextFacet.Link(uri=feature["uri"])
+    elif kind == "tag":
+        model = models.AppBskyRichtextFacet.Tag(tag=feature["tag"])
+    else:
+        model = models.AppBskyRichtextFacet.Mention(did=feature["did"])
+    index = models.AppBskyRichtextFacet.ByteSlice(
+        byte_start=facet["index"]["byteStart"], byte_end=facet["index"]["byteEnd"]
+    )
+    return models.AppBskyRichtextFacet.Main(index=index, features=[model])
+
+
+def new_client(server_url: str) -> Client:
+    return Client(base_url=server_url or _DEFAULT_PDS, request=Request(timeout=settings.PARVIS_HTTP_TIMEOUT))

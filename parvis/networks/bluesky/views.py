@@ -1,0 +1,47 @@
+"""Connecting a Bluesky account with a handle and an app password."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from parvis.accounts.models import Role
+from parvis.accounts.scoping import workspace_for
+from parvis.networks.actions import save_account
+from parvis.networks.base import NetworkError
+from parvis.networks.bluesky.forms import ConnectForm
+from parvis.networks.models import SocialAccount
+
+
+def verify(server: str, handle: str, app_password: str) -> tuple[SocialAccount, object]:
+    """Log in once to check the app password and learn the account's DID."""
+    from parvis.networks.bluesky.connector import BlueskyConnector
+
+    probe = SocialAccount(network="bluesky", server_url=server, handle=handle,
+                          credentials={"identifier": handle, "app_password": app_password})
+    connector = BlueskyConnector(probe)
+    return probe, connector.identity()
+
+
+@login_required
+def connect(request: HttpRequest, workspace_id: int) -> HttpResponse:
+    workspace = workspace_for(request.user, workspace_id, Role.MANAGER)  # type: ignore[arg-type]
+    form = ConnectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            probe, identity = verify(data["server"], data["handle"], data["app_password"])
+        except NetworkError as exc:
+            field = "app_password" if exc.kind == "reconnect" else "server"
+            form.add_error(field, exc.message)
+        else:
+            account = save_account(
+                workspace, "bluesky", data["server"], identity, probe.credentials,  # type: ignore[arg-type]
+                request.user,  # type: ignore[arg-type]
+            )
+            messages.success(request, _("Connected %(handle)s.") % {"handle": account.handle})
+            return redirect("web:accounts", workspace_id=workspace.pk)
+    return render(request, "networks/connect.html", {"workspace": workspace, "form": form, "network_label": "Bluesky"})

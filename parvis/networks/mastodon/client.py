@@ -1,0 +1,142 @@
+"""Building Mastodon.py clients and translating their errors into `NetworkError`."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import requests
+from django.conf import settings
+from django.utils.translation import gettext as _
+from mastodon import Mastodon
+from mastodon import errors as merr
+
+from parvis.core.http import USER_AGENT
+from parvis.networks.base import ErrorKind, NetworkError
+
+
+class RecordingSession(requests.Session):
+    """A requests session that remembers the last response, so that a 429 can be read
+    for its Retry-After / X-RateLimit-Reset headers (Mastodon.py does not expose them)."""
+
+    last_response: requests.Response | None = None
+
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        self.last_response = None
+        response = super().request(*args, **kwargs)
+        self.last_response = response
+        return response
+
+
+def make_client(base_url: str, access_token: str | None = None, **kwargs: Any) -> Mastodon:
+    session = RecordingSession()
+    session.headers["User-Agent"] = USER_AGENT
+    return Mastodon(
+        access_token=access_token,
+        api_base_url=base_url,
+        session=session,
+        request_timeout=settings.PARVIS_HTTP_TIMEOUT,
+        # "throw": we decide when to retry (and record it); Mastodon.py must not sleep
+        # inside a worker for up to five minutes.
+        ratelimit_method="throw",
+        version_check_mode="none",
+        user_agent=USER_AGENT,
+        **kwargs,
+    )
+
+
+def retry_after_seconds(response: requests.Response | None, default: float = 60.0) -> float:
+    """Seconds to wait, from Retry-After (seconds or HTTP date) or X-RateLimit-Reset."""
+    if response is None:
+        return default
+    value = response.headers.get("Retry-After")
+    if value:
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            try:
+                return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+            except (TypeError, ValueError):
+                pass
+    reset = response.headers.get("X-RateLimit-Reset")
+    if reset:
+        try:
+            from datetime import datetime
+
+            return max(0.0, datetime.fromisoformat(reset.replace("Z", "+00:00")).timestamp() - time.time())
+        except ValueError:
+            pass
+    return default
+
+
+def _api_message(exc: merr.MastodonAPIError) -> str:
+    # Mastodon.py raises with args (text, status, reason, error message from the body).
+    args = exc.args
+    detail = args[3] if len(args) > 3 and args[3] else (args[2] if len(args) > 2 else "")
+    return str(detail or exc)
+
+
+def _status(exc: merr.MastodonAPIError) -> int:
+    return int(exc.args[1]) if len(exc.args) > 1 and str(exc.args[1]).isdigit() else 0
+
+
+def translate(exc: Exception, session: RecordingSession | None, *, write: bool) -> NetworkError:
+    """Map a Mastodon.py exception to what the engine should do.
+
+    `write`: the request may have changed state on the server (a POST). A network error
+    or a 5xx on a write is *uncertain*: the server may have applied it.
+    """
+    response = session.last_response if session is not None else None
+    if isinstance(exc, merr.MastodonRatelimitError):
+        return NetworkError(
+            _("Mastodon rate limit reached."), ErrorKind.TRANSIENT,
+            retry_after=retry_after_seconds(response),
+        )
+    if isinstance(exc, merr.MastodonUnauthorizedError):
+        return NetworkError(
+            _("Mastodon refused the access token (%(detail)s). Reconnect the account.")
+            % {"detail": _api_message(exc)}, ErrorKind.RECONNECT,
+        )
+    if isinstance(exc, merr.MastodonServerError):
+        return NetworkError(
+            _("The Mastodon server had an error (HTTP %(status)s).") % {"status": _status(exc)},
+            ErrorKind.TRANSIENT, uncertain=write,
+        )
+    if isinstance(exc, merr.MastodonNetworkError):
+        return NetworkError(
+            _("The Mastodon server could not be reached or did not answer in time."),
+            ErrorKind.TRANSIENT, uncertain=write,
+        )
+    if isinstance(exc, merr.MastodonAPIError):
+        status = _status(exc)
+        if status == 403:
+            return NetworkError(
+                _("Mastodon forbids this action for the account (%(detail)s).")
+                % {"detail": _api_message(exc)}, ErrorKind.RECONNECT,
+            )
+        if status in (408, 425, 429):
+            return NetworkError(_api_message(exc), ErrorKind.TRANSIENT,
+                                retry_after=retry_after_seconds(response), uncertain=write)
+        return NetworkError(
+            _("Mastodon refused the post: %(detail)s") % {"detail": _api_message(exc)},
+            ErrorKind.PERMANENT,
+        )
+    if isinstance(exc, merr.MastodonError):
+        return NetworkError(str(exc), ErrorKind.PERMANENT)
+    raise exc
+
+
+@contextmanager
+def translated(client: Mastodon, *, write: bool = False) -> Iterator[None]:
+    try:
+        yield
+    except merr.MastodonError as exc:
+        raise translate(exc, getattr(client, "session", None), write=write) from exc
+
+
+def call(client: Mastodon, fn: Callable[..., Any], *args: Any, write: bool = False, **kwargs: Any) -> Any:
+    with translated(client, write=write):
+        return fn(*args, **kwargs)

@@ -1,0 +1,215 @@
+"""The publishing engine: claim a due publication, publish it once, record what happened.
+
+Every step is safe to crash in:
+
+- *claim* is one conditional UPDATE: of any number of workers, one gets the lease.
+- before the network call, `may_exist` is committed: from then on, any later attempt
+  first asks the network whether the post is already there (`find_published`).
+- the call carries the publication's fixed idempotency key (Mastodon's Idempotency-Key,
+  Bluesky's deterministic record key).
+- the result is recorded only by the lease holder; a crashed holder's lease runs out and
+  the dispatcher hands the row to another worker, which reconciles first.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import socket
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from parvis.networks import registry
+from parvis.networks.base import ErrorKind, MediaFile, NetworkError, PublishRequest, RemotePost
+from parvis.publishing import notices
+from parvis.publishing.crashpoints import crash_during, crashpoint
+from parvis.publishing.models import Attempt, Publication, State
+
+log = logging.getLogger(__name__)
+WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def lease_duration() -> timedelta:
+    return timedelta(seconds=settings.PARVIS_PUBLISH_LEASE_SECONDS)
+
+
+def backoff(attempt: int) -> float:
+    """Seconds before retry number `attempt` (1-based): 15 s, 30 s, 1 min … capped at 1 h,
+    with jitter so that a burst of failures does not retry as one burst."""
+    base = min(15.0 * (2 ** max(attempt - 1, 0)), 3600.0)
+    return base * random.uniform(0.8, 1.2)
+
+
+def _due_filter(now: datetime) -> Q:
+    return Q(state=State.SCHEDULED, next_attempt_at__lte=now) | Q(
+        state=State.PUBLISHING, lease_expires_at__lt=now
+    )
+
+
+@dataclass
+class Claim:
+    publication: Publication
+    token: str
+    attempt: Attempt
+
+
+def claim(publication_id: int, worker: str = WORKER_ID) -> Claim | None:
+    """Take the lease on a due publication, or return None if it is not ours to take."""
+    now = timezone.now()
+    token = uuid.uuid4().hex
+    with transaction.atomic():
+        taken = Publication.objects.filter(_due_filter(now), pk=publication_id).update(
+            state=State.PUBLISHING, lease_token=token, lease_expires_at=now + lease_duration(),
+            claimed_by=worker, attempts=F("attempts") + 1, enqueued_at=None, updated_at=now,
+        )
+        if not taken:
+            return None
+        publication = Publication.objects.select_related(
+            "post", "account", "post__workspace", "post__author"
+        ).get(pk=publication_id)
+        attempt = Attempt.objects.create(
+            publication=publication, number=publication.attempts, worker=worker, started_at=now
+        )
+    return Claim(publication, token, attempt)
+
+
+def _held(claim_: Claim) -> Q:
+    return Q(pk=claim_.publication.pk, lease_token=claim_.token, state=State.PUBLISHING)
+
+
+def renew_lease(claim_: Claim) -> bool:
+    now = timezone.now()
+    return bool(Publication.objects.filter(_held(claim_), lease_expires_at__gt=now).update(
+        lease_expires_at=now + lease_duration(), updated_at=now))
+
+
+def mark_may_exist(claim_: Claim) -> bool:
+    """Commit, before calling the network, that the post may exist after this point."""
+    now = timezone.now()
+    return bool(Publication.objects.filter(_held(claim_), lease_expires_at__gt=now).update(
+        may_exist=True, lease_expires_at=now + lease_duration(), updated_at=now))
+
+
+def build_request(publication: Publication) -> PublishRequest:
+    post = publication.post
+    media = [
+        MediaFile(path=Path(m.file.path), mime_type=m.mime_type,
+                  alt_text=m.alt_text, size=m.size)
+        for m in post.media.all()
+    ]
+    return PublishRequest(
+        text=post.text_for(publication.account.network),
+        idempotency_key=str(publication.idempotency_key),
+        media=media,
+        language=post.language or post.workspace.language or None,
+        created_at=publication.created_at,
+    )
+
+
+def _finish_attempt(claim_: Claim, outcome: str, error: str = "") -> None:
+    now = timezone.now()
+    attempt = claim_.attempt
+    attempt.finished_at = now
+    attempt.duration_ms = int((now - attempt.started_at).total_seconds() * 1000)
+    attempt.outcome, attempt.error = outcome, error[:2000]
+    attempt.save(update_fields=["finished_at", "duration_ms", "outcome", "error"])
+
+
+def record_published(claim_: Claim, remote: RemotePost, outcome: str = "published") -> bool:
+    now = timezone.now()
+    with transaction.atomic():
+        done = Publication.objects.filter(_held(claim_)).update(
+            state=State.PUBLISHED, remote_id=remote.remote_id, remote_url=remote.url,
+            published_at=now, lease_token="", lease_expires_at=None, error="", error_kind="",
+            updated_at=now,
+        )
+        _finish_attempt(claim_, outcome if done else "lost")
+    if not done:
+        # Our lease ran out while we were publishing and another worker took over; it
+        # reconciles (may_exist is set) and records this same post. Nothing to undo.
+        log.warning("publication %s: lease lost before recording %s", claim_.publication.pk, remote.remote_id)
+    return bool(done)
+
+
+def record_failure(claim_: Claim, error: NetworkError) -> str:
+    """Retry later, or fail for good with a reason a person can read. Returns the outcome."""
+    publication = claim_.publication
+    now = timezone.now()
+    retry = error.kind is ErrorKind.TRANSIENT and publication.attempts < settings.PARVIS_PUBLISH_MAX_ATTEMPTS
+    with transaction.atomic():
+        if retry:
+            delay = max(error.retry_after or 0.0, backoff(publication.attempts))
+            if error.retry_after is not None:
+                delay = max(error.retry_after, 1.0)  # the server said when: honour it exactly
+            fields = dict(state=State.SCHEDULED, next_attempt_at=now + timedelta(seconds=delay),
+                          error=error.message, error_kind=error.kind.value)
+            outcome = "retry"
+        else:
+            message = error.message
+            if error.kind is ErrorKind.TRANSIENT:
+                message = _("Gave up after %(n)d attempts. Last error: %(error)s") % {
+                    "n": publication.attempts, "error": error.message}
+            fields = dict(state=State.FAILED, error=message, error_kind=error.kind.value)
+            outcome = "reconnect" if error.kind is ErrorKind.RECONNECT else "failed"
+        if error.uncertain:
+            fields["may_exist"] = True
+        updated = Publication.objects.filter(_held(claim_)).update(
+            lease_token="", lease_expires_at=None, updated_at=now, **fields)
+        _finish_attempt(claim_, outcome if updated else "lost", error.message)
+        if updated and not retry:
+            account_newly_flagged = (
+                error.kind is ErrorKind.RECONNECT
+                and publication.account.mark_reconnect_needed(error.message)
+            )
+            notices.publication_failed(publication, fields["error"], account_newly_flagged)
+    return outcome if updated else "lost"
+
+
+def publish(publication_id: int, worker: str = WORKER_ID) -> str:
+    """Run one attempt at one publication. Returns the outcome (for logs and tests)."""
+    claim_ = claim(publication_id, worker)
+    if claim_ is None:
+        return "skipped"
+    publication = claim_.publication
+    if publication.attempts > settings.PARVIS_PUBLISH_MAX_ATTEMPTS + 2:
+        # Only crashes mid-attempt get here (the retry limit stops errors earlier).
+        return record_failure(claim_, NetworkError(
+            _("The worker stopped during every attempt; publishing was abandoned."), ErrorKind.PERMANENT))
+    try:
+        connector = registry.connector_for(publication.account)
+        request = build_request(publication)
+        if publication.may_exist:
+            found = connector.find_published(request, since=publication.created_at)
+            if found is not None:
+                record_published(claim_, found, outcome="found")
+                return "found"
+        crashpoint("before_call")
+        if not mark_may_exist(claim_):
+            _finish_attempt(claim_, "lost")
+            return "lost"
+        started = time.monotonic()
+        with crash_during("during_call"):
+            remote = connector.publish(request)
+        log.info("publication %s published as %s in %.2fs", publication.pk, remote.remote_id,
+                 time.monotonic() - started)
+        crashpoint("after_call")
+    except NetworkError as error:
+        return record_failure(claim_, error)
+    except (OSError, ValueError) as exc:  # a media file gone missing, undecryptable creds
+        return record_failure(claim_, NetworkError(str(exc), ErrorKind.PERMANENT))
+    except Exception as exc:  # a bug: retry like a transient error, but never silently
+        log.exception("publication %s: unexpected error", publication.pk)
+        return record_failure(claim_, NetworkError(
+            _("Internal error: %(error)s") % {"error": exc.__class__.__name__},
+            ErrorKind.TRANSIENT, uncertain=True))
+    return "published" if record_published(claim_, remote) else "lost"

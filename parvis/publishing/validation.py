@@ -1,0 +1,178 @@
+"""What makes a post publishable, checked the same way for the composer and the API.
+
+Errors name the field, and the network and account when the problem is theirs, before
+anything is saved or scheduled.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import IO
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+from parvis.networks import registry
+from parvis.networks.models import SocialAccount
+
+PAST_GRACE = timedelta(minutes=1)
+PIL_MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+    code: str = "invalid"
+
+
+class PostValidationError(Exception):
+    def __init__(self, errors: Sequence[FieldError]) -> None:
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+        self.errors = list(errors)
+
+    def by_field(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for error in self.errors:
+            out.setdefault(error.field, []).append(error.message)
+        return out
+
+
+@dataclass
+class MediaInfo:
+    """An image as checked: what it really is, not what its name or browser claims."""
+
+    name: str
+    mime_type: str
+    size: int
+    width: int | None = None
+    height: int | None = None
+    alt_text: str = ""
+
+
+@dataclass
+class PostInput:
+    text: str
+    accounts: list[SocialAccount]
+    mode: str  # "draft", "now" or "schedule"
+    scheduled_at: datetime | None = None  # aware, UTC or any zone
+    timezone_name: str = ""
+    variants: dict[str, str] = field(default_factory=dict)
+    media: list[MediaInfo] = field(default_factory=list)
+    language: str = ""
+
+
+def inspect_image(name: str, stream: IO[bytes], size: int) -> MediaInfo:
+    """Open the upload with Pillow; raise PostValidationError if it is not an image."""
+    try:
+        stream.seek(0)
+        with Image.open(stream) as image:
+            image.verify()
+        stream.seek(0)
+        with Image.open(stream) as image:
+            width, height, fmt = image.width, image.height, image.format
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise PostValidationError([FieldError(
+            "media", _("“%(name)s” is not an image parvis can publish (JPEG, PNG, GIF or WebP).")
+            % {"name": name}, "not_an_image")]) from exc
+    finally:
+        stream.seek(0)
+    mime = PIL_MIME.get(fmt or "")
+    if mime is None:
+        raise PostValidationError([FieldError(
+            "media", _("“%(name)s” is a %(format)s image; use JPEG, PNG, GIF or WebP.")
+            % {"name": name, "format": fmt}, "unsupported_media")])
+    return MediaInfo(name=name, mime_type=mime, size=size, width=width, height=height)
+
+
+def parse_timezone(name: str) -> zoneinfo.ZoneInfo | None:
+    try:
+        return zoneinfo.ZoneInfo(name) if name and name in zoneinfo.available_timezones() else None
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        return None
+
+
+def check_schedule(data: PostInput, now: datetime) -> list[FieldError]:
+    errors = []
+    if data.timezone_name and parse_timezone(data.timezone_name) is None:
+        errors.append(FieldError("timezone", _("“%(tz)s” is not a known time zone (for example "
+                                               "Europe/Paris or America/Montreal).")
+                                 % {"tz": data.timezone_name}, "invalid_timezone"))
+    if data.mode == "schedule":
+        if data.scheduled_at is None:
+            errors.append(FieldError("scheduled_at", _("Choose a date and time."), "required"))
+        elif data.scheduled_at < now - PAST_GRACE:
+            errors.append(FieldError("scheduled_at", _("This time is in the past. Choose a later "
+                                                       "time or publish now."), "past"))
+    if data.mode != "draft" and not data.accounts:
+        errors.append(FieldError("accounts", _("Choose at least one account to publish to."), "required"))
+    return errors
+
+
+def check_account(account: SocialAccount, data: PostInput) -> list[FieldError]:
+    connector = registry.connector_for(account)
+    limits = connector.limits()
+    label = f"{account.network_label} ({account.handle})"
+    text = data.variants.get(account.network) or data.text
+    text_field = f"variants.{account.network}" if data.variants.get(account.network) else "text"
+    errors = []
+    if account.needs_reconnect and data.mode != "draft":
+        errors.append(FieldError("accounts", _("%(account)s must be reconnected before it can "
+                                               "publish.") % {"account": label}, "reconnect"))
+    length = connector.count(text)
+    if length > limits.max_chars:
+        errors.append(FieldError(text_field, _("Too long for %(account)s: %(count)d characters, "
+                                               "%(max)d at most.")
+                                 % {"account": label, "count": length, "max": limits.max_chars},
+                                 "too_long"))
+    if len(data.media) > limits.max_media:
+        errors.append(FieldError("media", _("Too many images for %(account)s: %(count)d, %(max)d "
+                                            "at most.")
+                                 % {"account": label, "count": len(data.media), "max": limits.max_media},
+                                 "too_many_media"))
+    for media in data.media:
+        if media.mime_type not in limits.image_mime_types:
+            errors.append(FieldError("media", _("%(account)s does not accept %(type)s images "
+                                                "(“%(name)s”).")
+                                     % {"account": label, "type": media.mime_type, "name": media.name},
+                                     "unsupported_media"))
+        elif media.size > limits.max_image_bytes:
+            errors.append(FieldError("media", _("“%(name)s” is too large for %(account)s: "
+                                                "%(size)s, %(max)s at most.")
+                                     % {"name": media.name, "account": label,
+                                        "size": _megabytes(media.size), "max": _megabytes(limits.max_image_bytes)},
+                                     "media_too_large"))
+        if len(media.alt_text) > limits.max_alt_chars:
+            errors.append(FieldError("media", _("The alt text of “%(name)s” is too long for "
+                                                "%(account)s (%(max)d characters at most).")
+                                     % {"name": media.name, "account": label, "max": limits.max_alt_chars},
+                                     "alt_too_long"))
+    return errors
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB"
+
+
+def check_post(data: PostInput, now: datetime | None = None) -> list[FieldError]:
+    now = now or timezone.now()
+    errors: list[FieldError] = []
+    if not data.text.strip() and not data.media:
+        errors.append(FieldError("text", _("Write something to publish."), "required"))
+    if data.mode not in {"draft", "now", "schedule"}:
+        errors.append(FieldError("mode", _("Choose publish now, schedule or save as draft."), "invalid"))
+    errors += check_schedule(data, now)
+    if data.text.strip() or data.media:
+        for account in data.accounts:
+            errors += check_account(account, data)
+    return errors
+
+
+def validate_post(data: PostInput) -> None:
+    errors = check_post(data)
+    if errors:
+        raise PostValidationError(errors)

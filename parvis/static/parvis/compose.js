@@ -1,0 +1,47 @@
+// The composer: one alt-text field per chosen image, and the date fields only when
+// scheduling. Counting and checks come from the server (one rule set for UI and API).
+(function () {
+  "use strict";
+  const form = document.getElementById("composer");
+  if (!form) return;
+  const input = document.getElementById("id_media");
+  const alts = document.getElementById("alts");
+  const count = document.getElementById("id_media_count");
+  const kept = () => form.querySelectorAll("input[name=keep_media]:checked").length;
+  const label = alts.dataset.label || document.documentElement.lang === "fr"
+    ? "Texte alternatif pour" : "Alt text for";
+
+  function renderAlts() {
+    alts.replaceChildren();
+    Array.from(input.files).forEach(function (file, i) {
+      const wrap = document.createElement("div");
+      wrap.className = "field alt";
+      const lab = document.createElement("label");
+      lab.htmlFor = "id_alt_" + i;
+      lab.textContent = label + " " + file.name;
+      const field = document.createElement("input");
+      field.type = "text";
+      field.name = "alt_" + i;
+      field.id = "id_alt_" + i;
+      field.maxLength = 1500;
+      wrap.append(lab, field);
+      alts.append(wrap);
+    });
+    count.value = input.files.length + kept();
+  }
+
+  function toggleWhen() {
+    const mode = form.querySelector("input[name=mode]:checked");
+    const scheduling = !mode || mode.value === "schedule";
+    form.querySelectorAll("#id_scheduled_at, #id_timezone").forEach(function (el) {
+      el.closest(".field").hidden = !scheduling;
+    });
+  }
+
+  input.addEventListener("change", renderAlts);
+  form.addEventListener("change", function (event) {
+    if (event.target.name === "mode") toggleWhen();
+    if (event.target.name === "keep_media") count.value = input.files.length + kept();
+  });
+  toggleWhen();
+})();

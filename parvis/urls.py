@@ -1,0 +1,8 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("api/v1/", include("parvis.api.urls")),
+    path("", include("parvis.networks.mastodon.urls")),
+    path("", include("parvis.networks.bluesky.urls")),
+    path("", include("parvis.web.urls")),
+]

@@ -1,0 +1,99 @@
+"""Logging in, joining by invitation, personal settings, API tokens, notifications."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from parvis.accounts.actions import accept_invitation as do_accept
+from parvis.accounts.models import Invitation, User
+from parvis.api.models import ApiToken
+from parvis.web.forms import SignupForm, TokenForm, UserSettingsForm
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": gettext_lazy("Wrong email or password."),
+        "inactive": gettext_lazy("This account is disabled."),
+    }
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["username"].label = gettext_lazy("Email")
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "parvis/login.html"
+    authentication_form = EmailAuthenticationForm
+    redirect_authenticated_user = True
+
+
+def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = Invitation.objects.select_related("workspace").by_token(token)
+    if invitation is None:
+        return render(request, "parvis/invitation_invalid.html", status=404)
+    user = request.user
+    if user.is_authenticated:
+        if request.method == "POST":
+            do_accept(invitation, user)  # type: ignore[arg-type]
+            messages.success(request, _("You joined %(name)s.") % {"name": invitation.workspace.name})
+            return redirect("web:home")
+        return render(request, "parvis/invitation.html", {"invitation": invitation})
+    existing = User.objects.filter(email__iexact=invitation.email).first()
+    if existing is not None:
+        messages.info(request, _("Log in as %(email)s to accept the invitation.") % {"email": invitation.email})
+        return redirect(f"{request.build_absolute_uri('/login/')}?next={request.path}")
+    form = SignupForm(request.POST or None, email=invitation.email)
+    if request.method == "POST" and form.is_valid():
+        new_user = User.objects.create_user(
+            invitation.email, form.cleaned_data["password"], first_name=form.cleaned_data["first_name"],
+            language=invitation.workspace.language, timezone=invitation.workspace.timezone,
+        )
+        do_accept(invitation, new_user)
+        login(request, new_user, backend="parvis.accounts.backends.EmailBackend")
+        return redirect("web:home")
+    return render(request, "parvis/invitation.html", {"invitation": invitation, "form": form})
+
+
+@login_required
+def user_settings(request: HttpRequest) -> HttpResponse:
+    form = UserSettingsForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Settings saved."))
+        return redirect("web:settings")
+    return render(request, "parvis/settings.html", {"form": form})
+
+
+@login_required
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    form = TokenForm(request.POST or None)
+    new_token = None
+    if request.method == "POST" and "revoke" in request.POST:
+        ApiToken.objects.filter(user=request.user, pk=request.POST.get("revoke")).update(revoked_at=timezone.now())
+        messages.success(request, _("Token revoked."))
+        return redirect("web:api_tokens")
+    if request.method == "POST" and form.is_valid():
+        _token, new_token = ApiToken.issue(request.user, form.cleaned_data["name"])
+        form = TokenForm()
+    tokens = ApiToken.objects.filter(user=request.user, revoked_at__isnull=True)
+    return render(request, "parvis/tokens.html", {"form": form, "tokens": tokens, "new_token": new_token})
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    items = request.user.notifications.select_related("workspace")  # type: ignore[union-attr]
+    page = Paginator(items, 30).get_page(request.GET.get("page"))
+    response = render(request, "parvis/notifications.html", {"page": page})
+    items.filter(pk__in=[n.pk for n in page], read_at__isnull=True).update(read_at=timezone.now())
+    return response
+

@@ -1,0 +1,130 @@
+"""What is planned and what happened: the list, the calendar, one publication."""
+
+from __future__ import annotations
+
+import calendar as pycal
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from parvis.accounts.models import Role, Workspace
+from parvis.accounts.scoping import workspace_for
+from parvis.publishing.actions import cancel_publication, retry_publication
+from parvis.publishing.models import Publication, State
+
+
+def _filtered(request: HttpRequest, workspace: Workspace) -> tuple[QuerySet[Publication], dict[str, str]]:
+    qs = Publication.objects.filter(post__workspace=workspace).select_related("post", "account", "post__author")
+    filters = {k: request.GET.get(k, "") for k in ("account", "state", "post")}
+    if filters["account"].isdigit():
+        qs = qs.filter(account_id=int(filters["account"]))
+    if filters["state"] in State.values:
+        qs = qs.filter(state=filters["state"])
+    if filters["post"].isdigit():
+        qs = qs.filter(post_id=int(filters["post"]))
+    return qs, filters
+
+
+def _viewer_tz(request: HttpRequest, workspace: Workspace) -> ZoneInfo:
+    name = request.GET.get("tz") or getattr(request.user, "timezone", "") or workspace.timezone
+    try:
+        return ZoneInfo(name)
+    except (ValueError, KeyError):
+        return workspace.tz
+
+
+@login_required
+def publication_list(request: HttpRequest, workspace_id: int) -> HttpResponse:
+    workspace = workspace_for(request.user, workspace_id)  # type: ignore[arg-type]
+    qs, filters = _filtered(request, workspace)
+    order = "-due_at" if filters["state"] in (State.PUBLISHED, State.FAILED, State.CANCELLED) else "due_at"
+    page = Paginator(qs.order_by(order, "pk"), 50).get_page(request.GET.get("page"))
+    context = {"workspace": workspace, "page": page, "filters": filters, "states": State.choices,
+               "accounts": workspace.social_accounts.all(), "tz": _viewer_tz(request, workspace)}
+    template = "parvis/_publication_rows.html" if request.headers.get("HX-Request") else "parvis/publications.html"
+    return render(request, template, context)
+
+
+@login_required
+def publication_detail(request: HttpRequest, workspace_id: int, publication_id: int) -> HttpResponse:
+    workspace = workspace_for(request.user, workspace_id)  # type: ignore[arg-type]
+    publication = get_object_or_404(
+        Publication.objects.select_related("post", "account"), pk=publication_id, post__workspace=workspace)
+    return render(request, "parvis/publication.html", {
+        "workspace": workspace, "publication": publication, "attempts": publication.attempt_log.all(),
+        "text": publication.post.text_for(publication.account.network),
+        "siblings": publication.post.publications.select_related("account").exclude(pk=publication.pk),
+        "tz": _viewer_tz(request, workspace),
+    })
+
+
+@login_required
+@require_POST
+def publication_retry(request: HttpRequest, workspace_id: int, publication_id: int) -> HttpResponse:
+    workspace = workspace_for(request.user, workspace_id, Role.EDITOR)  # type: ignore[arg-type]
+    publication = get_object_or_404(Publication, pk=publication_id, post__workspace=workspace)
+    if retry_publication(publication):
+        messages.success(request, _("Publishing again now."))
+    else:
+        messages.error(request, _("Only a failed publication can be retried."))
+    return redirect("web:publication", workspace_id=workspace.pk, publication_id=publication.pk)
+
+
+@login_required
+@require_POST
+def publication_cancel(request: HttpRequest, workspace_id: int, publication_id: int) -> HttpResponse:
+    workspace = workspace_for(request.user, workspace_id, Role.EDITOR)  # type: ignore[arg-type]
+    publication = get_object_or_404(Publication, pk=publication_id, post__workspace=workspace)
+    if cancel_publication(publication):
+        messages.success(request, _("Publication cancelled."))
+    else:
+        messages.error(request, _("This publication is being published or was published: it cannot be cancelled."))
+    return redirect("web:publication", workspace_id=workspace.pk, publication_id=publication.pk)
+
+
+def _parse_day(raw: str, today: date) -> date:
+    try:
+        return date.fromisoformat(raw) if raw else today
+    except ValueError:
+        return today
+
+
+@login_required
+def calendar(request: HttpRequest, workspace_id: int) -> HttpResponse:
+    """Month or week grid in the viewer's zone; each cell lists its publications."""
+    workspace = workspace_for(request.user, workspace_id)  # type: ignore[arg-type]
+    tz = _viewer_tz(request, workspace)
+    today = timezone.now().astimezone(tz).date()
+    view = "week" if request.GET.get("view") == "week" else "month"
+    anchor = _parse_day(request.GET.get("day", ""), today)
+    if view == "week":
+        start = anchor - timedelta(days=anchor.weekday())
+        days = [start + timedelta(days=i) for i in range(7)]
+        prev_day, next_day = start - timedelta(days=7), start + timedelta(days=7)
+    else:
+        first = anchor.replace(day=1)
+        weeks = pycal.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
+        days = [d for week in weeks for d in week]
+        prev_day = (first - timedelta(days=1)).replace(day=1)
+        next_day = (first + timedelta(days=32)).replace(day=1)
+    span_start = datetime.combine(days[0], time.min, tz)
+    span_end = datetime.combine(days[-1] + timedelta(days=1), time.min, tz)
+    qs, filters = _filtered(request, workspace)
+    by_day: dict[date, list[Publication]] = {d: [] for d in days}
+    for publication in qs.filter(due_at__gte=span_start, due_at__lt=span_end).order_by("due_at"):
+        by_day.setdefault(publication.due_at.astimezone(tz).date(), []).append(publication)  # type: ignore[union-attr]
+    return render(request, "parvis/calendar.html", {
+        "workspace": workspace, "view": view, "anchor": anchor, "today": today, "tz": tz,
+        "weeks": [days[i:i + 7] for i in range(0, len(days), 7)], "by_day": by_day,
+        "prev_day": prev_day, "next_day": next_day, "filters": filters, "states": State.choices,
+        "accounts": workspace.social_accounts.all(),
+    })

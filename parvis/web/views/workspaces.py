@@ -1,0 +1,111 @@
+"""The dashboard, workspaces, their accounts and their people."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from parvis.accounts.actions import create_organisation, create_workspace, invite
+from parvis.accounts.models import Invitation, Role
+from parvis.accounts.scoping import membership_in, workspace_for, workspaces_for
+from parvis.networks import registry
+from parvis.networks.actions import disconnect as do_disconnect
+from parvis.publishing.models import Publication, State
+from parvis.web.forms import InviteForm, WorkspaceForm
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    workspaces = workspaces_for(request.user).annotate(  # type: ignore[arg-type]
+        n_accounts=Count("social_accounts", distinct=True),
+        n_scheduled=Count("posts__publications", filter=Q(posts__publications__state=State.SCHEDULED), distinct=True),
+        n_failed=Count("posts__publications", filter=Q(posts__publications__state=State.FAILED), distinct=True),
+    )
+    upcoming = (Publication.objects.filter(post__workspace__in=workspaces_for(request.user),  # type: ignore[arg-type]
+                                           state=State.SCHEDULED, due_at__gte=now)
+                .select_related("post", "account", "post__workspace").order_by("due_at")[:10])
+    failed = (Publication.objects.filter(post__workspace__in=workspaces_for(request.user),  # type: ignore[arg-type]
+                                         state=State.FAILED)
+              .select_related("post", "account", "post__workspace").order_by("-updated_at")[:10])
+    return render(request, "parvis/home.html", {"workspaces": workspaces, "upcoming": upcoming, "failed": failed})
+
+
+@login_required
+def workspace_create(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = WorkspaceForm(request.POST or None, initial={"timezone": user.timezone, "language": user.language or "fr"})  # type: ignore[union-attr]
+    if request.method == "POST" and form.is_valid():
+        organisation = user.organisations.filter(organisationmember__is_admin=True).first()  # type: ignore[union-attr]
+        if organisation is None:
+            organisation = create_organisation(user.get_full_name() or user.email, user)  # type: ignore[union-attr, arg-type]
+        workspace = create_workspace(organisation, form.cleaned_data["name"], user,  # type: ignore[arg-type]
+                                     form.cleaned_data["timezone"], form.cleaned_data["language"])
+        messages.success(request, _("Workspace %(name)s created. Connect its accounts.") % {"name": workspace.name})
+        return redirect("web:accounts", workspace_id=workspace.pk)
+    return render(request, "parvis/workspace_form.html", {"form": form})
+
+
+@login_required
+def workspace_settings(request: HttpRequest, workspace_id: int) -> HttpResponse:
+    workspace = workspace_for(request.user, workspace_id, Role.MANAGER)  # type: ignore[arg-type]
+    form = WorkspaceForm(request.POST or None, instance=workspace)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Workspace saved."))
+        return redirect("web:workspace_settings", workspace_id=workspace.pk)
+    return render(request, "parvis/workspace_form.html", {"form": form, "workspace": workspace})
+
+
+@login_required
+def accounts(request: HttpRequest, workspace_id: int) -> HttpResponse:
+    membership = membership_in(request.user, workspace_id)  # type: ignore[arg-type]
+    workspace = membership.workspace
+    return render(request, "parvis/accounts.html", {
+        "workspace": workspace, "accounts": workspace.social_accounts.all(),
+        "networks": registry.NETWORKS.values(), "can_manage": membership.at_least(Role.MANAGER),
+    })
+
+
+@login_required
+@require_POST
+def disconnect(request: HttpRequest, workspace_id: int, account_id: int) -> HttpResponse:
+    workspace = workspace_for(request.user, workspace_id, Role.MANAGER)  # type: ignore[arg-type]
+    account = get_object_or_404(workspace.social_accounts, pk=account_id)
+    do_disconnect(account)
+    messages.success(request, _("%(account)s disconnected.") % {"account": account})
+    return redirect("web:accounts", workspace_id=workspace.pk)
+
+
+@login_required
+def members(request: HttpRequest, workspace_id: int) -> HttpResponse:
+    membership = membership_in(request.user, workspace_id)  # type: ignore[arg-type]
+    workspace = membership.workspace
+    can_invite = membership.at_least(Role.MANAGER)
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and not can_invite:
+        return HttpResponse(status=403)
+    if request.method == "POST" and "revoke" in request.POST:
+        Invitation.objects.filter(workspace=workspace, pk=request.POST["revoke"]).update(revoked_at=timezone.now())
+        return redirect("web:members", workspace_id=workspace.pk)
+    if request.method == "POST" and form.is_valid():
+        role = form.cleaned_data["role"]
+        if role == Role.OWNER and not membership.at_least(Role.OWNER):
+            form.add_error("role", _("Only an owner can invite another owner."))
+        else:
+            invitation = invite(workspace, form.cleaned_data["email"], role, request.user,  # type: ignore[arg-type]
+                                "/invitations/{token}/")
+            messages.success(request, _("Invitation sent to %(email)s. Link: %(link)s") % {
+                "email": invitation.email, "link": invitation.link})  # type: ignore[attr-defined]
+            return redirect("web:members", workspace_id=workspace.pk)
+    return render(request, "parvis/members.html", {
+        "workspace": workspace, "form": form, "can_invite": can_invite,
+        "memberships": workspace.memberships.select_related("user").order_by("user__email"),
+        "invitations": workspace.invitations.pending(),
+    })
