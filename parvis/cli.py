@@ -46,8 +46,12 @@ def _consumer(workers: int):  # type: ignore[no-untyped-def]
 
 
 def _run_worker(workers: int, web: object | None = None) -> None:
+    from django.utils.module_loading import autodiscover_modules
+
     from parvis.publishing.dispatcher import DispatcherThread
 
+    # Register every app's tasks before the consumer takes its first job off the queue.
+    autodiscover_modules("tasks")
     dispatcher = DispatcherThread()
     dispatcher.start()
     try:

@@ -23,6 +23,8 @@ from parvis.publishing.validation import (
     validate_post,
 )
 
+MAX_UPLOADS = 10  # more than any network accepts; the rest is refused early
+
 
 @dataclass
 class Upload:

@@ -26,23 +26,29 @@ def _plan() -> dict[str, float]:
     return plan
 
 
-def _die() -> None:
+def _die(name: str) -> None:
+    # Said on stderr first, so that the test can count the crashes of each step.
+    os.write(2, f"parvis-crashpoint {name}\n".encode())
     os.kill(os.getpid(), signal.SIGKILL)
 
 
 def crashpoint(name: str) -> None:
     probability = _plan().get(name)
     if probability and random.random() < probability:
-        _die()
+        _die(name)
 
 
 @contextmanager
-def crash_during(name: str, within_seconds: float = 0.5) -> Iterator[None]:
-    """Maybe kill the process at a random moment while the block runs (the network call)."""
+def crash_during(name: str) -> Iterator[None]:
+    """Maybe kill the process at a random moment while the block runs (the network call).
+
+    The moment is drawn within `PARVIS_TEST_CRASH_WINDOW` seconds (0.5 by default): a test
+    against a fast server shortens it so that the kill lands inside the call."""
     probability = _plan().get(name)
     timer = None
     if probability and random.random() < probability:
-        timer = threading.Timer(random.uniform(0.0, within_seconds), _die)
+        window = float(os.environ.get("PARVIS_TEST_CRASH_WINDOW", "0.5"))
+        timer = threading.Timer(random.uniform(0.0, window), _die, args=(name,))
         timer.daemon = True
         timer.start()
     try:

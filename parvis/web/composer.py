@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
@@ -10,33 +9,9 @@ from django.utils.translation import gettext as _
 
 from parvis.accounts.models import Workspace
 from parvis.networks.models import SocialAccount
-from parvis.publishing.actions import Upload
-from parvis.publishing.validation import FieldError, PostInput, parse_timezone
-
-MAX_UPLOADS = 10
-
-
-def parse_local_time(raw: str, tz_name: str) -> tuple[datetime | None, list[FieldError]]:
-    """`2026-03-29T02:30` in `Europe/Paris` → an aware datetime, refusing times that do
-    not exist on that day (the hour skipped when clocks go forward)."""
-    if not raw:
-        return None, []
-    tz = parse_timezone(tz_name)
-    if tz is None:
-        return None, []  # reported by the time zone check
-    try:
-        naive = datetime.fromisoformat(raw)
-    except ValueError:
-        return None, [FieldError("scheduled_at", _("Enter a date and time like 2026-12-24 18:30."), "invalid")]
-    if naive.tzinfo is not None:
-        naive = naive.replace(tzinfo=None)
-    local = naive.replace(tzinfo=tz)
-    round_trip = local.astimezone(tz).replace(tzinfo=None)
-    if round_trip != naive:
-        return None, [FieldError("scheduled_at", _("%(time)s does not exist in %(tz)s: the clocks "
-                                                   "change that night. Choose another time.")
-                                 % {"time": naive.strftime("%H:%M"), "tz": tz_name}, "nonexistent")]
-    return local, []
+from parvis.publishing.actions import MAX_UPLOADS, Upload
+from parvis.publishing.schedule import parse_local_time
+from parvis.publishing.validation import FieldError, PostInput
 
 
 def read_composer(

@@ -1,0 +1,265 @@
+"""What the API reads and writes.
+
+Reads are model serializers. A post body becomes the same `PostInput` the composer
+builds, and goes through the same `save_post`: the API and the web UI cannot disagree
+about what is valid.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from parvis.accounts.models import Role, Workspace
+from parvis.networks import registry
+from parvis.networks.models import SocialAccount
+from parvis.publishing.actions import MAX_UPLOADS, Upload
+from parvis.publishing.models import Post, PostMedia, Publication, State
+from parvis.publishing.schedule import parse_local_time
+from parvis.publishing.validation import (
+    FieldError,
+    PostInput,
+    PostValidationError,
+    check_post,
+    parse_timezone,
+)
+
+MODES = [("draft", "draft"), ("now", "now"), ("schedule", "schedule")]
+
+
+class UtcDateTimeField(serializers.DateTimeField):
+    """Always UTC with a `Z`: a session-authenticated caller's middleware activates the
+    person's zone, and the API must not answer differently depending on who asks."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("default_timezone", dt.UTC)
+        super().__init__(**kwargs)
+
+
+class ApiModelSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: UtcDateTimeField,
+    }
+
+
+# -- errors (for the schema; the bodies come from parvis.api.errors) ----------------------
+
+class ErrorsSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Messages by field name (`text`, `accounts`, `scheduled_at`, "
+                  "`variants.bluesky`, …); `body` when the request body could not be read.",
+    )
+
+
+class DetailSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    detail = serializers.CharField()
+
+
+# -- reads -------------------------------------------------------------------------------
+
+class WorkspaceSerializer(ApiModelSerializer):
+    # Annotated by the view from the requester's membership.
+    role = serializers.ChoiceField(choices=Role.choices, read_only=True,
+                                   help_text="Your role in this workspace.")
+
+    class Meta:
+        model = Workspace
+        fields = ["id", "name", "timezone", "language", "role"]
+        read_only_fields = fields
+
+
+class AccountSerializer(ApiModelSerializer):
+    # Only what identifies the account: `credentials` and `config` stay on the server.
+    network = serializers.ChoiceField(choices=sorted(registry.NETWORKS), read_only=True)
+
+    class Meta:
+        model = SocialAccount
+        fields = ["id", "network", "handle", "display_name", "server_url", "status",
+                  "status_reason", "profile_url"]
+        read_only_fields = fields
+
+
+class PublicationSerializer(ApiModelSerializer):
+    network = serializers.ChoiceField(source="account.network", choices=sorted(registry.NETWORKS),
+                                      read_only=True)
+
+    class Meta:
+        model = Publication
+        fields = ["id", "post", "account", "network", "state", "due_at", "attempts", "remote_id",
+                  "remote_url", "published_at", "error", "error_kind", "updated_at"]
+        read_only_fields = fields
+
+
+class PostMediaSerializer(ApiModelSerializer):
+    name = serializers.CharField(source="original_name", read_only=True)
+
+    class Meta:
+        model = PostMedia
+        fields = ["id", "name", "mime_type", "size", "width", "height", "alt_text"]
+        read_only_fields = fields
+
+
+class PostSerializer(ApiModelSerializer):
+    variants = serializers.DictField(child=serializers.CharField(), read_only=True,
+                                     help_text="Text per network key, used instead of `text` there.")
+    timezone = serializers.CharField(source="schedule_timezone", read_only=True,
+                                     help_text="The zone the time was entered in.")
+    scheduled_at_local = serializers.SerializerMethodField()
+    media = PostMediaSerializer(many=True, read_only=True)
+    publications = PublicationSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Post
+        fields = ["id", "workspace", "author", "text", "variants", "language", "is_draft",
+                  "scheduled_at", "timezone", "scheduled_at_local", "media", "publications",
+                  "created_at", "updated_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True, help_text=(
+        "`scheduled_at` as wall-clock time in `timezone`, with its offset.")))
+    def get_scheduled_at_local(self, post: Post) -> str | None:
+        tz = parse_timezone(post.schedule_timezone)
+        if post.scheduled_at is None or tz is None:
+            return None
+        return post.scheduled_at.astimezone(tz).isoformat()
+
+
+class PublicationFilterSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    state = serializers.ChoiceField(choices=State.choices, required=False)
+    account = serializers.IntegerField(required=False, min_value=1)
+
+
+# -- writes ------------------------------------------------------------------------------
+
+class PostWriteSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """The body of POST (create) and PATCH (update; every field optional, the post's
+    current values fill the gaps)."""
+
+    text = serializers.CharField(allow_blank=True)
+    accounts = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, max_length=100,
+        help_text="Ids of accounts of this workspace to publish to.")
+    mode = serializers.ChoiceField(
+        choices=MODES, required=False,
+        help_text="Default on create: `schedule` when `scheduled_at` is given, else `draft`. "
+                  "On update: the post's current mode.")
+    scheduled_at = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True,
+        help_text="ISO 8601. With an offset (`2026-12-24T18:30:00+01:00`, `…Z`) it is that "
+                  "instant; without one (`2026-12-24T18:30`) it is wall-clock time in "
+                  "`timezone`. Times skipped by a DST change are refused.")
+    timezone = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, max_length=64,
+        help_text="IANA zone (`Europe/Paris`). Default: the post's, else the workspace's.")
+    variants = serializers.DictField(
+        child=serializers.CharField(allow_blank=True), required=False,
+        help_text="Text per network key (`{\"bluesky\": \"…\"}`); replaces all variants.")
+    language = serializers.CharField(required=False, allow_blank=True, max_length=8)
+    media = serializers.ListField(
+        child=serializers.FileField(), required=False, max_length=MAX_UPLOADS,
+        help_text="Images (multipart only); the alt text of the n-th one is field `alt_n`.")
+    keep_media = serializers.ListField(
+        child=serializers.IntegerField(), required=False,
+        help_text="Update only: ids of the post's current images to keep (default: all).")
+
+    def validate_variants(self, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - set(registry.NETWORKS))
+        if unknown:
+            raise serializers.ValidationError(
+                _("Unknown network “%(key)s”; use one of: %(keys)s.")
+                % {"key": unknown[0], "keys": ", ".join(sorted(registry.NETWORKS))})
+        return {key: text.strip() for key, text in value.items() if text.strip()}
+
+    def to_post_input(self, workspace: Workspace, post: Post | None = None
+                      ) -> tuple[PostInput, list[Upload], list[int] | None]:
+        """Raise PostValidationError for what only makes sense against the workspace
+        (account ids, times in a zone); the rest is for `save_post` to check."""
+        data: dict[str, Any] = self.validated_data
+        errors: list[FieldError] = []
+        mode = data.get("mode") or _default_mode(post, data)
+        tz_name = (data.get("timezone") or "").strip() or (
+            post.schedule_timezone if post and post.schedule_timezone else workspace.timezone)
+        if parse_timezone(tz_name) is None:
+            errors.append(FieldError("timezone", _("“%(tz)s” is not a known time zone (for example "
+                                                   "Europe/Paris or America/Montreal).")
+                                     % {"tz": tz_name}, "invalid_timezone"))
+        when = post.scheduled_at if post is not None and mode != "now" else None
+        raw = (data.get("scheduled_at") or "").strip()
+        if raw and mode == "now":
+            errors.append(FieldError("scheduled_at", _("Leave scheduled_at empty to publish now, "
+                                                       "or use the mode “schedule”."), "invalid"))
+        elif "scheduled_at" in data:
+            when, time_errors = resolve_time(raw, tz_name)
+            errors += time_errors
+        ids = data["accounts"] if "accounts" in data else _current_account_ids(post)
+        accounts = _accounts_in(workspace, ids, errors)
+        post_input = PostInput(
+            text=data.get("text", post.text if post else "").replace("\r\n", "\n").strip(),
+            accounts=accounts, mode=mode, scheduled_at=when, timezone_name=tz_name,
+            variants=data["variants"] if "variants" in data else dict(post.variants if post else {}),
+            language=data.get("language", post.language if post else ""),
+        )
+        if errors:
+            raise PostValidationError(errors + _other_errors(post_input, errors))
+        alt = self.initial_data
+        uploads = [Upload(f.name or "image", f, f.size or 0, str(alt.get(f"alt_{i}", "")).strip())
+                   for i, f in enumerate(data.get("media", []))]
+        return post_input, uploads, data.get("keep_media") if post is not None else None
+
+
+def resolve_time(raw: str, tz_name: str) -> tuple[dt.datetime | None, list[FieldError]]:
+    """An instant if `raw` has an offset; else wall-clock time in `tz_name`."""
+    if not raw:
+        return None, []
+    invalid = FieldError("scheduled_at", _("Enter an ISO 8601 date and time: 2026-12-24T18:30:00+01:00, "
+                                           "or 2026-12-24T18:30 for a local time in “timezone”."),
+                         "invalid")
+    # A bare date would silently mean midnight: ask for the time instead.
+    if "T" not in raw.upper() and " " not in raw:
+        return None, [invalid]
+    try:
+        parsed = dt.datetime.fromisoformat(raw)
+    except ValueError:
+        return None, [invalid]
+    if parsed.tzinfo is not None:
+        return parsed, []
+    if parse_timezone(tz_name) is None:
+        return None, []  # the unknown zone is reported on `timezone`
+    return parse_local_time(raw, tz_name)
+
+
+def _default_mode(post: Post | None, data: dict[str, Any]) -> str:
+    if post is not None:
+        return "draft" if post.is_draft else "schedule"
+    return "schedule" if data.get("scheduled_at") else "draft"
+
+
+def _current_account_ids(post: Post | None) -> list[int]:
+    if post is None:
+        return []
+    # Cancelled targets stay cancelled: an edit must not revive them unasked.
+    return list(post.publications.exclude(state=State.CANCELLED).values_list("account_id", flat=True))
+
+
+def _accounts_in(workspace: Workspace, ids: list[int], errors: list[FieldError]) -> list[SocialAccount]:
+    wanted = list(dict.fromkeys(ids))
+    found = {a.pk: a for a in SocialAccount.objects.filter(workspace=workspace, pk__in=wanted)}
+    if len(found) != len(wanted):
+        errors.append(FieldError("accounts", _("One of the chosen accounts does not exist in this "
+                                               "workspace."), "invalid"))
+    return [found[pk] for pk in wanted if pk in found]
+
+
+def _other_errors(post_input: PostInput, reported: list[FieldError]) -> list[FieldError]:
+    """The shared checks on what could be read, so that one answer lists every problem;
+    minus the fields already reported and the "no time" a bad zone or time causes."""
+    fields = {e.field for e in reported}
+    return [e for e in check_post(post_input) if e.field not in fields
+            and not (e.field == "scheduled_at" and e.code == "required" and "timezone" in fields)]

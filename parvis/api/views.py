@@ -1,0 +1,266 @@
+"""The public API: thin views over the scoping helpers and the publishing actions.
+
+Every lookup goes through the requester's memberships, so an object of a workspace they
+do not belong to answers 404 exactly like a missing one. Reading needs any role;
+writing needs editor or above (403 otherwise).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import APIException, ParseError, ValidationError
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from parvis.accounts.models import Membership, Role, User, Workspace
+from parvis.accounts.scoping import workspace_for, workspaces_for
+from parvis.api.serializers import (
+    AccountSerializer,
+    DetailSerializer,
+    ErrorsSerializer,
+    PostSerializer,
+    PostWriteSerializer,
+    PublicationFilterSerializer,
+    PublicationSerializer,
+    WorkspaceSerializer,
+)
+from parvis.networks.models import SocialAccount
+from parvis.publishing.actions import cancel_post, cancel_publication, retry_publication, save_post
+from parvis.publishing.models import Post, Publication, State
+from parvis.publishing.validation import PostValidationError
+
+READ_ERRORS: dict[int, Any] = {401: DetailSerializer, 404: DetailSerializer}
+WRITE_ERRORS: dict[int, Any] = {**READ_ERRORS, 400: ErrorsSerializer, 403: DetailSerializer}
+CONFLICT = OpenApiResponse(ErrorsSerializer, description="The object's state does not allow it "
+                                                          "(being published, already published, …).")
+
+
+class Conflict(APIException):
+    """409: the request is well formed but the object's state refuses it. Same body shape
+    as a 400, so clients read one kind of error."""
+
+    status_code = status.HTTP_409_CONFLICT
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__({"errors": {field: [message]}})
+
+
+class Page(LimitOffsetPagination):
+    max_limit = 500  # `?limit=` is the caller's choice; one request must stay cheap
+
+
+class ApiView(generics.GenericAPIView):  # type: ignore[type-arg]
+    pagination_class = Page
+
+    def handle_exception(self, exc: Exception) -> Response:
+        # Unreadable JSON names the body, so that every 400 has the {"errors": {field: [..]}} shape.
+        if isinstance(exc, ParseError):
+            exc = ValidationError({"body": [str(exc.detail)]})
+        return super().handle_exception(exc)
+
+    @property
+    def user(self) -> User:
+        return self.request.user  # type: ignore[return-value]
+
+
+def _posts() -> QuerySet[Post]:
+    return Post.objects.prefetch_related(
+        "media", Prefetch("publications", queryset=Publication.objects.select_related("account")))
+
+
+def _reload(post: Post) -> Post:
+    return _posts().get(pk=post.pk)
+
+
+def _save(serializer: PostWriteSerializer, workspace: Workspace, user: User, post: Post | None = None) -> Post:
+    post_input, uploads, keep = serializer.to_post_input(workspace, post)
+    try:
+        saved = save_post(workspace, user, post_input, uploads, post=post, keep_media=keep)
+    except PostValidationError as exc:
+        locked = [e for e in exc.errors if e.code == "not_editable"]
+        if locked:
+            raise Conflict(locked[0].field, locked[0].message) from exc
+        raise
+    return _reload(saved)
+
+
+# -- workspaces and accounts -------------------------------------------------------------
+
+class WorkspaceViewMixin(ApiView):
+    serializer_class = WorkspaceSerializer
+    queryset = Workspace.objects.none()  # the model, for the schema; never the data
+
+    def get_queryset(self) -> QuerySet[Workspace]:
+        role = Membership.objects.filter(workspace=OuterRef("pk"), user=self.user).values("role")[:1]
+        return workspaces_for(self.user).annotate(role=Subquery(role)).order_by("name", "pk")
+
+
+@extend_schema(tags=["workspaces"], responses={200: WorkspaceSerializer(many=True), **READ_ERRORS})
+class WorkspaceList(WorkspaceViewMixin, generics.ListAPIView):  # type: ignore[type-arg]
+    """The workspaces you belong to, with your role in each."""
+
+
+@extend_schema(tags=["workspaces"], responses={200: WorkspaceSerializer, **READ_ERRORS})
+class WorkspaceDetail(WorkspaceViewMixin, generics.RetrieveAPIView):  # type: ignore[type-arg]
+    pass
+
+
+@extend_schema(tags=["accounts"], responses={200: AccountSerializer(many=True), **READ_ERRORS})
+class AccountList(ApiView, generics.ListAPIView):  # type: ignore[type-arg]
+    """The connected accounts of a workspace (never their credentials)."""
+
+    serializer_class = AccountSerializer
+    queryset = SocialAccount.objects.none()
+
+    def get_queryset(self) -> QuerySet[SocialAccount]:
+        workspace = workspace_for(self.user, self.kwargs["workspace_id"])
+        return workspace.social_accounts.order_by("network", "handle", "pk")
+
+
+# -- posts -------------------------------------------------------------------------------
+
+@extend_schema(tags=["posts"])
+class PostList(ApiView, generics.ListAPIView):  # type: ignore[type-arg]
+    serializer_class = PostSerializer
+    queryset = Post.objects.none()
+
+    def get_queryset(self) -> QuerySet[Post]:
+        workspace = workspace_for(self.user, self.kwargs["workspace_id"])
+        return _posts().filter(workspace=workspace).order_by("-created_at", "-pk")
+
+    @extend_schema(responses={200: PostSerializer(many=True), **READ_ERRORS})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(request=PostWriteSerializer, responses={201: PostSerializer, **WRITE_ERRORS},
+                   description="Create a post and its publications. `mode` `now` publishes at once, "
+                               "`schedule` at `scheduled_at`, `draft` keeps it unpublished.")
+    def post(self, request: Request, workspace_id: int) -> Response:
+        workspace = workspace_for(self.user, workspace_id, Role.EDITOR)
+        serializer = PostWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        post = _save(serializer, workspace, self.user)
+        return Response(PostSerializer(post).data, status=status.HTTP_201_CREATED)
+
+
+class PostObjectMixin(ApiView):
+    serializer_class = PostSerializer
+    queryset = Post.objects.none()
+
+    def get_queryset(self) -> QuerySet[Post]:
+        return _posts().filter(workspace__memberships__user=self.user)
+
+    def get_post(self, min_role: Role = Role.VIEWER) -> Post:
+        post: Post = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        workspace_for(self.user, post.workspace_id, min_role)  # 403 for a viewer writing
+        return post
+
+
+class PostDetail(PostObjectMixin):
+    http_method_names = ["get", "patch", "head", "options"]
+
+    @extend_schema(responses={200: PostSerializer, **READ_ERRORS})
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(PostSerializer(self.get_post()).data)
+
+    @extend_schema(request=PostWriteSerializer, responses={200: PostSerializer, **WRITE_ERRORS,
+                                                           409: CONFLICT},
+                   description="Change a post that is not being published or published (409 "
+                               "then). Fields left out keep their current value; `accounts` "
+                               "replaces the targets.")
+    def patch(self, request: Request, pk: int) -> Response:
+        post = self.get_post(Role.EDITOR)
+        serializer = PostWriteSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        saved = _save(serializer, post.workspace, self.user, post)
+        return Response(PostSerializer(saved).data)
+
+
+class PostCancel(PostObjectMixin):
+    @extend_schema(operation_id="posts_cancel", request=None,
+                   responses={200: PostSerializer, **WRITE_ERRORS, 409: CONFLICT},
+                   description="Cancel every publication not yet being published. 409 when "
+                               "all that is left is being published or published.")
+    def post(self, request: Request, pk: int) -> Response:
+        post = self.get_post(Role.EDITOR)
+        if not cancel_post(post) and post.publications.exclude(state=State.CANCELLED).exists():
+            raise Conflict("post", _("Nothing left to cancel: this post is being published or "
+                                     "was published."))
+        return Response(PostSerializer(_reload(post)).data)
+
+
+# -- publications ------------------------------------------------------------------------
+
+@extend_schema(tags=["publications"])
+class PublicationList(ApiView, generics.ListAPIView):  # type: ignore[type-arg]
+    serializer_class = PublicationSerializer
+    queryset = Publication.objects.none()
+
+    def get_queryset(self) -> QuerySet[Publication]:
+        workspace = workspace_for(self.user, self.kwargs["workspace_id"])
+        filters = PublicationFilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        found = Publication.objects.filter(post__workspace=workspace).select_related("account")
+        if "state" in filters.validated_data:
+            found = found.filter(state=filters.validated_data["state"])
+        if "account" in filters.validated_data:
+            found = found.filter(account_id=filters.validated_data["account"])
+        return found.order_by("due_at", "pk")
+
+    @extend_schema(parameters=[PublicationFilterSerializer],
+                   responses={200: PublicationSerializer(many=True), 400: ErrorsSerializer,
+                              **READ_ERRORS})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class PublicationObjectMixin(ApiView):
+    serializer_class = PublicationSerializer
+    queryset = Publication.objects.none()
+
+    def get_publication(self, min_role: Role = Role.VIEWER) -> Publication:
+        publication: Publication = get_object_or_404(
+            Publication.objects.select_related("account", "post").filter(
+                post__workspace__memberships__user=self.user), pk=self.kwargs["pk"])
+        workspace_for(self.user, publication.post.workspace_id, min_role)
+        return publication
+
+    def respond(self, publication: Publication) -> Response:
+        publication.refresh_from_db()
+        return Response(PublicationSerializer(publication).data)
+
+
+class PublicationDetail(PublicationObjectMixin):
+    @extend_schema(responses={200: PublicationSerializer, **READ_ERRORS})
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(PublicationSerializer(self.get_publication()).data)
+
+
+class PublicationRetry(PublicationObjectMixin):
+    @extend_schema(operation_id="publications_retry", request=None,
+                   responses={200: PublicationSerializer, **WRITE_ERRORS, 409: CONFLICT},
+                   description="Put a failed publication back in line now (409 if not failed).")
+    def post(self, request: Request, pk: int) -> Response:
+        publication = self.get_publication(Role.EDITOR)
+        if not retry_publication(publication):
+            raise Conflict("publication", _("Only a failed publication can be retried."))
+        return self.respond(publication)
+
+
+class PublicationCancel(PublicationObjectMixin):
+    @extend_schema(operation_id="publications_cancel", request=None,
+                   responses={200: PublicationSerializer, **WRITE_ERRORS, 409: CONFLICT},
+                   description="Cancel a publication not yet being published (409 otherwise).")
+    def post(self, request: Request, pk: int) -> Response:
+        publication = self.get_publication(Role.EDITOR)
+        if not cancel_publication(publication) and publication.state != State.CANCELLED:
+            raise Conflict("publication", _("This publication is being published or was published: "
+                                            "it can no longer be cancelled."))
+        return self.respond(publication)

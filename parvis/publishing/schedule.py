@@ -1,0 +1,32 @@
+"""Wall-clock times entered in a chosen zone, turned into the instants we store (UTC)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from django.utils.translation import gettext as _
+
+from parvis.publishing.validation import FieldError, parse_timezone
+
+
+def parse_local_time(raw: str, tz_name: str) -> tuple[datetime | None, list[FieldError]]:
+    """`2026-03-29T02:30` in `Europe/Paris` → an aware datetime, refusing times that do
+    not exist on that day (the hour skipped when clocks go forward)."""
+    if not raw:
+        return None, []
+    tz = parse_timezone(tz_name)
+    if tz is None:
+        return None, []  # reported by the time zone check
+    try:
+        naive = datetime.fromisoformat(raw)
+    except ValueError:
+        return None, [FieldError("scheduled_at", _("Enter a date and time like 2026-12-24 18:30."), "invalid")]
+    naive = naive.replace(tzinfo=None)
+    local = naive.replace(tzinfo=tz)
+    # Through UTC and back: a time inside the spring-forward gap comes back an hour later.
+    round_trip = local.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
+    if round_trip != naive:
+        return None, [FieldError("scheduled_at", _("%(time)s does not exist in %(tz)s: the clocks "
+                                                   "change that night. Choose another time.")
+                                 % {"time": naive.strftime("%H:%M"), "tz": tz_name}, "nonexistent")]
+    return local, []

@@ -1,0 +1,119 @@
+"""Invariant 1, proven the hard way: real `parvis worker` processes SIGKILL themselves at
+every step of publishing (before the network call, during it, after the network
+accepted but before we recorded it), are restarted, again and again, and in the end every
+post exists exactly once on the server."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from parvis.publishing.models import Publication, State
+from parvis.publishing.tests.helpers import schedule
+
+pytestmark = pytest.mark.django_db(transaction=True)
+POSTS = 30
+STEPS = ("before_call", "during_call", "after_call")
+DEADLINE = 240.0
+
+
+def worker_env(tmp_path: Path, crashpoints: str, window: float) -> dict[str, str]:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "parvis.settings"}
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        env["DATABASE_URL"] = f"sqlite:///{db['NAME']}"
+    else:
+        env["DATABASE_URL"] = f"postgres://{db['USER'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    env.update(
+        PARVIS_HUEY_NAME=f"crash-{uuid.uuid4().hex[:8]}", PARVIS_HUEY_FILE=str(tmp_path / "huey.sqlite3"),
+        PARVIS_TEST_CRASHPOINTS=crashpoints, PARVIS_PUBLISH_LEASE_SECONDS="2", PARVIS_DISPATCH_INTERVAL="0.2",
+        PARVIS_HTTP_TIMEOUT="3", PARVIS_WORKERS="4", PARVIS_LOG_LEVEL="WARNING",
+        PARVIS_TEST_CRASH_WINDOW=str(window),
+    )
+    return env
+
+
+def run_until_done(
+    tmp_path: Path, publication_ids: list[int], crashpoints: str, window: float
+) -> tuple[int, Counter[str]]:
+    """Run workers, restarting each one that dies, until every publication is settled."""
+    env = worker_env(tmp_path, crashpoints, window)
+    log = tmp_path / "worker.log"
+    restarts, started = 0, time.monotonic()
+    process: subprocess.Popen[bytes] | None = None
+    try:
+        with log.open("ab") as sink:
+            while time.monotonic() - started < DEADLINE:
+                if process is None or process.poll() is not None:
+                    if process is not None:
+                        restarts += 1
+                    process = subprocess.Popen([sys.executable, "-m", "parvis", "worker"], env=env,
+                                               stdout=sink, stderr=sink)
+                pending = Publication.objects.filter(pk__in=publication_ids).exclude(
+                    state__in=[State.PUBLISHED, State.FAILED]).count()
+                if pending == 0:
+                    break
+                time.sleep(0.2)
+    finally:
+        if process is not None and process.poll() is None:
+            process.terminate()
+            process.wait(timeout=20)
+    text = log.read_text(errors="replace")
+    crashes = Counter(line.split()[1] for line in text.splitlines() if line.startswith("parvis-crashpoint "))
+    return restarts, crashes
+
+
+def assert_each_once(texts_on_server: list[str], expected: list[str]) -> None:
+    counts = Counter(texts_on_server)
+    assert sorted(counts) == sorted(expected), "a post is missing (or unknown) on the server"
+    assert {t: n for t, n in counts.items() if n > 1} == {}, "a post was published twice"
+
+
+def crash_and_check(
+    tmp_path: Path, people: dict[str, Any], account: Any, texts_on_server: Any, window: float
+) -> None:
+    run = uuid.uuid4().hex[:6]
+    texts = [f"Crash test {run} n°{i}" for i in range(POSTS)]
+    ids = [schedule(people["workspace"], people["owner"], [account], t).publications.get().pk for t in texts]
+    restarts, crashes = run_until_done(tmp_path, ids, ",".join(f"{step}:0.2" for step in STEPS), window)
+    states = Counter(Publication.objects.filter(pk__in=ids).values_list("state", flat=True))
+    assert states == {State.PUBLISHED: POSTS}, (states, (tmp_path / "worker.log").read_text()[-3000:])
+    assert restarts >= 3 and all(crashes[step] >= 1 for step in STEPS), (restarts, crashes)
+    assert_each_once(texts_on_server(), texts)
+    remote_ids = list(Publication.objects.filter(pk__in=ids).values_list("remote_id", flat=True))
+    assert len(set(remote_ids)) == POSTS
+
+
+def test_mastodon_posts_exist_once_after_workers_are_killed_at_every_step(
+    tmp_path, people, mastodon_server, mastodon_account
+):
+    from parvis.networks.mastodon.connector import plain_text
+
+    account, local = mastodon_account
+    # Slow the server down a little so that "during the call" crashes land inside it.
+    rule = mastodon_server.add_fault({"type": "latency", "delay_ms": 150}, count=None)
+    try:
+        crash_and_check(tmp_path, people, account,
+                        lambda: [plain_text(s["content"]) for s in mastodon_server.statuses_of(local)],
+                        window=0.3)
+    finally:
+        mastodon_server.clear_faults()
+        del rule
+
+
+def test_bluesky_posts_exist_once_after_workers_are_killed_at_every_step(
+    tmp_path, people, pds_server, bluesky_account
+):
+    account, _ = bluesky_account
+    crash_and_check(tmp_path, people, account,
+                    lambda: [p["value"]["text"] for p in pds_server.list_posts(account.remote_id)],
+                    window=0.03)  # the local PDS answers in a few milliseconds

@@ -1,0 +1,211 @@
+"""The web UI: scoping, the composer's validation (nothing saved is lost), connecting
+accounts through the real servers, invitations."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from parvis.networks.models import SocialAccount
+from parvis.publishing.models import Post, Publication, State
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def bluesky_offline(people: dict[str, Any]) -> SocialAccount:
+    """A Bluesky account row: enough for validation, which never calls the network."""
+    return SocialAccount.objects.create(
+        workspace=people["workspace"], network="bluesky", server_url="https://bsky.social",
+        remote_id="did:plc:brand", handle="@brand.bsky.social",
+        credentials={"identifier": "brand.bsky.social", "app_password": "x"})
+
+
+def compose(client: Client, workspace: Any, **data: Any) -> Any:
+    return client.post(reverse("web:compose", args=[workspace.pk]), data)
+
+
+def in_one_hour_paris() -> str:
+    return (timezone.now() + timedelta(hours=1)).astimezone(ZoneInfo("Europe/Paris")).strftime("%Y-%m-%dT%H:%M")
+
+
+@pytest.mark.parametrize("name", ["web:calendar", "web:publications", "web:accounts", "web:compose", "web:members"])
+def test_outsider_gets_not_found_like_a_missing_workspace(people, name):
+    client = client_for(people["outsider"])
+    assert client.get(reverse(name, args=[people["workspace"].pk])).status_code == 404
+    assert client.get(reverse(name, args=[999999])).status_code == 404
+
+
+def test_viewer_can_look_but_not_compose(people):
+    client = client_for(people["viewer"])
+    assert client.get(reverse("web:calendar", args=[people["workspace"].pk])).status_code == 200
+    assert client.get(reverse("web:compose", args=[people["workspace"].pk])).status_code == 403
+
+
+def test_anonymous_is_sent_to_login(people):
+    response = Client().get(reverse("web:calendar", args=[people["workspace"].pk]))
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_login_with_email(people):
+    client = Client()
+    response = client.post(reverse("web:login"), {"username": "OWNER@agence.test", "password": "pw-owner-123"})
+    assert response.status_code == 302
+    assert client.get(reverse("web:home")).status_code == 200
+
+
+def test_scheduling_stores_utc_and_shows_it_in_the_calendar(people, bluesky_offline):
+    client = client_for(people["owner"])
+    response = compose(client, people["workspace"], text="Galette des rois #boulangerie",
+                       accounts=[bluesky_offline.pk], mode="schedule", scheduled_at="2030-01-06T09:30",
+                       timezone="Europe/Paris")
+    assert response.status_code == 302
+    publication = Publication.objects.get()
+    assert publication.state == State.SCHEDULED
+    assert publication.due_at == datetime(2030, 1, 6, 8, 30, tzinfo=UTC)
+    page = client.get(reverse("web:calendar", args=[people["workspace"].pk]) + "?day=2030-01-06&tz=Europe/Paris")
+    assert "Galette des rois" in page.content.decode() and "09:30" in page.content.decode()
+    calendar = reverse("web:calendar", args=[people["workspace"].pk])
+    montreal = client.get(calendar + "?day=2030-01-06&tz=America/Montreal")
+    assert "03:30" in montreal.content.decode()
+
+
+@pytest.mark.parametrize(("data", "field", "words"), [
+    ({"text": "   "}, "text", "Write something"),
+    ({"text": "é" * 301}, "text", "Bluesky"),
+    ({"scheduled_at": "2001-01-01T10:00"}, "scheduled_at", "past"),
+    ({"timezone": "Mars/Olympus"}, "timezone", "Mars/Olympus"),
+    ({"scheduled_at": "2030-03-31T02:30"}, "scheduled_at", "does not exist"),
+    ({"scheduled_at": "demain midi"}, "scheduled_at", "2026-12-24"),
+    ({"accounts": []}, "accounts", "at least one account"),
+])
+def test_bad_input_names_the_field_and_keeps_the_text(people, bluesky_offline, data, field, words):
+    client = client_for(people["owner"])
+    form = {"text": "Texte du brouillon", "accounts": [bluesky_offline.pk], "mode": "schedule",
+            "scheduled_at": in_one_hour_paris(), "timezone": "Europe/Paris", **data}
+    response = compose(client, people["workspace"], **form)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert f'data-field="{field}"' in body and words in body
+    assert form["text"].strip()[:20] in body or not form["text"].strip()  # nothing typed is lost
+    assert Post.objects.count() == 0
+
+
+def test_a_file_that_is_not_an_image_is_refused(people, bluesky_offline):
+    client = client_for(people["owner"])
+    fake = SimpleUploadedFile("photo.jpg", b"this is not an image", content_type="image/jpeg")
+    response = compose(client, people["workspace"], text="Avec photo", accounts=[bluesky_offline.pk],
+                       mode="schedule", scheduled_at=in_one_hour_paris(), timezone="Europe/Paris", media=fake)
+    assert response.status_code == 400
+    assert "photo.jpg" in response.content.decode() and "not an image" in response.content.decode()
+    assert Post.objects.count() == 0
+
+
+def test_too_many_images_for_bluesky(people, bluesky_offline, png):
+    client = client_for(people["owner"])
+    files = [SimpleUploadedFile(f"i{i}.png", png, content_type="image/png") for i in range(5)]
+    response = compose(client, people["workspace"], text="Album", accounts=[bluesky_offline.pk], mode="draft",
+                       media=files)
+    assert response.status_code == 400 and "Too many images for Bluesky" in response.content.decode()
+
+
+def test_live_check_counts_like_each_network(people, bluesky_offline):
+    client = client_for(people["owner"])
+    response = client.post(reverse("web:compose_check", args=[people["workspace"].pk]),
+                           {"text": "👩‍👩‍👧 ok", "accounts": [bluesky_offline.pk]})
+    assert "4 / 300" in response.content.decode()
+
+
+def test_draft_then_edit_then_cancel(people, bluesky_offline):
+    client = client_for(people["owner"])
+    compose(client, people["workspace"], text="Brouillon", accounts=[bluesky_offline.pk], mode="draft")
+    post = Post.objects.get()
+    assert post.publications.get().state == State.DRAFT
+    edit = reverse("web:post_edit", args=[people["workspace"].pk, post.pk])
+    assert client.get(edit).status_code == 200
+    client.post(edit, {"text": "Programmé", "accounts": [bluesky_offline.pk], "mode": "schedule",
+                       "scheduled_at": in_one_hour_paris(), "timezone": "Europe/Paris"})
+    post.refresh_from_db()
+    assert post.text == "Programmé" and post.publications.get().state == State.SCHEDULED
+    client.post(reverse("web:post_cancel", args=[people["workspace"].pk, post.pk]))
+    assert post.publications.get().state == State.CANCELLED
+
+
+def test_connect_mastodon_with_oauth(people, mastodon_server):
+    client = client_for(people["owner"])
+    workspace = people["workspace"]
+    local = mastodon_server.create_user("oauthbrand")
+    response = client.post(reverse("mastodon:connect", args=[workspace.pk]), {"instance": mastodon_server.url})
+    assert response.status_code == 302 and "/oauth/authorize" in response["Location"]
+    params = dict(re.findall(r"[?&]([^=&]+)=([^&]*)", response["Location"]))
+    from urllib.parse import unquote
+
+    redirect = mastodon_server.approve_authorization(
+        local["username"], client_id=unquote(params["client_id"]), redirect_uri=unquote(params["redirect_uri"]),
+        state=unquote(params["state"]))
+    callback = redirect.split("/connect/mastodon/callback/", 1)[1]
+    done = client.get(reverse("mastodon:callback") + callback)
+    assert done.status_code == 302
+    account = SocialAccount.objects.get(workspace=workspace, network="mastodon")
+    assert account.handle.startswith("@oauthbrand@") and account.config["limits"]["max_chars"] == 500
+
+
+def test_unreachable_instance_is_a_clear_error(people):
+    client = client_for(people["owner"])
+    response = client.post(reverse("mastodon:connect", args=[people["workspace"].pk]),
+                           {"instance": "http://127.0.0.1:9"})
+    assert response.status_code == 200
+    assert 'data-field="instance"' in response.content.decode()
+    assert SocialAccount.objects.count() == 0
+
+
+def test_connect_bluesky_with_app_password(people, pds_server):
+    created = pds_server.create_account("webbrand", "main-password-123")
+    app_password = pds_server.create_app_password(created["handle"], "main-password-123", "parvis")
+    client = client_for(people["owner"])
+    response = client.post(reverse("bluesky:connect", args=[people["workspace"].pk]),
+                           {"handle": created["handle"], "app_password": app_password, "server": pds_server.url})
+    assert response.status_code == 302
+    account = SocialAccount.objects.get(network="bluesky")
+    assert account.remote_id == created["did"] and "app_password" in account.credentials
+    wrong = client.post(reverse("bluesky:connect", args=[people["workspace"].pk]),
+                        {"handle": created["handle"], "app_password": "nope-nope", "server": pds_server.url})
+    assert 'data-field="app_password"' in wrong.content.decode()
+
+
+def test_credentials_are_encrypted_at_rest(people, bluesky_offline):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT credentials FROM networks_socialaccount WHERE id = %s", [bluesky_offline.pk])
+        raw = cursor.fetchone()[0]
+    assert "app_password" not in raw and "brand.bsky.social" not in raw
+
+
+def test_invitation_by_email_link(people, django_capture_on_commit_callbacks):
+    client = client_for(people["manager"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("web:members", args=[people["workspace"].pk]),
+                               {"email": "client@brand.test", "role": "editor"})
+    assert response.status_code == 302
+    link = re.search(r"http://testserver(/invitations/[^\s]+/)", mail.outbox[-1].body).group(1)
+    newcomer = Client()
+    page = newcomer.post(link, {"first_name": "Chloé", "password": "une-phrase-longue-42"})
+    assert page.status_code == 302
+    assert newcomer.get(reverse("web:calendar", args=[people["workspace"].pk])).status_code == 200
+    assert newcomer.get(link).status_code == 404  # used once
