@@ -6,14 +6,13 @@ Real network calls are blocked: only loopback addresses may be reached.
 
 from __future__ import annotations
 
-import io
 import socket
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from PIL import Image
 
+from parvis.testing.images import png_bytes
 from parvis.testing.mastodon_server import LocalMastodon
 
 _real_connect = socket.socket.connect
@@ -57,12 +56,6 @@ def people(db: None) -> dict[str, Any]:
     made["outsider"] = outsider
     made["other_workspace"] = create_workspace(other_org, "Concurrent", outsider, "America/Montreal")
     return made
-
-
-def png_bytes(size: tuple[int, int] = (64, 48), color: str = "orange") -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, color).save(buffer, "PNG")
-    return buffer.getvalue()
 
 
 @pytest.fixture

@@ -22,6 +22,9 @@ step "Python environment ($VENV)"
 step "Bluesky reference PDS (npm)"
 bash scripts/install_pds.sh
 
+step "Chromium for the browser tests (Debian package)"
+bash scripts/install_browser.sh
+
 step "Lint"
 "$VENV/bin/ruff" check parvis bench conftest.py
 

@@ -21,8 +21,8 @@ from parvis.publishing.models import Post, Publication, State
 pytestmark = pytest.mark.django_db
 
 
-def client_for(user: Any) -> Client:
-    client = Client()
+def client_for(user: Any, language: str = "en") -> Client:
+    client = Client(headers={"accept-language": language})
     client.force_login(user)
     return client
 
@@ -204,8 +204,34 @@ def test_invitation_by_email_link(people, django_capture_on_commit_callbacks):
                                {"email": "client@brand.test", "role": "editor"})
     assert response.status_code == 302
     link = re.search(r"http://testserver(/invitations/[^\s]+/)", mail.outbox[-1].body).group(1)
-    newcomer = Client()
+    newcomer = Client(headers={"accept-language": "en"})
     page = newcomer.post(link, {"first_name": "Chloé", "password": "une-phrase-longue-42"})
     assert page.status_code == 302
     assert newcomer.get(reverse("web:calendar", args=[people["workspace"].pk])).status_code == 200
     assert newcomer.get(link).status_code == 404  # used once
+
+
+def test_pages_follow_the_browser_language_then_the_persons_choice(people):
+    from django.utils import translation
+
+    with translation.override("fr"):
+        french = translation.gettext("New post")
+    assert french != "New post"
+    client = client_for(people["editor"], language="fr-FR,fr;q=0.9")
+    page = client.get(reverse("web:calendar", args=[people["workspace"].pk])).content.decode()
+    assert '<html lang="fr">' in page and french in page
+    people["editor"].language = "en"
+    people["editor"].save()
+    page = client.get(reverse("web:calendar", args=[people["workspace"].pk])).content.decode()
+    assert '<html lang="en">' in page and "New post" in page
+
+
+def test_errors_are_in_french_for_a_french_browser(people, bluesky_offline):
+    client = client_for(people["owner"], language="fr")
+    response = compose(client, people["workspace"], text="", accounts=[bluesky_offline.pk], mode="draft")
+    assert response.status_code == 400
+    from django.utils import translation
+
+    with translation.override("fr"):
+        expected = translation.gettext("Write something to publish.")
+    assert expected != "Write something to publish." and expected in response.content.decode()

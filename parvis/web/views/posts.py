@@ -69,7 +69,7 @@ def compose(request: HttpRequest, workspace_id: int, post_id: int | None = None)
     accounts = list(workspace.social_accounts.all())
     return render(request, "parvis/compose.html", {
         "workspace": workspace, "post": post, "accounts": accounts, "errors": errors, "values": values,
-        "networks": sorted({a.network for a in accounts}), "timezones": timezone_choices(),
+        "networks": sorted({(a.network, a.network_label) for a in accounts}), "timezones": timezone_choices(),
         "media": list(post.media.all()) if post else [],
     }, status=400 if errors else 200)
 

@@ -8,8 +8,7 @@
   const alts = document.getElementById("alts");
   const count = document.getElementById("id_media_count");
   const kept = () => form.querySelectorAll("input[name=keep_media]:checked").length;
-  const label = alts.dataset.label || document.documentElement.lang === "fr"
-    ? "Texte alternatif pour" : "Alt text for";
+  const label = alts.dataset.label || "Alt text for";
 
   function renderAlts() {
     alts.replaceChildren();

@@ -1,0 +1,133 @@
+"""The whole path a CM walks, in Chromium against `parvis up`: log in, create a workspace,
+connect an account on the local Mastodon server, compose a post with an image, schedule it
+a minute ahead, and watch it become "published" with its link. Then the same in French.
+
+The screenshots in docs/screenshots/ (shown in the README) are taken here.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from parvis.testing.images import png_bytes
+from parvis.testing.parvis_server import ParvisUp
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
+# Without these, Chromium tries to reach Google's services at start and on a closed
+# network its connections are refused many at a time.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+pytestmark = [
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no chromium: run scripts/install_browser.sh"),
+    pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="runs once, in the SQLite pass (parvis up's mode)"),
+]
+
+
+@pytest.fixture(scope="module")
+def parvis() -> ParvisUp:
+    with ParvisUp() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def walk(page, parvis: ParvisUp, mastodon_server, png_path: Path, *, brand: str, text: str, lang: str) -> None:
+    page.goto(f"{parvis.url}/login/")
+    assert page.locator("html").get_attribute("lang") == lang
+    page.fill("#id_username", parvis.admin_email)
+    page.fill("#id_password", parvis.admin_password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{parvis.url}/")
+
+    page.goto(f"{parvis.url}/workspaces/new/")
+    page.fill("#id_name", brand)
+    page.select_option("#id_timezone", "Europe/Paris")
+    page.click("form.card button[type=submit]")
+    page.wait_for_url(re.compile(r"/w/\d+/accounts/$"))
+    workspace_id = re.search(r"/w/(\d+)/", page.url).group(1)
+
+    local = mastodon_server.create_user(f"{lang}brand{workspace_id}")
+    page.goto(f"{parvis.url}/w/{workspace_id}/connect/mastodon/")
+    page.fill("#id_instance", mastodon_server.url)
+    page.fill("#id_access_token", local["access_token"])
+    page.click("form.card button[type=submit]")
+    page.wait_for_url(re.compile(r"/accounts/$"))
+    assert page.locator(f"tr[data-account*='{local['username']}']").count() == 1
+    if lang == "en":
+        shot(page, "accounts")
+
+    page.goto(f"{parvis.url}/w/{workspace_id}/compose/")
+    page.check("input[name=accounts]")
+    page.fill("#id_text", text)
+    page.set_input_files("#id_media", str(png_path))
+    page.fill("#id_alt_0", "Une baguette dorée sur un comptoir")
+    due = (datetime.now(ZoneInfo("Europe/Paris")) + timedelta(minutes=1)).replace(second=0, microsecond=0)
+    due += timedelta(minutes=1)  # the next whole minute at least a minute ahead
+    page.fill("#id_scheduled_at", due.strftime("%Y-%m-%dT%H:%M"))
+    page.locator("[data-testid=count]").first.wait_for()  # the live check answered
+    assert page.locator("[data-testid=count]").first.inner_text().endswith("/ 500")
+    if lang == "en":
+        page.wait_for_timeout(800)  # let the live check catch up with the last keystroke
+        shot(page, "compose")
+    page.click("button.primary.big")
+    page.wait_for_url(re.compile(r"/publications/\?post=\d+"))
+    state = page.locator("[data-testid=state]").first
+    assert "scheduled" in state.get_attribute("class")
+
+    # The list refreshes itself (htmx) every 5 s: no reload needed to see it published.
+    page.locator("[data-testid=state].published").first.wait_for(timeout=150_000)
+    link = page.locator("[data-testid=remote-link]").first.get_attribute("href")
+    status = mastodon_server.statuses_of(local)
+    assert len(status) == 1 and link == status[0]["url"]
+    assert status[0]["media_attachments"][0]["description"] == "Une baguette dorée sur un comptoir"
+    if lang == "en":
+        shot(page, "publications")
+        page.goto(f"{parvis.url}/w/{workspace_id}/calendar/")
+        shot(page, "calendar")
+        page.goto(f"{parvis.url}/w/{workspace_id}/calendar/?view=week")
+        shot(page, "calendar-week")
+
+
+def test_cm_schedules_a_post_with_an_image_and_sees_it_published(browser, parvis, mastodon_server, tmp_path):
+    png_path = tmp_path / "baguette.png"
+    png_path.write_bytes(png_bytes((800, 600), "goldenrod"))
+    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+    walk(context.new_page(), parvis, mastodon_server, png_path, brand="Dupont Bakery",
+         text="Fresh from the oven at 7am #bakery https://example.com/bread", lang="en")
+    context.close()
+
+
+def test_same_flow_in_french(browser, parvis, mastodon_server, tmp_path):
+    png_path = tmp_path / "baguette.png"
+    png_path.write_bytes(png_bytes((800, 600), "goldenrod"))
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    walk(page, parvis, mastodon_server, png_path, brand="Boulangerie Dupont",
+         text="Sortie du four à 7 h #boulangerie https://example.com/pain", lang="fr")
+    from django.utils import translation
+
+    with translation.override("fr"):
+        published = translation.gettext("Published")
+    assert page.locator("[data-testid=state].published").first.inner_text() == published
+    context.close()
