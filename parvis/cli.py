@@ -75,9 +75,12 @@ def cmd_up(args: argparse.Namespace) -> None:
     ensure_admin()
     server = create_server(application, host=args.host, port=args.port, threads=args.threads,
                            ident="parvis")
-    threading.Thread(target=server.run, name="parvis-web", daemon=True).start()
     print(f"parvis is running on http://{args.host}:{server.effective_port}/ (Ctrl+C to stop)",
           flush=True)
+    if args.no_worker:  # a web-only node of a scale-out setup
+        server.run()
+        return
+    threading.Thread(target=server.run, name="parvis-web", daemon=True).start()
     _run_worker(args.workers, web=server)
 
 
@@ -106,6 +109,7 @@ def main(argv: list[str] | None = None) -> None:
     up.add_argument("--port", type=int, default=int(os.environ.get("PARVIS_PORT", "8000")))
     up.add_argument("--threads", type=int, default=6, help="web server threads")
     up.add_argument("--workers", type=int, default=default_workers, help="publishing threads")
+    up.add_argument("--no-worker", action="store_true", help="serve the web app only (scale-out)")
     up.set_defaults(func=cmd_up)
 
     worker = sub.add_parser("worker", help="run background workers only (scale-out)")

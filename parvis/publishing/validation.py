@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import IO
 
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
@@ -155,7 +156,7 @@ def check_account(account: SocialAccount, data: PostInput) -> list[FieldError]:
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / 1_000_000:.1f} MB"
+    return filesizeformat(size)  # localised: "1.2 MB", "1,2 Mo"
 
 
 def check_post(data: PostInput, now: datetime | None = None) -> list[FieldError]:

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from parvis.accounts.models import Role
@@ -100,7 +101,8 @@ def post_cancel(request: HttpRequest, workspace_id: int, post_id: int) -> HttpRe
     workspace = workspace_for(request.user, workspace_id, Role.EDITOR)  # type: ignore[arg-type]
     post = get_object_or_404(Post, pk=post_id, workspace=workspace)
     count = cancel_post(post)
-    messages.success(request, _("%(count)d publication(s) cancelled.") % {"count": count})
+    messages.success(request, ngettext("%(count)d publication cancelled.", "%(count)d publications cancelled.",
+                                       count) % {"count": count})
     return redirect(_list_url(workspace.pk))
 
 
