@@ -27,6 +27,7 @@ bash scripts/install_browser.sh
 
 step "Lint"
 "$VENV/bin/ruff" check parvis bench conftest.py
+PARVIS_DATA_DIR=$(mktemp -d) "$VENV/bin/mypy" parvis
 
 step "Migrations are complete"
 PARVIS_DATA_DIR=$(mktemp -d) DJANGO_SETTINGS_MODULE=parvis.test_settings \

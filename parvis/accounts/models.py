@@ -6,6 +6,7 @@ import hashlib
 import secrets
 import zoneinfo
 from datetime import timedelta
+from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -65,7 +66,7 @@ class User(AbstractUser):
     )
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
     objects = EmailUserManager()  # type: ignore[misc]
 
     def __str__(self) -> str:

@@ -51,7 +51,7 @@ class ApiModelSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 # -- errors (for the schema; the bodies come from parvis.api.errors) ----------------------
 
 class ErrorsSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    errors = serializers.DictField(
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Messages by field name (`text`, `accounts`, `scheduled_at`, "
                   "`variants.bluesky`, …); `body` when the request body could not be read.",

@@ -22,6 +22,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -151,7 +152,7 @@ def record_failure(claim_: Claim, error: NetworkError) -> str:
             delay = max(error.retry_after or 0.0, backoff(publication.attempts))
             if error.retry_after is not None:
                 delay = max(error.retry_after, 1.0)  # the server said when: honour it exactly
-            fields = dict(state=State.SCHEDULED, next_attempt_at=now + timedelta(seconds=delay),
+            fields: dict[str, Any] = dict(state=State.SCHEDULED, next_attempt_at=now + timedelta(seconds=delay),
                           error=error.message, error_kind=error.kind.value)
             outcome = "retry"
         else:

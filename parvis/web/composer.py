@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
@@ -26,7 +27,8 @@ def read_composer(
         errors.append(FieldError("accounts", message, "invalid"))
     tz_name = (data.get("timezone") or workspace.timezone).strip()
     mode = data.get("mode", "schedule")
-    when, time_errors = (None, [])
+    when: datetime | None = None
+    time_errors: list[FieldError] = []
     if mode == "schedule":
         when, time_errors = parse_local_time(data.get("scheduled_at", "").strip(), tz_name)
     errors += time_errors

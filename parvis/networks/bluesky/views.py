@@ -11,12 +11,12 @@ from django.utils.translation import gettext as _
 from parvis.accounts.models import Role
 from parvis.accounts.scoping import workspace_for
 from parvis.networks.actions import save_account
-from parvis.networks.base import NetworkError
+from parvis.networks.base import Identity, NetworkError
 from parvis.networks.bluesky.forms import ConnectForm
 from parvis.networks.models import SocialAccount
 
 
-def verify(server: str, handle: str, app_password: str) -> tuple[SocialAccount, object]:
+def verify(server: str, handle: str, app_password: str) -> tuple[SocialAccount, Identity]:
     """Log in once to check the app password and learn the account's DID."""
     from parvis.networks.bluesky.connector import BlueskyConnector
 

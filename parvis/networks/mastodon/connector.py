@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from parvis.networks.models import SocialAccount
 
 # Mastodon's own defaults, used only until the instance has told us its real limits.
-DEFAULT_LIMITS = {
+DEFAULT_LIMITS: dict[str, Any] = {
     "max_chars": 500, "max_media": 4, "url_length": 23,
     "image_mime_types": ["image/jpeg", "image/png", "image/gif", "image/webp"],
     "max_image_bytes": 16 * 1024 * 1024, "max_alt_chars": 1500,
@@ -30,9 +30,9 @@ LIMITS_TTL = timedelta(hours=12)
 
 def limits_from_instance(info: dict[str, Any]) -> dict[str, Any]:
     """Read the posting limits from /api/v2/instance (or v1, or Pleroma's fields)."""
-    config = info.get("configuration") or {}
-    statuses = config.get("statuses") or {}
-    media = config.get("media_attachments") or {}
+    config: dict[str, Any] = info.get("configuration") or {}
+    statuses: dict[str, Any] = config.get("statuses") or {}
+    media: dict[str, Any] = config.get("media_attachments") or {}
     mimes = [m for m in media.get("supported_mime_types") or [] if str(m).startswith("image/")]
     return {
         "max_chars": int(statuses.get("max_characters") or info.get("max_toot_chars") or 500),

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from parvis.core.http import UnsafeURLError, check_url, normalise_base_url
+from parvis.networks.forms import clean_server_url
 
 
 class ConnectForm(forms.Form):
@@ -19,9 +19,4 @@ class ConnectForm(forms.Form):
     )
 
     def clean_instance(self) -> str:
-        try:
-            url = normalise_base_url(self.cleaned_data["instance"])
-            check_url(url)
-        except UnsafeURLError as exc:
-            raise forms.ValidationError(str(exc), code="invalid_instance") from exc
-        return url
+        return clean_server_url(self.cleaned_data["instance"], "invalid_instance")

@@ -61,7 +61,7 @@ def exchange_code(app: ServerApp, code: str) -> str:
             allow_http=_allow_http(app.base_url),
         )
     except Exception as exc:  # noqa: BLE001 - translated below
-        raise _as_network_error(exc, client.session) from exc
+        raise _as_network_error(exc, getattr(client, "session", None)) from exc
 
 
 def _as_network_error(exc: Exception, session: RecordingSession | None) -> NetworkError:

@@ -235,3 +235,10 @@ def test_errors_are_in_french_for_a_french_browser(people, bluesky_offline):
     with translation.override("fr"):
         expected = translation.gettext("Write something to publish.")
     assert expected != "Write something to publish." and expected in response.content.decode()
+
+
+@pytest.mark.parametrize("name", ["web:members", "web:api_tokens"])
+def test_a_forged_revoke_value_is_ignored_not_a_server_error(people, name):
+    client = client_for(people["owner"])
+    url = reverse(name, args=[people["workspace"].pk]) if name == "web:members" else reverse(name)
+    assert client.post(url, {"revoke": "'; DROP TABLE"}).status_code == 302

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -76,16 +78,19 @@ def user_settings(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def api_tokens(request: HttpRequest) -> HttpResponse:
+    user = cast(User, request.user)
     form = TokenForm(request.POST or None)
     new_token = None
     if request.method == "POST" and "revoke" in request.POST:
-        ApiToken.objects.filter(user=request.user, pk=request.POST.get("revoke")).update(revoked_at=timezone.now())
+        revoke = request.POST.get("revoke", "")
+        if revoke.isdigit():
+            ApiToken.objects.filter(user=user, pk=int(revoke)).update(revoked_at=timezone.now())
         messages.success(request, _("Token revoked."))
         return redirect("web:api_tokens")
     if request.method == "POST" and form.is_valid():
-        _token, new_token = ApiToken.issue(request.user, form.cleaned_data["name"])
+        _token, new_token = ApiToken.issue(user, form.cleaned_data["name"])
         form = TokenForm()
-    tokens = ApiToken.objects.filter(user=request.user, revoked_at__isnull=True)
+    tokens = ApiToken.objects.filter(user=user, revoked_at__isnull=True)
     return render(request, "parvis/tokens.html", {"form": form, "tokens": tokens, "new_token": new_token})
 
 

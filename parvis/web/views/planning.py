@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar as pycal
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -67,28 +68,29 @@ def publication_detail(request: HttpRequest, workspace_id: int, publication_id: 
     })
 
 
+def _act(request: HttpRequest, workspace_id: int, publication_id: int, action: Callable[[Publication], bool],
+         done: str, refused: str) -> HttpResponse:
+    workspace = workspace_for(request.user, workspace_id, Role.EDITOR)  # type: ignore[arg-type]
+    publication = get_object_or_404(Publication, pk=publication_id, post__workspace=workspace)
+    if action(publication):
+        messages.success(request, done)
+    else:
+        messages.error(request, refused)
+    return redirect("web:publication", workspace_id=workspace.pk, publication_id=publication.pk)
+
+
 @login_required
 @require_POST
 def publication_retry(request: HttpRequest, workspace_id: int, publication_id: int) -> HttpResponse:
-    workspace = workspace_for(request.user, workspace_id, Role.EDITOR)  # type: ignore[arg-type]
-    publication = get_object_or_404(Publication, pk=publication_id, post__workspace=workspace)
-    if retry_publication(publication):
-        messages.success(request, _("Publishing again now."))
-    else:
-        messages.error(request, _("Only a failed publication can be retried."))
-    return redirect("web:publication", workspace_id=workspace.pk, publication_id=publication.pk)
+    return _act(request, workspace_id, publication_id, retry_publication,
+                _("Publishing again now."), _("Only a failed publication can be retried."))
 
 
 @login_required
 @require_POST
 def publication_cancel(request: HttpRequest, workspace_id: int, publication_id: int) -> HttpResponse:
-    workspace = workspace_for(request.user, workspace_id, Role.EDITOR)  # type: ignore[arg-type]
-    publication = get_object_or_404(Publication, pk=publication_id, post__workspace=workspace)
-    if cancel_publication(publication):
-        messages.success(request, _("Publication cancelled."))
-    else:
-        messages.error(request, _("This publication is being published or was published: it cannot be cancelled."))
-    return redirect("web:publication", workspace_id=workspace.pk, publication_id=publication.pk)
+    return _act(request, workspace_id, publication_id, cancel_publication, _("Publication cancelled."),
+                _("This publication is being published or was published: it cannot be cancelled."))
 
 
 def _parse_day(raw: str, today: date) -> date:

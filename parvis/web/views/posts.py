@@ -107,7 +107,7 @@ def post_cancel(request: HttpRequest, workspace_id: int, post_id: int) -> HttpRe
 
 
 @login_required
-def media_file(request: HttpRequest, workspace_id: int, media_id: int) -> HttpResponse:
+def media_file(request: HttpRequest, workspace_id: int, media_id: int) -> FileResponse:
     workspace = workspace_for(request.user, workspace_id)  # type: ignore[arg-type]
     media = get_object_or_404(PostMedia, pk=media_id, post__workspace=workspace)
     return FileResponse(media.file.open("rb"), content_type=media.mime_type)

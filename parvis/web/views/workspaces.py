@@ -92,7 +92,9 @@ def members(request: HttpRequest, workspace_id: int) -> HttpResponse:
     if request.method == "POST" and not can_invite:
         return HttpResponse(status=403)
     if request.method == "POST" and "revoke" in request.POST:
-        Invitation.objects.filter(workspace=workspace, pk=request.POST["revoke"]).update(revoked_at=timezone.now())
+        revoke = request.POST["revoke"]
+        if revoke.isdigit():
+            Invitation.objects.filter(workspace=workspace, pk=int(revoke)).update(revoked_at=timezone.now())
         return redirect("web:members", workspace_id=workspace.pk)
     if request.method == "POST" and form.is_valid():
         role = form.cleaned_data["role"]
