@@ -1,5 +1,5 @@
-"""Invariant 1, proven the hard way: real `parvis worker` processes SIGKILL themselves at
-every step of publishing (before the network call, during it, after the network
+"""Invariant 1, proven the hard way: two real `parvis worker` processes, racing each
+other, SIGKILL themselves at every step of publishing (before the network call, during it, after the network
 accepted but before we recorded it), are restarted, again and again, and in the end every
 post exists exactly once on the server."""
 
@@ -43,30 +43,32 @@ def worker_env(tmp_path: Path, crashpoints: str, window: float) -> dict[str, str
 
 
 def run_until_done(
-    tmp_path: Path, publication_ids: list[int], crashpoints: str, window: float
+    tmp_path: Path, publication_ids: list[int], crashpoints: str, window: float, workers: int = 2
 ) -> tuple[int, Counter[str]]:
-    """Run workers, restarting each one that dies, until every publication is settled."""
+    """Run `workers` worker processes at once, restarting each one that dies, until every
+    publication is settled. Two at once: they also race each other for the same rows."""
     env = worker_env(tmp_path, crashpoints, window)
     log = tmp_path / "worker.log"
     restarts, started = 0, time.monotonic()
-    process: subprocess.Popen[bytes] | None = None
+    processes: list[subprocess.Popen[bytes] | None] = [None] * workers
     try:
         with log.open("ab") as sink:
             while time.monotonic() - started < DEADLINE:
-                if process is None or process.poll() is not None:
-                    if process is not None:
-                        restarts += 1
-                    process = subprocess.Popen([sys.executable, "-m", "parvis", "worker"], env=env,
-                                               stdout=sink, stderr=sink)
+                for slot, process in enumerate(processes):
+                    if process is None or process.poll() is not None:
+                        restarts += process is not None
+                        processes[slot] = subprocess.Popen([sys.executable, "-m", "parvis", "worker"],
+                                                           env=env, stdout=sink, stderr=sink)
                 pending = Publication.objects.filter(pk__in=publication_ids).exclude(
                     state__in=[State.PUBLISHED, State.FAILED]).count()
                 if pending == 0:
                     break
                 time.sleep(0.2)
     finally:
-        if process is not None and process.poll() is None:
-            process.terminate()
-            process.wait(timeout=20)
+        for process in processes:
+            if process is not None and process.poll() is None:
+                process.terminate()
+                process.wait(timeout=20)
     text = log.read_text(errors="replace")
     crashes = Counter(line.split()[1] for line in text.splitlines() if line.startswith("parvis-crashpoint "))
     return restarts, crashes

@@ -163,6 +163,12 @@ def test_connect_mastodon_with_oauth(people, mastodon_server):
     assert done.status_code == 302
     account = SocialAccount.objects.get(workspace=workspace, network="mastodon")
     assert account.handle.startswith("@oauthbrand@") and account.config["limits"]["max_chars"] == 500
+    # The OAuth app registered on the instance is kept and reused for the next account.
+    again = client.post(reverse("mastodon:connect", args=[workspace.pk]), {"instance": mastodon_server.url})
+    assert again.status_code == 302
+    from parvis.networks.models import ServerApp
+
+    assert ServerApp.objects.filter(base_url=mastodon_server.url).count() == 1
 
 
 def test_unreachable_instance_is_a_clear_error(people):
