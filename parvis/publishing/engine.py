@@ -2,9 +2,9 @@
 
 Every step is safe to crash in:
 
-- *claim* is one conditional UPDATE: of any number of workers, one gets the lease.
-- before the network call, `may_exist` is committed: from then on, any later attempt
-  first asks the network whether the post is already there (`find_published`).
+- *claim* is one transaction: of any number of workers, one gets the lease, and
+  `may_exist` is committed with it: from then on, any later attempt first asks the
+  network whether the post is already there (`find_published`).
 - the call carries the publication's fixed idempotency key (Mastodon's Idempotency-Key,
   Bluesky's deterministic record key).
 - the result is recorded only by the lease holder; a crashed holder's lease runs out and
@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -62,15 +62,29 @@ class Claim:
     publication: Publication
     token: str
     attempt: Attempt
+    lease_until: datetime
+    reconcile: bool  # an earlier attempt may have reached the network
 
 
 def claim(publication_id: int, worker: str = WORKER_ID) -> Claim | None:
-    """Take the lease on a due publication, or return None if it is not ours to take."""
+    """Take the lease on a due publication, or return None if it is not ours to take.
+
+    `may_exist` is set in the same transaction. Whether *this* attempt must reconcile is
+    the value it had before, read under the row lock (PostgreSQL) or the database write
+    lock (SQLite's transactions are IMMEDIATE), so no other claim can come in between.
+    """
     now = timezone.now()
     token = uuid.uuid4().hex
+    lease_until = now + lease_duration()
     with transaction.atomic():
+        due = Publication.objects.filter(_due_filter(now), pk=publication_id)
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        previous = due.values_list("may_exist", flat=True).first()
+        if previous is None:
+            return None
         taken = Publication.objects.filter(_due_filter(now), pk=publication_id).update(
-            state=State.PUBLISHING, lease_token=token, lease_expires_at=now + lease_duration(),
+            state=State.PUBLISHING, lease_token=token, lease_expires_at=lease_until, may_exist=True,
             claimed_by=worker, attempts=F("attempts") + 1, enqueued_at=None, updated_at=now,
         )
         if not taken:
@@ -81,7 +95,7 @@ def claim(publication_id: int, worker: str = WORKER_ID) -> Claim | None:
         attempt = Attempt.objects.create(
             publication=publication, number=publication.attempts, worker=worker, started_at=now
         )
-    return Claim(publication, token, attempt)
+    return Claim(publication, token, attempt, lease_until, reconcile=previous)
 
 
 def _held(claim_: Claim) -> Q:
@@ -90,15 +104,22 @@ def _held(claim_: Claim) -> Q:
 
 def renew_lease(claim_: Claim) -> bool:
     now = timezone.now()
-    return bool(Publication.objects.filter(_held(claim_), lease_expires_at__gt=now).update(
-        lease_expires_at=now + lease_duration(), updated_at=now))
+    until = now + lease_duration()
+    renewed = Publication.objects.filter(_held(claim_), lease_expires_at__gt=now).update(
+        lease_expires_at=until, updated_at=now)
+    if renewed:
+        claim_.lease_until = until
+    return bool(renewed)
 
 
-def mark_may_exist(claim_: Claim) -> bool:
-    """Commit, before calling the network, that the post may exist after this point."""
-    now = timezone.now()
-    return bool(Publication.objects.filter(_held(claim_), lease_expires_at__gt=now).update(
-        may_exist=True, lease_expires_at=now + lease_duration(), updated_at=now))
+def ensure_lease(claim_: Claim, request: PublishRequest) -> bool:
+    """Make sure our lease outlives the call about to be made, so that nobody else can
+    take the publication while we are publishing it. Fresh from the claim it does (no
+    round trip needed); after a slow reconciliation, or with many images, renew it."""
+    needed = timedelta(seconds=settings.PARVIS_HTTP_TIMEOUT * (len(request.media) + 2))
+    if claim_.lease_until - timezone.now() > needed:
+        return True
+    return renew_lease(claim_)
 
 
 def build_request(publication: Publication) -> PublishRequest:
@@ -189,13 +210,13 @@ def publish(publication_id: int, worker: str = WORKER_ID) -> str:
     try:
         connector = registry.connector_for(publication.account)
         request = build_request(publication)
-        if publication.may_exist:
+        if claim_.reconcile:
             found = connector.find_published(request, since=publication.created_at)
             if found is not None:
                 record_published(claim_, found, outcome="found")
                 return "found"
         crashpoint("before_call")
-        if not mark_may_exist(claim_):
+        if not ensure_lease(claim_, request):
             _finish_attempt(claim_, "lost")
             return "lost"
         started = time.monotonic()

@@ -154,9 +154,9 @@ def test_crash_after_acceptance_is_recovered_when_the_lease_runs_out(mastodon_se
     account, local = mastodon_account
     post = schedule(people["workspace"], people["owner"], [account], "Le worker est mort")
     publication = pub(post)
-    # A worker claims, marks, posts … and dies before recording.
+    # A worker claims, posts … and dies before recording.
     claim = engine.claim(publication.pk, worker="dead")
-    assert engine.mark_may_exist(claim)
+    assert claim is not None and not claim.reconcile
     from parvis.networks.registry import connector_for
 
     connector_for(account).publish(engine.build_request(claim.publication))
@@ -207,3 +207,23 @@ def test_dispatchers_never_hand_out_the_same_row_twice(mastodon_account, people)
         thread.join()
     handed = [pk for batch in batches for pk in batch]
     assert len(handed) == len(set(handed)) == 40
+
+
+def test_a_slow_attempt_renews_its_lease_before_calling(mastodon_account, people, settings):
+    account, _ = mastodon_account
+    post = schedule(people["workspace"], people["owner"], [account], "Lent")
+    claim = engine.claim(pub(post).pk)
+    request = engine.build_request(claim.publication)
+    assert engine.ensure_lease(claim, request)  # fresh: no renewal needed
+    first_until = claim.lease_until
+    settings.PARVIS_HTTP_TIMEOUT = 1000.0  # the call could outlast the lease: renew
+    assert engine.ensure_lease(claim, request) and claim.lease_until > first_until
+    pub(post).__class__.objects.filter(pk=claim.publication.pk).update(lease_token="stolen")
+    assert not engine.ensure_lease(claim, request)  # someone else holds it now: don't call
+
+
+def test_claim_marks_that_the_post_may_exist_from_now_on(mastodon_account, people):
+    account, _ = mastodon_account
+    post = schedule(people["workspace"], people["owner"], [account], "Marqué")
+    claim = engine.claim(pub(post).pk)
+    assert claim is not None and claim.reconcile is False and pub(post).may_exist is True
