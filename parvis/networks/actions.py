@@ -8,7 +8,7 @@ from django.db import transaction
 
 from parvis.accounts.models import User, Workspace
 from parvis.networks.base import Identity
-from parvis.networks.models import AccountStatus, SocialAccount
+from parvis.networks.models import SocialAccount
 
 
 @transaction.atomic
@@ -36,6 +36,3 @@ def save_account(
 def disconnect(account: SocialAccount) -> None:
     account.delete()
 
-
-def active_accounts(workspace: Workspace) -> Any:
-    return workspace.social_accounts.filter(status=AccountStatus.ACTIVE)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -70,7 +69,6 @@ def translate(exc: Exception, *, write: bool) -> NetworkError:
 
 class BlueskyConnector:
     network: ClassVar[str] = "bluesky"
-    _session_lock = threading.Lock()
 
     def __init__(self, account: SocialAccount) -> None:
         self.account = account
