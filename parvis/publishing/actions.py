@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from parvis.accounts.models import User, Workspace
+from parvis.publishing.dispatcher import default_enqueue
 from parvis.publishing.models import EDITABLE_STATES, Post, PostMedia, Publication, State
 from parvis.publishing.validation import (
     FieldError,
@@ -52,10 +53,8 @@ def inspect_uploads(uploads: Sequence[Upload]) -> list[MediaInfo]:
 
 
 def _enqueue_now(publication_ids: list[int]) -> None:
-    from parvis.publishing.tasks import publish_task
-
     for pk in publication_ids:
-        publish_task(pk)
+        default_enqueue(pk)
 
 
 def _state_for(mode: str) -> State:

@@ -18,7 +18,7 @@ from django.db import close_old_connections, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from parvis.publishing.engine import _due_filter
+from parvis.publishing.engine import due_filter
 from parvis.publishing.models import Publication
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ def claim_due(limit: int = BATCH) -> list[int]:
     """
     now = timezone.now()
     with transaction.atomic():
-        rows = Publication.objects.filter(_due_filter(now)).filter(
+        rows = Publication.objects.filter(due_filter(now)).filter(
             Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - REQUEUE_AFTER)
         ).order_by("next_attempt_at", "pk")
         if connection.features.has_select_for_update_skip_locked:

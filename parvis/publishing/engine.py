@@ -51,7 +51,7 @@ def backoff(attempt: int) -> float:
     return base * random.uniform(0.8, 1.2)
 
 
-def _due_filter(now: datetime) -> Q:
+def due_filter(now: datetime) -> Q:
     return Q(state=State.SCHEDULED, next_attempt_at__lte=now) | Q(
         state=State.PUBLISHING, lease_expires_at__lt=now
     )
@@ -77,13 +77,13 @@ def claim(publication_id: int, worker: str = WORKER_ID) -> Claim | None:
     token = uuid.uuid4().hex
     lease_until = now + lease_duration()
     with transaction.atomic():
-        due = Publication.objects.filter(_due_filter(now), pk=publication_id)
+        due = Publication.objects.filter(due_filter(now), pk=publication_id)
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True)
         previous = due.values_list("may_exist", flat=True).first()
         if previous is None:
             return None
-        taken = Publication.objects.filter(_due_filter(now), pk=publication_id).update(
+        taken = Publication.objects.filter(due_filter(now), pk=publication_id).update(
             state=State.PUBLISHING, lease_token=token, lease_expires_at=lease_until, may_exist=True,
             claimed_by=worker, attempts=F("attempts") + 1, enqueued_at=None, updated_at=now,
         )
@@ -170,9 +170,8 @@ def record_failure(claim_: Claim, error: NetworkError) -> str:
     retry = error.kind is ErrorKind.TRANSIENT and publication.attempts < settings.PARVIS_PUBLISH_MAX_ATTEMPTS
     with transaction.atomic():
         if retry:
-            delay = max(error.retry_after or 0.0, backoff(publication.attempts))
-            if error.retry_after is not None:
-                delay = max(error.retry_after, 1.0)  # the server said when: honour it exactly
+            # The server said when: honour it exactly. Otherwise back off.
+            delay = max(error.retry_after, 1.0) if error.retry_after is not None else backoff(publication.attempts)
             fields: dict[str, Any] = dict(state=State.SCHEDULED, next_attempt_at=now + timedelta(seconds=delay),
                           error=error.message, error_kind=error.kind.value)
             outcome = "retry"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -64,8 +65,6 @@ def retry_after_seconds(response: requests.Response | None, default: float = 60.
     reset = response.headers.get("X-RateLimit-Reset")
     if reset:
         try:
-            from datetime import datetime
-
             return max(0.0, datetime.fromisoformat(reset.replace("Z", "+00:00")).timestamp() - time.time())
         except ValueError:
             pass

@@ -3,10 +3,13 @@ publish now, schedule or keep as a draft."""
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -36,8 +39,6 @@ def _account_checks(workspace: object, post_input: object) -> list[dict[str, obj
 def _initial(post: Post | None, workspace: object) -> dict[str, object]:
     if post is None:
         return {"mode": "schedule", "timezone": workspace.timezone, "accounts": [], "variants": {}}  # type: ignore[attr-defined]
-    from zoneinfo import ZoneInfo
-
     tz = ZoneInfo(post.schedule_timezone or workspace.timezone)  # type: ignore[attr-defined]
     local = post.scheduled_at.astimezone(tz).strftime("%Y-%m-%dT%H:%M") if post.scheduled_at else ""
     return {"mode": "draft" if post.is_draft else "schedule", "timezone": tz.key, "scheduled_at": local,
@@ -76,8 +77,6 @@ def compose(request: HttpRequest, workspace_id: int, post_id: int | None = None)
 
 
 def _list_url(workspace_id: int) -> str:
-    from django.urls import reverse
-
     return reverse("web:publications", args=[workspace_id])
 
 
