@@ -11,6 +11,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -28,8 +29,9 @@ def validate_timezone(value: str) -> None:
 class Role(models.TextChoices):
     """Roles in one workspace, from the most to the least powerful.
 
-    The client approver (a later issue) is a separate, narrower role: it will be added
-    here and must never be treated as a member who can see everything.
+    Client approvers are not members: they are `ClientApprover` records with no password
+    and no login, who reach only the client portal through a personal link. Keeping them
+    out of `Membership` means no member-scoped page can ever show them anything.
     """
 
     OWNER = "owner", _("Owner")
@@ -95,6 +97,11 @@ class OrganisationMember(models.Model):
         ]
 
 
+class ApprovalMode(models.TextChoices):
+    ANY = "any", _("Any approver")
+    ALL = "all", _("All named approvers")
+
+
 class Workspace(models.Model):
     """One client brand: its accounts, its posts, its own time zone and language."""
 
@@ -108,6 +115,23 @@ class Workspace(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     members = models.ManyToManyField(User, through="Membership", related_name="workspaces")
+    # Editorial workflow: posts need a validation before they may go out.
+    requires_approval = models.BooleanField(_("posts need approval"), default=False)
+    approval_mode = models.CharField(
+        _("approval by"), max_length=8, choices=ApprovalMode.choices, default=ApprovalMode.ANY
+    )
+    approval_notice_hours = models.PositiveIntegerField(
+        _("warn before an unapproved post's time (hours)"), default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 14)],
+    )
+    # Crisis pause: while set, nothing scheduled in this workspace is published.
+    paused_at = models.DateTimeField(null=True, blank=True)
+    pause_reason = models.TextField(_("reason"), blank=True)
+    paused_by = models.ForeignKey(
+        "User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Private calendar feed: only a hash of the token is kept.
+    ics_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
 
     class Meta:
         ordering = ["name"]
@@ -119,11 +143,17 @@ class Workspace(models.Model):
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
 
+    @property
+    def is_paused(self) -> bool:
+        return self.paused_at is not None
+
 
 class Membership(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    # With "all named approvers", each named approver must approve every post.
+    is_named_approver = models.BooleanField(_("named approver"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -135,7 +165,7 @@ class Membership(models.Model):
         return ROLE_RANK.get(Role(self.role), 0) >= ROLE_RANK[role]
 
 
-def _hash_token(token: str) -> str:
+def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -144,7 +174,7 @@ class InvitationQuerySet(models.QuerySet["Invitation"]):
         return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
 
     def by_token(self, token: str) -> Invitation | None:
-        return self.pending().filter(token_hash=_hash_token(token)).first()
+        return self.pending().filter(token_hash=hash_token(token)).first()
 
 
 class Invitation(models.Model):
@@ -170,7 +200,7 @@ class Invitation(models.Model):
         token = secrets.token_urlsafe(32)
         invitation = cls.objects.create(
             workspace=workspace, email=email.lower(), role=role, invited_by=invited_by,
-            token_hash=_hash_token(token), expires_at=timezone.now() + timedelta(days=7),
+            token_hash=hash_token(token), expires_at=timezone.now() + timedelta(days=7),
         )
         return invitation, token
 
@@ -189,3 +219,82 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["user", "read_at"])]
+
+
+class ClientApprover(models.Model):
+    """Someone at the client's company who validates posts, with no password: they reach
+    the client portal through personal links (`PortalLink`) and see only this workspace's
+    posts that were sent for review. Always a named approver."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="client_approvers")
+    name = models.CharField(_("name"), max_length=120)
+    email = models.EmailField(_("email"))
+    language = models.CharField(_("language"), max_length=8, blank=True, choices=settings.LANGUAGES)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "email"], name="unique_client_approver")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class PortalLinkQuerySet(models.QuerySet["PortalLink"]):
+    def valid(self) -> PortalLinkQuerySet:
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now(),
+                           approver__revoked_at__isnull=True)
+
+    def by_token(self, token: str) -> PortalLink | None:
+        return self.valid().select_related("approver", "approver__workspace").filter(
+            token_hash=hash_token(token)).first()
+
+
+class PortalLink(models.Model):
+    """A personal, expiring, revocable link to the client portal. Only its hash is kept."""
+
+    approver = models.ForeignKey(ClientApprover, on_delete=models.CASCADE, related_name="links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PortalLinkQuerySet.as_manager()
+
+    @classmethod
+    def issue(cls, approver: ClientApprover, days: int = 30) -> tuple[PortalLink, str]:
+        token = secrets.token_urlsafe(32)
+        link = cls.objects.create(approver=approver, token_hash=hash_token(token),
+                                  expires_at=timezone.now() + timedelta(days=days))
+        return link, token
+
+
+class AuditEntry(models.Model):
+    """Who did what, when, with the text before and after: read and exported by managers."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="audit_entries")
+    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    client = models.ForeignKey(ClientApprover, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="+")
+    # Kept as text too: the log must still say who it was after the person is deleted.
+    actor_label = models.CharField(max_length=255)
+    action = models.CharField(max_length=40)
+    target_type = models.CharField(max_length=40, blank=True)
+    target_id = models.CharField(max_length=40, blank=True)
+    summary = models.TextField(blank=True)
+    before = models.TextField(blank=True)
+    after = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["workspace", "created_at"], name="audit_ws_created_idx")]

@@ -40,7 +40,7 @@ def claim_due(limit: int = BATCH) -> list[int]:
             Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - REQUEUE_AFTER)
         ).order_by("next_attempt_at", "pk")
         if connection.features.has_select_for_update_skip_locked:
-            rows = rows.select_for_update(skip_locked=True)
+            rows = rows.select_for_update(skip_locked=True, of=("self",))
         ids = list(rows.values_list("pk", flat=True)[:limit])
         if ids:
             Publication.objects.filter(pk__in=ids).update(enqueued_at=now)

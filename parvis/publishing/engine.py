@@ -34,7 +34,7 @@ from parvis.networks import registry
 from parvis.networks.base import ErrorKind, MediaFile, NetworkError, PublishRequest, RemotePost
 from parvis.publishing import notices
 from parvis.publishing.crashpoints import crash_during, crashpoint
-from parvis.publishing.models import Attempt, Publication, State
+from parvis.publishing.models import ApprovalState, Attempt, Publication, State
 
 log = logging.getLogger(__name__)
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
@@ -51,8 +51,22 @@ def backoff(attempt: int) -> float:
     return base * random.uniform(0.8, 1.2)
 
 
+def released_filter() -> Q:
+    """A scheduled publication may go out only if nothing holds it back: its workspace is
+    not paused (crisis pause), its post is approved when the workspace requires approval,
+    and, if it sits in its account's queue, that queue is not paused. Checked in the same
+    query as the claim, so a pause or an edit that lands first always wins."""
+    return (
+        Q(post__workspace__paused_at__isnull=True)
+        & (Q(post__workspace__requires_approval=False) | Q(post__approval_state=ApprovalState.APPROVED))
+        & (Q(in_queue=False) | Q(account__queue__paused=False))
+    )
+
+
 def due_filter(now: datetime) -> Q:
-    return Q(state=State.SCHEDULED, next_attempt_at__lte=now) | Q(
+    # A publication already under way (lease run out after a crash) is finished even
+    # during a pause: it may already be on the network, and reconciling posts nothing new.
+    return (Q(state=State.SCHEDULED, next_attempt_at__lte=now) & released_filter()) | Q(
         state=State.PUBLISHING, lease_expires_at__lt=now
     )
 
@@ -79,7 +93,8 @@ def claim(publication_id: int, worker: str = WORKER_ID) -> Claim | None:
     with transaction.atomic():
         due = Publication.objects.filter(due_filter(now), pk=publication_id)
         if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True)
+            # Lock the publication row only, not the joined post and workspace rows.
+            due = due.select_for_update(skip_locked=True, of=("self",))
         previous = due.values_list("may_exist", flat=True).first()
         if previous is None:
             return None

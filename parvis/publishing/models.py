@@ -8,8 +8,69 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from parvis.accounts.models import Workspace
+from parvis.accounts.models import ClientApprover, Workspace
 from parvis.networks.models import SocialAccount
+
+
+class Campaign(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="campaigns")
+    name = models.CharField(_("name"), max_length=120)
+    # Lower-case, URL-safe: what goes into utm_campaign.
+    slug = models.SlugField(_("UTM name"), max_length=120, allow_unicode=False)
+    colour = models.CharField(_("colour"), max_length=7, default="#5b6ee1")
+    starts_on = models.DateField(_("starts on"), null=True, blank=True)
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    archived = models.BooleanField(_("archived"), default=False)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["workspace", "name"], name="unique_campaign_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Label(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="labels")
+    name = models.CharField(_("name"), max_length=60)
+    colour = models.CharField(_("colour"), max_length=7, default="#888888")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["workspace", "name"], name="unique_label_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApprovalState(models.TextChoices):
+    NONE = "none", _("Not sent for review")
+    IN_REVIEW = "in_review", _("In review")
+    APPROVED = "approved", _("Approved")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+
+
+class Series(models.Model):
+    """A recurring post: an RFC 5545 rule, read in wall-clock time of `timezone`, so that
+    "every Monday 09:00" stays 09:00 across daylight-saving changes. Occurrences are
+    ordinary posts (`Post.series`), created ahead of time from the template post."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="series")
+    template = models.ForeignKey("Post", on_delete=models.SET_NULL, null=True, related_name="+")
+    rrule = models.CharField(_("repeat rule"), max_length=500)
+    starts_at_local = models.CharField(_("first occurrence"), max_length=19)  # "2026-03-02T09:00:00"
+    timezone = models.CharField(_("time zone"), max_length=64)
+    until = models.DateField(_("until"), null=True, blank=True)
+    count = models.PositiveIntegerField(_("number of times"), null=True, blank=True)
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Occurrences exist up to here; the next materialisation continues after it.
+    materialised_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.rrule
 
 
 class Post(models.Model):
@@ -23,11 +84,26 @@ class Post(models.Model):
     scheduled_at = models.DateTimeField(_("scheduled at"), null=True, blank=True)
     # The zone the time was entered in, to show it back the same way.
     schedule_timezone = models.CharField(max_length=64, blank=True)
+    campaign = models.ForeignKey(Campaign, on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="posts", verbose_name=_("campaign"))
+    labels = models.ManyToManyField(Label, blank=True, related_name="posts", verbose_name=_("labels"))
+    approval_state = models.CharField(_("approval"), max_length=20, choices=ApprovalState.choices,
+                                      default=ApprovalState.NONE)
+    # Bumped on every edit: an approval counts only for the revision it was given on.
+    revision = models.PositiveIntegerField(default=1)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approval_notice_sent_at = models.DateTimeField(null=True, blank=True)
+    series = models.ForeignKey(Series, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="occurrences")
+    occurrence_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["series", "occurrence_at"], name="one_post_per_occurrence")
+        ]
 
     def __str__(self) -> str:
         return self.text[:60]
@@ -36,13 +112,55 @@ class Post(models.Model):
         return (self.variants or {}).get(network) or self.text
 
 
-def media_path(instance: PostMedia, filename: str) -> str:
+    @property
+    def needs_approval(self) -> bool:
+        return self.workspace.requires_approval and self.approval_state != ApprovalState.APPROVED
+
+
+def media_path(instance: PostMedia | MediaAsset, filename: str) -> str:
     ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    return f"w{instance.post.workspace_id}/{uuid.uuid4().hex}.{ext}"
+    workspace_id = instance.workspace_id if isinstance(instance, MediaAsset) else instance.post.workspace_id
+    return f"w{workspace_id}/{uuid.uuid4().hex}.{ext}"
+
+
+class MediaAsset(models.Model):
+    """An image or video of the workspace's library, uploaded once and reused, with its
+    usage rights ("achat d'art"): where it comes from, under which licence, until when."""
+
+    class Kind(models.TextChoices):
+        IMAGE = "image", _("Image")
+        VIDEO = "video", _("Video")
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="media_assets")
+    file = models.FileField(upload_to=media_path)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.IMAGE)
+    original_name = models.CharField(_("file name"), max_length=255, blank=True)
+    mime_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField(default=0)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    alt_text = models.TextField(_("alt text"), blank=True)
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+    source = models.CharField(_("source"), max_length=255, blank=True)
+    licence = models.CharField(_("licence"), max_length=255, blank=True)
+    rights_expire_on = models.DateField(_("rights expire on"), null=True, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                    related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.original_name or f"media {self.pk}"
 
 
 class PostMedia(models.Model):
+    """A library asset used by a post, at a position, with the alt text for this post."""
+
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="media")
+    asset = models.ForeignKey(MediaAsset, on_delete=models.PROTECT, related_name="uses", null=True)
     position = models.PositiveSmallIntegerField(default=0)
     file = models.FileField(upload_to=media_path)
     original_name = models.CharField(max_length=255, blank=True)
@@ -89,6 +207,9 @@ class Publication(models.Model):
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     claimed_by = models.CharField(max_length=100, blank=True)
     may_exist = models.BooleanField(default=False)
+    # Put in its account's queue ("add to queue"): moved when the queue is reordered or
+    # shuffled, held while the queue is paused.
+    in_queue = models.BooleanField(default=False)
     remote_id = models.CharField(max_length=500, blank=True)
     remote_url = models.CharField(max_length=500, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
@@ -131,3 +252,117 @@ class Attempt(models.Model):
 
     class Meta:
         ordering = ["started_at", "pk"]
+
+
+class Approval(models.Model):
+    """One approver's decision on one revision of a post."""
+
+    class Decision(models.TextChoices):
+        APPROVED = "approved", _("Approved")
+        CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="approvals")
+    revision = models.PositiveIntegerField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="+")
+    client = models.ForeignKey(ClientApprover, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="approvals")
+    decision = models.CharField(max_length=20, choices=Decision.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+
+class Comment(models.Model):
+    """A message on a post. Review comments are seen by client approvers in the portal;
+    internal ones (team notes, @mentions) never are."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="+")
+    client = models.ForeignKey(ClientApprover, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="comments")
+    author_label = models.CharField(max_length=255)
+    body = models.TextField(_("comment"))
+    internal = models.BooleanField(_("internal"), default=False)
+    # "comment", or the review event it goes with: "submitted", "approved", "changes_requested".
+    kind = models.CharField(max_length=20, default="comment")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+
+class Charter(models.Model):
+    """A workspace's editorial charter. Every rule listed in `blocking` stops scheduling;
+    the others are warnings shown in the composer."""
+
+    class LinkPolicy(models.TextChoices):
+        ANY = "any", _("Any link")
+        ALLOWED_DOMAINS = "allowed", _("Only links to the allowed domains")
+        NONE = "none", _("No links")
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="charter")
+    banned_terms = models.JSONField(_("banned words and expressions"), default=list, blank=True)
+    required_hashtags = models.JSONField(_("required hashtags"), default=list, blank=True)
+    required_mentions = models.JSONField(_("required mentions"), default=list, blank=True)
+    max_hashtags = models.PositiveIntegerField(_("maximum hashtags"), null=True, blank=True)
+    max_emojis = models.PositiveIntegerField(_("maximum emojis"), null=True, blank=True)
+    require_alt_text = models.BooleanField(_("alt text required on images"), default=False)
+    allowed_languages = models.JSONField(_("allowed languages"), default=list, blank=True)
+    link_policy = models.CharField(_("links"), max_length=10, choices=LinkPolicy.choices,
+                                   default=LinkPolicy.ANY)
+    allowed_domains = models.JSONField(_("allowed domains"), default=list, blank=True)
+    blocked_domains = models.JSONField(_("blocked domains"), default=list, blank=True)
+    blocking = models.JSONField(_("blocking rules"), default=list, blank=True)
+    utm_enabled = models.BooleanField(_("add UTM parameters to links"), default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+
+class AccountQueue(models.Model):
+    """An account's posting queue, as in Buffer: weekly slots, paused or not."""
+
+    account = models.OneToOneField(SocialAccount, on_delete=models.CASCADE, related_name="queue")
+    paused = models.BooleanField(_("paused"), default=False)
+
+
+class QueueSlot(models.Model):
+    """A weekly posting time, in the workspace's time zone ("Tue 09:00")."""
+
+    queue = models.ForeignKey(AccountQueue, on_delete=models.CASCADE, related_name="slots")
+    weekday = models.PositiveSmallIntegerField(_("day"))  # 0 = Monday, as in Python
+    time = models.TimeField(_("time"))
+
+    class Meta:
+        ordering = ["weekday", "time"]
+        constraints = [models.UniqueConstraint(fields=["queue", "weekday", "time"], name="unique_queue_slot")]
+
+
+class ImportBatch(models.Model):
+    """A CSV import: parsed and validated first (`rows`, with their errors), then the valid
+    rows are created in the background, with progress kept here for the page to show."""
+
+    class Status(models.TextChoices):
+        VALIDATED = "validated", _("Checked")
+        IMPORTING = "importing", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="imports")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                   related_name="+")
+    filename = models.CharField(max_length=255)
+    encoding = models.CharField(max_length=20, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.VALIDATED)
+    total_rows = models.PositiveIntegerField(default=0)
+    valid_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_posts = models.PositiveIntegerField(default=0)
+    rows = models.JSONField(default=list)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
