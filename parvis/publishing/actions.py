@@ -73,8 +73,13 @@ def save_post(
     new_media = inspect_uploads(uploads)
     data.media = [MediaInfo(m.original_name, m.mime_type, m.size, m.width, m.height, m.alt_text)
                   for m in kept] + new_media
+    data.workspace = workspace
     if any(a.workspace_id != workspace.pk for a in data.accounts):
         raise PostValidationError([FieldError("accounts", _("Unknown account."), "invalid")])
+    if data.campaign is not None and data.campaign.workspace_id != workspace.pk:
+        raise PostValidationError([FieldError("campaign", _("Unknown campaign."), "invalid")])
+    if any(label.workspace_id != workspace.pk for label in data.labels):
+        raise PostValidationError([FieldError("labels", _("Unknown label."), "invalid")])
     if post is not None:
         locked = post.publications.exclude(state__in=EDITABLE_STATES + (State.CANCELLED,))
         if locked.exists():
@@ -91,7 +96,9 @@ def save_post(
     post.is_draft = data.mode == "draft"
     post.scheduled_at = due
     post.schedule_timezone = data.timezone_name or workspace.timezone
+    post.campaign = data.campaign
     post.save()
+    post.labels.set(data.labels)
     _save_media(post, kept, uploads, new_media)
 
     state = _state_for(data.mode)

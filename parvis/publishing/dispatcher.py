@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from parvis.publishing.engine import due_filter
+from parvis.publishing.housekeeping import run_sweeps
 from parvis.publishing.models import Publication
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,7 @@ class DispatcherThread(threading.Thread):
         while not self.stopping.is_set():
             try:
                 close_old_connections()
+                run_sweeps(timezone.now())
                 count = dispatch_once(self.enqueue)
                 if count:
                     log.info("dispatched %d publication(s)", count)

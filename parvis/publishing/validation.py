@@ -17,8 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
+from parvis.accounts.models import Workspace
 from parvis.networks import registry
 from parvis.networks.models import SocialAccount
+from parvis.publishing.models import Campaign, Label
 
 PAST_GRACE = timedelta(minutes=1)
 PIL_MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
@@ -59,12 +61,16 @@ class MediaInfo:
 class PostInput:
     text: str
     accounts: list[SocialAccount]
-    mode: str  # "draft", "now" or "schedule"
+    mode: str  # "draft", "now", "schedule" or "queue" (next free slot of each account)
     scheduled_at: datetime | None = None  # aware, UTC or any zone
     timezone_name: str = ""
     variants: dict[str, str] = field(default_factory=dict)
     media: list[MediaInfo] = field(default_factory=list)
     language: str = ""
+    # The workspace's charter, campaign (for UTM) and labels; None/empty where unknown.
+    workspace: Workspace | None = None
+    campaign: Campaign | None = None
+    labels: list[Label] = field(default_factory=list)
 
 
 def inspect_image(name: str, stream: IO[bytes], size: int) -> MediaInfo:
@@ -164,7 +170,7 @@ def check_post(data: PostInput, now: datetime | None = None) -> list[FieldError]
     errors: list[FieldError] = []
     if not data.text.strip() and not data.media:
         errors.append(FieldError("text", _("Write something to publish."), "required"))
-    if data.mode not in {"draft", "now", "schedule"}:
+    if data.mode not in {"draft", "now", "schedule", "queue"}:
         errors.append(FieldError("mode", _("Choose publish now, schedule or save as draft."), "invalid"))
     errors += check_schedule(data, now)
     if data.text.strip() or data.media:

@@ -7,49 +7,16 @@ The screenshots in docs/screenshots/ (shown in the README) are taken here.
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from parvis.testing.images import png_bytes
 from parvis.testing.parvis_server import ParvisUp
+from parvis.web.tests.browser import browser_marks, shot
 
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
-# Without these, Chromium tries to reach Google's services at start and on a closed
-# network its connections are refused many at a time.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-pytestmark = [
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no chromium: run scripts/install_browser.sh"),
-    pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="runs once, in the SQLite pass (parvis up's mode)"),
-]
-
-
-@pytest.fixture(scope="module")
-def parvis() -> ParvisUp:
-    with ParvisUp() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+pytestmark = browser_marks
 
 
 def walk(page, parvis: ParvisUp, mastodon_server, png_path: Path, *, brand: str, text: str, lang: str) -> None:
