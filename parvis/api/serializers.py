@@ -18,18 +18,22 @@ from rest_framework import serializers
 from parvis.accounts.models import Role, Workspace
 from parvis.networks import registry
 from parvis.networks.models import SocialAccount
+from parvis.publishing import charter as charter_rules
+from parvis.publishing import library
 from parvis.publishing.actions import MAX_UPLOADS, Upload
-from parvis.publishing.models import Post, PostMedia, Publication, State
+from parvis.publishing.campaigns import campaign_in, labels_in
+from parvis.publishing.models import Charter, Post, PostMedia, Publication, State
 from parvis.publishing.schedule import parse_local_time
 from parvis.publishing.validation import (
     FieldError,
+    MediaInfo,
     PostInput,
     PostValidationError,
     check_post,
     parse_timezone,
 )
 
-MODES = [("draft", "draft"), ("now", "now"), ("schedule", "schedule")]
+MODES = [("draft", "draft"), ("now", "now"), ("schedule", "schedule"), ("queue", "queue")]
 
 
 class UtcDateTimeField(serializers.DateTimeField):
@@ -93,16 +97,24 @@ class PublicationSerializer(ApiModelSerializer):
     class Meta:
         model = Publication
         fields = ["id", "post", "account", "network", "state", "due_at", "attempts", "remote_id",
-                  "remote_url", "published_at", "error", "error_kind", "updated_at"]
+                  "remote_url", "published_at", "error", "error_kind", "updated_at", "in_queue"]
         read_only_fields = fields
 
 
 class PostMediaSerializer(ApiModelSerializer):
-    name = serializers.CharField(source="original_name", read_only=True)
+    # The file's facts live in the library asset; `alt_text` is the one used for this post.
+    asset = serializers.IntegerField(source="asset_id", read_only=True, help_text="The library asset.")
+    kind = serializers.ChoiceField(source="asset.kind", choices=["image", "video"], read_only=True)
+    name = serializers.CharField(source="asset.original_name", read_only=True)
+    mime_type = serializers.CharField(source="asset.mime_type", read_only=True)
+    size = serializers.IntegerField(source="asset.size", read_only=True)
+    width = serializers.IntegerField(source="asset.width", read_only=True, allow_null=True)
+    height = serializers.IntegerField(source="asset.height", read_only=True, allow_null=True)
+    alt_text = serializers.CharField(source="effective_alt_text", read_only=True)
 
     class Meta:
         model = PostMedia
-        fields = ["id", "name", "mime_type", "size", "width", "height", "alt_text"]
+        fields = ["id", "asset", "kind", "name", "mime_type", "size", "width", "height", "alt_text"]
         read_only_fields = fields
 
 
@@ -119,7 +131,7 @@ class PostSerializer(ApiModelSerializer):
         model = Post
         fields = ["id", "workspace", "author", "text", "variants", "language", "is_draft",
                   "scheduled_at", "timezone", "scheduled_at_local", "media", "publications",
-                  "created_at", "updated_at"]
+                  "approval_state", "revision", "created_at", "updated_at", "campaign", "labels"]
         read_only_fields = fields
 
     @extend_schema_field(serializers.CharField(allow_null=True, help_text=(
@@ -149,7 +161,7 @@ class PostWriteSerializer(serializers.Serializer):  # type: ignore[type-arg]
     mode = serializers.ChoiceField(
         choices=MODES, required=False,
         help_text="Default on create: `schedule` when `scheduled_at` is given, else `draft`. "
-                  "On update: the post's current mode.")
+                  "On update: the post's current mode. `queue`: each account's next free queue slot.")
     scheduled_at = serializers.CharField(
         required=False, allow_null=True, allow_blank=True,
         help_text="ISO 8601. With an offset (`2026-12-24T18:30:00+01:00`, `…Z`) it is that "
@@ -168,6 +180,16 @@ class PostWriteSerializer(serializers.Serializer):  # type: ignore[type-arg]
     keep_media = serializers.ListField(
         child=serializers.IntegerField(), required=False,
         help_text="Update only: ids of the post's current images to keep (default: all).")
+    media_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, max_length=MAX_UPLOADS,
+        help_text="Ids of media library assets of this workspace to add (after the kept media, "
+                  "before uploaded files), each with its own alt text.")
+    campaign = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1,
+        help_text="Id of a campaign of this workspace (its UTM name tags the links); null for none.")
+    labels = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, max_length=100,
+        help_text="Ids of labels of this workspace; replaces the post's labels.")
 
     def validate_variants(self, value: dict[str, str]) -> dict[str, str]:
         unknown = sorted(set(value) - set(registry.NETWORKS))
@@ -200,12 +222,18 @@ class PostWriteSerializer(serializers.Serializer):  # type: ignore[type-arg]
             errors += time_errors
         ids = data["accounts"] if "accounts" in data else _current_account_ids(post)
         accounts = _accounts_in(workspace, ids, errors)
+        campaign = campaign_in(workspace, data["campaign"], errors) if "campaign" in data else (
+            post.campaign if post else None)
+        labels = labels_in(workspace, data["labels"], errors) if "labels" in data else (
+            list(post.labels.all()) if post else [])
         post_input = PostInput(
             text=data.get("text", post.text if post else "").replace("\r\n", "\n").strip(),
             accounts=accounts, mode=mode, scheduled_at=when, timezone_name=tz_name,
             variants=data["variants"] if "variants" in data else dict(post.variants if post else {}),
             language=data.get("language", post.language if post else ""),
+            campaign=campaign, labels=labels,
         )
+        post_input.media = _library_media(workspace, data.get("media_ids", []), errors)
         if errors:
             raise PostValidationError(errors + _other_errors(post_input, errors))
         alt = self.initial_data
@@ -237,7 +265,8 @@ def resolve_time(raw: str, tz_name: str) -> tuple[dt.datetime | None, list[Field
 
 def _default_mode(post: Post | None, data: dict[str, Any]) -> str:
     if post is not None:
-        return "draft" if post.is_draft else "schedule"
+        queued = post.publications.filter(in_queue=True).exists()
+        return "draft" if post.is_draft else "queue" if queued else "schedule"
     return "schedule" if data.get("scheduled_at") else "draft"
 
 
@@ -257,9 +286,58 @@ def _accounts_in(workspace: Workspace, ids: list[int], errors: list[FieldError])
     return [found[pk] for pk in wanted if pk in found]
 
 
+def _library_media(workspace: Workspace, ids: list[int], errors: list[FieldError]) -> list[MediaInfo]:
+    try:
+        return [library.media_info(asset) for asset in library.assets_in(workspace, ids, "media_ids")]
+    except PostValidationError as exc:
+        errors += exc.errors
+        return []
+
+
 def _other_errors(post_input: PostInput, reported: list[FieldError]) -> list[FieldError]:
     """The shared checks on what could be read, so that one answer lists every problem;
     minus the fields already reported and the "no time" a bad zone or time causes."""
     fields = {e.field for e in reported}
     return [e for e in check_post(post_input) if e.field not in fields
             and not (e.field == "scheduled_at" and e.code == "required" and "timezone" in fields)]
+
+
+# -- editorial charter -------------------------------------------------------------------
+
+class CharterSerializer(ApiModelSerializer):
+    blocking = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(charter_rules.RULES)), read_only=True,
+        help_text="The rules that block scheduling; the others are warnings.")
+
+    class Meta:
+        model = Charter
+        fields = ["banned_terms", "required_hashtags", "required_mentions", "max_hashtags", "max_emojis",
+                  "require_alt_text", "allowed_languages", "link_policy", "allowed_domains",
+                  "blocked_domains", "blocking", "utm_enabled", "updated_at"]
+        read_only_fields = fields
+
+
+def _text_list(help_text: str) -> serializers.ListField:
+    return serializers.ListField(child=serializers.CharField(max_length=200), required=False,
+                                 max_length=200, help_text=help_text)
+
+
+class CharterWriteSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """The body of PUT/PATCH: fields left out keep their current value."""
+
+    banned_terms = _text_list("Words and expressions; matched as whole words, ignoring case, accents "
+                              "and elided articles (l', d').")
+    required_hashtags = _text_list("Each must appear in every post (`#boulangerie`).")
+    required_mentions = _text_list("Each must appear (`@name`, `@name@server`, `@name.bsky.social`).")
+    max_hashtags = serializers.IntegerField(required=False, allow_null=True, min_value=0,
+                                            help_text="null: no limit.")
+    max_emojis = serializers.IntegerField(required=False, allow_null=True, min_value=0,
+                                          help_text="null: no limit. A flag or a family is one emoji.")
+    require_alt_text = serializers.BooleanField(required=False)
+    allowed_languages = _text_list("ISO 639-1 codes (`fr`, `en`); empty: any language.")
+    link_policy = serializers.ChoiceField(choices=Charter.LinkPolicy.choices, required=False)
+    allowed_domains = _text_list("With link_policy `allowed`; subdomains are included.")
+    blocked_domains = _text_list("Never linked to, whatever the policy.")
+    blocking = serializers.ListField(child=serializers.ChoiceField(choices=list(charter_rules.RULES)),
+                                     required=False, help_text="Rules that block scheduling.")
+    utm_enabled = serializers.BooleanField(required=False, help_text="Add utm_source/medium/campaign to links.")

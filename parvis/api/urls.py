@@ -1,6 +1,12 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
+from parvis.api import approval as approval_views
+from parvis.api import campaigns as campaign_views
+from parvis.api import imports as import_views
+from parvis.api import media as media_views
+from parvis.api import pause as pause_views
+from parvis.api import queue as queue_views
 from parvis.api import views
 
 app_name = "api"
@@ -11,12 +17,32 @@ urlpatterns = [
     path("workspaces/<int:pk>/", views.WorkspaceDetail.as_view(), name="workspace"),
     path("workspaces/<int:workspace_id>/accounts/", views.AccountList.as_view(), name="accounts"),
     path("workspaces/<int:workspace_id>/posts/", views.PostList.as_view(), name="posts"),
+    path("workspaces/<int:workspace_id>/charter/", views.CharterDetail.as_view(), name="charter"),
+    path("workspaces/<int:workspace_id>/campaigns/", campaign_views.CampaignList.as_view(), name="campaigns"),
+    path("workspaces/<int:workspace_id>/labels/", campaign_views.LabelList.as_view(), name="labels"),
     path("workspaces/<int:workspace_id>/publications/", views.PublicationList.as_view(),
          name="publications"),
+    path("workspaces/<int:workspace_id>/pause/", pause_views.WorkspacePause.as_view(), name="workspace-pause"),
+    path("workspaces/<int:workspace_id>/resume/", pause_views.WorkspaceResume.as_view(), name="workspace-resume"),
+    path("workspaces/<int:workspace_id>/media/", media_views.MediaList.as_view(), name="media"),
+    path("media/<int:pk>/", media_views.MediaDetail.as_view(), name="media-detail"),
     path("posts/<int:pk>/", views.PostDetail.as_view(), name="post"),
     path("posts/<int:pk>/cancel/", views.PostCancel.as_view(), name="post-cancel"),
+    path("posts/<int:pk>/submit/", approval_views.PostSubmit.as_view(), name="post-submit"),
+    path("posts/<int:pk>/approve/", approval_views.PostApprove.as_view(), name="post-approve"),
+    path("posts/<int:pk>/request-changes/", approval_views.PostRequestChanges.as_view(),
+         name="post-request-changes"),
+    path("posts/<int:pk>/comments/", approval_views.PostComments.as_view(), name="post-comments"),
     path("publications/<int:pk>/", views.PublicationDetail.as_view(), name="publication"),
     path("publications/<int:pk>/retry/", views.PublicationRetry.as_view(), name="publication-retry"),
     path("publications/<int:pk>/cancel/", views.PublicationCancel.as_view(),
          name="publication-cancel"),
+    path("workspaces/<int:workspace_id>/imports/", import_views.ImportCreate.as_view(), name="imports"),
+    path("workspaces/<int:workspace_id>/imports/template.csv", import_views.ImportTemplate.as_view(),
+         name="import-template"),
+    path("imports/<int:pk>/", import_views.ImportDetail.as_view(), name="import"),
+    path("imports/<int:pk>/run/", import_views.ImportRun.as_view(), name="import-run"),
+    path("accounts/<int:pk>/queue/", queue_views.AccountQueueDetail.as_view(), name="account-queue"),
+    path("accounts/<int:pk>/queue/shuffle/", queue_views.AccountQueueShuffle.as_view(),
+         name="account-queue-shuffle"),
 ]

@@ -23,6 +23,8 @@ from parvis.accounts.models import Membership, Role, User, Workspace
 from parvis.accounts.scoping import workspace_for, workspaces_for
 from parvis.api.serializers import (
     AccountSerializer,
+    CharterSerializer,
+    CharterWriteSerializer,
     DetailSerializer,
     ErrorsSerializer,
     PostSerializer,
@@ -33,7 +35,9 @@ from parvis.api.serializers import (
 )
 from parvis.networks.models import SocialAccount
 from parvis.publishing.actions import cancel_post, cancel_publication, retry_publication, save_post
-from parvis.publishing.models import Post, Publication, State
+from parvis.publishing.charter import charter_for
+from parvis.publishing.charter_settings import CharterError, update_charter
+from parvis.publishing.models import Charter, Post, Publication, State
 from parvis.publishing.validation import PostValidationError
 
 READ_ERRORS: dict[int, Any] = {401: DetailSerializer, 404: DetailSerializer}
@@ -72,7 +76,7 @@ class ApiView(generics.GenericAPIView):  # type: ignore[type-arg]
 
 def _posts() -> QuerySet[Post]:
     return Post.objects.prefetch_related(
-        "media", Prefetch("publications", queryset=Publication.objects.select_related("account")))
+        "media__asset", "labels", Prefetch("publications", queryset=Publication.objects.select_related("account")))
 
 
 def _reload(post: Post) -> Post:
@@ -264,3 +268,35 @@ class PublicationCancel(PublicationObjectMixin):
             raise Conflict("publication", _("This publication is being published or was published: "
                                             "it can no longer be cancelled."))
         return self.respond(publication)
+
+
+# -- editorial charter -------------------------------------------------------------------
+
+@extend_schema(tags=["workspaces"])
+class CharterDetail(ApiView):
+    """The workspace's editorial charter. Any member reads it (to write posts that pass);
+    managers change it. Blocking rules make scheduling answer 400 naming the rule."""
+
+    serializer_class = CharterSerializer
+    http_method_names = ["get", "put", "patch", "head", "options"]
+
+    @extend_schema(responses={200: CharterSerializer, **READ_ERRORS})
+    def get(self, request: Request, workspace_id: int) -> Response:
+        workspace = workspace_for(self.user, workspace_id)
+        return Response(CharterSerializer(charter_for(workspace) or Charter(workspace=workspace)).data)
+
+    @extend_schema(request=CharterWriteSerializer, responses={200: CharterSerializer, **WRITE_ERRORS},
+                   description="Change the charter (managers). Fields left out keep their value.")
+    def put(self, request: Request, workspace_id: int) -> Response:
+        workspace = workspace_for(self.user, workspace_id, Role.MANAGER)
+        body = CharterWriteSerializer(data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        try:
+            charter = update_charter(workspace, self.user, body.validated_data)
+        except CharterError as exc:
+            raise ValidationError(exc.by_field()) from exc
+        return Response(CharterSerializer(charter).data)
+
+    @extend_schema(request=CharterWriteSerializer, responses={200: CharterSerializer, **WRITE_ERRORS})
+    def patch(self, request: Request, workspace_id: int) -> Response:
+        return self.put(request, workspace_id)

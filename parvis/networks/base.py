@@ -59,6 +59,9 @@ class Limits:
     max_image_bytes: int
     url_length: int | None = None  # every URL counts as this many characters (Mastodon)
     max_alt_chars: int = 1500
+    # Empty: the network (or this server) takes no video. A video is always alone in a post.
+    video_mime_types: frozenset[str] = frozenset()
+    max_video_bytes: int = 0
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,12 @@ class MediaFile:
     mime_type: str
     alt_text: str = ""
     size: int = 0
+    width: int | None = None
+    height: int | None = None
+
+    @property
+    def is_video(self) -> bool:
+        return self.mime_type.startswith("video/")
 
 
 @dataclass(frozen=True)

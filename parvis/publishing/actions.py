@@ -5,22 +5,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import IO
 
-from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from parvis.accounts.audit import record
 from parvis.accounts.models import User, Workspace
+from parvis.networks.models import SocialAccount
+from parvis.publishing import library
+from parvis.publishing.approval import after_edit, publish_now_errors, snapshot
 from parvis.publishing.dispatcher import default_enqueue
-from parvis.publishing.models import EDITABLE_STATES, Post, PostMedia, Publication, State
+from parvis.publishing.models import EDITABLE_STATES, MediaAsset, Post, PostMedia, Publication, State
+from parvis.publishing.queue import reserve_slots
 from parvis.publishing.validation import (
     FieldError,
     MediaInfo,
     PostInput,
     PostValidationError,
-    inspect_image,
     validate_post,
 )
 
@@ -29,7 +33,7 @@ MAX_UPLOADS = 10  # more than any network accepts; the rest is refused early
 
 @dataclass
 class Upload:
-    """A new image for a post: a file-like object, its name and size, its alt text."""
+    """A new image or video for a post: a file-like object, its name and size, its alt text."""
 
     name: str
     stream: IO[bytes]
@@ -41,11 +45,10 @@ def inspect_uploads(uploads: Sequence[Upload]) -> list[MediaInfo]:
     infos, errors = [], []
     for upload in uploads:
         try:
-            info = inspect_image(upload.name, upload.stream, upload.size)
+            info = library.inspect_upload(upload)  # image or video, by content; size; SHA-256
         except PostValidationError as exc:
             errors += exc.errors
             continue
-        info.alt_text = upload.alt_text
         infos.append(info)
     if errors:
         raise PostValidationError(errors)
@@ -68,11 +71,17 @@ def save_post(
 ) -> Post:
     """Create or update a post and its publications. Nothing is written unless the whole
     post is valid for every chosen account."""
-    kept = list(post.media.filter(pk__in=keep_media)) if post and keep_media is not None else (
-        list(post.media.all()) if post else [])
+    current = post.media.select_related("asset") if post else PostMedia.objects.none()
+    kept = list(current.filter(pk__in=keep_media) if keep_media is not None else current)
+    # Library media chosen in the composer or through the API come in as MediaInfo with
+    # an asset id; what they are (and their rights) is read again from this workspace.
+    picked = [m for m in data.media if m.asset_id is not None]
+    chosen = list(zip(library.assets_in(workspace, [m.asset_id or 0 for m in picked], "media"),
+                      [m.alt_text for m in picked], strict=True))
     new_media = inspect_uploads(uploads)
-    data.media = [MediaInfo(m.original_name, m.mime_type, m.size, m.width, m.height, m.alt_text)
-                  for m in kept] + new_media
+    library.recognise(workspace, new_media)
+    data.media = ([library.media_info(m.asset, m.alt_text) for m in kept]
+                  + [library.media_info(asset, alt) for asset, alt in chosen] + new_media)
     data.workspace = workspace
     if any(a.workspace_id != workspace.pk for a in data.accounts):
         raise PostValidationError([FieldError("accounts", _("Unknown account."), "invalid")])
@@ -86,10 +95,17 @@ def save_post(
             raise PostValidationError([FieldError(
                 "post", _("This post is being published or was published: it can no longer be edited."),
                 "not_editable")])
+    if publish_now_errors(workspace, data.mode):
+        raise PostValidationError(publish_now_errors(workspace, data.mode))
+    # What the approvers saw, to tell whether this edit needs a new approval.
+    reviewed = snapshot(post) if post is not None and workspace.requires_approval else None
     validate_post(data)
 
     now = timezone.now()
     due = now if data.mode == "now" else data.scheduled_at
+    # "queue": each account's next free slot; the post's own time is the earliest of them.
+    slots = reserve_slots(data.accounts, post, now) if data.mode == "queue" else {}
+    due = min(slots.values()) if slots else due
     if post is None:
         post = Post(workspace=workspace, author=author)
     post.text, post.variants, post.language = data.text, data.variants, data.language
@@ -99,7 +115,9 @@ def save_post(
     post.campaign = data.campaign
     post.save()
     post.labels.set(data.labels)
-    _save_media(post, kept, uploads, new_media)
+    _save_media(post, kept, uploads, new_media, chosen=chosen, user=author)
+    if reviewed is not None:
+        after_edit(post, reviewed, author)
 
     state = _state_for(data.mode)
     targets = {a.pk for a in data.accounts}
@@ -108,8 +126,9 @@ def save_post(
     for account in data.accounts:
         publication, _created = Publication.objects.get_or_create(post=post, account=account)
         publication.state = state
-        publication.due_at = due
-        publication.next_attempt_at = due if state == State.SCHEDULED else None
+        publication.due_at = slots.get(account.pk, due)
+        publication.next_attempt_at = publication.due_at if state == State.SCHEDULED else None
+        publication.in_queue = data.mode == "queue"
         publication.enqueued_at = None
         publication.attempts = 0
         publication.error = publication.error_kind = ""
@@ -121,18 +140,20 @@ def save_post(
     return post
 
 
-def _save_media(post: Post, kept: list[PostMedia], uploads: Sequence[Upload], infos: list[MediaInfo]) -> None:
+def _save_media(post: Post, kept: list[PostMedia], uploads: Sequence[Upload], infos: list[MediaInfo], *,
+                chosen: Sequence[tuple[MediaAsset, str]] = (), user: User | None = None) -> None:
+    """Kept media first, then the library media chosen, then the uploads, which go into
+    the library (the same file uploaded twice is stored once)."""
     post.media.exclude(pk__in=[m.pk for m in kept]).delete()
     for position, media in enumerate(kept):
         media.position = position
         media.save(update_fields=["position"])
-    for offset, (upload, info) in enumerate(zip(uploads, infos, strict=True)):
-        upload.stream.seek(0)
-        media = PostMedia(post=post, position=len(kept) + offset, original_name=info.name,
-                          mime_type=info.mime_type, size=info.size, width=info.width,
-                          height=info.height, alt_text=info.alt_text)
-        media.file.save(info.name, File(upload.stream, name=info.name), save=False)
-        media.save()
+    added = [(library.add_asset(post.workspace, user, upload, upload.alt_text, info=info).asset, upload.alt_text)
+             for upload, info in zip(uploads, infos, strict=True)]
+    for offset, (asset, alt_text) in enumerate([*chosen, *added]):
+        # The asset's own alt text applies unless this post says something else.
+        own = "" if alt_text.strip() == asset.alt_text else alt_text.strip()
+        PostMedia.objects.create(post=post, asset=asset, position=len(kept) + offset, alt_text=own)
 
 
 def cancel_publication(publication: Publication) -> bool:
@@ -156,3 +177,60 @@ def retry_publication(publication: Publication) -> bool:
     if done:
         transaction.on_commit(lambda: _enqueue_now([publication.pk]))
     return bool(done)
+
+
+# -- rescheduling (the calendar's drag and drop) ---------------------------------------
+
+MOVABLE_STATES = (State.SCHEDULED, State.DRAFT)
+
+
+def _saved_media(post: Post) -> list[MediaInfo]:
+    return [library.media_info(m.asset, m.alt_text) for m in post.media.select_related("asset")]
+
+
+def input_for_saved_post(post: Post, accounts: list[SocialAccount], mode: str,
+                         when: datetime | None) -> PostInput:
+    """The post as saved, as the composer would send it: what `save_post` validates."""
+    return PostInput(
+        text=post.text, accounts=accounts, mode=mode, scheduled_at=when,
+        timezone_name=post.schedule_timezone or post.workspace.timezone, variants=dict(post.variants or {}),
+        media=_saved_media(post), language=post.language, workspace=post.workspace,
+        campaign=post.campaign, labels=list(post.labels.all()),
+    )
+
+
+@transaction.atomic
+def reschedule_post(post: Post, new_time_utc: datetime, actor: User) -> Post:
+    """Move a post's scheduled (or draft) publications to another time, checked exactly
+    as the composer checks a save: a past time, the charter, media rights… refuse it and
+    nothing moves. Publications already out, failed or cancelled keep their time."""
+    post = Post.objects.select_related("workspace", "campaign").get(pk=post.pk)
+    publications = list(post.publications.select_related("account"))
+    if any(p.state in (State.PUBLISHING, State.PUBLISHED) for p in publications):
+        raise PostValidationError([FieldError(
+            "post", _("This post is being published or was published: it can no longer be moved."),
+            "not_editable")])
+    movable = [p for p in publications if p.state in MOVABLE_STATES]
+    if not movable:
+        raise PostValidationError([FieldError(
+            "post", _("Nothing to move: this post has no scheduled publication."), "not_movable")])
+    mode = "draft" if post.is_draft else "schedule"
+    validate_post(input_for_saved_post(post, [p.account for p in movable], mode, new_time_utc))
+    # The time is part of what approvers validate: moving it is an edit like any other.
+    reviewed = snapshot(post) if post.workspace.requires_approval else None
+
+    before = post.scheduled_at
+    moved = Publication.objects.filter(pk__in=[p.pk for p in movable], state__in=MOVABLE_STATES).update(
+        due_at=new_time_utc, next_attempt_at=new_time_utc if mode == "schedule" else None,
+        enqueued_at=None, in_queue=False, updated_at=timezone.now())
+    if moved != len(movable):
+        # The engine took one in the meantime: moving the others alone would split the post.
+        raise PostValidationError([FieldError(
+            "post", _("This post started publishing meanwhile: it was not moved."), "not_editable")])
+    post.scheduled_at = new_time_utc
+    post.save(update_fields=["scheduled_at", "updated_at"])
+    if reviewed is not None:
+        after_edit(post, reviewed, actor)
+    record(post.workspace, "post.rescheduled", actor=actor, target=post, summary=post.text[:80],
+           before=before.isoformat() if before else "", after=new_time_utc.isoformat())
+    return post

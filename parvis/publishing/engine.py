@@ -34,7 +34,9 @@ from parvis.networks import registry
 from parvis.networks.base import ErrorKind, MediaFile, NetworkError, PublishRequest, RemotePost
 from parvis.publishing import notices
 from parvis.publishing.crashpoints import crash_during, crashpoint
+from parvis.publishing.library import rights_refusal
 from parvis.publishing.models import ApprovalState, Attempt, Publication, State
+from parvis.publishing.utm import final_text
 
 log = logging.getLogger(__name__)
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
@@ -51,13 +53,14 @@ def backoff(attempt: int) -> float:
     return base * random.uniform(0.8, 1.2)
 
 
-def released_filter() -> Q:
+def released_filter(ignoring_pause: bool = False) -> Q:
     """A scheduled publication may go out only if nothing holds it back: its workspace is
     not paused (crisis pause), its post is approved when the workspace requires approval,
     and, if it sits in its account's queue, that queue is not paused. Checked in the same
-    query as the claim, so a pause or an edit that lands first always wins."""
+    query as the claim, so a pause or an edit that lands first always wins.
+    `ignoring_pause`: what the pause alone holds back (the list shown on resume)."""
     return (
-        Q(post__workspace__paused_at__isnull=True)
+        (Q() if ignoring_pause else Q(post__workspace__paused_at__isnull=True))
         & (Q(post__workspace__requires_approval=False) | Q(post__approval_state=ApprovalState.APPROVED))
         & (Q(in_queue=False) | Q(account__queue__paused=False))
     )
@@ -140,12 +143,12 @@ def ensure_lease(claim_: Claim, request: PublishRequest) -> bool:
 def build_request(publication: Publication) -> PublishRequest:
     post = publication.post
     media = [
-        MediaFile(path=Path(m.file.path), mime_type=m.mime_type,
-                  alt_text=m.alt_text, size=m.size)
-        for m in post.media.all()
+        MediaFile(path=Path(m.asset.file.path), mime_type=m.asset.mime_type,
+                  alt_text=m.effective_alt_text, size=m.asset.size, width=m.asset.width, height=m.asset.height)
+        for m in post.media.select_related("asset")
     ]
     return PublishRequest(
-        text=post.text_for(publication.account.network),
+        text=final_text(post, publication.account.network),
         idempotency_key=str(publication.idempotency_key),
         media=media,
         language=post.language or post.workspace.language or None,
@@ -229,6 +232,9 @@ def publish(publication_id: int, worker: str = WORKER_ID) -> str:
             if found is not None:
                 record_published(claim_, found, outcome="found")
                 return "found"
+        refusal = rights_refusal(publication.post)  # rights may have run out since scheduling
+        if refusal:
+            raise NetworkError(refusal, ErrorKind.PERMANENT)
         crashpoint("before_call")
         if not ensure_lease(claim_, request):
             _finish_attempt(claim_, "lost")

@@ -160,18 +160,17 @@ class PostMedia(models.Model):
     """A library asset used by a post, at a position, with the alt text for this post."""
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="media")
-    asset = models.ForeignKey(MediaAsset, on_delete=models.PROTECT, related_name="uses", null=True)
+    asset = models.ForeignKey(MediaAsset, on_delete=models.PROTECT, related_name="uses")
     position = models.PositiveSmallIntegerField(default=0)
-    file = models.FileField(upload_to=media_path)
-    original_name = models.CharField(max_length=255, blank=True)
-    mime_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField(default=0)
-    width = models.PositiveIntegerField(null=True, blank=True)
-    height = models.PositiveIntegerField(null=True, blank=True)
+    # Blank: the asset's own alt text applies (read at publication time).
     alt_text = models.TextField(_("alt text"), blank=True)
 
     class Meta:
         ordering = ["position", "pk"]
+
+    @property
+    def effective_alt_text(self) -> str:
+        return self.alt_text or self.asset.alt_text
 
 
 class State(models.TextChoices):

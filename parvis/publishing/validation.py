@@ -9,7 +9,8 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from functools import cache
 from typing import IO
 
 from django.template.defaultfilters import filesizeformat
@@ -19,8 +20,10 @@ from PIL import Image, UnidentifiedImageError
 
 from parvis.accounts.models import Workspace
 from parvis.networks import registry
+from parvis.networks.base import Limits
 from parvis.networks.models import SocialAccount
 from parvis.publishing.models import Campaign, Label
+from parvis.publishing.utm import final_input_text
 
 PAST_GRACE = timedelta(minutes=1)
 PIL_MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
@@ -55,6 +58,11 @@ class MediaInfo:
     width: int | None = None
     height: int | None = None
     alt_text: str = ""
+    # From the media library: which asset, image or video, until when it may be used.
+    asset_id: int | None = None
+    kind: str = "image"
+    rights_expire_on: date | None = None
+    sha256: str = ""
 
 
 @dataclass
@@ -96,9 +104,16 @@ def inspect_image(name: str, stream: IO[bytes], size: int) -> MediaInfo:
     return MediaInfo(name=name, mime_type=mime, size=size, width=width, height=height)
 
 
+@cache
+def _known_timezones() -> frozenset[str]:
+    # Listing them walks the tz database on disk (~4 ms): once per process, not once per
+    # post checked (a CSV import checks thousands).
+    return frozenset(zoneinfo.available_timezones())
+
+
 def parse_timezone(name: str) -> zoneinfo.ZoneInfo | None:
     try:
-        return zoneinfo.ZoneInfo(name) if name and name in zoneinfo.available_timezones() else None
+        return zoneinfo.ZoneInfo(name) if name and name in _known_timezones() else None
     except (ValueError, zoneinfo.ZoneInfoNotFoundError):
         return None
 
@@ -121,10 +136,13 @@ def check_schedule(data: PostInput, now: datetime) -> list[FieldError]:
 
 
 def check_account(account: SocialAccount, data: PostInput) -> list[FieldError]:
-    connector = registry.connector_for(account)
+    # One connector per account object: building one costs ~20 ms on Bluesky (an SDK
+    # client), and a CSV import checks thousands of rows against the same few accounts.
+    connector = account.__dict__.get("_checking_connector") or registry.connector_for(account)
+    account.__dict__["_checking_connector"] = connector
     limits = connector.limits()
     label = f"{account.network_label} ({account.handle})"
-    text = data.variants.get(account.network) or data.text
+    text = final_input_text(data, account.network)  # with UTM parameters, as it will be sent
     text_field = f"variants.{account.network}" if data.variants.get(account.network) else "text"
     errors = []
     if account.needs_reconnect and data.mode != "draft":
@@ -141,8 +159,15 @@ def check_account(account: SocialAccount, data: PostInput) -> list[FieldError]:
                                             "at most.")
                                  % {"account": label, "count": len(data.media), "max": limits.max_media},
                                  "too_many_media"))
+    videos = [m for m in data.media if m.kind == "video"]
+    if videos and len(data.media) > 1:
+        errors.append(FieldError("media", _("A video must be the only medium of a post on %(account)s "
+                                            "(“%(name)s”).") % {"account": label, "name": videos[0].name},
+                                 "video_not_alone"))
     for media in data.media:
-        if media.mime_type not in limits.image_mime_types:
+        if media.kind == "video":
+            errors += _video_errors(media, limits, label)
+        elif media.mime_type not in limits.image_mime_types:
             errors.append(FieldError("media", _("%(account)s does not accept %(type)s images "
                                                 "(“%(name)s”).")
                                      % {"account": label, "type": media.mime_type, "name": media.name},
@@ -161,6 +186,21 @@ def check_account(account: SocialAccount, data: PostInput) -> list[FieldError]:
     return errors
 
 
+def _video_errors(media: MediaInfo, limits: Limits, label: str) -> list[FieldError]:
+    if not limits.video_mime_types:
+        return [FieldError("media", _("%(account)s does not accept videos (“%(name)s”): choose an image, "
+                                      "or leave this account out.") % {"account": label, "name": media.name},
+                           "unsupported_media")]
+    if media.mime_type not in limits.video_mime_types:
+        return [FieldError("media", _("%(account)s does not accept %(type)s videos (“%(name)s”).")
+                           % {"account": label, "type": media.mime_type, "name": media.name}, "unsupported_media")]
+    if media.size > limits.max_video_bytes:
+        return [FieldError("media", _("“%(name)s” is too large for %(account)s: %(size)s, %(max)s at most.")
+                           % {"name": media.name, "account": label, "size": _megabytes(media.size),
+                              "max": _megabytes(limits.max_video_bytes)}, "media_too_large")]
+    return []
+
+
 def _megabytes(size: int) -> str:
     return filesizeformat(size)  # localised: "1.2 MB", "1,2 Mo"
 
@@ -176,6 +216,12 @@ def check_post(data: PostInput, now: datetime | None = None) -> list[FieldError]
     if data.text.strip() or data.media:
         for account in data.accounts:
             errors += check_account(account, data)
+    from parvis.publishing.library import rights_errors  # the library builds on this module
+
+    errors += rights_errors(data, now)
+    from parvis.publishing.charter import charter_errors  # the charter builds on this module
+
+    errors += charter_errors(data)
     return errors
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest
@@ -10,9 +11,13 @@ from django.utils.translation import gettext as _
 
 from parvis.accounts.models import Workspace
 from parvis.networks.models import SocialAccount
+from parvis.publishing import library
 from parvis.publishing.actions import MAX_UPLOADS, Upload
+from parvis.publishing.campaigns import campaign_in, labels_in
+from parvis.publishing.models import Campaign, Label
+from parvis.publishing.recurrence import parse_rule, preset_rule
 from parvis.publishing.schedule import parse_local_time
-from parvis.publishing.validation import FieldError, PostInput
+from parvis.publishing.validation import FieldError, MediaInfo, PostInput, PostValidationError, parse_timezone
 
 
 def read_composer(
@@ -42,5 +47,82 @@ def read_composer(
     post_input = PostInput(
         text=data.get("text", "").replace("\r\n", "\n").strip(), accounts=accounts, mode=mode,
         scheduled_at=when, timezone_name=tz_name, variants=variants, language=data.get("language", ""),
+        workspace=workspace,
+        media=_library_media(data, workspace, errors),
     )
+    post_input.campaign, post_input.labels = _campaign_and_labels(data, workspace, errors)
     return post_input, uploads, errors
+
+
+def _campaign_and_labels(data: Any, workspace: Workspace, errors: list[FieldError]
+                         ) -> tuple[Campaign | None, list[Label]]:
+    raw_campaign = data.get("campaign", "").strip()
+    raw_labels = [value.strip() for value in data.getlist("labels") if value.strip()]
+    if (raw_campaign and not raw_campaign.isdigit()) or not all(v.isdigit() for v in raw_labels):
+        field = "campaign" if raw_campaign and not raw_campaign.isdigit() else "labels"
+        errors.append(FieldError(field, _("Choose from the list."), "invalid"))
+        return None, []
+    campaign = campaign_in(workspace, int(raw_campaign) if raw_campaign else None, errors)
+    return campaign, labels_in(workspace, [int(v) for v in raw_labels], errors)
+
+
+def _library_media(data: Any, workspace: Workspace, errors: list[FieldError]) -> list[MediaInfo]:
+    """The assets ticked in the library picker (`library_media`), each with the alt text
+    typed for this post (`library_alt_<id>`, the asset's own when left empty)."""
+    ids = [int(v) for v in data.getlist("library_media") if v.isdigit()][:MAX_UPLOADS]
+    try:
+        assets = library.assets_in(workspace, ids, "library_media")
+    except PostValidationError as exc:
+        errors += exc.errors
+        return []
+    return [library.media_info(a, data.get(f"library_alt_{a.pk}", "").strip()) for a in assets]
+
+
+# -- "Repeat" (recurring posts) ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Repeat:
+    rule: str
+    until: date | None
+    count: int | None
+
+
+def read_end(data: Any) -> tuple[date | None, int | None, list[FieldError]]:
+    """The end of a series: `repeat_end` never / until (`repeat_until`) / count (`repeat_count`)."""
+    end = data.get("repeat_end", "never")
+    if end == "until":
+        try:
+            return date.fromisoformat(data.get("repeat_until", "").strip()), None, []
+        except ValueError:
+            return None, None, [FieldError("until", _("Enter the last day, like 2026-12-31."), "invalid")]
+    if end == "count":
+        raw = str(data.get("repeat_count", "")).strip()
+        if not raw.isdigit() or int(raw) < 1:
+            return None, None, [FieldError("count", _("Enter how many times, 1 or more."), "invalid")]
+        return None, int(raw), []
+    return None, None, []
+
+
+def read_repeat(data: Any, post_input: PostInput) -> tuple[Repeat | None, list[FieldError]]:
+    """The composer's Repeat section, checked against the post's date and time (the first
+    occurrence, in the post's zone). None when the post does not repeat."""
+    preset = data.get("repeat", "")
+    if not preset:
+        return None, []
+    if post_input.mode != "schedule" or post_input.scheduled_at is None:
+        return None, [FieldError("repeat", _("A repeating post starts at its date and time: choose "
+                                             "“Schedule” and enter them."), "required")]
+    start = post_input.scheduled_at
+    tz = parse_timezone(post_input.timezone_name)
+    local = (start.astimezone(tz) if tz else start).replace(tzinfo=None)
+    until, count, errors = read_end(data)
+    if errors:
+        return None, errors
+    days = [int(v) for v in data.getlist("repeat_days") if v.isdigit()]
+    try:
+        rule = (data.get("rrule", "") if preset == "custom" else
+                preset_rule(preset, weekdays=days, monthday=local.day, weekday=local.weekday()))
+        checked = parse_rule(rule, local, until, count)
+    except PostValidationError as exc:
+        return None, exc.errors
+    return Repeat(checked.text, checked.until, checked.count), []

@@ -66,3 +66,13 @@ class UserSettingsForm(forms.ModelForm):
 
 class TokenForm(forms.Form):
     name = forms.CharField(label=_("Token name"), max_length=100)
+
+
+class PauseForm(forms.Form):
+    """Crisis pause: the reason is shown to everyone in the workspace and kept in the audit log."""
+
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=_("Shown to everyone in this workspace until publishing resumes."),
+                             error_messages={"required": _("Reason: say why publishing is paused.")})
+    confirm = forms.BooleanField(label=_("Stop every scheduled publication of this workspace now"),
+                                 error_messages={"required": _("Tick this box to confirm the pause.")})

@@ -12,7 +12,7 @@ from atproto_client.request import Request
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from parvis.networks.base import ErrorKind, Identity, Limits, NetworkError, PublishRequest, RemotePost
+from parvis.networks.base import ErrorKind, Identity, Limits, MediaFile, NetworkError, PublishRequest, RemotePost
 from parvis.networks.bluesky.richtext import build_facets
 from parvis.networks.bluesky.tid import deterministic_tid
 
@@ -26,6 +26,9 @@ LIMITS = Limits(
     image_mime_types=frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"}),
     max_image_bytes=1_000_000,  # app.bsky.embed.images: maxSize of one image blob
     max_alt_chars=2000,
+    # app.bsky.embed.video: one MP4 blob, 100 MB at most (the lexicon's accept and maxSize).
+    video_mime_types=frozenset({"video/mp4"}),
+    max_video_bytes=100_000_000,
 )
 MAX_TEXT_BYTES = 3000  # the lexicon's maxLength, in UTF-8 bytes
 _DEFAULT_PDS = "https://bsky.social"
@@ -195,8 +198,11 @@ class BlueskyConnector:
 
     def _record(self, request: PublishRequest) -> models.AppBskyFeedPost.Record:
         facets = [facet_model(f) for f in build_facets(request.text, self._resolve)]
-        embed = None
-        if request.media:
+        embed: Any = None
+        videos = [m for m in request.media if m.is_video]
+        if videos:
+            embed = self._video_embed(videos[0])
+        elif request.media:
             images = []
             for media in request.media:
                 blob = self._call(self.client.upload_blob, media.path.read_bytes(), write=True).blob
@@ -207,6 +213,15 @@ class BlueskyConnector:
             text=request.text, created_at=created.isoformat().replace("+00:00", "Z"),
             facets=facets or None, embed=embed, langs=[request.language] if request.language else None,
         )
+
+    def _video_embed(self, media: MediaFile) -> models.AppBskyEmbedVideo.Main:
+        """The video as a blob of the account's own repository (uploadBlob), embedded
+        with its alt text and aspect ratio."""
+        blob = self._call(self.client.upload_blob, media.path.read_bytes(), write=True).blob
+        ratio = None
+        if media.width and media.height:
+            ratio = models.AppBskyEmbedDefs.AspectRatio(width=media.width, height=media.height)
+        return models.AppBskyEmbedVideo.Main(video=blob, alt=media.alt_text or None, aspect_ratio=ratio)
 
 
 def facet_model(facet: dict[str, Any]) -> models.AppBskyRichtextFacet.Main:

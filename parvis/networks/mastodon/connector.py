@@ -24,6 +24,7 @@ DEFAULT_LIMITS: dict[str, Any] = {
     "max_chars": 500, "max_media": 4, "url_length": 23,
     "image_mime_types": ["image/jpeg", "image/png", "image/gif", "image/webp"],
     "max_image_bytes": 16 * 1024 * 1024, "max_alt_chars": 1500,
+    "video_mime_types": ["video/mp4", "video/quicktime", "video/webm"], "max_video_bytes": 99 * 1024 * 1024,
 }
 LIMITS_TTL = timedelta(hours=12)
 
@@ -34,6 +35,7 @@ def limits_from_instance(info: dict[str, Any]) -> dict[str, Any]:
     statuses: dict[str, Any] = config.get("statuses") or {}
     media: dict[str, Any] = config.get("media_attachments") or {}
     mimes = [m for m in media.get("supported_mime_types") or [] if str(m).startswith("image/")]
+    videos = [m for m in media.get("supported_mime_types") or [] if str(m).startswith("video/")]
     return {
         "max_chars": int(statuses.get("max_characters") or info.get("max_toot_chars") or 500),
         "max_media": int(statuses.get("max_media_attachments") or 4),
@@ -41,6 +43,8 @@ def limits_from_instance(info: dict[str, Any]) -> dict[str, Any]:
         "image_mime_types": mimes or DEFAULT_LIMITS["image_mime_types"],
         "max_image_bytes": int(media.get("image_size_limit") or DEFAULT_LIMITS["max_image_bytes"]),
         "max_alt_chars": int(media.get("description_limit") or 1500),
+        "video_mime_types": videos or DEFAULT_LIMITS["video_mime_types"],
+        "max_video_bytes": int(media.get("video_size_limit") or DEFAULT_LIMITS["max_video_bytes"]),
     }
 
 
@@ -135,6 +139,9 @@ def limits_object(raw: dict[str, Any]) -> Limits:
         max_chars=raw["max_chars"], max_media=raw["max_media"], url_length=raw["url_length"],
         image_mime_types=frozenset(raw["image_mime_types"]),
         max_image_bytes=raw["max_image_bytes"], max_alt_chars=raw.get("max_alt_chars", 1500),
+        # Limits stored before video support have no video keys: Mastodon's defaults.
+        video_mime_types=frozenset(raw.get("video_mime_types", DEFAULT_LIMITS["video_mime_types"])),
+        max_video_bytes=raw.get("max_video_bytes", DEFAULT_LIMITS["max_video_bytes"]),
     )
 
 

@@ -28,3 +28,11 @@ def shot(page: Any, name: str) -> None:
     """Save a full-page screenshot for the README (docs/screenshots/<name>.png)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def unique_username(prefix: str) -> str:
+    """A Mastodon username no other browser test module takes: each module has its own
+    `parvis up` (ids start again at 1) but they all share one mastodon-mock."""
+    import secrets
+
+    return f"{prefix}{secrets.token_hex(3)}"

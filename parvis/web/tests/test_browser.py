@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from parvis.testing.images import png_bytes
 from parvis.testing.parvis_server import ParvisUp
-from parvis.web.tests.browser import browser_marks, shot
+from parvis.web.tests.browser import browser_marks, shot, unique_username
 
 pytestmark = browser_marks
 
@@ -34,7 +34,7 @@ def walk(page, parvis: ParvisUp, mastodon_server, png_path: Path, *, brand: str,
     page.wait_for_url(re.compile(r"/w/\d+/accounts/$"))
     workspace_id = re.search(r"/w/(\d+)/", page.url).group(1)
 
-    local = mastodon_server.create_user(f"{lang}brand{workspace_id}")
+    local = mastodon_server.create_user(unique_username(f"{lang}brand"))
     page.goto(f"{parvis.url}/w/{workspace_id}/connect/mastodon/")
     page.fill("#id_instance", mastodon_server.url)
     page.fill("#id_access_token", local["access_token"])
@@ -69,11 +69,7 @@ def walk(page, parvis: ParvisUp, mastodon_server, png_path: Path, *, brand: str,
     assert len(status) == 1 and link == status[0]["url"]
     assert status[0]["media_attachments"][0]["description"] == "Une baguette dorée sur un comptoir"
     if lang == "en":
-        shot(page, "publications")
-        page.goto(f"{parvis.url}/w/{workspace_id}/calendar/")
-        shot(page, "calendar")
-        page.goto(f"{parvis.url}/w/{workspace_id}/calendar/?view=week")
-        shot(page, "calendar-week")
+        shot(page, "publications")  # the calendar's shots: test_browser_calendar.py
 
 
 def test_cm_schedules_a_post_with_an_image_and_sees_it_published(browser, parvis, mastodon_server, tmp_path):

@@ -1,10 +1,9 @@
-"""What is planned and what happened: the list, the calendar, one publication."""
+"""What is planned and what happened: the list and one publication (the calendar is in
+calendar.py)."""
 
 from __future__ import annotations
 
-import calendar as pycal
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -13,7 +12,6 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -91,42 +89,3 @@ def publication_retry(request: HttpRequest, workspace_id: int, publication_id: i
 def publication_cancel(request: HttpRequest, workspace_id: int, publication_id: int) -> HttpResponse:
     return _act(request, workspace_id, publication_id, cancel_publication, _("Publication cancelled."),
                 _("This publication is being published or was published: it cannot be cancelled."))
-
-
-def _parse_day(raw: str, today: date) -> date:
-    try:
-        return date.fromisoformat(raw) if raw else today
-    except ValueError:
-        return today
-
-
-@login_required
-def calendar(request: HttpRequest, workspace_id: int) -> HttpResponse:
-    """Month or week grid in the viewer's zone; each cell lists its publications."""
-    workspace = workspace_for(request.user, workspace_id)  # type: ignore[arg-type]
-    tz = _viewer_tz(request, workspace)
-    today = timezone.now().astimezone(tz).date()
-    view = "week" if request.GET.get("view") == "week" else "month"
-    anchor = _parse_day(request.GET.get("day", ""), today)
-    if view == "week":
-        start = anchor - timedelta(days=anchor.weekday())
-        days = [start + timedelta(days=i) for i in range(7)]
-        prev_day, next_day = start - timedelta(days=7), start + timedelta(days=7)
-    else:
-        first = anchor.replace(day=1)
-        weeks = pycal.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
-        days = [d for week in weeks for d in week]
-        prev_day = (first - timedelta(days=1)).replace(day=1)
-        next_day = (first + timedelta(days=32)).replace(day=1)
-    span_start = datetime.combine(days[0], time.min, tz)
-    span_end = datetime.combine(days[-1] + timedelta(days=1), time.min, tz)
-    qs, filters = _filtered(request, workspace)
-    by_day: dict[date, list[Publication]] = {d: [] for d in days}
-    for publication in qs.filter(due_at__gte=span_start, due_at__lt=span_end).order_by("due_at"):
-        by_day.setdefault(publication.due_at.astimezone(tz).date(), []).append(publication)  # type: ignore[union-attr]
-    return render(request, "parvis/calendar.html", {
-        "workspace": workspace, "view": view, "anchor": anchor, "today": today, "tz": tz,
-        "weeks": [days[i:i + 7] for i in range(0, len(days), 7)], "by_day": by_day,
-        "prev_day": prev_day, "next_day": next_day, "filters": filters, "states": State.choices,
-        "accounts": workspace.social_accounts.all(),
-    })

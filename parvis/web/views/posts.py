@@ -7,28 +7,37 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.db.models import Q
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from parvis.accounts.models import Role
+from parvis.accounts.models import Role, Workspace
 from parvis.accounts.scoping import workspace_for
 from parvis.networks import registry
 from parvis.publishing.actions import cancel_post, save_post
-from parvis.publishing.models import Post, PostMedia
+from parvis.publishing.approval import submit_after_save
+from parvis.publishing.models import Campaign, Label, Post, PostMedia
+from parvis.publishing.queue import missing_slots
+from parvis.publishing.recurrence import PRESETS, create_series
+from parvis.publishing.utm import final_input_text
 from parvis.publishing.validation import MediaInfo, PostValidationError, check_post
-from parvis.web.composer import read_composer
+from parvis.web.composer import read_composer, read_repeat
 from parvis.web.forms import timezone_choices
+from parvis.web.views.charter import composer_findings
+from parvis.web.views.library import picker_context
 
 
 def _account_checks(workspace: object, post_input: object) -> list[dict[str, object]]:
     rows = []
     for account in post_input.accounts:  # type: ignore[attr-defined]
         connector = registry.connector_for(account)
-        text = post_input.variants.get(account.network) or post_input.text  # type: ignore[attr-defined]
+        text = final_input_text(post_input, account.network)  # type: ignore[arg-type]
         limits = connector.limits()
         count = connector.count(text)
         rows.append({"account": account, "count": count, "max": limits.max_chars,
@@ -41,9 +50,12 @@ def _initial(post: Post | None, workspace: object) -> dict[str, object]:
         return {"mode": "schedule", "timezone": workspace.timezone, "accounts": [], "variants": {}}  # type: ignore[attr-defined]
     tz = ZoneInfo(post.schedule_timezone or workspace.timezone)  # type: ignore[attr-defined]
     local = post.scheduled_at.astimezone(tz).strftime("%Y-%m-%dT%H:%M") if post.scheduled_at else ""
-    return {"mode": "draft" if post.is_draft else "schedule", "timezone": tz.key, "scheduled_at": local,
+    queued = post.publications.filter(in_queue=True).exists()
+    return {"mode": "draft" if post.is_draft else "queue" if queued else "schedule", "timezone": tz.key,
+            "scheduled_at": local,
             "text": post.text, "variants": post.variants, "language": post.language,
-            "accounts": list(post.publications.values_list("account_id", flat=True))}
+            "accounts": list(post.publications.values_list("account_id", flat=True)),
+            "campaign": str(post.campaign_id or ""), "labels": list(post.labels.values_list("pk", flat=True))}
 
 
 @login_required
@@ -55,25 +67,51 @@ def compose(request: HttpRequest, workspace_id: int, post_id: int | None = None)
     if request.method == "POST":
         post_input, uploads, parse_errors = read_composer(request, workspace)
         keep = [int(v) for v in request.POST.getlist("keep_media") if v.isdigit()]
+        repeat, repeat_errors = read_repeat(request.POST, post_input) if post is None else (None, [])
         try:
-            if parse_errors:
-                raise PostValidationError(parse_errors)
-            saved = save_post(workspace, request.user, post_input, uploads, post=post, keep_media=keep)  # type: ignore[arg-type]
+            if parse_errors or repeat_errors:
+                raise PostValidationError(parse_errors + repeat_errors)
+            with transaction.atomic():  # a repeat that fails leaves no post behind
+                saved = save_post(workspace, request.user, post_input, uploads, post=post, keep_media=keep)  # type: ignore[arg-type]
+                series = create_series(workspace, request.user, saved, repeat.rule, post_input.scheduled_at,  # type: ignore[arg-type]
+                                       post_input.timezone_name, repeat.until, repeat.count) if repeat else None
         except PostValidationError as exc:
             errors = exc.by_field()
             values = {**request.POST.dict(), "accounts": [a.pk for a in post_input.accounts],
-                      "variants": post_input.variants}
+                      "variants": post_input.variants, "labels": [label.pk for label in post_input.labels]}
         else:
             done = {"now": _("Publishing now."), "draft": _("Draft saved."),
-                    "schedule": _("Post scheduled.")}[post_input.mode]
+                    "schedule": _("Post scheduled."), "queue": _("Added to the queue.")}[post_input.mode]
+            if workspace.is_paused and post_input.mode == "now":
+                # Crisis pause: the engine holds it; say so rather than "Publishing now".
+                done = _("Publishing is paused in this workspace: this post is held and will be listed "
+                         "when publishing resumes.")
+            elif workspace.is_paused and post_input.mode == "schedule":
+                done += " " + _("Publishing is paused in this workspace: if it still is at that time, the "
+                                "post is held until publishing resumes.")
+            if request.POST.get("submit_for_review") and workspace.requires_approval:
+                done += " " + submit_after_save(saved, request.user)  # type: ignore[arg-type]
             messages.success(request, done)
+            if series is not None:
+                messages.success(request, _("It repeats: its next occurrences are listed below."))
+                return redirect("web:series", workspace_id=workspace.pk, series_id=series.pk)
             return redirect(f"{_list_url(workspace.pk)}?post={saved.pk}")
     accounts = list(workspace.social_accounts.all())
     return render(request, "parvis/compose.html", {
         "workspace": workspace, "post": post, "accounts": accounts, "errors": errors, "values": values,
         "networks": sorted({(a.network, a.network_label) for a in accounts}), "timezones": timezone_choices(),
-        "media": list(post.media.all()) if post else [],
+        "media": list(post.media.select_related("asset")) if post else [],
+        **picker_context(request, workspace),
+        **_campaign_choices(workspace, post), "repeat_presets": PRESETS,
+        "weekday_choices": sorted(WEEKDAYS.items()),
     }, status=400 if errors else 200)
+
+
+def _campaign_choices(workspace: Workspace, post: Post | None) -> dict[str, object]:
+    """Active campaigns, plus the post's own if it was archived since."""
+    campaigns = Campaign.objects.filter(workspace=workspace).filter(
+        Q(archived=False) | Q(pk=post.campaign_id if post else None))
+    return {"campaigns": campaigns, "labels": Label.objects.filter(workspace=workspace)}
 
 
 def _list_url(workspace_id: int) -> str:
@@ -87,10 +125,16 @@ def compose_check(request: HttpRequest, workspace_id: int) -> HttpResponse:
     workspace = workspace_for(request.user, workspace_id, Role.EDITOR)  # type: ignore[arg-type]
     post_input, _uploads, parse_errors = read_composer(request, workspace)
     media_count = min(int(request.POST.get("media_count", "0") or 0), 20)
-    post_input.media = [MediaInfo(f"#{i + 1}", "image/jpeg", 0) for i in range(media_count)]
-    problems = parse_errors + [e for e in check_post(post_input) if e.code != "required" or e.field != "text"]
+    # Library media are known (rights included); uploads are only counted before saving.
+    chosen = [m for m in post_input.media if m.asset_id is not None]
+    post_input.media = chosen + [MediaInfo(f"#{i + 1}", "image/jpeg", 0)
+                                 for i in range(max(media_count - len(chosen), 0))]
+    problems = parse_errors + [e for e in check_post(post_input) if (e.code != "required" or e.field != "text")
+                               and not e.code.startswith("charter_")]  # shown below, with their severity
+    problems += missing_slots(post_input.accounts) if post_input.mode == "queue" else []
     return render(request, "parvis/_compose_checks.html", {
         "rows": _account_checks(workspace, post_input), "problems": problems,
+        "findings": composer_findings(request, workspace, post_input),
     })
 
 
@@ -108,5 +152,5 @@ def post_cancel(request: HttpRequest, workspace_id: int, post_id: int) -> HttpRe
 @login_required
 def media_file(request: HttpRequest, workspace_id: int, media_id: int) -> FileResponse:
     workspace = workspace_for(request.user, workspace_id)  # type: ignore[arg-type]
-    media = get_object_or_404(PostMedia, pk=media_id, post__workspace=workspace)
-    return FileResponse(media.file.open("rb"), content_type=media.mime_type)
+    media = get_object_or_404(PostMedia.objects.select_related("asset"), pk=media_id, post__workspace=workspace)
+    return FileResponse(media.asset.file.open("rb"), content_type=media.asset.mime_type)

@@ -7,7 +7,8 @@
   const input = document.getElementById("id_media");
   const alts = document.getElementById("alts");
   const count = document.getElementById("id_media_count");
-  const kept = () => form.querySelectorAll("input[name=keep_media]:checked").length;
+  // Kept images and media ticked in the library picker count against each network's limit.
+  const kept = () => form.querySelectorAll("input[name=keep_media]:checked, input[name=library_media]:checked").length;
   const label = alts.dataset.label || "Alt text for";
 
   function renderAlts() {
@@ -40,7 +41,13 @@
   input.addEventListener("change", renderAlts);
   form.addEventListener("change", function (event) {
     if (event.target.name === "mode") toggleWhen();
-    if (event.target.name === "keep_media") count.value = input.files.length + kept();
+    if (event.target.name === "keep_media" || event.target.name === "library_media") {
+      count.value = input.files.length + kept();
+    }
+  });
+  // Enter in the library search looks for media; it must not save the post.
+  form.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && event.target.name === "library_q") event.preventDefault();
   });
   toggleWhen();
 })();

@@ -1,0 +1,111 @@
+"""An account's posting queue through the API: its weekly slots (wall-clock times in the
+workspace zone), whether it is paused, the publications waiting in it, and a shuffle.
+
+Reading needs any role; changing slots or pausing needs a manager (as in the web UI);
+shuffling needs an editor. An account of another workspace answers 404."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from parvis.accounts.models import Role
+from parvis.accounts.scoping import workspace_for
+from parvis.api.serializers import PublicationSerializer, UtcDateTimeField
+from parvis.api.views import READ_ERRORS, WRITE_ERRORS, ApiView
+from parvis.networks.models import SocialAccount
+from parvis.publishing import queue
+
+
+class SlotSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    weekday = serializers.IntegerField(min_value=0, max_value=6, help_text="0 = Monday … 6 = Sunday.")
+    time = serializers.TimeField(format="%H:%M", help_text="Wall-clock time in the workspace zone, `09:00`.")
+
+
+class QueueSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    account = serializers.IntegerField(read_only=True)
+    timezone = serializers.CharField(read_only=True, help_text="The zone the slots are read in.")
+    paused = serializers.BooleanField(required=False)
+    slots = SlotSerializer(many=True, required=False, help_text="Replaces every slot; queued publications "
+                                                                "move to the new times, in order.")
+    queued = PublicationSerializer(many=True, read_only=True, help_text="Waiting in the queue, in order.")
+    next_free = serializers.ListField(child=UtcDateTimeField(), read_only=True,
+                                      help_text="The next three free slots.")
+
+
+def _queue_body(account: SocialAccount) -> dict[str, Any]:
+    return {
+        "account": account.pk, "timezone": account.workspace.timezone, "paused": queue.queue_of(account).paused,
+        "slots": [{"weekday": d, "time": t} for d, t in sorted(queue.slots_of(account))],
+        "queued": list(queue.queued(account).select_related("account")),
+        "next_free": queue.next_free_slots(account, 3),
+    }
+
+
+def _flat(errors: Any) -> dict[str, list[str]]:
+    """`{"slots": {"0": {"time": [..]}}}` → `{"slots": ["Slot 1, time: .."]}`: every error
+    body has the same {field: [messages]} shape."""
+    out: dict[str, list[str]] = {}
+    for name, value in errors.items():
+        if isinstance(value, dict):
+            out[name] = [_("Slot %(n)d, %(field)s: %(message)s") % {"n": int(index) + 1, "field": field,
+                                                                   "message": message}
+                         for index, fields in value.items() for field, messages in fields.items()
+                         for message in messages]
+        else:
+            out[name] = [str(message) for message in value]
+    return out
+
+
+class QueueMixin(ApiView):
+    serializer_class = QueueSerializer
+    queryset = SocialAccount.objects.none()
+
+    def get_account(self, min_role: Role) -> SocialAccount:
+        account: SocialAccount = get_object_or_404(
+            SocialAccount.objects.select_related("workspace").filter(workspace__memberships__user=self.user),
+            pk=self.kwargs["pk"])
+        workspace_for(self.user, account.workspace_id, min_role)
+        return account
+
+
+@extend_schema(tags=["accounts"])
+class AccountQueueDetail(QueueMixin):
+    http_method_names = ["get", "put", "head", "options"]
+
+    @extend_schema(responses={200: QueueSerializer, **READ_ERRORS})
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(QueueSerializer(_queue_body(self.get_account(Role.VIEWER))).data)
+
+    @extend_schema(request=QueueSerializer, responses={200: QueueSerializer, **WRITE_ERRORS},
+                   description="Change the slots and/or pause or resume the queue (managers). On "
+                               "resume, queued publications whose time went by take the next free slots.")
+    def put(self, request: Request, pk: int) -> Response:
+        account = self.get_account(Role.MANAGER)
+        body = QueueSerializer(data=request.data)
+        if not body.is_valid():
+            raise ValidationError(_flat(body.errors))
+        data = body.validated_data
+        if "slots" in data:
+            queue.set_slots(account, [(s["weekday"], s["time"]) for s in data["slots"]], self.user)
+        if "paused" in data:
+            queue.set_paused(account, data["paused"], self.user)
+        return Response(QueueSerializer(_queue_body(account)).data)
+
+
+@extend_schema(tags=["accounts"])
+class AccountQueueShuffle(QueueMixin):
+    @extend_schema(operation_id="accounts_queue_shuffle", request=None,
+                   responses={200: QueueSerializer, **WRITE_ERRORS},
+                   description="Deal the queued publications over the same times in a random order.")
+    def post(self, request: Request, pk: int) -> Response:
+        account = self.get_account(Role.EDITOR)
+        queue.shuffle(account, self.user)
+        return Response(QueueSerializer(_queue_body(account)).data)

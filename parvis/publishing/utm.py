@@ -1,0 +1,73 @@
+"""UTM parameters on links, when the workspace's charter asks for them: the text a network
+receives is the text as written, each http(s) link tagged with where it was posted
+(utm_source = the network, utm_medium = social, utm_campaign = the post's campaign)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl, urlencode
+
+from parvis.accounts.models import Workspace
+from parvis.networks.text import find_links
+from parvis.publishing.models import Charter, Post
+
+if TYPE_CHECKING:
+    from parvis.publishing.validation import PostInput
+
+MEDIUM = "social"
+
+
+def tag_url(url: str, source: str, campaign: str | None) -> str:
+    """Add the missing utm_* parameters; the URL's own query and fragment are kept as they
+    are, and a utm_* it already has wins (someone chose it on purpose)."""
+    # Split by hand rather than urlsplit/urlunsplit, which would normalise the rest of
+    # the URL (an empty "#", a "?" with nothing after it).
+    head, hash_mark, fragment = url.partition("#")
+    base, _question, query = head.partition("?")
+    present = {key.lower() for key, _value in parse_qsl(query, keep_blank_values=True)}
+    wanted = [("utm_source", source), ("utm_medium", MEDIUM)]
+    if campaign:
+        wanted.append(("utm_campaign", campaign))
+    added = urlencode([(key, value) for key, value in wanted if key not in present])
+    if not added:
+        return url
+    separator = "" if not query or query.endswith("&") else "&"
+    return f"{base}?{query}{separator}{added}{hash_mark}{fragment}"
+
+
+def add_utm(text: str, network: str, campaign_slug: str | None) -> str:
+    """`text` with every http(s) link tagged. Links are found the way networks find them,
+    so punctuation after a link ("voir https://x.fr/a." or "(https://x.fr/a)") stays out
+    of it, and mentions and hashtags are never touched."""
+    out, cursor = [], 0
+    for span in find_links(text):
+        out += [text[cursor:span.start], tag_url(span.value, network, campaign_slug)]
+        cursor = span.end
+    out.append(text[cursor:])
+    return "".join(out)
+
+
+def utm_enabled(workspace: Workspace | None) -> bool:
+    if workspace is None or workspace.pk is None:
+        return False
+    try:
+        return workspace.charter.utm_enabled
+    except Charter.DoesNotExist:
+        return False
+
+
+def final_text(post: Post, network: str) -> str:
+    """What is sent to `network` for this post."""
+    text = post.text_for(network)
+    if not utm_enabled(post.workspace):
+        return text
+    return add_utm(text, network, post.campaign.slug if post.campaign else None)
+
+
+def final_input_text(data: PostInput, network: str) -> str:
+    """The same, for a post being written or checked (not saved yet): what validation
+    must measure, since the tagged links count towards the network's length limit."""
+    text = data.variants.get(network) or data.text
+    if not utm_enabled(data.workspace):
+        return text
+    return add_utm(text, network, data.campaign.slug if data.campaign else None)

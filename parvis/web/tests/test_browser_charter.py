@@ -1,0 +1,72 @@
+"""The editorial charter in Chromium against `parvis up`: a manager sets the rules, the
+composer warns as the CM types (amber warnings, red blocking rules), and scheduling is
+refused with the rule named until the text is fixed."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from parvis.web.tests.browser import browser_marks, shot, unique_username
+
+pytestmark = browser_marks
+
+
+def test_charter_warns_as_you_type_and_blocks_scheduling(browser, parvis, mastodon_server):
+    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{parvis.url}/login/")
+    page.fill("#id_username", parvis.admin_email)
+    page.fill("#id_password", parvis.admin_password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{parvis.url}/")
+    page.goto(f"{parvis.url}/workspaces/new/")
+    page.fill("#id_name", "Charter bakery")
+    page.select_option("#id_timezone", "Europe/Paris")
+    page.click("form.card button[type=submit]")
+    page.wait_for_url(re.compile(r"/w/\d+/accounts/$"))
+    workspace_id = re.search(r"/w/(\d+)/", page.url).group(1)
+    local = mastodon_server.create_user(unique_username("charter"))
+    page.goto(f"{parvis.url}/w/{workspace_id}/connect/mastodon/")
+    page.fill("#id_instance", mastodon_server.url)
+    page.fill("#id_access_token", local["access_token"])
+    page.click("form.card button[type=submit]")
+    page.wait_for_url(re.compile(r"/accounts/$"))
+
+    page.goto(f"{parvis.url}/w/{workspace_id}/settings/")
+    page.click("[data-testid=charter-link]")
+    page.fill("#id_banned_terms", "pas cher\narnaque")
+    page.check("fieldset[data-rule=banned_terms] input[name=blocking]")
+    page.fill("#id_max_emojis", "1")
+    page.fill("#id_required_hashtags", "#boulangerie")
+    page.check("input[name=utm_enabled]")
+    page.click("form.charter-form button[type=submit]")
+    page.locator(".flash").wait_for()
+    shot(page, "charter")
+
+    page.goto(f"{parvis.url}/w/{workspace_id}/compose/")
+    page.check("input[name=accounts]")
+    page.fill("#id_text", "Galettes pas chères ? Non, PAS CHER du tout 🥐🇫🇷 https://example.com/galette")
+    blocking = page.locator("ul.charter-findings li.blocking")
+    blocking.first.wait_for()
+    assert "banned expression: “pas cher”" in blocking.first.inner_text()
+    assert "blocks scheduling" in blocking.first.inner_text().lower()
+    warnings = page.locator("ul.charter-findings li.warning").all_inner_texts()
+    assert any("too many emojis: 2, 1 at most" in w for w in warnings)
+    assert any("required hashtag missing: #boulangerie" in w for w in warnings)
+    due = (datetime.now(ZoneInfo("Europe/Paris")) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    page.fill("#id_scheduled_at", due)
+    page.wait_for_timeout(600)
+    shot(page, "compose-charter")
+    page.click("button.primary.big")
+    errors = page.locator("[data-testid=errors]")
+    errors.wait_for()
+    assert "Charter — banned expression: “pas cher”" in errors.inner_text()
+
+    page.fill("#id_text", "Galettes du jour 🥐 #boulangerie https://example.com/galette")
+    page.fill("#id_scheduled_at", due)
+    page.locator("ul.charter-findings li.blocking").wait_for(state="detached")
+    page.click("button.primary.big")
+    page.wait_for_url(re.compile(r"/publications/\?post=\d+"))
+    context.close()

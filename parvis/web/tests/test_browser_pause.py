@@ -1,0 +1,80 @@
+"""Crisis pause in Chromium against `parvis up` (real dispatcher and worker): a manager
+pauses from the settings page, a post published "now" is held and never reaches the
+network, and on resume "publish now" sends it."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from parvis.testing.parvis_server import ParvisUp
+from parvis.web.tests.browser import browser_marks, shot, unique_username
+
+pytestmark = browser_marks
+
+
+def login_and_connect(page, parvis: ParvisUp, mastodon_server) -> tuple[str, dict]:
+    page.goto(f"{parvis.url}/login/")
+    page.fill("#id_username", parvis.admin_email)
+    page.fill("#id_password", parvis.admin_password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{parvis.url}/")
+    page.goto(f"{parvis.url}/workspaces/new/")
+    page.fill("#id_name", "Fromagerie Martin")
+    page.select_option("#id_timezone", "Europe/Paris")
+    page.click("form.card button[type=submit]")
+    page.wait_for_url(re.compile(r"/w/\d+/accounts/$"))
+    workspace_id = re.search(r"/w/(\d+)/", page.url).group(1)
+    local = mastodon_server.create_user(unique_username("fromagerie"))
+    page.goto(f"{parvis.url}/w/{workspace_id}/connect/mastodon/")
+    page.fill("#id_instance", mastodon_server.url)
+    page.fill("#id_access_token", local["access_token"])
+    page.click("form.card button[type=submit]")
+    page.wait_for_url(re.compile(r"/accounts/$"))
+    return workspace_id, local
+
+
+def test_pause_holds_a_post_published_now_and_resume_sends_it(browser, parvis, mastodon_server):
+    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    workspace_id, local = login_and_connect(page, parvis, mastodon_server)
+    base = f"{parvis.url}/w/{workspace_id}"
+
+    page.goto(f"{base}/settings/")
+    page.fill("#id_reason", "Product recall: no promotion until the press release")
+    page.check(".pause-switch input[name=confirm]")
+    page.click(".pause-switch button.danger")
+    page.wait_for_url(re.compile(r"/pause/$"))
+    assert "Product recall" in page.locator("[data-testid=pause-banner]").inner_text()
+
+    page.goto(f"{base}/compose/")
+    assert page.locator("[data-testid=pause-compose]").is_visible()
+    shot(page, "pause-compose")
+    page.check("input[name=accounts]")
+    page.fill("#id_text", "Our camembert is back in store!")
+    page.check("input[name=mode][value=now]")
+    page.click("button.primary.big")
+    page.wait_for_url(re.compile(r"/publications/\?post=\d+"))
+    time.sleep(4)  # several dispatcher passes: the held post must not go out
+    assert mastodon_server.statuses_of(local) == []
+
+    page.goto(f"{base}/resume/")
+    rows = page.locator("table.missed tbody tr")
+    assert rows.count() == 1 and "camembert" in rows.first.inner_text()
+    page.click("button[data-all=drop]")
+    assert page.locator("[data-count=drop]").inner_text() == "1"
+    page.click("button[data-all=reschedule]")
+    assert page.locator("[data-when]").first.is_visible()
+    page.click("button[data-all=publish_now]")
+    assert page.locator("[data-count=publish_now]").inner_text() == "1"
+    assert not page.locator("[data-when]").first.is_visible()
+    shot(page, "pause-resume")
+    page.click("form#resume button.primary")
+    page.wait_for_url(re.compile(r"/publications/$"))
+    assert page.locator("[data-testid=pause-banner]").count() == 0
+
+    deadline = time.monotonic() + 60
+    while not mastodon_server.statuses_of(local) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert len(mastodon_server.statuses_of(local)) == 1
+    context.close()

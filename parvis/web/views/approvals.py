@@ -1,0 +1,97 @@
+"""Managers set up approval: whether posts need it, by whom, and the client approvers
+with their personal portal links."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Max, Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from parvis.accounts.models import ClientApprover, PortalLink, Role, User, Workspace
+from parvis.accounts.scoping import workspace_for
+from parvis.publishing import approvers
+from parvis.publishing.validation import PostValidationError
+from parvis.web.approval_forms import ApprovalSettingsForm, ClientApproverForm
+
+
+def _clients(workspace: Workspace) -> list[ClientApprover]:
+    links = PortalLink.objects.filter(revoked_at__isnull=True, expires_at__gt=timezone.now()).order_by("-created_at")
+    return list(workspace.client_approvers.annotate(
+        last_link_at=Max("links__created_at"), last_used_at=Max("links__last_used_at"),
+    ).prefetch_related(Prefetch("links", queryset=links, to_attr="valid_links")).order_by("revoked_at", "name"))
+
+
+@login_required
+def approval_settings(request: HttpRequest, workspace_id: int) -> HttpResponse:
+    workspace = workspace_for(request.user, workspace_id, Role.MANAGER)  # type: ignore[arg-type]
+    action = request.POST.get("action") if request.method == "POST" else None
+    settings_form = ApprovalSettingsForm(request.POST if action == "settings" else None, instance=workspace)
+    client_form = ClientApproverForm(request.POST if action == "add" else None)
+    if action == "settings" and settings_form.is_valid():
+        data = settings_form.cleaned_data
+        approvers.update_settings(workspace, request.user, requires_approval=data["requires_approval"],  # type: ignore[arg-type]
+                                  approval_mode=data["approval_mode"],
+                                  approval_notice_hours=data["approval_notice_hours"], named=data["named"])
+        messages.success(request, _("Approval settings saved."))
+        return redirect("web:approval_settings", workspace_id=workspace.pk)
+    if action == "add" and client_form.is_valid():
+        data = client_form.cleaned_data
+        try:
+            client = approvers.add_client_approver(workspace, request.user, data["name"], data["email"],  # type: ignore[arg-type]
+                                                   data["language"])
+        except PostValidationError as exc:
+            for error in exc.errors:
+                client_form.add_error(error.field if error.field in client_form.fields else None, error.message)
+        else:
+            messages.success(request, _("%(name)s was added and emailed a link to the review page.")
+                             % {"name": client.name})
+            return redirect("web:approval_settings", workspace_id=workspace.pk)
+    workspace.refresh_from_db()
+    return render(request, "parvis/approvals.html", {
+        "workspace": workspace, "settings_form": settings_form, "client_form": client_form,
+        "clients": _clients(workspace),
+    }, status=400 if (settings_form.errors or client_form.errors) else 200)
+
+
+def _client(request: HttpRequest, workspace_id: int, client_id: int) -> tuple[Workspace, ClientApprover]:
+    workspace = workspace_for(request.user, workspace_id, Role.MANAGER)  # type: ignore[arg-type]
+    return workspace, get_object_or_404(ClientApprover, pk=client_id, workspace=workspace)
+
+
+@login_required
+@require_POST
+def client_send_link(request: HttpRequest, workspace_id: int, client_id: int) -> HttpResponse:
+    workspace, client = _client(request, workspace_id, client_id)
+    if not client.is_active:
+        messages.error(request, _("%(name)s was revoked: add them again to send a link.") % {"name": client.name})
+    else:
+        approvers.send_link(client, request.user)  # type: ignore[arg-type]
+        messages.success(request, _("A new link was emailed to %(email)s.") % {"email": client.email})
+    return redirect("web:approval_settings", workspace_id=workspace.pk)
+
+
+@login_required
+@require_POST
+def client_revoke(request: HttpRequest, workspace_id: int, client_id: int) -> HttpResponse:
+    workspace, client = _client(request, workspace_id, client_id)
+    if approvers.revoke_client(client, request.user):  # type: ignore[arg-type]
+        messages.success(request, _("%(name)s can no longer review posts; their links stopped working.")
+                         % {"name": client.name})
+    return redirect("web:approval_settings", workspace_id=workspace.pk)
+
+
+@login_required
+@require_POST
+def link_revoke(request: HttpRequest, workspace_id: int, link_id: int) -> HttpResponse:
+    workspace = workspace_for(request.user, workspace_id, Role.MANAGER)  # type: ignore[arg-type]
+    link = get_object_or_404(PortalLink.objects.select_related("approver__workspace"), pk=link_id,
+                             approver__workspace=workspace)
+    user: User = request.user  # type: ignore[assignment]
+    if approvers.revoke_link(link, user):
+        messages.success(request, _("The link was revoked."))
+    return redirect("web:approval_settings", workspace_id=workspace.pk)

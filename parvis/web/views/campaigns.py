@@ -1,0 +1,130 @@
+"""Campaigns and labels of a workspace: what posts are grouped and filtered by."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from parvis.accounts.models import Role, User, Workspace
+from parvis.accounts.scoping import membership_in, workspace_for
+from parvis.publishing.campaigns import (
+    delete_label,
+    save_campaign,
+    save_label,
+    set_campaign_archived,
+)
+from parvis.publishing.models import Campaign, Label
+from parvis.publishing.validation import PostValidationError
+from parvis.web.campaign_forms import CampaignForm, LabelForm, add_errors
+
+
+def _editor_workspace(request: HttpRequest, workspace_id: int) -> Workspace:
+    return workspace_for(request.user, workspace_id, Role.EDITOR)  # type: ignore[arg-type]
+
+
+def _actor(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _saved(form: CampaignForm | LabelForm, save: Callable[[Any], object]) -> bool:
+    """Run the shared rules; their errors go back on the form's fields."""
+    if not form.is_valid():
+        return False
+    try:
+        save(form.to_input())
+    except PostValidationError as exc:
+        add_errors(form, exc)
+        return False
+    return True
+
+
+def _page(request: HttpRequest, workspace: Workspace, campaign_form: CampaignForm, label_form: LabelForm,
+          status: int = 200, can_edit: bool = True) -> HttpResponse:
+    campaigns = Campaign.objects.filter(workspace=workspace).annotate(n_posts=Count("posts"))
+    return render(request, "parvis/campaigns.html", {
+        "workspace": workspace, "campaign_form": campaign_form, "label_form": label_form, "can_edit": can_edit,
+        "campaigns": campaigns.filter(archived=False), "archived": campaigns.filter(archived=True),
+        "labels": Label.objects.filter(workspace=workspace).annotate(n_posts=Count("posts")),
+    }, status=status)
+
+
+@login_required
+def campaign_list(request: HttpRequest, workspace_id: int) -> HttpResponse:
+    """Both lists, with a form to add a campaign and one to add a label (viewers read)."""
+    membership = membership_in(request.user, workspace_id)  # type: ignore[arg-type]
+    if request.method != "POST" and not membership.at_least(Role.EDITOR):
+        return _page(request, membership.workspace, CampaignForm(), LabelForm(), can_edit=False)
+    workspace = _editor_workspace(request, workspace_id)
+    campaign_form, label_form = CampaignForm(), LabelForm()
+    if request.method == "POST" and "label-name" in request.POST:
+        label_form = LabelForm(request.POST)
+        if _saved(label_form, lambda data: save_label(workspace, _actor(request), data)):
+            messages.success(request, _("Label created."))
+            return redirect("web:campaigns", workspace_id=workspace.pk)
+        return _page(request, workspace, campaign_form, label_form, status=400)
+    if request.method == "POST":
+        campaign_form = CampaignForm(request.POST)
+        if _saved(campaign_form, lambda data: save_campaign(workspace, _actor(request), data)):
+            messages.success(request, _("Campaign created."))
+            return redirect("web:campaigns", workspace_id=workspace.pk)
+        return _page(request, workspace, campaign_form, label_form, status=400)
+    return _page(request, workspace, campaign_form, label_form)
+
+
+@login_required
+def campaign_edit(request: HttpRequest, workspace_id: int, campaign_id: int) -> HttpResponse:
+    workspace = _editor_workspace(request, workspace_id)
+    campaign = get_object_or_404(Campaign, pk=campaign_id, workspace=workspace)
+    form = CampaignForm.for_campaign(campaign)
+    if request.method == "POST":
+        form = CampaignForm(request.POST)
+        if _saved(form, lambda data: save_campaign(workspace, _actor(request), data, campaign)):
+            messages.success(request, _("Campaign saved."))
+            return redirect("web:campaigns", workspace_id=workspace.pk)
+    return render(request, "parvis/campaign_form.html", {
+        "workspace": workspace, "form": form, "object": campaign, "kind": "campaign",
+    }, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def campaign_archive(request: HttpRequest, workspace_id: int, campaign_id: int) -> HttpResponse:
+    workspace = _editor_workspace(request, workspace_id)
+    campaign = get_object_or_404(Campaign, pk=campaign_id, workspace=workspace)
+    archive = request.POST.get("archived", "1") == "1"
+    set_campaign_archived(campaign, _actor(request), archive)
+    messages.success(request, _("Campaign archived.") if archive else _("Campaign restored."))
+    return redirect("web:campaigns", workspace_id=workspace.pk)
+
+
+@login_required
+def label_edit(request: HttpRequest, workspace_id: int, label_id: int) -> HttpResponse:
+    workspace = _editor_workspace(request, workspace_id)
+    label = get_object_or_404(Label, pk=label_id, workspace=workspace)
+    form = LabelForm.for_label(label)
+    if request.method == "POST":
+        form = LabelForm(request.POST)
+        if _saved(form, lambda data: save_label(workspace, _actor(request), data, label)):
+            messages.success(request, _("Label saved."))
+            return redirect("web:campaigns", workspace_id=workspace.pk)
+    return render(request, "parvis/campaign_form.html", {
+        "workspace": workspace, "form": form, "object": label, "kind": "label",
+    }, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def label_delete(request: HttpRequest, workspace_id: int, label_id: int) -> HttpResponse:
+    workspace = _editor_workspace(request, workspace_id)
+    label = get_object_or_404(Label, pk=label_id, workspace=workspace)
+    delete_label(label, _actor(request))
+    messages.success(request, _("Label deleted."))
+    return redirect("web:campaigns", workspace_id=workspace.pk)

@@ -1,0 +1,128 @@
+"""An account's posting queue: its weekly slots (in the workspace zone), the posts waiting
+in it in order, and the buttons that move, shuffle, pause and resume it.
+
+Everyone in the workspace sees the queue; editors move and shuffle posts (that is
+scheduling); managers change the slots and pause or resume (that is settings)."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.dates import WEEKDAYS
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from parvis.accounts.models import Role, User, Workspace
+from parvis.accounts.scoping import membership_in, workspace_for
+from parvis.networks.models import SocialAccount
+from parvis.publishing import queue
+from parvis.publishing.models import Publication
+from parvis.publishing.validation import FieldError, PostValidationError
+
+
+def _account(workspace: Workspace, account_id: int) -> SocialAccount:
+    return get_object_or_404(SocialAccount, pk=account_id, workspace=workspace)
+
+
+def read_slots(data: object) -> tuple[list[tuple[int, time]], list[FieldError]]:
+    """The rows of the slots form: `day`/`time` pairs; rows ticked `remove` and rows
+    without a time are left out."""
+    days, times = data.getlist("day"), data.getlist("time")  # type: ignore[attr-defined]
+    removed = set(data.getlist("remove"))  # type: ignore[attr-defined]
+    slots, errors = [], []
+    for index, (day, raw) in enumerate(zip(days, times, strict=False)):
+        if str(index) in removed or not raw.strip():
+            continue
+        try:
+            at = time.fromisoformat(raw.strip())
+        except ValueError:
+            errors.append(FieldError("slots", _("“%(time)s” is not a time like 09:00.") % {"time": raw}))
+            continue
+        if not day.isdigit() or not 0 <= int(day) <= 6:
+            errors.append(FieldError("slots", _("Choose a day for the slot at %(time)s.") % {"time": raw}))
+            continue
+        slots.append((int(day), at))
+    return slots, errors
+
+
+def _context(workspace: Workspace, account: SocialAccount, user: User) -> dict[str, object]:
+    membership = membership_in(user, workspace.pk)
+    slots = sorted(queue.slots_of(account))
+    return {
+        "workspace": workspace, "account": account, "queue": queue.queue_of(account),
+        "slots": [{"day": d, "time": t, "label": WEEKDAYS[d]} for d, t in slots],
+        "weekdays": sorted(WEEKDAYS.items()), "queued": list(queue.queued(account)),
+        "next_free": queue.next_free_slots(account, 3), "tz": workspace.tz,
+        "can_edit": membership.at_least(Role.EDITOR), "can_manage": membership.at_least(Role.MANAGER),
+    }
+
+
+@login_required
+def queue_page(request: HttpRequest, workspace_id: int, account_id: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    if request.method == "POST":
+        workspace = workspace_for(user, workspace_id, Role.MANAGER)
+    else:
+        workspace = workspace_for(user, workspace_id)
+    account = _account(workspace, account_id)
+    errors: list[FieldError] = []
+    if request.method == "POST":
+        slots, errors = read_slots(request.POST)
+        if not errors:
+            try:
+                queue.set_slots(account, slots, user)
+            except PostValidationError as exc:
+                errors = exc.errors
+            else:
+                messages.success(request, _("Posting times saved."))
+                return redirect("web:queue", workspace_id=workspace.pk, account_id=account.pk)
+    context = {**_context(workspace, account, user), "errors": errors}
+    return render(request, "parvis/queue.html", context, status=400 if errors else 200)
+
+
+def _list(request: HttpRequest, workspace: Workspace, account: SocialAccount) -> HttpResponse:
+    """htmx gets the list alone; a plain form post goes back to the page."""
+    if request.headers.get("HX-Request"):
+        return render(request, "parvis/_queue_list.html", _context(workspace, account, request.user))  # type: ignore[arg-type]
+    return redirect("web:queue", workspace_id=workspace.pk, account_id=account.pk)
+
+
+@login_required
+@require_POST
+def queue_move(request: HttpRequest, workspace_id: int, account_id: int, publication_id: int) -> HttpResponse:
+    workspace = workspace_for(request.user, workspace_id, Role.EDITOR)  # type: ignore[arg-type]
+    account = _account(workspace, account_id)
+    publication = get_object_or_404(Publication, pk=publication_id, account=account)
+    queue.move(publication, request.POST.get("direction", ""), request.user)  # type: ignore[arg-type]
+    return _list(request, workspace, account)
+
+
+@login_required
+@require_POST
+def queue_shuffle(request: HttpRequest, workspace_id: int, account_id: int) -> HttpResponse:
+    workspace = workspace_for(request.user, workspace_id, Role.EDITOR)  # type: ignore[arg-type]
+    account = _account(workspace, account_id)
+    queue.shuffle(account, request.user)  # type: ignore[arg-type]
+    return _list(request, workspace, account)
+
+
+@login_required
+@require_POST
+def queue_pause(request: HttpRequest, workspace_id: int, account_id: int) -> HttpResponse:
+    workspace = workspace_for(request.user, workspace_id, Role.MANAGER)  # type: ignore[arg-type]
+    account = _account(workspace, account_id)
+    paused = request.POST.get("paused") == "1"
+    moved = queue.set_paused(account, paused, request.user)  # type: ignore[arg-type]
+    if paused:
+        messages.success(request, _("Queue paused: its posts wait until you resume it."))
+    else:
+        messages.success(request, _("Queue resumed.") + (" " + ngettext(
+            "%(count)d post whose time went by was moved to the next free slot.",
+            "%(count)d posts whose time went by were moved to the next free slots.", moved)
+            % {"count": moved} if moved else ""))
+    return redirect("web:queue", workspace_id=workspace.pk, account_id=account.pk)
