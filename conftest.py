@@ -37,6 +37,15 @@ def mastodon_server() -> Iterator[LocalMastodon]:
 
 
 @pytest.fixture
+def english() -> Iterator[None]:
+    """Messages in English, for tests that read them (the default language is French)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
 def people(db: None) -> dict[str, Any]:
     """A workspace with an owner, a manager, an editor and a viewer; an outsider owns
     another workspace."""

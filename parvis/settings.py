@@ -144,7 +144,9 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-PARVIS_MAX_UPLOAD_BYTES = int(os.environ.get("PARVIS_MAX_UPLOAD_BYTES", 40 * 1024 * 1024))
+# Largest file the media library accepts (the networks' own limits are checked per post).
+PARVIS_MAX_IMAGE_BYTES = int(os.environ.get("PARVIS_MAX_IMAGE_BYTES", 16 * 1024 * 1024))
+PARVIS_MAX_VIDEO_BYTES = int(os.environ.get("PARVIS_MAX_VIDEO_BYTES", 100 * 1024 * 1024))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

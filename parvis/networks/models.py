@@ -7,11 +7,13 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from parvis.accounts.models import Workspace
 from parvis.core.crypto import EncryptedJSONField
 from parvis.networks import registry
+from parvis.networks.base import Connector
 
 
 class AccountStatus(models.TextChoices):
@@ -54,6 +56,13 @@ class SocialAccount(models.Model):
     @property
     def network_label(self) -> str:
         return registry.get(self.network).label
+
+    @cached_property
+    def checking_connector(self) -> Connector:
+        """A connector kept on this object, for checks (limits, counting) repeated many
+        times on the same account: building one can cost ~20 ms (Bluesky's SDK client),
+        and a CSV import checks thousands of rows against the same few accounts."""
+        return registry.connector_for(self)
 
     @property
     def needs_reconnect(self) -> bool:

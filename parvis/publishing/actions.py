@@ -97,8 +97,9 @@ def save_post(
                 "not_editable")])
     if publish_now_errors(workspace, data.mode):
         raise PostValidationError(publish_now_errors(workspace, data.mode))
-    # What the approvers saw, to tell whether this edit needs a new approval.
-    reviewed = snapshot(post) if post is not None and workspace.requires_approval else None
+    # What the post was (and what approvers saw), to log the edit and to tell whether it
+    # needs a new approval.
+    before = snapshot(post) if post is not None else None
     validate_post(data)
 
     now = timezone.now()
@@ -116,8 +117,11 @@ def save_post(
     post.save()
     post.labels.set(data.labels)
     _save_media(post, kept, uploads, new_media, chosen=chosen, user=author)
-    if reviewed is not None:
-        after_edit(post, reviewed, author)
+    if before is not None and workspace.requires_approval:
+        after_edit(post, before, author)  # logs the edit itself, with the review it needs
+    elif before is not None and before != (after := snapshot(post)):
+        record(workspace, "post.edited", actor=author, target=post, summary=post.text[:80],
+               before=before, after=after)
 
     state = _state_for(data.mode)
     targets = {a.pk for a in data.accounts}

@@ -128,7 +128,7 @@ def _excerpt(post: Post) -> str:
 # -- the state machine -------------------------------------------------------------------
 
 def _locked(post: Post) -> Post:
-    return Post.objects.select_for_update().select_related("workspace", "author").get(pk=post.pk)
+    return Post.objects.select_for_update(of=("self",)).select_related("workspace", "author").get(pk=post.pk)
 
 
 def _sync(target: Post, source: Post) -> None:
@@ -246,8 +246,8 @@ def approve(post: Post, *, user: User | None = None, client: ClientApprover | No
         locked.save(update_fields=["approval_state", "updated_at"])
     if not already:
         audit.record(locked.workspace, "post.approved", actor=None if client else user, client=client,
-                     target=locked, summary=_("Approved revision %(n)d%(final)s") % {
-                         "n": locked.revision, "final": "" if complete else _(" (more approvals needed)")},
+                     target=locked, summary=(_("Approved revision %(n)d") if complete else _(
+                         "Approved revision %(n)d (more approvals needed)")) % {"n": locked.revision},
                      after=comment)
     if complete:
         _tell_author(locked, "post_approved", user, lambda: (

@@ -52,8 +52,8 @@ def max_bytes(kind: str) -> int:
     """The largest file the library takes. Networks have their own, lower limits,
     checked against each chosen account when a post is saved."""
     if kind == MediaAsset.Kind.VIDEO:
-        return int(getattr(settings, "PARVIS_MAX_VIDEO_BYTES", 100 * 1024 * 1024))
-    return int(getattr(settings, "PARVIS_MAX_IMAGE_BYTES", 16 * 1024 * 1024))
+        return int(settings.PARVIS_MAX_VIDEO_BYTES)
+    return int(settings.PARVIS_MAX_IMAGE_BYTES)
 
 
 class Added(NamedTuple):

@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from parvis.accounts.actions import notify
 from parvis.accounts.audit import record
@@ -149,9 +150,10 @@ def _check_decisions(decisions: Sequence[Decision], missed: dict[int, Publicatio
     if default is not None and default not in DEFAULTS:
         errors.append(FieldError("default", _("Choose publish_now or drop."), "invalid"))
     elif default is None and undecided:
-        errors.append(FieldError("default", _(
-            "%(n)d held publication(s) have no decision: say what to do with them "
-            "(publish_now or drop).") % {"n": len(undecided)}, "required"))
+        errors.append(FieldError("default", ngettext(
+            "%(n)d held publication has no decision: say what to do with it (publish_now or drop).",
+            "%(n)d held publications have no decision: say what to do with them (publish_now or drop).",
+            len(undecided)) % {"n": len(undecided)}, "required"))
     return errors
 
 

@@ -217,8 +217,8 @@ def move(publication: Publication, direction: str, actor: User | None = None) ->
         first, second = line[index], line[other]
         _assign([first, second], [second.due_at, first.due_at])  # type: ignore[list-item]
         record(account.workspace, "queue.move", actor=actor, target=queue,
-               summary=_("Queued post moved %(direction)s in the queue of %(account)s.")
-               % {"direction": direction, "account": account.handle})
+               summary=(_("Queued post moved up in the queue of %(account)s.") if direction == "up"
+                        else _("Queued post moved down in the queue of %(account)s.")) % {"account": account.handle})
     return True
 
 

@@ -278,7 +278,7 @@ def materialise(series: Series, now: datetime | None = None, horizon: timedelta 
     where the last run stopped. Safe to run twice or at once. Returns how many it made."""
     now = now or timezone.now()
     with transaction.atomic():
-        series = Series.objects.select_for_update().select_related("template").get(pk=series.pk)
+        series = Series.objects.select_for_update(of=("self",)).select_related("template").get(pk=series.pk)
         if not series.active:
             return 0
         if source is None and series.template is None:

@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from parvis.accounts.models import Workspace
-from parvis.networks import registry
 from parvis.networks.base import Limits
 from parvis.networks.models import SocialAccount
 from parvis.publishing.models import Campaign, Label
@@ -136,10 +135,7 @@ def check_schedule(data: PostInput, now: datetime) -> list[FieldError]:
 
 
 def check_account(account: SocialAccount, data: PostInput) -> list[FieldError]:
-    # One connector per account object: building one costs ~20 ms on Bluesky (an SDK
-    # client), and a CSV import checks thousands of rows against the same few accounts.
-    connector = account.__dict__.get("_checking_connector") or registry.connector_for(account)
-    account.__dict__["_checking_connector"] = connector
+    connector = account.checking_connector
     limits = connector.limits()
     label = f"{account.network_label} ({account.handle})"
     text = final_input_text(data, account.network)  # with UTM parameters, as it will be sent

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from parvis.networks import registry
 from parvis.networks.models import SocialAccount
 from parvis.publishing.models import Post, PostMedia, State
+from parvis.publishing.utm import final_text
 
 
 @dataclass
@@ -40,7 +41,7 @@ def previews(post: Post, media_url: Callable[[PostMedia], str]) -> list[Preview]
     for publication in publications.order_by("account__network", "account__handle"):
         account = publication.account
         connector = registry.connector_for(account)
-        text = post.text_for(account.network)
+        text = final_text(post, account.network)  # as it will be sent: with UTM parameters
         cards.append(Preview(account, account.network, account.network_label, text, connector.count(text),
                              connector.limits().max_chars, images))
     return cards

@@ -66,6 +66,8 @@ def client_for(db: None) -> Callable[[User], APIClient]:
     def make(user: User) -> APIClient:
         _token, raw = ApiToken.issue(user, "tests")
         client = APIClient()
+        # Messages in English unless a test asks otherwise (the server's default is French).
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
         return client
     return make

@@ -11,7 +11,7 @@ from django.urls import reverse
 from parvis.publishing import queue
 from parvis.publishing.models import AccountQueue, Publication
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def queue_url(account, name="api:account-queue"):

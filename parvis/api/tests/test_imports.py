@@ -16,7 +16,7 @@ from parvis.api.tests.conftest import World
 from parvis.publishing import importer
 from parvis.publishing.models import ImportBatch, Post
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 YEAR = timezone.now().year + 1
 GOOD = f"{YEAR}-12-24,18:30,,Joyeux Noël,@brand.bsky.social"

@@ -307,3 +307,20 @@ def test_approved_posts_get_no_warning(people, ws, account, client):
     post = submitted(people, account, hours=2)
     approval.approve(post, client=client)
     assert warn_unapproved_soon(timezone.now()) == 0
+
+
+def test_an_edit_is_logged_with_its_text_before_and_after_even_without_approval(people):
+    workspace = people["workspace"]  # requires_approval is off here
+    account = SocialAccount.objects.create(
+        workspace=workspace, network="bluesky", server_url="https://bsky.social", remote_id="did:plc:x",
+        handle="@x.bsky.social", credentials={"identifier": "x.bsky.social", "app_password": "x"})
+    post = draft(people, account, text="Galette des rois")
+    edit(people, post, "Galette des rois à la frangipane")
+    edit(people, post, "Galette des rois à la frangipane")  # no change: nothing logged
+
+    entries = AuditEntry.objects.filter(workspace=workspace, action="post.edited")
+    assert entries.count() == 1
+    entry = entries.get()
+    assert entry.actor == people["editor"] and entry.target_id == str(post.pk)
+    assert entry.before.startswith("Galette des rois\n")
+    assert entry.after.startswith("Galette des rois à la frangipane\n")

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from parvis.accounts.models import AuditEntry
 from parvis.networks.bluesky.richtext import build_facets
@@ -29,11 +29,7 @@ from parvis.publishing.tests.helpers import pub
 from parvis.publishing.utm import add_utm, final_text
 from parvis.publishing.validation import MediaInfo, PostInput, PostValidationError, check_post
 
-
-@pytest.fixture(autouse=True)
-def _english() -> Any:
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def charter(**rules: Any) -> Charter:

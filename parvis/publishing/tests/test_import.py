@@ -21,7 +21,7 @@ from parvis.publishing.library import add_asset
 from parvis.publishing.models import Campaign, ImportBatch, Label, Post, Publication, State
 from parvis.testing.images import png_bytes
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 YEAR = timezone.now().year + 1
 HEADER = "date,time,timezone,text,accounts,media,campaign,labels"

@@ -19,7 +19,7 @@ from parvis.publishing.dispatcher import claim_due
 from parvis.publishing.models import Publication, State
 from parvis.publishing.validation import PostInput, PostValidationError
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 PARIS = ZoneInfo("Europe/Paris")
 TUE, THU, SUN = 1, 3, 6
 

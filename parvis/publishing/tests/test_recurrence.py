@@ -16,7 +16,7 @@ from parvis.publishing.models import Label, Post, PostMedia, Publication, Series
 from parvis.publishing.recurrence import create_series, edit_series, materialise, parse_rule, stop_series
 from parvis.publishing.validation import PostValidationError
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 PARIS, MONTREAL = "Europe/Paris", "America/Montreal"
 LONG = timedelta(days=400)
 

@@ -1,4 +1,5 @@
-"""What every browser test shares: Chromium's path and flags, when to skip, screenshots.
+"""What every browser test shares: Chromium's path and flags, when to skip, screenshots,
+and the first steps of most walks (log in as the admin, a workspace with a Mastodon account).
 
 The `browser` and `parvis` fixtures are in this folder's conftest.py (one Chromium and
 one `parvis up` per test module)."""
@@ -6,10 +7,15 @@ one `parvis up` per test module)."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from parvis.testing.mastodon_server import LocalMastodon, LocalUser
+    from parvis.testing.parvis_server import ParvisUp
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
@@ -36,3 +42,32 @@ def unique_username(prefix: str) -> str:
     import secrets
 
     return f"{prefix}{secrets.token_hex(3)}"
+
+
+def log_in(page: Any, parvis: ParvisUp) -> None:
+    """Log in as `parvis up`'s admin; ends on the home page."""
+    page.goto(f"{parvis.url}/login/")
+    page.fill("#id_username", parvis.admin_email)
+    page.fill("#id_password", parvis.admin_password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{parvis.url}/")
+
+
+def workspace_with_mastodon(page: Any, parvis: ParvisUp, mastodon_server: LocalMastodon, *,
+                            name: str = "Boulangerie Dupont", prefix: str = "brand") -> tuple[str, LocalUser]:
+    """Create a workspace in Europe/Paris and connect a new mastodon-mock user to it by
+    pasting its token; ends on the workspace's accounts page. Needs a logged-in page.
+    Returns the workspace id and the mastodon-mock user (its token, id, username)."""
+    page.goto(f"{parvis.url}/workspaces/new/")
+    page.fill("#id_name", name)
+    page.select_option("#id_timezone", "Europe/Paris")
+    page.click("form.card button[type=submit]")
+    page.wait_for_url(re.compile(r"/w/\d+/accounts/$"))
+    workspace_id = re.search(r"/w/(\d+)/", page.url).group(1)
+    local = mastodon_server.create_user(unique_username(prefix))
+    page.goto(f"{parvis.url}/w/{workspace_id}/connect/mastodon/")
+    page.fill("#id_instance", mastodon_server.url)
+    page.fill("#id_access_token", local["access_token"])
+    page.click("form.card button[type=submit]")
+    page.wait_for_url(re.compile(r"/accounts/$"))
+    return workspace_id, local

@@ -14,32 +14,19 @@ from zoneinfo import ZoneInfo
 
 from parvis.testing.images import png_bytes
 from parvis.testing.parvis_server import ParvisUp
-from parvis.web.tests.browser import browser_marks, shot, unique_username
+from parvis.web.tests.browser import browser_marks, log_in, shot, workspace_with_mastodon
 
 pytestmark = browser_marks
 
 
-def walk(page, parvis: ParvisUp, mastodon_server, png_path: Path, *, brand: str, text: str, lang: str) -> None:
+def walk(page, parvis: ParvisUp, mastodon_server, tmp_path: Path, *, brand: str, text: str, lang: str) -> None:
+    png_path = tmp_path / "baguette.png"
+    png_path.write_bytes(png_bytes((800, 600), "goldenrod"))
     page.goto(f"{parvis.url}/login/")
     assert page.locator("html").get_attribute("lang") == lang
-    page.fill("#id_username", parvis.admin_email)
-    page.fill("#id_password", parvis.admin_password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{parvis.url}/")
+    log_in(page, parvis)
 
-    page.goto(f"{parvis.url}/workspaces/new/")
-    page.fill("#id_name", brand)
-    page.select_option("#id_timezone", "Europe/Paris")
-    page.click("form.card button[type=submit]")
-    page.wait_for_url(re.compile(r"/w/\d+/accounts/$"))
-    workspace_id = re.search(r"/w/(\d+)/", page.url).group(1)
-
-    local = mastodon_server.create_user(unique_username(f"{lang}brand"))
-    page.goto(f"{parvis.url}/w/{workspace_id}/connect/mastodon/")
-    page.fill("#id_instance", mastodon_server.url)
-    page.fill("#id_access_token", local["access_token"])
-    page.click("form.card button[type=submit]")
-    page.wait_for_url(re.compile(r"/accounts/$"))
+    workspace_id, local = workspace_with_mastodon(page, parvis, mastodon_server, name=brand, prefix=f"{lang}brand")
     assert page.locator(f"tr[data-account*='{local['username']}']").count() == 1
     if lang == "en":
         shot(page, "accounts")
@@ -73,20 +60,16 @@ def walk(page, parvis: ParvisUp, mastodon_server, png_path: Path, *, brand: str,
 
 
 def test_cm_schedules_a_post_with_an_image_and_sees_it_published(browser, parvis, mastodon_server, tmp_path):
-    png_path = tmp_path / "baguette.png"
-    png_path.write_bytes(png_bytes((800, 600), "goldenrod"))
     context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
-    walk(context.new_page(), parvis, mastodon_server, png_path, brand="Dupont Bakery",
+    walk(context.new_page(), parvis, mastodon_server, tmp_path, brand="Dupont Bakery",
          text="Fresh from the oven at 7am #bakery https://example.com/bread", lang="en")
     context.close()
 
 
 def test_same_flow_in_french(browser, parvis, mastodon_server, tmp_path):
-    png_path = tmp_path / "baguette.png"
-    png_path.write_bytes(png_bytes((800, 600), "goldenrod"))
     context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    walk(page, parvis, mastodon_server, png_path, brand="Boulangerie Dupont",
+    walk(page, parvis, mastodon_server, tmp_path, brand="Boulangerie Dupont",
          text="Sortie du four à 7 h #boulangerie https://example.com/pain", lang="fr")
     from django.utils import translation
 

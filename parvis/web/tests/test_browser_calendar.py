@@ -12,35 +12,11 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from parvis.testing.parvis_server import ParvisUp
-from parvis.web.tests.browser import browser_marks, shot, unique_username
+from parvis.web.tests.browser import browser_marks, log_in, shot, workspace_with_mastodon
 
 pytestmark = browser_marks
 
 PARIS = ZoneInfo("Europe/Paris")
-
-
-def log_in(page, parvis: ParvisUp) -> None:
-    page.goto(f"{parvis.url}/login/")
-    page.fill("#id_username", parvis.admin_email)
-    page.fill("#id_password", parvis.admin_password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{parvis.url}/")
-
-
-def workspace_with_mastodon(page, parvis: ParvisUp, mastodon_server) -> str:
-    page.goto(f"{parvis.url}/workspaces/new/")
-    page.fill("#id_name", "Boulangerie Dupont")
-    page.select_option("#id_timezone", "Europe/Paris")
-    page.click("form.card button[type=submit]")
-    page.wait_for_url(re.compile(r"/w/\d+/accounts/$"))
-    workspace_id = re.search(r"/w/(\d+)/", page.url).group(1)
-    local = mastodon_server.create_user(unique_username("calendar"))
-    page.goto(f"{parvis.url}/w/{workspace_id}/connect/mastodon/")
-    page.fill("#id_instance", mastodon_server.url)
-    page.fill("#id_access_token", local["access_token"])
-    page.click("form.card button[type=submit]")
-    page.wait_for_url(re.compile(r"/accounts/$"))
-    return workspace_id
 
 
 def campaign(page, parvis: ParvisUp, workspace_id: str, name: str, colour: str) -> None:
@@ -75,7 +51,7 @@ def test_drag_a_post_to_reschedule_it_in_week_and_month_views(browser, parvis, m
     context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     log_in(page, parvis)
-    workspace_id = workspace_with_mastodon(page, parvis, mastodon_server)
+    workspace_id, _local = workspace_with_mastodon(page, parvis, mastodon_server, prefix="calendar")
     campaign(page, parvis, workspace_id, "Epiphany", "#c2410c")
 
     today = datetime.now(PARIS).date()
@@ -142,7 +118,7 @@ def test_keyboard_alternative_is_a_link_to_the_edit_page(browser, parvis, mastod
     context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     log_in(page, parvis)
-    workspace_id = workspace_with_mastodon(page, parvis, mastodon_server)
+    workspace_id, _local = workspace_with_mastodon(page, parvis, mastodon_server, prefix="calendar")
     day = date.today() + timedelta(days=10)
     plan_post(page, parvis, workspace_id, "Croissant day", datetime(day.year, day.month, day.day, 9, tzinfo=PARIS))
     page.goto(f"{parvis.url}/w/{workspace_id}/calendar/?day={day:%Y-%m-%d}")

@@ -8,7 +8,7 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from parvis.web.tests.browser import browser_marks, shot, unique_username
+from parvis.web.tests.browser import browser_marks, log_in, shot, workspace_with_mastodon
 
 pytestmark = browser_marks
 
@@ -16,23 +16,9 @@ pytestmark = browser_marks
 def test_charter_warns_as_you_type_and_blocks_scheduling(browser, parvis, mastodon_server):
     context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.goto(f"{parvis.url}/login/")
-    page.fill("#id_username", parvis.admin_email)
-    page.fill("#id_password", parvis.admin_password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{parvis.url}/")
-    page.goto(f"{parvis.url}/workspaces/new/")
-    page.fill("#id_name", "Charter bakery")
-    page.select_option("#id_timezone", "Europe/Paris")
-    page.click("form.card button[type=submit]")
-    page.wait_for_url(re.compile(r"/w/\d+/accounts/$"))
-    workspace_id = re.search(r"/w/(\d+)/", page.url).group(1)
-    local = mastodon_server.create_user(unique_username("charter"))
-    page.goto(f"{parvis.url}/w/{workspace_id}/connect/mastodon/")
-    page.fill("#id_instance", mastodon_server.url)
-    page.fill("#id_access_token", local["access_token"])
-    page.click("form.card button[type=submit]")
-    page.wait_for_url(re.compile(r"/accounts/$"))
+    log_in(page, parvis)
+    workspace_id, _local = workspace_with_mastodon(page, parvis, mastodon_server, name="Charter bakery",
+                                                   prefix="charter")
 
     page.goto(f"{parvis.url}/w/{workspace_id}/settings/")
     page.click("[data-testid=charter-link]")

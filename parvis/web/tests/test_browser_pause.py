@@ -7,37 +7,17 @@ from __future__ import annotations
 import re
 import time
 
-from parvis.testing.parvis_server import ParvisUp
-from parvis.web.tests.browser import browser_marks, shot, unique_username
+from parvis.web.tests.browser import browser_marks, log_in, shot, workspace_with_mastodon
 
 pytestmark = browser_marks
-
-
-def login_and_connect(page, parvis: ParvisUp, mastodon_server) -> tuple[str, dict]:
-    page.goto(f"{parvis.url}/login/")
-    page.fill("#id_username", parvis.admin_email)
-    page.fill("#id_password", parvis.admin_password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{parvis.url}/")
-    page.goto(f"{parvis.url}/workspaces/new/")
-    page.fill("#id_name", "Fromagerie Martin")
-    page.select_option("#id_timezone", "Europe/Paris")
-    page.click("form.card button[type=submit]")
-    page.wait_for_url(re.compile(r"/w/\d+/accounts/$"))
-    workspace_id = re.search(r"/w/(\d+)/", page.url).group(1)
-    local = mastodon_server.create_user(unique_username("fromagerie"))
-    page.goto(f"{parvis.url}/w/{workspace_id}/connect/mastodon/")
-    page.fill("#id_instance", mastodon_server.url)
-    page.fill("#id_access_token", local["access_token"])
-    page.click("form.card button[type=submit]")
-    page.wait_for_url(re.compile(r"/accounts/$"))
-    return workspace_id, local
 
 
 def test_pause_holds_a_post_published_now_and_resume_sends_it(browser, parvis, mastodon_server):
     context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    workspace_id, local = login_and_connect(page, parvis, mastodon_server)
+    log_in(page, parvis)
+    workspace_id, local = workspace_with_mastodon(page, parvis, mastodon_server, name="Fromagerie Martin",
+                                                  prefix="fromagerie")
     base = f"{parvis.url}/w/{workspace_id}"
 
     page.goto(f"{base}/settings/")

@@ -18,7 +18,7 @@ import pytest
 
 from parvis.testing.images import png_bytes
 from parvis.testing.parvis_server import ParvisUp
-from parvis.web.tests.browser import browser_marks, shot, unique_username
+from parvis.web.tests.browser import browser_marks, log_in, shot, workspace_with_mastodon
 
 pytestmark = browser_marks
 CLIENT_EMAIL = "claire@boulangerie.test"
@@ -48,28 +48,9 @@ def portal_link(mailbox: Path, base_url: str) -> str:
     return links[-1]
 
 
-def log_in(page, parvis: ParvisUp) -> None:
-    page.goto(f"{parvis.url}/login/")
-    page.fill("#id_username", parvis.admin_email)
-    page.fill("#id_password", parvis.admin_password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{parvis.url}/")
-
-
 def set_up_workspace(page, parvis: ParvisUp, mastodon_server) -> str:
-    page.goto(f"{parvis.url}/workspaces/new/")
-    page.fill("#id_name", "Boulangerie Dupont")
-    page.select_option("#id_timezone", "Europe/Paris")
-    page.click("form.card button[type=submit]")
-    page.wait_for_url(re.compile(r"/w/\d+/accounts/$"))
-    workspace_id = re.search(r"/w/(\d+)/", page.url).group(1)
-    local = mastodon_server.create_user(unique_username("portal"))
-    page.goto(f"{parvis.url}/w/{workspace_id}/connect/mastodon/")
-    page.fill("#id_instance", mastodon_server.url)
-    page.fill("#id_access_token", local["access_token"])
-    page.click("form.card button[type=submit]")
-    page.wait_for_url(re.compile(r"/accounts/$"))
-
+    """A workspace with a Mastodon account, approval required and Claire as client approver."""
+    workspace_id, _local = workspace_with_mastodon(page, parvis, mastodon_server, prefix="portal")
     page.goto(f"{parvis.url}/w/{workspace_id}/settings/")
     page.click("[data-testid=approval-settings]")
     page.check("#id_requires_approval")

@@ -9,8 +9,7 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from parvis.web.tests.browser import browser_marks, shot
-from parvis.web.tests.test_browser_pause import login_and_connect
+from parvis.web.tests.browser import browser_marks, log_in, shot, workspace_with_mastodon
 
 pytestmark = browser_marks
 
@@ -18,7 +17,9 @@ pytestmark = browser_marks
 def test_queue_slots_reorder_and_a_repeating_post(browser, parvis, mastodon_server):
     context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    workspace_id, _local = login_and_connect(page, parvis, mastodon_server)
+    log_in(page, parvis)
+    workspace_id, _local = workspace_with_mastodon(page, parvis, mastodon_server, name="Fromagerie Martin",
+                                                   prefix="fromagerie")
     base = f"{parvis.url}/w/{workspace_id}"
 
     page.goto(f"{base}/accounts/")
@@ -60,9 +61,6 @@ def test_queue_slots_reorder_and_a_repeating_post(browser, parvis, mastodon_serv
     page.check("input[name=repeat_days][value='3']")
     page.check("input[name=repeat_end][value=count]")
     page.fill("input[name=repeat_count]", "8")
-    # Leave the field first: its change re-renders the live check above the Save button,
-    # which would move under a click landing at that moment.
-    page.keyboard.press("Tab")
     page.locator("[data-testid=count]").first.wait_for()
     page.wait_for_timeout(800)
     shot(page, "compose-repeat")

@@ -19,6 +19,7 @@ from parvis.accounts.models import Role, Workspace
 from parvis.accounts.scoping import workspace_for
 from parvis.publishing.actions import cancel_publication, retry_publication
 from parvis.publishing.models import Publication, State
+from parvis.publishing.utm import final_text
 
 
 def _filtered(request: HttpRequest, workspace: Workspace) -> tuple[QuerySet[Publication], dict[str, str]]:
@@ -60,7 +61,7 @@ def publication_detail(request: HttpRequest, workspace_id: int, publication_id: 
         Publication.objects.select_related("post", "account"), pk=publication_id, post__workspace=workspace)
     return render(request, "parvis/publication.html", {
         "workspace": workspace, "publication": publication, "attempts": publication.attempt_log.all(),
-        "text": publication.post.text_for(publication.account.network),
+        "text": final_text(publication.post, publication.account.network),
         "siblings": publication.post.publications.select_related("account").exclude(pk=publication.pk),
         "tz": _viewer_tz(request, workspace),
     })
