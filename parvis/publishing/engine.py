@@ -26,7 +26,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,7 +35,7 @@ from parvis.networks.base import ErrorKind, MediaFile, NetworkError, PublishRequ
 from parvis.publishing import notices
 from parvis.publishing.crashpoints import crash_during, crashpoint
 from parvis.publishing.library import rights_refusal
-from parvis.publishing.models import ApprovalState, Attempt, Publication, State
+from parvis.publishing.models import AccountQueue, ApprovalState, Attempt, Publication, State
 from parvis.publishing.utm import final_text
 
 log = logging.getLogger(__name__)
@@ -74,6 +74,12 @@ def due_filter(now: datetime) -> Q:
     )
 
 
+def _claimable(now: datetime) -> Q:
+    """`due_filter` on the publication's own columns only (no join): for the UPDATE that
+    takes the lease, once the same transaction has found the row due and released."""
+    return Q(state=State.SCHEDULED, next_attempt_at__lte=now) | Q(state=State.PUBLISHING, lease_expires_at__lt=now)
+
+
 @dataclass
 class Claim:
     publication: Publication
@@ -83,33 +89,60 @@ class Claim:
     reconcile: bool  # an earlier attempt may have reached the network
 
 
+def is_released(publication: Publication) -> bool:
+    """`released_filter` for one publication already fetched with its post, workspace
+    and account queue (the claim's query): the same three rules, checked in Python so
+    that the claim locks and reads the row in one query. Tests hold the two to agree."""
+    workspace = publication.post.workspace
+    if workspace.paused_at is not None:
+        return False
+    if workspace.requires_approval and publication.post.approval_state != ApprovalState.APPROVED:
+        return False
+    if publication.in_queue:
+        try:
+            return not publication.account.queue.paused
+        except AccountQueue.DoesNotExist:
+            return False  # as in SQL: no queue row, no release
+    return True
+
+
+# What every attempt reads, fetched with the claim: the account's queue for the release
+# rules, the charter for the text (UTM). Rarer needs (the author, told of a failure; the
+# campaign, with UTM on) load on demand: each join here costs every claim.
+CLAIM_RELATED = ("post", "account", "account__queue", "post__workspace", "post__workspace__charter")
+
+
 def claim(publication_id: int, worker: str = WORKER_ID) -> Claim | None:
     """Take the lease on a due publication, or return None if it is not ours to take.
 
-    `may_exist` is set in the same transaction. Whether *this* attempt must reconcile is
-    the value it had before, read under the row lock (PostgreSQL) or the database write
-    lock (SQLite's transactions are IMMEDIATE), so no other claim can come in between.
+    One query locks the row (PostgreSQL; SQLite's transactions are IMMEDIATE, which takes
+    the database write lock) and reads everything the attempt needs; nothing holding it
+    back (`is_released`) is checked on what it read. `may_exist` is set in the same
+    transaction; whether *this* attempt must reconcile is the value it had before, read
+    under the lock, so no other claim can come in between.
     """
     now = timezone.now()
     token = uuid.uuid4().hex
     lease_until = now + lease_duration()
     with transaction.atomic():
-        due = Publication.objects.filter(due_filter(now), pk=publication_id)
+        rows = Publication.objects.filter(_claimable(now), pk=publication_id).select_related(*CLAIM_RELATED)
         if connection.features.has_select_for_update_skip_locked:
             # Lock the publication row only, not the joined post and workspace rows.
-            due = due.select_for_update(skip_locked=True, of=("self",))
-        previous = due.values_list("may_exist", flat=True).first()
-        if previous is None:
+            rows = rows.select_for_update(skip_locked=True, of=("self",))
+        publication = rows.first()
+        if publication is None or (publication.state == State.SCHEDULED and not is_released(publication)):
             return None
-        taken = Publication.objects.filter(due_filter(now), pk=publication_id).update(
+        previous = publication.may_exist
+        taken = Publication.objects.filter(_claimable(now), pk=publication_id).update(
             state=State.PUBLISHING, lease_token=token, lease_expires_at=lease_until, may_exist=True,
             claimed_by=worker, attempts=F("attempts") + 1, enqueued_at=None, updated_at=now,
         )
         if not taken:
             return None
-        publication = Publication.objects.select_related(
-            "post", "account", "post__workspace", "post__author"
-        ).get(pk=publication_id)
+        publication.state, publication.lease_token, publication.lease_expires_at = State.PUBLISHING, token, lease_until
+        publication.may_exist, publication.claimed_by, publication.enqueued_at = True, worker, None
+        publication.attempts += 1
+        prefetch_related_objects([publication], "post__media__asset")  # files and rights
         attempt = Attempt.objects.create(
             publication=publication, number=publication.attempts, worker=worker, started_at=now
         )
@@ -145,7 +178,7 @@ def build_request(publication: Publication) -> PublishRequest:
     media = [
         MediaFile(path=Path(m.asset.file.path), mime_type=m.asset.mime_type,
                   alt_text=m.effective_alt_text, size=m.asset.size, width=m.asset.width, height=m.asset.height)
-        for m in post.media.select_related("asset")
+        for m in post.media.all()  # prefetched with their assets by `claim`
     ]
     return PublishRequest(
         text=final_text(post, publication.account.network),

@@ -410,7 +410,7 @@ def rights_refusal(post: Post, now: datetime | None = None) -> str:
     """Why the engine must not publish this post now ("" if it may): a medium whose
     rights ran out since it was scheduled."""
     today = workspace_today(post.workspace, now)
-    for media in post.media.select_related("asset"):
+    for media in post.media.all():  # the engine's claim prefetches them with their assets
         asset = media.asset
         if asset.rights_expire_on is not None and asset.rights_expire_on < today:
             return _("Not published: the rights to “%(name)s”%(terms)s expired on %(expiry)s. Renew "

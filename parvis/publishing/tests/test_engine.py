@@ -227,3 +227,36 @@ def test_claim_marks_that_the_post_may_exist_from_now_on(mastodon_account, peopl
     post = schedule(people["workspace"], people["owner"], [account], "Marqué")
     claim = engine.claim(pub(post).pk)
     assert claim is not None and claim.reconcile is False and pub(post).may_exist is True
+
+
+@pytest.mark.django_db
+def test_the_claims_release_check_agrees_with_the_dispatchers_query(people):
+    """The dispatcher filters in SQL (`released_filter`), the claim checks in Python
+    (`is_released`): for every combination of pause, approval and queue they agree."""
+    import itertools
+
+    from parvis.networks.models import SocialAccount
+    from parvis.publishing.models import AccountQueue, ApprovalState, Publication
+
+    workspace = people["workspace"]
+    account = SocialAccount.objects.create(
+        workspace=workspace, network="bluesky", server_url="https://bsky.social", remote_id="did:plc:q",
+        handle="@q.bsky.social", credentials={"identifier": "q.bsky.social", "app_password": "x"})
+    post = schedule(workspace, people["owner"], [account], "Croissants", delay=-1)
+    publication = pub(post)
+    queue_states = ["none", "open", "paused"]
+    combos = itertools.product([False, True], [False, True], list(ApprovalState), [False, True], queue_states)
+    for paused, requires_approval, approval, in_queue, queue_state in combos:
+        workspace.paused_at = timezone.now() if paused else None
+        workspace.requires_approval = requires_approval
+        workspace.save()
+        post.approval_state = approval
+        post.save()
+        publication.in_queue = in_queue
+        publication.save()
+        AccountQueue.objects.filter(account=account).delete()
+        if queue_state != "none":
+            AccountQueue.objects.create(account=account, paused=queue_state == "paused")
+        in_sql = Publication.objects.filter(engine.released_filter(), pk=publication.pk).exists()
+        fetched = Publication.objects.select_related(*engine.CLAIM_RELATED).get(pk=publication.pk)
+        assert engine.is_released(fetched) == in_sql, (paused, requires_approval, approval, in_queue, queue_state)

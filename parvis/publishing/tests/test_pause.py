@@ -31,7 +31,7 @@ from parvis.publishing.pause import (
 from parvis.publishing.tests.helpers import pub, schedule
 from parvis.publishing.validation import PostInput, PostValidationError
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("english")]
 
 LIMITS = {"max_chars": 500, "max_media": 4, "url_length": 23,
           "image_mime_types": ["image/jpeg", "image/png"], "max_image_bytes": 8_000_000}
