@@ -7,9 +7,13 @@ chunks, in the background, checking each row again at creation.
 
 Decisions a person meets in the messages:
 - accounts are matched only within the workspace, by handle or `network:handle`;
-- media are names of files in the workspace's media library; web addresses are refused
-  per row (add the image to the library first): fetching arbitrary URLs for thousands of
-  rows belongs in the library's upload, not in a CSV check;
+- media are names of files in the workspace's media library, or http(s) addresses of
+  images and videos. Checking only looks at an address (well formed, not a private
+  network address, see `parvis.core.http.check_url`): downloading thousands of files
+  belongs to the import, not to a check. The import downloads each address once per run
+  (capped at the library's size limits, outside the chunk's transaction), adds the file
+  to the library (the same bytes are stored once) and attaches it like a library file;
+  a download that fails refuses that row only, with a message naming the address;
 - an unknown campaign is an error naming it (campaigns carry UTM names and dates that a
   CSV cell cannot set); unknown labels are created at import (a label is only a name).
 """
@@ -20,14 +24,19 @@ import codecs
 import csv
 import io
 import logging
+import posixpath
 import re
+import tempfile
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import IO, Any
+from urllib.parse import unquote, urlsplit
 
+import httpx
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,9 +44,10 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from parvis.accounts.audit import record
 from parvis.accounts.models import User, Workspace
+from parvis.core import http
 from parvis.networks.models import SocialAccount
 from parvis.publishing import library
-from parvis.publishing.actions import save_post
+from parvis.publishing.actions import Upload, save_post
 from parvis.publishing.models import Campaign, ImportBatch, Label, MediaAsset, Post
 from parvis.publishing.schedule import parse_local_time
 from parvis.publishing.validation import (
@@ -82,6 +92,9 @@ TIME = re.compile(r"^(\d{1,2})\s*[:hH]\s*(\d{2})?(?::(\d{2}))?$")
 FIELD_COLUMNS = {"text": "text", "accounts": "accounts", "media": "media", "timezone": "timezone",
                  "scheduled_at": "date", "campaign": "campaign", "labels": "labels"}
 WHEN_COLUMNS = ("date", "time", "timezone")
+# A media cell that is meant as a web address (`ftp://…` and `http:` too, to say why they fail).
+URL_LIKE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|https?:)", re.IGNORECASE)
+MAX_REDIRECTS = 3
 
 
 class ImportFileError(ValueError):
@@ -207,11 +220,29 @@ class Context:
     campaigns: dict[str, Campaign]
     labels: dict[str, Label]
     assets: dict[str, MediaAsset | None] = field(default_factory=dict)
+    # Web addresses in the media column: checked at validation, downloaded at import only.
+    fetch_urls: bool = False
+    author: User | None = None
+    url_errors: dict[str, str] = field(default_factory=dict)
+    downloads: dict[str, MediaAsset | str] = field(default_factory=dict)  # the asset, or why not
 
     def asset(self, name: str) -> MediaAsset | None:
         if name not in self.assets:
             self.assets[name] = library.find_asset_by_name(self.workspace, name)
         return self.assets[name]
+
+    def url_error(self, url: str) -> str:
+        """Why this address cannot be used ("" if it can), without fetching it."""
+        if url not in self.url_errors:
+            self.url_errors[url] = check_media_url(url)
+        return self.url_errors[url]
+
+    def download(self, url: str) -> MediaAsset | str:
+        """The library asset for this address, downloading it the first time in this run;
+        or the message saying why it cannot be used."""
+        if url not in self.downloads:
+            self.downloads[url] = download_media(self.workspace, self.author, url)
+        return self.downloads[url]
 
 
 def load_context(workspace: Workspace, default_timezone: str = "", now: datetime | None = None) -> Context:
@@ -295,13 +326,98 @@ def resolve_accounts(ctx: Context, raw: str, check: RowCheck) -> list[SocialAcco
     return list(found.values())
 
 
+def is_url(value: str) -> bool:
+    return bool(URL_LIKE.match(value))
+
+
+def check_media_url(url: str) -> str:
+    """The message refusing a media address ("" if it looks usable): http(s), a host,
+    no spaces, and not a private network address (unless settings allow them)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+        if parts.scheme.lower() not in {"http", "https"} or not parts.hostname or re.search(r"\s", url):
+            raise http.UnsafeURLError(_("Enter a valid https:// address."))
+        http.check_url(url)
+    except (ValueError, http.UnsafeURLError) as exc:  # UnsafeURLError is a ValueError
+        reason = str(exc) if isinstance(exc, http.UnsafeURLError) else _("Enter a valid https:// address.")
+        return _("“%(url)s” cannot be used as a web address: %(reason)s") % {"url": url, "reason": reason}
+    return ""
+
+
+def url_file_name(url: str) -> str:
+    """The name a downloaded file gets in the library: the last part of its path."""
+    name = unquote(posixpath.basename(urlsplit(url).path)).strip()
+    return name[:200] or "image"
+
+
+def download_media(workspace: Workspace, user: User | None, url: str) -> MediaAsset | str:
+    """Download the image or video at `url` (each redirect checked like the address
+    itself, the size capped while reading) and add it to the library. The asset, or the
+    message saying why not, naming the address."""
+    def refused(reason: str) -> str:
+        return _("The file at “%(url)s” cannot be used: %(reason)s") % {"url": url, "reason": reason}
+
+    cap = max(library.max_bytes(MediaAsset.Kind.IMAGE), library.max_bytes(MediaAsset.Kind.VIDEO))
+    too_large = _("it is larger than %(max)s.") % {"max": filesizeformat(cap)}
+    buffer = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - closed below
+    try:
+        size = 0
+        try:
+            with http.client() as client:
+                current = url
+                for _hop in range(MAX_REDIRECTS + 1):
+                    http.check_url(current)
+                    with client.stream("GET", current) as response:
+                        if response.is_redirect and "location" in response.headers:
+                            current = str(response.url.join(response.headers["location"]))
+                            continue
+                        if not response.is_success:
+                            return refused(_("the server answered with the error %(status)d.")
+                                           % {"status": response.status_code})
+                        declared = response.headers.get("content-length", "")
+                        if declared.isdigit() and int(declared) > cap:
+                            return refused(too_large)
+                        for chunk in response.iter_bytes():
+                            size += len(chunk)
+                            if size > cap:
+                                return refused(too_large)
+                            buffer.write(chunk)
+                        break
+                else:
+                    return refused(_("it redirects too many times."))
+        except http.UnsafeURLError as exc:
+            return refused(str(exc))
+        except httpx.TimeoutException:
+            return refused(_("the server did not answer in time."))
+        except httpx.HTTPError as exc:
+            return refused(_("it could not be downloaded (%(error)s).") % {"error": exc.__class__.__name__})
+        if not size:
+            return refused(_("the file is empty."))
+        buffer.seek(0)
+        try:
+            added = library.add_asset(workspace, user, Upload(url_file_name(url), buffer, size),
+                                      source=url[:255])
+        except PostValidationError as exc:
+            return refused(exc.errors[0].message if exc.errors else _("it is not an image or a video."))
+        return added.asset
+    finally:
+        buffer.close()
+
+
 def resolve_media(ctx: Context, raw: str, check: RowCheck) -> list[MediaInfo]:
     infos = []
     for name in split_list(raw):
-        if re.match(r"^https?://", name, re.IGNORECASE):
-            check.add("media", _("“%(value)s” is a web address: add the image to the media library first, then "
-                                 "write its file name here.") % {"value": name})
-            continue
+        if is_url(name):
+            if error := ctx.url_error(name):
+                check.add("media", error)
+            elif ctx.fetch_urls:
+                found = ctx.download(name)
+                if isinstance(found, str):
+                    check.add("media", found)
+                else:
+                    infos.append(library.media_info(found))
+            continue  # checking only: the file is downloaded at import
         asset = ctx.asset(name)
         if asset is None:
             check.add("media", _("No file named “%(value)s” in the media library of this workspace.")
@@ -457,8 +573,10 @@ def run_import(batch: ImportBatch, chunk_size: int = CHUNK) -> ImportBatch:
     ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.IMPORTING, error="")
     try:
         ctx = load_context(batch.workspace)
+        ctx.fetch_urls, ctx.author = True, batch.created_by
         _create_labels(ctx, batch.rows)
         for indexes in chunks(pending(batch.rows), chunk_size):
+            _download_media(ctx, batch.rows, indexes)
             _run_chunk(batch.pk, ctx, indexes)
     except Exception as exc:  # noqa: BLE001 - any failure is shown on the batch; done chunks stay
         log.exception("import %s failed", batch.pk)
@@ -480,6 +598,15 @@ def _create_labels(ctx: Context, rows: list[dict[str, Any]]) -> None:
             for name in missing:
                 label, _created = Label.objects.get_or_create(workspace=ctx.workspace, name=name)
                 ctx.labels[name.casefold()] = label
+
+
+def _download_media(ctx: Context, rows: list[dict[str, Any]], indexes: list[int]) -> None:
+    """Download the chunk's web addresses before its transaction takes the batch's lock
+    (a slow server must not hold it); each address once per run (`Context.download`)."""
+    for index in indexes:
+        for value in split_list(rows[index]["values"].get("media", "")):
+            if is_url(value) and not ctx.url_error(value):
+                ctx.download(value)
 
 
 def _run_chunk(batch_id: int, ctx: Context, indexes: list[int]) -> None:

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import codecs
 import io
+import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -18,7 +21,7 @@ from parvis.networks.models import SocialAccount
 from parvis.publishing import importer
 from parvis.publishing.actions import Upload
 from parvis.publishing.library import add_asset
-from parvis.publishing.models import Campaign, ImportBatch, Label, Post, Publication, State
+from parvis.publishing.models import Campaign, ImportBatch, Label, MediaAsset, Post, Publication, State
 from parvis.testing.images import png_bytes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -237,9 +240,104 @@ def test_media_are_library_files_by_name_checked_for_rights_and_attached_at_impo
     assert [m.asset.original_name for m in post.media.select_related("asset")] == ["Pain.png"]
 
 
-def test_web_addresses_in_media_are_refused_per_row(people, accounts):
-    batch = check(people, [f"{YEAR}-06-01,10:00,,x,brand.bsky.social,https://example.com/a.jpg,,"])
-    assert "web address" in errors_of(batch)[2]["media"][0]
+@pytest.fixture
+def web_files(png: bytes) -> Iterator[tuple[str, dict[str, int]]]:
+    """A loopback web server: /bread.png (a PNG), /notes.txt (text), anything else 404
+    (the query string is ignored).
+    Gives its base URL and how many times each path was asked for."""
+    hits: dict[str, int] = {}
+    files = {"/bread.png": ("image/png", png), "/notes.txt": ("text/plain", b"not an image at all")}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+            path = self.path.split("?", 1)[0]
+            hits[path] = hits.get(path, 0) + 1
+            kind, body = files.get(path, ("text/plain", b"missing"))
+            self.send_response(200 if path in files else 404)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", hits
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def test_invalid_web_addresses_in_media_are_refused_at_validation(people, accounts):
+    batch = check(people, [f"{YEAR}-06-01,10:00,,x,brand.bsky.social,ftp://x/a.png,,",
+                           f"{YEAR}-06-01,10:00,,x,brand.bsky.social,http://,,",
+                           f"{YEAR}-06-01,10:00,,x,brand.bsky.social,http://exa mple.com/a.png,,"])
+    errors = errors_of(batch)
+    assert "“ftp://x/a.png” cannot be used as a web address" in errors[2]["media"][0]
+    assert "“http://”" in errors[3]["media"][0]
+    assert "“http://exa mple.com/a.png”" in errors[4]["media"][0]
+    assert batch.valid_rows == 0
+
+
+def test_private_web_addresses_are_refused_unless_allowed(people, accounts, settings):
+    settings.PARVIS_ALLOW_PRIVATE_URLS = False
+    batch = check(people, [f"{YEAR}-06-01,10:00,,x,brand.bsky.social,http://127.0.0.1:9/a.png,,"])
+    assert "private network" in errors_of(batch)[2]["media"][0]
+
+
+def test_web_addresses_are_checked_without_downloading_then_downloaded_once_at_import(
+        people, accounts, web_files, png):
+    base, hits = web_files
+    url = f"{base}/bread.png"
+    batch = check(people, [f"{YEAR}-06-01,10:00,,Du pain,brand.bsky.social,{url},,",
+                           f"{YEAR}-06-02,10:00,,Encore du pain,brand.bsky.social,{url},,",
+                           f"{YEAR}-06-03,10:00,,Sans image,brand.bsky.social,,,"])
+    assert batch.valid_rows == 3 and hits == {}  # nothing fetched while checking
+    importer.run_import(batch)
+    batch.refresh_from_db()
+    assert (batch.status, batch.created_posts) == ("done", 3)
+    assert hits == {"/bread.png": 1}  # the same address on two rows is fetched once
+    asset = MediaAsset.objects.get(workspace=people["workspace"])
+    assert (asset.original_name, asset.source, asset.size) == ("bread.png", url, len(png))
+    posts = Post.objects.filter(media__isnull=False).distinct().order_by("scheduled_at")
+    assert [[m.asset_id for m in post.media.all()] for post in posts] == [[asset.pk], [asset.pk]]
+    # The same file again (another run, another address) stays one library file.
+    again = check(people, [f"{YEAR}-06-04,10:00,,Toujours du pain,brand.bsky.social,{url}?v=2,,"])
+    importer.run_import(again)
+    assert MediaAsset.objects.count() == 1 and Post.objects.count() == 4
+
+
+def test_web_addresses_that_cannot_be_downloaded_refuse_their_row_only(people, accounts, web_files):
+    base, _hits = web_files
+    batch = check(people, [f"{YEAR}-06-01,10:00,,Introuvable,brand.bsky.social,{base}/gone.png,,",
+                           f"{YEAR}-06-02,10:00,,Du texte,brand.bsky.social,{base}/notes.txt,,",
+                           f"{YEAR}-06-03,10:00,,Du pain,brand.bsky.social,{base}/bread.png,,"])
+    assert batch.valid_rows == 3
+    importer.run_import(batch)
+    batch.refresh_from_db()
+    assert (batch.status, batch.processed_rows, batch.created_posts) == ("done", 3, 1)
+    missing, text, bread = batch.rows
+    assert missing["import_failed"] and not missing.get("post")
+    assert f"“{base}/gone.png”" in missing["errors"]["media"][0] and "404" in missing["errors"]["media"][0]
+    assert text["import_failed"] and f"“{base}/notes.txt”" in text["errors"]["media"][0]
+    assert "not an image" in text["errors"]["media"][0]
+    assert bread["post"] and Post.objects.get().text == "Du pain"
+    assert "2 rows refused at creation" in AuditEntry.objects.get(action="posts.imported").summary
+
+
+def test_web_addresses_larger_than_the_library_takes_are_refused(people, accounts, web_files, settings):
+    base, _hits = web_files
+    settings.PARVIS_MAX_IMAGE_BYTES = settings.PARVIS_MAX_VIDEO_BYTES = 100
+    batch = check(people, [f"{YEAR}-06-01,10:00,,Trop gros,brand.bsky.social,{base}/bread.png,,"])
+    importer.run_import(batch)
+    batch.refresh_from_db()
+    assert batch.created_posts == 0 and "larger than" in batch.rows[0]["errors"]["media"][0]
+    assert not MediaAsset.objects.exists()
 
 
 def test_extra_cells_are_reported_on_the_row(people, accounts):
