@@ -15,15 +15,9 @@ from django.utils.text import slugify
 
 from parvis.accounts.models import AuditEntry, Role, Workspace
 from parvis.accounts.scoping import workspace_for
+from parvis.web.zones import viewer_tz
 
 COLUMNS = ["when", "who", "action", "target", "summary", "before", "after"]
-
-
-def _viewer_tz(request: HttpRequest, workspace: Workspace) -> ZoneInfo:
-    try:
-        return ZoneInfo(getattr(request.user, "timezone", "") or workspace.timezone)
-    except (ValueError, KeyError):
-        return workspace.tz
 
 
 def _entries(request: HttpRequest, workspace: Workspace) -> tuple[QuerySet[AuditEntry], str, list[str]]:
@@ -62,7 +56,7 @@ def _csv(entries: QuerySet[AuditEntry], tz: ZoneInfo, workspace: Workspace) -> H
 def audit_log(request: HttpRequest, workspace_id: int) -> HttpResponse:
     workspace = workspace_for(request.user, workspace_id, Role.MANAGER)  # type: ignore[arg-type]
     entries, action, actions = _entries(request, workspace)
-    tz = _viewer_tz(request, workspace)
+    tz = viewer_tz(request, workspace.timezone)
     if request.GET.get("format") == "csv":
         return _csv(entries, tz, workspace)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))

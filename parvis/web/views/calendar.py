@@ -38,11 +38,7 @@ from parvis.publishing.plan import (
     week_grid,
 )
 from parvis.publishing.validation import FieldError, PostValidationError, parse_timezone
-
-
-def _viewer_tz(request: HttpRequest, fallback: str) -> ZoneInfo:
-    name = request.GET.get("tz") or getattr(request.user, "timezone", "") or fallback
-    return parse_timezone(name) or parse_timezone(fallback) or ZoneInfo("UTC")
+from parvis.web.zones import viewer_tz
 
 
 def _parse_day(raw: str, today: date) -> date:
@@ -63,7 +59,7 @@ def _options(workspaces: QuerySet[Workspace]) -> dict[str, Any]:
 
 
 def _render(request: HttpRequest, workspaces: QuerySet[Workspace], workspace: Workspace | None) -> HttpResponse:
-    tz = _viewer_tz(request, workspace.timezone if workspace else "Europe/Paris")
+    tz = viewer_tz(request, workspace.timezone if workspace else "Europe/Paris")
     today = timezone.now().astimezone(tz).date()
     view = "week" if request.GET.get("view") == "week" else "month"
     anchor = _parse_day(request.GET.get("day", ""), today)

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from parvis.accounts.models import Role, User, Workspace
+from parvis.accounts.models import Role, Workspace
 from parvis.accounts.scoping import membership_in, workspace_for
 from parvis.publishing.models import Publication
 from parvis.publishing.pause import (
@@ -34,10 +34,7 @@ from parvis.publishing.pause import (
 from parvis.publishing.schedule import parse_local_time
 from parvis.publishing.validation import PostValidationError, parse_timezone
 from parvis.web.forms import PauseForm, timezone_choices
-
-
-def _viewer_tz(user: User, workspace: Workspace) -> ZoneInfo:
-    return parse_timezone(user.timezone) or workspace.tz
+from parvis.web.zones import viewer_tz
 
 
 @login_required
@@ -63,7 +60,7 @@ def workspace_pause(request: HttpRequest, workspace_id: int) -> HttpResponse:
                 return redirect("web:workspace_pause", workspace_id=workspace.pk)
     return render(request, "parvis/pause.html", {
         "workspace": workspace, "status": pause_status(workspace), "form": form, "can_manage": can_manage,
-        "tz": _viewer_tz(request.user, workspace),  # type: ignore[arg-type]
+        "tz": viewer_tz(request, workspace.timezone),
     }, status=400 if form.errors else 200)
 
 
@@ -125,7 +122,7 @@ def workspace_resume(request: HttpRequest, workspace_id: int) -> HttpResponse:
     if not workspace.is_paused:
         messages.info(request, _("Publishing is not paused in this workspace."))
         return redirect("web:workspace_pause", workspace_id=workspace.pk)
-    tz = _viewer_tz(request.user, workspace)  # type: ignore[arg-type]
+    tz = viewer_tz(request, workspace.timezone)
     missed = list(missed_publications(workspace))
     row_errors: dict[int, str] = {}
     general: list[str] = []

@@ -4,7 +4,6 @@ calendar.py)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,6 +19,7 @@ from parvis.accounts.scoping import workspace_for
 from parvis.publishing.actions import cancel_publication, retry_publication
 from parvis.publishing.models import Publication, State
 from parvis.publishing.utm import final_text
+from parvis.web.zones import viewer_tz
 
 
 def _filtered(request: HttpRequest, workspace: Workspace) -> tuple[QuerySet[Publication], dict[str, str]]:
@@ -34,14 +34,6 @@ def _filtered(request: HttpRequest, workspace: Workspace) -> tuple[QuerySet[Publ
     return qs, filters
 
 
-def _viewer_tz(request: HttpRequest, workspace: Workspace) -> ZoneInfo:
-    name = request.GET.get("tz") or getattr(request.user, "timezone", "") or workspace.timezone
-    try:
-        return ZoneInfo(name)
-    except (ValueError, KeyError):
-        return workspace.tz
-
-
 @login_required
 def publication_list(request: HttpRequest, workspace_id: int) -> HttpResponse:
     workspace = workspace_for(request.user, workspace_id)  # type: ignore[arg-type]
@@ -49,7 +41,7 @@ def publication_list(request: HttpRequest, workspace_id: int) -> HttpResponse:
     order = "-due_at" if filters["state"] in (State.PUBLISHED, State.FAILED, State.CANCELLED) else "due_at"
     page = Paginator(qs.order_by(order, "pk"), 50).get_page(request.GET.get("page"))
     context = {"workspace": workspace, "page": page, "filters": filters, "states": State.choices,
-               "accounts": workspace.social_accounts.all(), "tz": _viewer_tz(request, workspace)}
+               "accounts": workspace.social_accounts.all(), "tz": viewer_tz(request, workspace.timezone)}
     template = "parvis/_publication_rows.html" if request.headers.get("HX-Request") else "parvis/publications.html"
     return render(request, template, context)
 
@@ -63,7 +55,7 @@ def publication_detail(request: HttpRequest, workspace_id: int, publication_id: 
         "workspace": workspace, "publication": publication, "attempts": publication.attempt_log.all(),
         "text": final_text(publication.post, publication.account.network),
         "siblings": publication.post.publications.select_related("account").exclude(pk=publication.pk),
-        "tz": _viewer_tz(request, workspace),
+        "tz": viewer_tz(request, workspace.timezone),
     })
 
 
