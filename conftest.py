@@ -96,3 +96,24 @@ def bluesky_account(people: dict[str, Any], pds_server: Any) -> tuple[Any, dict[
     from parvis.testing.accounts import connect_bluesky
 
     return connect_bluesky(pds_server, people["workspace"], people["owner"])
+
+
+@pytest.fixture(scope="session")
+def bsky_network() -> Iterator[Any]:
+    """The full local Bluesky network (PLC, PDS, AppView, ozone from @atproto/dev-env, on
+    the loopback PostgreSQL and Redis): notifications and threads work, unlike a bare PDS."""
+    from parvis.testing.bsky_network import LocalBlueskyNetwork, bsky_network_available
+
+    available, reason = bsky_network_available()
+    if not available:
+        pytest.skip(reason)
+    with LocalBlueskyNetwork() as network:
+        yield network
+
+
+@pytest.fixture
+def bluesky_inbox_account(people: dict[str, Any], bsky_network: Any) -> tuple[Any, dict[str, Any]]:
+    """A brand account on the full local Bluesky network, connected as a CM would."""
+    from parvis.testing.accounts import connect_bluesky
+
+    return connect_bluesky(bsky_network, people["workspace"], people["owner"])

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "parvis.networks.mastodon",
     "parvis.networks.bluesky",
     "parvis.publishing",
+    "parvis.inbox",
     "parvis.api",
     "parvis.web",
 ]
@@ -197,6 +198,10 @@ PARVIS_HTTP_TIMEOUT = float(os.environ.get("PARVIS_HTTP_TIMEOUT", "30"))
 
 # Publishing engine tuning.
 PARVIS_DISPATCH_INTERVAL = float(os.environ.get("PARVIS_DISPATCH_INTERVAL", "1.0"))
+# Inbox polling, per account and stream, in seconds: this often while items keep
+# coming, slowing down to the maximum while nothing does.
+PARVIS_INBOX_MIN_INTERVAL = int(os.environ.get("PARVIS_INBOX_MIN_INTERVAL", "60"))
+PARVIS_INBOX_MAX_INTERVAL = int(os.environ.get("PARVIS_INBOX_MAX_INTERVAL", "900"))
 PARVIS_PUBLISH_LEASE_SECONDS = int(os.environ.get("PARVIS_PUBLISH_LEASE_SECONDS", "180"))
 PARVIS_PUBLISH_MAX_ATTEMPTS = int(os.environ.get("PARVIS_PUBLISH_MAX_ATTEMPTS", "8"))
 

@@ -21,6 +21,7 @@ step "Python environment ($VENV)"
 
 step "Bluesky reference PDS (npm)"
 bash scripts/install_pds.sh
+step "Bluesky test network: PLC, PDS, AppView, ozone (npm)" && bash scripts/install_bsky_network.sh
 
 step "Chromium for the browser tests (Debian package)"
 bash scripts/install_browser.sh

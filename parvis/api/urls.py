@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 from parvis.api import approval as approval_views
 from parvis.api import campaigns as campaign_views
 from parvis.api import imports as import_views
+from parvis.api import inbox as inbox_views
 from parvis.api import media as media_views
 from parvis.api import pause as pause_views
 from parvis.api import queue as queue_views
@@ -45,4 +46,16 @@ urlpatterns = [
     path("accounts/<int:pk>/queue/", queue_views.AccountQueueDetail.as_view(), name="account-queue"),
     path("accounts/<int:pk>/queue/shuffle/", queue_views.AccountQueueShuffle.as_view(),
          name="account-queue-shuffle"),
+    # The unified inbox and the saved replies (FAQ).
+    path("inbox/items/", inbox_views.InboxItemList.as_view(), name="inbox-items"),
+    path("inbox/items/<int:pk>/", inbox_views.InboxItemDetail.as_view(), name="inbox-item"),
+    path("inbox/items/<int:pk>/notes/", inbox_views.InboxItemNotes.as_view(), name="inbox-item-notes"),
+    path("inbox/items/<int:pk>/corrections/", inbox_views.InboxItemCorrections.as_view(),
+         name="inbox-item-corrections"),
+    path("inbox/items/<int:pk>/reply/", inbox_views.InboxItemReply.as_view(), name="inbox-item-reply"),
+    path("inbox/items/<int:pk>/actions/", inbox_views.InboxItemActions.as_view(), name="inbox-item-actions"),
+    path("workspaces/<int:workspace_id>/saved-replies/", inbox_views.SavedReplyList.as_view(),
+         name="saved-replies"),
+    path("workspaces/<int:workspace_id>/saved-replies/<int:pk>/", inbox_views.SavedReplyDetail.as_view(),
+         name="saved-reply"),
 ]

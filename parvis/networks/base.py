@@ -5,9 +5,9 @@ network's maintained client library, and translates that library's errors into
 `NetworkError`, which tells the engine what to do next: give up (permanent), try again
 later (transient, maybe after `retry_after` seconds), or ask a person to reconnect.
 
-Later issues add inbox work (replies, mentions, messages, moderation) and metrics; their
-shapes are declared here as `InboxConnector` and `MetricsConnector` so that every network
-package grows the same way.
+The unified inbox (replies, mentions, messages, moderation) is `InboxConnector`; metrics
+(a later issue) will be `MetricsConnector`, so that every network package grows the same
+way.
 """
 
 from __future__ import annotations
@@ -92,6 +92,7 @@ class PublishRequest:
     media: Sequence[MediaFile] = ()
     language: str | None = None
     created_at: datetime | None = None  # when the publication was created (stable)
+    reply_to: ReplyTarget | None = None  # set for a reply from the inbox: thread it there
 
 
 @dataclass(frozen=True)
@@ -146,14 +147,127 @@ class Connector(Protocol):
     def delete(self, remote_id: str) -> None: ...
 
 
+class ItemKind(enum.StrEnum):
+    """What an inbound item is, to the brand."""
+
+    REPLY = "reply"  # an answer to one of the account's posts (or to a reply in its thread)
+    MENTION = "mention"  # names the account without answering it
+    QUOTE = "quote"  # quotes one of the account's posts
+    MESSAGE = "message"  # a direct/private message
+    OWN = "own"  # written by the account itself (our replies, our posts in a thread)
+    CONTEXT = "context"  # someone else's post kept only as thread context
+
+
+@dataclass(frozen=True)
+class RemoteAuthor:
+    """Who wrote an inbound item, as the network describes them.
+
+    `key` is stable and global on the network (`user@domain` on Mastodon, the DID on
+    Bluesky); `remote_id` is the id that the account's own server uses in API calls
+    (mute, block, report), which on Mastodon differs from one server to another.
+    """
+
+    key: str
+    remote_id: str
+    handle: str
+    display_name: str = ""
+    url: str = ""
+    avatar_url: str = ""
+    bio: str = ""  # plain text
+    followers: int | None = None
+
+
+@dataclass(frozen=True)
+class InboundItem:
+    """One post or message addressed to the account (or around it, as context).
+
+    Text is plain text (the connector turns the network's HTML or facets into text);
+    it stays untrusted and is escaped wherever it is shown. `thread_key` groups items
+    into one conversation: the root post's id for a public thread, the network's
+    conversation id for private messages.
+    """
+
+    remote_id: str
+    kind: ItemKind
+    author: RemoteAuthor
+    text: str
+    created_at: datetime
+    thread_key: str
+    url: str = ""
+    edited_at: datetime | None = None
+    in_reply_to_id: str | None = None  # the parent's remote id
+    root_id: str | None = None  # the thread root's remote id
+    language: str | None = None  # as declared by the author's client, often missing
+    private: bool = False
+    # What the network needs to act on the item later (Bluesky: cid, root/parent refs).
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    """What one poll brought back. `cursor` is opaque and stored as is: the connector
+    gets it back on the next poll (`None` on the very first one). `more` says the
+    network has more waiting right now, so the poller should come back soon."""
+
+    items: list[InboundItem]
+    cursor: str | None
+    more: bool = False
+
+
+@dataclass(frozen=True)
+class ReplyTarget:
+    """Where a reply goes: the item answered and its thread root (with their network
+    references, e.g. Bluesky's uri + cid)."""
+
+    remote_id: str
+    root_id: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Moderation(enum.StrEnum):
+    LIKE = "like"
+    UNLIKE = "unlike"
+    BOOST = "boost"
+    UNBOOST = "unboost"
+    HIDE = "hide"  # hide a reply under our own post (Bluesky threadgate); not on Mastodon
+    UNHIDE = "unhide"
+    MUTE = "mute"  # the author
+    BLOCK = "block"  # the author
+    REPORT = "report"  # the author, with the item as evidence
+
+
 class InboxConnector(Protocol):
-    """What the unified inbox (a later issue) asks of a network."""
+    """What the unified inbox asks of a network (besides `publish` with `reply_to`
+    and `delete`, which replies share with posts)."""
 
-    def fetch_inbox(self, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]: ...
+    def inbox_streams(self) -> Sequence[str]:
+        """The names of the separate cursors this network keeps (Mastodon:
+        notifications and conversations; Bluesky: notifications)."""
+        ...
 
-    def reply(self, in_reply_to: str, request: PublishRequest) -> RemotePost: ...
+    def fetch_inbox(self, stream: str, cursor: str | None) -> InboxPage:
+        """Items newer than `cursor`, oldest first. On the first poll (no cursor), only
+        the recent ones: the inbox starts from the connection, not from all history."""
+        ...
 
-    def moderate(self, action: str, target_id: str) -> None: ...
+    def refresh_items(self, remote_ids: Sequence[str]) -> dict[str, InboundItem | None]:
+        """The current state of items already ingested: edited text, or None for an item
+        that was deleted on the network (or that we may no longer see)."""
+        ...
+
+    def thread_context(self, remote_id: str) -> list[InboundItem]:
+        """The posts above `remote_id` in its thread, root first (ours included)."""
+        ...
+
+    def moderations(self) -> frozenset[Moderation]:
+        """The actions this network really offers."""
+        ...
+
+    def moderate(self, action: Moderation, item: InboundItem | None, author: RemoteAuthor,
+                 reason: str = "") -> None:
+        """Apply `action` to an item (like, boost, hide) or to its author (mute, block,
+        report). Raises NetworkError; an action the network lacks is PERMANENT."""
+        ...
 
 
 class MetricsConnector(Protocol):

@@ -31,11 +31,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from parvis.networks import registry
-from parvis.networks.base import ErrorKind, MediaFile, NetworkError, PublishRequest, RemotePost
+from parvis.networks.base import ErrorKind, MediaFile, NetworkError, PublishRequest, RemotePost, ReplyTarget
 from parvis.publishing import notices
 from parvis.publishing.crashpoints import crash_during, crashpoint
 from parvis.publishing.library import rights_refusal
-from parvis.publishing.models import AccountQueue, ApprovalState, Attempt, Publication, State
+from parvis.publishing.models import AccountQueue, ApprovalState, Attempt, PostKind, Publication, State
 from parvis.publishing.utm import final_text
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,9 @@ def released_filter(ignoring_pause: bool = False) -> Q:
     and, if it sits in its account's queue, that queue is not paused. Checked in the same
     query as the claim, so a pause or an edit that lands first always wins.
     `ignoring_pause`: what the pause alone holds back (the list shown on resume)."""
-    return (
+    # A reply from the inbox answers someone now: neither the crisis pause (which holds
+    # the editorial plan) nor the client's approval of posts applies to it.
+    return Q(post__kind=PostKind.REPLY) | (
         (Q() if ignoring_pause else Q(post__workspace__paused_at__isnull=True))
         & (Q(post__workspace__requires_approval=False) | Q(post__approval_state=ApprovalState.APPROVED))
         & (Q(in_queue=False) | Q(account__queue__paused=False))
@@ -93,6 +95,8 @@ def is_released(publication: Publication) -> bool:
     """`released_filter` for one publication already fetched with its post, workspace
     and account queue (the claim's query): the same three rules, checked in Python so
     that the claim locks and reads the row in one query. Tests hold the two to agree."""
+    if publication.post.kind == PostKind.REPLY:
+        return True
     workspace = publication.post.workspace
     if workspace.paused_at is not None:
         return False
@@ -186,6 +190,7 @@ def build_request(publication: Publication) -> PublishRequest:
         media=media,
         language=post.language or post.workspace.language or None,
         created_at=publication.created_at,
+        reply_to=ReplyTarget(**publication.reply_to) if publication.reply_to else None,
     )
 
 

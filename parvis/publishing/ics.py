@@ -18,7 +18,7 @@ from parvis.accounts.actions import absolute_url
 from parvis.accounts.audit import record
 from parvis.accounts.models import User, Workspace, hash_token
 from parvis.publishing.comments import post_path
-from parvis.publishing.models import Post, Publication, State
+from parvis.publishing.models import Post, PostKind, Publication, State
 
 WINDOW_BACK = timedelta(days=90)
 WINDOW_AHEAD = timedelta(days=365)
@@ -61,7 +61,7 @@ def _uid_domain() -> str:
 
 def feed_publications(workspace: Workspace, now: datetime) -> list[Publication]:
     return list(Publication.objects.filter(
-        post__workspace=workspace, state__in=FEED_STATES,
+        post__workspace=workspace, post__kind=PostKind.POST, state__in=FEED_STATES,
         due_at__gte=now - WINDOW_BACK, due_at__lte=now + WINDOW_AHEAD,
     ).select_related("account", "post", "post__campaign").order_by("due_at", "post_id", "pk"))
 

@@ -73,6 +73,19 @@ class Series(models.Model):
         return self.rrule
 
 
+class PostKind(models.TextChoices):
+    POST = "post", _("Post")
+    REPLY = "reply", _("Reply")  # an answer written in the inbox, sent at once
+
+
+class PostManager(models.Manager["Post"]):
+    """Posts as the planning screens know them: replies written in the inbox go out
+    through the same publications and engine, but are not part of the editorial plan."""
+
+    def get_queryset(self) -> models.QuerySet[Post]:
+        return super().get_queryset().exclude(kind=PostKind.REPLY)
+
+
 class Post(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="posts")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="posts")
@@ -96,11 +109,16 @@ class Post(models.Model):
     series = models.ForeignKey(Series, on_delete=models.SET_NULL, null=True, blank=True,
                                related_name="occurrences")
     occurrence_at = models.DateTimeField(null=True, blank=True)
+    kind = models.CharField(max_length=10, choices=PostKind.choices, default=PostKind.POST)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    with_replies = models.Manager()
+    objects = PostManager()
+
     class Meta:
         ordering = ["-created_at"]
+        default_manager_name = "objects"
         constraints = [
             models.UniqueConstraint(fields=["series", "occurrence_at"], name="one_post_per_occurrence")
         ]
@@ -209,6 +227,8 @@ class Publication(models.Model):
     # Put in its account's queue ("add to queue"): moved when the queue is reordered or
     # shuffled, held while the queue is paused.
     in_queue = models.BooleanField(default=False)
+    # For a reply from the inbox: `ReplyTarget` fields (remote_id, root_id, extra).
+    reply_to = models.JSONField(null=True, blank=True)
     remote_id = models.CharField(max_length=500, blank=True)
     remote_url = models.CharField(max_length=500, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)

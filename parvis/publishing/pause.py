@@ -25,7 +25,7 @@ from parvis.accounts.audit import record
 from parvis.accounts.models import User, Workspace
 from parvis.publishing.dispatcher import default_enqueue
 from parvis.publishing.engine import released_filter
-from parvis.publishing.models import Post, Publication, State
+from parvis.publishing.models import Post, PostKind, Publication, State
 from parvis.publishing.validation import PAST_GRACE, FieldError, PostValidationError
 
 PUBLISH_NOW, RESCHEDULE, DROP = "publish_now", "reschedule", "drop"
@@ -79,7 +79,8 @@ def missed_publications(workspace: Workspace, now: datetime | None = None) -> Qu
     """
     now = now or timezone.now()
     return (
-        Publication.objects.filter(post__workspace=workspace, state=State.SCHEDULED, next_attempt_at__lte=now)
+        Publication.objects.filter(post__workspace=workspace, post__kind=PostKind.POST, state=State.SCHEDULED,
+                                   next_attempt_at__lte=now)
         .filter(released_filter(ignoring_pause=True))
         .select_related("post", "account")
         .order_by("next_attempt_at", "pk")

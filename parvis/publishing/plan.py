@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from parvis.accounts.models import Workspace
-from parvis.publishing.models import ApprovalState, Post, Publication, State
+from parvis.publishing.models import ApprovalState, Post, PostKind, Publication, State
 from parvis.publishing.schedule import parse_local_time
 from parvis.publishing.validation import FieldError, PostValidationError
 
@@ -93,7 +93,7 @@ class Event:
 def events_between(workspaces: QuerySet[Workspace], filters: PlanFilters, start: datetime, end: datetime
                    ) -> list[Event]:
     found = filters.apply(Publication.objects.filter(
-        post__workspace__in=workspaces, due_at__gte=start, due_at__lt=end))
+        post__workspace__in=workspaces, post__kind=PostKind.POST, due_at__gte=start, due_at__lt=end))
     found = (found.select_related("account", "post", "post__workspace", "post__campaign")
              .prefetch_related("post__labels").order_by("due_at", "post_id", "pk").distinct())
     events: dict[tuple[int, datetime], Event] = {}

@@ -54,7 +54,19 @@ a test passes here:
 * ``Idempotency-Key`` never expires (real: 1 hour); re-using a key whose status was deleted
   gives a 500 (unique constraint);
 * the authorization-code flow checks neither client secret, redirect URI nor PKCE, and
-  the code is simply ``mockcode_<username>``.
+  the code is simply ``mockcode_<username>``;
+* a conversation's id is its newest status id (it changes with every message) and
+  conversations group by participant set; Mastodon's ids are stable, per thread and
+  participants. The inbox keys private threads by their root status, so both work;
+* no ``quote`` notifications (Mastodon 4.5+ sends them): a quote reaches the quoted
+  account only as the ``mention`` of a quote that names it;
+* ``GET /api/v1/statuses?id[]=`` returns any status whatever its visibility (Mastodon 4.3+
+  leaves out what the viewer may not see; older servers answer 404, where the connector
+  falls back to one ``GET /api/v1/statuses/:id`` per status);
+* a direct or followers-only status can be boosted (Mastodon answers 403); the
+  connector refuses to boost them itself;
+* notification policies accept everything until set; Mastodon 4.3 filters private
+  mentions from strangers by default (``set_notification_policy`` reproduces it).
 """
 
 from __future__ import annotations
@@ -368,6 +380,85 @@ class LocalMastodon:
             statuses.extend(page)
             params["max_id"] = page[-1]["id"]
 
+    # --- acting as another user (the people who write to the brand) -----------------
+    #
+    # Plain HTTP calls with that user's own bearer token, so that the brand's connector
+    # sees exactly what a real server would show it. Pass a ``LocalUser`` or a token.
+
+    def post_as(
+        self,
+        user: LocalUser | str,
+        text: str,
+        *,
+        in_reply_to_id: str | None = None,
+        visibility: str | None = None,
+        quoted_status_id: str | None = None,
+        spoiler_text: str | None = None,
+        language: str | None = None,
+    ) -> dict[str, Any]:
+        """``POST /api/v1/statuses`` as ``user``. Mentions (``@name``) notify their
+        accounts; ``visibility="direct"`` makes a private message."""
+        body: dict[str, Any] = {"status": text}
+        optional = {
+            "in_reply_to_id": in_reply_to_id, "visibility": visibility,
+            "quoted_status_id": quoted_status_id, "spoiler_text": spoiler_text,
+            "language": language,
+        }
+        body.update({key: value for key, value in optional.items() if value is not None})
+        return dict(self._call("POST", "/api/v1/statuses", json=body, headers=_bearer(user)))
+
+    def edit_as(self, user: LocalUser | str, status_id: str, text: str) -> dict[str, Any]:
+        """``PUT /api/v1/statuses/:id`` as its author (sets ``edited_at``)."""
+        return dict(
+            self._call("PUT", f"/api/v1/statuses/{status_id}", json={"status": text},
+                       headers=_bearer(user))
+        )
+
+    def delete_as(self, user: LocalUser | str, status_id: str) -> None:
+        """``DELETE /api/v1/statuses/:id`` as its author."""
+        self._call("DELETE", f"/api/v1/statuses/{status_id}", headers=_bearer(user))
+
+    def status(self, status_id: str, *, as_user: LocalUser | str | None = None) -> dict[str, Any] | None:
+        """``GET /api/v1/statuses/:id``, or None when the server answers 404."""
+        headers = _bearer(as_user) if as_user is not None else {}
+        response = self._client.get(f"/api/v1/statuses/{status_id}", headers=headers)
+        if response.status_code == 404:
+            return None
+        if response.is_error:
+            raise LocalMastodonError(f"GET status {status_id} -> {response.status_code}: {response.text}")
+        return dict(response.json())
+
+    def favourited_by(self, status_id: str) -> list[str]:
+        """Account ids that favourited (liked) a status."""
+        return [a["id"] for a in self._call("GET", f"/api/v1/statuses/{status_id}/favourited_by")]
+
+    def reblogged_by(self, status_id: str) -> list[str]:
+        """Account ids that reblogged (boosted) a status."""
+        return [a["id"] for a in self._call("GET", f"/api/v1/statuses/{status_id}/reblogged_by")]
+
+    def mutes_of(self, user: LocalUser | str) -> list[str]:
+        """Account ids that ``user`` mutes (``GET /api/v1/mutes``)."""
+        return [a["id"] for a in self._call("GET", "/api/v1/mutes", headers=_bearer(user))]
+
+    def blocks_of(self, user: LocalUser | str) -> list[str]:
+        """Account ids that ``user`` blocks (``GET /api/v1/blocks``)."""
+        return [a["id"] for a in self._call("GET", "/api/v1/blocks", headers=_bearer(user))]
+
+    def reports_against(self, account_id: str, *, as_user: LocalUser | str) -> list[dict[str, Any]]:
+        """Open reports whose target is ``account_id`` (``GET /api/v1/admin/reports``;
+        the mock lets any account read the admin API)."""
+        return list(
+            self._call("GET", "/api/v1/admin/reports", params={"target_account_id": account_id},
+                       headers=_bearer(as_user))
+        )
+
+    def set_notification_policy(self, user: LocalUser | str, **policy: str) -> dict[str, Any]:
+        """``PATCH /api/v2/notifications/policy`` (Mastodon 4.3+), e.g.
+        ``for_private_mentions="filter"``, Mastodon's default for new accounts."""
+        return dict(
+            self._call("PATCH", "/api/v2/notifications/policy", json=policy, headers=_bearer(user))
+        )
+
     def instance(self, version: Literal[1, 2] = 2) -> dict[str, Any]:
         """``GET /api/v{1,2}/instance``."""
         return dict(self._call("GET", f"/api/v{version}/instance"))
@@ -578,6 +669,11 @@ class LocalMastodon:
         """
         body = {"enabled": enabled, "limit": limit, "window_seconds": window_seconds}
         self._call("POST", f"{_CONTROL_PREFIX}ratelimit", json=body)
+
+
+def _bearer(user: LocalUser | str) -> dict[str, str]:
+    token = user if isinstance(user, str) else user["access_token"]
+    return {"Authorization": f"Bearer {token}"}
 
 
 # --------------------------------------------------------------------------------------

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q
 from django.http import HttpRequest
+from django.utils import timezone
 
 from parvis.accounts.models import Membership, Role, Workspace
 from parvis.accounts.scoping import workspaces_for
@@ -20,8 +22,24 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_workspaces": workspaces,
         "nav_current_workspace": current_id,
         "nav_unread": user.notifications.filter(read_at__isnull=True).count(),
+        "nav_inbox_open": inbox_open_count(workspaces),
         **paused_banner(user, workspaces, current_id),
     }
+
+
+INBOX_COUNT_CAP = 999  # past this the badge says "999+": counting 100k rows on every page is waste
+
+
+def inbox_open_count(workspaces: list[Workspace]) -> str:
+    """Open items (not snoozed) across the person's workspaces, for the nav badge."""
+    from parvis.inbox.models import Item, Status
+
+    if not workspaces:
+        return ""
+    waiting = (Item.objects.filter(workspace__in=[w.pk for w in workspaces], in_inbox=True, status=Status.OPEN)
+               .filter(Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=timezone.now())))
+    count = waiting[:INBOX_COUNT_CAP + 1].count()
+    return f"{INBOX_COUNT_CAP}+" if count > INBOX_COUNT_CAP else (str(count) if count else "")
 
 
 def paused_banner(user: Any, workspaces: list[Workspace], current_id: int | None) -> dict[str, Any]:

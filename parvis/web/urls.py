@@ -7,6 +7,9 @@ from parvis.web.views import (
     campaigns,
     comments,
     imports,
+    inbox_channels,
+    inbox_rules,
+    inbox_settings,
     people,
     planning,
     portal,
@@ -15,9 +18,11 @@ from parvis.web.views import (
     workspaces,
 )
 from parvis.web.views import calendar as calendar_views
+from parvis.web.views import inbox as inbox_views
 from parvis.web.views import library as library_views
 from parvis.web.views import pause as pause_views
 from parvis.web.views import queue as queue_views
+from parvis.web.views import saved_replies as saved_reply_views
 from parvis.web.views import series as series_views
 from parvis.web.views.charter import charter_settings
 
@@ -103,4 +108,50 @@ urlpatterns = [
     path("w/<int:workspace_id>/series/", series_views.series_list, name="series_list"),
     path("w/<int:workspace_id>/series/<int:series_id>/", series_views.series_detail, name="series"),
     path("w/<int:workspace_id>/series/<int:series_id>/stop/", series_views.series_stop, name="series_stop"),
+    # Saved replies (the inbox's FAQ) and their picker next to an item's reply box.
+    path("w/<int:workspace_id>/saved-replies/", saved_reply_views.saved_reply_list, name="saved_replies"),
+    path("w/<int:workspace_id>/saved-replies/<int:saved_id>/", saved_reply_views.saved_reply_edit,
+         name="saved_reply_edit"),
+    path("w/<int:workspace_id>/saved-replies/<int:saved_id>/delete/", saved_reply_views.saved_reply_delete,
+         name="saved_reply_delete"),
+    path("w/<int:workspace_id>/saved-replies/<int:saved_id>/use/", saved_reply_views.saved_reply_use,
+         name="saved_reply_use"),
+    path("w/<int:workspace_id>/inbox/items/<int:item_id>/saved-replies/", saved_reply_views.saved_reply_picker,
+         name="saved_reply_picker"),
+    # The inbox: one list across workspaces (or one), the open item, its actions, new items.
+    path("inbox/", inbox_views.inbox_all, name="inbox"),
+    path("inbox/new/", inbox_views.inbox_new, name="inbox_new"),
+    path("inbox/bulk/", inbox_views.inbox_bulk, name="inbox_bulk"),
+    path("w/<int:workspace_id>/inbox/", inbox_views.inbox_workspace, name="inbox_workspace"),
+    path("w/<int:workspace_id>/inbox/items/<int:item_id>/", inbox_views.inbox_item, name="inbox_item"),
+    path("w/<int:workspace_id>/inbox/items/<int:item_id>/replies/", inbox_views.inbox_replies,
+         name="inbox_replies"),
+    path("w/<int:workspace_id>/inbox/items/<int:item_id>/act/<slug:action>/", inbox_views.inbox_act,
+         name="inbox_act"),
+    # The inbox's settings: rules, working hours and rota, channels, response times, crisis, model.
+    path("w/<int:workspace_id>/inbox/settings/", inbox_settings.inbox_settings, name="inbox_settings"),
+    path("w/<int:workspace_id>/inbox/settings/retrain/", inbox_settings.inbox_retrain, name="inbox_retrain"),
+    path("w/<int:workspace_id>/inbox/crisis/<int:alert_id>/acknowledge/", inbox_settings.crisis_acknowledge,
+         name="inbox_crisis_ack"),
+    path("w/<int:workspace_id>/inbox/hours/", inbox_settings.hours_page, name="inbox_hours"),
+    path("w/<int:workspace_id>/inbox/rota/add/", inbox_settings.duty_add, name="inbox_duty_add"),
+    path("w/<int:workspace_id>/inbox/rota/<int:slot_id>/delete/", inbox_settings.duty_delete,
+         name="inbox_duty_delete"),
+    path("w/<int:workspace_id>/inbox/response-times/", inbox_settings.response_times, name="inbox_response_times"),
+    path("w/<int:workspace_id>/inbox/rules/", inbox_rules.rule_list, name="inbox_rules"),
+    path("w/<int:workspace_id>/inbox/rules/new/", inbox_rules.rule_form, name="inbox_rule_new"),
+    path("w/<int:workspace_id>/inbox/rules/preview/", inbox_rules.rule_preview, name="inbox_rule_preview"),
+    path("w/<int:workspace_id>/inbox/rules/<int:rule_id>/", inbox_rules.rule_form, name="inbox_rule_edit"),
+    path("w/<int:workspace_id>/inbox/rules/<int:rule_id>/move/", inbox_rules.rule_move, name="inbox_rule_move"),
+    path("w/<int:workspace_id>/inbox/rules/<int:rule_id>/switch/", inbox_rules.rule_switch,
+         name="inbox_rule_switch"),
+    path("w/<int:workspace_id>/inbox/rules/<int:rule_id>/delete/", inbox_rules.rule_delete,
+         name="inbox_rule_delete"),
+    path("w/<int:workspace_id>/inbox/channels/", inbox_channels.channel_list, name="inbox_channels"),
+    path("w/<int:workspace_id>/inbox/channels/<int:hook_id>/", inbox_channels.channel_edit,
+         name="inbox_channel_edit"),
+    path("w/<int:workspace_id>/inbox/channels/<int:hook_id>/delete/", inbox_channels.channel_delete,
+         name="inbox_channel_delete"),
+    path("w/<int:workspace_id>/inbox/channels/<int:hook_id>/test/", inbox_channels.channel_test,
+         name="inbox_channel_test"),
 ]

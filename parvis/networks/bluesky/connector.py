@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import grapheme
@@ -12,7 +14,22 @@ from atproto_client.request import Request
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from parvis.networks.base import ErrorKind, Identity, Limits, MediaFile, NetworkError, PublishRequest, RemotePost
+from parvis.networks.base import (
+    ErrorKind,
+    Identity,
+    InboundItem,
+    InboxPage,
+    Limits,
+    MediaFile,
+    Moderation,
+    NetworkError,
+    PublishRequest,
+    RemoteAuthor,
+    RemotePost,
+    ReplyTarget,
+)
+from parvis.networks.bluesky.inbox import STREAMS, BlueskyInbox, as_dict, strong_ref
+from parvis.networks.bluesky.moderation import MODERATIONS, BlueskyModeration
 from parvis.networks.bluesky.richtext import build_facets
 from parvis.networks.bluesky.tid import deterministic_tid
 
@@ -182,6 +199,35 @@ class BlueskyConnector:
             write=True,
         )
 
+    # -- inbox (the bulk is in inbox.py and moderation.py) ---------------------------
+    @cached_property
+    def inbox(self) -> BlueskyInbox:
+        return BlueskyInbox(self)
+
+    def inbox_streams(self) -> Sequence[str]:
+        """Notifications only. Bluesky's direct messages live in a separate chat service
+        (chat.bsky), whose server is not among the reference servers published on npm:
+        parvis does not read or send them."""
+        return STREAMS
+
+    def fetch_inbox(self, stream: str, cursor: str | None) -> InboxPage:
+        if stream not in STREAMS:
+            raise NetworkError(_("Bluesky has no inbox stream %(name)s.") % {"name": stream}, ErrorKind.PERMANENT)
+        return self.inbox.fetch(cursor)
+
+    def refresh_items(self, remote_ids: Sequence[str]) -> dict[str, InboundItem | None]:
+        return self.inbox.refresh(remote_ids)
+
+    def thread_context(self, remote_id: str) -> list[InboundItem]:
+        return self.inbox.thread(remote_id)
+
+    def moderations(self) -> frozenset[Moderation]:
+        return MODERATIONS
+
+    def moderate(self, action: Moderation, item: InboundItem | None, author: RemoteAuthor,
+                 reason: str = "") -> None:
+        BlueskyModeration(self).moderate(action, item, author, reason)
+
     # -- helpers ---------------------------------------------------------------------
     def record_key(self, request: PublishRequest) -> str:
         return deterministic_tid(request.created_at or datetime(2024, 1, 1, tzinfo=UTC), request.idempotency_key)
@@ -212,6 +258,27 @@ class BlueskyConnector:
         return models.AppBskyFeedPost.Record(
             text=request.text, created_at=created.isoformat().replace("+00:00", "Z"),
             facets=facets or None, embed=embed, langs=[request.language] if request.language else None,
+            reply=self._reply_ref(request.reply_to) if request.reply_to else None,
+        )
+
+    def _reply_ref(self, target: ReplyTarget) -> models.AppBskyFeedPost.ReplyRef:
+        """Thread a reply: its parent is the item answered, its root that item's root.
+        Both come from the item's `extra` (uri + cid, kept at ingestion); an item stored
+        without them is read back from the AppView."""
+        extra = target.extra or {}
+        parent = strong_ref(extra) if extra.get("uri") == target.remote_id else None
+        root = strong_ref(extra.get("root"))
+        if parent is None or root is None:
+            view = self.inbox.get_posts([target.remote_id]).get(target.remote_id)
+            if view is None:
+                raise NetworkError(_("The post to answer was deleted or cannot be seen any more."),
+                                   ErrorKind.PERMANENT)
+            parent = strong_ref(view)
+            if parent is None:
+                raise NetworkError(_("The post to answer cannot be read."), ErrorKind.PERMANENT)
+            root = strong_ref(as_dict(as_dict(view.get("record")).get("reply")).get("root")) or parent
+        return models.AppBskyFeedPost.ReplyRef(
+            root=models.ComAtprotoRepoStrongRef.Main(**root), parent=models.ComAtprotoRepoStrongRef.Main(**parent),
         )
 
     def _video_embed(self, media: MediaFile) -> models.AppBskyEmbedVideo.Main:

@@ -139,3 +139,23 @@ def translated(client: Mastodon, *, write: bool = False) -> Iterator[None]:
 def call(client: Mastodon, fn: Callable[..., Any], *args: Any, write: bool = False, **kwargs: Any) -> Any:
     with translated(client, write=write):
         return fn(*args, **kwargs)
+
+
+def http_status(error: NetworkError) -> int:
+    """The HTTP status behind a translated error (0 when there was no response)."""
+    cause = error.__cause__
+    return _status(cause) if isinstance(cause, merr.MastodonAPIError) else 0
+
+
+def api_detail(error: NetworkError) -> str:
+    """The server's own error text behind a translated error ("" without one)."""
+    cause = error.__cause__
+    return _api_message(cause) if isinstance(cause, merr.MastodonAPIError) else ""
+
+
+def api_get(client: Mastodon, endpoint: str, params: dict[str, Any]) -> Any:
+    """A GET through Mastodon.py's own request path (auth, parsing, errors, rate-limit
+    bookkeeping) for a parameter its methods do not expose, e.g. `include_filtered` on
+    notifications (Mastodon 4.3+). Mastodon.py has no public generic request method."""
+    request: Callable[..., Any] = client._Mastodon__api_request  # type: ignore[attr-defined]
+    return call(client, request, "GET", endpoint, dict(params))

@@ -2,16 +2,36 @@
 
 from __future__ import annotations
 
-import html
 import re
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import grapheme
 from django.utils import timezone
 
-from parvis.networks.base import Identity, Limits, PublishRequest, RemotePost
+from parvis.networks.base import (
+    Identity,
+    InboundItem,
+    InboxPage,
+    Limits,
+    Moderation,
+    PublishRequest,
+    RemoteAuthor,
+    RemotePost,
+    ReplyTarget,
+)
 from parvis.networks.mastodon.client import call, make_client
+from parvis.networks.mastodon.content import html_to_text
+from parvis.networks.mastodon.inbox import (
+    MODERATIONS,
+    STREAMS,
+    MastodonInbox,
+    fetch_local_domain,
+    reply_text,
+    reply_visibility,
+)
 from parvis.networks.text import mastodon_countable_text
 
 if TYPE_CHECKING:
@@ -56,18 +76,20 @@ def fetch_instance_limits(client: Mastodon) -> dict[str, Any]:
     return limits_from_instance(dict(info))
 
 
-_TAG_RE = re.compile(r"<[^>]+>")
-
-
 def plain_text(content_html: str) -> str:
     """Mastodon gives status content as HTML; turn it back into the text we sent."""
-    text = re.sub(r"<br\s*/?>", "\n", content_html or "")
-    text = re.sub(r"</p>\s*<p>", "\n\n", text)
-    return html.unescape(_TAG_RE.sub("", text)).strip()
+    return html_to_text(content_html)
+
+
+# Mastodon shows a remote mention as `@user`, without the `@domain` that was written.
+_REMOTE_MENTION_RE = re.compile(r"(?<![\w@])(@[\w.-]+)@[\w.-]+(?::\d+)?")
 
 
 def _same_text(a: str, b: str) -> bool:
-    return " ".join(a.split()) == " ".join(b.split())
+    def comparable(text: str) -> str:
+        return " ".join(_REMOTE_MENTION_RE.sub(r"\1", text).split())
+
+    return comparable(a) == comparable(b)
 
 
 class MastodonConnector:
@@ -100,6 +122,11 @@ class MastodonConnector:
         return grapheme.length(mastodon_countable_text(text, limits.url_length or 23))
 
     # -- publishing ----------------------------------------------------------------
+    def reply_text(self, text: str, target: ReplyTarget | None) -> str:
+        """The text a reply will really carry (with the @mentions Mastodon needs), so that
+        the inbox counts what is sent."""
+        return reply_text(text, target)
+
     def publish(self, request: PublishRequest) -> RemotePost:
         media_ids = []
         for media in request.media:
@@ -108,30 +135,72 @@ class MastodonConnector:
                 description=media.alt_text or None, synchronous=True, write=True,
             )
             media_ids.append(uploaded["id"])
+        reply_to = request.reply_to
         status = call(
-            self.client, self.client.status_post, request.text, media_ids=media_ids or None,
-            idempotency_key=request.idempotency_key, language=request.language, write=True,
+            self.client, self.client.status_post, reply_text(request.text, reply_to),
+            media_ids=media_ids or None, idempotency_key=request.idempotency_key,
+            language=request.language, write=True,
+            in_reply_to_id=reply_to.remote_id if reply_to else None,
+            visibility=reply_visibility(reply_to),
         )
         return remote_post(status)
 
     def find_published(self, request: PublishRequest, since: datetime) -> RemotePost | None:
         """Mastodon keeps idempotency keys for an hour only: past that, or on servers that
-        ignore the header, look through the account's latest statuses for our text."""
+        ignore the header, look through the account's latest statuses for our text (and,
+        for a reply, the post it answers: the same words may answer two people)."""
         statuses = call(
             self.client, self.client.account_statuses, self.account.remote_id,
             exclude_reblogs=True, limit=40,
         )
+        text = reply_text(request.text, request.reply_to)
+        parent = request.reply_to.remote_id if request.reply_to else None
         for status in statuses:
             created = status.get("created_at")
             if created and created < since - timedelta(minutes=2):
                 break
+            in_reply_to = status.get("in_reply_to_id")
+            if (str(in_reply_to) if in_reply_to is not None else None) != parent:
+                continue
             same_media = len(status.get("media_attachments") or []) == len(request.media)
-            if same_media and _same_text(plain_text(status.get("content", "")), request.text):
+            if same_media and _same_text(plain_text(status.get("content", "")), text):
                 return remote_post(status)
         return None
 
     def delete(self, remote_id: str) -> None:
         call(self.client, self.client.status_delete, remote_id, write=True)
+
+    # -- inbox (the work is in inbox.py) ---------------------------------------------
+    @cached_property
+    def inbox(self) -> MastodonInbox:
+        return MastodonInbox(self.client, str(self.account.remote_id), self.local_domain)
+
+    def local_domain(self) -> str:
+        """The domain of local accounts' addresses, read once from the instance."""
+        domain = self.account.config.get("local_domain")
+        if not domain:
+            domain = fetch_local_domain(self.client, self.account.server_url)
+            self.account.update_config(local_domain=domain)
+        return str(domain)
+
+    def inbox_streams(self) -> Sequence[str]:
+        return STREAMS
+
+    def fetch_inbox(self, stream: str, cursor: str | None) -> InboxPage:
+        return self.inbox.fetch(stream, cursor)
+
+    def refresh_items(self, remote_ids: Sequence[str]) -> dict[str, InboundItem | None]:
+        return self.inbox.refresh(remote_ids)
+
+    def thread_context(self, remote_id: str) -> list[InboundItem]:
+        return self.inbox.ancestors(remote_id)
+
+    def moderations(self) -> frozenset[Moderation]:
+        return MODERATIONS
+
+    def moderate(self, action: Moderation, item: InboundItem | None, author: RemoteAuthor,
+                 reason: str = "") -> None:
+        self.inbox.moderate(action, item, author, reason)
 
 
 def limits_object(raw: dict[str, Any]) -> Limits:

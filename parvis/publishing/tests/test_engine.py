@@ -236,7 +236,7 @@ def test_the_claims_release_check_agrees_with_the_dispatchers_query(people):
     import itertools
 
     from parvis.networks.models import SocialAccount
-    from parvis.publishing.models import AccountQueue, ApprovalState, Publication
+    from parvis.publishing.models import AccountQueue, ApprovalState, PostKind, Publication
 
     workspace = people["workspace"]
     account = SocialAccount.objects.create(
@@ -245,12 +245,13 @@ def test_the_claims_release_check_agrees_with_the_dispatchers_query(people):
     post = schedule(workspace, people["owner"], [account], "Croissants", delay=-1)
     publication = pub(post)
     queue_states = ["none", "open", "paused"]
-    combos = itertools.product([False, True], [False, True], list(ApprovalState), [False, True], queue_states)
-    for paused, requires_approval, approval, in_queue, queue_state in combos:
+    combos = itertools.product([False, True], [False, True], list(ApprovalState), [False, True], queue_states,
+                               list(PostKind))
+    for paused, requires_approval, approval, in_queue, queue_state, kind in combos:
         workspace.paused_at = timezone.now() if paused else None
         workspace.requires_approval = requires_approval
         workspace.save()
-        post.approval_state = approval
+        post.approval_state, post.kind = approval, kind
         post.save()
         publication.in_queue = in_queue
         publication.save()
@@ -259,4 +260,5 @@ def test_the_claims_release_check_agrees_with_the_dispatchers_query(people):
             AccountQueue.objects.create(account=account, paused=queue_state == "paused")
         in_sql = Publication.objects.filter(engine.released_filter(), pk=publication.pk).exists()
         fetched = Publication.objects.select_related(*engine.CLAIM_RELATED).get(pk=publication.pk)
-        assert engine.is_released(fetched) == in_sql, (paused, requires_approval, approval, in_queue, queue_state)
+        assert engine.is_released(fetched) == in_sql, (paused, requires_approval, approval, in_queue, queue_state,
+                                                       kind)

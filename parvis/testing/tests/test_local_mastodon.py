@@ -221,3 +221,41 @@ def test_max_characters_override() -> None:
         client.status_post("a" * 1000)
         with pytest.raises(MastodonAPIError):
             client.status_post("a" * 1001)
+
+
+def test_conversation_id_follows_the_newest_message(server: LocalMastodon, user: LocalUser) -> None:
+    # Unlike Mastodon (a stable id per thread and participants), the mock derives the
+    # conversation id from its newest status: parvis keys private threads by their root.
+    other = server.create_user(next(_usernames))
+    first = server.post_as(other, f"@{user['username']} bonjour", visibility="direct")
+    [before] = api(server, user).conversations()
+    second = server.post_as(other, f"@{user['username']} encore", visibility="direct",
+                            in_reply_to_id=first["id"])
+    [after] = api(server, user).conversations()
+    assert (str(before.id), str(after.id)) == (first["id"], second["id"])
+
+
+def test_a_quote_notifies_only_through_a_mention(server: LocalMastodon, user: LocalUser) -> None:
+    # Mastodon 4.5 sends a "quote" notification; the mock sends none, only the
+    # "mention" of a quote that names the quoted account.
+    other = server.create_user(next(_usernames))
+    post = server.post_as(user, "à citer")
+    server.post_as(other, "sans mention", quoted_status_id=post["id"])
+    quoting = server.post_as(other, f"@{user['username']} avec mention", quoted_status_id=post["id"])
+    notes = api(server, user).notifications()
+    assert [(n.type, str(n.status.id)) for n in notes] == [("mention", quoting["id"])]
+    assert str(notes[0].status.quote.quoted_status.id) == post["id"]
+
+
+def test_edit_delete_and_relationships_as_other_users(server: LocalMastodon, user: LocalUser) -> None:
+    other = server.create_user(next(_usernames))
+    status = server.post_as(other, "v1")
+    server.edit_as(other, status["id"], "v2")
+    edited = server.status(status["id"])
+    assert edited is not None and edited["content"] == "<p>v2</p>" and edited["edited_at"]
+    server.delete_as(other, status["id"])
+    assert server.status(status["id"]) is None
+    client = api(server, user)
+    client.account_mute(other["id"])
+    client.account_block(other["id"])
+    assert (server.mutes_of(user), server.blocks_of(user)) == ([other["id"]], [other["id"]])

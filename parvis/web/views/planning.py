@@ -17,13 +17,14 @@ from django.views.decorators.http import require_POST
 from parvis.accounts.models import Role, Workspace
 from parvis.accounts.scoping import workspace_for
 from parvis.publishing.actions import cancel_publication, retry_publication
-from parvis.publishing.models import Publication, State
+from parvis.publishing.models import PostKind, Publication, State
 from parvis.publishing.utm import final_text
 from parvis.web.zones import viewer_tz
 
 
 def _filtered(request: HttpRequest, workspace: Workspace) -> tuple[QuerySet[Publication], dict[str, str]]:
-    qs = Publication.objects.filter(post__workspace=workspace).select_related("post", "account", "post__author")
+    qs = (Publication.objects.filter(post__workspace=workspace, post__kind=PostKind.POST)
+          .select_related("post", "account", "post__author"))
     filters = {k: request.GET.get(k, "") for k in ("account", "state", "post")}
     if filters["account"].isdigit():
         qs = qs.filter(account_id=int(filters["account"]))

@@ -16,7 +16,7 @@ from parvis.accounts.models import Invitation, Role
 from parvis.accounts.scoping import membership_in, workspace_for, workspaces_for
 from parvis.networks import registry
 from parvis.networks.actions import disconnect as do_disconnect
-from parvis.publishing.models import Publication, State
+from parvis.publishing.models import PostKind, Publication, State
 from parvis.web.forms import InviteForm, WorkspaceForm
 
 
@@ -29,7 +29,7 @@ def home(request: HttpRequest) -> HttpResponse:
         n_failed=Count("posts__publications", filter=Q(posts__publications__state=State.FAILED), distinct=True),
     )
     upcoming = (Publication.objects.filter(post__workspace__in=workspaces_for(request.user),  # type: ignore[arg-type]
-                                           state=State.SCHEDULED, due_at__gte=now)
+                                           post__kind=PostKind.POST, state=State.SCHEDULED, due_at__gte=now)
                 .select_related("post", "account", "post__workspace").order_by("due_at")[:10])
     failed = (Publication.objects.filter(post__workspace__in=workspaces_for(request.user),  # type: ignore[arg-type]
                                          state=State.FAILED)

@@ -1,0 +1,225 @@
+"""bench/inbox_ingest: N inbox items (default 100,000) stored by parvis the way polls store
+them — `ingest.store`, a page at a time, with language, sentiment and flags computed —
+next to a baseline in the same run: bare insertion of the same rows.
+
+    .venv/bin/python -m bench.inbox_ingest [--items 100000] [--page 40] [--db sqlite|postgres]
+
+* parvis: `ingest.store(account, page)` for every page: authors and threads upserted,
+  existing items looked up (no duplicates), new ones analysed (`understand.analyse`) and
+  bulk-inserted, the full-text index kept by its trigger (SQLite) or GIN index (PostgreSQL).
+* baseline: `Item.objects.bulk_create` of the same items, same page size, with their
+  authors and threads created beforehand: the floor for putting rows in this table
+  (indexes included), with no lookup and no analysis.
+
+Everything runs in one process on one core: NumPy's thread pools are pinned to one
+thread before NumPy loads, so "items/s" is items per second per core (target: ≥ 1,000).
+The texts are varied French and English social comments (different on every item, as
+real ones are), so the analysis cannot be served from a cache.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
+    os.environ[_var] = "1"  # one core: must be set before NumPy is imported
+
+import argparse  # noqa: E402
+import random  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+from datetime import UTC, datetime, timedelta  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+TARGET_PER_CORE = 1000.0
+
+OPENINGS_FR = ["Bonjour", "Salut", "Coucou", "Allô", "Hello", "Bonsoir", "Re", "Eh"]
+BODIES_FR = [
+    "ma commande n°{n} n'est toujours pas arrivée, c'est la troisième fois que je relance",
+    "merci pour la livraison rapide, les croissants étaient parfaits",
+    "vous êtes ouverts le dimanche {n} ? je voudrais passer avec les enfants",
+    "service client injoignable depuis {n} jours, c'est inadmissible",
+    "trop bon le nouveau menu, on revient la semaine prochaine",
+    "est-ce que le code promo {n} marche encore ?",
+    "franchement déçu par la qualité, le produit s'est cassé au bout de {n} jours",
+    "bravo à l'équipe du magasin de {city}, accueil au top",
+    "on attend toujours le remboursement de {n} euros",
+    "c'est quoi les horaires à {city} pendant les fêtes ?",
+]
+BODIES_EN = [
+    "my order #{n} still hasn't arrived and nobody answers my emails",
+    "love the new collection, the jacket fits perfectly",
+    "are you open on the {n}th? planning to visit the {city} store",
+    "worst customer service ever, waited {n} minutes on the phone",
+    "thanks for the quick refund, really appreciated",
+    "does the discount code {n} still work?",
+    "the app keeps crashing when I try to pay, please fix",
+    "shoutout to the staff in {city}, super friendly",
+    "where is my refund of {n} dollars??",
+    "what are your opening hours in {city} over the holidays?",
+]
+CITIES = ["Lyon", "Montréal", "Bordeaux", "Lille", "Québec", "Nantes", "London", "Boston", "Brussels", "Genève"]
+ENDINGS = ["", " !", " 🙏", " 😡", " 😍", " #service", " merci", " thanks", " …", " !!"]
+
+
+def comment(rng: random.Random, n: int) -> str:
+    if rng.random() < 0.55:
+        body = rng.choice(BODIES_FR)
+        opening = rng.choice(OPENINGS_FR)
+    else:
+        body = rng.choice(BODIES_EN)
+        opening = rng.choice(["Hi", "Hello", "Hey", "Yo", "Dear team", "Hiya"])
+    return f"{opening} @brand {body.format(n=n, city=rng.choice(CITIES))}{rng.choice(ENDINGS)}"
+
+
+def setup_django(data_dir: Path, db: str) -> str | None:
+    os.environ.update(PARVIS_DATA_DIR=str(data_dir), DJANGO_SETTINGS_MODULE="parvis.settings",
+                      PARVIS_LOG_LEVEL="WARNING")
+    os.environ.pop("DATABASE_URL", None)
+    dbname = None
+    if db == "postgres":
+        import psycopg
+
+        dbname = f"parvis_bench_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{dbname}"')
+        os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{dbname}"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return dbname
+
+
+def drop_database(dbname: str | None) -> None:
+    if not dbname:
+        return
+    from django.db import connections
+
+    connections.close_all()
+    import psycopg
+
+    with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+
+
+def world() -> list[Any]:
+    from parvis.accounts.actions import create_organisation, create_workspace
+    from parvis.accounts.models import User
+    from parvis.networks.models import SocialAccount
+
+    owner = User.objects.create_user("bench@parvis.test", "pw-bench-123")
+    workspace = create_workspace(create_organisation("Bench", owner), "Boulangerie", owner, "Europe/Paris", "fr")
+    return [SocialAccount.objects.create(
+        workspace=workspace, network="mastodon", server_url="https://example.social", remote_id=str(i),
+        handle=f"@brand{i}@example.social", credentials={"access_token": "x"}) for i in range(4)]
+
+
+def make_items(count: int, prefix: str, seed: int) -> list[Any]:
+    """Items as a connector hands them over: replies from ~count/5 people in ~count/3 threads."""
+    from parvis.networks.base import InboundItem, ItemKind, RemoteAuthor
+
+    rng = random.Random(seed)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    people = max(1, count // 5)
+    out = []
+    for n in range(count):
+        who = rng.randrange(people)
+        author = RemoteAuthor(key=f"fan{who}@example.social", remote_id=f"{prefix}a{who}",
+                              handle=f"fan{who}@example.social", display_name=f"Fan {who}")
+        thread = f"{prefix}t{rng.randrange(max(1, count // 3))}"
+        out.append(InboundItem(
+            remote_id=f"{prefix}{n}", kind=ItemKind.REPLY if n % 7 else ItemKind.MENTION, author=author,
+            text=comment(rng, n), created_at=start + timedelta(seconds=n * 13), thread_key=thread,
+            url=f"https://example.social/@fan{who}/{prefix}{n}", in_reply_to_id=thread, root_id=thread,
+        ))
+    return out
+
+
+def run_parvis(account: Any, items: list[Any], page: int) -> dict[str, float]:
+    from parvis.inbox import analysis, ingest
+
+    analysed = {"seconds": 0.0}
+
+    def timed_analyser(batch: list[Any]) -> None:
+        started = time.perf_counter()
+        analysis.analyse_items(batch)
+        analysed["seconds"] += time.perf_counter() - started
+
+    started, cpu = time.perf_counter(), time.process_time()
+    for i in range(0, len(items), page):
+        ingest.store(account, items[i:i + page], analyser=timed_analyser)
+    wall, cpu_used = time.perf_counter() - started, time.process_time() - cpu
+    return {"wall": wall, "cpu": cpu_used, "analysis": analysed["seconds"]}
+
+
+def run_baseline(account: Any, items: list[Any], page: int) -> dict[str, float]:
+    from django.db import transaction
+
+    from parvis.inbox.models import Author, Item, Thread
+
+    authors = {i.author.key: Author(workspace_id=account.workspace_id, network="mastodon", key=i.author.key,
+                                    remote_id=i.author.remote_id, handle=i.author.handle) for i in items}
+    threads = {i.thread_key: Thread(workspace_id=account.workspace_id, account=account, key=i.thread_key)
+               for i in items}
+    Author.objects.bulk_create(authors.values(), batch_size=1000)
+    Thread.objects.bulk_create(threads.values(), batch_size=1000)
+    author_ids = dict(Author.objects.filter(key__in=list(authors)).values_list("key", "pk"))
+    thread_ids = dict(Thread.objects.filter(account=account, key__in=list(threads)).values_list("key", "pk"))
+    started, cpu = time.perf_counter(), time.process_time()
+    for i in range(0, len(items), page):
+        with transaction.atomic():
+            Item.objects.bulk_create([Item(
+                workspace_id=account.workspace_id, account=account, thread_id=thread_ids[e.thread_key],
+                author_id=author_ids[e.author.key], network="mastodon", remote_id=e.remote_id, kind=e.kind.value,
+                text=e.text, search_text=e.text.lower(), url=e.url, created_at=e.created_at,
+                in_reply_to_remote_id=e.in_reply_to_id or "", root_remote_id=e.root_id or "",
+            ) for e in items[i:i + page]])
+    return {"wall": time.perf_counter() - started, "cpu": time.process_time() - cpu, "analysis": 0.0}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=100_000)
+    parser.add_argument("--page", type=int, default=40, help="items per poll page (Mastodon's maximum is 40)")
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="parvis-bench-inbox-") as tmp:
+        dbname = setup_django(Path(tmp), args.db)
+        try:
+            accounts = world()
+            from parvis.inbox.understand import MODEL_VERSION, analyse
+
+            analyse(["warm-up: load the models before the clock starts"])
+            print(f"inbox ingest: {args.items:,} items, pages of {args.page}, {args.db}, models {MODEL_VERSION}")
+            base = run_baseline(accounts[0], make_items(args.items, "b", 1), args.page)
+            ours = run_parvis(accounts[1], make_items(args.items, "p", 2), args.page)
+            again = run_parvis(accounts[1], make_items(args.items, "p", 2)[: args.items // 10], args.page)
+            rate, base_rate = args.items / ours["wall"], args.items / base["wall"]
+            print(f"  baseline (bare bulk insert): {base_rate:10,.0f} items/s  ({base['wall']:.1f} s)")
+            print(f"  parvis ingest.store:         {rate:10,.0f} items/s  ({ours['wall']:.1f} s, "
+                  f"of which analysis {ours['analysis']:.1f} s = {100 * ours['analysis'] / ours['wall']:.0f}%)")
+            print(f"  ratio parvis / baseline:     {rate / base_rate:10.2f}×")
+            print(f"  per core (CPU time):         {args.items / ours['cpu']:10,.0f} items/s of CPU "
+                  f"(target ≥ {TARGET_PER_CORE:,.0f})")
+            print(f"  re-storing 10% already seen: {args.items // 10 / again['wall']:10,.0f} items/s "
+                  f"(no duplicates: lookups only)")
+            from parvis.inbox.models import Item
+
+            stored = Item.objects.filter(account=accounts[1]).count()
+            print(f"  stored items: {stored:,} (expected {args.items:,})")
+            verdict = "meets" if rate >= TARGET_PER_CORE else "MISSES"
+            print(f"  {verdict} the target of {TARGET_PER_CORE:,.0f} items/s per core")
+        finally:
+            drop_database(dbname)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""What happens after a poll stored new items: the workspace's rules run, then the right
+people are told — whoever is on duty, and outside working hours only for urgent items
+(high priority, or during a crisis) — and the crisis check runs.
+
+Connected to `signals.items_stored` in `InboxConfig.ready`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from parvis.accounts.actions import absolute_url, notify
+from parvis.accounts.models import Workspace
+from parvis.inbox import crisis, duty, rules
+from parvis.inbox.models import Item, Priority, Status, Webhook
+
+log = logging.getLogger(__name__)
+
+
+def on_items_stored(sender: Any, stored: Any, **kwargs: Any) -> None:
+    new = [item for item in stored.new_in_inbox]
+    if not new:
+        return
+    try:
+        outcomes = rules.run_rules(new)
+        rules.hide_matched(outcomes)
+        tell_about(outcomes)
+        crisis.check_all({item.workspace for item in new})
+    except Exception:  # noqa: BLE001 - items are stored; a failing rule or mail must not lose the poll
+        log.exception("after-store work failed for %d item(s)", len(new))
+
+
+def tell_about(outcomes: Sequence[rules.Outcome], now: datetime | None = None) -> None:
+    """Tell the on-duty people about items a rule flagged for notification or marked
+    high priority; outside working hours only urgent ones go out."""
+    now = now or timezone.now()
+    by_workspace: dict[int, list[Item]] = {}
+    for outcome in outcomes:
+        item = outcome.item
+        if item.status == Status.DONE:
+            continue
+        if outcome.notify or item.priority == Priority.HIGH:
+            by_workspace.setdefault(item.workspace_id, []).append(item)
+    for items in by_workspace.values():
+        workspace = items[0].workspace
+        in_crisis = crisis.active_alert(workspace, now) is not None
+        urgent = [i for i in items if in_crisis or i.priority == Priority.HIGH]
+        working = duty.is_working_time(workspace, now)
+        told = items if working else urgent
+        if told:
+            _tell(workspace, told, urgent=bool(urgent), now=now)
+
+
+def _tell(workspace: Workspace, items: list[Item], urgent: bool, now: datetime) -> None:
+    people = duty.who_to_tell(workspace, now, urgent=urgent)
+    with translation.override(workspace.language):
+        subject = ngettext("%(count)d message to answer on %(workspace)s",
+                           "%(count)d messages to answer on %(workspace)s", len(items)) % {
+            "count": len(items), "workspace": workspace.name}
+        lines = [f"{item.author.display_name or item.author.handle}: {item.text[:140]}" for item in items[:5]]
+        if len(items) > 5:
+            lines.append(_("and %(count)d more") % {"count": len(items) - 5})
+    message = "\n".join(lines)
+    url = reverse("web:inbox") + f"?workspace={workspace.pk}"
+    if people:
+        notify(people, workspace, "inbox_items", subject, message, url)
+    to_webhooks(workspace, subject, message, url, urgent=urgent, key=f"items-{items[0].pk}")
+
+
+def to_webhooks(workspace: Workspace, title: str, text: str, url: str, *, urgent: bool, key: str) -> None:
+    """Queue the message to each enabled webhook of the workspace, after the commit."""
+    from parvis.inbox.tasks import webhook_task
+
+    hooks = Webhook.objects.filter(workspace=workspace, enabled=True)
+    if not urgent:
+        hooks = hooks.filter(urgent_only=False)
+    ids = list(hooks.values_list("pk", flat=True))
+    link = absolute_url(url) if url else ""
+    for pk in ids:
+        transaction.on_commit(_sender(webhook_task, pk, title, text, link, urgent, key))
+
+
+def _sender(task: Any, *args: Any) -> Any:
+    def send() -> None:
+        task(*args)
+    return send

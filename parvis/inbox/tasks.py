@@ -1,0 +1,40 @@
+"""Background jobs (huey) and the dispatcher sweep that schedules them. Thin: the work
+is in `polling` and `replies`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from huey.contrib.djhuey import db_task
+
+from parvis.inbox import polling, replies
+from parvis.publishing.housekeeping import sweep
+
+
+@db_task()
+def poll_task(poller_id: int) -> None:
+    polling.poll(poller_id)
+
+
+def enqueue_poll(poller_id: int) -> object:
+    return poll_task(poller_id)
+
+
+@sweep
+def dispatch_inbox_polls(now: datetime) -> int:
+    return polling.dispatch(enqueue_poll, now)
+
+
+@sweep
+def link_published_replies(now: datetime) -> int:
+    return replies.link_published(now)
+
+
+@db_task(retries=3, retry_delay=30)
+def webhook_task(webhook_id: int, title: str, text: str, url: str, urgent: bool, key: str) -> None:
+    from parvis.inbox.models import Webhook
+    from parvis.inbox.webhooks import Message, send
+
+    webhook = Webhook.objects.filter(pk=webhook_id, enabled=True).first()
+    if webhook is not None and not send(webhook, Message(title, text, url, urgent, key)):
+        raise RuntimeError(f"webhook {webhook_id} not delivered")  # huey retries it

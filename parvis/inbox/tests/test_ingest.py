@@ -1,0 +1,256 @@
+"""Storing and polling: every item once, edits and deletions followed, cursors kept, the
+interval adapting, errors backed off. The network side is a scripted in-memory inbox
+here; the real Mastodon and Bluesky servers are in parvis/networks/tests."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from parvis.inbox import polling
+from parvis.inbox.ingest import apply_refresh, store
+from parvis.inbox.models import Author, Item, Poller, Status, Thread
+from parvis.inbox.tests.factories import author, inbound
+from parvis.networks.base import (
+    ErrorKind,
+    InboundItem,
+    InboxPage,
+    ItemKind,
+    Moderation,
+    NetworkError,
+    RemoteAuthor,
+)
+from parvis.networks.models import AccountStatus, SocialAccount
+
+
+@pytest.fixture
+def account(people):
+    return SocialAccount.objects.create(
+        workspace=people["workspace"], network="mastodon", server_url="https://brand.social", remote_id="1",
+        handle="@brand@brand.social", credentials={"access_token": "x"})
+
+
+@dataclass
+class ScriptedInbox:
+    """An inbox connector whose network is a list: each poll returns what came after the
+    cursor, a page at a time, like the real ones do."""
+
+    items: list[InboundItem] = field(default_factory=list)
+    page_size: int = 40
+    context: dict[str, list[InboundItem]] = field(default_factory=dict)
+    fail_with: NetworkError | None = None
+    polls: int = 0
+
+    def inbox_streams(self) -> Sequence[str]:
+        return ("notifications",)
+
+    def fetch_inbox(self, stream: str, cursor: str | None) -> InboxPage:
+        self.polls += 1
+        if self.fail_with is not None:
+            raise self.fail_with
+        start = int(cursor) if cursor else 0
+        page = self.items[start:start + self.page_size]
+        end = start + len(page)
+        return InboxPage(items=page, cursor=str(end), more=end < len(self.items))
+
+    def refresh_items(self, remote_ids: Sequence[str]) -> dict[str, InboundItem | None]:
+        current = {i.remote_id: i for i in self.items}
+        return {rid: current.get(rid) for rid in remote_ids}
+
+    def thread_context(self, remote_id: str) -> list[InboundItem]:
+        return self.context.get(remote_id, [])
+
+    def moderations(self) -> frozenset[Moderation]:
+        return frozenset()
+
+    def moderate(self, action: Moderation, item: InboundItem | None, author: RemoteAuthor, reason: str = "") -> None:
+        raise NetworkError("this scripted inbox offers no actions", ErrorKind.PERMANENT)
+
+
+def poller_for(account, stream="notifications") -> Poller:
+    return Poller.objects.create(account=account, stream=stream, next_poll_at=timezone.now())
+
+
+def test_the_same_items_stored_twice_are_kept_once(account):
+    items = [inbound("Bonjour, ma commande n'est pas arrivée"), inbound("Super service, merci !")]
+    first = store(account, items)
+    again = store(account, items)
+    assert len(first.created) == 2
+    assert again.created == [] and again.edited == []
+    assert Item.objects.filter(account=account).count() == 2
+    assert Author.objects.filter(workspace=account.workspace).count() == 1
+
+
+def test_a_page_that_repeats_an_item_stores_it_once(account):
+    item = inbound("Vous êtes ouverts dimanche ?")
+    stored = store(account, [item, item])
+    assert len(stored.created) == 1
+
+
+def test_new_items_are_analysed_and_searchable(account):
+    stored = store(account, [inbound("Service client nul, remboursez-moi immédiatement !")])
+    item = stored.created[0]
+    assert item.language == "fr"
+    assert item.sentiment == "negative"
+    assert item.analysed_with
+    assert item.status == Status.OPEN and item.in_inbox
+    assert "rembourse" in item.search_text and "é" not in item.search_text
+
+
+def test_context_posts_are_kept_out_of_the_inbox(account):
+    ours = inbound("Notre nouvelle collection est en ligne", kind=ItemKind.OWN,
+                   by=author("Brand", "brand@brand.social"), remote_id="our-post-1", in_reply_to=None)
+    reply = inbound("Elle est magnifique !", in_reply_to="our-post-1")
+    store(account, [ours, reply])
+    assert list(Item.objects.filter(in_inbox=True).values_list("remote_id", flat=True)) == [reply.remote_id]
+    assert Thread.objects.get().items.count() == 2
+
+
+def test_an_item_seen_as_context_joins_the_inbox_when_it_is_addressed_to_us(account):
+    earlier = inbound("@brand vous livrez en Belgique ?", kind=ItemKind.CONTEXT, remote_id="x1")
+    store(account, [earlier])
+    store(account, [replace(earlier, kind=ItemKind.MENTION)])
+    item = Item.objects.get(remote_id="x1")
+    assert item.in_inbox and item.kind == "mention" and item.status == Status.OPEN
+
+
+def test_an_edit_on_the_network_updates_the_text_and_the_analysis(account):
+    original = inbound("Merci pour la livraison rapide, parfait")
+    store(account, [original])
+    edited_at = timezone.now()
+    stored = store(account, [replace(original, text="Livraison en retard, colis abîmé, je suis furieux",
+                                     edited_at=edited_at)])
+    item = Item.objects.get(remote_id=original.remote_id)
+    assert stored.edited and item.text.startswith("Livraison en retard")
+    assert item.edited_at == edited_at
+    assert item.sentiment == "negative"
+
+
+def test_a_refresh_marks_deleted_items_and_follows_edits(account):
+    kept, gone = inbound("Toujours là"), inbound("Je vais supprimer ce message")
+    store(account, [kept, gone])
+    items = list(Item.objects.select_related("author"))
+    edited = replace(kept, text="Toujours là (modifié)", edited_at=timezone.now())
+    counts = apply_refresh(items, {kept.remote_id: edited, gone.remote_id: None})
+    assert counts == (1, 1)
+    assert Item.objects.get(remote_id=gone.remote_id).deleted_at is not None
+    assert Item.objects.get(remote_id=kept.remote_id).text == "Toujours là (modifié)"
+
+
+def test_a_correction_survives_a_later_analysis(account, people):
+    from parvis.inbox import triage
+
+    item = store(account, [inbound("Bof, pas terrible")]).created[0]
+    triage.correct(item, "sentiment", "positive", people["owner"])
+    store(account, [replace(inbound("x", remote_id=item.remote_id), text="Bof, pas terrible du tout",
+                            edited_at=timezone.now())])
+    item.refresh_from_db()
+    assert item.sentiment == "positive" and item.corrected
+
+
+def test_polling_pages_through_the_backlog_then_only_takes_new_items(account):
+    inbox = ScriptedInbox(items=[inbound(f"Message {n}") for n in range(90)])
+    poller = poller_for(account)
+    results = [polling.poll(poller.pk, connector=inbox) for _ in range(3)]
+    assert [r.new for r in results] == [40, 40, 10]
+    poller.refresh_from_db()
+    assert poller.cursor == "90"
+    assert polling.poll(poller.pk, connector=inbox).new == 0
+    inbox.items.append(inbound("Un nouveau message"))
+    assert polling.poll(poller.pk, connector=inbox).new == 1
+    assert Item.objects.count() == 91
+
+
+def test_a_full_page_brings_the_next_poll_forward(account):
+    inbox = ScriptedInbox(items=[inbound(f"Message {n}") for n in range(50)])
+    poller = poller_for(account)
+    now = timezone.now()
+    polling.poll(poller.pk, connector=inbox, now=now)
+    poller.refresh_from_db()
+    assert poller.next_poll_at - now == polling.MORE_WAITING
+
+
+def test_the_interval_grows_while_nothing_comes_and_shrinks_when_items_do(account, settings):
+    settings.PARVIS_INBOX_MIN_INTERVAL, settings.PARVIS_INBOX_MAX_INTERVAL = 60, 300
+    inbox = ScriptedInbox()
+    poller = poller_for(account)
+    intervals = []
+    for _ in range(6):
+        polling.poll(poller.pk, connector=inbox)
+        poller.refresh_from_db()
+        intervals.append(poller.interval)
+    assert intervals == [90, 135, 202, 300, 300, 300]
+    inbox.items.append(inbound("Enfin quelqu'un !"))
+    now = timezone.now()
+    polling.poll(poller.pk, connector=inbox, now=now)
+    poller.refresh_from_db()
+    assert poller.interval == 60 and poller.next_poll_at == now + timedelta(seconds=60)
+
+
+def test_errors_back_off_and_a_rate_limit_reset_is_obeyed(account, settings):
+    settings.PARVIS_INBOX_MIN_INTERVAL = 60
+    inbox = ScriptedInbox(fail_with=NetworkError("server down", ErrorKind.TRANSIENT))
+    poller = poller_for(account)
+    delays = []
+    for _ in range(3):
+        now = timezone.now()
+        polling.poll(poller.pk, connector=inbox, now=now)
+        poller.refresh_from_db()
+        delays.append((poller.next_poll_at - now).total_seconds())
+    assert delays == [120, 240, 480]
+    assert poller.failures == 3 and poller.last_error == "server down"
+    inbox.fail_with = NetworkError("rate limited", ErrorKind.TRANSIENT, retry_after=3000)
+    now = timezone.now()
+    polling.poll(poller.pk, connector=inbox, now=now)
+    poller.refresh_from_db()
+    assert (poller.next_poll_at - now).total_seconds() == 3000
+    inbox.fail_with = None
+    polling.poll(poller.pk, connector=inbox)
+    poller.refresh_from_db()
+    assert poller.failures == 0 and poller.last_error == ""
+
+
+def test_refused_credentials_flag_the_account_and_tell_its_owners_once(account, people):
+    inbox = ScriptedInbox(fail_with=NetworkError("The access token was revoked", ErrorKind.RECONNECT))
+    poller = poller_for(account)
+    polling.poll(poller.pk, connector=inbox)
+    account.refresh_from_db()
+    assert account.status == AccountStatus.RECONNECT
+    assert people["owner"].notifications.filter(kind="account_reconnect").count() == 1
+    Poller.objects.filter(pk=poller.pk).update(next_poll_at=timezone.now())
+    assert polling.poll(poller.pk, connector=inbox).skipped  # not read again until reconnected
+    assert inbox.polls == 1
+    assert polling.claim_due() == []
+
+
+def test_a_poll_already_under_way_is_not_run_twice(account):
+    inbox = ScriptedInbox(items=[inbound("Bonjour")])
+    poller = poller_for(account)
+    assert polling.take_lease(poller.pk, timezone.now()) is not None
+    assert polling.poll(poller.pk, connector=inbox).skipped
+    assert inbox.polls == 0
+
+
+def test_thread_context_is_fetched_once_per_thread(account):
+    ours = inbound("Notre post", kind=ItemKind.OWN, by=author("Brand", "brand@brand.social"),
+                   remote_id="our-post-1", in_reply_to=None)
+    first, second = inbound("Première réponse"), inbound("Deuxième réponse")
+    inbox = ScriptedInbox(items=[first, second], context={first.remote_id: [ours]})
+    polling.poll(poller_for(account).pk, connector=inbox)
+    thread = Thread.objects.get()
+    assert thread.context_fetched_at is not None
+    assert list(thread.items.order_by("created_at").values_list("remote_id", flat=True))[0] == "our-post-1"
+
+
+def test_every_connected_account_gets_its_pollers_and_due_ones_are_claimed_once(account, mastodon_account):
+    created = polling.ensure_pollers()
+    assert created >= 3  # notifications, conversations, refresh (per Mastodon account)
+    assert polling.ensure_pollers() == 0
+    due = polling.claim_due()
+    assert due and polling.claim_due() == []  # enqueued: not claimed again until requeue time
+    assert set(Poller.objects.filter(pk__in=due).values_list("stream", flat=True)) == {
+        "notifications", "conversations"}

