@@ -284,11 +284,14 @@ def _saved_replies_available() -> bool:
     return True
 
 
-def _replies(item: Item) -> list[dict[str, Any]]:
-    """Replies written here, with where they are: sending, sent or failed."""
+def _replies(item: Item, in_conversation: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+    """Replies written here, with where they are: sending, sent or failed. A sent reply
+    already shown in the conversation (read back from the network) is not shown twice."""
     out = []
     for reply in item.replies.select_related("post", "author").prefetch_related("post__publications"):
         publication = next(iter(reply.post.publications.all()), None)
+        if publication is not None and publication.remote_id and publication.remote_id in in_conversation:
+            continue
         state = publication.state if publication else State.DRAFT
         out.append({"reply": reply, "text": reply.post.text, "publication": publication,
                     "sending": state in SENDING_STATES, "sent": state == State.PUBLISHED,
@@ -313,7 +316,7 @@ def _pane_context(request: HttpRequest, item: Item, membership: Membership, *,
     for i in history:
         i.author = item.author  # the same person: no query per row
     history = _decorate(history)
-    replies = _replies(item)
+    replies = _replies(item, frozenset(i.remote_id for i in convo))
     corrections = _corrections(item)
     source = request.GET if request.method == "GET" else QueryDict(request.POST.get("list", ""))
     return {
