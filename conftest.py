@@ -117,3 +117,12 @@ def bluesky_inbox_account(people: dict[str, Any], bsky_network: Any) -> tuple[An
     from parvis.testing.accounts import connect_bluesky
 
     return connect_bluesky(bsky_network, people["workspace"], people["owner"])
+
+
+@pytest.fixture
+def http_recorder() -> Iterator[Any]:
+    """A loopback HTTP server recording what it receives (see parvis/testing/http_recorder.py)."""
+    from parvis.testing.http_recorder import RecordingServer
+
+    with RecordingServer() as server:
+        yield server

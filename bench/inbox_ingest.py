@@ -29,10 +29,11 @@ import random  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
-import uuid  # noqa: E402
 from datetime import UTC, datetime, timedelta  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
+
+from bench.common import drop_database, setup_django  # noqa: E402
 
 TARGET_PER_CORE = 1000.0
 
@@ -73,39 +74,6 @@ def comment(rng: random.Random, n: int) -> str:
         body = rng.choice(BODIES_EN)
         opening = rng.choice(["Hi", "Hello", "Hey", "Yo", "Dear team", "Hiya"])
     return f"{opening} @brand {body.format(n=n, city=rng.choice(CITIES))}{rng.choice(ENDINGS)}"
-
-
-def setup_django(data_dir: Path, db: str) -> str | None:
-    os.environ.update(PARVIS_DATA_DIR=str(data_dir), DJANGO_SETTINGS_MODULE="parvis.settings",
-                      PARVIS_LOG_LEVEL="WARNING")
-    os.environ.pop("DATABASE_URL", None)
-    dbname = None
-    if db == "postgres":
-        import psycopg
-
-        dbname = f"parvis_bench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{dbname}"')
-        os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{dbname}"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    return dbname
-
-
-def drop_database(dbname: str | None) -> None:
-    if not dbname:
-        return
-    from django.db import connections
-
-    connections.close_all()
-    import psycopg
-
-    with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
 
 
 def world() -> list[Any]:

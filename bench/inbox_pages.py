@@ -24,16 +24,16 @@ the full-text index is filled by the same trigger (SQLite) or index (PostgreSQL)
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from bench.common import drop_database, setup_django
 
 TARGET_P95_MS = 150.0
 WORDS_FR = [
@@ -46,39 +46,6 @@ WORDS_EN = [
     "service", "customer", "bread", "quality", "price", "waiting", "answer", "problem", "awesome", "terrible",
     "disappointed",
 ]
-
-
-def setup(data_dir: Path, db: str) -> str | None:
-    os.environ.update(PARVIS_DATA_DIR=str(data_dir), DJANGO_SETTINGS_MODULE="parvis.settings",
-                      PARVIS_LOG_LEVEL="WARNING", PARVIS_ALLOWED_HOSTS="testserver")
-    os.environ.pop("DATABASE_URL", None)
-    dbname = None
-    if db == "postgres":
-        import psycopg
-
-        dbname = f"parvis_bench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{dbname}"')
-        os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{dbname}"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    return dbname
-
-
-def drop(dbname: str | None) -> None:
-    if not dbname:
-        return
-    from django.db import connections
-
-    connections.close_all()
-    import psycopg
-
-    with psycopg.connect("postgres://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
 
 
 def seed(count: int) -> tuple[Any, Any]:
@@ -167,7 +134,7 @@ def p(values: list[float], share: float) -> float:
 
 def run(db: str, items: int, requests: int) -> bool:
     with tempfile.TemporaryDirectory(prefix="parvis-bench-pages-") as tmp:
-        dbname = setup(Path(tmp), db)
+        dbname = setup_django(Path(tmp), db, PARVIS_ALLOWED_HOSTS="testserver")
         try:
             started = time.perf_counter()
             owner, workspaces = seed(items)
@@ -199,7 +166,7 @@ def run(db: str, items: int, requests: int) -> bool:
             print(f"  {'meets' if ok else 'MISSES'} the target p95 ≤ {TARGET_P95_MS:.0f} ms")
             return ok
         finally:
-            drop(dbname)
+            drop_database(dbname)
 
 
 def main(argv: list[str] | None = None) -> int:

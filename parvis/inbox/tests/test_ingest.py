@@ -254,3 +254,23 @@ def test_every_connected_account_gets_its_pollers_and_due_ones_are_claimed_once(
     assert due and polling.claim_due() == []  # enqueued: not claimed again until requeue time
     assert set(Poller.objects.filter(pk__in=due).values_list("stream", flat=True)) == {
         "notifications", "conversations"}
+
+
+def test_after_a_poll_the_rules_run_and_the_on_duty_people_are_told(account, people):
+    from parvis.inbox import rules
+    from parvis.inbox.models import Rule
+    from parvis.publishing.models import Label
+
+    workspace = people["workspace"]
+    urgent = Label.objects.create(workspace=workspace, name="Urgent")
+    name, conditions, actions = rules.clean_rule(workspace, "Remboursements", {"words": ["rembours*"]},
+                                                 {"labels": [urgent.pk], "priority": 2, "notify": True})
+    Rule.objects.create(workspace=workspace, name=name, enabled=True, conditions=conditions, actions=actions)
+    inbox = ScriptedInbox(items=[inbound("Je demande le remboursement de ma commande"), inbound("Merci !")])
+    polling.poll(poller_for(account).pk, connector=inbox)
+    refund = Item.objects.get(text__startswith="Je demande")
+    assert list(refund.labels.values_list("name", flat=True)) == ["Urgent"] and refund.priority == 2
+    assert not Item.objects.get(text="Merci !").labels.exists()
+    # High priority is urgent: told at any hour, to the owners and managers (no rota here).
+    told = people["owner"].notifications.get(kind="inbox_items")
+    assert "remboursement" in told.message

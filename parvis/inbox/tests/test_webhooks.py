@@ -4,10 +4,6 @@ real HTTP server on loopback that records what it receives."""
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 
@@ -17,36 +13,9 @@ from parvis.inbox.webhooks import Message, check_webhook, send
 HOSTILE = 'Ça brûle <script>alert(1)</script> *gras* [lien](javascript:alert(1)) <@channel>'
 
 
-class Recorder(BaseHTTPRequestHandler):
-    received: list[dict[str, Any]]
-    status = 200
-
-    def _record(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length)
-        self.server.received.append(  # type: ignore[attr-defined]
-            {"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body})
-        self.send_response(self.server.status)  # type: ignore[attr-defined]
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"{}")
-
-    do_POST = do_PUT = _record
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
-def server() -> Iterator[Any]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
-    httpd.received = []  # type: ignore[attr-defined]
-    httpd.status = 200  # type: ignore[attr-defined]
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
+def server(http_recorder):
+    return http_recorder
 
 
 @pytest.fixture(autouse=True)
@@ -132,3 +101,14 @@ def test_webhook_settings_are_checked_by_field(settings):
     assert set(check_webhook("matrix", "https://matrix.example", {})) == {"room", "token"}
     assert set(check_webhook("slack", "ftp://x", {})) == {"url"}
     assert check_webhook("ntfy", "https://ntfy.sh/parvis", {}) == {}
+
+
+def test_the_background_job_delivers_and_raises_for_a_retry_when_refused(people, server):
+    from parvis.inbox.tasks import webhook_task
+
+    hook = Webhook.objects.create(workspace=people["workspace"], name="ntfy", format="ntfy", url=url(server, "/t"))
+    webhook_task.call_local(hook.pk, "Titre", "Texte", "https://parvis.example/inbox/", False, "k1")
+    assert server.received[0]["body"] == b"Texte"
+    server.status = 503
+    with pytest.raises(RuntimeError):  # huey retries the job
+        webhook_task.call_local(hook.pk, "Titre", "Texte", "", False, "k2")

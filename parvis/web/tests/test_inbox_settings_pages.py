@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import html
 import re
-import threading
-from collections.abc import Iterator
 from datetime import time, timedelta
-from http.server import ThreadingHTTPServer
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,7 +29,6 @@ from parvis.inbox.models import (
     WorkspaceModel,
 )
 from parvis.inbox.tests.factories import author, seed
-from parvis.inbox.tests.test_webhooks import Recorder
 from parvis.networks.models import SocialAccount
 from parvis.publishing.models import Label
 from parvis.web.tests.test_pages import client_for
@@ -53,15 +49,8 @@ def account(people: dict[str, Any]) -> SocialAccount:
 
 
 @pytest.fixture
-def server() -> Iterator[Any]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
-    httpd.received = []  # type: ignore[attr-defined]
-    httpd.status = 200  # type: ignore[attr-defined]
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
+def server(http_recorder: Any) -> Any:
+    return http_recorder
 
 
 @pytest.fixture(autouse=True)
