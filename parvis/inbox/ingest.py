@@ -127,7 +127,11 @@ def _touch_threads(ids: list[int]) -> None:
 def _items(account: SocialAccount, latest: dict[str, InboundItem], authors: dict[str, Author],
            threads: dict[str, Thread], analyser: Analyser, now: datetime) -> Stored:
     stored = Stored()
-    existing = {i.remote_id: i for i in Item.objects.filter(account=account, remote_id__in=list(latest))}
+    # No ORDER BY (the model's default): with it, SQLite prefers the index that gives the
+    # order and scans the account's items instead of looking each one up (12 ms → 0.2 ms
+    # a page at 30,000 items).
+    existing = {i.remote_id: i for i in
+                Item.objects.filter(account=account, remote_id__in=list(latest)).order_by()}
     fresh: list[Item] = []
     for remote_id, entry in latest.items():
         item = existing.get(remote_id)
@@ -158,7 +162,7 @@ def _insert(account: SocialAccount, fresh: list[Item], now: datetime) -> list[It
     except IntegrityError:
         Item.objects.bulk_create(fresh, ignore_conflicts=True)
         mine = [item.remote_id for item in fresh]
-        return list(Item.objects.filter(account=account, remote_id__in=mine, received_at=now))
+        return list(Item.objects.filter(account=account, remote_id__in=mine, received_at=now).order_by())
 
 
 UPDATED_FIELDS = [

@@ -158,8 +158,13 @@ class Item(models.Model):
             models.UniqueConstraint(fields=["account", "remote_id"], name="unique_item_per_account")
         ]
         indexes = [
-            # The inbox list: one workspace (or a few), open/pending/done, newest first.
+            # The inbox list, newest first. Across several workspaces no (workspace, …) index
+            # gives that order: walking time (per status, or overall) and filtering stops
+            # after one page (measured at 100,000 items: 59 → 2 ms on SQLite, 44 → 3 ms on
+            # PostgreSQL); the workspace one serves a single workspace.
             models.Index(fields=["workspace", "in_inbox", "status", "-created_at"], name="inbox_item_list"),
+            models.Index(fields=["status", "-created_at", "-id"], name="inbox_item_status_time"),
+            models.Index(fields=["-created_at", "-id"], name="inbox_item_time"),
             models.Index(fields=["thread", "created_at"], name="inbox_item_thread"),
             models.Index(fields=["author", "-created_at"], name="inbox_item_author"),
             models.Index(fields=["account", "-created_at"], name="inbox_item_account"),

@@ -38,7 +38,9 @@ def inbox_open_count(workspaces: list[Workspace]) -> str:
         return ""
     waiting = (Item.objects.filter(workspace__in=[w.pk for w in workspaces], in_inbox=True, status=Status.OPEN)
                .filter(Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=timezone.now())))
-    count = waiting[:INBOX_COUNT_CAP + 1].count()
+    # No ORDER BY (the model's default): a count needs none, and with it the database sorts
+    # every open item before taking the first thousand.
+    count = waiting.order_by()[:INBOX_COUNT_CAP + 1].count()
     return f"{INBOX_COUNT_CAP}+" if count > INBOX_COUNT_CAP else (str(count) if count else "")
 
 

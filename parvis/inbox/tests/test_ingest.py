@@ -274,3 +274,16 @@ def test_after_a_poll_the_rules_run_and_the_on_duty_people_are_told(account, peo
     # High priority is urgent: told at any hour, to the owners and managers (no rota here).
     told = people["owner"].notifications.get(kind="inbox_items")
     assert "remboursement" in told.message
+
+
+def test_sqlite_statistics_are_refreshed_at_most_every_six_hours(db):
+    from django.db import connection
+
+    from parvis.inbox import tasks
+
+    tasks._last_optimised.clear()
+    now = timezone.now()
+    expected = 1 if connection.vendor == "sqlite" else 0
+    assert tasks.optimise_sqlite(now) == expected
+    assert tasks.optimise_sqlite(now + timedelta(hours=1)) == 0
+    assert tasks.optimise_sqlite(now + timedelta(hours=7)) == expected

@@ -106,8 +106,13 @@ def _page(items: QuerySet[Item], before: str) -> tuple[list[Item], int | None]:
         anchor = Item.objects.filter(pk=int(before)).values_list("created_at", flat=True).first()
         if anchor is not None:
             items = items.filter(Q(created_at__lt=anchor) | Q(created_at=anchor, pk__lt=int(before)))
-    rows = list(items.select_related("author", "account", "assignee", "workspace")
-                .prefetch_related("labels")[:PAGE_SIZE + 1])
+    # Two steps: the page's ids first (a narrow sort, when the database must sort, e.g.
+    # thousands of search matches), then those rows with what they show. Sorting whole
+    # rows with their joined author and account cost 130 ms for a common word at 100,000.
+    ids = list(items.values_list("pk", flat=True)[:PAGE_SIZE + 1])
+    found = {row.pk: row for row in Item.objects.filter(pk__in=ids)
+             .select_related("author", "account", "assignee", "workspace").prefetch_related("labels")}
+    rows = [found[pk] for pk in ids if pk in found]
     more = len(rows) > PAGE_SIZE
     rows = _decorate(rows[:PAGE_SIZE])
     return rows, rows[-1].pk if more and rows else None
