@@ -28,5 +28,6 @@ def test_placeholders_are_kept_in_translations():
 def test_compiled_catalogue_matches_the_sources():
     compiled = polib.mofile(str(PO.with_suffix(".mo")))
     source = polib.pofile(str(PO))
-    assert {e.msgid: e.msgstr for e in compiled if e.msgstr} == {
-        e.msgid: e.msgstr for e in source if e.msgstr and not e.obsolete}
+    # Keyed with the context: "Open" the verb and "Open" the status are two entries.
+    assert {(e.msgctxt, e.msgid): e.msgstr for e in compiled if e.msgstr} == {
+        (e.msgctxt, e.msgid): e.msgstr for e in source if e.msgstr and not e.obsolete}
