@@ -37,7 +37,10 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
 REQUEUE_AFTER = timedelta(minutes=2)
 MORE_WAITING = timedelta(seconds=2)
-RECONNECT_WAIT = timedelta(hours=1)
+# An account that needs reconnecting is not claimed at all (`claim_due` takes active
+# accounts only); its pollers stay due soon, so that it is read again as soon as someone
+# reconnects it, not an hour later.
+RECONNECT_WAIT = timedelta(minutes=1)
 REFRESH_WINDOW = timedelta(days=7)  # edits and deletions are followed this long
 REFRESH_BATCH = 100
 CONTEXT_PER_POLL = 10  # thread ancestors fetched per poll; the rest on the next ones

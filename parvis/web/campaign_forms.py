@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -58,3 +61,16 @@ def add_errors(form: forms.Form, exc: PostValidationError) -> None:
     """The shared rules' errors, each on the field it names."""
     for error in exc.errors:
         form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+def save_form(form: Any, save: Callable[[Any], object]) -> bool:
+    """Check the form, then run the shared rules through `save(form.to_input())`; their
+    errors go back on the form's fields. True when saved."""
+    if not form.is_valid():
+        return False
+    try:
+        save(form.to_input())
+    except PostValidationError as exc:
+        add_errors(form, exc)
+        return False
+    return True

@@ -224,7 +224,11 @@ def test_refused_credentials_flag_the_account_and_tell_its_owners_once(account, 
     Poller.objects.filter(pk=poller.pk).update(next_poll_at=timezone.now())
     assert polling.poll(poller.pk, connector=inbox).skipped  # not read again until reconnected
     assert inbox.polls == 1
+    Poller.objects.filter(pk=poller.pk).update(next_poll_at=timezone.now())
     assert polling.claim_due() == []
+    account.mark_connected()
+    account.save()
+    assert polling.claim_due() == [poller.pk]  # reconnected: read again at once
 
 
 def test_a_poll_already_under_way_is_not_run_twice(account):

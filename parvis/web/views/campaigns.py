@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
@@ -22,8 +19,7 @@ from parvis.publishing.campaigns import (
     set_campaign_archived,
 )
 from parvis.publishing.models import Campaign, Label
-from parvis.publishing.validation import PostValidationError
-from parvis.web.campaign_forms import CampaignForm, LabelForm, add_errors
+from parvis.web.campaign_forms import CampaignForm, LabelForm, save_form
 
 
 def _editor_workspace(request: HttpRequest, workspace_id: int) -> Workspace:
@@ -32,18 +28,6 @@ def _editor_workspace(request: HttpRequest, workspace_id: int) -> Workspace:
 
 def _actor(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
-
-
-def _saved(form: CampaignForm | LabelForm, save: Callable[[Any], object]) -> bool:
-    """Run the shared rules; their errors go back on the form's fields."""
-    if not form.is_valid():
-        return False
-    try:
-        save(form.to_input())
-    except PostValidationError as exc:
-        add_errors(form, exc)
-        return False
-    return True
 
 
 def _page(request: HttpRequest, workspace: Workspace, campaign_form: CampaignForm, label_form: LabelForm,
@@ -66,13 +50,13 @@ def campaign_list(request: HttpRequest, workspace_id: int) -> HttpResponse:
     campaign_form, label_form = CampaignForm(), LabelForm()
     if request.method == "POST" and "label-name" in request.POST:
         label_form = LabelForm(request.POST)
-        if _saved(label_form, lambda data: save_label(workspace, _actor(request), data)):
+        if save_form(label_form, lambda data: save_label(workspace, _actor(request), data)):
             messages.success(request, _("Label created."))
             return redirect("web:campaigns", workspace_id=workspace.pk)
         return _page(request, workspace, campaign_form, label_form, status=400)
     if request.method == "POST":
         campaign_form = CampaignForm(request.POST)
-        if _saved(campaign_form, lambda data: save_campaign(workspace, _actor(request), data)):
+        if save_form(campaign_form, lambda data: save_campaign(workspace, _actor(request), data)):
             messages.success(request, _("Campaign created."))
             return redirect("web:campaigns", workspace_id=workspace.pk)
         return _page(request, workspace, campaign_form, label_form, status=400)
@@ -86,7 +70,7 @@ def campaign_edit(request: HttpRequest, workspace_id: int, campaign_id: int) -> 
     form = CampaignForm.for_campaign(campaign)
     if request.method == "POST":
         form = CampaignForm(request.POST)
-        if _saved(form, lambda data: save_campaign(workspace, _actor(request), data, campaign)):
+        if save_form(form, lambda data: save_campaign(workspace, _actor(request), data, campaign)):
             messages.success(request, _("Campaign saved."))
             return redirect("web:campaigns", workspace_id=workspace.pk)
     return render(request, "parvis/campaign_form.html", {
@@ -112,7 +96,7 @@ def label_edit(request: HttpRequest, workspace_id: int, label_id: int) -> HttpRe
     form = LabelForm.for_label(label)
     if request.method == "POST":
         form = LabelForm(request.POST)
-        if _saved(form, lambda data: save_label(workspace, _actor(request), data, label)):
+        if save_form(form, lambda data: save_label(workspace, _actor(request), data, label)):
             messages.success(request, _("Label saved."))
             return redirect("web:campaigns", workspace_id=workspace.pk)
     return render(request, "parvis/campaign_form.html", {

@@ -7,8 +7,6 @@ it and insert from it (they are the ones who can reply). Outsiders get 404.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,8 +20,7 @@ from parvis.accounts.models import Role, User, Workspace
 from parvis.accounts.scoping import membership_in, workspace_for
 from parvis.inbox import saved_replies
 from parvis.inbox.models import Item, SavedReply
-from parvis.publishing.validation import PostValidationError
-from parvis.web.campaign_forms import add_errors
+from parvis.web.campaign_forms import save_form
 
 
 class SavedReplyForm(forms.Form):
@@ -55,17 +52,6 @@ def _variables() -> list[tuple[str, str]]:
     return [("{" + name + "}", str(label)) for name, (label, _fill) in saved_replies.VARIABLES.items()]
 
 
-def _saved(form: SavedReplyForm, save: Callable[[saved_replies.SavedReplyInput], object]) -> bool:
-    if not form.is_valid():
-        return False
-    try:
-        save(form.to_input())
-    except PostValidationError as exc:
-        add_errors(form, exc)
-        return False
-    return True
-
-
 def _list_page(request: HttpRequest, workspace: Workspace, form: SavedReplyForm, can_edit: bool,
                status: int = 200) -> HttpResponse:
     q = request.GET.get("q", "")[:200]
@@ -84,7 +70,7 @@ def saved_reply_list(request: HttpRequest, workspace_id: int) -> HttpResponse:
         return _list_page(request, membership.workspace, SavedReplyForm(), can_edit)
     workspace = _editor_workspace(request, workspace_id)
     form = SavedReplyForm(request.POST)
-    if _saved(form, lambda data: saved_replies.create_saved_reply(workspace, _actor(request), data)):
+    if save_form(form, lambda data: saved_replies.create_saved_reply(workspace, _actor(request), data)):
         messages.success(request, _("Saved reply created."))
         return redirect("web:saved_replies", workspace_id=workspace.pk)
     return _list_page(request, workspace, form, can_edit, status=400)
@@ -97,7 +83,7 @@ def saved_reply_edit(request: HttpRequest, workspace_id: int, saved_id: int) -> 
     form = SavedReplyForm.for_saved(saved)
     if request.method == "POST":
         form = SavedReplyForm(request.POST)
-        if _saved(form, lambda data: saved_replies.update_saved_reply(saved, _actor(request), data)):
+        if save_form(form, lambda data: saved_replies.update_saved_reply(saved, _actor(request), data)):
             messages.success(request, _("Saved reply saved."))
             return redirect("web:saved_replies", workspace_id=workspace.pk)
     return render(request, "parvis/inbox/saved_replies_form.html", {
