@@ -27,14 +27,19 @@ log = logging.getLogger(__name__)
 
 
 def on_items_stored(sender: Any, stored: Any, **kwargs: Any) -> None:
-    new = [item for item in stored.new_in_inbox]
+    new = list(stored.new_in_inbox)
     if not new:
         return
+    # One query for the page's workspaces, shared by the rules, the notices and the
+    # crisis check (an item stored in bulk knows only its workspace's id).
+    workspaces = Workspace.objects.in_bulk({item.workspace_id for item in new})
+    for item in new:
+        item.workspace = workspaces[item.workspace_id]
     try:
         outcomes = rules.run_rules(new)
         rules.hide_matched(outcomes)
         tell_about(outcomes)
-        crisis.check_all({item.workspace for item in new})
+        crisis.check_all(workspaces.values())
     except Exception:  # noqa: BLE001 - items are stored; a failing rule or mail must not lose the poll
         log.exception("after-store work failed for %d item(s)", len(new))
 

@@ -18,14 +18,12 @@ from django.utils.translation import gettext as _
 
 from parvis.accounts.actions import owners_of
 from parvis.accounts.models import Membership, User, Workspace
+from parvis.inbox.errors import InboxError
 from parvis.inbox.models import DutySlot, WorkingHours
 
 
-class DutyError(Exception):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+class DutyError(InboxError):
+    """A working-hours or rota entry that cannot be saved."""
 
 
 def covers(weekday: int, starts: time, ends: time, local: datetime) -> bool:

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from parvis.accounts.models import Membership, User, Workspace
+from parvis.inbox.errors import InboxError
 from parvis.inbox.models import ADDRESSED_KINDS, Item, Priority, Rule, Sentiment, Status
 from parvis.inbox.search import normalise
 from parvis.networks import registry
@@ -31,11 +32,8 @@ PREVIEW_DAYS = 90
 PREVIEW_LIMIT = 50_000  # items read for a preview, newest first
 
 
-class RuleError(Exception):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+class RuleError(InboxError):
+    """A rule that cannot be saved or tested as written."""
 
 
 @lru_cache(maxsize=512)
@@ -54,12 +52,13 @@ def _word_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile("|".join(parts)) if parts else None
 
 
-def matches(conditions: Mapping[str, Any], item: Item) -> bool:
-    """Every condition given must hold; a list condition holds when any value does."""
+def matches(conditions: Mapping[str, Any], item: Item, text: str | None = None) -> bool:
+    """Every condition given must hold; a list condition holds when any value does.
+    `text`: the item's text already normalised, when several rules test the same item."""
     words = tuple(conditions.get("words") or ())
     if words:
         pattern = _word_pattern(words)
-        if pattern is None or not pattern.search(normalise(item.text)):
+        if pattern is None or not pattern.search(normalise(item.text) if text is None else text):
             return False
     checks: list[tuple[str, object]] = [
         ("languages", item.language), ("sentiments", item.sentiment), ("networks", item.network),
@@ -201,8 +200,9 @@ def run_rules(items: Sequence[Item], now: datetime | None = None) -> list[Outcom
         on_duty: list[User] | None = None
         for item in group:
             outcome = Outcome(item)
+            text = normalise(item.text)
             for rule in rules:
-                if not matches(rule.conditions, item):
+                if not matches(rule.conditions, item, text):
                     continue
                 if rule.actions.get("assign") == "on_duty" and on_duty is None:
                     on_duty = duty.on_duty(item.workspace, now) or duty.relays(item.workspace, now)

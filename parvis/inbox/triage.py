@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from parvis.accounts.models import Membership, User
+from parvis.inbox.errors import InboxError
 from parvis.inbox.models import Correction, Item, Kind, Note, Priority, Sentiment, Status
 from parvis.inbox.replies import record_response
 from parvis.networks import registry
@@ -24,11 +25,8 @@ MAX_NOTE_CHARS = 5000
 MORNING = time(9, 0)  # "snooze until tomorrow" wakes the item at the start of the working day
 
 
-class TriageError(Exception):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+class TriageError(InboxError):
+    """A triage action refused (bad value, or the network said no)."""
 
 
 def set_status(item: Item, status: str, user: User, now: datetime | None = None) -> None:
