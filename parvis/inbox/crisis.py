@@ -92,11 +92,20 @@ def check_all(workspaces: Iterable[Workspace], now: datetime | None = None) -> l
     return [alert for w in workspaces if (alert := check(w, now)) is not None]
 
 
-def active_alert(workspace: Workspace, now: datetime | None = None) -> CrisisAlert | None:
-    """The workspace's unacknowledged alert of the last hours, if any (shown in the inbox)."""
+def active_alerts(workspaces: Iterable[Workspace], now: datetime | None = None) -> list[CrisisAlert]:
+    """Each workspace's newest unacknowledged alert of the last hours (shown in the inbox)."""
     now = now or timezone.now()
-    return CrisisAlert.objects.filter(workspace=workspace, acknowledged_at__isnull=True,
-                                      started_at__gt=now - QUIET_AFTER - WINDOW).first()
+    found = (CrisisAlert.objects.filter(workspace__in=list(workspaces), acknowledged_at__isnull=True,
+                                        started_at__gt=now - QUIET_AFTER - WINDOW)
+             .select_related("workspace").order_by("workspace_id", "-started_at"))
+    newest: dict[int, CrisisAlert] = {}
+    for alert in found:
+        newest.setdefault(alert.workspace_id, alert)
+    return list(newest.values())
+
+
+def active_alert(workspace: Workspace, now: datetime | None = None) -> CrisisAlert | None:
+    return next(iter(active_alerts([workspace], now)), None)
 
 
 def acknowledge(alert: CrisisAlert, user: User) -> None:

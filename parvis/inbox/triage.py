@@ -141,6 +141,13 @@ ACTIONS = {
 }
 
 
+# Replies can be hidden under our own posts; a private message or our own item cannot.
+HIDEABLE_KINDS = (Kind.REPLY, Kind.QUOTE, Kind.MENTION)
+# An action on the item, what undoes it, and the item's field that records it.
+TOGGLES = {Moderation.LIKE: (Moderation.UNLIKE, "liked_at"), Moderation.BOOST: (Moderation.UNBOOST, "boosted_at"),
+           Moderation.HIDE: (Moderation.UNHIDE, "hidden_at")}
+
+
 def available_actions(item: Item) -> frozenset[Moderation]:
     connector = item.account.checking_connector
     offered = getattr(connector, "moderations", None)
@@ -172,7 +179,7 @@ def moderate(item: Item, action: str, user: User | None, reason: str = "", now: 
     if chosen not in available_actions(item):
         raise TriageError("action", _("%(network)s does not offer this action.") % {
             "network": registry.get(item.network).label})
-    if chosen in (Moderation.HIDE, Moderation.UNHIDE) and item.kind not in (Kind.REPLY, Kind.QUOTE, Kind.MENTION):
+    if chosen in (Moderation.HIDE, Moderation.UNHIDE) and item.kind not in HIDEABLE_KINDS:
         raise TriageError("action", _("Only replies under our posts can be hidden."))
     if chosen == Moderation.REPORT and len(reason) > 1000:
         raise TriageError("reason", _("A report's reason holds 1000 characters at most."))
@@ -187,11 +194,9 @@ def moderate(item: Item, action: str, user: User | None, reason: str = "", now: 
 
 
 def _record_action(item: Item, action: Moderation, now: datetime) -> None:
-    on_item: dict[Moderation, dict[str, datetime | None]] = {
-        Moderation.LIKE: {"liked_at": now}, Moderation.UNLIKE: {"liked_at": None},
-        Moderation.BOOST: {"boosted_at": now}, Moderation.UNBOOST: {"boosted_at": None},
-        Moderation.HIDE: {"hidden_at": now}, Moderation.UNHIDE: {"hidden_at": None},
-    }
+    on_item: dict[Moderation, dict[str, datetime | None]] = {}
+    for do, (undo, field) in TOGGLES.items():
+        on_item[do], on_item[undo] = {field: now}, {field: None}
     item_fields = on_item.get(action)
     if item_fields:
         Item.objects.filter(pk=item.pk).update(**item_fields)

@@ -21,10 +21,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Max, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_GET, require_POST
@@ -32,7 +29,7 @@ from django.views.decorators.http import require_GET, require_POST
 from parvis.accounts.models import Membership, Role, User, Workspace
 from parvis.accounts.scoping import membership_in, workspace_for, workspaces_for
 from parvis.inbox import crisis, triage
-from parvis.inbox.models import ADDRESSED_KINDS, Correction, CrisisAlert, Item, Kind, Priority, Sentiment, Status
+from parvis.inbox.models import ADDRESSED_KINDS, Correction, Item, Kind, Priority, Sentiment, Status
 from parvis.inbox.queries import VIEWS, InboxFilters, author_history, conversation, inbox_items
 from parvis.inbox.replies import send_reply
 from parvis.networks import registry
@@ -45,15 +42,12 @@ from parvis.publishing.validation import PostValidationError
 from parvis.web.zones import viewer_tz
 
 PAGE_SIZE = 50
-SAVED_REPLIES_TEMPLATE = "parvis/inbox/_saved_replies.html"
 # The languages offered in the filter: those the language model tells apart that CMs meet
 # most. A code found on items but missing here still filters (typed in the URL).
 LANGUAGES = ("fr", "en", "de", "es", "it", "pt", "nl", "pl", "ca", "sv", "da", "ro")
 # The network actions in the order the pane shows them; the second of a pair undoes the first.
 ACTION_ORDER = (Moderation.LIKE, Moderation.BOOST, Moderation.HIDE, Moderation.MUTE, Moderation.BLOCK,
                 Moderation.REPORT)
-UNDO = {Moderation.LIKE: (Moderation.UNLIKE, "liked_at"), Moderation.BOOST: (Moderation.UNBOOST, "boosted_at"),
-        Moderation.HIDE: (Moderation.UNHIDE, "hidden_at")}
 SENDING_STATES = (State.DRAFT, State.SCHEDULED, State.PUBLISHING)
 
 
@@ -118,8 +112,8 @@ def _page(items: QuerySet[Item], before: str) -> tuple[list[Item], int | None]:
     return rows, rows[-1].pk if more and rows else None
 
 
-def _options(workspaces: QuerySet[Workspace]) -> dict[str, Any]:
-    ids = list(workspaces.values_list("pk", flat=True))
+def _options(workspaces: list[Workspace]) -> dict[str, Any]:
+    ids = [w.pk for w in workspaces]
     accounts = list(SocialAccount.objects.filter(workspace_id__in=ids).select_related("workspace"))
     return {
         "workspace_choices": list(workspaces), "accounts": accounts,
@@ -133,7 +127,7 @@ def _options(workspaces: QuerySet[Workspace]) -> dict[str, Any]:
     }
 
 
-def _newest(rows: list[Item], workspaces: QuerySet[Workspace], paged: bool) -> int:
+def _newest(rows: list[Item], workspaces: list[Workspace], paged: bool) -> int:
     """Where the "new since" poll starts. On the first page, the newest row shown; deeper
     in the list, the newest item of these workspaces (what page 1 shows is not new)."""
     if rows and not paged:
@@ -148,7 +142,7 @@ def _view_label(view: str) -> str:
 
 def _list_context(request: HttpRequest, workspace: Workspace | None) -> dict[str, Any]:
     user = _user(request)
-    workspaces = workspaces_for(user)
+    workspaces = list(workspaces_for(user))  # read once: the list, the filters and the alerts use it
     filters = _filters_from(request.GET, workspace)
     rows, next_before = _page(inbox_items(workspaces, filters, user.pk), request.GET.get("before", ""))
     options = _options(workspaces)
@@ -160,27 +154,18 @@ def _list_context(request: HttpRequest, workspace: Workspace | None) -> dict[str
         "no_accounts": not options["accounts"], "first_workspace": options["workspace_choices"][:1],
         "tz": viewer_tz(request, workspace.timezone if workspace else user.timezone),
         "workspace": workspace, "filter_errors": filters.errors, **options,
-        "crisis_alerts": _crisis_alerts(user, [workspace] if workspace else list(workspaces)),
+        "crisis_alerts": _crisis_alerts(user, [workspace] if workspace else workspaces),
     }
 
 
 def _crisis_alerts(user: User, workspaces: list[Workspace]) -> list[dict[str, Any]]:
-    """The unacknowledged crisis alerts of the workspaces shown, with what this person's
-    role lets them do about each (pause: managers; acknowledge: editors and up)."""
-    since = timezone.now() - crisis.QUIET_AFTER - crisis.WINDOW
-    alerts = (CrisisAlert.objects.filter(workspace__in=workspaces, acknowledged_at__isnull=True, started_at__gt=since)
-              .select_related("workspace").order_by("workspace_id", "-started_at"))
-    roles = dict(Membership.objects.filter(user=user, workspace__in=workspaces).values_list("workspace_id", "role"))
-    shown, seen = [], set()
-    for alert in alerts:
-        if alert.workspace_id in seen:
-            continue
-        seen.add(alert.workspace_id)
-        role = roles.get(alert.workspace_id)
-        shown.append({"workspace": alert.workspace, "alert": alert,
-                      "can_pause": role in (Role.OWNER, Role.MANAGER),
-                      "can_acknowledge": role in (Role.OWNER, Role.MANAGER, Role.EDITOR)})
-    return shown
+    """The crisis alerts of the workspaces shown, with what this person's role lets them
+    do about each (pause: managers; acknowledge: editors and up)."""
+    memberships = {m.workspace_id: m for m in Membership.objects.filter(user=user, workspace__in=workspaces)}
+    return [{"workspace": alert.workspace, "alert": alert,
+             "can_pause": memberships[alert.workspace_id].at_least(Role.MANAGER),
+             "can_acknowledge": memberships[alert.workspace_id].at_least(Role.EDITOR)}
+            for alert in crisis.active_alerts(workspaces) if alert.workspace_id in memberships]
 
 
 @login_required
@@ -224,13 +209,17 @@ def inbox_new(request: HttpRequest) -> HttpResponse:
 
 # -- one item --------------------------------------------------------------------------
 
-def _item_for(user: User, workspace_id: int, item_id: int, min_role: Role = Role.VIEWER) -> tuple[Item, Membership]:
+def _items_shown() -> QuerySet[Item]:
+    """An open item with everything its pane and its list row show, in one go."""
+    return Item.objects.select_related("author", "account", "assignee", "workspace", "thread").prefetch_related(
+        "labels")
+
+
+def item_for(user: User, workspace_id: int, item_id: int, min_role: Role = Role.VIEWER) -> tuple[Item, Membership]:
     """The item, in a workspace the person belongs to (else 404, as if it did not
     exist); 403 when their role there is too low for `min_role`."""
     membership = membership_in(user, workspace_id)
-    item = get_object_or_404(
-        Item.objects.select_related("author", "account", "assignee", "workspace", "thread"),
-        pk=item_id, workspace_id=membership.workspace_id, in_inbox=True)
+    item = get_object_or_404(_items_shown(), pk=item_id, workspace_id=membership.workspace_id, in_inbox=True)
     if not membership.at_least(min_role):
         raise PermissionDenied
     return item, membership
@@ -256,9 +245,9 @@ def _network_actions(item: Item) -> list[ActionButton]:
     for action in ACTION_ORDER:
         if action not in offered:
             continue
-        if action == Moderation.HIDE and item.kind not in (Kind.REPLY, Kind.QUOTE, Kind.MENTION):
+        if action == Moderation.HIDE and item.kind not in triage.HIDEABLE_KINDS:
             continue
-        undo = UNDO.get(action)
+        undo = triage.TOGGLES.get(action)
         if undo and getattr(item, undo[1]) is not None:
             buttons.append(ActionButton(undo[0].value, labels[action][1], True))
         else:
@@ -279,14 +268,6 @@ def _reply_prefill(item: Item) -> str:
     if item.network == "mastodon" and not item.private and item.author.handle:
         return "@" + item.author.handle.lstrip("@") + " "
     return ""
-
-
-def _saved_replies_available() -> bool:
-    try:
-        get_template(SAVED_REPLIES_TEMPLATE)
-    except TemplateDoesNotExist:
-        return False
-    return True
 
 
 def _replies(item: Item, in_conversation: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
@@ -330,7 +311,7 @@ def _pane_context(request: HttpRequest, item: Item, membership: Membership, *,
         "conversation": convo, "history": history, "notes": item.notes.select_related("author"),
         "replies": replies, "reply_pending": any(r["sending"] for r in replies),
         "pane_labels": Label.objects.filter(workspace_id=item.workspace_id),
-        "item_labels": {label.pk for label in item.labels.all()},
+        "item_labels": {label.pk for label in item.labels.all()},  # prefetched by _items_shown
         "pane_members": Membership.objects.filter(workspace_id=item.workspace_id).select_related("user")
         .order_by("user__first_name", "user__email"),
         "actions": _network_actions(item), "max_chars": _max_chars(item),
@@ -338,7 +319,7 @@ def _pane_context(request: HttpRequest, item: Item, membership: Membership, *,
         "priorities": Priority.choices, "sentiments": Sentiment.choices, "corrections": corrections,
         "errors": errors or {}, "draft": _reply_prefill(item) if draft is None else draft,
         "list_query": list_query(InboxFilters.from_query(source)),
-        "saved_replies": _saved_replies_available(), "network_label": registry.get(item.network).label,
+        "network_label": registry.get(item.network).label,
         "snoozed": item.is_snoozed, "flag_rows": _flag_rows(item, corrections),
     }
 
@@ -354,7 +335,7 @@ def _flag_rows(item: Item, corrections: dict[str, Correction]) -> list[tuple[str
 def inbox_item(request: HttpRequest, workspace_id: int, item_id: int) -> HttpResponse:
     """htmx gets the pane alone (the list stays); a link opened directly gets the whole
     page: the list (with the filters of the link) and the item beside it."""
-    item, membership = _item_for(_user(request), workspace_id, item_id)
+    item, membership = item_for(_user(request), workspace_id, item_id)
     pane = _pane_context(request, item, membership)
     if request.headers.get("HX-Request"):
         return render(request, "parvis/inbox/_item.html", pane)
@@ -367,7 +348,7 @@ def inbox_item(request: HttpRequest, workspace_id: int, item_id: int) -> HttpRes
 @require_GET
 def inbox_replies(request: HttpRequest, workspace_id: int, item_id: int) -> HttpResponse:
     """The replies block alone: polled while a reply is on its way."""
-    item, _membership = _item_for(_user(request), workspace_id, item_id)
+    item, _membership = item_for(_user(request), workspace_id, item_id)
     replies = _replies(item)
     return render(request, "parvis/inbox/_replies.html", {
         "item": item, "replies": replies, "reply_pending": any(r["sending"] for r in replies),
@@ -483,7 +464,7 @@ def inbox_act(request: HttpRequest, workspace_id: int, item_id: int, action: str
     if handler is None:
         raise Http404
     user = _user(request)
-    item, membership = _item_for(user, workspace_id, item_id, Role.EDITOR)
+    item, membership = item_for(user, workspace_id, item_id, Role.EDITOR)
     errors: dict[str, str] = {}
     done = ""
     try:
@@ -492,12 +473,14 @@ def inbox_act(request: HttpRequest, workspace_id: int, item_id: int, action: str
         errors = {exc.field: exc.message}
     except PostValidationError as exc:
         errors = {name: " ".join(found) for name, found in exc.by_field().items()}
-    item.refresh_from_db()
+    # Read again with its joins (a plain refresh_from_db would drop them, and the pane
+    # and the row would fetch author, account and labels one query at a time).
+    item = _items_shown().get(pk=item.pk)
     draft = request.POST.get("text", "") if action == "reply" and errors else None
     context = _pane_context(request, item, membership, errors=errors, draft=draft)
     status = 400 if errors else 200
     if request.headers.get("HX-Request"):
-        context.update(done=done, row=_decorate([item])[0], action=action)
+        context.update(done=done, row=context["item"], action=action)
         response = render(request, "parvis/inbox/_item.html", context, status=status)
         if not errors:
             # inbox.js moves on to the next item after "done", and updates the list row.

@@ -116,7 +116,6 @@ def channel_edit(request: HttpRequest, workspace_id: int, hook_id: int) -> HttpR
         if saved is not None:
             messages.success(request, _("Channel “%(name)s” saved.") % {"name": saved.name})
             return redirect("web:inbox_channels", workspace_id=workspace.pk)
-        hook.refresh_from_db()  # the form's failed values must not show as saved
     return _render(request, workspace, form, hook)
 
 

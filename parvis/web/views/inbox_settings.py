@@ -189,7 +189,7 @@ def _hours_context(request: HttpRequest, workspace: Workspace, hour_rows: list[d
         "hour_rows": hour_rows + [{"day": "", "starts": "", "ends": ""}] * NEW_HOUR_ROWS,
         "hour_errors": hour_errors or [], "weekdays": Weekday.choices,
         "slot_form": slot_form or SlotForm(workspace=workspace), "week": week,
-        "has_rota": DutySlot.objects.filter(workspace=workspace).exists(),
+        "has_rota": any(day["slots"] for day in week),
         "now_workspace": now.astimezone(ws_tz), "now_viewer": now.astimezone(viewer),
         "ws_tz": ws_tz, "viewer_tz": viewer, "same_zone": ws_tz.key == viewer.key,
         "on_duty": duty.on_duty(workspace, now), "relays": duty.relays(workspace, now),

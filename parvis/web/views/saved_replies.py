@@ -19,8 +19,9 @@ from django.views.decorators.http import require_GET, require_POST
 from parvis.accounts.models import Role, User, Workspace
 from parvis.accounts.scoping import membership_in, workspace_for
 from parvis.inbox import saved_replies
-from parvis.inbox.models import Item, SavedReply
+from parvis.inbox.models import SavedReply
 from parvis.web.campaign_forms import save_form
+from parvis.web.views.inbox import item_for as inbox_item_for
 
 
 class SavedReplyForm(forms.Form):
@@ -106,11 +107,10 @@ def saved_reply_delete(request: HttpRequest, workspace_id: int, saved_id: int) -
 def saved_reply_picker(request: HttpRequest, workspace_id: int, item_id: int) -> HttpResponse:
     """The picker's results (htmx): the matching saved replies, each already filled in
     for this item and this person, ready to be inserted into the reply box."""
-    workspace = _editor_workspace(request, workspace_id)
-    item = get_object_or_404(Item.objects.select_related("author", "account", "workspace"),
-                             pk=item_id, workspace=workspace)
-    q = request.GET.get("q", "")[:200]
     user = _actor(request)
+    item, membership = inbox_item_for(user, workspace_id, item_id, Role.EDITOR)  # the inbox's own access rule
+    workspace = membership.workspace
+    q = request.GET.get("q", "")[:200]
     found = [(saved, saved_replies.render(saved, item, user)) for saved in saved_replies.search(workspace, q)]
     return render(request, "parvis/inbox/saved_replies_picker.html", {
         "workspace": workspace, "item": item, "found": found, "q": q,
