@@ -45,13 +45,10 @@ DELETE_OURS = "delete"  # not a moderation: deletes one of our own replies from 
 ACTION_CHOICES = [*(m.value for m in Moderation), DELETE_OURS]
 
 
-class NetworkRefused(APIException):
+class NetworkRefused(Conflict):
     """502: the network refused or failed the action. Same body shape as a 400."""
 
     status_code = status.HTTP_502_BAD_GATEWAY
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__({"errors": {field: [message]}})
 
 
 NETWORK_REFUSED = OpenApiResponse(ErrorsSerializer, description="The network refused or failed the action; "

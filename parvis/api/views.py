@@ -50,7 +50,7 @@ class Conflict(APIException):
     """409: the request is well formed but the object's state refuses it. Same body shape
     as a 400, so clients read one kind of error."""
 
-    status_code = status.HTTP_409_CONFLICT
+    status_code: int = status.HTTP_409_CONFLICT  # int, not Literal[409]: subclasses use other codes
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__({"errors": {field: [message]}})

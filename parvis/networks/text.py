@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import grapheme
 
@@ -19,6 +20,10 @@ MASTODON_MENTION_RE = re.compile(
     r"(?<![\w/])@([a-zA-Z0-9_]+(?:[a-zA-Z0-9_.-]+[a-zA-Z0-9_]+)?)(@[a-zA-Z0-9.-]+[a-zA-Z0-9])?"
 )
 HASHTAG_RE = re.compile(r"(?<![\w#&/])#([^\s#.,;:!?()\[\]{}\"'«»…]+)")
+# C0/C1 controls except tab and newline: NUL breaks PostgreSQL text columns, the others
+# corrupt pages and logs. Bidi overrides are kept: they are legitimate in RTL text and
+# escaping in templates already keeps them from leaking across elements.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,12 @@ def mastodon_countable_text(text: str, url_length: int) -> str:
     out.append(text[cursor:])
     joined = "".join(out)
     return MASTODON_MENTION_RE.sub(lambda m: "@" + m.group(1), joined)
+
+
+def clean_text(value: Any) -> str:
+    """Network text without control characters (newlines and tabs are kept); "" when
+    the value is not a string (untrusted JSON may hold anything)."""
+    return _CONTROLS.sub("", value) if isinstance(value, str) else ""
 
 
 def byte_offset(text: str, char_index: int) -> int:

@@ -28,7 +28,7 @@ from parvis.networks.base import (
     RemotePost,
     ReplyTarget,
 )
-from parvis.networks.bluesky.inbox import STREAMS, BlueskyInbox, as_dict, strong_ref
+from parvis.networks.bluesky.inbox import STREAMS, BlueskyInbox, _str, as_dict, strong_ref
 from parvis.networks.bluesky.moderation import MODERATIONS, BlueskyModeration
 from parvis.networks.bluesky.richtext import build_facets
 from parvis.networks.bluesky.tid import deterministic_tid
@@ -180,16 +180,23 @@ class BlueskyConnector:
 
     def find_published(self, request: PublishRequest, since: datetime) -> RemotePost | None:
         rkey = self.record_key(request)
+        found = self.get_record(POST_COLLECTION, rkey)
+        if found is None:  # never created
+            return None
+        return RemotePost(remote_id=found["uri"], url=self.web_url(rkey), extra={"cid": found["cid"]})
+
+    def get_record(self, collection: str, rkey: str, repo: str | None = None) -> dict[str, Any] | None:
+        """``{"uri", "cid", "value"}`` of a record (in the account's own repository unless
+        ``repo`` is given), or None when there is no such record."""
         try:
-            found = self._call(
-                self.client.com.atproto.repo.get_record,
-                models.ComAtprotoRepoGetRecord.Params(repo=self.did, collection=POST_COLLECTION, rkey=rkey),
-            )
+            found = self._call(self.client.com.atproto.repo.get_record, models.ComAtprotoRepoGetRecord.Params(
+                repo=repo or self.did, collection=collection, rkey=rkey))
         except NetworkError as error:
-            if error.kind is ErrorKind.PERMANENT:  # RecordNotFound: never created
+            if error.kind is ErrorKind.PERMANENT:  # RecordNotFound
                 return None
             raise
-        return RemotePost(remote_id=found.uri, url=self.web_url(rkey), extra={"cid": found.cid})
+        data = as_dict(found)
+        return {"uri": _str(data.get("uri")), "cid": _str(data.get("cid")), "value": as_dict(data.get("value"))}
 
     def delete(self, remote_id: str) -> None:
         rkey = remote_id.rsplit("/", 1)[-1]

@@ -39,7 +39,6 @@ edit time, so ``edited_at`` stays None and the inbox sees the text change).
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -49,6 +48,7 @@ from atproto import models
 from atproto_client.models.utils import get_model_as_dict
 
 from parvis.networks.base import ErrorKind, InboundItem, InboxPage, ItemKind, NetworkError, RemoteAuthor
+from parvis.networks.text import clean_text
 
 if TYPE_CHECKING:
     from parvis.networks.bluesky.connector import BlueskyConnector
@@ -64,7 +64,6 @@ GET_POSTS_BATCH = 25  # app.bsky.feed.getPosts takes at most 25 uris
 PARENT_HEIGHT = 80  # getPostThread's default; the reference AppView caps it lower
 POST = "app.bsky.feed.post"
 WEB = "https://bsky.app"
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 # -- untrusted JSON -----------------------------------------------------------------
@@ -85,11 +84,6 @@ def as_dict(value: Any) -> dict[str, Any]:
 
 def _str(value: Any) -> str:
     return value if isinstance(value, str) else ""
-
-
-def clean(text: Any) -> str:
-    """Remove control characters (keeping newlines and tabs) from network text."""
-    return _CONTROLS.sub("", _str(text))
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -158,7 +152,7 @@ def plain_text(record: dict[str, Any]) -> str:
         out.append(uri.encode())
         position = end
     out.append(raw[position:])
-    return clean(b"".join(out).decode(errors="replace"))
+    return clean_text(b"".join(out).decode(errors="replace"))
 
 
 # -- posts to items -------------------------------------------------------------
@@ -166,12 +160,12 @@ def plain_text(record: dict[str, Any]) -> str:
 def author_of(profile: Any) -> RemoteAuthor:
     data = as_dict(profile)
     did = _str(data.get("did"))
-    handle = clean(data.get("handle")) or did
+    handle = clean_text(data.get("handle")) or did
     followers = data.get("followersCount")
     return RemoteAuthor(
-        key=did, remote_id=did, handle=f"@{handle}", display_name=clean(data.get("displayName")),
+        key=did, remote_id=did, handle=f"@{handle}", display_name=clean_text(data.get("displayName")),
         url=f"{WEB}/profile/{handle}", avatar_url=_str(data.get("avatar")),
-        bio=clean(data.get("description")), followers=followers if isinstance(followers, int) else None,
+        bio=clean_text(data.get("description")), followers=followers if isinstance(followers, int) else None,
     )
 
 

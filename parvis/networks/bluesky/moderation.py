@@ -28,8 +28,9 @@ from atproto import models
 from django.utils.translation import gettext as _
 
 from parvis.networks.base import ErrorKind, InboundItem, Moderation, NetworkError, RemoteAuthor
-from parvis.networks.bluesky.inbox import _str, as_dict, did_of, rkey_of, strong_ref
+from parvis.networks.bluesky.inbox import _str, as_dict, did_of, iso, rkey_of, strong_ref
 from parvis.networks.bluesky.tid import keyed_tid
+from parvis.networks.text import clean_text
 
 if TYPE_CHECKING:
     from parvis.networks.bluesky.connector import BlueskyConnector
@@ -45,7 +46,7 @@ MODERATIONS = frozenset(Moderation)
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return iso(datetime.now(UTC))
 
 
 class BlueskyModeration:
@@ -57,25 +58,12 @@ class BlueskyModeration:
     def _call(self, fn: Any, *args: Any, write: bool = False) -> Any:
         return self.connector._call(fn, *args, write=write)  # noqa: SLF001 - same session
 
-    def get_record(self, collection: str, rkey: str, repo: str | None = None) -> dict[str, Any] | None:
-        """``{"uri", "cid", "value"}`` or None when there is no such record."""
-        c = self.connector
-        try:
-            found = self._call(c.client.com.atproto.repo.get_record, models.ComAtprotoRepoGetRecord.Params(
-                repo=repo or c.did, collection=collection, rkey=rkey))
-        except NetworkError as error:
-            if error.kind is ErrorKind.PERMANENT:  # RecordNotFound
-                return None
-            raise
-        data = as_dict(found)
-        return {"uri": _str(data.get("uri")), "cid": _str(data.get("cid")), "value": as_dict(data.get("value"))}
-
     def ensure_record(self, collection: str, key: str, record: dict[str, Any], subject: Any) -> None:
         """Create ``record`` once: under the key derived from ``key``; a record already
         there about the same ``subject`` is ours from an earlier attempt."""
         c = self.connector
         rkey = keyed_tid(key)
-        existing = self.get_record(collection, rkey)
+        existing = self.connector.get_record(collection, rkey)
         if existing is not None and _subject(existing["value"]) == subject:
             return
         data = models.ComAtprotoRepoCreateRecord.Data(
@@ -86,7 +74,7 @@ class BlueskyModeration:
         try:
             self._call(c.client.com.atproto.repo.create_record, data, write=True)
         except NetworkError:
-            again = self.get_record(collection, rkey)
+            again = self.connector.get_record(collection, rkey)
             if again is None or _subject(again["value"]) != subject:
                 raise
 
@@ -167,7 +155,7 @@ class BlueskyModeration:
         last: NetworkError | None = None
         seen_cid: str | None = None
         for _attempt in range(3):
-            gate = self.get_record(THREADGATE, rkey_of(root))
+            gate = self.connector.get_record(THREADGATE, rkey_of(root))
             cid = gate["cid"] if gate else None
             if last is not None and cid == seen_cid:
                 raise last  # refused for another reason than a concurrent change
@@ -201,7 +189,7 @@ class BlueskyModeration:
             subject = models.ComAtprotoRepoStrongRef.Main(uri=ref["uri"], cid=ref["cid"])
         else:
             subject = models.ComAtprotoAdminDefs.RepoRef(did=author.remote_id)
-        text = reason.strip()
+        text = clean_text(reason).strip()
         if grapheme.length(text) > MAX_REPORT_GRAPHEMES:
             text = grapheme.slice(text, 0, MAX_REPORT_GRAPHEMES)
         self._call(c.client.com.atproto.moderation.create_report, models.ComAtprotoModerationCreateReport.Data(

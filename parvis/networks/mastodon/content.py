@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+from parvis.networks.text import clean_text
+
 # Elements whose content is code or metadata, never text for a person to read.
 _SKIPPED = frozenset({"script", "style", "template", "noscript", "head", "title", "iframe", "object"})
 # Elements that start a new paragraph when text came before them.
@@ -19,10 +21,6 @@ _BLOCKS = frozenset({
     "p", "div", "blockquote", "pre", "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6",
     "table", "tr", "section", "article", "header", "footer", "figure", "figcaption", "hr",
 })
-# C0/C1 controls except tab and newline: NUL breaks PostgreSQL text columns, the others
-# corrupt pages and logs. Bidi overrides are kept: they are legitimate in RTL text and
-# escaping in templates already keeps them from leaking across elements.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _MANY_NEWLINES = re.compile(r"\n{3,}")
 # An unterminated tag, comment or declaration left over at the end of the input.
 _DANGLING_TAG = re.compile(r"<[A-Za-z/!?]")
@@ -66,11 +64,6 @@ class _TextExtractor(HTMLParser):
         if _DANGLING_TAG.match(leftover):
             self.rawdata = ""
         super().close()
-
-
-def clean_text(text: str) -> str:
-    """Remove control characters (keeping newlines and tabs) from network text."""
-    return _CONTROLS.sub("", text or "")
 
 
 def html_to_text(content_html: str) -> str:

@@ -220,6 +220,9 @@ class MastodonInbox:
         self._root: dict[str, str] = {}  # status id -> its thread root's id
         self._mine_within: dict[str, bool] = {}  # status id -> it or a post above is ours
         self._statuses: dict[str, Any] = {}
+        # A thread's context is read once per poll: finding a reply's root reads it, and
+        # the thread context the inbox asks for next is usually the same status's.
+        self._contexts: dict[str, Any | None] = {}
         self._batch_get = True
 
     # -- polling -------------------------------------------------------------------------
@@ -322,10 +325,7 @@ class MastodonInbox:
             above = self._mine_within.get(parent, False) or (
                 _id(status.get("in_reply_to_account_id")) == self.me
             )
-        kind = self._kind(status, above)
-        if kind is ItemKind.CONTEXT and self._mentions_me(status):
-            kind = ItemKind.MENTION
-        return self._item(status, kind, root)
+        return self._item(status, self._kind(status, above), root)
 
     def ancestors(self, remote_id: str) -> list[InboundItem]:
         """The posts above `remote_id`, root first, classified like polled items."""
@@ -495,12 +495,16 @@ class MastodonInbox:
     # -- reads that may find nothing ----------------------------------------------------
 
     def _context(self, status_id: str) -> Any | None:
+        if status_id in self._contexts:
+            return self._contexts[status_id]
         try:
-            return call(self.client, self.client.status_context, status_id)
+            found = call(self.client, self.client.status_context, status_id)
         except NetworkError as exc:
-            if http_status(exc) in (404, 410):
-                return None
-            raise
+            if http_status(exc) not in (404, 410):
+                raise
+            found = None
+        self._contexts[status_id] = found
+        return found
 
     def _get_status(self, status_id: str) -> Any | None:
         try:
