@@ -35,7 +35,7 @@ from parvis.api.serializers import ApiModelSerializer, ErrorsSerializer, UtcDate
 from parvis.api.views import CONFLICT, READ_ERRORS, WRITE_ERRORS, ApiView, Conflict
 from parvis.inbox import saved_replies, triage
 from parvis.inbox.models import Author, Correction, Item, Kind, Note, Priority, Reply, SavedReply, Status
-from parvis.inbox.queries import VIEWS, InboxFilters, conversation, inbox_items
+from parvis.inbox.queries import VIEWS, InboxFilters, conversation, in_order, inbox_items
 from parvis.inbox.replies import send_reply
 from parvis.networks.base import Moderation, NetworkError
 from parvis.publishing.models import Label, Publication
@@ -288,8 +288,13 @@ class InboxItemList(ApiView, generics.ListAPIView):  # type: ignore[type-arg]
             params = self.request.query_params
             raise ValidationError({name: [_("“%(value)s” is not a valid value for this filter.")
                                           % {"value": params.get(name, "")}] for name in filters.errors})
-        found = inbox_items(workspaces_for(self.user), filters, self.user.pk)
-        return found.select_related("author").prefetch_related("labels")
+        return inbox_items(workspaces_for(self.user), filters, self.user.pk)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # The page's ids first, then their rows (see queries.in_order), as the web list does.
+        ids = self.paginate_queryset(self.get_queryset().values_list("pk", flat=True))
+        rows = in_order(ids or [], "author")
+        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
 
     @extend_schema(parameters=FILTER_PARAMETERS, responses={200: ItemSerializer(many=True), 400: ErrorsSerializer,
                                                             **READ_ERRORS},
