@@ -82,7 +82,8 @@ def plain_text(content_html: str) -> str:
 
 
 # Mastodon shows a remote mention as `@user`, without the `@domain` that was written.
-_REMOTE_MENTION_RE = re.compile(r"(?<![\w@])(@[\w.-]+)@[\w.-]+(?::\d+)?")
+# The domain ends with a letter or digit: a full stop after it ends the sentence.
+_REMOTE_MENTION_RE = re.compile(r"(?<![\w@])(@[\w.-]+)@[\w-]+(?:\.[\w-]+)*(?::\d+)?")
 
 
 def _same_text(a: str, b: str) -> bool:

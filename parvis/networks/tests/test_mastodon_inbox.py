@@ -386,3 +386,14 @@ def test_a_private_message_is_never_boosted(mastodon_server, brand, fan):
         MastodonConnector(account).moderate(Moderation.BOOST, item, item.author)
     assert caught.value.kind is ErrorKind.PERMANENT
     assert mastodon_server.reblogged_by(item.remote_id) == []
+
+
+def test_reconciling_compares_remote_mentions_as_mastodon_shows_them():
+    """A post found on the server after an uncertain attempt is ours even though Mastodon
+    shows `@user@domain` as `@user`, including when a full stop follows the mention."""
+    from parvis.networks.mastodon.connector import _same_text
+
+    assert _same_text("Merci @camille@example.social.", "Merci @camille.")
+    assert _same_text("Bonjour @fan@127.0.0.1:3000 !", "Bonjour @fan !")
+    assert _same_text("@a@ex.com, @b@sub.ex.org et @c", "@a, @b et @c")
+    assert not _same_text("Merci @camille@example.social", "Merci @camille !")
