@@ -30,6 +30,16 @@ def _block_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", _loopback_only)
 
 
+@pytest.fixture(autouse=True)
+def _forget_workspace_models() -> Iterator[None]:
+    """Workspace models are looked up once every 30 s per process; a test's rolled-back
+    workspace must not lend its model to the next test's (ids are reused on SQLite)."""
+    yield
+    from parvis.inbox import learning
+
+    learning._current.clear()
+
+
 @pytest.fixture(scope="session")
 def mastodon_server() -> Iterator[LocalMastodon]:
     with LocalMastodon() as server:

@@ -11,18 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any, TypeVar
 
-from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
+from parvis.inbox import planner
 from parvis.inbox.models import ADDRESSED_KINDS, Author, Item, Kind, Status, Thread
 from parvis.inbox.search import normalise
 from parvis.networks.base import InboundItem, RemoteAuthor
 from parvis.networks.models import SocialAccount
 
 Analyser = Callable[[list[Item]], None]
+_Row = TypeVar("_Row", Author, Thread)
 
 
 @dataclass
@@ -50,11 +53,12 @@ def store(account: SocialAccount, inbound: Sequence[InboundItem], *, analyser: A
         return Stored()
     analyser = analyser if analyser is not None else _default_analyser()
     with transaction.atomic():
-        authors = _authors(account, [entry.author for entry in latest.values()], now)
+        authors, new_authors = _authors(account, [entry.author for entry in latest.values()], now)
         threads, new_threads = _threads(account, list(latest.values()))
         stored = _items(account, latest, authors, threads, analyser, now)
-        _touch_threads([t.pk for t in threads.values()])
+        _touch_threads(threads, stored.created)
     stored.new_threads = new_threads
+    planner.note_writes(len(stored.created) + new_authors + len(new_threads))
     return stored
 
 
@@ -67,7 +71,13 @@ def _default_analyser() -> Analyser:
 PROFILE_FIELDS = ("remote_id", "handle", "display_name", "url", "avatar_url", "bio", "followers")
 
 
-def _authors(account: SocialAccount, seen: list[RemoteAuthor], now: datetime) -> dict[str, Author]:
+# How fresh an author's last_seen_at is kept: writing it for every page of a busy
+# thread would rewrite the same rows (and, on PostgreSQL, their index entries) all day.
+SEEN_RESOLUTION = timedelta(hours=1)
+
+
+def _authors(account: SocialAccount, seen: list[RemoteAuthor], now: datetime) -> tuple[dict[str, Author], int]:
+    """The page's authors by key, created or brought up to date; and how many are new."""
     by_key = {author.key: author for author in seen}
     existing = {a.key: a for a in Author.objects.filter(
         workspace_id=account.workspace_id, network=account.network, key__in=list(by_key))}
@@ -78,9 +88,7 @@ def _authors(account: SocialAccount, seen: list[RemoteAuthor], now: datetime) ->
         for key, r in by_key.items() if key not in existing
     ]
     if missing:
-        Author.objects.bulk_create(missing, ignore_conflicts=True)
-        existing.update({a.key: a for a in Author.objects.filter(
-            workspace_id=account.workspace_id, network=account.network, key__in=[a.key for a in missing])})
+        existing.update({a.key: a for a in _create(Author, missing, ["workspace", "network", "key"], "last_seen_at")})
     changed = []
     for key, remote in by_key.items():
         author = existing[key]
@@ -94,8 +102,17 @@ def _authors(account: SocialAccount, seen: list[RemoteAuthor], now: datetime) ->
             changed.append(author)
     if changed:  # rare (a new name or avatar): bulk_update builds a CASE per row and field
         Author.objects.bulk_update(changed, list(PROFILE_FIELDS))
-    Author.objects.filter(pk__in=[a.pk for a in existing.values()], last_seen_at__lt=now).update(last_seen_at=now)
-    return existing
+    stale = [a.pk for a in existing.values() if a.last_seen_at < now - SEEN_RESOLUTION]
+    if stale:
+        Author.objects.filter(pk__in=stale).update(last_seen_at=now)
+    return existing, len(missing)
+
+
+def _create(model: type[_Row], rows: list[_Row], unique_fields: list[str], touch: str) -> list[_Row]:
+    """Insert rows and return them with their primary keys, in one statement. A row a
+    concurrent poll created first is not inserted again: the conflict "updates" `touch`
+    (a field with the same meaning either way) so that its key comes back too."""
+    return model.objects.bulk_create(rows, update_conflicts=True, unique_fields=unique_fields, update_fields=[touch])
 
 
 def _threads(account: SocialAccount, entries: list[InboundItem]) -> tuple[dict[str, Thread], list[Thread]]:
@@ -111,17 +128,38 @@ def _threads(account: SocialAccount, entries: list[InboundItem]) -> tuple[dict[s
     ]
     created: list[Thread] = []
     if missing:
-        Thread.objects.bulk_create(missing, ignore_conflicts=True)
-        fetched = {t.key: t for t in Thread.objects.filter(account=account, key__in=[t.key for t in missing])}
+        fetched = {t.key: t for t in _create(Thread, missing, ["account", "key"], "private")}
         created = list(fetched.values())
         existing.update(fetched)
     return existing, created
 
 
-def _touch_threads(ids: list[int]) -> None:
-    """Each thread's newest item time, in one statement for the whole page."""
-    newest = Item.objects.filter(thread=OuterRef("pk")).order_by("-created_at").values("created_at")[:1]
-    Thread.objects.filter(pk__in=ids).update(last_item_at=Subquery(newest))
+def _touch_threads(threads: dict[str, Thread], created: list[Item]) -> None:
+    """Move each thread's newest-item time forward to the newest of its new items. Items
+    are never removed from a thread, so the newest only moves forward; the condition in
+    the UPDATE keeps it so when two polls write to one thread at once."""
+    newest: dict[int, datetime] = {}
+    for item in created:
+        if item.thread_id not in newest or item.created_at > newest[item.thread_id]:
+            newest[item.thread_id] = item.created_at
+    by_pk = {thread.pk: thread for thread in threads.values()}
+    later = [(pk, at) for pk, at in newest.items() if pk in by_pk and at > by_pk[pk].last_item_at]
+    if not later:
+        return
+    adapt = connection.ops.adapt_datetimefield_value
+    table = Thread._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # one statement: each one is a round trip
+            values = ", ".join(["(%s::bigint, %s::timestamptz)"] * len(later))
+            cursor.execute(
+                f"UPDATE {table} AS t SET last_item_at = v.at FROM (VALUES {values}) AS v(id, at) "  # noqa: S608
+                "WHERE t.id = v.id AND t.last_item_at < v.at", [x for pk, at in later for x in (pk, at)])
+        else:  # in-process: a prepared statement run per row is as quick
+            cursor.executemany(
+                f"UPDATE {table} SET last_item_at = %s WHERE id = %s AND last_item_at < %s",  # noqa: S608
+                [(adapt(at), pk, adapt(at)) for pk, at in later])
+    for pk, at in later:
+        by_pk[pk].last_item_at = at
 
 
 def _items(account: SocialAccount, latest: dict[str, InboundItem], authors: dict[str, Author],
@@ -158,11 +196,88 @@ def _insert(account: SocialAccount, fresh: list[Item], now: datetime) -> list[It
     conflicts, and read back which rows are ours."""
     try:
         with transaction.atomic():
-            return Item.objects.bulk_create(fresh)
+            return _insert_items(fresh)
     except IntegrityError:
         Item.objects.bulk_create(fresh, ignore_conflicts=True)
         mine = [item.remote_id for item in fresh]
         return list(Item.objects.filter(account=account, remote_id__in=mine, received_at=now).order_by())
+
+
+def _insert_items(items: list[Item]) -> list[Item]:
+    """What Item.objects.bulk_create does, about twice as fast: Django prepares each of an
+    item's 40 values through three method calls, which was half the cost of an insert
+    (~80 µs an item, measured). This writes the same columns with the same conversions,
+    chosen once per column type, in the statement bulk_create itself uses: a multi-row
+    INSERT on SQLite, an INSERT from UNNEST of one array per column on PostgreSQL. The
+    tests compare every column with bulk_create's on both."""
+    if not items:
+        return items
+    if connection.vendor not in ("sqlite", "postgresql"):
+        return Item.objects.bulk_create(items)
+    columns = _item_columns()
+    # Only our own table and column names go into the SQL text; values are parameters.
+    table = connection.ops.quote_name(Item._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(column.name) for column in columns)
+    size = len(items) if connection.vendor == "postgresql" else max(
+        1, connection.ops.bulk_batch_size([column.name for column in columns], items))
+    with connection.cursor() as cursor:
+        for start in range(0, len(items), size):
+            batch = items[start:start + size]
+            rows = [[getattr(item, column.attname) for column in columns] for item in batch]
+            for i, column in enumerate(columns):
+                if column.convert is not None:
+                    for row in rows:
+                        row[i] = column.convert(row[i])
+            if connection.vendor == "postgresql":
+                arrays = ", ".join(f"(%s)::{column.db_type}[]" for column in columns)
+                sql = f"INSERT INTO {table} ({names}) SELECT * FROM UNNEST({arrays}) RETURNING id"  # noqa: S608
+                params: list[Any] = [list(values) for values in zip(*rows, strict=True)]
+            else:
+                one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+                sql = f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(batch))} RETURNING id"  # noqa: S608
+                params = [value for values in rows for value in values]
+            cursor.execute(sql, params)
+            for item, (pk,) in zip(batch, cursor.fetchall(), strict=True):
+                item.pk = pk
+                item._state.adding, item._state.db = False, connection.alias
+    return items
+
+
+@dataclass(frozen=True)
+class _Column:
+    attname: str
+    name: str
+    db_type: str  # without its size: "varchar", not "varchar(500)" (as bulk_create's UNNEST)
+    convert: Callable[[Any], Any] | None  # None: the value goes as it is
+
+
+_COLUMNS: dict[str, list[_Column]] = {}
+
+
+def _item_columns() -> list[_Column]:
+    """The columns an insert writes, with the conversion each needs on this database."""
+    if connection.vendor not in _COLUMNS:
+        columns = []
+        for field in Item._meta.concrete_fields:
+            if field.primary_key:
+                continue
+            convert: Callable[[Any], Any] | None
+            if isinstance(field, models.DateTimeField):
+                convert = connection.ops.adapt_datetimefield_value
+            elif isinstance(field, models.CharField | models.TextField):
+                convert = _plain_str  # choices are str enums: store their value
+            elif isinstance(field, models.BooleanField | models.IntegerField | models.FloatField | models.ForeignKey):
+                convert = None
+            else:  # JSON and anything added later: Django's own preparation
+                convert = partial(field.get_db_prep_save, connection=connection)
+            db_type = str(field.db_type(connection)).split("(")[0]
+            columns.append(_Column(field.attname, str(field.column), db_type, convert))
+        _COLUMNS[connection.vendor] = columns
+    return _COLUMNS[connection.vendor]
+
+
+def _plain_str(value: Any) -> Any:
+    return value if value is None or type(value) is str else str(value)
 
 
 UPDATED_FIELDS = [
@@ -173,15 +288,31 @@ UPDATED_FIELDS = [
 
 def _new_item(account: SocialAccount, entry: InboundItem, author: Author, thread: Thread, now: datetime) -> Item:
     addressed = entry.kind in ADDRESSED_KINDS
-    return Item(
-        workspace_id=account.workspace_id, account=account, thread=thread, author=author,
-        network=account.network, remote_id=entry.remote_id, kind=entry.kind.value, in_inbox=addressed,
-        private=entry.private, text=entry.text, search_text=search_text_for(entry.text, entry.author),
-        url=entry.url[:500], created_at=entry.created_at, received_at=now, edited_at=entry.edited_at,
-        in_reply_to_remote_id=entry.in_reply_to_id or "", root_remote_id=entry.root_id or "",
-        extra=entry.extra, language=(entry.language or "")[:8],
-        status=Status.OPEN if addressed else Status.DONE,
-    )
+    values = {
+        "workspace_id": account.workspace_id, "account_id": account.pk, "thread_id": thread.pk,
+        "author_id": author.pk, "network": account.network, "remote_id": entry.remote_id, "kind": entry.kind.value,
+        "in_inbox": addressed, "private": entry.private, "text": entry.text,
+        "search_text": search_text_for(entry.text, entry.author), "url": entry.url[:500],
+        "created_at": entry.created_at, "received_at": now, "edited_at": entry.edited_at,
+        "in_reply_to_remote_id": entry.in_reply_to_id or "", "root_remote_id": entry.root_id or "",
+        "extra": entry.extra, "language": (entry.language or "")[:8],
+        "status": Status.OPEN if addressed else Status.DONE,
+    }
+    # Positional arguments take Model.__init__'s fast path (keywords cost ~20 µs an item
+    # over 40 fields); the related objects are then attached so reading them is free.
+    item = Item(*[values[name] if name in values else default() for name, default in _item_defaults()])
+    item.account, item.thread, item.author = account, thread, author
+    return item
+
+
+_DEFAULTS: list[tuple[str, Callable[[], Any]]] = []
+
+
+def _item_defaults() -> list[tuple[str, Callable[[], Any]]]:
+    """(attribute, default maker) of Item's columns, in Model.__init__'s positional order."""
+    if not _DEFAULTS:
+        _DEFAULTS.extend((field.attname, field.get_default) for field in Item._meta.concrete_fields)
+    return _DEFAULTS
 
 
 def _apply_update(item: Item, entry: InboundItem, author: Author) -> bool:

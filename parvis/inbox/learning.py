@@ -8,6 +8,7 @@ corrections plus an anchor of the shipped labelled set (the sentence encoder is 
 
 from __future__ import annotations
 
+import time
 from functools import lru_cache
 from typing import Any
 
@@ -38,11 +39,13 @@ def retrain(workspace: Workspace) -> WorkspaceModel | None:
     found = examples(workspace)
     if not found:
         WorkspaceModel.objects.filter(workspace=workspace).delete()
+        _current.pop(workspace.pk, None)
         return None
     model = fit(found)
     stored, _created = WorkspaceModel.objects.update_or_create(
         workspace=workspace, defaults={"data": model.to_bytes(), "corrections": len(found),
                                        "trained_at": timezone.now()})
+    _current.pop(workspace.pk, None)
     return stored
 
 
@@ -55,6 +58,24 @@ def _load(workspace_id: int, trained_at: str) -> Any:
     return Model.from_bytes(bytes(row.data))
 
 
+# Which version of each workspace's model is current, as read by this process, for
+# CHECK_EVERY seconds: ingestion asks for every page it analyses. A retrain in this process
+# is seen at once; one in another process (the web page's button) within that delay.
+CHECK_EVERY = 30.0
+_current: dict[int, tuple[float, str | None]] = {}
+
+
 def model_for(workspace_id: int) -> Any | None:
-    trained = WorkspaceModel.objects.filter(workspace_id=workspace_id).values_list("trained_at", flat=True).first()
-    return _load(workspace_id, trained.isoformat()) if trained else None
+    """The workspace's own model, or None for the shipped one."""
+    checked_at, trained = _current.get(workspace_id, (-CHECK_EVERY, None))
+    if time.monotonic() - checked_at >= CHECK_EVERY:
+        found = WorkspaceModel.objects.filter(workspace_id=workspace_id).values_list("trained_at", flat=True).first()
+        trained = found.isoformat() if found else None
+        _current[workspace_id] = (time.monotonic(), trained)
+    if trained is None:
+        return None
+    try:
+        return _load(workspace_id, trained)
+    except WorkspaceModel.DoesNotExist:  # deleted since it was checked: the shipped one
+        _current.pop(workspace_id, None)
+        return None

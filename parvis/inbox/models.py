@@ -55,7 +55,10 @@ class Author(models.Model):
     """Someone who wrote to a brand, as seen from one workspace (the author panel shows
     their past interactions with that brand only)."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="inbox_authors")
+    # No index of its own: the unique constraint below starts with it. Every index is
+    # written on each insert, and ingestion is the hot path.
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="inbox_authors",
+                                  db_index=False)
     network = models.CharField(max_length=32)
     key = models.CharField(max_length=300)  # user@domain on Mastodon, the DID on Bluesky
     remote_id = models.CharField(max_length=300)  # the id the account's server uses in calls
@@ -90,7 +93,8 @@ class Thread(models.Model):
     private conversation (keyed by the network's conversation id)."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="inbox_threads")
-    account = models.ForeignKey(SocialAccount, on_delete=models.CASCADE, related_name="inbox_threads")
+    account = models.ForeignKey(SocialAccount, on_delete=models.CASCADE, related_name="inbox_threads",
+                                db_index=False)  # the unique constraint below starts with it
     key = models.CharField(max_length=500)
     private = models.BooleanField(default=False)
     root_remote_id = models.CharField(max_length=500, blank=True)
@@ -104,10 +108,14 @@ class Thread(models.Model):
 
 
 class Item(models.Model):
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="inbox_items")
-    account = models.ForeignKey(SocialAccount, on_delete=models.CASCADE, related_name="inbox_items")
-    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="items")
-    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="items")
+    # These keys have no single-column index: an index in Meta starts with each of them
+    # (lookups and cascades use it), and every index is written on each insert.
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="inbox_items",
+                                  db_index=False)
+    account = models.ForeignKey(SocialAccount, on_delete=models.CASCADE, related_name="inbox_items",
+                                db_index=False)
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="items", db_index=False)
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="items", db_index=False)
     network = models.CharField(max_length=32)
     remote_id = models.CharField(max_length=500)
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -139,7 +147,7 @@ class Item(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                 related_name="inbox_items", verbose_name=_("assignee"))
+                                 related_name="inbox_items", verbose_name=_("assignee"), db_index=False)
     labels = models.ManyToManyField(Label, blank=True, related_name="inbox_items", verbose_name=_("labels"))
     snoozed_until = models.DateTimeField(_("snoozed until"), null=True, blank=True)
     first_response_at = models.DateTimeField(null=True, blank=True)

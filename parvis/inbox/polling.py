@@ -8,7 +8,8 @@ twice (or re-enqueued after a lost worker) never reads the same stream twice at 
 
 The interval adapts to the account: `MIN_INTERVAL` while items keep coming, growing by
 half after every empty poll up to `MAX_INTERVAL`; a full page means more is waiting (poll
-again at once); errors back off exponentially, and a rate limit's reset time is obeyed.
+again at once, after reading up to PAGES_PER_POLL pages in this one); errors back off
+exponentially, and a rate limit's reset time is obeyed.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from parvis.accounts.actions import notify, owners_of
 from parvis.inbox.ingest import apply_refresh, store
 from parvis.inbox.models import Item, Poller, Thread
 from parvis.networks import registry
-from parvis.networks.base import ErrorKind, InboxConnector, NetworkError
+from parvis.networks.base import ErrorKind, InboundItem, InboxConnector, NetworkError
 from parvis.networks.models import AccountStatus, SocialAccount
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ RECONNECT_WAIT = timedelta(minutes=1)
 REFRESH_WINDOW = timedelta(days=7)  # edits and deletions are followed this long
 REFRESH_BATCH = 100
 CONTEXT_PER_POLL = 10  # thread ancestors fetched per poll; the rest on the next ones
+PAGES_PER_POLL = 5  # pages read in one poll while more is waiting (stored together)
 
 
 def min_interval() -> int:
@@ -147,12 +149,12 @@ def poll(poller_id: int, *, now: datetime | None = None, connector: InboxConnect
 
 
 def _read(poller: Poller, connector: InboxConnector, now: datetime) -> PollResult:
-    page = connector.fetch_inbox(poller.stream, poller.cursor or None)
-    stored = store(poller.account, page.items, now=now)
+    items, cursor, more = _drain(poller, connector)
+    stored = store(poller.account, items, now=now)
     _fetch_context(poller.account, connector)
-    poller.cursor = page.cursor or poller.cursor
+    poller.cursor = cursor or poller.cursor
     new = len(stored.new_in_inbox)
-    if page.more:
+    if more:
         delay, interval = MORE_WAITING, min_interval()
     elif new:
         delay = timedelta(seconds=min_interval())
@@ -166,6 +168,28 @@ def _read(poller: Poller, connector: InboxConnector, now: datetime) -> PollResul
     _finish(poller, now, delay=delay, error="")
     _after_store(stored)
     return PollResult(new=new, edited=len(stored.edited))
+
+
+def _drain(poller: Poller, connector: InboxConnector) -> tuple[list[InboundItem], str | None, bool]:
+    """Read up to PAGES_PER_POLL pages while the network says more is waiting: (items,
+    cursor after them, more still waiting). A backlog is then stored in one transaction
+    per 200 items (Mastodon's pages hold 40) rather than one per page. A page that fails
+    after others came ends the read: those are stored, and the next poll, soon since more
+    is waiting, meets the error and backs off."""
+    items: list[InboundItem] = []
+    cursor = poller.cursor or None
+    for _page in range(PAGES_PER_POLL):
+        try:
+            page = connector.fetch_inbox(poller.stream, cursor)
+        except NetworkError:
+            if not items:
+                raise
+            return items, cursor, True
+        items.extend(page.items)
+        cursor = page.cursor or cursor
+        if not page.more:
+            return items, cursor, False
+    return items, cursor, True
 
 
 def _after_store(stored: object) -> None:

@@ -18,6 +18,8 @@ MAX_TERMS = 8  # a pasted paragraph is not a search; keep the query cheap
 
 def normalise(text: str) -> str:
     """What the index holds: lower case, no accents (é→e, ç→c, œ stays a letter)."""
+    if text.isascii():  # nothing to decompose (most English comments)
+        return text.casefold()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db import connection
 from huey.contrib.djhuey import db_task
 
-from parvis.inbox import polling, replies
+from parvis.inbox import planner, polling, replies
 from parvis.publishing.housekeeping import sweep
 
 
@@ -46,15 +45,13 @@ OPTIMISE_EVERY = timedelta(hours=6)
 
 
 @sweep
-def optimise_sqlite(now: datetime) -> int:
-    """Refresh SQLite's planner statistics now and then: without them its planner can pick
-    an index that gives the order over one that finds the rows, and inbox pages slow down
-    as the tables grow. `analysis_limit` samples each index (fast on large tables; what
-    `PRAGMA optimize` uses). PostgreSQL's autovacuum does this by itself."""
-    if connection.vendor != "sqlite" or (_last_optimised and now - _last_optimised[-1] < OPTIMISE_EVERY):
+def refresh_planner_statistics(now: datetime) -> int:
+    """Every few hours, re-analyse the inbox tables in full detail: without statistics a
+    planner can pick an index that gives the order over one that finds the rows, and
+    inbox pages slow down as the tables grow. Ingestion also checks as it writes
+    (`planner.note_writes`, with a coarser sample); this catches slow growth and edits."""
+    if _last_optimised and now - _last_optimised[-1] < OPTIMISE_EVERY:
         return 0
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA analysis_limit=1000")
-        cursor.execute("ANALYZE")
+    analysed = planner.refresh(force=True)
     _last_optimised[:] = [now]
-    return 1
+    return len(analysed)

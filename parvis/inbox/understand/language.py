@@ -52,12 +52,12 @@ def _load() -> Any:
 
 def detect(text: str) -> tuple[str, float]:
     """(ISO 639-1 code, probability) of a cleaned one-line text, ("", score) when unsure."""
-    if sum(1 for c in text if c.isalpha()) < MIN_LETTERS:
+    if not _has_letters(text, MIN_LETTERS):
         return "", 0.0
     # fastText's C++ predict is read-only on the model and safe to call from threads.
     # It is case-sensitive and trained on mostly lower-case text: SHOUTED comments
     # come out as noise unless lowered.
-    found = _load().f.predict(text.lower() + "\n", 3, 0.0, "replace")
+    found = _load().f.predict(text.lower() + "\n", 1, 0.0, "replace")
     if not found:
         return "", 0.0
     score, label = found[0]
@@ -66,3 +66,13 @@ def detect(text: str) -> tuple[str, float]:
     if code not in _SUPPORTED or score < MIN_SCORE:
         return "", float(score)
     return code, float(score)
+
+
+def _has_letters(text: str, count: int) -> bool:
+    """At least `count` letters? Stops at the count: a comment's first word usually has them."""
+    for char in text:
+        if char.isalpha():
+            count -= 1
+            if not count:
+                return True
+    return False
