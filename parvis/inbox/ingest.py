@@ -88,7 +88,7 @@ def _authors(account: SocialAccount, seen: list[RemoteAuthor], now: datetime) ->
         for key, r in by_key.items() if key not in existing
     ]
     if missing:
-        existing.update({a.key: a for a in _create(Author, missing, ["workspace", "network", "key"], "last_seen_at")})
+        existing.update({a.key: a for a in _create(Author, missing, ["workspace", "network", "key"])})
     changed = []
     for key, remote in by_key.items():
         author = existing[key]
@@ -108,11 +108,11 @@ def _authors(account: SocialAccount, seen: list[RemoteAuthor], now: datetime) ->
     return existing, len(missing)
 
 
-def _create(model: type[_Row], rows: list[_Row], unique_fields: list[str], touch: str) -> list[_Row]:
-    """Insert rows and return them with their primary keys, in one statement. A row a
-    concurrent poll created first is not inserted again: the conflict "updates" `touch`
-    (a field with the same meaning either way) so that its key comes back too."""
-    return model.objects.bulk_create(rows, update_conflicts=True, unique_fields=unique_fields, update_fields=[touch])
+def _create(model: type[_Row], rows: list[_Row], unique_fields: list[str]) -> list[_Row]:
+    """Insert rows keyed by `key` and return them with their primary keys, in one
+    statement. A row a concurrent poll created first is not inserted again: the conflict
+    sets its key to itself (changing nothing) so that its primary key comes back too."""
+    return model.objects.bulk_create(rows, update_conflicts=True, unique_fields=unique_fields, update_fields=["key"])
 
 
 def _threads(account: SocialAccount, entries: list[InboundItem]) -> tuple[dict[str, Thread], list[Thread]]:
@@ -128,7 +128,7 @@ def _threads(account: SocialAccount, entries: list[InboundItem]) -> tuple[dict[s
     ]
     created: list[Thread] = []
     if missing:
-        fetched = {t.key: t for t in _create(Thread, missing, ["account", "key"], "private")}
+        fetched = {t.key: t for t in _create(Thread, missing, ["account", "key"])}
         created = list(fetched.values())
         existing.update(fetched)
     return existing, created

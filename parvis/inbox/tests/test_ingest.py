@@ -377,3 +377,23 @@ def test_the_row_writer_stores_exactly_what_bulk_create_stores(account, people):
     from parvis.inbox.search import search
 
     assert set(search(Item.objects.all(), "cafe").values_list("remote_id", flat=True)) == {"fast", "fast-2", "slow"}
+
+
+def test_an_author_or_thread_created_meanwhile_by_another_poll_is_reused_not_doubled(account, people):
+    """Two polls of one account can meet the same new author or thread: the second one's
+    insert finds the first one's row and gets its key back, changing nothing in it."""
+    from parvis.inbox.ingest import _create
+
+    first = Author.objects.create(workspace=people["workspace"], network="mastodon", key="camille@ex.social",
+                                  remote_id="9", handle="camille@ex.social", display_name="Camille")
+    late = Author(workspace=people["workspace"], network="mastodon", key="camille@ex.social", remote_id="9",
+                  handle="camille@ex.social", display_name="Camille (stale copy)")
+    fresh = Author(workspace=people["workspace"], network="mastodon", key="lou@ex.social", remote_id="10",
+                   handle="lou@ex.social")
+    got = _create(Author, [late, fresh], ["workspace", "network", "key"])
+    assert got[0].pk == first.pk and got[1].pk and Author.objects.count() == 2
+    assert Author.objects.get(pk=first.pk).display_name == "Camille"
+    thread = Thread.objects.create(workspace=people["workspace"], account=account, key="t9", private=True)
+    again = _create(Thread, [Thread(workspace=people["workspace"], account=account, key="t9", private=True)],
+                    ["account", "key"])
+    assert again[0].pk == thread.pk and Thread.objects.filter(key="t9").count() == 1

