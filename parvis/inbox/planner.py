@@ -10,17 +10,20 @@ server) and it wakes only once a minute; SQLite has no such daemon at all.
 So ingestion counts the rows it writes, and every CHECK_EVERY rows asks the database
 whether the statistics are stale: on PostgreSQL, tables modified by more than a fifth
 since their last ANALYZE are analysed (the rule autovacuum applies, at twice its
-threshold). On SQLite, which keeps no
-such counters, the row count ANALYZE recorded is compared with the table's highest id.
-A check is a few small queries; an ANALYZE samples a bounded number of rows, so it
-costs about the same at any size, and happens each time a table grows by a fifth.
+threshold). On SQLite, which keeps no such counters, the row count ANALYZE recorded is
+compared with the table's highest id. A check is a few small queries; an ANALYZE samples
+a bounded number of rows, so it costs about the same at any size, and happens each time
+a table grows by a fifth. A failed check is logged and never fails the ingestion.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
+
+log = logging.getLogger(__name__)
 
 TABLES = ("inbox_item", "inbox_author", "inbox_thread")
 CHECK_EVERY = 2000
@@ -40,7 +43,10 @@ def note_writes(rows: int) -> bool:
         if _written["rows"] < CHECK_EVERY:
             return False
         _written["rows"] = 0
-    refresh()
+    try:
+        refresh()
+    except DatabaseError:  # e.g. a database user that does not own the tables
+        log.warning("could not refresh the inbox tables' planner statistics", exc_info=True)
     return True
 
 
@@ -72,7 +78,7 @@ def _refresh_postgresql(force: bool) -> list[str]:
 
 
 def _refresh_sqlite(force: bool) -> list[str]:
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'")
         analysed: dict[str, int] = {}
         if cursor.fetchone():

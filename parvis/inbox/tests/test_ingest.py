@@ -397,3 +397,17 @@ def test_an_author_or_thread_created_meanwhile_by_another_poll_is_reused_not_dou
     again = _create(Thread, [Thread(workspace=people["workspace"], account=account, key="t9", private=True)],
                     ["account", "key"])
     assert again[0].pk == thread.pk and Thread.objects.filter(key="t9").count() == 1
+
+
+def test_a_failed_statistics_check_never_fails_the_ingestion(account, monkeypatch, caplog):
+    from django.db import DatabaseError
+
+    from parvis.inbox import planner
+
+    def refuse(force: bool = False) -> list[str]:
+        raise DatabaseError("must be owner of table inbox_item")
+
+    monkeypatch.setattr(planner, "CHECK_EVERY", 1)
+    monkeypatch.setattr(planner, "refresh", refuse)
+    stored = store(account, [inbound("Bonjour")], analyser=lambda items: None)
+    assert len(stored.created) == 1 and "planner statistics" in caplog.text
