@@ -40,8 +40,8 @@ def webhook_task(webhook_id: int, title: str, text: str, url: str, urgent: bool,
         raise RuntimeError(f"webhook {webhook_id} not delivered")  # huey retries it
 
 
-_last_optimised: list[datetime] = []
-OPTIMISE_EVERY = timedelta(hours=6)
+_last_refreshed: list[datetime] = []
+REFRESH_EVERY = timedelta(hours=6)
 
 
 @sweep
@@ -50,8 +50,8 @@ def refresh_planner_statistics(now: datetime) -> int:
     planner can pick an index that gives the order over one that finds the rows, and
     inbox pages slow down as the tables grow. Ingestion also checks as it writes
     (`planner.note_writes`, with a coarser sample); this catches slow growth and edits."""
-    if _last_optimised and now - _last_optimised[-1] < OPTIMISE_EVERY:
+    if _last_refreshed and now - _last_refreshed[-1] < REFRESH_EVERY:
         return 0
     analysed = planner.refresh(force=True)
-    _last_optimised[:] = [now]
+    _last_refreshed[:] = [now]
     return len(analysed)

@@ -302,7 +302,7 @@ def test_after_a_poll_the_rules_run_and_the_on_duty_people_are_told(account, peo
 def test_planner_statistics_are_refreshed_at_most_every_six_hours(db):
     from parvis.inbox import tasks
 
-    tasks._last_optimised.clear()
+    tasks._last_refreshed.clear()
     now = timezone.now()
     assert tasks.refresh_planner_statistics(now) == 3  # the three inbox tables, in full detail
     assert tasks.refresh_planner_statistics(now + timedelta(hours=1)) == 0

@@ -316,13 +316,13 @@ class Encoder:
         slots[missing] = cache.slot_of[unique[missing]]
         if np.all(slots >= 0):
             return cache.blocks, slots, cache.zero_row
-        local = np.zeros((len(unique) + 1, _STATE + _TERMS), dtype=np.float32)
         hit = np.flatnonzero(slots >= 0)
+        blocks = []
         for block, start, end in zip(cache.blocks, cache.bounds, cache.bounds[1:], strict=False):
-            local[hit, start:end] = block[slots[hit]]
-        local[missing] = rows
-        blocks = [np.ascontiguousarray(local[:, start:end])
-                  for start, end in zip(cache.bounds, cache.bounds[1:], strict=False)]
+            local = np.zeros((len(unique) + 1, end - start), dtype=np.float32)  # last row: the zero row
+            local[hit] = block[slots[hit]]
+            local[missing] = rows[:, start:end]
+            blocks.append(local)
         return blocks, np.arange(len(unique)), len(unique)
 
     def _convolve(self, group: list[list[int]], n_tokens: int, out: np.ndarray) -> None:

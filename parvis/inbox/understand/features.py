@@ -32,7 +32,7 @@ class Features:
 
 def featurize_plain(plain_texts: Sequence[str], hand: bool = True) -> Features:
     """Features of texts already passed through `text.plain`. hand=False skips the surface
-    features (~0.1 ms a text, a tenth of the encoder's cost) when no head reads them."""
+    features (~25 µs a text) when no head reads them."""
     embeddings = encoder.encode([text.for_encoder(t) for t in plain_texts])
     if not hand:
         return Features(embeddings, np.zeros((len(plain_texts), 0), dtype=np.float32))
