@@ -9,7 +9,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from axes.models import AccessAttempt
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -40,6 +39,8 @@ def invitation_link(people: dict[str, Any], email: str, role: str, capture: Any)
 
 def time_passes(delta: timedelta) -> None:
     """Move every recorded failure back in time (the throttle reads their times)."""
+    from axes.models import AccessAttempt
+
     for attempt in AccessAttempt.objects.all():
         AccessAttempt.objects.filter(pk=attempt.pk).update(attempt_time=attempt.attempt_time - delta)
 
@@ -107,6 +108,8 @@ def test_the_wait_grows_with_each_failure_past_the_limit_then_success_forgets(pe
     assert again.status_code == 429 and "Try again in 4 minutes." in again.content.decode()
     time_passes(timedelta(minutes=4, seconds=1))
     assert sign_in(browser, "owner@agence.test", "pw-owner-123").status_code == 302
+    from axes.models import AccessAttempt
+
     assert not AccessAttempt.objects.filter(username="owner@agence.test").exists()
 
 
