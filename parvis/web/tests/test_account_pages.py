@@ -73,6 +73,16 @@ def test_the_invited_person_logs_in_then_accepts(people, django_capture_on_commi
     assert Membership.objects.get(workspace=people["workspace"], user__email="chloe@brand.test").role == Role.EDITOR
 
 
+def test_a_failed_sign_in_on_the_way_to_an_invitation_does_not_store_its_link(people, django_capture_on_commit_callbacks):
+    from axes.models import AccessAttempt
+
+    link = invitation_link(people, "chloe@brand.test", Role.EDITOR, django_capture_on_commit_callbacks)
+    token = link.split("/")[2]
+    anonymous().post(f"{LOGIN}?next={link}", {"username": "chloe@brand.test", "password": "typo", "next": link})
+    stored = AccessAttempt.objects.get()
+    assert token not in stored.get_data + stored.post_data
+
+
 def test_the_invitation_link_is_in_the_email_only_never_in_a_flash_message(people, django_capture_on_commit_callbacks):
     client = client_for(people["manager"])
     with django_capture_on_commit_callbacks(execute=True):
