@@ -73,7 +73,8 @@ def test_the_invited_person_logs_in_then_accepts(people, django_capture_on_commi
     assert Membership.objects.get(workspace=people["workspace"], user__email="chloe@brand.test").role == Role.EDITOR
 
 
-def test_a_failed_sign_in_on_the_way_to_an_invitation_does_not_store_its_link(people, django_capture_on_commit_callbacks):
+def test_a_failed_sign_in_on_the_way_to_an_invitation_does_not_store_its_link(
+        people, django_capture_on_commit_callbacks):
     from axes.models import AccessAttempt
 
     link = invitation_link(people, "chloe@brand.test", Role.EDITOR, django_capture_on_commit_callbacks)
