@@ -19,9 +19,11 @@ def _setup() -> None:
     django.setup()
 
 
-def ensure_admin(stdout: object = sys.stdout) -> None:
-    """Create the first admin if there is no user yet, and say how to log in."""
+def ensure_admin(stdout: object = sys.stdout, base_url: str = "") -> None:
+    """Create the first admin if there is no user yet, and say how to log in and where
+    to change the password and the email."""
     from django.db import transaction
+    from django.urls import reverse
 
     from parvis.accounts.actions import create_organisation
     from parvis.accounts.models import User
@@ -34,7 +36,9 @@ def ensure_admin(stdout: object = sys.stdout) -> None:
         user = User.objects.create_superuser(email, password)
         create_organisation(os.environ.get("PARVIS_ORGANISATION", "My agency"), user)
     print(f"First admin created: {email} / password: {password}", file=stdout)  # type: ignore[call-overload]
-    print("Change it in Settings after logging in.", file=stdout)  # type: ignore[call-overload]
+    page = f"{base_url}{reverse('web:account')}"
+    print(f"Change them after logging in, in Settings → Email and password: {page}",  # type: ignore[call-overload]
+          file=stdout)
 
 
 def _consumer(workers: int):  # type: ignore[no-untyped-def]
@@ -68,15 +72,21 @@ def cmd_up(args: argparse.Namespace) -> None:
     from django.core.management import call_command
     from waitress import create_server
 
+    from parvis.accounts.links import base_url, serve_at
     from parvis.wsgi import application
 
     print(f"parvis data folder: {settings.DATA_DIR}")
     call_command("migrate", interactive=False, verbosity=0)
-    ensure_admin()
     server = create_server(application, host=args.host, port=args.port, threads=args.threads,
                            ident="parvis")
-    print(f"parvis is running on http://{args.host}:{server.effective_port}/ (Ctrl+C to stop)",
-          flush=True)
+    # Known before any email is sent, by the web threads and the worker threads alike.
+    served = serve_at(args.host, getattr(server, "effective_port", args.port))
+    ensure_admin(base_url=base_url())
+    _say_where_emails_go(settings)
+    if not settings.PARVIS_BASE_URL and args.host in ("0.0.0.0", "::"):  # noqa: S104
+        print("Links in emails point to this machine's loopback: set PARVIS_BASE_URL to the address "
+              "people use.")
+    print(f"parvis is running on {served}/ (Ctrl+C to stop)", flush=True)
     if args.no_worker:  # a web-only node of a scale-out setup
         server.run()
         return
@@ -84,9 +94,23 @@ def cmd_up(args: argparse.Namespace) -> None:
     _run_worker(args.workers, web=server)
 
 
+def _say_where_emails_go(settings: object) -> None:
+    if getattr(settings, "EMAIL_BACKEND", "") == "parvis.core.mail.PrivateFileEmailBackend":
+        from parvis.core.mail import email_folder
+
+        print(f"Emails are written to files in {email_folder()} (readable by this account only); "
+              "set EMAIL_HOST to send them.")
+
+
 def cmd_worker(args: argparse.Namespace) -> None:
     _setup()
+    from django.conf import settings
+
     print(f"parvis worker: {args.workers} threads", flush=True)
+    if not settings.PARVIS_BASE_URL:
+        print("PARVIS_BASE_URL is not set: links in emails sent by this worker will point to "
+              "http://127.0.0.1:8000.", flush=True)
+    _say_where_emails_go(settings)
     _run_worker(args.workers)
 
 
@@ -98,7 +122,13 @@ def cmd_manage(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    logging.basicConfig(level=os.environ.get("PARVIS_LOG_LEVEL", "INFO"),
+    from parvis.core.redact import RedactSecrets
+
+    # Until Django configures logging (settings.LOGGING, the same filter), and for any
+    # record logged before that.
+    handler = logging.StreamHandler()
+    handler.addFilter(RedactSecrets())
+    logging.basicConfig(level=os.environ.get("PARVIS_LOG_LEVEL", "INFO"), handlers=[handler],
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     parser = argparse.ArgumentParser(prog="parvis", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)

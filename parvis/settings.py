@@ -12,7 +12,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from parvis.core.datadir import data_dir, load_or_create_secret
+from parvis.core.datadir import data_dir, load_or_create_secret, private_sqlite_file
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = data_dir()
@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "huey.contrib.djhuey",
+    "axes",
     "parvis.core",
     "parvis.accounts",
     "parvis.networks",
@@ -73,6 +74,8 @@ MIDDLEWARE = [
     "parvis.accounts.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a sign-in refused by the throttle into its answer (see accounts/throttle.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "parvis.urls"
@@ -117,9 +120,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 IS_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+if IS_SQLITE and DATABASES["default"]["NAME"] not in ("", ":memory:"):
+    private_sqlite_file(Path(DATABASES["default"]["NAME"]))  # 0600, and so its -wal and -shm
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["parvis.accounts.backends.EmailBackend"]
+# django-axes first: it refuses every sign-in while the account or the address is locked out.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "parvis.accounts.backends.EmailBackend",
+]
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
@@ -128,6 +137,36 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# A password-reset link works once, for a day.
+PASSWORD_RESET_TIMEOUT = 24 * 3600
+
+# Sign-in throttling (django-axes, records in the database; parvis decides the lockout in
+# parvis/accounts/throttle.py). Failures are counted per account and per address; past
+# the limit each new failure doubles the wait, from one minute up to a day. API token
+# failures are counted per address on their own.
+PARVIS_LOGIN_FAILURES = int(os.environ.get("PARVIS_LOGIN_FAILURES", "5"))
+PARVIS_LOGIN_ADDRESS_FAILURES = int(os.environ.get("PARVIS_LOGIN_ADDRESS_FAILURES", "20"))
+PARVIS_API_TOKEN_FAILURES = int(os.environ.get("PARVIS_API_TOKEN_FAILURES", "20"))
+# Reverse proxies in front of parvis that append the client's address to X-Forwarded-For
+# (0: the client is the connection's address).
+PARVIS_PROXY_COUNT = int(os.environ.get("PARVIS_PROXY_COUNT", "0"))
+AXES_ENABLED = True
+AXES_HANDLER = "parvis.accounts.throttle.ThrottleHandler"
+AXES_FAILURE_LIMIT = 1  # the handler reports 1 failure while locked, 0 otherwise
+AXES_COOLOFF_TIME = 24  # hours a failure is remembered after the last one
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "parvis.accounts.throttle.client_username"
+AXES_CLIENT_IP_CALLABLE = "parvis.accounts.throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "parvis.accounts.throttle.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+# Attempts made while locked out are refused without being counted, so the wait that
+# the message announces holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_DISABLE_ACCESS_LOG = True  # parvis keeps no log of successful sign-ins
+AXES_VERBOSE = False
+# Masked in what axes stores and logs: `next` may hold an invitation link.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "next", "csrfmiddlewaretoken"]
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
@@ -156,19 +195,21 @@ SESSION_COOKIE_SECURE = env_bool("PARVIS_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 
-# Email: Django's own settings, named as Django names them.
-EMAIL_BACKEND = os.environ.get(
-    "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
-)
+# Email: Django's own settings, named as Django names them. With neither EMAIL_BACKEND
+# nor EMAIL_HOST set (the embedded mode), emails are written to private files in the data
+# folder rather than printed: they carry links that let anyone in.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend" if os.environ.get("EMAIL_HOST")
+    else "parvis.core.mail.PrivateFileEmailBackend"
+)
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "parvis <parvis@localhost>")
-if os.environ.get("EMAIL_FILE_PATH"):  # for django.core.mail.backends.filebased.EmailBackend
-    EMAIL_FILE_PATH = os.environ["EMAIL_FILE_PATH"]
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH") or str(DATA_DIR / "emails")
 
 # Background work. Embedded: huey on a SQLite file beside the database. At scale:
 # REDIS_URL, and any number of `parvis worker` processes on any number of machines.
@@ -183,10 +224,12 @@ if REDIS_URL:
         "results": False,  # nobody reads a job's return value; don't store one per job
     }
 else:
+    HUEY_FILE = os.environ.get("PARVIS_HUEY_FILE", str(DATA_DIR / "huey.sqlite3"))
+    private_sqlite_file(Path(HUEY_FILE))
     HUEY = {
         "huey_class": "huey.SqliteHuey",
         "name": os.environ.get("PARVIS_HUEY_NAME", "parvis"),
-        "filename": os.environ.get("PARVIS_HUEY_FILE", str(DATA_DIR / "huey.sqlite3")),
+        "filename": HUEY_FILE,
         "immediate": False,
         "results": False,
     }
@@ -227,11 +270,21 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
+# Every record goes through the root handler, whose filter masks secrets (links that
+# grant access, API tokens, Authorization headers): Django's own loggers are sent there
+# too instead of to their default handlers.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "parvis.core.redact.RedactSecrets"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("PARVIS_LOG_LEVEL", "INFO")},
-    "loggers": {"httpx": {"level": "WARNING"}, "huey": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+        "httpx": {"level": "WARNING"},
+        "huey": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
 }

@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from parvis.accounts.links import absolute_url
 from parvis.accounts.models import (
     Invitation,
     Membership,
@@ -44,13 +46,10 @@ def create_workspace(
     return workspace
 
 
-def absolute_url(path: str) -> str:
-    base = settings.PARVIS_BASE_URL or "http://127.0.0.1:8000"
-    return f"{base}{path}"
-
-
 def invite(workspace: Workspace, email: str, role: str, invited_by: User, accept_path: str) -> Invitation:
-    """Create an invitation and email its link. `accept_path` has a `{token}` slot."""
+    """Create an invitation and email its link. `accept_path` has a `{token}` slot.
+
+    The link goes only into the email: never into a page, a flash message or a log."""
     invitation, token = Invitation.issue(workspace, email, role, invited_by)
     link = absolute_url(accept_path.format(token=token))
     with translation.override(workspace.language):
@@ -65,12 +64,15 @@ def invite(workspace: Workspace, email: str, role: str, invited_by: User, accept
     transaction.on_commit(
         lambda: send_mail(subject, body, None, [invitation.email], fail_silently=False)
     )
-    invitation.link = link  # type: ignore[attr-defined]  # shown once to the inviter
     return invitation
 
 
 @transaction.atomic
 def accept_invitation(invitation: Invitation, user: User) -> Membership:
+    """Only the invited person may accept: a link seen by someone else (forwarded, read
+    over a shoulder) must not make them a member."""
+    if not invitation.is_for(user):
+        raise PermissionDenied("this invitation is for another email address")
     membership, created = Membership.objects.get_or_create(
         workspace=invitation.workspace, user=user, defaults={"role": invitation.role}
     )
@@ -83,6 +85,15 @@ def accept_invitation(invitation: Invitation, user: User) -> Membership:
         organisation=invitation.workspace.organisation, user=user
     )
     return membership
+
+
+def change_email(user: User, email: str) -> None:
+    """Give an account a new email, which is also its sign-in name."""
+    email = email.strip().lower()
+    if User.objects.filter(Q(email__iexact=email) | Q(username__iexact=email)).exclude(pk=user.pk).exists():
+        raise ValidationError(_("Another account already uses this email."), code="email_taken")
+    user.email = user.username = email
+    user.save(update_fields=["email", "username"])
 
 
 def notify(

@@ -204,6 +204,9 @@ class Invitation(models.Model):
         )
         return invitation, token
 
+    def is_for(self, user: User) -> bool:
+        return bool(user.email) and user.email.lower() == self.email.lower()
+
 
 class Notification(models.Model):
     """An in-app notice (a failed publication, an account to reconnect, …)."""

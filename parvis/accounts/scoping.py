@@ -41,3 +41,15 @@ def workspace_for(user: User, workspace_id: int | str, min_role: Role = Role.VIE
     if not membership.at_least(min_role):
         raise PermissionDenied
     return membership.workspace
+
+
+def member_of(workspace_id: int, user_id: object) -> User | None:
+    """A member of this workspace by user id, else None: for anyone else, and for an id
+    that names no one, the answer is the same and says nothing about them."""
+    try:
+        uid = int(str(user_id))
+    except (TypeError, ValueError):
+        return None
+    if not 0 < uid < 2**63:  # past a 64-bit column: no one
+        return None
+    return User.objects.filter(pk=uid, memberships__workspace_id=workspace_id).first()

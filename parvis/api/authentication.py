@@ -7,11 +7,21 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from parvis.accounts import throttle
 from parvis.api.models import ApiToken
 
 
+def _throttled(seconds: int) -> exceptions.Throttled:
+    """429 with Retry-After: DRF adds the header, and the wait to the message, from `wait`."""
+    return exceptions.Throttled(wait=seconds, detail=_("Too many requests with a wrong API token from this address."))
+
+
 class BearerTokenAuthentication(authentication.BaseAuthentication):
-    """`Authorization: Bearer pvs_…` with a personal token from Settings → API tokens."""
+    """`Authorization: Bearer pvs_…` with a personal token from Settings → API tokens.
+
+    Wrong tokens are counted per address (accounts/throttle.py): past the limit, that
+    address gets 429 with Retry-After, before any token is looked up; other addresses
+    are not affected."""
 
     keyword = "Bearer"
 
@@ -25,8 +35,13 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         token = token.strip()
         if not token:
             raise exceptions.AuthenticationFailed(_("The Authorization header has no token."))
+        raw = request._request
+        if wait := throttle.api_seconds_left(raw):
+            raise _throttled(wait)
         found = ApiToken.lookup(token)
         if found is None or not found.user.is_active:
+            if wait := throttle.record_api_failure(raw):
+                raise _throttled(wait)
             raise exceptions.AuthenticationFailed(_("This API token is unknown or revoked."))
         return found.user, found
 

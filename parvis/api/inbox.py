@@ -29,7 +29,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from parvis.accounts.models import Role, User, Workspace
-from parvis.accounts.scoping import workspace_for, workspaces_for
+from parvis.accounts.scoping import member_of, workspace_for, workspaces_for
 from parvis.api.pause import OffsetDateTimeField, flat_errors
 from parvis.api.serializers import ApiModelSerializer, ErrorsSerializer, UtcDateTimeField
 from parvis.api.views import CONFLICT, READ_ERRORS, WRITE_ERRORS, ApiView, Conflict
@@ -356,9 +356,9 @@ class InboxItemDetail(ItemObjectMixin):
         if user_id is None:
             return None
         # Looked up among the workspace's members only: another id must not reveal who it is.
-        person = User.objects.filter(pk=user_id, memberships__workspace_id=item.workspace_id).first()
+        person = member_of(item.workspace_id, user_id)
         if person is None:
-            raise triage.TriageError("assignee", _("This person is not a member of this workspace."))
+            raise triage.TriageError("assignee", _("Choose a member of this workspace."))
         return person
 
 

@@ -105,7 +105,7 @@ def add_slot(workspace: Workspace, user: User, weekday: int, starts: time | None
     if role not in DutySlot.Role.values:
         raise DutyError("role", _("Choose on duty or relay."))
     if not Membership.objects.filter(workspace=workspace, user=user).exists():
-        raise DutyError("user", _("%(name)s is not a member of this workspace.") % {"name": user})
+        raise DutyError("user", _("Choose a member of this workspace."))  # never who they are
     assert starts is not None and ends is not None  # checked above
     return DutySlot.objects.create(workspace=workspace, user=user, weekday=weekday, starts=starts, ends=ends,
                                    role=role)

@@ -43,8 +43,10 @@ def set_status(item: Item, status: str, user: User, now: datetime | None = None)
 
 
 def assign(item: Item, assignee: User | None) -> None:
+    # The same words for anyone outside the workspace as for an id that names no one:
+    # never who they are.
     if assignee is not None and not Membership.objects.filter(workspace_id=item.workspace_id, user=assignee).exists():
-        raise TriageError("assignee", _("%(name)s is not a member of this workspace.") % {"name": assignee})
+        raise TriageError("assignee", _("Choose a member of this workspace."))
     item.assignee = assignee
     Item.objects.filter(pk=item.pk).update(assignee=assignee)
 

@@ -38,7 +38,8 @@ class ParvisUp:
         env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
         env.update(DJANGO_SETTINGS_MODULE="parvis.settings", PARVIS_DATA_DIR=str(self.data_dir),
                    PARVIS_ADMIN_EMAIL=self.admin_email, PARVIS_ADMIN_PASSWORD=self.admin_password,
-                   PARVIS_ALLOW_PRIVATE_URLS="1", PARVIS_BASE_URL=self.url, **self.extra_env)
+                   PARVIS_ALLOW_PRIVATE_URLS="1", PARVIS_BASE_URL=self.url)
+        env.update(self.extra_env)  # may override the above (e.g. no PARVIS_BASE_URL)
         with self.log.open("wb") as sink:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "parvis", "up", "--port", str(self.port)],

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from parvis.web.views import (
+    account,
     approvals,
     audit,
     campaigns,
@@ -33,6 +34,13 @@ urlpatterns = [
     path("invitations/<str:token>/", people.accept_invitation, name="accept_invitation"),
     path("settings/", people.user_settings, name="settings"),
     path("settings/tokens/", people.api_tokens, name="api_tokens"),
+    path("settings/account/", account.account, name="account"),
+    path("settings/password/", account.PasswordChangeView.as_view(), name="password_change"),
+    path("password/reset/", account.PasswordResetView.as_view(), name="password_reset"),
+    path("password/reset/sent/", account.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path("password/reset/complete/", account.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("password/reset/<uidb64>/<token>/", account.PasswordResetConfirmView.as_view(),
+         name="password_reset_confirm"),
     path("notifications/", people.notifications, name="notifications"),
     path("", workspaces.home, name="home"),
     path("workspaces/new/", workspaces.workspace_create, name="workspace_create"),

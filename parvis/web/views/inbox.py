@@ -27,7 +27,7 @@ from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from parvis.accounts.models import Membership, Role, User, Workspace
-from parvis.accounts.scoping import membership_in, workspace_for, workspaces_for
+from parvis.accounts.scoping import member_of, membership_in, workspace_for, workspaces_for
 from parvis.inbox import crisis, triage
 from parvis.inbox.models import ADDRESSED_KINDS, Correction, Item, Kind, Priority, Sentiment, Status
 from parvis.inbox.queries import VIEWS, InboxFilters, author_history, conversation, in_order, inbox_items
@@ -369,10 +369,8 @@ def _do_assign(request: HttpRequest, item: Item, user: User) -> str:
         return _("Unassigned.")
     if raw == "me":
         assignee: User | None = user
-    elif raw.isdigit():
-        assignee = User.objects.filter(pk=int(raw)).first()
-    else:
-        assignee = None
+    else:  # looked up among this workspace's members only
+        assignee = member_of(item.workspace_id, raw)
     if assignee is None:
         raise triage.TriageError("assignee", _("Choose a member of this workspace."))
     triage.assign(item, assignee)

@@ -25,8 +25,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from parvis.accounts.models import Membership, Role, User, Workspace
-from parvis.accounts.scoping import membership_in, workspace_for
+from parvis.accounts.models import Membership, Role, Workspace
+from parvis.accounts.scoping import member_of, membership_in, workspace_for
 from parvis.inbox import crisis, duty, learning, metrics
 from parvis.inbox.models import Correction, CrisisAlert, DutySlot, InboxSettings, Weekday, WorkspaceModel
 from parvis.web.views.inbox_rules import actor
@@ -223,7 +223,7 @@ def duty_add(request: HttpRequest, workspace_id: int) -> HttpResponse:
     form = SlotForm(request.POST, workspace=workspace)
     if form.is_valid():
         data = form.cleaned_data
-        user = User.objects.filter(pk=data["user"]).first()
+        user = member_of(workspace.pk, data["user"])
         try:
             if user is None:
                 raise duty.DutyError("user", _("Choose a member of this workspace."))

@@ -12,10 +12,13 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from parvis.accounts import throttle
 from parvis.accounts.actions import accept_invitation as do_accept
 from parvis.accounts.models import Invitation, User
 from parvis.api.models import ApiToken
@@ -38,13 +41,29 @@ class LoginView(auth_views.LoginView):
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
 
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
+        """While the throttle refuses this account or address, say so and when to come
+        back (429), not "wrong password": the password was not even checked."""
+        if not getattr(self.request, "axes_locked_out", False):
+            return super().form_invalid(form)
+        seconds = throttle.seconds_left(self.request, {"username": form.data.get("username")}) or 60
+        form.errors["__all__"] = form.error_class([throttle.wait_message(seconds)], error_class="nonfield")
+        response = self.render_to_response(self.get_context_data(form=form), status=429)
+        response["Retry-After"] = str(seconds)
+        return response
+
 
 def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """Only the invited email may accept: logged in as that email, or by creating the
+    account for it here. Someone logged in as anyone else is told so and joins nothing."""
     invitation = Invitation.objects.select_related("workspace").by_token(token)
     if invitation is None:
         return render(request, "parvis/invitation_invalid.html", status=404)
     user = request.user
     if user.is_authenticated:
+        if not invitation.is_for(user):  # type: ignore[arg-type]
+            return render(request, "parvis/invitation_other_account.html",
+                          {"invitation": invitation, "next": request.path}, status=403)
         if request.method == "POST":
             do_accept(invitation, user)  # type: ignore[arg-type]
             messages.success(request, _("You joined %(name)s.") % {"name": invitation.workspace.name})
@@ -53,7 +72,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
     existing = User.objects.filter(email__iexact=invitation.email).first()
     if existing is not None:
         messages.info(request, _("Log in as %(email)s to accept the invitation.") % {"email": invitation.email})
-        return redirect(f"{request.build_absolute_uri('/login/')}?next={request.path}")
+        return redirect(f"{reverse('web:login')}?{urlencode({'next': request.path})}")
     form = SignupForm(request.POST or None, email=invitation.email)
     if request.method == "POST" and form.is_valid():
         new_user = User.objects.create_user(

@@ -103,8 +103,8 @@ def members(request: HttpRequest, workspace_id: int) -> HttpResponse:
         else:
             invitation = invite(workspace, form.cleaned_data["email"], role, request.user,  # type: ignore[arg-type]
                                 "/invitations/{token}/")
-            messages.success(request, _("Invitation sent to %(email)s. Link: %(link)s") % {
-                "email": invitation.email, "link": invitation.link})  # type: ignore[attr-defined]
+            # The link itself only goes into the email (flash messages live in a cookie).
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
             return redirect("web:members", workspace_id=workspace.pk)
     return render(request, "parvis/members.html", {
         "workspace": workspace, "form": form, "can_invite": can_invite,
