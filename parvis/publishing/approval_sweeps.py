@@ -20,13 +20,17 @@ from parvis.accounts.models import ClientApprover, Workspace
 from parvis.publishing.approval import notify_approvers
 from parvis.publishing.approvers import ClientEmail
 from parvis.publishing.housekeeping import sweep
-from parvis.publishing.models import ApprovalState, Post, Publication, State
+from parvis.publishing.models import ApprovalState, Post, PostKind, Publication, State
 
 NOT_APPROVED = "not_approved"
 
 
 def _unapproved(workspace: Workspace) -> Q:
-    return Q(post__workspace=workspace) & ~Q(post__approval_state=ApprovalState.APPROVED)
+    # Posts of the editorial plan only: a reply from the inbox answers someone now and is
+    # never held by approval (`engine.released_filter`), so it is nobody's to warn about
+    # or to fail here.
+    return (Q(post__workspace=workspace, post__kind=PostKind.POST)
+            & ~Q(post__approval_state=ApprovalState.APPROVED))
 
 
 def _held_only_by_approval() -> Q:
