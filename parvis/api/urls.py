@@ -5,6 +5,7 @@ from parvis.api import approval as approval_views
 from parvis.api import campaigns as campaign_views
 from parvis.api import imports as import_views
 from parvis.api import inbox as inbox_views
+from parvis.api import inbox_check as inbox_check_views
 from parvis.api import media as media_views
 from parvis.api import pause as pause_views
 from parvis.api import queue as queue_views
@@ -54,6 +55,8 @@ urlpatterns = [
          name="inbox-item-corrections"),
     path("inbox/items/<int:pk>/reply/", inbox_views.InboxItemReply.as_view(), name="inbox-item-reply"),
     path("inbox/items/<int:pk>/actions/", inbox_views.InboxItemActions.as_view(), name="inbox-item-actions"),
+    path("workspaces/<int:workspace_id>/inbox/check-now/", inbox_check_views.WorkspaceInboxCheckNow.as_view(),
+         name="workspace-inbox-check-now"),
     path("workspaces/<int:workspace_id>/saved-replies/", inbox_views.SavedReplyList.as_view(),
          name="saved-replies"),
     path("workspaces/<int:workspace_id>/saved-replies/<int:pk>/", inbox_views.SavedReplyDetail.as_view(),

@@ -19,6 +19,7 @@ from parvis.web.views import (
 )
 from parvis.web.views import calendar as calendar_views
 from parvis.web.views import inbox as inbox_views
+from parvis.web.views import inbox_check as inbox_check_views
 from parvis.web.views import library as library_views
 from parvis.web.views import pause as pause_views
 from parvis.web.views import queue as queue_views
@@ -122,6 +123,8 @@ urlpatterns = [
     path("inbox/", inbox_views.inbox_all, name="inbox"),
     path("inbox/new/", inbox_views.inbox_new, name="inbox_new"),
     path("inbox/bulk/", inbox_views.inbox_bulk, name="inbox_bulk"),
+    path("inbox/check-now/", inbox_check_views.inbox_check_now, name="inbox_check_now"),
+    path("w/<int:workspace_id>/inbox/check-now/", inbox_check_views.inbox_check_now, name="inbox_check_now_workspace"),
     path("w/<int:workspace_id>/inbox/", inbox_views.inbox_workspace, name="inbox_workspace"),
     path("w/<int:workspace_id>/inbox/items/<int:item_id>/", inbox_views.inbox_item, name="inbox_item"),
     path("w/<int:workspace_id>/inbox/items/<int:item_id>/replies/", inbox_views.inbox_replies,
