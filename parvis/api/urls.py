@@ -2,6 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
 from parvis.api import approval as approval_views
+from parvis.api import approval_override as approval_override_views
 from parvis.api import campaigns as campaign_views
 from parvis.api import imports as import_views
 from parvis.api import inbox as inbox_views
@@ -35,6 +36,8 @@ urlpatterns = [
     path("posts/<int:pk>/request-changes/", approval_views.PostRequestChanges.as_view(),
          name="post-request-changes"),
     path("posts/<int:pk>/comments/", approval_views.PostComments.as_view(), name="post-comments"),
+    path("posts/<int:pk>/publish-without-approval/", approval_override_views.PostPublishWithoutApproval.as_view(),
+         name="post-publish-without-approval"),
     path("publications/<int:pk>/", views.PublicationDetail.as_view(), name="publication"),
     path("publications/<int:pk>/retry/", views.PublicationRetry.as_view(), name="publication-retry"),
     path("publications/<int:pk>/cancel/", views.PublicationCancel.as_view(),

@@ -33,11 +33,21 @@ from parvis.publishing.approvers import (
     member_approvers,
     named_members,
 )
-from parvis.publishing.models import Approval, ApprovalState, Comment, Post, PostMedia
+from parvis.publishing.models import (
+    Approval,
+    ApprovalState,
+    Comment,
+    Post,
+    PostKind,
+    PostMedia,
+    Publication,
+    State,
+)
 from parvis.publishing.validation import FieldError
 
 MAX_COMMENT = 5000
 DECIDED = (ApprovalState.APPROVED, ApprovalState.CHANGES_REQUESTED)
+NOT_APPROVED = "not_approved"  # `Publication.error_kind` of a post nobody approved in time
 
 
 class ApprovalError(Exception):
@@ -157,12 +167,14 @@ def _require_review(post: Post) -> None:
                             % {"state": ApprovalState(post.approval_state).label}, "state")
 
 
-def _clean_comment(body: str, required: bool) -> str:
+def _clean_comment(body: str, required: bool, field: str = "comment") -> str:
     body = (body or "").replace("\r\n", "\n").strip()
     if required and not body:
-        raise ApprovalError("comment", _("Write a comment: say what should change."), "invalid")
+        message = (_("Say why it is published without approval.") if field == "reason"
+                   else _("Write a comment: say what should change."))
+        raise ApprovalError(field, message, "invalid")
     if len(body) > MAX_COMMENT:
-        raise ApprovalError("comment", _("A comment is at most %(n)d characters.") % {"n": MAX_COMMENT},
+        raise ApprovalError(field, _("A comment is at most %(n)d characters.") % {"n": MAX_COMMENT},
                             "invalid")
     return body
 
@@ -349,3 +361,81 @@ def after_edit(post: Post, before: str, actor: User) -> bool:
         _announce_review(locked, actor)
     _sync(post, locked)
     return True
+
+
+# -- publishing without approval ----------------------------------------------------------
+
+def unapproved_warning(post: Post, mode: str) -> str:
+    """What to tell the person who just scheduled (or queued) a post that approval will
+    hold: "" when nothing holds it."""
+    if mode not in ("schedule", "queue") or not post.workspace.requires_approval:
+        return ""
+    if post.approval_state == ApprovalState.APPROVED:
+        return ""
+    if post.approval_state == ApprovalState.IN_REVIEW:
+        return _("It is published at its time only if it is approved by then.")
+    return _("Not sent for review: this workspace requires approval, so it will not be published unless "
+             "it is sent for review and approved before its time.")
+
+
+def _held_by_approval(post: Post) -> list[Publication]:
+    """The publications approval holds: scheduled ones, and those that already failed as
+    not approved in time."""
+    return list(post.publications.filter(
+        Q(state=State.SCHEDULED) | Q(state=State.FAILED, error_kind=NOT_APPROVED)).order_by("pk"))
+
+
+def _check_override(post: Post, actor: User) -> None:
+    workspace = post.workspace
+    if not can_approve(actor, workspace):
+        raise ApprovalError("post", _("Only managers and owners can publish a post without approval."),
+                            "forbidden")
+    if not workspace.requires_approval or post.kind != PostKind.POST:
+        raise ApprovalError("post", _("This post does not wait for approval."), "state")
+    if post.approval_state == ApprovalState.APPROVED:
+        raise ApprovalError("post", _("This post is already approved: it is published at its time."), "state")
+    if workspace.is_paused:
+        raise ApprovalError("post", _("Publishing is paused in this workspace: resume it first."), "state")
+
+
+@transaction.atomic
+def publish_without_approval(post: Post, actor: User, reason: str) -> list[int]:
+    """A manager's or owner's override: publish now a post that approval holds (in review,
+    not sent, changes requested, or failed as not approved in time). Recorded as an
+    approval of the current revision by `actor`, with the reason in the review thread
+    and the audit log; the author and the other approvers are told. Returns the ids of
+    the publications queued."""
+    locked = _locked(post)
+    _check_override(locked, actor)
+    reason = _clean_comment(reason, required=True, field="reason")
+    held = _held_by_approval(locked)
+    if not held:
+        raise ApprovalError("post", _("Nothing of this post waits for approval."), "state")
+    was = ApprovalState(locked.approval_state)
+    now = timezone.now()
+    ids = [p.pk for p in held]
+    Publication.objects.filter(pk__in=ids).update(
+        state=State.SCHEDULED, due_at=now, next_attempt_at=now, enqueued_at=None, in_queue=False, attempts=0,
+        error="", error_kind="", updated_at=now)
+    locked.approval_state, locked.scheduled_at = ApprovalState.APPROVED, now
+    locked.save(update_fields=["approval_state", "scheduled_at", "updated_at"])
+    Approval.objects.create(post=locked, revision=locked.revision, user=actor, decision=Approval.Decision.APPROVED)
+    _comment(locked, "override", reason, actor, None)
+    audit.record(locked.workspace, "post.approval_overridden", actor=actor, target=locked,
+                 summary=_("Published without approval (was “%(state)s”)") % {"state": was.label},
+                 before=snapshot(locked), after=reason)
+    _tell_members([locked.author, *member_approvers(locked.workspace)], locked, "approval_overridden", lambda: (
+        _("Post published without approval"),
+        _("%(who)s published “%(text)s” without waiting for approval: %(reason)s") % {
+            "who": actor, "text": _excerpt(locked), "reason": reason}), exclude=actor)
+    transaction.on_commit(lambda: _enqueue(ids))
+    _sync(post, locked)
+    post.scheduled_at = now
+    return ids
+
+
+def _enqueue(ids: list[int]) -> None:
+    from parvis.publishing.dispatcher import default_enqueue
+
+    for pk in ids:
+        default_enqueue(pk)

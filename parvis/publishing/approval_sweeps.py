@@ -17,12 +17,10 @@ from django.utils.translation import ngettext
 
 from parvis.accounts import audit
 from parvis.accounts.models import ClientApprover, Workspace
-from parvis.publishing.approval import notify_approvers
+from parvis.publishing.approval import NOT_APPROVED, notify_approvers
 from parvis.publishing.approvers import ClientEmail
 from parvis.publishing.housekeeping import sweep
 from parvis.publishing.models import ApprovalState, Post, PostKind, Publication, State
-
-NOT_APPROVED = "not_approved"
 
 
 def _unapproved(workspace: Workspace) -> Q:

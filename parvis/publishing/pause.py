@@ -82,7 +82,7 @@ def missed_publications(workspace: Workspace, now: datetime | None = None) -> Qu
         Publication.objects.filter(post__workspace=workspace, post__kind=PostKind.POST, state=State.SCHEDULED,
                                    next_attempt_at__lte=now)
         .filter(released_filter(ignoring_pause=True))
-        .select_related("post", "account")
+        .select_related("post__workspace", "account")
         .order_by("next_attempt_at", "pk")
     )
 

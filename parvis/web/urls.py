@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from parvis.web.views import approval_override as approval_override_views
 from parvis.web.views import (
     approvals,
     audit,
@@ -89,6 +90,8 @@ urlpatterns = [
     path("w/<int:workspace_id>/posts/<int:post_id>/review/", review.post_review, name="post_review"),
     path("w/<int:workspace_id>/posts/<int:post_id>/review/act/", review.post_review_action,
          name="post_review_action"),
+    path("w/<int:workspace_id>/posts/<int:post_id>/publish-without-approval/",
+         approval_override_views.publish_without_approval, name="post_publish_without_approval"),
     path("w/<int:workspace_id>/audit/", audit.audit_log, name="audit"),
     path("portal/<str:token>/", portal.portal, name="portal"),
     path("portal/<str:token>/posts/<int:post_id>/", portal.portal_action, name="portal_action"),
