@@ -18,12 +18,13 @@ from collections.abc import Callable, Iterable
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from parvis.accounts import audit
 from parvis.accounts.actions import notify
 from parvis.accounts.models import ApprovalMode, ClientApprover, Membership, Role, User, Workspace
+from parvis.accounts.texts import Text
 from parvis.networks import registry
 from parvis.publishing.approvers import (
     ClientEmail,
@@ -101,17 +102,16 @@ def waiting_for(post: Post) -> list[str]:
 
 # -- telling people ----------------------------------------------------------------------
 
+Written = tuple[Text, Text]  # subject and message, read by each person in their own language
+
+
 def _tell_members(users: Iterable[User | None], post: Post, kind: str,
-                  write: Callable[[], tuple[str, str]], exclude: User | None = None) -> None:
+                  write: Callable[[], Written], exclude: User | None = None) -> None:
     """In-app + email, each person in their own language (else the workspace's)."""
-    seen: set[int] = set()
-    for user in users:
-        if user is None or user.pk in seen or (exclude is not None and user.pk == exclude.pk):
-            continue
-        seen.add(user.pk)
-        with translation.override(user.language or post.workspace.language):
-            subject, message = write()
-        notify([user], post.workspace, kind, subject, message, review_url(post))
+    people = {u.pk: u for u in users if u is not None and (exclude is None or u.pk != exclude.pk)}
+    if people:
+        subject, message = write()
+        notify(people.values(), post.workspace, kind, subject, message, review_url(post))
 
 
 def _tell_clients(post: Post, write: Callable[[ClientApprover], ClientEmail],
@@ -120,7 +120,7 @@ def _tell_clients(post: Post, write: Callable[[ClientApprover], ClientEmail],
     email_clients(clients, write)
 
 
-def notify_approvers(post: Post, kind: str, write_member: Callable[[], tuple[str, str]],
+def notify_approvers(post: Post, kind: str, write_member: Callable[[], Written],
                      write_client: Callable[[ClientApprover], ClientEmail], actor: User | None = None,
                      with_author: bool = False) -> None:
     members: list[User | None] = [*member_approvers(post.workspace)]
@@ -197,7 +197,7 @@ def submit_for_review(post: Post, actor: User, note: str = "") -> None:
     locked.save(update_fields=["approval_state", "submitted_at", "updated_at"])
     _comment(locked, "submitted", note, actor, None)
     audit.record(locked.workspace, "post.submitted", actor=actor, target=locked,
-                 summary=_("Sent for review (revision %(n)d)") % {"n": locked.revision}, after=snapshot(locked))
+                 summary=Text.gettext("Sent for review (revision %(n)d)", n=locked.revision), after=snapshot(locked))
     _announce_review(locked, actor)
     _sync(post, locked)
 
@@ -216,9 +216,9 @@ def submit_after_save(post: Post, actor: User) -> str:
 def _announce_review(post: Post, actor: User) -> None:
     workspace = post.workspace
 
-    def member() -> tuple[str, str]:
-        return (_("Post to review in %(workspace)s") % {"workspace": workspace.name},
-                _("%(who)s sent a post for review: “%(text)s”") % {"who": actor, "text": _excerpt(post)})
+    def member() -> Written:
+        return (Text.gettext("Post to review in %(workspace)s", workspace=workspace.name),
+                Text.gettext("%(who)s sent a post for review: “%(text)s”", who=str(actor), text=_excerpt(post)))
 
     def client(c: ClientApprover) -> ClientEmail:
         return ClientEmail(_("A post of %(workspace)s awaits your approval") % {"workspace": workspace.name},
@@ -258,18 +258,18 @@ def approve(post: Post, *, user: User | None = None, client: ClientApprover | No
         locked.save(update_fields=["approval_state", "updated_at"])
     if not already:
         audit.record(locked.workspace, "post.approved", actor=None if client else user, client=client,
-                     target=locked, summary=(_("Approved revision %(n)d") if complete else _(
-                         "Approved revision %(n)d (more approvals needed)")) % {"n": locked.revision},
+                     target=locked, summary=Text.gettext("Approved revision %(n)d", n=locked.revision) if complete
+                     else Text.gettext("Approved revision %(n)d (more approvals needed)", n=locked.revision),
                      after=comment)
     if complete:
         _tell_author(locked, "post_approved", user, lambda: (
-            _("Post approved"), _("%(who)s approved your post “%(text)s”.") % {
-                "who": _label(user, client), "text": _excerpt(locked)}))
+            Text.gettext("Post approved"), Text.gettext("%(who)s approved your post “%(text)s”.",
+                                                        who=_label(user, client), text=_excerpt(locked))))
     _sync(post, locked)
     return ApprovalState(locked.approval_state)
 
 
-def _tell_author(post: Post, kind: str, actor: User | None, write: Callable[[], tuple[str, str]]) -> None:
+def _tell_author(post: Post, kind: str, actor: User | None, write: Callable[[], Written]) -> None:
     _tell_members([post.author], post, kind, write, exclude=actor)
 
 
@@ -286,13 +286,13 @@ def request_changes(post: Post, comment: str, *, user: User | None = None,
     locked.approval_state = ApprovalState.CHANGES_REQUESTED
     locked.save(update_fields=["approval_state", "updated_at"])
     audit.record(locked.workspace, "post.changes_requested", actor=None if client else user, client=client,
-                 target=locked, summary=_("Changes requested on revision %(n)d") % {"n": locked.revision},
+                 target=locked, summary=Text.gettext("Changes requested on revision %(n)d", n=locked.revision),
                  before=snapshot(locked), after=comment)
     who = _label(user, client)
     recipients = [locked.author, *(member_approvers(locked.workspace) if client else [])]
     _tell_members(recipients, locked, "changes_requested", lambda: (
-        _("Changes requested"), _("%(who)s asks for changes on “%(text)s”: %(comment)s") % {
-            "who": who, "text": _excerpt(locked), "comment": comment}), exclude=user)
+        Text.gettext("Changes requested"), Text.gettext("%(who)s asks for changes on “%(text)s”: %(comment)s",
+                                                        who=who, text=_excerpt(locked), comment=comment)), exclude=user)
     _sync(post, locked)
 
 
@@ -311,12 +311,13 @@ def add_review_comment(post: Post, body: str, *, author: User | None = None,
     body = _clean_comment(body, required=True)
     comment = _comment(locked, "comment", body, author, client)
     audit.record(locked.workspace, "post.comment", actor=author if client is None else None, client=client,
-                 target=locked, summary=_("Review comment"), after=body)
+                 target=locked, summary=Text.gettext("Review comment"), after=body)
     who = _label(author, client)
     recipients = [locked.author, *(member_approvers(locked.workspace) if client else [])]
     _tell_members(recipients, locked, "review_comment", lambda: (
-        _("New comment on a post"), _("%(who)s commented on “%(text)s”: %(comment)s") % {
-            "who": who, "text": _excerpt(locked), "comment": body}), exclude=author)
+        Text.gettext("New comment on a post"),
+        Text.gettext("%(who)s commented on “%(text)s”: %(comment)s", who=who, text=_excerpt(locked), comment=body),
+    ), exclude=author)
     return comment
 
 
@@ -351,9 +352,9 @@ def after_edit(post: Post, before: str, actor: User) -> bool:
         locked.approval_state, locked.submitted_at = ApprovalState.IN_REVIEW, timezone.now()
         fields += ["approval_state", "submitted_at"]
     locked.save(update_fields=fields)
-    summary = _("Edited (revision %(n)d)") % {"n": locked.revision}
+    summary = Text.gettext("Edited (revision %(n)d)", n=locked.revision)
     if was == ApprovalState.APPROVED:
-        summary = _("Edited after approval: back to review (revision %(n)d)") % {"n": locked.revision}
+        summary = Text.gettext("Edited after approval: back to review (revision %(n)d)", n=locked.revision)
         _comment(locked, "submitted", _("Edited after approval: sent back for review."), actor, None)
     audit.record(locked.workspace, "post.edited", actor=actor, target=locked, summary=summary,
                  before=before, after=after)
@@ -422,12 +423,12 @@ def publish_without_approval(post: Post, actor: User, reason: str) -> list[int]:
     Approval.objects.create(post=locked, revision=locked.revision, user=actor, decision=Approval.Decision.APPROVED)
     _comment(locked, "override", reason, actor, None)
     audit.record(locked.workspace, "post.approval_overridden", actor=actor, target=locked,
-                 summary=_("Published without approval (was “%(state)s”)") % {"state": was.label},
+                 summary=Text.gettext("Published without approval (was “%(state)s”)", state=Text.label(was.label)),
                  before=snapshot(locked), after=reason)
     _tell_members([locked.author, *member_approvers(locked.workspace)], locked, "approval_overridden", lambda: (
-        _("Post published without approval"),
-        _("%(who)s published “%(text)s” without waiting for approval: %(reason)s") % {
-            "who": actor, "text": _excerpt(locked), "reason": reason}), exclude=actor)
+        Text.gettext("Post published without approval"),
+        Text.gettext("%(who)s published “%(text)s” without waiting for approval: %(reason)s",
+                     who=str(actor), text=_excerpt(locked), reason=reason)), exclude=actor)
     transaction.on_commit(lambda: _enqueue(ids))
     _sync(post, locked)
     post.scheduled_at = now

@@ -42,10 +42,11 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 
 from parvis.accounts.audit import record
 from parvis.accounts.models import User, Workspace
+from parvis.accounts.texts import Text
 from parvis.core import http
 from parvis.networks.models import SocialAccount
 from parvis.publishing import import_lease, library
@@ -661,11 +662,11 @@ def _finish(batch: ImportBatch, lease: import_lease.Lease) -> None:
         if not done:
             return
         failed = batch.processed_rows - batch.created_posts
-        summary = ngettext("%(count)d post imported from %(file)s", "%(count)d posts imported from %(file)s",
-                           batch.created_posts) % {"count": batch.created_posts, "file": batch.filename}
+        summary = Text.ngettext("%(count)d post imported from %(file)s", "%(count)d posts imported from %(file)s",
+                                "count", count=batch.created_posts, file=batch.filename)
         if failed:
-            summary += "; " + ngettext("%(count)d row refused at creation", "%(count)d rows refused at creation",
-                                       failed) % {"count": failed}
+            summary = Text.gettext("%(imported)s; %(refused)s", imported=summary, refused=Text.ngettext(
+                "%(count)d row refused at creation", "%(count)d rows refused at creation", "count", count=failed))
         record(batch.workspace, "posts.imported", actor=batch.created_by, target=batch, summary=summary)
         if batch.created_by is not None:
             from parvis.accounts.actions import notify
