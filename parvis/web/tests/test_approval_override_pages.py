@@ -111,5 +111,8 @@ def test_the_override_needs_a_reason_then_publishes_now_and_is_audited(people, w
     publication = post.publications.get()
     assert publication.next_attempt_at <= timezone.now() and queued == [publication.pk]
     assert AuditEntry.objects.filter(action="post.approval_overridden", actor=people["manager"]).exists()
+    review = client.get(reverse("web:post_review", args=[ws.pk, post.pk])).content.decode()
+    assert 'data-kind="override"' in review and "published it without approval" in review
+    assert "Le client a validé par téléphone" in review
     again = client.post(url, {"reason": "Encore"})
     assert again.status_code == 400 and b"already approved" in again.content
