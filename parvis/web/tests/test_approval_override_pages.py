@@ -70,6 +70,14 @@ def test_the_list_the_page_and_the_calendar_say_awaiting_approval(people, ws, po
     assert "Awaiting approval" in review
 
 
+def test_a_recurring_posts_occurrences_say_awaiting_approval(people, ws, post):
+    from parvis.publishing.recurrence import create_series
+
+    series = create_series(ws, people["editor"], post, "FREQ=WEEKLY;COUNT=3", post.scheduled_at, "Europe/Paris")
+    page = client_for(people["editor"]).get(reverse("web:series", args=[ws.pk, series.pk])).content.decode()
+    assert page.count(">Awaiting approval</span>") == 3
+
+
 def test_the_state_is_scheduled_again_once_approved(people, ws, post):
     Post.objects.filter(pk=post.pk).update(approval_state=ApprovalState.APPROVED)
     listing = client_for(people["editor"]).get(reverse("web:publications", args=[ws.pk])).content.decode()
