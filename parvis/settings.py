@@ -247,6 +247,12 @@ PARVIS_INBOX_MIN_INTERVAL = int(os.environ.get("PARVIS_INBOX_MIN_INTERVAL", "60"
 PARVIS_INBOX_MAX_INTERVAL = int(os.environ.get("PARVIS_INBOX_MAX_INTERVAL", "900"))
 PARVIS_PUBLISH_LEASE_SECONDS = int(os.environ.get("PARVIS_PUBLISH_LEASE_SECONDS", "180"))
 PARVIS_PUBLISH_MAX_ATTEMPTS = int(os.environ.get("PARVIS_PUBLISH_MAX_ATTEMPTS", "8"))
+# CSV imports: rows created per transaction, and how long a run may go silent before it
+# is taken for dead and the import is resumed by another worker.
+PARVIS_IMPORT_CHUNK_ROWS = int(os.environ.get("PARVIS_IMPORT_CHUNK_ROWS", "200"))
+PARVIS_IMPORT_LEASE_SECONDS = int(os.environ.get("PARVIS_IMPORT_LEASE_SECONDS", "120"))
+# "Check now" in the inbox: at most once per workspace in this many seconds.
+PARVIS_INBOX_CHECK_NOW_SECONDS = int(os.environ.get("PARVIS_INBOX_CHECK_NOW_SECONDS", "30"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

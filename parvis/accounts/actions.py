@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+import zoneinfo
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, tzinfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
@@ -23,6 +26,7 @@ from parvis.accounts.models import (
     User,
     Workspace,
 )
+from parvis.accounts.texts import Text, render
 
 log = logging.getLogger(__name__)
 
@@ -97,26 +101,47 @@ def change_email(user: User, email: str) -> None:
 
 
 def notify(
-    users: Iterable[User], workspace: Workspace | None, kind: str, subject: str,
-    message: str, url: str = "",
+    users: Iterable[User], workspace: Workspace | None, kind: str, subject: str | Text,
+    message: str | Text, url: str = "",
 ) -> None:
     """Tell people something in the app and by email. Email failures are logged, never
-    raised: the in-app notice is already saved, and the caller's work must not fail."""
+    raised: the in-app notice is already saved, and the caller's work must not fail.
+
+    `subject` and `message` are `Text`s when parvis writes them: each person reads them
+    in their own language (else the workspace's) and zone, in the app and in the email;
+    a plain string is sent as it is (data, or written by a caller in the right language)."""
     recipients = list({u.pk: u for u in users}.values())
+    texts = {name: value.as_json() for name, value in (("subject", subject), ("message", message))
+             if isinstance(value, Text)}
+    outgoing = []
+    for user in recipients:
+        with _reader(user, workspace):
+            outgoing.append((user, render(subject), render(message)))
     Notification.objects.bulk_create(
-        [Notification(user=u, workspace=workspace, kind=kind, message=message, url=url)
-         for u in recipients]
+        [Notification(user=u, workspace=workspace, kind=kind, message=body, texts=texts, url=url)
+         for u, _subject, body in outgoing]
     )
 
     def send() -> None:
-        for user in recipients:
+        for user, title, body in outgoing:
             try:
-                send_mail(subject, f"{message}\n\n{absolute_url(url) if url else ''}".strip(),
-                          None, [user.email])
+                send_mail(title, f"{body}\n\n{absolute_url(url) if url else ''}".strip(), None, [user.email])
             except Exception:  # noqa: BLE001 - any SMTP failure: keep going, log it
                 log.exception("could not email notification %s to user %s", kind, user.pk)
 
     transaction.on_commit(send)
+
+
+@contextmanager
+def _reader(user: User, workspace: Workspace | None) -> Iterator[None]:
+    """The person's language (else the workspace's, else the site's) and zone."""
+    language = user.language or (workspace.language if workspace is not None else "") or settings.LANGUAGE_CODE
+    try:
+        zone: tzinfo = zoneinfo.ZoneInfo(user.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = workspace.tz if workspace is not None else UTC
+    with translation.override(language), timezone.override(zone):
+        yield
 
 
 def owners_of(workspace: Workspace) -> list[User]:

@@ -214,7 +214,11 @@ class Notification(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, null=True, related_name="+")
     kind = models.CharField(max_length=40)
+    # As rendered for this person when it was sent; `texts` keeps parvis's own words
+    # (`accounts.texts.Text` as JSON: "subject", "message") to show in their language of
+    # today. Notices from before texts were kept have only `message`.
     message = models.TextField()
+    texts = models.JSONField(default=dict, blank=True)
     url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -222,6 +226,13 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["user", "read_at"])]
+
+    @property
+    def shown_message(self) -> str:
+        """The message in the reader's language (the active one)."""
+        from parvis.accounts.texts import shown
+
+        return shown(self.texts.get("message"), self.message)
 
 
 class ClientApprover(models.Model):
@@ -296,6 +307,9 @@ class AuditEntry(models.Model):
     summary = models.TextField(blank=True)
     before = models.TextField(blank=True)
     after = models.TextField(blank=True)
+    # What parvis wrote in summary/before/after, as `accounts.texts.Text` JSON by field
+    # name: shown in the reader's language (the text fields then are a fallback).
+    texts = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -21,6 +21,7 @@ from parvis.networks.models import SocialAccount
 from parvis.publishing import charter as charter_rules
 from parvis.publishing import library
 from parvis.publishing.actions import MAX_UPLOADS, Upload
+from parvis.publishing.approval_status import awaiting_approval
 from parvis.publishing.campaigns import campaign_in, labels_in
 from parvis.publishing.models import Charter, Post, PostMedia, Publication, State
 from parvis.publishing.schedule import parse_local_time
@@ -93,12 +94,19 @@ class AccountSerializer(ApiModelSerializer):
 class PublicationSerializer(ApiModelSerializer):
     network = serializers.ChoiceField(source="account.network", choices=sorted(registry.NETWORKS),
                                       read_only=True)
+    awaiting_approval = serializers.SerializerMethodField()
 
     class Meta:
         model = Publication
-        fields = ["id", "post", "account", "network", "state", "due_at", "attempts", "remote_id",
-                  "remote_url", "published_at", "error", "error_kind", "updated_at", "in_queue"]
+        fields = ["id", "post", "account", "network", "state", "awaiting_approval", "due_at", "attempts",
+                  "remote_id", "remote_url", "published_at", "error", "error_kind", "updated_at", "in_queue"]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.BooleanField(help_text=(
+        "`scheduled` but held until its post is approved (the workspace requires approval): "
+        "not published unless approved by `due_at`.")))
+    def get_awaiting_approval(self, publication: Publication) -> bool:
+        return awaiting_approval(publication.post, publication.state)
 
 
 class PostMediaSerializer(ApiModelSerializer):

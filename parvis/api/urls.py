@@ -2,9 +2,11 @@ from django.urls import path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
 from parvis.api import approval as approval_views
+from parvis.api import approval_override as approval_override_views
 from parvis.api import campaigns as campaign_views
 from parvis.api import imports as import_views
 from parvis.api import inbox as inbox_views
+from parvis.api import inbox_check as inbox_check_views
 from parvis.api import media as media_views
 from parvis.api import pause as pause_views
 from parvis.api import queue as queue_views
@@ -34,6 +36,8 @@ urlpatterns = [
     path("posts/<int:pk>/request-changes/", approval_views.PostRequestChanges.as_view(),
          name="post-request-changes"),
     path("posts/<int:pk>/comments/", approval_views.PostComments.as_view(), name="post-comments"),
+    path("posts/<int:pk>/publish-without-approval/", approval_override_views.PostPublishWithoutApproval.as_view(),
+         name="post-publish-without-approval"),
     path("publications/<int:pk>/", views.PublicationDetail.as_view(), name="publication"),
     path("publications/<int:pk>/retry/", views.PublicationRetry.as_view(), name="publication-retry"),
     path("publications/<int:pk>/cancel/", views.PublicationCancel.as_view(),
@@ -54,6 +58,8 @@ urlpatterns = [
          name="inbox-item-corrections"),
     path("inbox/items/<int:pk>/reply/", inbox_views.InboxItemReply.as_view(), name="inbox-item-reply"),
     path("inbox/items/<int:pk>/actions/", inbox_views.InboxItemActions.as_view(), name="inbox-item-actions"),
+    path("workspaces/<int:workspace_id>/inbox/check-now/", inbox_check_views.WorkspaceInboxCheckNow.as_view(),
+         name="workspace-inbox-check-now"),
     path("workspaces/<int:workspace_id>/saved-replies/", inbox_views.SavedReplyList.as_view(),
          name="saved-replies"),
     path("workspaces/<int:workspace_id>/saved-replies/<int:pk>/", inbox_views.SavedReplyDetail.as_view(),

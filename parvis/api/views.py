@@ -75,7 +75,7 @@ class ApiView(generics.GenericAPIView):  # type: ignore[type-arg]
 
 
 def _posts() -> QuerySet[Post]:
-    return Post.objects.prefetch_related(
+    return Post.objects.select_related("workspace").prefetch_related(
         "media__asset", "labels", Prefetch("publications", queryset=Publication.objects.select_related("account")))
 
 
@@ -211,7 +211,7 @@ class PublicationList(ApiView, generics.ListAPIView):  # type: ignore[type-arg]
         workspace = workspace_for(self.user, self.kwargs["workspace_id"])
         filters = PublicationFilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
-        found = Publication.objects.filter(post__workspace=workspace).select_related("account")
+        found = Publication.objects.filter(post__workspace=workspace).select_related("account", "post__workspace")
         if "state" in filters.validated_data:
             found = found.filter(state=filters.validated_data["state"])
         if "account" in filters.validated_data:
@@ -231,7 +231,7 @@ class PublicationObjectMixin(ApiView):
 
     def get_publication(self, min_role: Role = Role.VIEWER) -> Publication:
         publication: Publication = get_object_or_404(
-            Publication.objects.select_related("account", "post").filter(
+            Publication.objects.select_related("account", "post__workspace").filter(
                 post__workspace__memberships__user=self.user), pk=self.kwargs["pk"])
         workspace_for(self.user, publication.post.workspace_id, min_role)
         return publication

@@ -14,12 +14,11 @@ from typing import Any
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils import timezone
 
 from parvis.accounts.actions import absolute_url, notify
 from parvis.accounts.models import Workspace
+from parvis.accounts.texts import Text, render
 from parvis.inbox import crisis, duty, rules
 from parvis.inbox.models import Item, Priority, Status, Webhook
 
@@ -67,24 +66,26 @@ def tell_about(outcomes: Sequence[rules.Outcome], now: datetime | None = None) -
 
 def _tell(workspace: Workspace, items: list[Item], urgent: bool, now: datetime) -> None:
     people = duty.who_to_tell(workspace, now, urgent=urgent)
-    with translation.override(workspace.language):
-        subject = ngettext("%(count)d message to answer on %(workspace)s",
-                           "%(count)d messages to answer on %(workspace)s", len(items)) % {
-            "count": len(items), "workspace": workspace.name}
-        lines = [f"{item.author.display_name or item.author.handle}: {item.text[:140]}" for item in items[:5]]
-        if len(items) > 5:
-            lines.append(_("and %(count)d more") % {"count": len(items) - 5})
-    message = "\n".join(lines)
+    subject = Text.ngettext("%(count)d message to answer on %(workspace)s",
+                            "%(count)d messages to answer on %(workspace)s", "count",
+                            count=len(items), workspace=workspace.name)
+    # What people wrote is data; only "and N more" is parvis's.
+    shown = "\n".join(f"{item.author.display_name or item.author.handle}: {item.text[:140]}" for item in items[:5])
+    message: str | Text = shown if len(items) <= 5 else Text.gettext(
+        "%(items)s\nand %(count)d more", items=shown, count=len(items) - 5)
     url = reverse("web:inbox") + f"?workspace={workspace.pk}"
     if people:
         notify(people, workspace, "inbox_items", subject, message, url)
     to_webhooks(workspace, subject, message, url, urgent=urgent, key=f"items-{items[0].pk}")
 
 
-def to_webhooks(workspace: Workspace, title: str, text: str, url: str, *, urgent: bool, key: str) -> None:
-    """Queue the message to each enabled webhook of the workspace, after the commit."""
+def to_webhooks(workspace: Workspace, title: str | Text, text: str | Text, url: str, *, urgent: bool,
+                key: str) -> None:
+    """Queue the message to each enabled webhook of the workspace, after the commit. A
+    chat room or a push topic is a team's: it reads the workspace's language."""
     from parvis.inbox.tasks import webhook_task
 
+    title, text = render(title, workspace.language), render(text, workspace.language)
     hooks = Webhook.objects.filter(workspace=workspace, enabled=True)
     if not urgent:
         hooks = hooks.filter(urgent_only=False)

@@ -22,10 +22,10 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Q
 from django.db.models.functions import TruncHour
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone
 
 from parvis.accounts.models import User, Workspace
+from parvis.accounts.texts import Text
 from parvis.inbox.models import CrisisAlert, InboxSettings, Item, Sentiment
 
 WINDOW = timedelta(hours=1)
@@ -78,11 +78,10 @@ def tell(alert: CrisisAlert) -> None:
 
     workspace = alert.workspace
     people = duty.on_duty(workspace, alert.window_end) + duty.relays(workspace, alert.window_end)
-    with translation.override(workspace.language):
-        subject = _("Possible crisis on %(workspace)s") % {"workspace": workspace.name}
-        message = _("%(count)d negative or insulting messages in the last hour, against %(usual)s usually. "
-                    "Check the inbox, and pause the scheduled posts if needed.") % {
-            "count": alert.count, "usual": f"{alert.usual:g}"}
+    subject = Text.gettext("Possible crisis on %(workspace)s", workspace=workspace.name)
+    message = Text.gettext("%(count)d negative or insulting messages in the last hour, against %(usual)s usually. "
+                           "Check the inbox, and pause the scheduled posts if needed.",
+                           count=alert.count, usual=f"{alert.usual:g}")
     url = reverse("web:workspace_pause", args=[workspace.pk])
     notify(people, workspace, "inbox_crisis", subject, message, url)
     alerts.to_webhooks(workspace, subject, message, url, urgent=True, key=f"crisis-{alert.pk}")

@@ -308,6 +308,8 @@ class InboxSettings(models.Model):
                                                    default=10)
     crisis_factor = models.FloatField(_("crisis: times the usual level"), default=4.0)
     crisis_alerts = models.BooleanField(_("crisis alerts"), default=True)
+    # The last "check now" (see check_now.py): rate-limited per workspace.
+    checked_now_at = models.DateTimeField(null=True, blank=True)
 
     @classmethod
     def of(cls, workspace: Workspace) -> InboxSettings:

@@ -24,10 +24,10 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone
 
 from parvis.accounts.actions import notify, owners_of
+from parvis.accounts.texts import Text
 from parvis.inbox.ingest import apply_refresh, store
 from parvis.inbox.models import Item, Poller, Thread
 from parvis.networks import registry
@@ -237,12 +237,11 @@ def _failed(poller: Poller, account: SocialAccount, exc: NetworkError, now: date
 
 def _tell_reconnect(account: SocialAccount, reason: str) -> None:
     workspace = account.workspace
-    with translation.override(workspace.language):
-        subject = _("%(account)s must be reconnected") % {"account": account}
-        message = _("%(account)s refused parvis's credentials while reading its inbox: %(reason)s "
-                    "Reconnect it so that its replies and messages keep coming in.") % {
-            "account": account, "reason": reason}
-    notify(owners_of(workspace), workspace, "account_reconnect", subject, message,
+    notify(owners_of(workspace), workspace, "account_reconnect",
+           Text.gettext("%(account)s must be reconnected", account=str(account)),
+           Text.gettext("%(account)s refused parvis's credentials while reading its inbox: %(reason)s "
+                        "Reconnect it so that its replies and messages keep coming in.",
+                        account=str(account), reason=reason),
            reverse("web:accounts", args=[workspace.pk]))
 
 

@@ -18,12 +18,13 @@ from collections.abc import Callable, Iterable
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from parvis.accounts import audit
 from parvis.accounts.actions import notify
 from parvis.accounts.models import ApprovalMode, ClientApprover, Membership, Role, User, Workspace
+from parvis.accounts.texts import Text
 from parvis.networks import registry
 from parvis.publishing.approvers import (
     ClientEmail,
@@ -33,11 +34,21 @@ from parvis.publishing.approvers import (
     member_approvers,
     named_members,
 )
-from parvis.publishing.models import Approval, ApprovalState, Comment, Post, PostMedia
+from parvis.publishing.models import (
+    Approval,
+    ApprovalState,
+    Comment,
+    Post,
+    PostKind,
+    PostMedia,
+    Publication,
+    State,
+)
 from parvis.publishing.validation import FieldError
 
 MAX_COMMENT = 5000
 DECIDED = (ApprovalState.APPROVED, ApprovalState.CHANGES_REQUESTED)
+NOT_APPROVED = "not_approved"  # `Publication.error_kind` of a post nobody approved in time
 
 
 class ApprovalError(Exception):
@@ -91,17 +102,16 @@ def waiting_for(post: Post) -> list[str]:
 
 # -- telling people ----------------------------------------------------------------------
 
+Written = tuple[Text, Text]  # subject and message, read by each person in their own language
+
+
 def _tell_members(users: Iterable[User | None], post: Post, kind: str,
-                  write: Callable[[], tuple[str, str]], exclude: User | None = None) -> None:
+                  write: Callable[[], Written], exclude: User | None = None) -> None:
     """In-app + email, each person in their own language (else the workspace's)."""
-    seen: set[int] = set()
-    for user in users:
-        if user is None or user.pk in seen or (exclude is not None and user.pk == exclude.pk):
-            continue
-        seen.add(user.pk)
-        with translation.override(user.language or post.workspace.language):
-            subject, message = write()
-        notify([user], post.workspace, kind, subject, message, review_url(post))
+    people = {u.pk: u for u in users if u is not None and (exclude is None or u.pk != exclude.pk)}
+    if people:
+        subject, message = write()
+        notify(people.values(), post.workspace, kind, subject, message, review_url(post))
 
 
 def _tell_clients(post: Post, write: Callable[[ClientApprover], ClientEmail],
@@ -110,7 +120,7 @@ def _tell_clients(post: Post, write: Callable[[ClientApprover], ClientEmail],
     email_clients(clients, write)
 
 
-def notify_approvers(post: Post, kind: str, write_member: Callable[[], tuple[str, str]],
+def notify_approvers(post: Post, kind: str, write_member: Callable[[], Written],
                      write_client: Callable[[ClientApprover], ClientEmail], actor: User | None = None,
                      with_author: bool = False) -> None:
     members: list[User | None] = [*member_approvers(post.workspace)]
@@ -157,12 +167,14 @@ def _require_review(post: Post) -> None:
                             % {"state": ApprovalState(post.approval_state).label}, "state")
 
 
-def _clean_comment(body: str, required: bool) -> str:
+def _clean_comment(body: str, required: bool, field: str = "comment") -> str:
     body = (body or "").replace("\r\n", "\n").strip()
     if required and not body:
-        raise ApprovalError("comment", _("Write a comment: say what should change."), "invalid")
+        message = (_("Say why it is published without approval.") if field == "reason"
+                   else _("Write a comment: say what should change."))
+        raise ApprovalError(field, message, "invalid")
     if len(body) > MAX_COMMENT:
-        raise ApprovalError("comment", _("A comment is at most %(n)d characters.") % {"n": MAX_COMMENT},
+        raise ApprovalError(field, _("A comment is at most %(n)d characters.") % {"n": MAX_COMMENT},
                             "invalid")
     return body
 
@@ -185,7 +197,7 @@ def submit_for_review(post: Post, actor: User, note: str = "") -> None:
     locked.save(update_fields=["approval_state", "submitted_at", "updated_at"])
     _comment(locked, "submitted", note, actor, None)
     audit.record(locked.workspace, "post.submitted", actor=actor, target=locked,
-                 summary=_("Sent for review (revision %(n)d)") % {"n": locked.revision}, after=snapshot(locked))
+                 summary=Text.gettext("Sent for review (revision %(n)d)", n=locked.revision), after=snapshot(locked))
     _announce_review(locked, actor)
     _sync(post, locked)
 
@@ -204,9 +216,9 @@ def submit_after_save(post: Post, actor: User) -> str:
 def _announce_review(post: Post, actor: User) -> None:
     workspace = post.workspace
 
-    def member() -> tuple[str, str]:
-        return (_("Post to review in %(workspace)s") % {"workspace": workspace.name},
-                _("%(who)s sent a post for review: “%(text)s”") % {"who": actor, "text": _excerpt(post)})
+    def member() -> Written:
+        return (Text.gettext("Post to review in %(workspace)s", workspace=workspace.name),
+                Text.gettext("%(who)s sent a post for review: “%(text)s”", who=str(actor), text=_excerpt(post)))
 
     def client(c: ClientApprover) -> ClientEmail:
         return ClientEmail(_("A post of %(workspace)s awaits your approval") % {"workspace": workspace.name},
@@ -246,18 +258,18 @@ def approve(post: Post, *, user: User | None = None, client: ClientApprover | No
         locked.save(update_fields=["approval_state", "updated_at"])
     if not already:
         audit.record(locked.workspace, "post.approved", actor=None if client else user, client=client,
-                     target=locked, summary=(_("Approved revision %(n)d") if complete else _(
-                         "Approved revision %(n)d (more approvals needed)")) % {"n": locked.revision},
+                     target=locked, summary=Text.gettext("Approved revision %(n)d", n=locked.revision) if complete
+                     else Text.gettext("Approved revision %(n)d (more approvals needed)", n=locked.revision),
                      after=comment)
     if complete:
         _tell_author(locked, "post_approved", user, lambda: (
-            _("Post approved"), _("%(who)s approved your post “%(text)s”.") % {
-                "who": _label(user, client), "text": _excerpt(locked)}))
+            Text.gettext("Post approved"), Text.gettext("%(who)s approved your post “%(text)s”.",
+                                                        who=_label(user, client), text=_excerpt(locked))))
     _sync(post, locked)
     return ApprovalState(locked.approval_state)
 
 
-def _tell_author(post: Post, kind: str, actor: User | None, write: Callable[[], tuple[str, str]]) -> None:
+def _tell_author(post: Post, kind: str, actor: User | None, write: Callable[[], Written]) -> None:
     _tell_members([post.author], post, kind, write, exclude=actor)
 
 
@@ -274,13 +286,13 @@ def request_changes(post: Post, comment: str, *, user: User | None = None,
     locked.approval_state = ApprovalState.CHANGES_REQUESTED
     locked.save(update_fields=["approval_state", "updated_at"])
     audit.record(locked.workspace, "post.changes_requested", actor=None if client else user, client=client,
-                 target=locked, summary=_("Changes requested on revision %(n)d") % {"n": locked.revision},
+                 target=locked, summary=Text.gettext("Changes requested on revision %(n)d", n=locked.revision),
                  before=snapshot(locked), after=comment)
     who = _label(user, client)
     recipients = [locked.author, *(member_approvers(locked.workspace) if client else [])]
     _tell_members(recipients, locked, "changes_requested", lambda: (
-        _("Changes requested"), _("%(who)s asks for changes on “%(text)s”: %(comment)s") % {
-            "who": who, "text": _excerpt(locked), "comment": comment}), exclude=user)
+        Text.gettext("Changes requested"), Text.gettext("%(who)s asks for changes on “%(text)s”: %(comment)s",
+                                                        who=who, text=_excerpt(locked), comment=comment)), exclude=user)
     _sync(post, locked)
 
 
@@ -299,12 +311,13 @@ def add_review_comment(post: Post, body: str, *, author: User | None = None,
     body = _clean_comment(body, required=True)
     comment = _comment(locked, "comment", body, author, client)
     audit.record(locked.workspace, "post.comment", actor=author if client is None else None, client=client,
-                 target=locked, summary=_("Review comment"), after=body)
+                 target=locked, summary=Text.gettext("Review comment"), after=body)
     who = _label(author, client)
     recipients = [locked.author, *(member_approvers(locked.workspace) if client else [])]
     _tell_members(recipients, locked, "review_comment", lambda: (
-        _("New comment on a post"), _("%(who)s commented on “%(text)s”: %(comment)s") % {
-            "who": who, "text": _excerpt(locked), "comment": body}), exclude=author)
+        Text.gettext("New comment on a post"),
+        Text.gettext("%(who)s commented on “%(text)s”: %(comment)s", who=who, text=_excerpt(locked), comment=body),
+    ), exclude=author)
     return comment
 
 
@@ -339,9 +352,9 @@ def after_edit(post: Post, before: str, actor: User) -> bool:
         locked.approval_state, locked.submitted_at = ApprovalState.IN_REVIEW, timezone.now()
         fields += ["approval_state", "submitted_at"]
     locked.save(update_fields=fields)
-    summary = _("Edited (revision %(n)d)") % {"n": locked.revision}
+    summary = Text.gettext("Edited (revision %(n)d)", n=locked.revision)
     if was == ApprovalState.APPROVED:
-        summary = _("Edited after approval: back to review (revision %(n)d)") % {"n": locked.revision}
+        summary = Text.gettext("Edited after approval: back to review (revision %(n)d)", n=locked.revision)
         _comment(locked, "submitted", _("Edited after approval: sent back for review."), actor, None)
     audit.record(locked.workspace, "post.edited", actor=actor, target=locked, summary=summary,
                  before=before, after=after)
@@ -349,3 +362,81 @@ def after_edit(post: Post, before: str, actor: User) -> bool:
         _announce_review(locked, actor)
     _sync(post, locked)
     return True
+
+
+# -- publishing without approval ----------------------------------------------------------
+
+def unapproved_warning(post: Post, mode: str) -> str:
+    """What to tell the person who just scheduled (or queued) a post that approval will
+    hold: "" when nothing holds it."""
+    if mode not in ("schedule", "queue") or not post.workspace.requires_approval:
+        return ""
+    if post.approval_state == ApprovalState.APPROVED:
+        return ""
+    if post.approval_state == ApprovalState.IN_REVIEW:
+        return _("It is published at its time only if it is approved by then.")
+    return _("Not sent for review: this workspace requires approval, so it will not be published unless "
+             "it is sent for review and approved before its time.")
+
+
+def _held_by_approval(post: Post) -> list[Publication]:
+    """The publications approval holds: scheduled ones, and those that already failed as
+    not approved in time."""
+    return list(post.publications.filter(
+        Q(state=State.SCHEDULED) | Q(state=State.FAILED, error_kind=NOT_APPROVED)).order_by("pk"))
+
+
+def _check_override(post: Post, actor: User) -> None:
+    workspace = post.workspace
+    if not can_approve(actor, workspace):
+        raise ApprovalError("post", _("Only managers and owners can publish a post without approval."),
+                            "forbidden")
+    if not workspace.requires_approval or post.kind != PostKind.POST:
+        raise ApprovalError("post", _("This post does not wait for approval."), "state")
+    if post.approval_state == ApprovalState.APPROVED:
+        raise ApprovalError("post", _("This post is already approved: it is published at its time."), "state")
+    if workspace.is_paused:
+        raise ApprovalError("post", _("Publishing is paused in this workspace: resume it first."), "state")
+
+
+@transaction.atomic
+def publish_without_approval(post: Post, actor: User, reason: str) -> list[int]:
+    """A manager's or owner's override: publish now a post that approval holds (in review,
+    not sent, changes requested, or failed as not approved in time). Recorded as an
+    approval of the current revision by `actor`, with the reason in the review thread
+    and the audit log; the author and the other approvers are told. Returns the ids of
+    the publications queued."""
+    locked = _locked(post)
+    _check_override(locked, actor)
+    reason = _clean_comment(reason, required=True, field="reason")
+    held = _held_by_approval(locked)
+    if not held:
+        raise ApprovalError("post", _("Nothing of this post waits for approval."), "state")
+    was = ApprovalState(locked.approval_state)
+    now = timezone.now()
+    ids = [p.pk for p in held]
+    Publication.objects.filter(pk__in=ids).update(
+        state=State.SCHEDULED, due_at=now, next_attempt_at=now, enqueued_at=None, in_queue=False, attempts=0,
+        error="", error_kind="", updated_at=now)
+    locked.approval_state, locked.scheduled_at = ApprovalState.APPROVED, now
+    locked.save(update_fields=["approval_state", "scheduled_at", "updated_at"])
+    Approval.objects.create(post=locked, revision=locked.revision, user=actor, decision=Approval.Decision.APPROVED)
+    _comment(locked, "override", reason, actor, None)
+    audit.record(locked.workspace, "post.approval_overridden", actor=actor, target=locked,
+                 summary=Text.gettext("Published without approval (was “%(state)s”)", state=Text.label(was.label)),
+                 before=snapshot(locked), after=reason)
+    _tell_members([locked.author, *member_approvers(locked.workspace)], locked, "approval_overridden", lambda: (
+        Text.gettext("Post published without approval"),
+        Text.gettext("%(who)s published “%(text)s” without waiting for approval: %(reason)s",
+                     who=str(actor), text=_excerpt(locked), reason=reason)), exclude=actor)
+    transaction.on_commit(lambda: _enqueue(ids))
+    _sync(post, locked)
+    post.scheduled_at = now
+    return ids
+
+
+def _enqueue(ids: list[int]) -> None:
+    from parvis.publishing.dispatcher import default_enqueue
+
+    for pk in ids:
+        default_enqueue(pk)

@@ -11,22 +11,24 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils import translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from parvis.accounts import audit
 from parvis.accounts.models import ClientApprover, Workspace
-from parvis.publishing.approval import notify_approvers
+from parvis.accounts.texts import Text, reader_datetime
+from parvis.publishing.approval import NOT_APPROVED, Written, notify_approvers
 from parvis.publishing.approvers import ClientEmail
 from parvis.publishing.housekeeping import sweep
-from parvis.publishing.models import ApprovalState, Post, Publication, State
-
-NOT_APPROVED = "not_approved"
+from parvis.publishing.models import ApprovalState, Post, PostKind, Publication, State
 
 
 def _unapproved(workspace: Workspace) -> Q:
-    return Q(post__workspace=workspace) & ~Q(post__approval_state=ApprovalState.APPROVED)
+    # Posts of the editorial plan only: a reply from the inbox answers someone now and is
+    # never held by approval (`engine.released_filter`), so it is nobody's to warn about
+    # or to fail here.
+    return (Q(post__workspace=workspace, post__kind=PostKind.POST)
+            & ~Q(post__approval_state=ApprovalState.APPROVED))
 
 
 def _held_only_by_approval() -> Q:
@@ -59,14 +61,16 @@ def _warn(post_id: int, now: datetime) -> int:
     due = first.due_at if first and first.due_at else now
     workspace = post.workspace
 
-    def when() -> str:
-        return due.astimezone(workspace.tz).strftime("%Y-%m-%d %H:%M") + f" ({workspace.timezone})"
+    def when() -> str:  # for a client approver, in their language and the brand's zone
+        with timezone.override(workspace.tz):
+            return f"{reader_datetime(due)} ({workspace.timezone})"
 
-    def member() -> tuple[str, str]:
-        return (_("A scheduled post is still not approved"),
-                _("“%(text)s” is due %(when)s and is still “%(state)s”. Unless it is approved by then, "
-                  "it will not be published.") % {"text": post.text[:80], "when": when(),
-                                                   "state": ApprovalState(post.approval_state).label})
+    def member() -> Written:
+        # `due` as a date: each reader gets it in their own zone and language.
+        return (Text.gettext("A scheduled post is still not approved"),
+                Text.gettext("“%(text)s” is due %(when)s and is still “%(state)s”. Unless it is approved by then, "
+                             "it will not be published.", text=post.text[:80], when=due,
+                             state=Text.label(ApprovalState(post.approval_state).label)))
 
     def client(c: ClientApprover) -> ClientEmail:
         return ClientEmail(_("Approval needed soon for %(workspace)s") % {"workspace": workspace.name},
@@ -93,11 +97,10 @@ def fail_unapproved_due(now: datetime) -> int:
     return sum(failed_posts.values())
 
 
-def _reason(post: Post | None, workspace: Workspace) -> str:
-    with translation.override(workspace.language):
-        state = ApprovalState(post.approval_state).label if post else ApprovalState.NONE.label
-        return _("Not approved in time: the post was still “%(state)s” when it was due. Approve it, "
-                 "then retry or reschedule.") % {"state": state}
+def _reason(post: Post | None) -> Text:
+    state = ApprovalState(post.approval_state).label if post else ApprovalState.NONE.label
+    return Text.gettext("Not approved in time: the post was still “%(state)s” when it was due. Approve it, "
+                        "then retry or reschedule.", state=Text.label(state))
 
 
 def _fail(publication_id: int, workspace: Workspace) -> bool:
@@ -106,7 +109,7 @@ def _fail(publication_id: int, workspace: Workspace) -> bool:
     return bool(Publication.objects.filter(
         _unapproved(workspace), pk=publication_id, state=State.SCHEDULED,
     ).update(state=State.FAILED, next_attempt_at=None, enqueued_at=None,
-             error=_reason(post, workspace), error_kind=NOT_APPROVED))
+             error=_reason(post).render_in(workspace.language), error_kind=NOT_APPROVED))
 
 
 @transaction.atomic
@@ -114,14 +117,14 @@ def _tell_failed(post_id: int, count: int) -> None:
     post = Post.objects.select_related("workspace", "author").get(pk=post_id)
     workspace = post.workspace
     audit.record(workspace, "publication.not_approved", target=post,
-                 summary=_reason(post, workspace), before=str(ApprovalState(post.approval_state).label))
+                 summary=_reason(post), before=Text.label(ApprovalState(post.approval_state).label))
 
-    def member() -> tuple[str, str]:
-        return (_("A post was not published: not approved"),
-                ngettext("“%(text)s” was not published on %(n)d account: nobody approved it in time. "
-                         "Approve it, then retry or reschedule it.",
-                         "“%(text)s” was not published on %(n)d accounts: nobody approved it in time. "
-                         "Approve it, then retry or reschedule it.", count) % {"text": post.text[:80], "n": count})
+    def member() -> Written:
+        return (Text.gettext("A post was not published: not approved"),
+                Text.ngettext("“%(text)s” was not published on %(n)d account: nobody approved it in time. "
+                              "Approve it, then retry or reschedule it.",
+                              "“%(text)s” was not published on %(n)d accounts: nobody approved it in time. "
+                              "Approve it, then retry or reschedule it.", "n", text=post.text[:80], n=count))
 
     def client(c: ClientApprover) -> ClientEmail:
         return ClientEmail(_("A post of %(workspace)s was not published") % {"workspace": workspace.name},

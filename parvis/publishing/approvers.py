@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 
 from parvis.accounts import audit
 from parvis.accounts.actions import absolute_url
-from parvis.accounts.models import ClientApprover, Membership, PortalLink, Role, User, Workspace
+from parvis.accounts.models import ApprovalMode, ClientApprover, Membership, PortalLink, Role, User, Workspace
+from parvis.accounts.texts import Text
 from parvis.publishing.validation import FieldError, PostValidationError
 
 log = logging.getLogger(__name__)
@@ -140,8 +141,8 @@ def revoke_link(link: PortalLink, actor: User) -> bool:
     done = PortalLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     if done:
         audit.record(link.approver.workspace, "client_approver.link_revoked", actor=actor, target=link.approver,
-                     summary=_("Link of %(client)s created %(when)s") % {
-                         "client": link.approver, "when": link.created_at.isoformat(timespec="minutes")})
+                     summary=Text.gettext("Link of %(client)s created %(when)s", client=str(link.approver),
+                                          when=link.created_at))
     return bool(done)
 
 
@@ -160,10 +161,12 @@ def revoke_client(client: ClientApprover, actor: User) -> bool:
 @transaction.atomic
 def update_settings(workspace: Workspace, actor: User, *, requires_approval: bool, approval_mode: str,
                     approval_notice_hours: int, named: Iterable[Membership]) -> None:
-    def describe(ws: Workspace) -> str:
+    def describe(ws: Workspace) -> Text:
         names = ", ".join(sorted(u.email for u in named_members(ws))) or "—"
-        return (f"requires_approval={ws.requires_approval} mode={ws.approval_mode} "
-                f"notice_hours={ws.approval_notice_hours} named={names}")
+        return Text.gettext(
+            "Posts need approval: %(required)s · approval by: %(mode)s · warning %(hours)d h before · "
+            "named approvers: %(named)s", required=Text.gettext("yes") if ws.requires_approval else Text.gettext("no"),
+            mode=Text.label(ApprovalMode(ws.approval_mode).label), hours=ws.approval_notice_hours, named=names)
 
     # Read from the database: a bound ModelForm has already changed `workspace` in memory.
     before = describe(Workspace.objects.get(pk=workspace.pk))
@@ -176,4 +179,4 @@ def update_settings(workspace: Workspace, actor: User, *, requires_approval: boo
     after = describe(workspace)
     if before != after:
         audit.record(workspace, "workspace.approval_settings", actor=actor, target=workspace,
-                     summary=_("Approval settings changed"), before=before, after=after)
+                     summary=Text.gettext("Approval settings changed"), before=before, after=after)

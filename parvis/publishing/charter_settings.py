@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from parvis.accounts import audit
 from parvis.accounts.models import User, Workspace
+from parvis.accounts.texts import Text
 from parvis.publishing.charter import RULES
 from parvis.publishing.languages import ISO_639_1, language_name
 from parvis.publishing.models import Charter
@@ -205,5 +206,5 @@ def update_charter(workspace: Workspace, actor: User, raw: Mapping[str, Any]) ->
     after = describe(charter)
     if after != before:
         audit.record(workspace, "charter_changed", actor=actor, target=charter,
-                     summary=_("Editorial charter changed"), before=before, after=after)
+                     summary=Text.gettext("Editorial charter changed"), before=before, after=after)
     return charter

@@ -13,12 +13,12 @@ from collections.abc import Iterable
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from parvis.accounts.actions import notify
 from parvis.accounts.audit import record
 from parvis.accounts.models import User, Workspace
+from parvis.accounts.texts import Text
 from parvis.publishing.models import Comment, Post
 from parvis.publishing.validation import FieldError, PostValidationError
 
@@ -85,20 +85,18 @@ def add_internal_comment(post: Post, author: User, body: str) -> Comment:
     return comment
 
 
-def _notify_summary(mentioned: Iterable[User]) -> str:
+def _notify_summary(mentioned: Iterable[User]) -> str | Text:
     names = ", ".join(user.email for user in mentioned)
-    return f"mentions: {names}" if names else ""
+    return Text.gettext("mentions: %(names)s", names=names) if names else ""
 
 
 def _notify_mentioned(users: list[User], post: Post, author: User, body: str) -> None:
     if not users:
         return
     workspace = post.workspace
-    # One message per person, in their own language.
-    for user in users:
-        with translation.override(user.language or workspace.language):
-            subject = _("%(name)s mentioned you on a post of %(workspace)s") % {
-                "name": author, "workspace": workspace.name}
-            message = _("%(name)s wrote on the post “%(post)s”:\n\n%(body)s") % {
-                "name": author, "post": post.text[:60], "body": body}
-        notify([user], workspace, "mention", subject, message, post_path(post))
+    # Each person reads it in their own language (`notify`).
+    notify(users, workspace, "mention",
+           Text.gettext("%(name)s mentioned you on a post of %(workspace)s", name=str(author),
+                        workspace=workspace.name),
+           Text.gettext("%(name)s wrote on the post “%(post)s”:\n\n%(body)s", name=str(author),
+                        post=post.text[:60], body=body), post_path(post))

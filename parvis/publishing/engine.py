@@ -28,8 +28,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q, prefetch_related_objects
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
+from parvis.accounts.texts import Text, render
 from parvis.networks import registry
 from parvis.networks.base import ErrorKind, MediaFile, NetworkError, PublishRequest, RemotePost, ReplyTarget
 from parvis.publishing import notices
@@ -80,6 +80,14 @@ def _claimable(now: datetime) -> Q:
     """`due_filter` on the publication's own columns only (no join): for the UPDATE that
     takes the lease, once the same transaction has found the row due and released."""
     return Q(state=State.SCHEDULED, next_attempt_at__lte=now) | Q(state=State.PUBLISHING, lease_expires_at__lt=now)
+
+
+class OwnError(NetworkError):
+    """A failure parvis describes itself (not a network's answer), kept as a `Text`."""
+
+    def __init__(self, text: Text, kind: ErrorKind, *, uncertain: bool = False) -> None:
+        super().__init__(text.render(), kind, uncertain=uncertain)
+        self.text = text
 
 
 @dataclass
@@ -232,11 +240,13 @@ def record_failure(claim_: Claim, error: NetworkError) -> str:
                           error=error.message, error_kind=error.kind.value)
             outcome = "retry"
         else:
-            message = error.message
+            # parvis's own words are kept as a Text, so that the notice reads in each
+            # reader's language; a network's message is its data.
+            reason: str | Text = error.text if isinstance(error, OwnError) else error.message
             if error.kind is ErrorKind.TRANSIENT:
-                message = _("Gave up after %(n)d attempts. Last error: %(error)s") % {
-                    "n": publication.attempts, "error": error.message}
-            fields = dict(state=State.FAILED, error=message, error_kind=error.kind.value)
+                reason = Text.gettext("Gave up after %(n)d attempts. Last error: %(error)s",
+                                      n=publication.attempts, error=reason)
+            fields = dict(state=State.FAILED, error=render(reason), error_kind=error.kind.value)
             outcome = "reconnect" if error.kind is ErrorKind.RECONNECT else "failed"
         if error.uncertain:
             fields["may_exist"] = True
@@ -248,7 +258,7 @@ def record_failure(claim_: Claim, error: NetworkError) -> str:
                 error.kind is ErrorKind.RECONNECT
                 and publication.account.mark_reconnect_needed(error.message)
             )
-            notices.publication_failed(publication, fields["error"], account_newly_flagged)
+            notices.publication_failed(publication, reason, account_newly_flagged)
     return outcome if updated else "lost"
 
 
@@ -260,8 +270,8 @@ def publish(publication_id: int, worker: str = WORKER_ID) -> str:
     publication = claim_.publication
     if publication.attempts > settings.PARVIS_PUBLISH_MAX_ATTEMPTS + 2:
         # Only crashes mid-attempt get here (the retry limit stops errors earlier).
-        return record_failure(claim_, NetworkError(
-            _("The worker stopped during every attempt; publishing was abandoned."), ErrorKind.PERMANENT))
+        return record_failure(claim_, OwnError(
+            Text.gettext("The worker stopped during every attempt; publishing was abandoned."), ErrorKind.PERMANENT))
     try:
         connector = registry.connector_for(publication.account)
         request = build_request(publication)
@@ -289,7 +299,7 @@ def publish(publication_id: int, worker: str = WORKER_ID) -> str:
         return record_failure(claim_, NetworkError(str(exc), ErrorKind.PERMANENT))
     except Exception as exc:  # a bug: retry like a transient error, but never silently
         log.exception("publication %s: unexpected error", publication.pk)
-        return record_failure(claim_, NetworkError(
-            _("Internal error: %(error)s") % {"error": exc.__class__.__name__},
+        return record_failure(claim_, OwnError(
+            Text.gettext("Internal error: %(error)s", error=exc.__class__.__name__),
             ErrorKind.TRANSIENT, uncertain=True))
     return "published" if record_published(claim_, remote) else "lost"

@@ -17,6 +17,7 @@ from icalendar import Calendar, Event
 from parvis.accounts.actions import absolute_url
 from parvis.accounts.audit import record
 from parvis.accounts.models import User, Workspace, hash_token
+from parvis.accounts.texts import Text
 from parvis.publishing.comments import post_path
 from parvis.publishing.models import Post, PostKind, Publication, State
 
@@ -35,7 +36,7 @@ def issue_feed_token(workspace: Workspace, actor: User) -> str:
     action = "ics.regenerated" if workspace.ics_token_hash else "ics.created"
     workspace.ics_token_hash = hash_token(token)
     workspace.save(update_fields=["ics_token_hash"])
-    record(workspace, action, actor=actor, target=workspace, summary=_("Private calendar feed URL"))
+    record(workspace, action, actor=actor, target=workspace, summary=Text.gettext("Private calendar feed URL"))
     return token
 
 
@@ -45,7 +46,7 @@ def revoke_feed_token(workspace: Workspace, actor: User) -> bool:
         return False
     workspace.ics_token_hash = ""
     workspace.save(update_fields=["ics_token_hash"])
-    record(workspace, "ics.revoked", actor=actor, target=workspace, summary=_("Private calendar feed URL"))
+    record(workspace, "ics.revoked", actor=actor, target=workspace, summary=Text.gettext("Private calendar feed URL"))
     return True
 
 

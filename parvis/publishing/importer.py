@@ -35,19 +35,23 @@ from typing import IO, Any
 from urllib.parse import unquote, urlsplit
 
 import httpx
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 
 from parvis.accounts.audit import record
 from parvis.accounts.models import User, Workspace
+from parvis.accounts.texts import Text
 from parvis.core import http
 from parvis.networks.models import SocialAccount
-from parvis.publishing import library
+from parvis.publishing import import_lease, library
 from parvis.publishing.actions import Upload, save_post
+from parvis.publishing.crashpoints import crashpoint
 from parvis.publishing.models import Campaign, ImportBatch, Label, MediaAsset, Post
 from parvis.publishing.schedule import parse_local_time
 from parvis.publishing.validation import (
@@ -62,7 +66,6 @@ log = logging.getLogger(__name__)
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
-CHUNK = 200
 COLUMNS = ("date", "time", "timezone", "text", "accounts", "media", "campaign", "labels")
 REQUIRED = ("date", "time", "text", "accounts")
 FRENCH_HEADERS = ("date", "heure", "fuseau", "texte", "comptes", "médias", "campagne", "étiquettes")
@@ -537,17 +540,17 @@ def encoding_notice(batch: ImportBatch) -> str:
 # -- step 2: import ----------------------------------------------------------------------
 
 def start_import(batch: ImportBatch) -> bool:
-    """Queue the import of the valid rows; False if there is nothing to import or it has
-    already been started. A failed import can be started again: it resumes."""
+    """Queue the import of the valid rows; False if there is nothing to import or it is
+    already running. A failed import, or one whose run died, can be started again: it
+    resumes (the rows already created are skipped)."""
     if not batch.valid_rows:
         return False
-    started = ImportBatch.objects.filter(
-        pk=batch.pk, status__in=[ImportBatch.Status.VALIDATED, ImportBatch.Status.FAILED],
-    ).update(status=ImportBatch.Status.IMPORTING, error="", finished_at=None)
+    now = timezone.now()
+    startable = Q(status__in=[ImportBatch.Status.VALIDATED, ImportBatch.Status.FAILED]) | import_lease.stale(now)
+    started = ImportBatch.objects.filter(startable, pk=batch.pk).update(
+        status=ImportBatch.Status.IMPORTING, error="", finished_at=None, enqueued_at=now)
     if started:
-        from parvis.publishing.tasks import import_task
-
-        transaction.on_commit(lambda: import_task(batch.pk))
+        import_lease.enqueue(batch.pk, now)
         batch.refresh_from_db()
     return bool(started)
 
@@ -562,31 +565,40 @@ def chunks(items: list[int], size: int) -> Iterable[list[int]]:
         yield items[start:start + size]
 
 
-def run_import(batch: ImportBatch, chunk_size: int = CHUNK) -> ImportBatch:
+def run_import(batch: ImportBatch, chunk_size: int | None = None) -> ImportBatch:
     """Create a post for every valid row, `chunk_size` rows per transaction, recording the
     post's id on its row in the same transaction: running it again (a retry, a second
     click, a crash half-way) skips what exists. Each row is checked again first; a row
-    that became invalid (an account removed, a time now past) gets its errors instead."""
+    that became invalid (an account removed, a time now past) gets its errors instead.
+    One run at a time holds the batch (`import_lease`); another returns at once."""
+    lease = import_lease.claim(batch.pk)
+    if lease is None:
+        batch.refresh_from_db()
+        return batch  # done, or a live run has it
     batch.refresh_from_db()
-    if batch.status == ImportBatch.Status.DONE:
-        return batch
-    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.IMPORTING, error="")
     try:
         ctx = load_context(batch.workspace)
         ctx.fetch_urls, ctx.author = True, batch.created_by
         _create_labels(ctx, batch.rows)
-        for indexes in chunks(pending(batch.rows), chunk_size):
-            _download_media(ctx, batch.rows, indexes)
-            _run_chunk(batch.pk, ctx, indexes)
+        for indexes in chunks(pending(batch.rows), chunk_size or settings.PARVIS_IMPORT_CHUNK_ROWS):
+            for index in indexes:  # downloads are slow: say we are alive between rows
+                lease.renew_if_half_gone()
+                _download_media(ctx, batch.rows, [index])
+            _run_chunk(batch.pk, ctx, indexes, lease)
+            crashpoint("import_chunk")
+    except import_lease.LeaseLost:
+        log.warning("import %s: taken over by another run after ours was taken for dead", batch.pk)
+        batch.refresh_from_db()
+        return batch
     except Exception as exc:  # noqa: BLE001 - any failure is shown on the batch; done chunks stay
         log.exception("import %s failed", batch.pk)
-        ImportBatch.objects.filter(pk=batch.pk).update(
-            status=ImportBatch.Status.FAILED, finished_at=timezone.now(),
+        import_lease.release(
+            lease, status=ImportBatch.Status.FAILED, finished_at=timezone.now(),
             error=_("The import stopped: %(error)s. The posts created before remain; start it again to "
                     "import the rest.") % {"error": exc})
         batch.refresh_from_db()
         return batch
-    _finish(batch)
+    _finish(batch, lease)
     return batch
 
 
@@ -609,20 +621,22 @@ def _download_media(ctx: Context, rows: list[dict[str, Any]], indexes: list[int]
                 ctx.download(value)
 
 
-def _run_chunk(batch_id: int, ctx: Context, indexes: list[int]) -> None:
+def _run_chunk(batch_id: int, ctx: Context, indexes: list[int], lease: import_lease.Lease) -> None:
     with transaction.atomic():
-        # The lock (SQLite: the IMMEDIATE transaction) makes two runs of one batch take
-        # turns, each seeing the rows the other recorded.
+        # The lock (SQLite: the IMMEDIATE transaction) makes the lease check and the
+        # chunk one step: a run taken for dead records nothing once another has the batch.
         locked = ImportBatch.objects.select_for_update().get(pk=batch_id)
+        lease.check_and_extend(locked)
         rows = locked.rows
         author = locked.created_by
         for index in indexes:
             row = rows[index]
             if not row["errors"] and not row.get("post"):
                 _create_row(ctx, author, row)
+                crashpoint("import_row")
         locked.processed_rows = sum(1 for row in rows if row.get("post") or row.get("import_failed"))
         locked.created_posts = sum(1 for row in rows if row.get("post"))
-        locked.save(update_fields=["rows", "processed_rows", "created_posts"])
+        locked.save(update_fields=["rows", "processed_rows", "created_posts", "lease_expires_at"])
 
 
 def _create_row(ctx: Context, author: User | None, row: dict[str, Any]) -> None:
@@ -641,19 +655,18 @@ def _create_row(ctx: Context, author: User | None, row: dict[str, Any]) -> None:
     row["post"] = post.pk
 
 
-def _finish(batch: ImportBatch) -> None:
+def _finish(batch: ImportBatch, lease: import_lease.Lease) -> None:
     with transaction.atomic():
-        done = ImportBatch.objects.filter(pk=batch.pk).exclude(status=ImportBatch.Status.DONE).update(
-            status=ImportBatch.Status.DONE, finished_at=timezone.now())
+        done = import_lease.release(lease, status=ImportBatch.Status.DONE, finished_at=timezone.now())
         batch.refresh_from_db()
         if not done:
             return
         failed = batch.processed_rows - batch.created_posts
-        summary = ngettext("%(count)d post imported from %(file)s", "%(count)d posts imported from %(file)s",
-                           batch.created_posts) % {"count": batch.created_posts, "file": batch.filename}
+        summary = Text.ngettext("%(count)d post imported from %(file)s", "%(count)d posts imported from %(file)s",
+                                "count", count=batch.created_posts, file=batch.filename)
         if failed:
-            summary += "; " + ngettext("%(count)d row refused at creation", "%(count)d rows refused at creation",
-                                       failed) % {"count": failed}
+            summary = Text.gettext("%(imported)s; %(refused)s", imported=summary, refused=Text.ngettext(
+                "%(count)d row refused at creation", "%(count)d rows refused at creation", "count", count=failed))
         record(batch.workspace, "posts.imported", actor=batch.created_by, target=batch, summary=summary)
         if batch.created_by is not None:
             from parvis.accounts.actions import notify

@@ -16,13 +16,14 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from parvis.accounts.actions import notify
 from parvis.accounts.audit import record
 from parvis.accounts.models import User, Workspace
+from parvis.accounts.texts import Text
 from parvis.publishing.dispatcher import default_enqueue
 from parvis.publishing.engine import released_filter
 from parvis.publishing.models import Post, PostKind, Publication, State
@@ -82,7 +83,7 @@ def missed_publications(workspace: Workspace, now: datetime | None = None) -> Qu
         Publication.objects.filter(post__workspace=workspace, post__kind=PostKind.POST, state=State.SCHEDULED,
                                    next_attempt_at__lte=now)
         .filter(released_filter(ignoring_pause=True))
-        .select_related("post", "account")
+        .select_related("post__workspace", "account")
         .order_by("next_attempt_at", "pk")
     )
 
@@ -124,7 +125,7 @@ def pause_workspace(workspace: Workspace, actor: User, reason: str) -> PauseStat
         locked.paused_at, locked.pause_reason, locked.paused_by = timezone.now(), reason, actor
         locked.save(update_fields=["paused_at", "pause_reason", "paused_by"])
         record(locked, "workspace.pause", actor=actor, target=locked,
-               summary=_("Publishing paused: %(reason)s") % {"reason": reason}, after=reason)
+               summary=Text.gettext("Publishing paused: %(reason)s", reason=reason), after=reason)
         _tell_members(locked, actor, "workspace_paused", reason=reason)
     _refresh(workspace, locked)
     return pause_status(workspace)
@@ -238,11 +239,11 @@ def _label(action: str) -> str:
     return {PUBLISH_NOW: _("publish now"), RESCHEDULE: _("reschedule"), DROP: _("drop")}[action]
 
 
-def _summary(result: ResumeResult) -> str:
+def _summary(result: ResumeResult) -> Text:
     counts = result.counts
-    return _("Publishing resumed. Held publications: %(now)d published now, %(later)d rescheduled, "
-             "%(dropped)d dropped.") % {"now": counts[PUBLISH_NOW], "later": counts[RESCHEDULE],
-                                         "dropped": counts[DROP]}
+    return Text.gettext("Publishing resumed. Held publications: %(now)d published now, %(later)d rescheduled, "
+                        "%(dropped)d dropped.", now=counts[PUBLISH_NOW], later=counts[RESCHEDULE],
+                        dropped=counts[DROP])
 
 
 def _details(result: ResumeResult, workspace: Workspace) -> str:
@@ -258,20 +259,16 @@ def _details(result: ResumeResult, workspace: Workspace) -> str:
 def _tell_members(workspace: Workspace, actor: User, kind: str, reason: str = "",
                   result: ResumeResult | None = None) -> None:
     """Every member, each in their own language (else the workspace's)."""
-    by_language: dict[str, list[User]] = {}
-    for membership in workspace.memberships.select_related("user"):
-        user = membership.user
-        by_language.setdefault(user.language or workspace.language, []).append(user)
+    users = [membership.user for membership in workspace.memberships.select_related("user")]
     url = reverse("web:workspace_pause", args=[workspace.pk])
-    for language, users in by_language.items():
-        with translation.override(language):
-            if result is None:
-                subject = _("Publishing paused in %(workspace)s") % {"workspace": workspace.name}
-                message = _("%(actor)s paused all publishing in “%(workspace)s”: %(reason)s. Nothing "
-                            "scheduled will be published until publishing is resumed.") % {
-                    "actor": actor, "workspace": workspace.name, "reason": reason}
-            else:
-                subject = _("Publishing resumed in %(workspace)s") % {"workspace": workspace.name}
-                message = _("%(actor)s resumed publishing in “%(workspace)s”.") % {
-                    "actor": actor, "workspace": workspace.name} + " " + _summary(result)
-        notify(users, workspace, kind, subject, message, url)
+    if result is None:
+        subject = Text.gettext("Publishing paused in %(workspace)s", workspace=workspace.name)
+        message = Text.gettext("%(actor)s paused all publishing in “%(workspace)s”: %(reason)s. Nothing "
+                               "scheduled will be published until publishing is resumed.",
+                               actor=str(actor), workspace=workspace.name, reason=reason)
+    else:
+        subject = Text.gettext("Publishing resumed in %(workspace)s", workspace=workspace.name)
+        message = Text.gettext("%(resumed)s %(summary)s", resumed=Text.gettext(
+            "%(actor)s resumed publishing in “%(workspace)s”.", actor=str(actor), workspace=workspace.name),
+            summary=_summary(result))
+    notify(users, workspace, kind, subject, message, url)

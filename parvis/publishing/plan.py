@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from parvis.accounts.models import Workspace
+from parvis.publishing.approval_status import state_label
 from parvis.publishing.models import ApprovalState, Post, PostKind, Publication, State
 from parvis.publishing.schedule import parse_local_time
 from parvis.publishing.validation import FieldError, PostValidationError
@@ -79,7 +80,7 @@ class Event:
 
     @property
     def state_label(self) -> str:
-        return str(State(self.state).label)
+        return state_label(self.post, self.state)  # "Awaiting approval" when approval holds it
 
     @property
     def networks(self) -> list[str]:

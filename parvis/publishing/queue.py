@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from parvis.accounts.audit import record
 from parvis.accounts.models import User
+from parvis.accounts.texts import Text
 from parvis.networks.models import SocialAccount
 from parvis.publishing.models import AccountQueue, Post, Publication, QueueSlot, State
 from parvis.publishing.validation import FieldError, PostValidationError
@@ -121,7 +122,7 @@ def set_slots(account: SocialAccount, slots: Iterable[tuple[int, time]], actor: 
         if wanted:
             _reflow(account, list(queued(account)))
         record(account.workspace, "queue.slots", actor=actor, target=queue,
-               summary=_("Queue slots of %(account)s changed.") % {"account": account.handle},
+               summary=Text.gettext("Queue slots of %(account)s changed.", account=account.handle),
                before=before, after=_describe(wanted))
     return made
 
@@ -134,7 +135,7 @@ def _describe(slots: Sequence[tuple[int, time]]) -> str:
 def queued(account: SocialAccount) -> QuerySet[Publication]:
     """The account's queue in order: scheduled publications put there by "add to queue"."""
     return (Publication.objects.filter(account=account, in_queue=True, state=State.SCHEDULED)
-            .select_related("post").order_by("due_at", "pk"))
+            .select_related("post__workspace").order_by("due_at", "pk"))
 
 
 def missing_slots(accounts: Sequence[SocialAccount]) -> list[FieldError]:
@@ -217,8 +218,9 @@ def move(publication: Publication, direction: str, actor: User | None = None) ->
         first, second = line[index], line[other]
         _assign([first, second], [second.due_at, first.due_at])  # type: ignore[list-item]
         record(account.workspace, "queue.move", actor=actor, target=queue,
-               summary=(_("Queued post moved up in the queue of %(account)s.") if direction == "up"
-                        else _("Queued post moved down in the queue of %(account)s.")) % {"account": account.handle})
+               summary=Text.gettext("Queued post moved up in the queue of %(account)s.", account=account.handle)
+               if direction == "up" else
+               Text.gettext("Queued post moved down in the queue of %(account)s.", account=account.handle))
     return True
 
 
@@ -234,7 +236,7 @@ def set_order(account: SocialAccount, publication_ids: Sequence[int], actor: Use
                 "The order must list every publication of this queue once."), "invalid")])
         _assign([by_id[pk] for pk in publication_ids], [p.due_at for p in line])  # type: ignore[misc]
         record(account.workspace, "queue.reorder", actor=actor, target=queue,
-               summary=_("Queue of %(account)s reordered.") % {"account": account.handle})
+               summary=Text.gettext("Queue of %(account)s reordered.", account=account.handle))
 
 
 def shuffle(account: SocialAccount, actor: User | None = None, rng: random.Random | None = None) -> int:
@@ -246,7 +248,7 @@ def shuffle(account: SocialAccount, actor: User | None = None, rng: random.Rando
         (rng or random.SystemRandom()).shuffle(line)
         _assign(line, times)  # type: ignore[arg-type]
         record(account.workspace, "queue.shuffle", actor=actor, target=queue,
-               summary=_("Queue of %(account)s shuffled.") % {"account": account.handle})
+               summary=Text.gettext("Queue of %(account)s shuffled.", account=account.handle))
     return len(line)
 
 
@@ -266,6 +268,6 @@ def set_paused(account: SocialAccount, paused: bool, actor: User | None = None,
         missed = [] if paused else list(queued(account).filter(due_at__lte=now))
         _reflow(account, missed, now)
         record(account.workspace, "queue.pause" if paused else "queue.resume", actor=actor, target=queue,
-               summary=(_("Queue of %(account)s paused.") if paused else
-                        _("Queue of %(account)s resumed.")) % {"account": account.handle})
+               summary=Text.gettext("Queue of %(account)s paused.", account=account.handle) if paused
+               else Text.gettext("Queue of %(account)s resumed.", account=account.handle))
     return len(missed)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from huey.contrib.djhuey import db_task
 
-from parvis.publishing import approval_sweeps, engine, recurrence
+from parvis.publishing import approval_sweeps, engine, import_lease, recurrence
 
 # Imported for their @sweep registration (run by the dispatcher between passes).
-SWEEP_MODULES = (approval_sweeps, recurrence)
+SWEEP_MODULES = (approval_sweeps, import_lease, recurrence)
 
 
 @db_task()
@@ -17,7 +17,8 @@ def publish_task(publication_id: int) -> str:
 
 @db_task()
 def import_task(batch_id: int) -> None:
-    """Create the posts of a checked CSV import (see `importer.run_import`)."""
+    """Create the posts of a checked CSV import (see `importer.run_import`); queued again
+    by `import_lease.resume_stale_imports` if the worker running it dies."""
     from parvis.publishing.importer import run_import
     from parvis.publishing.models import ImportBatch
 

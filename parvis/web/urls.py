@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from parvis.web.views import approval_override as approval_override_views
 from parvis.web.views import (
     account,
     approvals,
@@ -20,6 +21,7 @@ from parvis.web.views import (
 )
 from parvis.web.views import calendar as calendar_views
 from parvis.web.views import inbox as inbox_views
+from parvis.web.views import inbox_check as inbox_check_views
 from parvis.web.views import library as library_views
 from parvis.web.views import pause as pause_views
 from parvis.web.views import queue as queue_views
@@ -96,6 +98,8 @@ urlpatterns = [
     path("w/<int:workspace_id>/posts/<int:post_id>/review/", review.post_review, name="post_review"),
     path("w/<int:workspace_id>/posts/<int:post_id>/review/act/", review.post_review_action,
          name="post_review_action"),
+    path("w/<int:workspace_id>/posts/<int:post_id>/publish-without-approval/",
+         approval_override_views.publish_without_approval, name="post_publish_without_approval"),
     path("w/<int:workspace_id>/audit/", audit.audit_log, name="audit"),
     path("portal/<str:token>/", portal.portal, name="portal"),
     path("portal/<str:token>/posts/<int:post_id>/", portal.portal_action, name="portal_action"),
@@ -130,6 +134,8 @@ urlpatterns = [
     path("inbox/", inbox_views.inbox_all, name="inbox"),
     path("inbox/new/", inbox_views.inbox_new, name="inbox_new"),
     path("inbox/bulk/", inbox_views.inbox_bulk, name="inbox_bulk"),
+    path("inbox/check-now/", inbox_check_views.inbox_check_now, name="inbox_check_now"),
+    path("w/<int:workspace_id>/inbox/check-now/", inbox_check_views.inbox_check_now, name="inbox_check_now_workspace"),
     path("w/<int:workspace_id>/inbox/", inbox_views.inbox_workspace, name="inbox_workspace"),
     path("w/<int:workspace_id>/inbox/items/<int:item_id>/", inbox_views.inbox_item, name="inbox_item"),
     path("w/<int:workspace_id>/inbox/items/<int:item_id>/replies/", inbox_views.inbox_replies,

@@ -83,7 +83,8 @@ def test_several_members_are_each_notified(people, post, chloe, django_capture_o
         add_internal_comment(post, people["editor"], "@Olivia et @manager, avis ?")
     assert set(Notification.objects.values_list("user__email", flat=True)) == {
         "owner@agence.test", "manager@agence.test"}
-    assert "mentions: owner@agence.test, manager@agence.test" in AuditEntry.objects.get(
+    # The summary reads in the reader's language (here French, the default).
+    assert "mentions\u00a0: owner@agence.test, manager@agence.test" in AuditEntry.objects.get(
         action="comment.internal").summary
 
 

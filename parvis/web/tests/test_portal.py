@@ -245,7 +245,7 @@ def test_approval_settings_are_for_managers(people, ws):
     manager_membership.refresh_from_db()
     assert ws.approval_mode == "all" and ws.approval_notice_hours == 6 and manager_membership.is_named_approver
     entry = AuditEntry.objects.get(action="workspace.approval_settings")
-    assert "mode=any" in entry.before and "mode=all" in entry.after
+    assert "approval by: Any approver" in entry.before and "approval by: All named approvers" in entry.after
     bad = client_for(people["manager"]).post(url, {"action": "settings", "approval_mode": "all",
                                                    "approval_notice_hours": "0"})
     assert bad.status_code == 400 and 'data-field="approval_notice_hours"' in bad.content.decode()
@@ -301,12 +301,14 @@ def test_audit_log_page_and_csv_export(people, ws, account, claire):
     raw = export.content
     assert raw.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert rows[0] == ["when", "who", "action", "target", "summary", "before", "after"]
-    edited = next(r for r in rows if r[2] == "post.edited")
-    assert edited[3] == f"post {post.pk}" and edited[5:] == ["Texte avant", "Texte après"]
-    assert edited[4].startswith("'=")  # a formula is neutralised for Excel
+    # Column names and actions in the reader's language, the action's code beside it.
+    assert rows[0] == ["When", "Who", "Action", "Code", "Target", "Summary", "Before", "After"]
+    edited = next(r for r in rows if r[3] == "post.edited")
+    assert edited[2] == "Post edited" and edited[4] == f"post {post.pk}"
+    assert edited[6:] == ["Texte avant", "Texte après"]
+    assert edited[5].startswith("'=")  # a formula is neutralised for Excel
     entry = AuditEntry.objects.get(action="post.edited")
     local = entry.created_at.astimezone(ZoneInfo("America/Montreal"))
     assert edited[0].startswith(local.strftime("%Y-%m-%d %H:%M"))
-    approved = next(r for r in rows if r[2] == "post.approved")
+    approved = next(r for r in rows if r[3] == "post.approved")
     assert approved[1] == str(claire)

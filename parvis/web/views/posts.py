@@ -21,7 +21,7 @@ from parvis.accounts.models import Role, Workspace
 from parvis.accounts.scoping import workspace_for
 from parvis.networks import registry
 from parvis.publishing.actions import cancel_post, save_post
-from parvis.publishing.approval import submit_after_save
+from parvis.publishing.approval import submit_after_save, unapproved_warning
 from parvis.publishing.models import Campaign, Label, Post, PostMedia
 from parvis.publishing.queue import missing_slots
 from parvis.publishing.recurrence import PRESETS, create_series
@@ -92,6 +92,8 @@ def compose(request: HttpRequest, workspace_id: int, post_id: int | None = None)
             if request.POST.get("submit_for_review") and workspace.requires_approval:
                 done += " " + submit_after_save(saved, request.user)  # type: ignore[arg-type]
             messages.success(request, done)
+            if held := unapproved_warning(saved, post_input.mode):
+                messages.warning(request, held)
             if series is not None:
                 messages.success(request, _("It repeats: its next occurrences are listed below."))
                 return redirect("web:series", workspace_id=workspace.pk, series_id=series.pk)
