@@ -237,7 +237,13 @@ else:
 # Outbound HTTP: user-supplied URLs (instances, feeds, webhooks) may not reach private
 # addresses unless this is set (tests and self-hosted servers on the same network).
 PARVIS_ALLOW_PRIVATE_URLS = env_bool("PARVIS_ALLOW_PRIVATE_URLS")
+# The longest wait for connecting or for any data (seconds); the longest a whole request
+# may take, from connecting to the last byte of the answer (plus one second per 256 KB
+# moved, so that a progressing upload or download is never cut); the largest answer read
+# from a server's API, once decompressed (media downloads use the library's limits).
 PARVIS_HTTP_TIMEOUT = float(os.environ.get("PARVIS_HTTP_TIMEOUT", "30"))
+PARVIS_HTTP_TOTAL_TIMEOUT = float(os.environ.get("PARVIS_HTTP_TOTAL_TIMEOUT", "60"))
+PARVIS_HTTP_MAX_BYTES = int(os.environ.get("PARVIS_HTTP_MAX_BYTES", str(10 * 1024 * 1024)))
 
 # Publishing engine tuning.
 PARVIS_DISPATCH_INTERVAL = float(os.environ.get("PARVIS_DISPATCH_INTERVAL", "1.0"))

@@ -9,8 +9,10 @@
 * ntfy: POST the plain text to the topic URL, with `Title`, `Priority` (5 for urgent),
   `Tags` and `Click` headers; an optional access token as Bearer.
 
-Addresses are checked like every outgoing request (no private addresses unless allowed
-by settings), sent in a background job, and a failure is recorded on the webhook, never
+Addresses go through the guarded HTTP layer like every request to a user-given address
+(`parvis.core.http`: no private addresses unless allowed by settings, checked when the
+connection is opened, bounded in time and size); a redirect is a failure to deliver,
+never followed. Sent in a background job, a failure is recorded on the webhook, never
 raised into the inbox's work.
 """
 
@@ -26,7 +28,7 @@ from urllib.parse import quote
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from parvis.core.http import UnsafeURLError, check_url, client
+from parvis.core.http import GuardError, UnsafeURLError, check_url, client
 from parvis.inbox.models import Webhook
 
 log = logging.getLogger(__name__)
@@ -82,7 +84,7 @@ def build(webhook: Webhook, message: Message) -> Request:
                        json={"msgtype": "m.text", "body": body, "format": "org.matrix.custom.html",
                              "formatted_body": formatted})
     if webhook.format == Webhook.Format.NTFY:
-        # Header values must be latin-1 in HTTP/1.1: ntfy documents RFC 2047 for others.
+        # httpx sends header values as ASCII: ntfy documents RFC 2047 for the others.
         headers = {"Title": _rfc2047(message.title), "Priority": "5" if message.urgent else "3",
                    "Tags": "rotating_light" if message.urgent else "speech_balloon"}
         if message.url:
@@ -95,7 +97,7 @@ def build(webhook: Webhook, message: Message) -> Request:
 
 def _rfc2047(value: str) -> str:
     try:
-        value.encode("latin-1")
+        value.encode("ascii")
         return value
     except UnicodeEncodeError:
         from email.header import Header
@@ -107,14 +109,13 @@ def send(webhook: Webhook, message: Message) -> bool:
     """Deliver one message; record the outcome on the webhook. True when delivered."""
     request = build(webhook, message)
     try:
-        check_url(request.url)
         with client() as http:
             response = http.request(request.method, request.url, headers=request.headers, json=request.json,
                                     content=request.content)
         status = f"HTTP {response.status_code}"
         ok = response.is_success
-    except UnsafeURLError as exc:
-        status, ok = str(exc)[:200], False
+    except GuardError as exc:
+        status, ok = exc.message[:200], False
     except Exception as exc:  # noqa: BLE001 - a chat server's failure must not break the inbox
         status, ok = f"{type(exc).__name__}: {exc}"[:200], False
     if not ok:

@@ -79,6 +79,12 @@ def test_ntfy_posts_plain_text_with_priority_and_click(people, server):
     assert request["headers"]["Title"].startswith("=?utf-8?")  # RFC 2047: an emoji is not latin-1
 
 
+def test_ntfy_titles_outside_ascii_are_encoded(people, server):
+    hook = Webhook.objects.create(workspace=people["workspace"], name="ntfy", format="ntfy", url=url(server, "/t"))
+    assert send(hook, message(title="3 messages à traiter"))  # latin-1, not ASCII: httpx refused it
+    assert server.received[0]["headers"]["Title"] == "=?utf-8?q?3_messages_=C3=A0_traiter?="
+
+
 def test_a_refusal_is_recorded_not_raised(people, server):
     server.status = 500
     hook = Webhook.objects.create(workspace=people["workspace"], name="Slack", format="slack", url=url(server))
@@ -97,10 +103,11 @@ def test_private_addresses_are_refused_unless_allowed(people, settings):
 
 def test_webhook_settings_are_checked_by_field(settings):
     settings.PARVIS_ALLOW_PRIVATE_URLS = True
-    assert set(check_webhook("teams", "https://x.example/h", {})) == {"format"}
-    assert set(check_webhook("matrix", "https://matrix.example", {})) == {"room", "token"}
+    # Addresses are resolved when checked: literal ones, since tests have no DNS.
+    assert set(check_webhook("teams", "https://127.0.0.1/h", {})) == {"format"}
+    assert set(check_webhook("matrix", "https://127.0.0.1:8448", {})) == {"room", "token"}
     assert set(check_webhook("slack", "ftp://x", {})) == {"url"}
-    assert check_webhook("ntfy", "https://ntfy.sh/parvis", {}) == {}
+    assert check_webhook("ntfy", "https://127.0.0.1/parvis", {}) == {}
 
 
 def test_the_background_job_delivers_and_raises_for_a_retry_when_refused(people, server):
@@ -112,3 +119,30 @@ def test_the_background_job_delivers_and_raises_for_a_retry_when_refused(people,
     server.status = 503
     with pytest.raises(RuntimeError):  # huey retries the job
         webhook_task.call_local(hook.pk, "Titre", "Texte", "", False, "k2")
+
+
+def test_a_name_that_resolves_elsewhere_the_second_time_never_reaches_loopback(people, server, settings,
+                                                                                monkeypatch):
+    from parvis.testing.resolver import rebinding
+
+    settings.PARVIS_ALLOW_PRIVATE_URLS = False
+    resolver = rebinding(monkeypatch, "hooks.example")  # a public address, then 127.0.0.1
+    hook = Webhook.objects.create(workspace=people["workspace"], name="Slack", format="slack",
+                                  url=f"http://hooks.example:{server.server_address[1]}/hook")
+    assert not send(hook, message())
+    assert server.received == [] and resolver.asked == 1
+    hook.refresh_from_db()
+    assert hook.last_status.startswith("ConnectError")  # the public address, unreachable from tests
+
+
+def test_a_server_trickling_its_answer_is_given_up_at_the_total_limit(people, settings, english):
+    from parvis.testing.scripted_server import Answer, ScriptedServer
+
+    settings.PARVIS_HTTP_TOTAL_TIMEOUT = 0.5
+    with ScriptedServer() as slow:
+        slow.answer("/hook", Answer(200, body=b"ok" * 200, trickle=0.02))
+        hook = Webhook.objects.create(workspace=people["workspace"], name="Slack", format="slack",
+                                      url=slow.url("/hook"))
+        assert not send(hook, message())
+    hook.refresh_from_db()
+    assert hook.last_status == "The server 127.0.0.1 did not finish answering within 0.5 s: parvis stopped waiting."

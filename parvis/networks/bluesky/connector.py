@@ -14,6 +14,7 @@ from atproto_client.request import Request
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from parvis.core.http import GuardedTransport, GuardError
 from parvis.networks.base import (
     ErrorKind,
     Identity,
@@ -32,6 +33,7 @@ from parvis.networks.bluesky.inbox import STREAMS, BlueskyInbox, _str, as_dict, 
 from parvis.networks.bluesky.moderation import MODERATIONS, BlueskyModeration
 from parvis.networks.bluesky.richtext import build_facets
 from parvis.networks.bluesky.tid import deterministic_tid
+from parvis.networks.guarded import ServerKind, network_error
 
 if TYPE_CHECKING:
     from parvis.networks.models import SocialAccount
@@ -50,6 +52,12 @@ LIMITS = Limits(
 MAX_TEXT_BYTES = 3000  # the lexicon's maxLength, in UTF-8 bytes
 _DEFAULT_PDS = "https://bsky.social"
 RECONNECT_ERRORS = {"ExpiredToken", "InvalidToken", "AuthenticationRequired", "AccountTakedown"}
+# What every PDS answers without a login (bsky.social's entryway too).
+SERVER = ServerKind(
+    "Bluesky (PDS)", "/xrpc/com.atproto.server.describeServer",
+    lambda data: isinstance(data, dict) and (str(data.get("did") or "").startswith("did:")
+                                             or "availableUserDomains" in data),
+)
 
 
 def _error_name(exc: atx.RequestErrorBase) -> tuple[int, str, str]:
@@ -64,6 +72,8 @@ def _error_name(exc: atx.RequestErrorBase) -> tuple[int, str, str]:
 
 def translate(exc: Exception, *, write: bool) -> NetworkError:
     """Map an atproto SDK exception to what the engine should do."""
+    if isinstance(exc, GuardError):  # the SDK lets it through as it is
+        return network_error(exc, write=write)
     if isinstance(exc, atx.RateLimitExceededError):
         reset = exc.reset_at if hasattr(exc, "reset_at") else None
         wait = max(1.0, (reset - datetime.now(UTC).timestamp())) if isinstance(reset, int | float) else 60.0
@@ -314,4 +324,10 @@ def facet_model(facet: dict[str, Any]) -> models.AppBskyRichtextFacet.Main:
 
 
 def new_client(server_url: str) -> Client:
-    return Client(base_url=server_url or _DEFAULT_PDS, request=Request(timeout=settings.PARVIS_HTTP_TIMEOUT))
+    """An SDK client whose every request goes through the guarded layer. A PDS has no
+    redirects: one answering 307 to a login must not get the app password re-sent
+    elsewhere. The SDK also switches to the PDS named in the account's DID document:
+    that address is checked the same way when connected to."""
+    transport = GuardedTransport(redirects="refuse")
+    return Client(base_url=server_url or _DEFAULT_PDS,
+                  request=Request(transport=transport, timeout=settings.PARVIS_HTTP_TIMEOUT, trust_env=False))

@@ -12,7 +12,9 @@ from parvis.accounts.models import Role
 from parvis.accounts.scoping import workspace_for
 from parvis.networks.actions import save_account
 from parvis.networks.base import Identity, NetworkError
+from parvis.networks.bluesky.connector import SERVER
 from parvis.networks.bluesky.forms import ConnectForm
+from parvis.networks.guarded import probe, probe_seconds
 from parvis.networks.models import SocialAccount
 
 
@@ -33,15 +35,18 @@ def connect(request: HttpRequest, workspace_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            probe, identity = verify(data["server"], data["handle"], data["app_password"])
+            probe(data["server"], SERVER)  # there, and a PDS, before the app password is sent
+            unsaved, identity = verify(data["server"], data["handle"], data["app_password"])
         except NetworkError as exc:
             field = "app_password" if exc.kind == "reconnect" else "server"
             form.add_error(field, exc.message)
         else:
             account = save_account(
-                workspace, "bluesky", data["server"], identity, probe.credentials,  # type: ignore[arg-type]
+                workspace, "bluesky", data["server"], identity, unsaved.credentials,  # type: ignore[arg-type]
                 request.user,  # type: ignore[arg-type]
             )
             messages.success(request, _("Connected %(handle)s.") % {"handle": account.handle})
             return redirect("web:accounts", workspace_id=workspace.pk)
-    return render(request, "networks/connect.html", {"workspace": workspace, "form": form, "network_label": "Bluesky"})
+    return render(request, "networks/connect.html", {
+        "workspace": workspace, "form": form, "network_label": "Bluesky", "wait_seconds": probe_seconds(),
+    })

@@ -1,4 +1,9 @@
-"""Building Mastodon.py clients and translating their errors into `NetworkError`."""
+"""Building Mastodon.py clients and translating their errors into `NetworkError`.
+
+Every client's requests session goes through the guarded HTTP layer: an instance's
+address is checked each time a connection opens (polling and publishing too, not only
+when the account was connected), redirects are refused, time and size are bounded.
+"""
 
 from __future__ import annotations
 
@@ -15,8 +20,13 @@ from django.utils.translation import gettext as _
 from mastodon import Mastodon
 from mastodon import errors as merr
 
-from parvis.core.http import USER_AGENT
+from parvis.core.http import USER_AGENT, GuardError, guard_session
 from parvis.networks.base import ErrorKind, NetworkError
+from parvis.networks.guarded import ServerKind, guard_cause, network_error
+
+# What a server with the Mastodon API (Mastodon, GoToSocial, Pleroma, Akkoma…) answers.
+SERVER = ServerKind("Mastodon", "/api/v1/instance",
+                    lambda data: isinstance(data, dict) and bool(data.get("uri") or data.get("domain")))
 
 
 class RecordingSession(requests.Session):
@@ -32,9 +42,14 @@ class RecordingSession(requests.Session):
         return response
 
 
-def make_client(base_url: str, access_token: str | None = None, **kwargs: Any) -> Mastodon:
+def new_session() -> RecordingSession:
     session = RecordingSession()
-    session.headers["User-Agent"] = USER_AGENT
+    guard_session(session)
+    return session
+
+
+def make_client(base_url: str, access_token: str | None = None, **kwargs: Any) -> Mastodon:
+    session = new_session()
     return Mastodon(
         access_token=access_token,
         api_base_url=base_url,
@@ -89,6 +104,8 @@ def translate(exc: Exception, session: RecordingSession | None, *, write: bool) 
     or a 5xx on a write is *uncertain*: the server may have applied it.
     """
     response = session.last_response if session is not None else None
+    if (refused := guard_cause(exc)) is not None:
+        return network_error(refused, write=write)
     if isinstance(exc, merr.MastodonRatelimitError):
         return NetworkError(
             _("Mastodon rate limit reached."), ErrorKind.TRANSIENT,
@@ -132,7 +149,7 @@ def translate(exc: Exception, session: RecordingSession | None, *, write: bool) 
 def translated(client: Mastodon, *, write: bool = False) -> Iterator[None]:
     try:
         yield
-    except merr.MastodonError as exc:
+    except (merr.MastodonError, GuardError) as exc:
         raise translate(exc, getattr(client, "session", None), write=write) from exc
 
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urlsplit
 
 import grapheme
 from django.utils import timezone
@@ -22,6 +23,7 @@ from parvis.networks.base import (
     RemotePost,
     ReplyTarget,
 )
+from parvis.networks.mastodon import mentions
 from parvis.networks.mastodon.client import call, make_client
 from parvis.networks.mastodon.content import html_to_text
 from parvis.networks.mastodon.inbox import (
@@ -29,7 +31,6 @@ from parvis.networks.mastodon.inbox import (
     STREAMS,
     MastodonInbox,
     fetch_local_domain,
-    reply_text,
     reply_visibility,
 )
 from parvis.networks.text import mastodon_countable_text
@@ -126,7 +127,18 @@ class MastodonConnector:
     def reply_text(self, text: str, target: ReplyTarget | None) -> str:
         """The text a reply will really carry (with the @mentions Mastodon needs), so that
         the inbox counts what is sent."""
-        return reply_text(text, target)
+        return mentions.complete(text, target, self.own_domains())
+
+    def reply_prefill(self, target: ReplyTarget) -> str:
+        """What the inbox's reply box starts with: the mentions the reply will carry."""
+        return mentions.prefill(target)
+
+    def own_domains(self) -> frozenset[str]:
+        """The names of the account's server in addresses: its local domain (once read
+        from the instance) and its web host, with and without a port. No network call."""
+        parts = urlsplit(self.account.server_url)
+        local = str(self.account.config.get("local_domain") or "")
+        return frozenset(d.lower() for d in (parts.hostname or "", parts.netloc, local) if d)
 
     def publish(self, request: PublishRequest) -> RemotePost:
         media_ids = []
@@ -138,7 +150,7 @@ class MastodonConnector:
             media_ids.append(uploaded["id"])
         reply_to = request.reply_to
         status = call(
-            self.client, self.client.status_post, reply_text(request.text, reply_to),
+            self.client, self.client.status_post, self.reply_text(request.text, reply_to),
             media_ids=media_ids or None, idempotency_key=request.idempotency_key,
             language=request.language, write=True,
             in_reply_to_id=reply_to.remote_id if reply_to else None,
@@ -154,7 +166,7 @@ class MastodonConnector:
             self.client, self.client.account_statuses, self.account.remote_id,
             exclude_reblogs=True, limit=40,
         )
-        text = reply_text(request.text, request.reply_to)
+        text = self.reply_text(request.text, request.reply_to)
         parent = request.reply_to.remote_id if request.reply_to else None
         for status in statuses:
             created = status.get("created_at")

@@ -46,8 +46,9 @@ Text
 
 ``extra`` (what a reply or an action needs later, passed back as ``ReplyTarget.extra``)
     ``visibility``; ``acct`` the author as this server names them; ``mentions`` the accts
-    a reply must @mention (the author; for private messages every participant, since
-    Mastodon delivers a direct message only to the accounts it mentions);
+    a reply must @mention (`mentions.reply_mentions`: the author; for private messages
+    every participant, since Mastodon delivers a direct message only to the accounts it
+    mentions);
     ``conversation_id``; ``spoiler_text``; ``media``; ``quoted_id``.
 
 Known differences of mastodon-mock (0.6.x) from Mastodon
@@ -69,7 +70,6 @@ Known differences of mastodon-mock (0.6.x) from Mastodon
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -88,6 +88,7 @@ from parvis.networks.base import (
 )
 from parvis.networks.mastodon.client import api_detail, api_get, call, http_status
 from parvis.networks.mastodon.content import clean_text, html_to_text
+from parvis.networks.mastodon.mentions import reply_mentions
 
 if TYPE_CHECKING:
     from mastodon import Mastodon
@@ -111,9 +112,6 @@ _ON_STATUS = {
     Moderation.BOOST: "status_reblog", Moderation.UNBOOST: "status_unreblog",
 }
 _REPLY_VISIBILITIES = frozenset({"direct", "private", "unlisted"})
-# What an acct may look like before it is written into a reply as an @mention: it comes
-# from the network, and must not smuggle anything else into the text.
-_ACCT_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(?:@[A-Za-z0-9.-]+(?::\d+)?)?$")
 # How a server without GET /api/v1/statuses?id[]= (Mastodon < 4.3, others) answers it.
 _NO_BATCH_STATUSES = frozenset({400, 404, 405, 422})
 
@@ -171,28 +169,7 @@ def _quoted_id(status: Any) -> str | None:
     return _id(quoted.get("id")) if quoted else None
 
 
-# -- replies: what publish() sends ----------------------------------------------------
-
-def _names(text: str, acct: str) -> bool:
-    """Whether `text` already @mentions exactly `acct` (a local `user` must not be
-    followed by a domain, a remote `user@domain` must be written in full: Mastodon
-    would resolve a bare `@user` to a local account of that name)."""
-    pattern = rf"(?<![\w@])@{re.escape(acct)}(?![\w@])" if "@" not in acct else (
-        rf"(?<![\w@])@{re.escape(acct)}(?![\w-]|\.\w)"  # a final full stop is punctuation
-    )
-    return re.search(pattern, text, re.IGNORECASE) is not None
-
-
-def reply_text(text: str, target: ReplyTarget | None) -> str:
-    """The text actually sent for a reply: the @mentions it needs, in front, unless the
-    person already wrote them. Without them Mastodon notifies nobody, and a private
-    message reaches only the accounts it mentions. (The composer should count this.)"""
-    if target is None:
-        return text
-    wanted = [str(a) for a in target.extra.get("mentions") or [] if _ACCT_RE.match(str(a))]
-    missing = [acct for acct in dict.fromkeys(wanted) if not _names(text, acct)]
-    return " ".join(f"@{acct}" for acct in missing) + f" {text}" if missing else text
-
+# -- replies: what publish() sends (the @mentions: see mentions.py) ---------------------
 
 def reply_visibility(target: ReplyTarget | None) -> str | None:
     """A reply is never more visible than what it answers (Mastodon clients do the
@@ -416,7 +393,7 @@ class MastodonInbox:
         extra: dict[str, Any] = {
             "visibility": str(status.get("visibility") or "public"),
             "acct": str(account.get("acct") or ""),
-            "mentions": self._reply_mentions(status, private),
+            "mentions": reply_mentions(status, self.me),
         }
         if conversation_id:
             extra["conversation_id"] = conversation_id
@@ -442,17 +419,6 @@ class MastodonInbox:
             in_reply_to_id=_id(status.get("in_reply_to_id")), root_id=root,
             language=str(language) if language else None, private=private, extra=extra,
         )
-
-    def _reply_mentions(self, status: Any, private: bool) -> list[str]:
-        """Whom a reply to `status` must @mention: its author; for a private message
-        every participant too (they drop out of the conversation otherwise)."""
-        accts: list[str] = []
-        if not self._is_mine(status):
-            accts.append(str((status.get("account") or {}).get("acct") or ""))
-        if private:
-            accts += [str(m.get("acct") or "") for m in status.get("mentions") or []
-                      if _id(m.get("id")) != self.me]
-        return [a for a in dict.fromkeys(accts) if _ACCT_RE.match(a)]
 
     @property
     def domain(self) -> str:
@@ -551,5 +517,5 @@ def fetch_local_domain(client: Mastodon, server_url: str) -> str:
 
 __all__ = [
     "CONVERSATIONS", "MODERATIONS", "NOTIFICATIONS", "STREAMS", "MastodonInbox",
-    "author_from", "fetch_local_domain", "reply_text", "reply_visibility", "status_text",
+    "author_from", "fetch_local_domain", "reply_visibility", "status_text",
 ]

@@ -10,14 +10,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from parvis.accounts.models import Role
 from parvis.accounts.scoping import workspace_for
 from parvis.networks.actions import save_account
 from parvis.networks.base import NetworkError
+from parvis.networks.guarded import probe, probe_seconds
 from parvis.networks.mastodon import oauth
-from parvis.networks.mastodon.client import call, make_client
+from parvis.networks.mastodon.client import SERVER, call, make_client
 from parvis.networks.mastodon.connector import fetch_instance_limits, identity_from
 from parvis.networks.mastodon.forms import ConnectForm
 
@@ -48,7 +50,10 @@ def connect(request: HttpRequest, workspace_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         base_url = form.cleaned_data["instance"]
         token = form.cleaned_data["access_token"].strip()
+        field = "instance"
         try:
+            probe(base_url, SERVER)  # there, and a Mastodon server, before anything is sent
+            field = "access_token" if token else "instance"
             if token:
                 return _finish(request, workspace.pk, base_url, token)
             redirect_uri = request.build_absolute_uri(reverse("mastodon:callback"))
@@ -57,11 +62,12 @@ def connect(request: HttpRequest, workspace_id: int) -> HttpResponse:
             request.session[SESSION_KEY] = {
                 "state": state, "workspace": workspace.pk, "app": app.pk, "base_url": base_url,
             }
-            return redirect(oauth.authorize_url(app, state))
+            return redirect(oauth.authorize_url(app, state, get_language()))
         except NetworkError as exc:
-            form.add_error("access_token" if token else "instance", _(
-                "%(instance)s: %(error)s") % {"instance": base_url, "error": exc.message})
-    return render(request, "networks/connect.html", {"workspace": workspace, "form": form, "network_label": "Mastodon"})
+            form.add_error(field, _("%(instance)s: %(error)s") % {"instance": base_url, "error": exc.message})
+    return render(request, "networks/connect.html", {
+        "workspace": workspace, "form": form, "network_label": "Mastodon", "wait_seconds": probe_seconds(),
+    })
 
 
 @login_required

@@ -24,7 +24,8 @@ from parvis.networks.base import (
 )
 from parvis.networks.mastodon.connector import MastodonConnector
 from parvis.networks.mastodon.content import html_to_text
-from parvis.networks.mastodon.inbox import CONVERSATIONS, NOTIFICATIONS, author_from, reply_text
+from parvis.networks.mastodon.inbox import CONVERSATIONS, NOTIFICATIONS, author_from
+from parvis.networks.mastodon.mentions import complete
 from parvis.testing.mastodon_server import LocalMastodon, LocalUser
 
 pytestmark = pytest.mark.django_db
@@ -311,12 +312,12 @@ def test_author_key_always_has_a_domain():
 
 def test_reply_text_adds_only_the_missing_well_formed_mentions():
     target = ReplyTarget("1", "1", {"mentions": ["bob", "carol@other.social", "x <script>"]})
-    assert reply_text("Merci !", target) == "@bob @carol@other.social Merci !"
-    assert reply_text("@Bob @carol@other.social Merci", target) == "@Bob @carol@other.social Merci"
+    assert complete("Merci !", target) == "@bob @carol@other.social Merci !"
+    assert complete("@Bob @carol@other.social Merci", target) == "@Bob @carol@other.social Merci"
     # `@carol` alone would reach a local carol, not carol@other.social.
-    assert reply_text("@bob @carol merci", target) == "@carol@other.social @bob @carol merci"
-    assert reply_text("Merci @bob et @carol@other.social.", target) == "Merci @bob et @carol@other.social."
-    assert reply_text("Salut", None) == "Salut"
+    assert complete("@bob @carol merci", target) == "@carol@other.social @bob @carol merci"
+    assert complete("Merci @bob et @carol@other.social.", target) == "Merci @bob et @carol@other.social."
+    assert complete("Salut", None) == "Salut"
 
 
 def test_moderation_without_an_item_is_permanent(brand):

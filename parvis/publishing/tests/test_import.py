@@ -287,7 +287,8 @@ def test_invalid_web_addresses_in_media_are_refused_at_validation(people, accoun
 def test_private_web_addresses_are_refused_unless_allowed(people, accounts, settings):
     settings.PARVIS_ALLOW_PRIVATE_URLS = False
     batch = check(people, [f"{YEAR}-06-01,10:00,,x,brand.bsky.social,http://127.0.0.1:9/a.png,,"])
-    assert "private network" in errors_of(batch)[2]["media"][0]
+    error = errors_of(batch)[2]["media"][0]
+    assert "a loopback address" in error and "PARVIS_ALLOW_PRIVATE_URLS" in error
 
 
 def test_web_addresses_are_checked_without_downloading_then_downloaded_once_at_import(
@@ -338,6 +339,33 @@ def test_web_addresses_larger_than_the_library_takes_are_refused(people, account
     batch.refresh_from_db()
     assert batch.created_posts == 0 and "larger than" in batch.rows[0]["errors"]["media"][0]
     assert not MediaAsset.objects.exists()
+
+
+def test_media_addresses_that_resolve_elsewhere_at_download_never_reach_loopback(
+        people, accounts, web_files, settings, monkeypatch):
+    from parvis.testing.resolver import rebinding
+
+    settings.PARVIS_ALLOW_PRIVATE_URLS = False
+    base, hits = web_files
+    resolver = rebinding(monkeypatch, "cdn.example")  # a public address, then 127.0.0.1
+    url = base.replace("127.0.0.1", "cdn.example") + "/bread.png"
+    found = importer.download_media(people["workspace"], people["editor"], url)
+    assert isinstance(found, str) and f"“{url}”" in found and "ConnectError" in found
+    assert hits == {} and resolver.asked == 1 and not MediaAsset.objects.exists()
+
+
+def test_media_redirects_to_a_refused_address_are_not_followed(people, accounts, web_files):
+    from parvis.core.http import override_policy
+    from parvis.testing.scripted_server import LoopbackPorts, ScriptedServer, redirect
+
+    base, hits = web_files
+    with ScriptedServer() as public:
+        public.answer("/bread.png", redirect(f"{base}/bread.png"))
+        with override_policy(LoopbackPorts(public.port)):  # the files server counts as internal
+            found = importer.download_media(people["workspace"], people["editor"], public.url("/bread.png"))
+        assert public.paths() == ["/bread.png"]
+    assert isinstance(found, str) and "parvis does not connect there" in found
+    assert hits == {} and not MediaAsset.objects.exists()
 
 
 def test_extra_cells_are_reported_on_the_row(people, accounts):

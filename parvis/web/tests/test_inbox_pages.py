@@ -212,11 +212,15 @@ def test_an_open_item_shows_the_conversation_oldest_first_and_the_author_panel(p
     assert "<html" in whole.content.decode() and item.pk in listed(whole)
 
 
-def test_the_reply_box_starts_with_the_handle_on_mastodon_public_items(people, account):
-    item = seed(account, ["Bonjour"])[0]
-    pane = client_for(people["editor"]).get(item_url(item), headers=HX).content.decode()
-    assert "@camille@example.social </textarea>" in pane
+def test_the_reply_box_starts_with_the_mentions_the_reply_needs(people, account):
+    # As ingested from Mastodon: the author as the account's server names them.
+    local = seed(account, ["Bonjour"], mentions=["camille"])[0]
+    pane = client_for(people["editor"]).get(item_url(local), headers=HX).content.decode()
+    assert ">@camille </textarea>" in pane  # Camille is on the account's own server
     assert "/ 500" in pane
+    remote = seed(account, ["Hello"], by=author("Alex", "alex@other.social"), mentions=["alex@other.social"])[0]
+    pane = client_for(people["editor"]).get(item_url(remote), headers=HX).content.decode()
+    assert ">@alex@other.social </textarea>" in pane
 
 
 def test_outsiders_get_404_on_another_workspaces_item_and_actions(people, account):

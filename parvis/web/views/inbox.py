@@ -31,9 +31,9 @@ from parvis.accounts.scoping import member_of, membership_in, workspace_for, wor
 from parvis.inbox import crisis, triage
 from parvis.inbox.models import ADDRESSED_KINDS, Correction, Item, Kind, Priority, Sentiment, Status
 from parvis.inbox.queries import VIEWS, InboxFilters, author_history, conversation, in_order, inbox_items
-from parvis.inbox.replies import send_reply
+from parvis.inbox.replies import reply_target, send_reply
 from parvis.networks import registry
-from parvis.networks.base import Moderation
+from parvis.networks.base import Moderation, ReplyTarget
 from parvis.networks.models import SocialAccount
 from parvis.publishing.languages import language_name
 from parvis.publishing.models import Label, State
@@ -258,11 +258,11 @@ def _max_chars(item: Item) -> int | None:
 
 
 def _reply_prefill(item: Item) -> str:
-    """Mastodon notifies only the accounts a reply mentions: a public reply starts with
-    the author's address (the connector adds it anyway if it is taken out)."""
-    if item.network == "mastodon" and not item.private and item.author.handle:
-        return "@" + item.author.handle.lstrip("@") + " "
-    return ""
+    """The reply box starts with the @mentions the reply will carry, as the network's
+    connector decides them (Mastodon: the author, and a private message's participants;
+    the connector adds them anyway if they are taken out)."""
+    prefill = getattr(item.account.checking_connector, "reply_prefill", None)
+    return prefill(ReplyTarget(**reply_target(item))) if prefill else ""  # type: ignore[arg-type]
 
 
 def _replies(item: Item, in_conversation: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
