@@ -148,6 +148,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Largest file the media library accepts (the networks' own limits are checked per post).
 PARVIS_MAX_IMAGE_BYTES = int(os.environ.get("PARVIS_MAX_IMAGE_BYTES", 16 * 1024 * 1024))
 PARVIS_MAX_VIDEO_BYTES = int(os.environ.get("PARVIS_MAX_VIDEO_BYTES", 100 * 1024 * 1024))
+# Largest image (in pixels) the library takes, read from the file's header before any
+# decode: decoding costs about 4 bytes a pixel whatever the file's size. 50 MP takes a
+# 48 MP phone photo; Pillow is held to the same figure (it refuses twice that outright).
+PARVIS_MAX_IMAGE_PIXELS = int(os.environ.get("PARVIS_MAX_IMAGE_PIXELS", 50_000_000))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -31,7 +31,7 @@ from PIL import Image
 
 from parvis.accounts import audit
 from parvis.accounts.models import User, Workspace
-from parvis.publishing.media_types import inspect_media
+from parvis.publishing.media_types import inspect_media, max_pixels
 from parvis.publishing.models import MediaAsset, Post, PostMedia, State
 from parvis.publishing.validation import FieldError, MediaInfo, PostInput, PostValidationError, parse_timezone
 
@@ -427,8 +427,11 @@ def thumbnail_name(asset: MediaAsset) -> str:
 
 def thumbnail(asset: MediaAsset) -> IO[bytes] | None:
     """A small WebP of an image asset, made once and kept next to the file; None for a
-    video or an image that can no longer be read."""
+    video, an image that can no longer be read, or one over the pixel budget (stored
+    before the budget was checked at upload: it is never decoded)."""
     if asset.kind != MediaAsset.Kind.IMAGE:
+        return None
+    if (asset.width or 0) * (asset.height or 0) > max_pixels():
         return None
     storage, name = asset.file.storage, thumbnail_name(asset)
     if not storage.exists(name):

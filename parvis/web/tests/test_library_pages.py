@@ -16,7 +16,7 @@ from parvis.networks.models import SocialAccount
 from parvis.publishing import library
 from parvis.publishing.actions import Upload
 from parvis.publishing.models import MediaAsset, Post
-from parvis.testing.images import png_bytes
+from parvis.testing.images import forbid_decoding, png_bomb, png_bytes
 from parvis.testing.videos import mp4_bytes
 from parvis.web.tests.test_pages import client_for, in_one_hour_paris
 
@@ -37,6 +37,30 @@ def bluesky_offline(people: dict[str, Any]) -> SocialAccount:
 
 def url(name: str, workspace: Any, *args: Any) -> str:
     return reverse(name, args=[workspace.pk, *args])
+
+
+def test_library_upload_refuses_an_image_over_the_pixel_budget_without_decoding_it(people, png, monkeypatch):
+    client = client_for(people["editor"])
+    decoded = forbid_decoding(monkeypatch)
+    files = [SimpleUploadedFile("affiche.png", png_bomb(), content_type="image/png"),
+             SimpleUploadedFile("pain.png", png, content_type="image/png")]
+    response = client.post(url("web:library", people["workspace"]), {"files": files})
+    assert response.status_code == 400
+    assert "“affiche.png” has 169 megapixels" in response.content.decode() and decoded == []
+    assert [a.original_name for a in MediaAsset.objects.all()] == ["pain.png"]  # the good one is kept
+
+
+def test_composer_refuses_an_image_over_the_pixel_budget_naming_media_without_decoding_it(
+        people, bluesky_offline, monkeypatch):
+    client = client_for(people["editor"])
+    decoded = forbid_decoding(monkeypatch)
+    response = client.post(url("web:compose", people["workspace"]), {
+        "text": "Notre affiche", "accounts": [bluesky_offline.pk], "mode": "schedule",
+        "scheduled_at": in_one_hour_paris(), "timezone": "Europe/Paris",
+        "media": SimpleUploadedFile("affiche.png", png_bomb(), content_type="image/png")})
+    assert response.status_code == 400 and decoded == []
+    assert 'data-field="media"' in response.content.decode() and "169 megapixels" in response.content.decode()
+    assert not MediaAsset.objects.exists() and not Post.objects.exists()
 
 
 def test_uploading_several_files_at_once_with_shared_rights(people, png):
