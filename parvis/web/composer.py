@@ -109,6 +109,8 @@ def read_repeat(data: Any, post_input: PostInput) -> tuple[Repeat | None, list[F
     preset = data.get("repeat", "")
     if not preset:
         return None, []
+    if post_input.mode == "schedule" and parse_timezone(post_input.timezone_name) is None:
+        return None, []  # the unknown zone is the error, named on its own field
     if post_input.mode != "schedule" or post_input.scheduled_at is None:
         return None, [FieldError("repeat", _("A repeating post starts at its date and time: choose "
                                              "“Schedule” and enter them."), "required")]

@@ -106,6 +106,18 @@ def test_bad_input_names_the_field_and_keeps_the_text(people, bluesky_offline, d
     assert Post.objects.count() == 0
 
 
+@pytest.mark.parametrize("repeat", ["", "weekly"])
+def test_an_unknown_time_zone_is_named_and_a_given_date_is_not_asked_for_again(people, bluesky_offline, repeat):
+    client = client_for(people["owner"])
+    response = compose(client, people["workspace"], text="Galette", accounts=[bluesky_offline.pk], mode="schedule",
+                       scheduled_at="2030-01-06T09:30", timezone="Europe/Pariss", repeat=repeat)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert re.findall(r'<li data-field="(\w+)"', body) == ["timezone"]
+    assert "“Europe/Pariss” is not a known time zone" in body and "Choose a date and time" not in body
+    assert 'value="2030-01-06T09:30"' in body  # the date typed is kept
+
+
 def test_a_file_that_is_not_an_image_is_refused(people, bluesky_offline):
     client = client_for(people["owner"])
     fake = SimpleUploadedFile("photo.jpg", b"this is not an image", content_type="image/jpeg")
