@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "huey.contrib.djhuey",
     "parvis.core",
     "parvis.accounts",
@@ -64,6 +65,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise: static files get the policy too (an SVG opened on its own is a page).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -159,6 +162,31 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("PARVIS_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+# PARVIS_SECURE_COOKIES says parvis is served over HTTPS, through a TLS reverse proxy
+# (README): browsers are then told to use HTTPS only (HSTS), on this host name alone
+# unless PARVIS_HSTS_INCLUDE_SUBDOMAINS is set. Django sends HSTS on secure requests only,
+# which behind the proxy it knows from the proxy's X-Forwarded-Proto; a client that
+# forges it can only make its own request look secure (stricter CSRF checks, https links).
+if SESSION_COOKIE_SECURE:
+    SECURE_HSTS_SECONDS = int(os.environ.get("PARVIS_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("PARVIS_HSTS_INCLUDE_SUBDOMAINS")
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Content-Security-Policy (django-csp) on every response: scripts and styles from parvis's
+# own static files only, no inline script or handler, no eval, no inline style (colours
+# are SVG fills), no plugins, never framed, forms posted to parvis only. A view that needs
+# more says so itself (parvis.web.csp: the API docs, the OAuth redirect to an instance).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
 
 # Email: Django's own settings, named as Django names them.
 EMAIL_BACKEND = os.environ.get(

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from parvis.accounts.models import Role
 from parvis.accounts.scoping import workspace_for
 from parvis.networks.actions import save_account
+from parvis.networks.authorise import go_to_authorisation
 from parvis.networks.base import NetworkError
 from parvis.networks.mastodon import oauth
 from parvis.networks.mastodon.client import call, make_client
@@ -57,7 +58,7 @@ def connect(request: HttpRequest, workspace_id: int) -> HttpResponse:
             request.session[SESSION_KEY] = {
                 "state": state, "workspace": workspace.pk, "app": app.pk, "base_url": base_url,
             }
-            return redirect(oauth.authorize_url(app, state))
+            return go_to_authorisation(request, oauth.authorize_url(app, state), "Mastodon")
         except NetworkError as exc:
             form.add_error("access_token" if token else "instance", _(
                 "%(instance)s: %(error)s") % {"instance": base_url, "error": exc.message})
