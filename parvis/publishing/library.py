@@ -175,6 +175,16 @@ def _fill_gaps(asset: MediaAsset, alt_text: str, tags: list[str], source: str, l
         asset.save(update_fields=changed)
 
 
+def adopt_alt_texts(workspace: Workspace, alt_texts: dict[int, str]) -> None:
+    """Assets of this workspace without alt text take the one a post gave them ({asset id:
+    text}): an image uploaded from the composer gets its description from the first post
+    that used it. An asset that has one keeps it."""
+    wanted = {pk: text.strip() for pk, text in alt_texts.items() if text.strip()}
+    for asset in MediaAsset.objects.filter(workspace=workspace, pk__in=wanted, alt_text=""):
+        asset.alt_text = wanted[asset.pk]
+        asset.save(update_fields=["alt_text"])
+
+
 _UNSET = object()
 
 

@@ -43,6 +43,7 @@ urlpatterns = [
     path("w/<int:workspace_id>/charter/", charter_settings, name="charter"),
     path("w/<int:workspace_id>/compose/", posts.compose, name="compose"),
     path("w/<int:workspace_id>/compose/check/", posts.compose_check, name="compose_check"),
+    path("w/<int:workspace_id>/compose/upload/", posts.compose_upload, name="compose_upload"),
     path("w/<int:workspace_id>/posts/<int:post_id>/edit/", posts.compose, name="post_edit"),
     path("w/<int:workspace_id>/posts/<int:post_id>/cancel/", posts.post_cancel, name="post_cancel"),
     path("w/<int:workspace_id>/media/<int:media_id>/", posts.media_file, name="media"),

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from parvis.networks.models import SocialAccount
 from parvis.publishing.models import Post, Publication, State
+from parvis.testing.images import png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -131,7 +132,9 @@ def test_a_file_that_is_not_an_image_is_refused(people, bluesky_offline):
 
 def test_too_many_images_for_bluesky(people, bluesky_offline, png):
     client = client_for(people["owner"])
-    files = [SimpleUploadedFile(f"i{i}.png", png, content_type="image/png") for i in range(5)]
+    # Five different files: the same file five times is one library image.
+    files = [SimpleUploadedFile(f"i{i}.png", png_bytes(color=c), content_type="image/png")
+             for i, c in enumerate(("red", "green", "blue", "white", "black"))]
     response = compose(client, people["workspace"], text="Album", accounts=[bluesky_offline.pk], mode="draft",
                        media=files)
     assert response.status_code == 400 and "Too many images for Bluesky" in response.content.decode()
