@@ -1,5 +1,7 @@
 """The composer's images in Chromium against `parvis up`: an image picked is uploaded into
-the library at once and shown with its thumbnail; its alt text typed; the post refused
+the library at once and shown with its thumbnail; its alt text typed; another one
+unticked goes back among the library's, which a search offers without the chosen ones;
+the post refused
 (a date in the past); the image, ticked, its thumbnail and its alt text are all still
 there; the date corrected, the post is saved with them, and the publications list and
 detail show the image. A file that is not an image is refused on the spot, naming it.
@@ -48,6 +50,21 @@ def test_a_picked_image_and_its_alt_text_survive_a_refused_post(browser, parvis,
     assert chosen.count() == 1 and chosen.locator("input[name=library_media]").is_checked()
     assert shows(chosen.locator("img.thumb"))  # the thumbnail, made by the server
     assert page.input_value("#id_media") == ""  # uploaded: the form will not send the file again
+
+    # A second image, unticked: back among the library's; a search leaves out what is chosen.
+    bread = tmp_path / "pain.png"
+    bread.write_bytes(png_bytes((300, 200), "wheat"))
+    attach_image(page, bread, "Un pain")
+    second = page.locator("#chosen-media [data-testid=media-choice]").nth(1)
+    asset = second.get_attribute("data-asset")
+    second.locator("input[name=library_media]").uncheck()
+    page.locator(f'#picker [data-asset="{asset}"]').wait_for(state="attached")  # in the closed picker
+    assert page.locator("#chosen-media [data-testid=media-choice]").count() == 1
+    page.click("[data-testid=library-picker] summary")
+    page.fill("#id_library_q", "croissants")
+    page.locator("#picker .empty").wait_for()  # the only match is already chosen
+    page.fill("#id_library_q", "")
+    page.locator(f'#picker [data-asset="{asset}"]').wait_for()
 
     page.set_input_files("#id_media", str(notes))
     refusal = page.locator("#upload-status [data-field=media]")

@@ -152,6 +152,8 @@ OWN_URLS = {
     "image.url",  # the portal's preview images: parvis's media view
     "feed_url",  # the calendar's private ICS address
     "request.get_full_path",
+    # The API docs page: drf-spectacular's static files and set-up script.
+    "swagger_ui_css", "swagger_ui_bundle", "swagger_ui_standalone", "script_url",
 }
 URL_ATTRIBUTE = re.compile(r'(?<![\w-])(?:href|src|action|formaction|poster)="\{\{\s*([^}|\s]+)\s*(\|[^}]*)?\}\}')
 
