@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "huey.contrib.djhuey",
     "axes",
     "parvis.core",
@@ -65,6 +66,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise: static files get the policy too (an SVG opened on its own is a page).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -187,6 +190,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Largest file the media library accepts (the networks' own limits are checked per post).
 PARVIS_MAX_IMAGE_BYTES = int(os.environ.get("PARVIS_MAX_IMAGE_BYTES", 16 * 1024 * 1024))
 PARVIS_MAX_VIDEO_BYTES = int(os.environ.get("PARVIS_MAX_VIDEO_BYTES", 100 * 1024 * 1024))
+# Largest image (in pixels) the library takes, read from the file's header before any
+# decode: decoding costs about 4 bytes a pixel whatever the file's size. 50 MP takes a
+# 48 MP phone photo; Pillow is held to the same figure (it refuses twice that outright).
+PARVIS_MAX_IMAGE_PIXELS = int(os.environ.get("PARVIS_MAX_IMAGE_PIXELS", 50_000_000))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -194,6 +201,31 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("PARVIS_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+# PARVIS_SECURE_COOKIES says parvis is served over HTTPS, through a TLS reverse proxy
+# (README): browsers are then told to use HTTPS only (HSTS), on this host name alone
+# unless PARVIS_HSTS_INCLUDE_SUBDOMAINS is set. Django sends HSTS on secure requests only,
+# which behind the proxy it knows from the proxy's X-Forwarded-Proto; a client that
+# forges it can only make its own request look secure (stricter CSRF checks, https links).
+if SESSION_COOKIE_SECURE:
+    SECURE_HSTS_SECONDS = int(os.environ.get("PARVIS_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("PARVIS_HSTS_INCLUDE_SUBDOMAINS")
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Content-Security-Policy (django-csp) on every response: scripts and styles from parvis's
+# own static files only, no inline script or handler, no eval, no inline style (colours
+# are SVG fills), no plugins, never framed, forms posted to parvis only. A view that needs
+# more says so itself (parvis.web.csp: the API docs, the OAuth redirect to an instance).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
 
 # Email: Django's own settings, named as Django names them. With neither EMAIL_BACKEND
 # nor EMAIL_HOST set (the embedded mode), emails are written to private files in the data

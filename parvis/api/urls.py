@@ -1,5 +1,5 @@
 from django.urls import path
-from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularJSONAPIView
 
 from parvis.api import approval as approval_views
 from parvis.api import approval_override as approval_override_views
@@ -11,11 +11,12 @@ from parvis.api import media as media_views
 from parvis.api import pause as pause_views
 from parvis.api import queue as queue_views
 from parvis.api import views
+from parvis.web.csp import api_docs
 
 app_name = "api"
 urlpatterns = [
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", api_docs, name="docs"),  # Swagger UI, under its own Content-Security-Policy
     path("workspaces/", views.WorkspaceList.as_view(), name="workspaces"),
     path("workspaces/<int:pk>/", views.WorkspaceDetail.as_view(), name="workspace"),
     path("workspaces/<int:workspace_id>/accounts/", views.AccountList.as_view(), name="accounts"),

@@ -31,7 +31,7 @@ from PIL import Image
 
 from parvis.accounts import audit
 from parvis.accounts.models import User, Workspace
-from parvis.publishing.media_types import inspect_media
+from parvis.publishing.media_types import inspect_media, max_pixels
 from parvis.publishing.models import MediaAsset, Post, PostMedia, State
 from parvis.publishing.validation import FieldError, MediaInfo, PostInput, PostValidationError, parse_timezone
 
@@ -173,6 +173,16 @@ def _fill_gaps(asset: MediaAsset, alt_text: str, tags: list[str], source: str, l
         changed.append("tags")
     if changed:
         asset.save(update_fields=changed)
+
+
+def adopt_alt_texts(workspace: Workspace, alt_texts: dict[int, str]) -> None:
+    """Assets of this workspace without alt text take the one a post gave them ({asset id:
+    text}): an image uploaded from the composer gets its description from the first post
+    that used it. An asset that has one keeps it."""
+    wanted = {pk: text.strip() for pk, text in alt_texts.items() if text.strip()}
+    for asset in MediaAsset.objects.filter(workspace=workspace, pk__in=wanted, alt_text=""):
+        asset.alt_text = wanted[asset.pk]
+        asset.save(update_fields=["alt_text"])
 
 
 _UNSET = object()
@@ -427,8 +437,11 @@ def thumbnail_name(asset: MediaAsset) -> str:
 
 def thumbnail(asset: MediaAsset) -> IO[bytes] | None:
     """A small WebP of an image asset, made once and kept next to the file; None for a
-    video or an image that can no longer be read."""
+    video, an image that can no longer be read, or one over the pixel budget (stored
+    before the budget was checked at upload: it is never decoded)."""
     if asset.kind != MediaAsset.Kind.IMAGE:
+        return None
+    if (asset.width or 0) * (asset.height or 0) > max_pixels():
         return None
     storage, name = asset.file.storage, thumbnail_name(asset)
     if not storage.exists(name):

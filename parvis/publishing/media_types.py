@@ -1,14 +1,23 @@
 """What an uploaded file really is, read from its bytes, never from its name or the type
 the browser claims: images through Pillow, videos from their container header (MP4 and
-MOV: the ISO-BMFF `ftyp` box; WebM: the EBML header's DocType)."""
+MOV: the ISO-BMFF `ftyp` box; WebM: the EBML header's DocType).
+
+An image is refused above its pixel budget (`PARVIS_MAX_IMAGE_PIXELS`) from the size in
+its header, before any of it is decoded: a 493 KB PNG can hold 169 megapixels, and
+decoding it for a thumbnail took 650 MB of memory."""
 
 from __future__ import annotations
 
 import struct
+import warnings
 from dataclasses import dataclass
 from typing import IO
 
+from django.conf import settings
+from django.template.defaultfilters import floatformat
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from PIL import Image
 
 from parvis.publishing.validation import FieldError, MediaInfo, PostValidationError, inspect_image
 
@@ -41,6 +50,7 @@ def inspect_media(name: str, stream: IO[bytes], size: int) -> MediaInfo:
     if video is not None:
         return MediaInfo(name=name, mime_type=video.mime_type, size=size, width=video.width,
                          height=video.height, kind="video")
+    check_pixel_budget(name, stream)
     try:
         info = inspect_image(name, stream, size)
     except PostValidationError as exc:
@@ -51,6 +61,59 @@ def inspect_media(name: str, stream: IO[bytes], size: int) -> MediaInfo:
         raise
     info.kind = "image"
     return info
+
+
+def max_pixels() -> int:
+    return int(settings.PARVIS_MAX_IMAGE_PIXELS)
+
+
+@dataclass(frozen=True)
+class HeaderSize:
+    pixels: int
+    width: int | None = None  # None: Pillow refused the file as too large before saying
+    height: int | None = None
+
+
+def header_size(stream: IO[bytes]) -> HeaderSize | None:
+    """The image's size as its header states it, without decoding a pixel (Pillow's
+    `open` is lazy); None when Pillow cannot read the header."""
+    stream.seek(0)
+    try:
+        with warnings.catch_warnings():
+            # Above its own limit Pillow warns: we refuse such an image ourselves.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(stream) as image:
+                return HeaderSize(image.width * image.height, image.width, image.height)
+    except Image.DecompressionBombError as exc:
+        # Twice over its limit Pillow refuses to open it, giving the pixel count in words.
+        counts = [int(word) for word in str(exc).replace("(", " ").split() if word.isdigit()]
+        return HeaderSize(counts[0] if counts else max_pixels() + 1)
+    except (OSError, ValueError, SyntaxError):
+        return None
+    finally:
+        stream.seek(0)
+
+
+def _megapixels(pixels: int) -> str:
+    return floatformat(pixels / 1_000_000, "-1g")  # "169", "3.2", "1,234.5": in the reader's format
+
+
+def check_pixel_budget(name: str, stream: IO[bytes]) -> None:
+    """PostValidationError on `media` when the image has more pixels than parvis decodes."""
+    size = header_size(stream)
+    limit = max_pixels()
+    if size is None or size.pixels <= limit:
+        return  # None: not an image Pillow knows, and `inspect_image` says so
+    values = {"name": name, "mp": _megapixels(size.pixels), "max": _megapixels(limit)}
+    if size.width is None or size.height is None:
+        message = _("“%(name)s” has %(mp)s megapixels: parvis takes images of up to %(max)s megapixels. "
+                    "Make it smaller and upload it again.") % values
+    else:
+        message = _("“%(name)s” is %(width)s × %(height)s pixels (%(mp)s megapixels): parvis takes images "
+                    "of up to %(max)s megapixels. Make it smaller and upload it again.") % {
+            **values, "width": number_format(size.width, force_grouping=True),
+            "height": number_format(size.height, force_grouping=True)}
+    raise PostValidationError([FieldError("media", message, "too_many_pixels")])
 
 
 def sniff_video(stream: IO[bytes]) -> VideoFormat | None:

@@ -119,13 +119,16 @@ def parse_timezone(name: str) -> zoneinfo.ZoneInfo | None:
 
 def check_schedule(data: PostInput, now: datetime) -> list[FieldError]:
     errors = []
-    if data.timezone_name and parse_timezone(data.timezone_name) is None:
+    zone_unknown = bool(data.timezone_name) and parse_timezone(data.timezone_name) is None
+    if zone_unknown:
         errors.append(FieldError("timezone", _("“%(tz)s” is not a known time zone (for example "
                                                "Europe/Paris or America/Montreal).")
                                  % {"tz": data.timezone_name}, "invalid_timezone"))
     if data.mode == "schedule":
+        # A date typed in an unknown zone cannot be placed in time: the zone is the error.
         if data.scheduled_at is None:
-            errors.append(FieldError("scheduled_at", _("Choose a date and time."), "required"))
+            if not zone_unknown:
+                errors.append(FieldError("scheduled_at", _("Choose a date and time."), "required"))
         elif data.scheduled_at < now - PAST_GRACE:
             errors.append(FieldError("scheduled_at", _("This time is in the past. Choose a later "
                                                        "time or publish now."), "past"))

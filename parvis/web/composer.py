@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
 from django.utils.translation import gettext as _
 
 from parvis.accounts.models import Workspace
@@ -78,6 +78,30 @@ def _library_media(data: Any, workspace: Workspace, errors: list[FieldError]) ->
     return [library.media_info(a, data.get(f"library_alt_{a.pk}", "").strip()) for a in assets]
 
 
+def uploads_into_library(request: HttpRequest, workspace: Workspace, post_input: PostInput,
+                         uploads: list[Upload]) -> tuple[QueryDict, list[FieldError]]:
+    """Files sent with the form (the composer without JavaScript; with it they were
+    uploaded on pick) join the library now, each on its own, whatever becomes of the post:
+    a post refused for another reason keeps them, shown as chosen with their alt text, and
+    one bad file does not stop the others. Gives the form's data as if they had been
+    picked from the library, and the errors of the files refused (on `media`)."""
+    data = request.POST.copy()
+    errors: list[FieldError] = []
+    picked = data.getlist("library_media")
+    for upload in uploads:
+        try:
+            asset = library.add_asset(workspace, request.user, upload, upload.alt_text).asset  # type: ignore[arg-type]
+        except PostValidationError as exc:
+            errors += exc.errors
+            continue
+        if str(asset.pk) not in picked:
+            picked.append(str(asset.pk))
+            post_input.media.append(library.media_info(asset, upload.alt_text))
+        data[f"library_alt_{asset.pk}"] = data.get(f"library_alt_{asset.pk}") or upload.alt_text
+    data.setlist("library_media", picked)
+    return data, errors
+
+
 # -- "Repeat" (recurring posts) ------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -109,6 +133,8 @@ def read_repeat(data: Any, post_input: PostInput) -> tuple[Repeat | None, list[F
     preset = data.get("repeat", "")
     if not preset:
         return None, []
+    if post_input.mode == "schedule" and parse_timezone(post_input.timezone_name) is None:
+        return None, []  # the unknown zone is the error, named on its own field
     if post_input.mode != "schedule" or post_input.scheduled_at is None:
         return None, [FieldError("repeat", _("A repeating post starts at its date and time: choose "
                                              "“Schedule” and enter them."), "required")]

@@ -1,7 +1,6 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from parvis.web.views import approval_override as approval_override_views
 from parvis.web.views import (
     account,
     approvals,
@@ -19,6 +18,7 @@ from parvis.web.views import (
     review,
     workspaces,
 )
+from parvis.web.views import approval_override as approval_override_views
 from parvis.web.views import calendar as calendar_views
 from parvis.web.views import inbox as inbox_views
 from parvis.web.views import inbox_check as inbox_check_views
@@ -53,6 +53,7 @@ urlpatterns = [
     path("w/<int:workspace_id>/charter/", charter_settings, name="charter"),
     path("w/<int:workspace_id>/compose/", posts.compose, name="compose"),
     path("w/<int:workspace_id>/compose/check/", posts.compose_check, name="compose_check"),
+    path("w/<int:workspace_id>/compose/upload/", posts.compose_upload, name="compose_upload"),
     path("w/<int:workspace_id>/posts/<int:post_id>/edit/", posts.compose, name="post_edit"),
     path("w/<int:workspace_id>/posts/<int:post_id>/cancel/", posts.post_cancel, name="post_cancel"),
     path("w/<int:workspace_id>/media/<int:media_id>/", posts.media_file, name="media"),

@@ -17,7 +17,7 @@ from parvis.accounts.models import User
 from parvis.api.tests.conftest import World
 from parvis.publishing import library
 from parvis.publishing.models import MediaAsset
-from parvis.testing.images import png_bytes
+from parvis.testing.images import forbid_decoding, png_bomb, png_bytes
 from parvis.testing.videos import mp4_bytes
 
 pytestmark = pytest.mark.django_db
@@ -54,6 +54,15 @@ def test_a_file_that_is_neither_image_nor_video_is_400_naming_media(api: APIClie
     response = upload(api, world, b"%PDF-1.7 not a picture", "brochure.png")
     assert response.status_code == 400 and list(response.json()["errors"]) == ["media"]
     assert "brochure.png" in response.json()["errors"]["media"][0]
+
+
+def test_an_image_over_the_pixel_budget_is_400_naming_media_and_never_decoded(
+        api: APIClient, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    decoded = forbid_decoding(monkeypatch)
+    response = upload(api, world, png_bomb(), "affiche.png")
+    assert response.status_code == 400 and list(response.json()["errors"]) == ["media"]
+    assert "affiche.png" in response.json()["errors"]["media"][0] and "50" in response.json()["errors"]["media"][0]
+    assert decoded == [] and not MediaAsset.objects.exists()
 
 
 def test_list_filters_by_tag_kind_and_rights(api: APIClient, world: World) -> None:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from parvis.accounts.models import Role
 from parvis.accounts.scoping import workspace_for
 from parvis.networks.actions import save_account
+from parvis.networks.authorise import go_to_authorisation
 from parvis.networks.base import NetworkError
 from parvis.networks.guarded import probe, probe_seconds
 from parvis.networks.mastodon import oauth
@@ -62,7 +63,7 @@ def connect(request: HttpRequest, workspace_id: int) -> HttpResponse:
             request.session[SESSION_KEY] = {
                 "state": state, "workspace": workspace.pk, "app": app.pk, "base_url": base_url,
             }
-            return redirect(oauth.authorize_url(app, state, get_language()))
+            return go_to_authorisation(request, oauth.authorize_url(app, state, get_language()), "Mastodon")
         except NetworkError as exc:
             form.add_error(field, _("%(instance)s: %(error)s") % {"instance": base_url, "error": exc.message})
     return render(request, "networks/connect.html", {

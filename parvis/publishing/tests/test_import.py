@@ -22,7 +22,7 @@ from parvis.publishing import importer
 from parvis.publishing.actions import Upload
 from parvis.publishing.library import add_asset
 from parvis.publishing.models import Campaign, ImportBatch, Label, MediaAsset, Post, Publication, State
-from parvis.testing.images import png_bytes
+from parvis.testing.images import forbid_decoding, png_bomb, png_bytes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -242,11 +242,13 @@ def test_media_are_library_files_by_name_checked_for_rights_and_attached_at_impo
 
 @pytest.fixture
 def web_files(png: bytes) -> Iterator[tuple[str, dict[str, int]]]:
-    """A loopback web server: /bread.png (a PNG), /notes.txt (text), anything else 404
+    """A loopback web server: /bread.png (a PNG), /notes.txt (text), /poster.png (169
+    megapixels in 20 KB), anything else 404
     (the query string is ignored).
     Gives its base URL and how many times each path was asked for."""
     hits: dict[str, int] = {}
-    files = {"/bread.png": ("image/png", png), "/notes.txt": ("text/plain", b"not an image at all")}
+    files = {"/bread.png": ("image/png", png), "/notes.txt": ("text/plain", b"not an image at all"),
+             "/poster.png": ("image/png", png_bomb())}
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
@@ -366,6 +368,18 @@ def test_media_redirects_to_a_refused_address_are_not_followed(people, accounts,
         assert public.paths() == ["/bread.png"]
     assert isinstance(found, str) and "parvis does not connect there" in found
     assert hits == {} and not MediaAsset.objects.exists()
+
+
+def test_web_images_over_the_pixel_budget_refuse_their_row_without_being_decoded(
+        people, accounts, web_files, monkeypatch):
+    base, _hits = web_files
+    batch = check(people, [f"{YEAR}-06-01,10:00,,Affiche,brand.bsky.social,{base}/poster.png,,"])
+    decoded = forbid_decoding(monkeypatch)
+    importer.run_import(batch)
+    batch.refresh_from_db()
+    assert batch.created_posts == 0 and decoded == [] and not MediaAsset.objects.exists()
+    error = batch.rows[0]["errors"]["media"][0]
+    assert f"“{base}/poster.png”" in error and "169 megapixels" in error and "up to 50 megapixels" in error
 
 
 def test_extra_cells_are_reported_on_the_row(people, accounts):

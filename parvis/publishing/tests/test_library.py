@@ -24,7 +24,7 @@ from parvis.publishing.actions import Upload, cancel_post, save_post
 from parvis.publishing.models import MediaAsset, Post, PostMedia, State
 from parvis.publishing.tests.helpers import pub, schedule
 from parvis.publishing.validation import PostInput, PostValidationError, check_post
-from parvis.testing.images import png_bytes
+from parvis.testing.images import forbid_decoding, png_bomb, png_bytes
 from parvis.testing.videos import ebml_bytes, mp4_bytes
 
 pytestmark = pytest.mark.django_db
@@ -98,6 +98,50 @@ def test_a_video_over_the_size_limit_is_refused(people, settings):
     with pytest.raises(PostValidationError) as caught:
         add(people, mp4_bytes(padding=2000), "long.mp4")
     assert caught.value.errors[0].code == "media_too_large" and "long.mp4" in caught.value.errors[0].message
+
+
+@pytest.mark.usefixtures("english")
+def test_an_image_over_the_pixel_budget_is_refused_from_its_header_without_decoding(people, monkeypatch):
+    # 169 megapixels in 20 KB: decoding it for a thumbnail took the process from 175 to 825 MB.
+    bomb = png_bomb(13_000, 13_000)
+    decoded = forbid_decoding(monkeypatch)
+    with pytest.raises(PostValidationError) as caught:
+        add(people, bomb, "affiche.png")
+    [error] = caught.value.errors
+    assert (error.field, error.code) == ("media", "too_many_pixels")
+    # Past twice the budget Pillow itself refuses to open it: only the pixel count is known.
+    assert "“affiche.png” has 169 megapixels" in error.message
+    assert "up to 50 megapixels" in error.message  # the limit is stated
+    assert decoded == [] and not MediaAsset.objects.exists()
+
+
+@pytest.mark.usefixtures("english")
+def test_the_pixel_budget_is_a_setting_and_states_the_size_found(people, settings, monkeypatch):
+    settings.PARVIS_MAX_IMAGE_PIXELS = 3_000_000
+    decoded = forbid_decoding(monkeypatch)
+    with pytest.raises(PostValidationError) as caught:
+        add(people, png_bomb(2_000, 1_600), "vitrine.png")
+    message = caught.value.errors[0].message
+    assert "2,000 × 1,600 pixels (3.2 megapixels)" in message and "up to 3 megapixels" in message
+    assert decoded == []
+    monkeypatch.undo()
+    assert add(people, png_bomb(2_000, 1_500), "logo.png").width == 2_000  # 3,000,000 pixels: at the limit
+
+
+def test_pillow_refuses_what_is_far_over_the_budget_anywhere_in_the_process(settings):
+    from PIL import Image
+
+    assert Image.MAX_IMAGE_PIXELS == settings.PARVIS_MAX_IMAGE_PIXELS
+
+
+def test_an_oversized_image_stored_before_the_budget_gets_no_thumbnail_and_is_never_decoded(people, monkeypatch):
+    bomb = png_bomb(13_000, 13_000)
+    asset = MediaAsset(workspace=people["workspace"], kind="image", original_name="ancien.png", mime_type="image/png",
+                       size=len(bomb), width=13_000, height=13_000, sha256=hashlib.sha256(bomb).hexdigest())
+    asset.file.save("ancien.png", ContentFile(bomb), save=False)
+    asset.save()
+    decoded = forbid_decoding(monkeypatch)
+    assert library.thumbnail(asset) is None and decoded == []
 
 
 def test_too_many_or_too_long_tags_name_the_tags_field(people, png):

@@ -134,3 +134,13 @@ def test_texts_keep_their_parameters_through_json():
         dated = Text.from_json(Text.gettext("Link of %(client)s created %(when)s", client="C",
                                             when=DECEMBER).as_json())
         assert dated.render_in("en") == "Link of C created Dec. 3, 2026, 14:05 +0100"
+
+
+def test_a_notice_outside_any_workspace_to_someone_without_a_language_uses_the_sites(people):
+    from parvis.accounts.actions import notify
+    from parvis.accounts.texts import Text
+
+    reader = speaks(people["editor"], "")
+    notify([reader], None, "test", Text.gettext("Your password was changed."), Text.gettext("Your password was changed."))
+    notice = Notification.objects.get(user=reader)
+    assert notice.message == "Votre mot de passe a été changé."

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django import template
 from django.http import QueryDict
@@ -24,3 +25,17 @@ def query(context: dict[str, Any], **changes: Any) -> str:
             params[key] = str(value)
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def web_link(url: object) -> str:
+    """A URL that came from a network or a feed (a profile, a live post, an author's
+    link), only if it is a web address; "" otherwise. Autoescaping does not stop a
+    `javascript:` or `data:` scheme: every such URL put in an href or a src goes through
+    here (the inbox's views call it too)."""
+    text = str(url or "").strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return ""
+    return text if parts.scheme.lower() in ("http", "https") and parts.netloc else ""

@@ -53,6 +53,16 @@ def log_in(page: Any, parvis: ParvisUp) -> None:
     page.wait_for_url(f"{parvis.url}/")
 
 
+def attach_image(page: Any, path: Path, alt: str) -> None:
+    """Pick an image in the composer: it is uploaded into the library at once and shown
+    among the post's chosen media, where its alt text for this post is typed."""
+    before = page.locator("#chosen-media [data-testid=media-choice]").count()
+    page.set_input_files("#id_media", str(path))
+    item = page.locator("#chosen-media [data-testid=media-choice]").nth(before)
+    item.wait_for()
+    item.locator("input[type=text]").fill(alt)
+
+
 def workspace_with_mastodon(page: Any, parvis: ParvisUp, mastodon_server: LocalMastodon, *,
                             name: str = "Boulangerie Dupont", prefix: str = "brand") -> tuple[str, LocalUser]:
     """Create a workspace in Europe/Paris and connect a new mastodon-mock user to it by

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from parvis.testing.images import png_bytes
 from parvis.testing.parvis_server import ParvisUp
-from parvis.web.tests.browser import browser_marks, log_in, shot, workspace_with_mastodon
+from parvis.web.tests.browser import attach_image, browser_marks, log_in, shot, workspace_with_mastodon
 
 pytestmark = browser_marks
 
@@ -34,8 +34,7 @@ def walk(page, parvis: ParvisUp, mastodon_server, tmp_path: Path, *, brand: str,
     page.goto(f"{parvis.url}/w/{workspace_id}/compose/")
     page.check("input[name=accounts]")
     page.fill("#id_text", text)
-    page.set_input_files("#id_media", str(png_path))
-    page.fill("#id_alt_0", "Une baguette dorée sur un comptoir")
+    attach_image(page, png_path, "Une baguette dorée sur un comptoir")
     due = (datetime.now(ZoneInfo("Europe/Paris")) + timedelta(minutes=1)).replace(second=0, microsecond=0)
     due += timedelta(minutes=1)  # the next whole minute at least a minute ahead
     page.fill("#id_scheduled_at", due.strftime("%Y-%m-%dT%H:%M"))

@@ -85,7 +85,7 @@ def test_drag_a_post_to_reschedule_it_in_week_and_month_views(browser, parvis, m
     page.goto(f"{calendar}?day={monday:%Y-%m-%d}")
     friday = monday + timedelta(days=4)
     event(page, "King cake").drag_to(page.locator(f'td[data-drop="{friday:%Y-%m-%d}"]'))
-    page.wait_for_function("document.querySelector('#cal-status').textContent.includes('14:30')")
+    page.wait_for_function("() => document.querySelector('#cal-status').textContent.includes('14:30')")
     page.reload()
     assert cell_of(page, "King cake") == f"{friday:%Y-%m-%d}"
     page.goto(f"{calendar}?view=week&day={friday:%Y-%m-%d}")

@@ -181,7 +181,7 @@ def test_ten_items_triaged_by_keyboard_alone(browser, parvis, mastodon_server):
     assert pane_item(page) == ids[3]  # typing "e", "a", "s", "j" did nothing else
     press_and_wait(page, "Control+Enter")
     assert page.locator("[data-testid=reply-state]").first.is_visible()
-    page.wait_for_function("document.querySelector('[data-testid=reply-state]').textContent === 'sent'",
+    page.wait_for_function("() => document.querySelector('[data-testid=reply-state]').textContent === 'sent'",
                            timeout=60_000)
     page.keyboard.press("Escape")
     press_and_wait(page, "e", change_from=ids[3])

@@ -18,7 +18,7 @@ import pytest
 
 from parvis.testing.images import png_bytes
 from parvis.testing.parvis_server import ParvisUp
-from parvis.web.tests.browser import browser_marks, log_in, shot, workspace_with_mastodon
+from parvis.web.tests.browser import attach_image, browser_marks, log_in, shot, workspace_with_mastodon
 
 pytestmark = browser_marks
 CLIENT_EMAIL = "claire@boulangerie.test"
@@ -70,8 +70,7 @@ def send_for_review(page, parvis: ParvisUp, workspace_id: str, text: str, days: 
     page.check("input[name=accounts]")
     page.fill("#id_text", text)
     if image is not None:
-        page.set_input_files("#id_media", str(image))
-        page.fill("#id_alt_0", "Three golden galettes on a wooden table")
+        attach_image(page, image, "Three golden galettes on a wooden table")
     when = (datetime.now(ZoneInfo("Europe/Paris")) + timedelta(days=days)).replace(hour=9, minute=30)
     page.fill("#id_scheduled_at", when.strftime("%Y-%m-%dT%H:%M"))
     page.click("[data-testid=save-and-submit]")

@@ -46,7 +46,7 @@ def test_queue_slots_reorder_and_a_repeating_post(browser, parvis, mastodon_serv
     rows = page.locator("#queue-list tbody tr")
     assert rows.nth(0).inner_text().count("Croissants") == 1
     rows.nth(1).locator("button[value=up]").click()
-    page.wait_for_function("document.querySelector('#queue-list tbody tr').innerText.includes('Le pain')")
+    page.wait_for_function("() => document.querySelector('#queue-list tbody tr').innerText.includes('Le pain')")
     assert "Croissants" in page.locator("#queue-list tbody tr").nth(1).inner_text()
     shot(page, "queue")
 

@@ -16,7 +16,7 @@ from parvis.networks.models import SocialAccount
 from parvis.publishing import library
 from parvis.publishing.actions import Upload
 from parvis.publishing.models import MediaAsset, Post
-from parvis.testing.images import png_bytes
+from parvis.testing.images import forbid_decoding, png_bomb, png_bytes
 from parvis.testing.videos import mp4_bytes
 from parvis.web.tests.test_pages import client_for, in_one_hour_paris
 
@@ -37,6 +37,30 @@ def bluesky_offline(people: dict[str, Any]) -> SocialAccount:
 
 def url(name: str, workspace: Any, *args: Any) -> str:
     return reverse(name, args=[workspace.pk, *args])
+
+
+def test_library_upload_refuses_an_image_over_the_pixel_budget_without_decoding_it(people, png, monkeypatch):
+    client = client_for(people["editor"])
+    decoded = forbid_decoding(monkeypatch)
+    files = [SimpleUploadedFile("affiche.png", png_bomb(), content_type="image/png"),
+             SimpleUploadedFile("pain.png", png, content_type="image/png")]
+    response = client.post(url("web:library", people["workspace"]), {"files": files})
+    assert response.status_code == 400
+    assert "“affiche.png” has 169 megapixels" in response.content.decode() and decoded == []
+    assert [a.original_name for a in MediaAsset.objects.all()] == ["pain.png"]  # the good one is kept
+
+
+def test_composer_refuses_an_image_over_the_pixel_budget_naming_media_without_decoding_it(
+        people, bluesky_offline, monkeypatch):
+    client = client_for(people["editor"])
+    decoded = forbid_decoding(monkeypatch)
+    response = client.post(url("web:compose", people["workspace"]), {
+        "text": "Notre affiche", "accounts": [bluesky_offline.pk], "mode": "schedule",
+        "scheduled_at": in_one_hour_paris(), "timezone": "Europe/Paris",
+        "media": SimpleUploadedFile("affiche.png", png_bomb(), content_type="image/png")})
+    assert response.status_code == 400 and decoded == []
+    assert 'data-field="media"' in response.content.decode() and "169 megapixels" in response.content.decode()
+    assert not MediaAsset.objects.exists() and not Post.objects.exists()
 
 
 def test_uploading_several_files_at_once_with_shared_rights(people, png):
@@ -191,14 +215,19 @@ def test_expired_rights_show_in_the_live_check_and_block_scheduling(people, png,
     assert not Post.objects.exists()
 
 
-def test_picker_searches_by_tag_and_keeps_what_was_ticked(people):
+def test_picker_searches_by_tag_and_leaves_out_what_is_already_chosen(people, bluesky_offline):
     workspace, editor = people["workspace"], people["editor"]
     bread = add(workspace, editor, png_bytes(color="orange"), "pain.png", tags=["pain"])
     cake = add(workspace, editor, png_bytes(color="pink"), "gateau.png", tags=["pâtisserie"])
     client = client_for(editor)
     body = client.get(url("web:library_picker", workspace), {"library_tag": "pâtisserie"}).content.decode()
     assert "gateau.png" in body and "pain.png" not in body
-    kept = client.get(url("web:library_picker", workspace), {
-        "library_q": "pâtisserie", "library_media": [bread.pk], f"library_alt_{bread.pk}": "Ma miche"}).content.decode()
-    assert f'value="{bread.pk}" checked' in kept and 'value="Ma miche"' in kept and "gateau.png" in kept
-    assert f'value="{cake.pk}" checked' not in kept
+    # What is chosen (sent along from #chosen-media) stays there: the search does not offer it again.
+    found = client.get(url("web:library_picker", workspace), {
+        "library_media": [bread.pk], f"library_alt_{bread.pk}": "Ma miche"}).content.decode()
+    assert "gateau.png" in found and "pain.png" not in found and f'value="{cake.pk}" checked' not in found
+    page = client.post(url("web:compose", workspace), {  # refused: no date
+        "text": "Du pain", "mode": "schedule", "library_media": [bread.pk], f"library_alt_{bread.pk}": "Ma miche"})
+    assert page.status_code == 400
+    chosen = page.content.decode().split('id="chosen-media"', 1)[1].split('id="id_media"', 1)[0]
+    assert f'value="{bread.pk}" checked' in chosen and 'value="Ma miche"' in chosen and "gateau.png" not in chosen

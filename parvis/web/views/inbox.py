@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -39,6 +39,7 @@ from parvis.publishing.languages import language_name
 from parvis.publishing.models import Label, State
 from parvis.publishing.schedule import parse_local_time
 from parvis.publishing.validation import PostValidationError
+from parvis.web.templatetags.parvis_tags import web_link
 from parvis.web.zones import viewer_tz
 
 PAGE_SIZE = 50
@@ -59,15 +60,6 @@ def initials(name: str) -> str:
     """Two letters for the avatar: from the display name's words, else the handle."""
     words = [w for w in name.replace("@", " ").replace(".", " ").split() if w[:1].isalnum()]
     return "".join(w[0] for w in words[:2]).upper() or "?"
-
-
-def web_link(url: str) -> str:
-    """A network-supplied URL, only if it is a web address: an author's profile link
-    could be `javascript:` (autoescaping does not stop a scheme)."""
-    try:
-        return url if urlsplit(url).scheme in ("http", "https") else ""
-    except ValueError:
-        return ""
 
 
 def _decorate(items: list[Item]) -> list[Item]:

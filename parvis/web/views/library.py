@@ -167,8 +167,9 @@ def library_thumb(request: HttpRequest, workspace_id: int, asset_id: int) -> Fil
 # -- the composer's picker -----------------------------------------------------------------
 
 def picker_context(request: HttpRequest, workspace: Workspace, data: QueryDict | None = None) -> dict[str, Any]:
-    """The library items the composer shows: those already ticked (kept ticked, with the
-    alt text typed for this post), then the ones matching the picker's search."""
+    """The composer's media: those chosen for the post (`library_media` ticked, with the
+    alt text typed for this post), and the library items matching the picker's search,
+    other than those."""
     data = data if data is not None else request.POST
     ids = [int(v) for v in data.getlist("library_media") if v.isdigit()][:MAX_UPLOADS]
     by_id = MediaAsset.objects.filter(workspace=workspace).in_bulk(ids)
@@ -177,11 +178,11 @@ def picker_context(request: HttpRequest, workspace: Workspace, data: QueryDict |
     today = library.workspace_today(workspace)
     matches = library.search_assets(workspace, text=query, tag=tag, today=today).exclude(
         pk__in=[a.pk for a in selected])[:PICKER_SIZE]
-    items = [{"asset": a, "checked": True, "alt": data.get(f"library_alt_{a.pk}", a.alt_text),
-              "rights": library.rights_status(a, today)} for a in selected]
-    items += [{"asset": a, "checked": False, "alt": a.alt_text, "rights": library.rights_status(a, today)}
-              for a in matches]
-    return {"picker_items": items, "picker_selected": bool(selected), "picker_query": query,
+    chosen = [{"asset": a, "checked": True, "alt": data.get(f"library_alt_{a.pk}", a.alt_text),
+               "rights": library.rights_status(a, today)} for a in selected]
+    items = [{"asset": a, "checked": False, "alt": a.alt_text, "rights": library.rights_status(a, today)}
+             for a in matches]
+    return {"chosen_items": chosen, "picker_items": items, "picker_query": query,
             "picker_tag": tag, "picker_tags": library.workspace_tags(workspace),
             "picker_empty": not MediaAsset.objects.filter(workspace=workspace).exists()}
 

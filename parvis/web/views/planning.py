@@ -24,7 +24,7 @@ from parvis.web.zones import viewer_tz
 
 def _filtered(request: HttpRequest, workspace: Workspace) -> tuple[QuerySet[Publication], dict[str, str]]:
     qs = (Publication.objects.filter(post__workspace=workspace, post__kind=PostKind.POST)
-          .select_related("post", "account", "post__author"))
+          .select_related("post", "account", "post__author").prefetch_related("post__media__asset"))
     filters = {k: request.GET.get(k, "") for k in ("account", "state", "post")}
     if filters["account"].isdigit():
         qs = qs.filter(account_id=int(filters["account"]))
@@ -51,7 +51,8 @@ def publication_list(request: HttpRequest, workspace_id: int) -> HttpResponse:
 def publication_detail(request: HttpRequest, workspace_id: int, publication_id: int) -> HttpResponse:
     workspace = workspace_for(request.user, workspace_id)  # type: ignore[arg-type]
     publication = get_object_or_404(
-        Publication.objects.select_related("post", "account"), pk=publication_id, post__workspace=workspace)
+        Publication.objects.select_related("post", "account").prefetch_related("post__media__asset"),
+        pk=publication_id, post__workspace=workspace)
     return render(request, "parvis/publication.html", {
         "workspace": workspace, "publication": publication, "attempts": publication.attempt_log.all(),
         "text": final_text(publication.post, publication.account.network),

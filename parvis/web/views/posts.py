@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Q
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.dates import WEEKDAYS
@@ -20,14 +20,15 @@ from django.views.decorators.http import require_POST
 from parvis.accounts.models import Role, Workspace
 from parvis.accounts.scoping import workspace_for
 from parvis.networks import registry
-from parvis.publishing.actions import cancel_post, save_post
+from parvis.publishing import library
+from parvis.publishing.actions import Upload, cancel_post, save_post
 from parvis.publishing.approval import submit_after_save, unapproved_warning
 from parvis.publishing.models import Campaign, Label, Post, PostMedia
 from parvis.publishing.queue import missing_slots
 from parvis.publishing.recurrence import PRESETS, create_series
 from parvis.publishing.utm import final_input_text
-from parvis.publishing.validation import MediaInfo, PostValidationError, check_post
-from parvis.web.composer import read_composer, read_repeat
+from parvis.publishing.validation import FieldError, MediaInfo, PostValidationError, check_post
+from parvis.web.composer import read_composer, read_repeat, uploads_into_library
 from parvis.web.forms import timezone_choices
 from parvis.web.views.charter import composer_findings
 from parvis.web.views.library import picker_context
@@ -64,17 +65,20 @@ def compose(request: HttpRequest, workspace_id: int, post_id: int | None = None)
     post = get_object_or_404(Post, pk=post_id, workspace=workspace) if post_id else None
     errors: dict[str, list[str]] = {}
     values = _initial(post, workspace)
+    data: QueryDict = request.POST
     if request.method == "POST":
         post_input, uploads, parse_errors = read_composer(request, workspace)
+        data, upload_errors = uploads_into_library(request, workspace, post_input, uploads)
         keep = [int(v) for v in request.POST.getlist("keep_media") if v.isdigit()]
         repeat, repeat_errors = read_repeat(request.POST, post_input) if post is None else (None, [])
         try:
-            if parse_errors or repeat_errors:
-                raise PostValidationError(parse_errors + repeat_errors)
+            if parse_errors or repeat_errors or upload_errors:
+                raise PostValidationError(upload_errors + parse_errors + repeat_errors)
             with transaction.atomic():  # a repeat that fails leaves no post behind
-                saved = save_post(workspace, request.user, post_input, uploads, post=post, keep_media=keep)  # type: ignore[arg-type]
+                saved = save_post(workspace, request.user, post_input, post=post, keep_media=keep)  # type: ignore[arg-type]
                 series = create_series(workspace, request.user, saved, repeat.rule, post_input.scheduled_at,  # type: ignore[arg-type]
                                        post_input.timezone_name, repeat.until, repeat.count) if repeat else None
+                library.adopt_alt_texts(workspace, {m.asset_id: m.alt_text for m in post_input.media if m.asset_id})
         except PostValidationError as exc:
             errors = exc.by_field()
             values = {**request.POST.dict(), "accounts": [a.pk for a in post_input.accounts],
@@ -99,11 +103,12 @@ def compose(request: HttpRequest, workspace_id: int, post_id: int | None = None)
                 return redirect("web:series", workspace_id=workspace.pk, series_id=series.pk)
             return redirect(f"{_list_url(workspace.pk)}?post={saved.pk}")
     accounts = list(workspace.social_accounts.all())
+    media = list(post.media.select_related("asset")) if post else []
+    picker = picker_context(request, workspace, data)
     return render(request, "parvis/compose.html", {
         "workspace": workspace, "post": post, "accounts": accounts, "errors": errors, "values": values,
         "networks": sorted({(a.network, a.network_label) for a in accounts}), "timezones": timezone_choices(),
-        "media": list(post.media.select_related("asset")) if post else [],
-        **picker_context(request, workspace),
+        "media": media, "media_count": len(media) + len(picker["chosen_items"]), **picker,
         **_campaign_choices(workspace, post), "repeat_presets": PRESETS,
         "weekday_choices": sorted(WEEKDAYS.items()),
     }, status=400 if errors else 200)
@@ -138,6 +143,27 @@ def compose_check(request: HttpRequest, workspace_id: int) -> HttpResponse:
         "rows": _account_checks(workspace, post_input), "problems": problems,
         "findings": composer_findings(request, workspace, post_input),
     })
+
+
+@login_required
+@require_POST
+def compose_upload(request: HttpRequest, workspace_id: int) -> HttpResponse:
+    """Upload on pick: the file joins the library at once and the answer is its item,
+    chosen for the post being written (201, or 200 when the same file was already there);
+    400 with the reasons, on `media`, when it is refused."""
+    workspace = workspace_for(request.user, workspace_id, Role.EDITOR)  # type: ignore[arg-type]
+    file = request.FILES.get("file")
+    try:
+        if file is None:
+            raise PostValidationError([FieldError("media", _("Choose a file to upload."), "required")])
+        added = library.add_asset(workspace, request.user, Upload(file.name or "media", file, file.size or 0))  # type: ignore[arg-type]
+    except PostValidationError as exc:
+        return render(request, "parvis/_media_upload_error.html", {"errors": exc.errors}, status=400)
+    asset = added.asset
+    item = {"asset": asset, "checked": True, "alt": asset.alt_text,
+            "rights": library.rights_status(asset, library.workspace_today(workspace))}
+    return render(request, "parvis/_picker_item.html", {"workspace": workspace, "item": item},
+                  status=201 if added.created else 200)
 
 
 @login_required
