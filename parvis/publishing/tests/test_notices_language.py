@@ -141,6 +141,7 @@ def test_a_notice_outside_any_workspace_to_someone_without_a_language_uses_the_s
     from parvis.accounts.texts import Text
 
     reader = speaks(people["editor"], "")
-    notify([reader], None, "test", Text.gettext("Your password was changed."), Text.gettext("Your password was changed."))
+    changed = Text.gettext("Your password was changed.")
+    notify([reader], None, "test", changed, changed)
     notice = Notification.objects.get(user=reader)
     assert notice.message == "Votre mot de passe a été changé."
