@@ -62,7 +62,9 @@ def hostile_mastodon(request: pytest.FixtureRequest) -> Iterator[str]:
             self.wfile.write(raw)
 
         def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
-            if self.path.startswith("/api/v1/accounts/verify_credentials"):
+            if self.path.startswith("/api/v1/instance"):  # the connect form asks what the server is
+                self._json({"uri": "hostile.example", "version": "4.3.0"})
+            elif self.path.startswith("/api/v1/accounts/verify_credentials"):
                 self._json({"id": "1", "username": "brand", "acct": "brand", "display_name": "Brand",
                             "url": url, "avatar": url, "avatar_static": url})
             elif self.path.startswith("/api/v1/accounts/1/statuses"):
