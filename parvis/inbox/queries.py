@@ -3,6 +3,7 @@ the web pages and the API, so that both filter the same way."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,6 +20,7 @@ from parvis.inbox.search import search
 from parvis.networks import registry
 
 VIEWS = ("open", "pending", "done", "snoozed", "all")
+LANGUAGE_CODE = re.compile(r"[A-Za-z0-9_-]{1,8}")  # what Item.language holds
 T = TypeVar("T")
 
 
@@ -65,7 +67,9 @@ class InboxFilters:
         assignee = params.get("assignee", "")
         found.assignee = assignee if assignee in ("", "me", "none") or parse_id(assignee) else found._bad(
             "assignee", "")
-        found.language = (params.get("language", "") or "")[:8]
+        language = params.get("language", "") or ""
+        # A code (`fr`, `pt-br`), never control characters: PostgreSQL refuses a NUL in a query.
+        found.language = language if not language or LANGUAGE_CODE.fullmatch(language) else found._bad("language", "")
         found.q = (params.get("q", "") or "")[:200]
         return found
 

@@ -101,6 +101,12 @@ def test_ids_no_row_can_have_in_query_strings_are_400_naming_the_filter(
         assert list(errors(api.get("/api/v1/inbox/items/", {name: value}))) == [name], name
 
 
+def test_a_language_filter_with_control_characters_is_400_not_a_database_error(api: APIClient) -> None:
+    # PostgreSQL refuses a NUL in a query parameter (a 500 there, found by the fuzz run).
+    assert list(errors(api.get("/api/v1/inbox/items/", {"language": "f\x00"}))) == ["language"]
+    assert api.get("/api/v1/inbox/items/", {"language": "pt-br"}).status_code == 200
+
+
 @pytest.mark.parametrize("value", NO_ROW)
 def test_ids_no_row_can_have_in_post_bodies_are_400_naming_the_field(
         api: APIClient, world: World, value: int) -> None:
