@@ -169,3 +169,15 @@ def test_form_ids_and_days_that_are_not_numbers_never_a_500(
     assert hours.status_code == 400 and "Choose a day of the week" in hours.content.decode()
     for name, args in (("web:members", [workspace]), ("web:api_tokens", [])):
         assert client.post(reverse(name, args=args), {"revoke": value}).status_code == 302, name
+
+
+@pytest.mark.parametrize("value", ["²", str(2**64)])
+def test_inbox_rule_ids_that_no_row_can_have_name_the_field_never_a_500(
+        people: dict[str, Any], account: SocialAccount, value: str) -> None:
+    client = client_for(people["owner"])
+    url = reverse("web:inbox_rule_new", args=[people["workspace"].pk])
+    base = {"name": "Remboursements", "words": "rembours*", "priority": "2"}
+    for field, changes in (("accounts", {"accounts": [value]}), ("labels", {"labels": [value]}),
+                           ("assign", {"assign": value}), ("priority", {"priority": value})):
+        response = client.post(url, {**base, **changes})
+        assert response.status_code == 400, field
