@@ -9,3 +9,4 @@ urlpatterns = [
     path("", include("parvis.networks.bluesky.urls")),
     path("", include("parvis.web.urls")),
 ]
+handler404 = "parvis.api.errors.not_found"

@@ -107,10 +107,12 @@ class PostComments(PostObjectMixin):
 
     @extend_schema(operation_id="posts_comments_list", responses={200: CommentSerializer(many=True), **READ_ERRORS},
                    description="The post's comments, oldest first: the review thread (also seen by "
-                               "client approvers) and the team's internal notes (`internal`).")
+                               "client approvers) and the team's internal notes (`internal`). Paginated "
+                               "like every list (`limit`, `offset`).")
     def get(self, request: Request, pk: int) -> Response:
         post = self.get_post()
-        return Response(CommentSerializer(post.comments.all(), many=True).data)
+        page = self.paginate_queryset(post.comments.order_by("created_at", "pk"))
+        return self.get_paginated_response(CommentSerializer(page, many=True).data)
 
     @extend_schema(operation_id="posts_comments_create", request=CommentInSerializer,
                    responses={201: CommentSerializer, **WRITE_ERRORS},

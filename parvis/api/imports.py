@@ -46,7 +46,10 @@ class ImportRowSerializer(serializers.Serializer):  # type: ignore[type-arg]
 
 class ImportBatchSerializer(ApiModelSerializer):
     encoding_notice = serializers.SerializerMethodField()
-    rows = ImportRowSerializer(many=True, read_only=True)
+    # Not read-only, so that the schema does not list it as always present: `?rows=false`
+    # and `POST …/run/` leave it out. Never read from a request.
+    rows = ImportRowSerializer(many=True, required=False, help_text="Left out with `?rows=false` and by "
+                                                                    "`POST /imports/{id}/run/`.")
 
     class Meta:
         model = ImportBatch

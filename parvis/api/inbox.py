@@ -30,8 +30,8 @@ from rest_framework.response import Response
 
 from parvis.accounts.models import Role, User, Workspace
 from parvis.accounts.scoping import member_of, workspace_for, workspaces_for
-from parvis.api.pause import OffsetDateTimeField, flat_errors
-from parvis.api.serializers import ApiModelSerializer, ErrorsSerializer, UtcDateTimeField
+from parvis.api.pause import OffsetDateTimeField
+from parvis.api.serializers import ApiModelSerializer, ErrorsSerializer, IdField, UtcDateTimeField, id_list
 from parvis.api.views import CONFLICT, READ_ERRORS, WRITE_ERRORS, ApiView, Conflict
 from parvis.inbox import saved_replies, triage
 from parvis.inbox.models import Author, Correction, Item, Kind, Note, Priority, Reply, SavedReply, Status
@@ -166,11 +166,9 @@ class ItemDetailSerializer(ItemSerializer):
 
 class ItemPatchSerializer(serializers.Serializer):  # type: ignore[type-arg]
     status = serializers.ChoiceField(choices=Status.choices, required=False)
-    assignee = serializers.IntegerField(required=False, allow_null=True, min_value=1,
-                                        help_text="A member's user id; null to unassign.")
+    assignee = IdField(required=False, allow_null=True, help_text="A member's user id; null to unassign.")
     priority = serializers.ChoiceField(choices=Priority.choices, required=False, help_text="0 low, 1 normal, 2 high.")
-    labels = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=100,
-                                   help_text="Ids of labels of the item's workspace; replaces its labels.")
+    labels = id_list("Ids of labels of the item's workspace; replaces its labels.")
     snoozed_until = OffsetDateTimeField(required=False, allow_null=True,
                                         help_text="ISO 8601 with its offset, in the future; null wakes it.")
 
@@ -226,9 +224,7 @@ class SavedReplyWriteSerializer(serializers.Serializer):  # type: ignore[type-ar
 def _read(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:  # type: ignore[type-arg]
     """The validated body, or a 400 naming every bad or unknown field."""
     body = serializer_class(data=data)
-    errors = flat_errors(body.errors) if not body.is_valid() else {}
-    if "non_field_errors" in errors:  # a body that is not an object
-        errors["body"] = errors.pop("non_field_errors")
+    errors = dict(body.errors) if not body.is_valid() else {}
     if hasattr(data, "keys"):
         for name in sorted(set(data.keys()) - set(body.fields)):
             errors[name] = [_("Unknown field.")]

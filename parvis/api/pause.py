@@ -11,13 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from parvis.accounts.models import Role
 from parvis.accounts.scoping import workspace_for
-from parvis.api.serializers import PublicationSerializer, UtcDateTimeField
+from parvis.api.serializers import IdField, PublicationSerializer, UtcDateTimeField
 from parvis.api.views import CONFLICT, WRITE_ERRORS, ApiView, Conflict
 from parvis.publishing.models import Publication
 from parvis.publishing.pause import (
@@ -76,7 +75,7 @@ class PauseSerializer(serializers.Serializer):  # type: ignore[type-arg]
 
 
 class DecisionSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    publication = serializers.IntegerField(min_value=1)
+    publication = IdField()
     action = serializers.ChoiceField(choices=ACTIONS)
     scheduled_at = OffsetDateTimeField(required=False, allow_null=True, help_text=(
         "Required with `reschedule`: ISO 8601 with its offset."))
@@ -94,38 +93,14 @@ class OutcomeSerializer(serializers.Serializer):  # type: ignore[type-arg]
     due_at = UtcDateTimeField(allow_null=True)
 
 
-def flat_errors(errors: Any, prefix: str = "") -> dict[str, list[str]]:
-    """DRF's nested errors as the flat field names the API promises (`decisions[2].action`)."""
-    if isinstance(errors, dict):
-        out: dict[str, list[str]] = {}
-        for key, value in errors.items():
-            if isinstance(key, int):  # DRF reports list items by index
-                name = f"{prefix}[{key}]"
-            elif key == "non_field_errors" and prefix:
-                name = prefix
-            else:
-                name = f"{prefix}.{key}" if prefix else str(key)
-            for field, messages in flat_errors(value, name).items():
-                out.setdefault(field, []).extend(messages)
-        return out
-    if isinstance(errors, list) and all(isinstance(e, str) for e in errors):
-        return {prefix: [str(e) for e in errors]} if errors else {}
-    if isinstance(errors, list):
-        out = {}
-        for i, item in enumerate(errors):
-            out.update(flat_errors(item, f"{prefix}[{i}]"))
-        return out
-    return {prefix: [str(errors)]}
-
-
 class PauseView(ApiView):
+    pagination_class = None  # the outcomes of a resume are one answer, not a page of a list
     def manage(self, workspace_id: int) -> Any:
         return workspace_for(self.user, workspace_id, Role.MANAGER)
 
     def read(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:  # type: ignore[type-arg]
         body = serializer_class(data=self.request.data)
-        if not body.is_valid():
-            raise ValidationError(flat_errors(body.errors))
+        body.is_valid(raise_exception=True)  # nested errors are named by parvis.api.errors
         return body.validated_data  # type: ignore[return-value]
 
 

@@ -9,10 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -24,9 +22,20 @@ from parvis.networks.models import SocialAccount
 from parvis.publishing import queue
 
 
+@extend_schema_field({"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
+                      "example": "09:00"})
+class WallClockTimeField(serializers.TimeField):
+    """`09:00`: a time of day in the workspace's zone, to the minute. Not the schema's
+    `format: time`, which is RFC 3339's time with an offset: a slot has none, it follows
+    the workspace's zone through DST changes."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%H:%M", input_formats=["%H:%M", "%H:%M:%S"], **kwargs)
+
+
 class SlotSerializer(serializers.Serializer):  # type: ignore[type-arg]
     weekday = serializers.IntegerField(min_value=0, max_value=6, help_text="0 = Monday … 6 = Sunday.")
-    time = serializers.TimeField(format="%H:%M", help_text="Wall-clock time in the workspace zone, `09:00`.")
+    time = WallClockTimeField(help_text="Wall-clock time in the workspace zone, `09:00`.")
 
 
 class QueueSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -47,21 +56,6 @@ def _queue_body(account: SocialAccount) -> dict[str, Any]:
         "queued": list(queue.queued(account).select_related("account")),
         "next_free": queue.next_free_slots(account, 3),
     }
-
-
-def _flat(errors: Any) -> dict[str, list[str]]:
-    """`{"slots": {"0": {"time": [..]}}}` → `{"slots": ["Slot 1, time: .."]}`: every error
-    body has the same {field: [messages]} shape."""
-    out: dict[str, list[str]] = {}
-    for name, value in errors.items():
-        if isinstance(value, dict):
-            out[name] = [_("Slot %(n)d, %(field)s: %(message)s") % {"n": int(index) + 1, "field": field,
-                                                                   "message": message}
-                         for index, fields in value.items() for field, messages in fields.items()
-                         for message in messages]
-        else:
-            out[name] = [str(message) for message in value]
-    return out
 
 
 class QueueMixin(ApiView):
@@ -90,8 +84,7 @@ class AccountQueueDetail(QueueMixin):
     def put(self, request: Request, pk: int) -> Response:
         account = self.get_account(Role.MANAGER)
         body = QueueSerializer(data=request.data)
-        if not body.is_valid():
-            raise ValidationError(_flat(body.errors))
+        body.is_valid(raise_exception=True)  # `slots[0].time`: named by parvis.api.errors
         data = body.validated_data
         if "slots" in data:
             queue.set_slots(account, [(s["weekday"], s["time"]) for s in data["slots"]], self.user)

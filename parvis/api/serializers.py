@@ -8,14 +8,17 @@ about what is valid.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import MutableMapping
 from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from parvis.accounts.models import Role, Workspace
+from parvis.core.ids import MAX_ID
 from parvis.networks import registry
 from parvis.networks.models import SocialAccount
 from parvis.publishing import charter as charter_rules
@@ -52,14 +55,43 @@ class ApiModelSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         models.DateTimeField: UtcDateTimeField,
     }
 
+    def include_extra_kwargs(self, kwargs: MutableMapping[str, Any],
+                             extra_kwargs: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+        # DRF drops `allow_blank` from read-only fields, so the schema of a choice a row may
+        # leave blank (an item's sentiment before analysis) would promise one of the choices.
+        blank = bool(kwargs.get("allow_blank")) and "choices" in kwargs
+        merged = super().include_extra_kwargs(kwargs, extra_kwargs)
+        if blank:
+            merged["allow_blank"] = True
+        return merged
+
+
+class IdField(serializers.IntegerField):
+    """The id of an object in a body or a query string: a whole number a 64-bit primary
+    key can hold. A larger one would reach the database and fail there (a 500); here it is
+    a 400 naming the field, and the schema says `minimum: 1, maximum: 2**63 - 1`."""
+
+    default_error_messages = {
+        "min_value": gettext_lazy("An id is a whole number from 1 to 9223372036854775807."),
+        "max_value": gettext_lazy("An id is a whole number from 1 to 9223372036854775807."),
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+def id_list(help_text: str, max_length: int = 100) -> serializers.ListField:
+    return serializers.ListField(child=IdField(), required=False, max_length=max_length, help_text=help_text)
+
 
 # -- errors (for the schema; the bodies come from parvis.api.errors) ----------------------
 
 class ErrorsSerializer(serializers.Serializer):  # type: ignore[type-arg]
     errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
-        help_text="Messages by field name (`text`, `accounts`, `scheduled_at`, "
-                  "`variants.bluesky`, …); `body` when the request body could not be read.",
+        help_text="Messages by field name (`text`, `accounts`, `scheduled_at`), items of lists and "
+                  "objects by their path (`labels[1]`, `slots[0].time`, `variants.bluesky`); `body` "
+                  "when the request body could not be read or is not an object.",
     )
 
 
@@ -153,7 +185,7 @@ class PostSerializer(ApiModelSerializer):
 
 class PublicationFilterSerializer(serializers.Serializer):  # type: ignore[type-arg]
     state = serializers.ChoiceField(choices=State.choices, required=False)
-    account = serializers.IntegerField(required=False, min_value=1)
+    account = IdField(required=False)
 
 
 # -- writes ------------------------------------------------------------------------------
@@ -163,9 +195,7 @@ class PostWriteSerializer(serializers.Serializer):  # type: ignore[type-arg]
     current values fill the gaps)."""
 
     text = serializers.CharField(allow_blank=True)
-    accounts = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=100,
-        help_text="Ids of accounts of this workspace to publish to.")
+    accounts = id_list("Ids of accounts of this workspace to publish to.")
     mode = serializers.ChoiceField(
         choices=MODES, required=False,
         help_text="Default on create: `schedule` when `scheduled_at` is given, else `draft`. "
@@ -185,19 +215,14 @@ class PostWriteSerializer(serializers.Serializer):  # type: ignore[type-arg]
     media = serializers.ListField(
         child=serializers.FileField(), required=False, max_length=MAX_UPLOADS,
         help_text="Images (multipart only); the alt text of the n-th one is field `alt_n`.")
-    keep_media = serializers.ListField(
-        child=serializers.IntegerField(), required=False,
-        help_text="Update only: ids of the post's current images to keep (default: all).")
-    media_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=MAX_UPLOADS,
-        help_text="Ids of media library assets of this workspace to add (after the kept media, "
-                  "before uploaded files), each with its own alt text.")
-    campaign = serializers.IntegerField(
-        required=False, allow_null=True, min_value=1,
+    keep_media = id_list("Update only: ids of the post's current images to keep (default: all).",
+                         max_length=MAX_UPLOADS * 5)
+    media_ids = id_list("Ids of media library assets of this workspace to add (after the kept media, "
+                        "before uploaded files), each with its own alt text.", max_length=MAX_UPLOADS)
+    campaign = IdField(
+        required=False, allow_null=True,
         help_text="Id of a campaign of this workspace (its UTM name tags the links); null for none.")
-    labels = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=100,
-        help_text="Ids of labels of this workspace; replaces the post's labels.")
+    labels = id_list("Ids of labels of this workspace; replaces the post's labels.")
 
     def validate_variants(self, value: dict[str, str]) -> dict[str, str]:
         unknown = sorted(set(value) - set(registry.NETWORKS))
@@ -316,6 +341,8 @@ class CharterSerializer(ApiModelSerializer):
     blocking = serializers.ListField(
         child=serializers.ChoiceField(choices=list(charter_rules.RULES)), read_only=True,
         help_text="The rules that block scheduling; the others are warnings.")
+    updated_at = UtcDateTimeField(read_only=True, allow_null=True,
+                                  help_text="null while the workspace has never set a charter.")
 
     class Meta:
         model = Charter
@@ -330,6 +357,9 @@ def _text_list(help_text: str) -> serializers.ListField:
                                  max_length=200, help_text=help_text)
 
 
+MAX_LIMIT = 10_000  # what the charter's own check accepts (charter_settings), said in the schema
+
+
 class CharterWriteSerializer(serializers.Serializer):  # type: ignore[type-arg]
     """The body of PUT/PATCH: fields left out keep their current value."""
 
@@ -337,9 +367,9 @@ class CharterWriteSerializer(serializers.Serializer):  # type: ignore[type-arg]
                               "and elided articles (l', d').")
     required_hashtags = _text_list("Each must appear in every post (`#boulangerie`).")
     required_mentions = _text_list("Each must appear (`@name`, `@name@server`, `@name.bsky.social`).")
-    max_hashtags = serializers.IntegerField(required=False, allow_null=True, min_value=0,
+    max_hashtags = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=MAX_LIMIT,
                                             help_text="null: no limit.")
-    max_emojis = serializers.IntegerField(required=False, allow_null=True, min_value=0,
+    max_emojis = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=MAX_LIMIT,
                                           help_text="null: no limit. A flag or a family is one emoji.")
     require_alt_text = serializers.BooleanField(required=False)
     allowed_languages = _text_list("ISO 639-1 codes (`fr`, `en`); empty: any language.")

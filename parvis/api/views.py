@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import APIException, ParseError, ValidationError
+from rest_framework.metadata import SimpleMetadata
 from rest_framework.pagination import LimitOffsetPagination
-from rest_framework.request import Request
+from rest_framework.request import Request, clone_request
 from rest_framework.response import Response
 
 from parvis.accounts.models import Membership, Role, User, Workspace
@@ -41,7 +42,9 @@ from parvis.publishing.models import Charter, Post, Publication, State
 from parvis.publishing.validation import PostValidationError
 
 READ_ERRORS: dict[int, Any] = {401: DetailSerializer, 404: DetailSerializer}
-WRITE_ERRORS: dict[int, Any] = {**READ_ERRORS, 400: ErrorsSerializer, 403: DetailSerializer}
+UNSUPPORTED = OpenApiResponse(DetailSerializer, description="The body's Content-Type is not one this operation "
+                                                             "reads (see its request body).")
+WRITE_ERRORS: dict[int, Any] = {**READ_ERRORS, 400: ErrorsSerializer, 403: DetailSerializer, 415: UNSUPPORTED}
 CONFLICT = OpenApiResponse(ErrorsSerializer, description="The object's state does not allow it "
                                                           "(being published, already published, …).")
 
@@ -60,8 +63,28 @@ class Page(LimitOffsetPagination):
     max_limit = 500  # `?limit=` is the caller's choice; one request must stay cheap
 
 
+class ApiMetadata(SimpleMetadata):
+    """OPTIONS lists the fields of PUT and POST without loading an object: each view finds
+    its object (scoped to the requester) in its handlers, and DRF's generic `get_object`,
+    which OPTIONS would call for PUT, knows none of them."""
+
+    def determine_actions(self, request: Request, view: Any) -> dict[str, Any]:
+        actions = {}
+        for method in sorted({"PUT", "POST"} & set(view.allowed_methods)):
+            view.request = clone_request(request, method)
+            try:
+                view.check_permissions(view.request)
+                actions[method] = self.get_serializer_info(view.get_serializer())
+            except APIException:
+                pass
+            finally:
+                view.request = request
+        return actions
+
+
 class ApiView(generics.GenericAPIView):  # type: ignore[type-arg]
-    pagination_class = Page
+    pagination_class: type[Page] | None = Page
+    metadata_class = ApiMetadata
 
     def handle_exception(self, exc: Exception) -> Response:
         # Unreadable JSON names the body, so that every 400 has the {"errors": {field: [..]}} shape.

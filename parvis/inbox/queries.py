@@ -3,6 +3,7 @@ the web pages and the API, so that both filter the same way."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,11 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from parvis.accounts.models import Workspace
+from parvis.core.ids import parse_id, parse_int
 from parvis.inbox.models import ADDRESSED_KINDS, Author, Item, Priority, Sentiment, Status
 from parvis.inbox.search import search
 from parvis.networks import registry
 
 VIEWS = ("open", "pending", "done", "snoozed", "all")
+LANGUAGE_CODE = re.compile(r"[A-Za-z0-9_-]{1,8}")  # what Item.language holds
 T = TypeVar("T")
 
 
@@ -48,8 +51,9 @@ class InboxFilters:
         for name in ("workspace", "account", "label", "priority"):
             raw = (params.get(name) or "").strip()
             if raw:
-                value: int | None = int(raw) if raw.isdigit() else found._bad(name, None)
-                setattr(found, name, value)
+                # An id no row can have (past a 64-bit column, "²") is a bad value, never a query.
+                value = parse_id(raw) if name != "priority" else parse_int(raw, max(Priority.values))
+                setattr(found, name, value if value is not None else found._bad(name, None))
         if found.priority is not None and found.priority not in Priority.values:
             found.priority = found._bad("priority", None)
         network = params.get("network", "")
@@ -61,9 +65,11 @@ class InboxFilters:
         flag = params.get("flag", "")
         found.flag = flag if flag in ("", "toxic", "spam") else found._bad("flag", "")
         assignee = params.get("assignee", "")
-        found.assignee = assignee if assignee in ("", "me", "none") or assignee.isdigit() else found._bad(
+        found.assignee = assignee if assignee in ("", "me", "none") or parse_id(assignee) else found._bad(
             "assignee", "")
-        found.language = (params.get("language", "") or "")[:8]
+        language = params.get("language", "") or ""
+        # A code (`fr`, `pt-br`), never control characters: PostgreSQL refuses a NUL in a query.
+        found.language = language if not language or LANGUAGE_CODE.fullmatch(language) else found._bad("language", "")
         found.q = (params.get("q", "") or "")[:200]
         return found
 

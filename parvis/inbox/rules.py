@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from parvis.accounts.models import Membership, User, Workspace
+from parvis.core.ids import parse_id, parse_ids, parse_int
 from parvis.inbox.errors import InboxError
 from parvis.inbox.models import ADDRESSED_KINDS, Item, Priority, Rule, Sentiment, Status
 from parvis.inbox.search import normalise
@@ -102,7 +103,7 @@ def clean_conditions(workspace: Workspace, conditions: Mapping[str, Any]) -> dic
     _check_choices(cond, "networks", set(registry.NETWORKS))
     _check_choices(cond, "kinds", {k.value for k in ADDRESSED_KINDS})
     if cond.get("accounts"):
-        ids = {int(a) for a in cond["accounts"] if str(a).isdigit()}
+        ids = set(parse_ids(cond["accounts"]))  # an id no row can have is an unknown account
         known = set(workspace.social_accounts.filter(pk__in=ids).values_list("pk", flat=True))
         if len(known) != len(cond["accounts"]):
             raise RuleError("accounts", _("Choose accounts of this workspace."))
@@ -124,25 +125,27 @@ def _check_choices(cond: dict[str, Any], key: str, allowed: set[str] | None) -> 
 
 def _clean_actions(workspace: Workspace, actions: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    labels = [int(v) for v in actions.get("labels") or [] if str(v).isdigit()]
-    if labels:
+    raw_labels = [v for v in actions.get("labels") or [] if str(v).strip()]
+    labels = parse_ids(raw_labels)
+    if raw_labels:
         known = set(Label.objects.filter(workspace=workspace, pk__in=labels).values_list("pk", flat=True))
-        if known != set(labels):
+        if len(labels) != len(raw_labels) or known != set(labels):
             raise RuleError("labels", _("Choose labels of this workspace."))
         out["labels"] = sorted(known)
     assign = actions.get("assign")
     if assign not in (None, ""):
         if assign != "on_duty":
-            if not str(assign).isdigit() or not Membership.objects.filter(workspace=workspace,
-                                                                           user_id=int(assign)).exists():
+            member = parse_id(assign)
+            if member is None or not Membership.objects.filter(workspace=workspace, user_id=member).exists():
                 raise RuleError("assign", _("Choose a member of this workspace, or whoever is on duty."))
-            assign = int(assign)
+            assign = member
         out["assign"] = assign
     priority = actions.get("priority")
     if priority not in (None, ""):
-        if not str(priority).isdigit() or int(priority) not in Priority.values:
+        level = parse_int(priority, max(Priority.values))
+        if level not in Priority.values:
             raise RuleError("priority", _("Choose low, normal or high."))
-        out["priority"] = int(priority)
+        out["priority"] = level
     for flag in ("done", "hide", "notify"):
         if actions.get(flag) in (True, "true", "on", "1", 1):
             out[flag] = True

@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from parvis.accounts.models import Workspace
+from parvis.core.ids import parse_id
 from parvis.publishing.approval_status import state_label
 from parvis.publishing.models import ApprovalState, Post, PostKind, Publication, State
 from parvis.publishing.schedule import parse_local_time
@@ -24,10 +25,6 @@ STATE_PRIORITY = [State.FAILED, State.PUBLISHING, State.SCHEDULED, State.DRAFT, 
                   State.CANCELLED]
 LOCKED_STATES = (State.PUBLISHING, State.PUBLISHED)
 SLOT_MINUTES = 30
-
-
-def _id(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() else None
 
 
 @dataclass(frozen=True)
@@ -44,8 +41,8 @@ class PlanFilters:
     @classmethod
     def from_query(cls, params: Mapping[str, str]) -> PlanFilters:
         state, approval = params.get("state", ""), params.get("approval", "")
-        return cls(workspace=_id(params.get("workspace")), account=_id(params.get("account")),
-                   campaign=_id(params.get("campaign")), label=_id(params.get("label")),
+        return cls(workspace=parse_id(params.get("workspace")), account=parse_id(params.get("account")),
+                   campaign=parse_id(params.get("campaign")), label=parse_id(params.get("label")),
                    state=state if state in State.values else "",
                    approval=approval if approval in ApprovalState.values else "")
 

@@ -37,6 +37,7 @@ from django.utils.translation import gettext_lazy
 
 from parvis.accounts.audit import record
 from parvis.accounts.models import User, Workspace
+from parvis.core.ids import MAX_ID, parse_int
 from parvis.networks.models import SocialAccount
 from parvis.publishing.housekeeping import sweep
 from parvis.publishing.models import EDITABLE_STATES, Post, PostMedia, Publication, Series, State
@@ -131,10 +132,9 @@ def _end(parts: dict[str, str], until: date | None, count: int | None) -> tuple[
     if "UNTIL" in parts:
         until = _until_date(parts.pop("UNTIL"))
     if "COUNT" in parts:
-        raw = parts.pop("COUNT")
-        if not raw.isdigit():
+        count = parse_int(parts.pop("COUNT"), MAX_ID)  # "²" passes isdigit() but not int()
+        if count is None:
             raise _error(_("COUNT must be a whole number."))
-        count = int(raw)
     if count is not None and not 1 <= count <= 10_000:
         raise _error(_("The number of times must be between 1 and 10000."), "count")
     return until, count

@@ -10,6 +10,7 @@ from django.http import HttpRequest, QueryDict
 from django.utils.translation import gettext as _
 
 from parvis.accounts.models import Workspace
+from parvis.core.ids import parse_id, parse_ids, parse_int
 from parvis.networks.models import SocialAccount
 from parvis.publishing import library
 from parvis.publishing.actions import MAX_UPLOADS, Upload
@@ -25,8 +26,9 @@ def read_composer(
 ) -> tuple[PostInput, list[Upload], list[FieldError]]:
     data: Any = request.POST
     errors: list[FieldError] = []
-    ids = [value for value in data.getlist("accounts") if value.isdigit()]
-    accounts = list(SocialAccount.objects.filter(workspace=workspace, pk__in=ids))
+    ids = [value.strip() for value in data.getlist("accounts") if value.strip().isdigit()]
+    # An id no row can have (past a 64-bit column) is not looked up: it is a missing account.
+    accounts = list(SocialAccount.objects.filter(workspace=workspace, pk__in=parse_ids(ids)))
     if len(accounts) != len(set(ids)):
         message = _("One of the chosen accounts does not exist in this workspace.")
         errors.append(FieldError("accounts", message, "invalid"))
@@ -58,18 +60,18 @@ def _campaign_and_labels(data: Any, workspace: Workspace, errors: list[FieldErro
                          ) -> tuple[Campaign | None, list[Label]]:
     raw_campaign = data.get("campaign", "").strip()
     raw_labels = [value.strip() for value in data.getlist("labels") if value.strip()]
-    if (raw_campaign and not raw_campaign.isdigit()) or not all(v.isdigit() for v in raw_labels):
-        field = "campaign" if raw_campaign and not raw_campaign.isdigit() else "labels"
+    campaign_id, label_ids = parse_id(raw_campaign), parse_ids(raw_labels)
+    if (raw_campaign and campaign_id is None) or len(label_ids) != len(raw_labels):
+        field = "campaign" if raw_campaign and campaign_id is None else "labels"
         errors.append(FieldError(field, _("Choose from the list."), "invalid"))
         return None, []
-    campaign = campaign_in(workspace, int(raw_campaign) if raw_campaign else None, errors)
-    return campaign, labels_in(workspace, [int(v) for v in raw_labels], errors)
+    return campaign_in(workspace, campaign_id, errors), labels_in(workspace, label_ids, errors)
 
 
 def _library_media(data: Any, workspace: Workspace, errors: list[FieldError]) -> list[MediaInfo]:
     """The assets ticked in the library picker (`library_media`), each with the alt text
     typed for this post (`library_alt_<id>`, the asset's own when left empty)."""
-    ids = [int(v) for v in data.getlist("library_media") if v.isdigit()][:MAX_UPLOADS]
+    ids = parse_ids(data.getlist("library_media"))[:MAX_UPLOADS]
     try:
         assets = library.assets_in(workspace, ids, "library_media")
     except PostValidationError as exc:
@@ -120,10 +122,10 @@ def read_end(data: Any) -> tuple[date | None, int | None, list[FieldError]]:
         except ValueError:
             return None, None, [FieldError("until", _("Enter the last day, like 2026-12-31."), "invalid")]
     if end == "count":
-        raw = str(data.get("repeat_count", "")).strip()
-        if not raw.isdigit() or int(raw) < 1:
+        count = parse_id(data.get("repeat_count", ""))  # a whole number, 1 or more
+        if count is None:
             return None, None, [FieldError("count", _("Enter how many times, 1 or more."), "invalid")]
-        return None, int(raw), []
+        return None, count, []
     return None, None, []
 
 
@@ -144,7 +146,7 @@ def read_repeat(data: Any, post_input: PostInput) -> tuple[Repeat | None, list[F
     until, count, errors = read_end(data)
     if errors:
         return None, errors
-    days = [int(v) for v in data.getlist("repeat_days") if v.isdigit()]
+    days = [day for day in (parse_int(v, 6) for v in data.getlist("repeat_days")) if day is not None]
     try:
         rule = (data.get("rrule", "") if preset == "custom" else
                 preset_rule(preset, weekdays=days, monthday=local.day, weekday=local.weekday()))

@@ -68,8 +68,9 @@ def test_comments_thread(api, approving, client_for: Callable[[User], APIClient]
     created = api.post(f"/api/v1/posts/{post['id']}/comments/", {"comment": "Vu, merci"}, format="json")
     assert created.status_code == 201 and created.json()["internal"] is False
     listed = client_for(approving.viewer).get(f"/api/v1/posts/{post['id']}/comments/").json()
-    assert [(c["kind"], c["internal"]) for c in listed] == [("submitted", False), ("comment", True),
-                                                           ("comment", False)]
+    assert listed["count"] == 3
+    assert [(c["kind"], c["internal"]) for c in listed["results"]] == [("submitted", False), ("comment", True),
+                                                                      ("comment", False)]
     empty = api.post(f"/api/v1/posts/{post['id']}/comments/", {"comment": ""}, format="json")
     assert empty.status_code == 400 and "comment" in empty.json()["errors"]
     assert client_for(approving.viewer).post(f"/api/v1/posts/{post['id']}/comments/", {"comment": "x"},

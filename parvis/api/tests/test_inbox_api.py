@@ -167,7 +167,7 @@ def test_patch_triages_the_item(editor, world, item):
     ({"status": "closed"}, "status"),
     ({"priority": 7}, "priority"),
     ({"snoozed_until": "2030-01-01T09:00:00"}, "snoozed_until"),  # no offset
-    ({"labels": ["x"]}, "labels[0]"),
+    ({"labels": ["x"]}, "labels"),  # an item of a list of values: named by the list
     ({"stauts": "done"}, "stauts"),
 ])
 def test_patch_bad_input_names_the_field(editor, item, body, field):

@@ -1,8 +1,11 @@
 from django.urls import path
 
+from parvis.core.ids import register_converters
 from parvis.networks.bluesky import views
+
+register_converters()  # `<id:…>`: ids past a 64-bit column answer 404, not 500
 
 app_name = "bluesky"
 urlpatterns = [
-    path("w/<int:workspace_id>/connect/bluesky/", views.connect, name="connect"),
+    path("w/<id:workspace_id>/connect/bluesky/", views.connect, name="connect"),
 ]

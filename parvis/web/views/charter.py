@@ -13,7 +13,9 @@ from django.utils.translation import gettext as _
 
 from parvis.accounts.models import Role, Workspace
 from parvis.accounts.scoping import workspace_for
+from parvis.core.ids import parse_ids, parse_int
 from parvis.publishing import library
+from parvis.publishing.actions import MAX_UPLOADS
 from parvis.publishing.charter import RULES, Finding, charter_for, check_charter
 from parvis.publishing.charter_settings import FLAG_FIELDS, LIST_FIELDS, CharterError, update_charter
 from parvis.publishing.languages import ISO_639_1
@@ -80,12 +82,12 @@ def composer_media(request: HttpRequest, workspace: Workspace, post_input: PostI
     kept media from the database, library picks as read from the form, new uploads from
     their alt fields (the files themselves are only sent on save)."""
     data: Any = request.POST
-    keep = [int(v) for v in data.getlist("keep_media") if v.isdigit()]
+    keep = parse_ids(data.getlist("keep_media"))
     kept = [library.media_info(m.asset, m.alt_text)
             for m in PostMedia.objects.filter(pk__in=keep, post__workspace=workspace).select_related("asset")]
     picked = [m for m in post_input.media if m.asset_id is not None]
-    alts = sorted((int(key[4:]), value.strip()) for key, value in data.items()
-                  if key.startswith("alt_") and key[4:].isdigit())
+    numbered = ((parse_int(key[4:], MAX_UPLOADS), value) for key, value in data.items() if key.startswith("alt_"))
+    alts = sorted((index, value.strip()) for index, value in numbered if index is not None)
     new = [MediaInfo(_("image %(number)d") % {"number": len(kept) + len(picked) + n + 1}, "image/jpeg", 0,
                      alt_text=alt) for n, (_index, alt) in enumerate(alts)]
     return kept + picked + new

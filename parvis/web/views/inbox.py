@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from parvis.accounts.models import Membership, Role, User, Workspace
 from parvis.accounts.scoping import member_of, membership_in, workspace_for, workspaces_for
+from parvis.core.ids import parse_id, parse_ids, parse_int
 from parvis.inbox import crisis, triage
 from parvis.inbox.models import ADDRESSED_KINDS, Correction, Item, Kind, Priority, Sentiment, Status
 from parvis.inbox.queries import VIEWS, InboxFilters, author_history, conversation, in_order, inbox_items
@@ -88,10 +89,11 @@ def list_query(filters: InboxFilters) -> str:
 def _page(items: QuerySet[Item], before: str) -> tuple[list[Item], int | None]:
     """A keyset page (newest first) below the item `before`; and the cursor of the next
     page. Keyset, not OFFSET: page 200 of 100,000 items costs what page 1 does."""
-    if before.isdigit():
-        anchor = Item.objects.filter(pk=int(before)).values_list("created_at", flat=True).first()
+    cursor = parse_id(before)
+    if cursor is not None:
+        anchor = Item.objects.filter(pk=cursor).values_list("created_at", flat=True).first()
         if anchor is not None:
-            items = items.filter(Q(created_at__lt=anchor) | Q(created_at=anchor, pk__lt=int(before)))
+            items = items.filter(Q(created_at__lt=anchor) | Q(created_at=anchor, pk__lt=cursor))
     ids = list(items.values_list("pk", flat=True)[:PAGE_SIZE + 1])
     rows = in_order(ids, "author", "account", "assignee", "workspace")
     more = len(rows) > PAGE_SIZE
@@ -181,11 +183,11 @@ def inbox_new(request: HttpRequest) -> HttpResponse:
     """Rows that arrived after `after` (an item id) and match the list's filters; nothing
     (204, htmx leaves the page alone) when there are none."""
     user = _user(request)
-    after = request.GET.get("after", "")
-    if not after.isdigit():
+    after = parse_id(request.GET.get("after", ""))
+    if after is None:
         return HttpResponse(status=204)
     filters = InboxFilters.from_query(request.GET)
-    items = inbox_items(workspaces_for(user), filters, user.pk).filter(pk__gt=int(after))
+    items = inbox_items(workspaces_for(user), filters, user.pk).filter(pk__gt=after)
     rows = _decorate(list(items.select_related("author", "account", "assignee", "workspace")
                           .prefetch_related("labels")[:PAGE_SIZE]))
     if not rows:
@@ -370,17 +372,17 @@ def _do_assign(request: HttpRequest, item: Item, user: User) -> str:
 
 
 def _do_priority(request: HttpRequest, item: Item, user: User) -> str:
-    raw = request.POST.get("priority", "")
-    if not raw.isdigit():
+    priority = parse_int(request.POST.get("priority", ""), max(Priority.values))
+    if priority is None:
         raise triage.TriageError("priority", _("Choose low, normal or high."))
-    triage.set_priority(item, int(raw))
+    triage.set_priority(item, priority)
     return _("Priority set.")
 
 
 def _do_label(request: HttpRequest, item: Item, user: User) -> str:
-    raw = request.POST.get("label", "")
+    label_id = parse_id(request.POST.get("label", ""))
     # Only this workspace's labels are looked up: another's answers like a missing one.
-    label = Label.objects.filter(pk=int(raw), workspace_id=item.workspace_id).first() if raw.isdigit() else None
+    label = Label.objects.filter(pk=label_id, workspace_id=item.workspace_id).first() if label_id else None
     if label is None:
         raise triage.TriageError("labels", _("Choose a label of this workspace."))
     on = triage.toggle_label(item, label)
@@ -425,10 +427,10 @@ def _do_reply(request: HttpRequest, item: Item, user: User) -> str:
 
 
 def _do_delete_reply(request: HttpRequest, item: Item, user: User) -> str:
-    raw = request.POST.get("target", "")
+    target = parse_id(request.POST.get("target", ""))
     # Our replies only: the brand's own post at the top of the thread is not deleted from here.
-    ours = (Item.objects.select_related("account").filter(pk=int(raw), thread_id=item.thread_id, kind=Kind.OWN)
-            .exclude(in_reply_to_remote_id="").first() if raw.isdigit() else None)
+    ours = (Item.objects.select_related("account").filter(pk=target, thread_id=item.thread_id, kind=Kind.OWN)
+            .exclude(in_reply_to_remote_id="").first() if target else None)
     if ours is None:
         raise triage.TriageError("action", _("Only our own replies in this conversation can be deleted."))
     triage.delete_our_reply(ours)
@@ -491,7 +493,7 @@ def inbox_bulk(request: HttpRequest) -> HttpResponse:
     of workspaces where the person may act are touched; others are silently left."""
     user = _user(request)
     action = request.POST.get("bulk", "")
-    ids = [int(raw) for raw in request.POST.getlist("ids") if raw.isdigit()]
+    ids = parse_ids(request.POST.getlist("ids"))
     acting = Membership.objects.filter(user=user, role__in=(Role.OWNER, Role.MANAGER, Role.EDITOR))
     items = list(Item.objects.filter(pk__in=ids, in_inbox=True,
                                      workspace_id__in=acting.values("workspace_id")).select_related("workspace"))

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_POST
 
 from parvis.accounts.models import Membership, Role, Workspace
 from parvis.accounts.scoping import member_of, membership_in, workspace_for
+from parvis.core.ids import parse_int
 from parvis.inbox import crisis, duty, learning, metrics
 from parvis.inbox.models import Correction, CrisisAlert, DutySlot, InboxSettings, Weekday, WorkspaceModel
 from parvis.web.views.inbox_rules import actor
@@ -151,10 +152,11 @@ def read_hours(data: Any) -> tuple[list[dict[str, str]], list[tuple[int, time, t
             except ValueError:
                 errors.append((field, _("“%(time)s” is not a time like 09:00.") % {"time": row[field]}
                                if row[field] else _("Give both the start and the end of each period.")))
-        if not day.isdigit() or int(day) not in Weekday.values:
+        weekday = parse_int(day, max(Weekday.values))
+        if weekday not in Weekday.values:
             errors.append(("weekday", _("Choose a day of the week.")))
         elif len(parsed) == 2:
-            periods.append((int(day), parsed["starts"], parsed["ends"]))
+            periods.append((weekday, parsed["starts"], parsed["ends"]))
     return rows, periods, errors
 
 

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from parvis.accounts.models import Role, Workspace
 from parvis.accounts.scoping import membership_in, workspace_for
+from parvis.core.ids import parse_ids
 from parvis.publishing import library
 from parvis.publishing.actions import MAX_UPLOADS, Upload
 from parvis.publishing.models import MediaAsset, Post
@@ -171,7 +172,7 @@ def picker_context(request: HttpRequest, workspace: Workspace, data: QueryDict |
     alt text typed for this post), and the library items matching the picker's search,
     other than those."""
     data = data if data is not None else request.POST
-    ids = [int(v) for v in data.getlist("library_media") if v.isdigit()][:MAX_UPLOADS]
+    ids = parse_ids(data.getlist("library_media"))[:MAX_UPLOADS]
     by_id = MediaAsset.objects.filter(workspace=workspace).in_bulk(ids)
     selected = [by_id[pk] for pk in dict.fromkeys(ids) if pk in by_id]
     query, tag = data.get("library_q", "").strip(), data.get("library_tag", "").strip()

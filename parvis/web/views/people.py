@@ -22,6 +22,7 @@ from parvis.accounts import throttle
 from parvis.accounts.actions import accept_invitation as do_accept
 from parvis.accounts.models import Invitation, User
 from parvis.api.models import ApiToken
+from parvis.core.ids import parse_id
 from parvis.web.forms import SignupForm, TokenForm, UserSettingsForm
 
 
@@ -101,9 +102,9 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     new_token = None
     if request.method == "POST" and "revoke" in request.POST:
-        revoke = request.POST.get("revoke", "")
-        if revoke.isdigit():
-            ApiToken.objects.filter(user=user, pk=int(revoke)).update(revoked_at=timezone.now())
+        revoke = parse_id(request.POST.get("revoke", ""))
+        if revoke is not None:
+            ApiToken.objects.filter(user=user, pk=revoke).update(revoked_at=timezone.now())
         messages.success(request, _("Token revoked."))
         return redirect("web:api_tokens")
     if request.method == "POST" and form.is_valid():

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from parvis.accounts.models import Role, Workspace
 from parvis.accounts.scoping import workspace_for
+from parvis.core.ids import parse_id
 from parvis.publishing.actions import cancel_publication, retry_publication
 from parvis.publishing.models import PostKind, Publication, State
 from parvis.publishing.utm import final_text
@@ -26,12 +27,13 @@ def _filtered(request: HttpRequest, workspace: Workspace) -> tuple[QuerySet[Publ
     qs = (Publication.objects.filter(post__workspace=workspace, post__kind=PostKind.POST)
           .select_related("post", "account", "post__author").prefetch_related("post__media__asset"))
     filters = {k: request.GET.get(k, "") for k in ("account", "state", "post")}
-    if filters["account"].isdigit():
-        qs = qs.filter(account_id=int(filters["account"]))
+    account, post = parse_id(filters["account"]), parse_id(filters["post"])
+    if account is not None:
+        qs = qs.filter(account_id=account)
     if filters["state"] in State.values:
         qs = qs.filter(state=filters["state"])
-    if filters["post"].isdigit():
-        qs = qs.filter(post_id=int(filters["post"]))
+    if post is not None:
+        qs = qs.filter(post_id=post)
     return qs, filters
 
 

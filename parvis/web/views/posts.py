@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from parvis.accounts.models import Role, Workspace
 from parvis.accounts.scoping import workspace_for
+from parvis.core.ids import MAX_ID, parse_ids, parse_int
 from parvis.networks import registry
 from parvis.publishing import library
 from parvis.publishing.actions import Upload, cancel_post, save_post
@@ -69,7 +70,7 @@ def compose(request: HttpRequest, workspace_id: int, post_id: int | None = None)
     if request.method == "POST":
         post_input, uploads, parse_errors = read_composer(request, workspace)
         data, upload_errors = uploads_into_library(request, workspace, post_input, uploads)
-        keep = [int(v) for v in request.POST.getlist("keep_media") if v.isdigit()]
+        keep = parse_ids(request.POST.getlist("keep_media"))
         repeat, repeat_errors = read_repeat(request.POST, post_input) if post is None else (None, [])
         try:
             if parse_errors or repeat_errors or upload_errors:
@@ -131,7 +132,7 @@ def compose_check(request: HttpRequest, workspace_id: int) -> HttpResponse:
     """The live panel under the composer: counts per account and every problem so far."""
     workspace = workspace_for(request.user, workspace_id, Role.EDITOR)  # type: ignore[arg-type]
     post_input, _uploads, parse_errors = read_composer(request, workspace)
-    media_count = min(int(request.POST.get("media_count", "0") or 0), 20)
+    media_count = min(parse_int(request.POST.get("media_count", ""), MAX_ID) or 0, 20)  # the page's count
     # Library media are known (rights included); uploads are only counted before saving.
     chosen = [m for m in post_input.media if m.asset_id is not None]
     post_input.media = chosen + [MediaInfo(f"#{i + 1}", "image/jpeg", 0)

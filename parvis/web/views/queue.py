@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from parvis.accounts.models import Role, User, Workspace
 from parvis.accounts.scoping import membership_in, workspace_for
+from parvis.core.ids import parse_int
 from parvis.networks.models import SocialAccount
 from parvis.publishing import queue
 from parvis.publishing.models import Publication
@@ -43,10 +44,11 @@ def read_slots(data: object) -> tuple[list[tuple[int, time]], list[FieldError]]:
         except ValueError:
             errors.append(FieldError("slots", _("“%(time)s” is not a time like 09:00.") % {"time": raw}))
             continue
-        if not day.isdigit() or not 0 <= int(day) <= 6:
+        weekday = parse_int(day, 6)
+        if weekday is None:
             errors.append(FieldError("slots", _("Choose a day for the slot at %(time)s.") % {"time": raw}))
             continue
-        slots.append((int(day), at))
+        slots.append((weekday, at))
     return slots, errors
 
 

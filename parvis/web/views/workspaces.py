@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from parvis.accounts.actions import create_organisation, create_workspace, invite
 from parvis.accounts.models import Invitation, Role
 from parvis.accounts.scoping import membership_in, workspace_for, workspaces_for
+from parvis.core.ids import parse_id
 from parvis.networks import registry
 from parvis.networks.actions import disconnect as do_disconnect
 from parvis.publishing.models import PostKind, Publication, State
@@ -92,9 +93,9 @@ def members(request: HttpRequest, workspace_id: int) -> HttpResponse:
     if request.method == "POST" and not can_invite:
         return HttpResponse(status=403)
     if request.method == "POST" and "revoke" in request.POST:
-        revoke = request.POST["revoke"]
-        if revoke.isdigit():
-            Invitation.objects.filter(workspace=workspace, pk=int(revoke)).update(revoked_at=timezone.now())
+        revoke = parse_id(request.POST["revoke"])
+        if revoke is not None:
+            Invitation.objects.filter(workspace=workspace, pk=revoke).update(revoked_at=timezone.now())
         return redirect("web:members", workspace_id=workspace.pk)
     if request.method == "POST" and form.is_valid():
         role = form.cleaned_data["role"]
