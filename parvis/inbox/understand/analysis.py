@@ -28,6 +28,7 @@ class Analysis:
 
 
 EMPTY = Analysis("", 0.0, "neutral", 1.0, False, 0.0, False, 0.0)
+NEGATIVE = SENTIMENTS.index("negative")
 
 
 def analyse(texts: Sequence[str], model: Model | None = None) -> list[Analysis]:
@@ -39,12 +40,18 @@ def analyse(texts: Sequence[str], model: Model | None = None) -> list[Analysis]:
     results = [EMPTY] * len(plain)
     if not todo:
         return results
-    needs_hand = any(model.head(name).uses_hand for name in ("sentiment", "toxic", "spam"))
-    feats = featurize_plain([plain[i] for i in todo], hand=needs_hand)
-    sentiment = model.sentiment.linear.proba(feats.for_head(model.sentiment))
-    toxic = model.toxic.linear.proba(feats.for_head(model.toxic))
-    spam = model.spam.linear.proba(feats.for_head(model.spam))
+    heads = [model.head(name) for name in ("sentiment", "toxic", "spam")]
+    feats = featurize_plain(
+        [plain[i] for i in todo], hand=any(h.uses_hand for h in heads), grams=any(h.uses_grams for h in heads)
+    )
+    sentiment = model.sentiment.proba(feats.for_head(model.sentiment))
+    toxic = model.toxic.proba(feats.for_head(model.toxic))
+    spam = model.spam.proba(feats.for_head(model.spam))
     best = np.argmax(sentiment, axis=1)
+    is_toxic = toxic >= model.toxic.threshold
+    # An insult, a threat or hate is negative whatever else it says ("love that you didn't
+    # hire any ..."): a flagged text's sentiment follows the flag.
+    best[is_toxic] = NEGATIVE
     for row, i in enumerate(todo):
         code, score = language.detect(text.for_language(plain[i]))
         results[i] = Analysis(
@@ -52,7 +59,7 @@ def analyse(texts: Sequence[str], model: Model | None = None) -> list[Analysis]:
             language_score=round(score, 4),
             sentiment=SENTIMENTS[int(best[row])],
             sentiment_score=float(sentiment[row, best[row]]),
-            toxic=bool(toxic[row] >= model.toxic.threshold),
+            toxic=bool(is_toxic[row]),
             toxic_score=float(toxic[row]),
             spam=bool(spam[row] >= model.spam.threshold),
             spam_score=float(spam[row]),

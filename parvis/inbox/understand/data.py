@@ -1,4 +1,11 @@
-"""The labelled comments kept in the repository, and people's corrections."""
+"""The labelled comments kept in the repository, and people's corrections.
+
+Two kinds of files, one format (`/data/README.md`, columns `text,lang,variety,sentiment,
+toxic,spam,kind`): the training comments (`comments.csv`, the first set, and
+`train_comments.csv`, written for issue 10), which training, cross-validation and a
+workspace's retraining read; and the evaluation comments (`eval_comments.csv`), written
+separately by someone else, which only `bench/understand` and the tests' floors read.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +14,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-COMMENTS_PATH = Path(__file__).parent / "data" / "comments.csv"
+DATA_DIR = Path(__file__).parent / "data"
+TRAINING_FILES = ("comments.csv", "train_comments.csv")
+EVALUATION_FILE = "eval_comments.csv"
+COMMENTS_PATH = DATA_DIR / "comments.csv"
+
+SENTIMENT_LABELS = ("negative", "neutral", "positive")
+TOXIC_KINDS = frozenset({"insult_staff", "insult_between", "threat", "doxxing", "masked", "hate", "hate_in_praise"})
+KINDS = (
+    "praise", "praise_negation", "praise_slang", "harmless_swearing", "complaint", "sarcasm", "question",
+    "neutral", "insult_staff", "insult_between", "threat", "doxxing", "masked", "hate", "hate_in_praise",
+    "spam", "insult_self_or_object",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -29,20 +47,29 @@ class Comment:
     sentiment: Literal["negative", "neutral", "positive"]
     toxic: bool
     spam: bool
-    split: Literal["train", "test"]
+    kind: str = ""
+    variety: str = ""
+    source: str = ""  # the file it comes from
 
     def as_example(self) -> LabelledExample:
         return LabelledExample(self.text, self.sentiment, self.toxic, self.spam)
 
 
-def load_comments(split: str | None = None) -> list[Comment]:
-    with COMMENTS_PATH.open(encoding="utf-8", newline="") as f:
+def read_comments(path: Path) -> list[Comment]:
+    """The comments of one labelled file; ValueError naming the line of a bad row."""
+    with path.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
     comments = []
-    for row in rows:
-        sentiment = row["sentiment"]
-        if sentiment not in ("negative", "neutral", "positive") or row["split"] not in ("train", "test"):
-            raise ValueError(f"bad row in {COMMENTS_PATH.name}: {row!r}")
+    for line, row in enumerate(rows, start=2):
+        sentiment, kind = row.get("sentiment"), row.get("kind") or ""
+        if (
+            sentiment not in SENTIMENT_LABELS
+            or row.get("toxic") not in ("0", "1")
+            or row.get("spam") not in ("0", "1")
+            or (kind and kind not in KINDS)
+            or not (row.get("text") or "").strip()
+        ):
+            raise ValueError(f"bad row in {path.name}, line {line}: {row!r}")
         comments.append(
             Comment(
                 text=row["text"],
@@ -50,7 +77,20 @@ def load_comments(split: str | None = None) -> list[Comment]:
                 sentiment=sentiment,  # type: ignore[arg-type]
                 toxic=row["toxic"] == "1",
                 spam=row["spam"] == "1",
-                split=row["split"],  # type: ignore[arg-type]
+                kind=kind,
+                variety=row.get("variety") or row["lang"],
+                source=path.name,
             )
         )
-    return [c for c in comments if split is None or c.split == split]
+    return comments
+
+
+def load_comments() -> list[Comment]:
+    """Every training comment (never the evaluation set)."""
+    return [c for name in TRAINING_FILES for c in read_comments(DATA_DIR / name)]
+
+
+def load_evaluation() -> list[Comment]:
+    """The evaluation comments, written apart from the training ones; [] when absent."""
+    path = DATA_DIR / EVALUATION_FILE
+    return read_comments(path) if path.exists() else []

@@ -29,7 +29,8 @@ from django.views.decorators.http import require_GET, require_POST
 from parvis.accounts.models import Membership, Role, User, Workspace
 from parvis.accounts.scoping import member_of, membership_in, workspace_for, workspaces_for
 from parvis.core.ids import parse_id, parse_ids, parse_int
-from parvis.inbox import crisis, triage
+from parvis.inbox import crisis, explain, triage
+from parvis.inbox.explain import Explanation
 from parvis.inbox.models import ADDRESSED_KINDS, Correction, Item, Kind, Priority, Sentiment, Status
 from parvis.inbox.queries import VIEWS, InboxFilters, author_history, conversation, in_order, inbox_items
 from parvis.inbox.replies import reply_target, send_reply
@@ -310,13 +311,17 @@ def _pane_context(request: HttpRequest, item: Item, membership: Membership, *,
         "list_query": list_query(InboxFilters.from_query(source)),
         "network_label": registry.get(item.network).label,
         "snoozed": item.is_snoozed, "flag_rows": _flag_rows(item, corrections),
+        "sentiment_note": explain.sentiment(item.sentiment, item.sentiment_score),
+        "analysis_source": explain.source(item.analysed_with),
     }
 
 
 def _flag_rows(item: Item, corrections: dict[str, Correction]) -> list[tuple[str, str, bool, float | None,
-                                                                              Correction | None]]:
-    return [("toxic", _("Insult or toxic"), item.toxic, item.toxic_score, corrections.get("toxic")),
-            ("spam", _("Spam"), item.spam, item.spam_score, corrections.get("spam"))]
+                                                                              Correction | None, Explanation]]:
+    return [("toxic", _("Insult or toxic"), item.toxic, item.toxic_score, corrections.get("toxic"),
+             explain.flag("toxic", item.toxic, item.toxic_score)),
+            ("spam", _("Spam"), item.spam, item.spam_score, corrections.get("spam"),
+             explain.flag("spam", item.spam, item.spam_score))]
 
 
 @login_required
