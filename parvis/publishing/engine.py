@@ -30,6 +30,7 @@ from django.db.models import F, Q, prefetch_related_objects
 from django.utils import timezone
 
 from parvis.accounts.texts import Text, render
+from parvis.core.http.guard import longest_exchange
 from parvis.networks import registry
 from parvis.networks.base import ErrorKind, MediaFile, NetworkError, PublishRequest, RemotePost, ReplyTarget
 from parvis.publishing import notices
@@ -165,9 +166,9 @@ def _held(claim_: Claim) -> Q:
     return Q(pk=claim_.publication.pk, lease_token=claim_.token, state=State.PUBLISHING)
 
 
-def renew_lease(claim_: Claim) -> bool:
+def renew_lease(claim_: Claim, at_least: timedelta = timedelta(0)) -> bool:
     now = timezone.now()
-    until = now + lease_duration()
+    until = now + max(lease_duration(), at_least)
     renewed = Publication.objects.filter(_held(claim_), lease_expires_at__gt=now).update(
         lease_expires_at=until, updated_at=now)
     if renewed:
@@ -179,10 +180,22 @@ def ensure_lease(claim_: Claim, request: PublishRequest) -> bool:
     """Make sure our lease outlives the call about to be made, so that nobody else can
     take the publication while we are publishing it. Fresh from the claim it does (no
     round trip needed); after a slow reconciliation, or with many images, renew it."""
-    needed = timedelta(seconds=settings.PARVIS_HTTP_TIMEOUT * (len(request.media) + 2))
+    needed = call_duration(request)
     if claim_.lease_until - timezone.now() > needed:
         return True
-    return renew_lease(claim_)
+    return renew_lease(claim_, at_least=needed + LEASE_MARGIN)
+
+
+# Time to record the outcome once the network has answered.
+LEASE_MARGIN = timedelta(seconds=30)
+
+
+def call_duration(request: PublishRequest) -> timedelta:
+    """The longest a publish call may take: every request is cut by the guarded HTTP
+    layer at its total budget plus the time its bytes may take (an upload per media
+    file, then the post and a session or reconciliation request)."""
+    seconds = sum(longest_exchange(m.size or 0) for m in request.media) + 2 * longest_exchange()
+    return timedelta(seconds=seconds)
 
 
 def build_request(publication: Publication) -> PublishRequest:

@@ -46,6 +46,12 @@ class Budget:
         return replace(budget, **changes)
 
 
+def longest_exchange(moved_bytes: int = 0) -> float:
+    """The most seconds one request moving `moved_bytes` may take under the default
+    budget: what a caller holding a lease (the publishing engine) must plan for."""
+    return settings.PARVIS_HTTP_TOTAL_TIMEOUT + moved_bytes / TRANSFER_FLOOR
+
+
 _active: contextvars.ContextVar[RequestGuard | None] = contextvars.ContextVar("parvis_http_guard", default=None)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -216,10 +217,13 @@ def test_a_slow_attempt_renews_its_lease_before_calling(mastodon_account, people
     request = engine.build_request(claim.publication)
     assert engine.ensure_lease(claim, request)  # fresh: no renewal needed
     first_until = claim.lease_until
-    settings.PARVIS_HTTP_TIMEOUT = 1000.0  # the call could outlast the lease: renew
+    settings.PARVIS_HTTP_TOTAL_TIMEOUT = 1000.0  # the call could outlast the lease: renew
     assert engine.ensure_lease(claim, request) and claim.lease_until > first_until
+    # …for as long as the call may take, not for one ordinary lease.
+    assert claim.lease_until - timezone.now() > timedelta(seconds=2000)
     pub(post).__class__.objects.filter(pk=claim.publication.pk).update(lease_token="stolen")
-    assert not engine.ensure_lease(claim, request)  # someone else holds it now: don't call
+    settings.PARVIS_HTTP_TOTAL_TIMEOUT = 5000.0  # renewal needed again…
+    assert not engine.ensure_lease(claim, request)  # …and someone else holds it now: don't call
 
 
 def test_claim_marks_that_the_post_may_exist_from_now_on(mastodon_account, people):
@@ -262,3 +266,18 @@ def test_the_claims_release_check_agrees_with_the_dispatchers_query(people):
         fetched = Publication.objects.select_related(*engine.CLAIM_RELATED).get(pk=publication.pk)
         assert engine.is_released(fetched) == in_sql, (paused, requires_approval, approval, in_queue, queue_state,
                                                        kind)
+
+
+def test_a_large_upload_holds_its_lease_for_as_long_as_its_bytes_may_take(mastodon_account, people, settings):
+    from parvis.networks.base import MediaFile
+
+    account, _ = mastodon_account
+    post = schedule(people["workspace"], people["owner"], [account], "Vidéo")
+    claim = engine.claim(pub(post).pk)
+    request = engine.build_request(claim.publication)
+    request.media.append(MediaFile(path=Path("clip.mp4"), mime_type="video/mp4", alt_text="", size=100_000_000))
+    # 100 MB at the guarded layer's slowest allowed pace (256 KB/s) take ~380 s: longer
+    # than a lease (180 s), so the lease is renewed beyond it before the call.
+    assert engine.call_duration(request) > engine.lease_duration()
+    assert engine.ensure_lease(claim, request)
+    assert claim.lease_until - timezone.now() > engine.call_duration(request)
