@@ -150,6 +150,10 @@ PASSWORD_RESET_TIMEOUT = 24 * 3600
 PARVIS_LOGIN_FAILURES = int(os.environ.get("PARVIS_LOGIN_FAILURES", "5"))
 PARVIS_LOGIN_ADDRESS_FAILURES = int(os.environ.get("PARVIS_LOGIN_ADDRESS_FAILURES", "20"))
 PARVIS_API_TOKEN_FAILURES = int(os.environ.get("PARVIS_API_TOKEN_FAILURES", "20"))
+# Password-reset emails: at most this many an hour to one mailbox, and requests from one
+# address (parvis/accounts/reset_limits.py).
+PARVIS_RESET_EMAILS_PER_HOUR = int(os.environ.get("PARVIS_RESET_EMAILS_PER_HOUR", "3"))
+PARVIS_RESET_REQUESTS_PER_HOUR = int(os.environ.get("PARVIS_RESET_REQUESTS_PER_HOUR", "10"))
 # Reverse proxies in front of parvis that append the client's address to X-Forwarded-For
 # (0: the client is the connection's address).
 PARVIS_PROXY_COUNT = int(os.environ.get("PARVIS_PROXY_COUNT", "0"))

@@ -315,3 +315,13 @@ class AuditEntry(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["workspace", "created_at"], name="audit_ws_created_idx")]
+
+
+class PasswordResetRequest(models.Model):
+    """One request for a password-reset email, kept an hour or so to cap how many a
+    mailbox receives and how many one address may ask for (`accounts/reset_limits.py`).
+    The email is kept hashed: the table must not become a list of who asked."""
+
+    email_hash = models.CharField(max_length=64, db_index=True)
+    address = models.CharField(max_length=45, blank=True, db_index=True)
+    created_at = models.DateTimeField(db_index=True)

@@ -49,14 +49,17 @@ def wait_after(failures: int, limit: int) -> timedelta:
     return min(FIRST_WAIT * 2 ** min(failures - limit, 20), LONGEST_WAIT)
 
 
-def wait_message(seconds: int) -> str:
+def wait_phrase(seconds: int) -> str:
+    """"3 minutes", "2 hours": how long someone must wait, rounded up."""
     minutes = max(1, math.ceil(seconds / 60))
     if minutes < 120:
-        wait = ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
-    else:
-        hours = math.ceil(minutes / 60)
-        wait = ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
-    return _("Too many failed sign-in attempts. Try again in %(wait)s.") % {"wait": wait}
+        return ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
+    hours = math.ceil(minutes / 60)
+    return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
+
+
+def wait_message(seconds: int) -> str:
+    return _("Too many failed sign-in attempts. Try again in %(wait)s.") % {"wait": wait_phrase(seconds)}
 
 
 def client_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str | None:

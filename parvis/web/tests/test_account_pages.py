@@ -243,3 +243,23 @@ def duty_hours() -> tuple[Any, Any]:
     from datetime import time
 
     return time(9), time(17)
+
+
+def test_a_mailbox_gets_at_most_three_reset_emails_an_hour_and_the_page_says_nothing(people):
+    for n in range(5):  # from five different places: the mailbox's cap, not the address's
+        asked = anonymous(f"198.51.100.{n}").post(reverse("web:password_reset"), {"email": "owner@agence.test"})
+        assert asked.status_code == 302 and asked["Location"] == reverse("web:password_reset_done")
+    assert len([m for m in mail.outbox if m.to == ["owner@agence.test"]]) == 3
+
+
+def test_one_address_asking_for_many_resets_is_told_to_wait(people, settings):
+    browser = anonymous("203.0.113.9")
+    for n in range(settings.PARVIS_RESET_REQUESTS_PER_HOUR):
+        browser.post(reverse("web:password_reset"), {"email": f"someone{n}@elsewhere.test"})
+    refused = browser.post(reverse("web:password_reset"), {"email": "owner@agence.test"})
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert "Too many password-reset requests from this address. Try again in" in refused.content.decode()
+    assert mail.outbox == []
+    # Someone else, elsewhere, still gets their link.
+    anonymous("198.51.100.1").post(reverse("web:password_reset"), {"email": "owner@agence.test"})
+    assert [m.to for m in mail.outbox] == [["owner@agence.test"]]

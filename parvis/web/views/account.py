@@ -10,12 +10,12 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 
-from parvis.accounts import throttle
+from parvis.accounts import reset_limits, throttle
 from parvis.accounts.actions import change_email
 from parvis.accounts.links import base_url
 from parvis.accounts.models import User
@@ -57,7 +57,23 @@ class PasswordResetView(auth_views.PasswordResetView):
     subject_template_name = "parvis/emails/password_reset_subject.txt"
     success_url = reverse_lazy("web:password_reset_done")
 
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        wait = reset_limits.address_wait(throttle.client_ip(request))
+        if wait:
+            form = self.get_form()
+            form.is_valid()
+            form.add_error(None, _("Too many password-reset requests from this address. Try again in %(wait)s.")
+                           % {"wait": throttle.wait_phrase(wait)})
+            response = self.render_to_response(self.get_context_data(form=form), status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        return super().post(request, *args, **kwargs)
+
     def form_valid(self, form: Any) -> HttpResponse:
+        if not reset_limits.may_email(form.cleaned_data["email"], throttle.client_ip(self.request)):
+            # The same answer as when the email was sent: the page says nothing about
+            # whether an account uses it; the mailbox just gets no more this hour.
+            return HttpResponseRedirect(self.get_success_url())
         # The link names the address parvis serves on, like every other emailed link,
         # never the Host header of the request that asked for it.
         self.extra_email_context = {"base_url": base_url()}
