@@ -243,3 +243,13 @@ def test_calendar_pages_carry_no_inline_script_or_style(people, crowded):
     url, _label = more_link(month)
     check([client.get(url).content.decode(), client.get(url, headers={"HX-Request": "true"}).content.decode()],
           styles=True)
+
+
+def test_more_speaks_the_readers_language(people, crowded):
+    client = client_for(people["viewer"], language="fr")
+    html = client.get(reverse("web:calendar", args=[people["workspace"].pk]),
+                      {"day": "2030-01-07", "tz": "Europe/Paris"}).content.decode()
+    url, label = more_link(html)
+    assert label == "+7 autres"
+    slot = client.get(url.replace("day=2030-01-07", "at=2030-01-07T09%3A00")).content.decode()
+    assert "Lundi 7 janvier 2030, 09:00–09:30" in slot and "10 posts prévus" not in slot and "3 posts prévus" in slot

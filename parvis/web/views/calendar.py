@@ -181,6 +181,8 @@ def _offset(raw: str) -> int:
 
 
 def _more(request: HttpRequest, workspaces: QuerySet[Workspace], workspace: Workspace | None) -> HttpResponse:
+    """The events of a cell after the first ones, 50 at a time: a fragment for the
+    calendar's script, or (without script) a page of the day or half hour."""
     try:
         day, slot = _cell_of(request)
     except PostValidationError as exc:
@@ -193,8 +195,9 @@ def _more(request: HttpRequest, workspaces: QuerySet[Workspace], workspace: Work
     key, value = ("at", f"{day.isoformat()}T{slot:%H:%M}") if slot else ("day", day.isoformat())
     calendar_url = reverse("web:calendar", args=[workspace.pk]) if workspace else reverse("web:calendar_all")
     back = {**_kept(request), "view": "week" if slot else "month", "day": day.isoformat()}
+    slot_end = (datetime.combine(day, slot) + timedelta(minutes=SLOT_MINUTES)).time() if slot else None
     context = {"workspace": workspace, "cell": scope.items(request, colour).cell(cell, key, value),
-               "day": day, "slot": slot, "total": cell.total, "tz": scope.tz, "colour": colour,
+               "day": day, "slot": slot, "slot_end": slot_end, "total": cell.total, "tz": scope.tz,
                "back": f"{calendar_url}?{urlencode(back)}"}
     template = "parvis/_calendar_more.html" if request.headers.get("HX-Request") else "parvis/calendar_cell.html"
     return render(request, template, context)
