@@ -15,6 +15,7 @@ Nothing here loads a model instance, so no account credentials are decrypted."""
 from __future__ import annotations
 
 import sqlite3
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -31,6 +32,7 @@ from parvis.publishing.plan import EPOCH, LOCKED_STATES, Cell, Event, PlanFilter
 
 COUNT_CAP = 100  # events counted per cell at most: beyond, a cell says "100+"
 MAX_TERMS = 400  # per UNION ALL (SQLite refuses more than 500)
+OCCUPIED_ABOVE, OCCUPIED_TIMES = 100, 1000  # when and how far to look for the ranges worth a query
 TEXT_CHARS = 60  # of a post's text, read for its line
 # Stand-ins for a range's bounds while a query is compiled once for every range.
 MARK_START, MARK_END = datetime(1901, 1, 1, tzinfo=UTC), datetime(1901, 1, 2, tzinfo=UTC)
@@ -163,7 +165,7 @@ def cells_between(publications: QuerySet[Publication], tz: ZoneInfo, start: date
                   minutes: int, lines: int) -> dict[int, Cell]:
     """The cells of [start, end) that have events, each filling at most `lines` lines:
     every event if they fit, else one line fewer and "+N more"."""
-    ranges = cell_ranges(tz, start, end, minutes)
+    ranges = _occupied(cell_ranges(tz, start, end, minutes), start, end)
     found: dict[int, list[tuple[datetime, int]]] = {}
     for cell, due, post_id in _per_range(lambda lo, hi: _events_in(publications, lo, hi)[:lines], ranges,
                                          "SELECT {cell}, t.* FROM ({sql}) t"):
@@ -183,6 +185,22 @@ def cells_between(publications: QuerySet[Publication], tz: ZoneInfo, start: date
     return {cell: Cell([events[key] for key in keys if key in events], min(totals[cell], COUNT_CAP + 1),
                        capped=totals[cell] > COUNT_CAP)
             for cell, keys in shown.items()}
+
+
+def _occupied(ranges: list[Range], start: datetime, end: datetime) -> list[Range]:
+    """The ranges where anything at all is due, when there are many (a week's 336 half
+    hours, most of them empty at night or for a small plan): read from the index alone,
+    for any workspace, so a superset; the per-range queries then skip the others."""
+    if len(ranges) <= OCCUPIED_ABOVE:
+        return ranges
+    times = list(Publication.objects.filter(due_at__gte=start, due_at__lt=end).order_by("due_at")
+                 .values_list("due_at", flat=True).distinct()[:OCCUPIED_TIMES + 1])
+    if len(times) > OCCUPIED_TIMES:  # busy everywhere: not worth sorting out
+        return ranges
+    by_start = sorted(ranges, key=lambda item: item.start)
+    starts = [item.start for item in by_start]
+    occupied = {id(by_start[bisect_right(starts, moment) - 1]) for moment in times if moment is not None}
+    return [item for item in ranges if id(item) in occupied]
 
 
 def cell_page(publications: QuerySet[Publication], tz: ZoneInfo, day: date, minutes: int, cell: int,

@@ -79,3 +79,22 @@ def test_both_occurrences_of_a_repeated_half_hour_are_in_its_cell_in_time_order(
     assert [e.text for e in page.events] == ["second"] and page.total == 2 and page.more == 0
     day = cells_between(publications, PARIS, *span(month_days(date(2030, 10, 1)), PARIS), 24 * 60, 4)
     assert [e.text for e in day[day_number(date(2030, 10, 27))].events] == ["first", "second", "later"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("looked_up", [1000, 2])
+def test_a_week_is_read_the_same_whether_its_empty_half_hours_are_skipped_or_not(
+        people: dict[str, Any], monkeypatch: pytest.MonkeyPatch, looked_up: int):
+    monkeypatch.setattr("parvis.publishing.plan_cells.OCCUPIED_TIMES", looked_up)  # 2: too many times, no skipping
+    workspace = people["workspace"]
+    account = SocialAccount.objects.create(workspace=workspace, network="bluesky", server_url="https://bsky.social",
+                                           remote_id="did:plc:x", handle="@brand.bsky.social")
+    for n, at in enumerate((datetime(2030, 1, 7, 8, 0, tzinfo=UTC), datetime(2030, 1, 7, 8, 10, tzinfo=UTC),
+                            datetime(2030, 1, 7, 8, 20, tzinfo=UTC), datetime(2030, 1, 9, 22, 59, tzinfo=UTC))):
+        post = Post.objects.create(workspace=workspace, text=f"post {n}", scheduled_at=at)
+        Publication.objects.create(post=post, account=account, state=State.SCHEDULED, due_at=at)
+    days = week_days(date(2030, 1, 7))
+    cells = cells_between(planned([workspace.pk], PlanFilters()), PARIS, *span(days, PARIS), 30, 2)
+    assert {number: ([e.text for e in cell.events], cell.total) for number, cell in cells.items()} == {
+        slot_number(date(2030, 1, 7), time(9, 0)): (["post 0"], 3),
+        slot_number(date(2030, 1, 9), time(23, 30)): (["post 3"], 1)}

@@ -43,7 +43,7 @@ from parvis.publishing.plan import (
 )
 from parvis.publishing.plan_cells import cell_page, cells_between, planned
 from parvis.publishing.validation import FieldError, PostValidationError, parse_timezone
-from parvis.web.views.calendar_cells import Items, Lookups, month_cells, week_rows
+from parvis.web.views.calendar_cells import Items, Lookups, campaign_label, choices, month_cells, week_rows
 from parvis.web.zones import viewer_tz
 
 # Lines a cell shows at most: its events, or one line fewer and "+N more".
@@ -133,15 +133,20 @@ def _render(request: HttpRequest, workspaces: QuerySet[Workspace], workspace: Wo
         cells = cells_between(scope.planned(), tz, start, end, DAY_MINUTES, MONTH_LINES)
         grid = {"weeks": month_cells(items, month_grid(days, cells))}
     networks = sorted({(a.network, a.network_label) for a in scope.accounts})
+    chosen, every = scope.filters.as_strings(), workspace is None
+    labels = Label.objects.filter(workspace_id__in=scope.workspace_ids).annotate(workspace_name=F("workspace__name"))
     return render(request, "parvis/calendar.html", {
-        "workspace": workspace, "all_workspaces": scope.workspaces if workspace is None else None,
+        "workspace": workspace,
+        "all_workspaces": [(pk, name, str(pk) == chosen["workspace"]) for pk, name in scope.workspaces] if every
+        else None,
         "view": view, "anchor": anchor, "today": today, "tz": tz, "days": days[:7], **grid,
-        "prev_day": prev_day, "next_day": next_day, "filters": scope.filters.as_strings(), "colour": colour,
+        "prev_day": prev_day, "next_day": next_day, "filters": chosen, "colour": colour,
         "can_manage_feed": workspace is not None and membership_in(
             request.user, workspace.pk).at_least(Role.MANAGER),  # type: ignore[arg-type]
-        "accounts": scope.accounts, "networks": networks, "campaigns": scope.campaigns,
-        "labels": Label.objects.filter(workspace_id__in=scope.workspace_ids).annotate(
-            workspace_name=F("workspace__name")),
+        "networks": networks,
+        "account_choices": choices(scope.accounts, chosen["account"], str, every),
+        "campaign_choices": choices(scope.campaigns, chosen["campaign"], campaign_label, every),
+        "label_choices": choices(labels, chosen["label"], lambda label: label.name, every),
         "states": State.choices, "approvals": ApprovalState.choices,
     })
 

@@ -11,15 +11,12 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.urls import reverse
-from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from parvis.networks.models import SocialAccount
 from parvis.publishing.models import Campaign, State
 from parvis.publishing.plan import Cell, Event
-
-STATE_LABELS = dict(State.choices)
 
 
 def url_maker(name: str) -> Callable[..., str]:
@@ -52,13 +49,18 @@ class Items:
         self.edit_url = url_maker("web:post_edit")
         self.reschedule_url = url_maker("web:post_reschedule")
         self.thumb_url = url_maker("web:library_thumb")
+        # Translated and formatted once per page, not once per item.
+        self.state_labels = {value: str(label) for value, label in State.choices}
+        self.edit_label = _("Edit or reschedule “%(text)s”")
+        self.accounts = {pk: (a.network, str(a)) for pk, a in lookups.accounts.items()}
 
     def item(self, event: Event) -> dict[str, Any]:
-        accounts = [self.lookups.accounts.get(account_id) for _pk, account_id, _state in event.publications]
-        networks = sorted({a.network for a in accounts if a is not None})
+        accounts = [self.accounts[account_id] for _pk, account_id, _state in event.publications
+                    if account_id in self.accounts]
+        networks = sorted({network for network, _label in accounts})
         campaign = self.lookups.campaigns.get(event.campaign_id) if event.campaign_id else None
         state = event.state
-        title = " · ".join([str(STATE_LABELS[state]), *(str(a) for a in accounts if a is not None),
+        title = " · ".join([self.state_labels[state], *(label for _network, label in accounts),
                             *([campaign.name] if campaign else [])])
         movable = event.movable and event.workspace_id in self.lookups.editable
         local = event.due.astimezone(self.tz)
@@ -66,9 +68,8 @@ class Items:
         return {
             "post": post, "cls": f"net-{networks[0]}" if self.colour == "network" and networks else state,
             "title": title, "href": self.publication_url(ws, event.first), "networks": networks,
-            "iso": local.isoformat(), "time": f"{local:%H:%M}", "text": Truncator(event.text).chars(40),
-            "edit_label": _("Edit or reschedule “%(text)s”") % {"text": Truncator(event.text).chars(30)} if movable
-            else "",
+            "iso": local.isoformat(), "time": f"{local:%H:%M}", "text": shorten(event.text, 40),
+            "edit_label": self.edit_label % {"text": shorten(event.text, 30)} if movable else "",
             "workspace": self.lookups.workspace_names.get(ws, "") if self.show_workspace else "",
             "colour": campaign.colour if campaign else "",
             "reschedule": self.reschedule_url(ws, post) if movable else "",
@@ -85,6 +86,11 @@ class Items:
             more_url = f"{self.more_base}?{urlencode(query)}"
         return {"items": [self.item(e) for e in cell.events], "more": cell.more, "more_url": more_url,
                 "more_label": more_label(cell) if cell.more else ""}
+
+
+def shorten(text: str, chars: int) -> str:
+    """Like the `truncatechars` filter: at most `chars` characters, the last one "…"."""
+    return text if len(text) <= chars else text[:chars - 1] + "…"
 
 
 def more_label(cell: Cell) -> str:
@@ -104,3 +110,15 @@ def week_rows(items: Items, rows: Iterable[dict[str, Any]]) -> list[dict[str, An
                                              **items.cell(entry["cell"], "at", entry["at"])}
                                             for entry in row["cells"]]}
             for row in rows]
+
+
+def choices(objects: Iterable[Any], selected: str, label: Callable[[Any], str], show_workspace: bool
+            ) -> list[tuple[int, str, bool]]:
+    """A filter's options as (value, label, selected): the template only writes them out
+    (the all-workspaces calendar of an agency lists hundreds). Objects carry `workspace_name`."""
+    return [(o.pk, f"{o.workspace_name} · {label(o)}" if show_workspace else label(o), str(o.pk) == selected)
+            for o in objects]
+
+
+def campaign_label(campaign: Campaign) -> str:
+    return f"{campaign.name} ({_('archived')})" if campaign.archived else campaign.name
