@@ -98,3 +98,11 @@ def test_a_week_is_read_the_same_whether_its_empty_half_hours_are_skipped_or_not
     assert {number: ([e.text for e in cell.events], cell.total) for number, cell in cells.items()} == {
         slot_number(date(2030, 1, 7), time(9, 0)): (["post 0"], 3),
         slot_number(date(2030, 1, 9), time(23, 30)): (["post 3"], 1)}
+
+
+def test_placeholders_are_found_past_literal_percent_signs():
+    from parvis.publishing.plan_cells import _placeholders
+
+    sql = "SELECT '%%' || x FROM t WHERE a = %s AND b LIKE '%%%%s' AND c = %s"
+    assert [sql[at:at + 2] for at in _placeholders(sql)] == ["%s", "%s"]
+    assert _placeholders(sql) == [sql.index("= %s") + 2, sql.rindex("%s")]
