@@ -9,14 +9,16 @@ A scale `WxP` is W workspaces of P posts each, every post on the workspace's two
 (Mastodon and Bluesky), spread over 80 days around the month shown, at times a CM uses
 (07:00–21:00 in Paris, on the quarter hour). Past posts are published (a few failed),
 future ones scheduled (some drafts); a third are in a campaign, some carry a label, one in
-five has an image. Each scale gets a fresh database.
+five has an image. Each scale starts from an empty database.
 
 The pages are requested through Django's test client in-process (the whole request:
 middleware, session, queries, templates; no network hop), as the owner of every workspace.
 **Baseline**, same run: the same page for a month (or week) with no posts, i.e. the same
 grid, filters and navigation with no items; the ratio is p95 over that baseline's p95. The
-publications list of the workspace is printed for reference. Target (the issue): month,
-week and all-workspaces month p95 ≤ 150 ms and ≤ 250 KB each, on both databases.
+publications list of the workspace is printed for reference. Target (the issue), marked *:
+a workspace's month and week and the all-workspaces month, p95 ≤ 150 ms and ≤ 250 KB each,
+on both databases. The all-workspaces week and a crowded day's "+N more" (its next 50
+posts, as the calendar's script asks for them) are printed too.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from bench.common import ADMIN_URL, drop_database, setup_django
@@ -172,8 +174,13 @@ def p(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def pages(seeded: Seeded) -> dict[str, tuple[str, str]]:
-    """name → (url, the baseline it is compared with)."""
+class Page(NamedTuple):
+    url: str
+    baseline: str = ""  # the page of the same layout it is compared with
+    target: bool = False  # held to the issue's target
+
+
+def pages(seeded: Seeded) -> dict[str, Page]:
     from django.urls import NoReverseMatch, reverse
 
     ws = seeded.workspaces[0]
@@ -181,23 +188,23 @@ def pages(seeded: Seeded) -> dict[str, tuple[str, str]]:
     month, week = reverse("web:calendar", args=[ws.pk]), reverse("web:calendar", args=[ws.pk]) + "?view=week&"
     every = reverse("web:calendar_all")
     out = {
-        "baseline: month, no posts": (f"{month}?day={empty}", ""),
-        "baseline: week, no posts": (f"{week}day={empty}", ""),
-        "baseline: all, month, no posts": (f"{every}?day={empty}", ""),
-        "baseline: all, week, no posts": (f"{every}?view=week&day={empty}", ""),
-        "workspace month": (f"{month}?day={seeded.anchor}", "baseline: month, no posts"),
-        "workspace week": (f"{week}day={seeded.busiest_day}", "baseline: week, no posts"),
-        "all workspaces, month": (f"{every}?day={seeded.anchor}", "baseline: all, month, no posts"),
-        "all workspaces, week": (f"{every}?view=week&day={seeded.busiest_day}", "baseline: all, week, no posts"),
+        "baseline: month, no posts": Page(f"{month}?day={empty}"),
+        "baseline: week, no posts": Page(f"{week}day={empty}"),
+        "baseline: all, month, no posts": Page(f"{every}?day={empty}"),
+        "baseline: all, week, no posts": Page(f"{every}?view=week&day={empty}"),
+        "workspace month": Page(f"{month}?day={seeded.anchor}", "baseline: month, no posts", True),
+        "workspace week": Page(f"{week}day={seeded.busiest_day}", "baseline: week, no posts", True),
+        "all workspaces, month": Page(f"{every}?day={seeded.anchor}", "baseline: all, month, no posts", True),
+        "all workspaces, week": Page(f"{every}?view=week&day={seeded.busiest_day}", "baseline: all, week, no posts"),
     }
     try:  # the "+N more" of the busiest day (absent from the code before it existed)
         more = reverse("web:calendar_more", args=[ws.pk])
-        out["'+N more' of a crowded day"] = (f"{more}?day={seeded.busiest_day}&offset=4", "")
+        out["'+N more' of a crowded day"] = Page(f"{more}?day={seeded.busiest_day}&offset=3")
         more_all = reverse("web:calendar_all_more")
-        out["'+N more', all workspaces"] = (f"{more_all}?day={seeded.busiest_day}&offset=4", "")
+        out["'+N more', all workspaces"] = Page(f"{more_all}?day={seeded.busiest_day}&offset=3")
     except NoReverseMatch:
         pass
-    out["reference: publications list"] = (reverse("web:publications", args=[ws.pk]), "")
+    out["reference: publications list"] = Page(reverse("web:publications", args=[ws.pk]))
     return out
 
 
@@ -211,17 +218,20 @@ def run_scale(n_workspaces: int, n_posts: int, requests: int, db: str) -> bool:
           f" over {SPREAD_DAYS} days) seeded in {time.perf_counter() - started:.1f} s")
     client = Client()
     client.force_login(seeded.owner)
-    results = {name: timed(client, url, requests) for name, (url, _base) in pages(seeded).items()}
+    measured = pages(seeded)
+    results = {name: timed(client, page.url, requests) for name, page in measured.items()}
     ok = True
-    print(f"  {'page':34} {'p50 ms':>8} {'p95 ms':>8} {'KB':>8} {'queries':>8} {'× base p95':>11}")
-    for name, (_url, base) in pages(seeded).items():
+    print(f"  {'page (* held to the target)':36} {'p50 ms':>8} {'p95 ms':>8} {'KB':>8} {'queries':>8} "
+          f"{'× base p95':>11}")
+    for name, page in measured.items():
         values, size, n_queries = results[name]
         p95 = p(values, 0.95)
-        ratio = f"{p95 / p(results[base][0], 0.95):11.2f}" if base else f"{'':11}"
-        if base and not name.startswith("reference"):
+        ratio = f"{p95 / p(results[page.baseline][0], 0.95):11.2f}" if page.baseline else f"{'':11}"
+        if page.target:
             ok = ok and p95 <= TARGET_P95_MS and size <= TARGET_BYTES
-        print(f"  {name:34} {statistics.median(values):8.1f} {p95:8.1f} {size / 1000:8.1f} {n_queries:8d} {ratio}")
-    print(f"  {'meets' if ok else 'MISSES'} the target p95 ≤ {TARGET_P95_MS:.0f} ms and ≤ {TARGET_BYTES // 1000} KB")
+        label = f"{name}{' *' if page.target else ''}"
+        print(f"  {label:36} {statistics.median(values):8.1f} {p95:8.1f} {size / 1000:8.1f} {n_queries:8d} {ratio}")
+    print(f"  {'meets' if ok else 'MISSES'} the target: p95 ≤ {TARGET_P95_MS:.0f} ms and ≤ {TARGET_BYTES // 1000} KB")
     return ok
 
 

@@ -253,3 +253,11 @@ def test_more_speaks_the_readers_language(people, crowded):
     assert label == "+7 autres"
     slot = client.get(url.replace("day=2030-01-07", "at=2030-01-07T09%3A00")).content.decode()
     assert "Lundi 7 janvier 2030, 09:00–09:30" in slot and "10 posts prévus" not in slot and "3 posts prévus" in slot
+
+
+def test_a_workspace_without_accounts_has_an_empty_calendar(people):
+    for view in ("month", "week"):
+        html = page(people["viewer"], people["workspace"], view=view)
+        assert 'data-testid="event"' not in html and 'data-drop="2030-01-07' in html
+    url = reverse("web:calendar_more", args=[people["workspace"].pk])
+    assert client_for(people["viewer"]).get(url, {"day": "2030-01-07"}).status_code == 200
