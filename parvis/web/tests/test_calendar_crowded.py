@@ -173,7 +173,8 @@ def test_page_queries_do_not_grow_with_the_number_of_posts(people):
         url = reverse("web:calendar", args=[workspace.pk]) if "all" not in params else reverse("web:calendar_all")
         with CaptureQueriesContext(connection) as captured:
             assert client.get(url, {"day": "2030-01-07", **params}).status_code == 200
-        return len(captured)
+        # SELECTs only: on PostgreSQL a per-cell query also sets planner options in a savepoint.
+        return sum(1 for query in captured if query["sql"].lstrip().upper().startswith("SELECT"))
 
     def every_view() -> list[int]:
         return [queries(), queries(view="week"), queries(all="1"), queries(all="1", view="week")]
