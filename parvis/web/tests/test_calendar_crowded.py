@@ -152,10 +152,18 @@ def test_every_workspace_calendar_shows_a_crowded_day_per_person_scope(people, c
     assert "Pâtisserie Martin" not in rest and "Boulangerie Dupont" in rest  # workspace names shown
 
 
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "99999-01-01"])
+def test_a_day_out_of_range_shows_today_instead_of_failing(people, day):
+    for view in ("month", "week"):
+        assert page(people["viewer"], people["workspace"], view=view, day=day)  # 200, not a 500
+    assert page(people["viewer"], view="week", day=day)
+
+
 def test_more_answers_bad_cells_with_the_field_and_strangers_with_404(people, crowded):
     client = client_for(people["viewer"])
     url = reverse("web:calendar_more", args=[people["workspace"].pk])
-    for query, field in (("day=lundi", "day"), ("at=2030-01-07T09:15", "at"), ("at=demain", "at"), ("", "day")):
+    for query, field in (("day=lundi", "day"), ("at=2030-01-07T09:15", "at"), ("at=demain", "at"), ("", "day"),
+                         ("day=9999-12-31", "day"), ("at=0001-01-01T00:00", "at")):
         response = client.get(f"{url}?{query}")
         assert response.status_code == 400 and response.content.decode().startswith(f"{field}:"), query
     assert client.get(f"{url}?day=2030-01-07&offset=99999999999999999999").status_code == 200

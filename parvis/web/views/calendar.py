@@ -53,11 +53,16 @@ MORE_PAGE = 50  # events a "+N more" brings at a time
 KEPT_PARAMS = ("workspace", "account", "campaign", "label", "state", "approval", "colour", "tz")
 
 
+# The calendar's years: a grid around 9999-12 or 0001-01 would step out of `date`'s range.
+YEARS = range(1900, 3000)
+
+
 def _parse_day(raw: str, today: date) -> date:
     try:
-        return date.fromisoformat(raw) if raw else today
+        day = date.fromisoformat(raw) if raw else today
     except ValueError:
         return today
+    return day if day.year in YEARS else today
 
 
 @dataclass
@@ -172,13 +177,16 @@ def _cell_of(request: HttpRequest) -> tuple[date, time | None]:
             at = datetime.fromisoformat(request.GET["at"])
         except ValueError:
             raise PostValidationError([FieldError("at", _("Enter a time like 2026-12-24T09:30."))]) from None
-        if at.tzinfo is not None or at.second or at.minute % SLOT_MINUTES:
+        if at.tzinfo is not None or at.second or at.microsecond or at.minute % SLOT_MINUTES or at.year not in YEARS:
             raise PostValidationError([FieldError("at", _("Enter a time like 2026-12-24T09:30."))])
         return at.date(), at.time()
     try:
-        return date.fromisoformat(request.GET.get("day", "")), None
+        day = date.fromisoformat(request.GET.get("day", ""))
     except ValueError:
-        raise PostValidationError([FieldError("day", _("Enter a day like 2026-12-24."))]) from None
+        day = None
+    if day is None or day.year not in YEARS:
+        raise PostValidationError([FieldError("day", _("Enter a day like 2026-12-24."))])
+    return day, None
 
 
 def _offset(raw: str) -> int:
