@@ -239,9 +239,13 @@ def _drop_time(request: HttpRequest, post: Post, tz_name: str) -> Any:
         try:
             day = date.fromisoformat(request.POST["day"])
         except ValueError:
-            raise PostValidationError([FieldError("day", _("Enter a day like 2026-12-24."))]) from None
+            day = None
+        if day is None or day.year not in YEARS:  # beyond, converting the time overflows
+            raise PostValidationError([FieldError("day", _("Enter a day like 2026-12-24."))])
         return same_time_on(post, day)
     if request.POST.get("at"):
+        if not request.POST["at"][:4].isdigit() or int(request.POST["at"][:4]) not in YEARS:
+            raise PostValidationError([FieldError("at", _("Enter a time like 2026-12-24T09:30."))])
         return slot_start(request.POST["at"], tz_name)
     raise PostValidationError([FieldError("at", _("Drop the post on a day or a time."), "required")])
 
