@@ -246,6 +246,8 @@ class Publication(models.Model):
             models.Index(fields=["state", "next_attempt_at"], name="pub_due_idx"),
             models.Index(fields=["state", "lease_expires_at"], name="pub_lease_idx"),
             models.Index(fields=["account", "due_at"], name="pub_account_due_idx"),
+            # The calendar reads each day's first events in time order across workspaces.
+            models.Index(fields=["due_at", "post"], name="pub_due_post_idx"),
         ]
 
     def __str__(self) -> str:

@@ -1,6 +1,7 @@
 """The plan: what goes out when, as the calendar shows it. One event per post and time
-(its publications on several accounts together), filtered, placed in month or week grids
-in the viewer's time zone; and the times a drag and drop asks for."""
+(its publications on several accounts together), filtered, placed in the cells of a month
+(one per local day) or a week (one per half hour) in the viewer's time zone; and the times
+a drag and drop asks for. Which events a cell shows is read by `plan_cells`."""
 
 from __future__ import annotations
 
@@ -13,10 +14,8 @@ from zoneinfo import ZoneInfo
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from parvis.accounts.models import Workspace
 from parvis.core.ids import parse_id
-from parvis.publishing.approval_status import state_label
-from parvis.publishing.models import ApprovalState, Post, PostKind, Publication, State
+from parvis.publishing.models import ApprovalState, Post, Publication, State
 from parvis.publishing.schedule import parse_local_time
 from parvis.publishing.validation import FieldError, PostValidationError
 
@@ -25,6 +24,7 @@ STATE_PRIORITY = [State.FAILED, State.PUBLISHING, State.SCHEDULED, State.DRAFT, 
                   State.CANCELLED]
 LOCKED_STATES = (State.PUBLISHING, State.PUBLISHED)
 SLOT_MINUTES = 30
+EPOCH = datetime(1970, 1, 1)  # noqa: DTZ001 - the origin of wall-clock cell numbers, in no zone
 
 
 @dataclass(frozen=True)
@@ -61,58 +61,49 @@ class PlanFilters:
 
 @dataclass
 class Event:
-    post: Post
-    due: datetime
-    publications: list[Publication] = field(default_factory=list)
-    movable: bool = False  # set by `events_between` from all the post's publications
+    """A post at one time, with its publications (id, account id, state) at that time."""
 
-    @property
-    def workspace(self) -> Workspace:
-        return self.post.workspace
+    post_id: int
+    workspace_id: int
+    due: datetime
+    publications: list[tuple[int, int, str]] = field(default_factory=list)
+    campaign_id: int | None = None
+    # Read for the events shown only:
+    text: str = ""
+    movable: bool = False  # nothing of the post is out or going out, and something is still to move
+    image: int | None = None  # the library asset of its first image, for a thumbnail
+    video: bool = False  # its first media is a video (no thumbnail)
+    approval_state: str = ApprovalState.NONE  # its post's
+
+    def awaits_approval(self, requires_approval: bool) -> bool:
+        """Scheduled, but held until its post is approved (`approval_status`'s rule)."""
+        return self.state == State.SCHEDULED and requires_approval and self.approval_state != ApprovalState.APPROVED
 
     @property
     def state(self) -> str:
-        states = {p.state for p in self.publications}
+        states = {state for _pk, _account, state in self.publications}
         return next((s for s in STATE_PRIORITY if s in states), State.SCHEDULED)
 
     @property
-    def state_label(self) -> str:
-        return state_label(self.post, self.state)  # "Awaiting approval" when approval holds it
+    def first(self) -> int:
+        """The publication a click opens."""
+        return self.publications[0][0]
+
+
+@dataclass
+class Cell:
+    """The events of a day (month) or a half hour (week) that are shown, and how many
+    the cell holds in all."""
+
+    events: list[Event] = field(default_factory=list)
+    total: int = 0
+    offset: int = 0  # events of the cell before these (a page of `cell_page`)
+    capped: bool = False  # the cell holds more than `total` events: they were counted up to there
 
     @property
-    def networks(self) -> list[str]:
-        return sorted({p.account.network for p in self.publications})
-
-    @property
-    def first(self) -> Publication:
-        return self.publications[0]
-
-
-def events_between(workspaces: QuerySet[Workspace], filters: PlanFilters, start: datetime, end: datetime
-                   ) -> list[Event]:
-    found = filters.apply(Publication.objects.filter(
-        post__workspace__in=workspaces, post__kind=PostKind.POST, due_at__gte=start, due_at__lt=end))
-    found = (found.select_related("account", "post", "post__workspace", "post__campaign")
-             .prefetch_related("post__labels").order_by("due_at", "post_id", "pk").distinct())
-    events: dict[tuple[int, datetime], Event] = {}
-    for publication in found:
-        key = (publication.post_id, publication.due_at)
-        event = events.setdefault(key, Event(publication.post, publication.due_at))  # type: ignore[arg-type]
-        event.publications.append(publication)
-    _mark_movable(list(events.values()))
-    return list(events.values())
-
-
-def _mark_movable(events: list[Event]) -> None:
-    """Movable: nothing of the post is out or going out, and something is still to move."""
-    states: dict[int, set[str]] = {}
-    rows = Publication.objects.filter(post_id__in={e.post.pk for e in events}).values_list("post_id", "state")
-    for post_id, state in rows:
-        states.setdefault(post_id, set()).add(state)
-    for event in events:
-        post_states = states.get(event.post.pk, set())
-        event.movable = not post_states & set(LOCKED_STATES) and bool(
-            {State.SCHEDULED, State.DRAFT} & post_states)
+    def more(self) -> int:
+        """Events after these."""
+        return max(0, self.total - self.offset - len(self.events))
 
 
 # -- grids -----------------------------------------------------------------------------
@@ -139,24 +130,28 @@ def slot_of(moment: datetime, tz: ZoneInfo) -> tuple[date, time]:
     return local.date(), time(local.hour, minute)
 
 
-def month_grid(days: list[date], events: list[Event], tz: ZoneInfo) -> list[list[dict[str, object]]]:
-    by_day: dict[date, list[Event]] = {}
-    for event in events:
-        by_day.setdefault(event.due.astimezone(tz).date(), []).append(event)
-    cells = [{"day": d, "events": by_day.get(d, [])} for d in days]
-    return [cells[i:i + 7] for i in range(0, len(cells), 7)]
+def day_number(day: date) -> int:
+    """A day's cell: days since 1970-01-01."""
+    return (day - EPOCH.date()).days
 
 
-def week_grid(days: list[date], events: list[Event], tz: ZoneInfo) -> list[dict[str, object]]:
+def slot_number(day: date, slot: time) -> int:
+    """A half hour's cell: half hours of wall-clock time since 1970-01-01 00:00."""
+    return (datetime.combine(day, slot) - EPOCH) // timedelta(minutes=SLOT_MINUTES)
+
+
+def month_grid(days: list[date], cells: dict[int, Cell]) -> list[list[dict[str, object]]]:
+    rows = [{"day": d, "cell": cells.get(day_number(d), Cell())} for d in days]
+    return [rows[i:i + 7] for i in range(0, len(rows), 7)]
+
+
+def week_grid(days: list[date], cells: dict[int, Cell]) -> list[dict[str, object]]:
     """One row per half hour of the day, one cell per day."""
-    by_slot: dict[tuple[date, time], list[Event]] = {}
-    for event in events:
-        by_slot.setdefault(slot_of(event.due, tz), []).append(event)
     rows = []
     for index in range(24 * 60 // SLOT_MINUTES):
         slot = time(index * SLOT_MINUTES // 60, index * SLOT_MINUTES % 60)
         rows.append({"time": slot, "cells": [
-            {"day": d, "at": f"{d.isoformat()}T{slot:%H:%M}", "events": by_slot.get((d, slot), [])}
+            {"day": d, "at": f"{d.isoformat()}T{slot:%H:%M}", "cell": cells.get(slot_number(d, slot), Cell())}
             for d in days]})
     return rows
 

@@ -77,7 +77,9 @@ urlpatterns = [
     # The calendar (planning tool), its drag-and-drop rescheduling and its private ICS feed;
     # campaigns and labels; internal comments.
     path("calendar/", calendar_views.calendar_all, name="calendar_all"),
+    path("calendar/more/", calendar_views.calendar_all_more, name="calendar_all_more"),
     path("w/<id:workspace_id>/calendar/", calendar_views.calendar, name="calendar"),
+    path("w/<id:workspace_id>/calendar/more/", calendar_views.calendar_more, name="calendar_more"),
     path("w/<id:workspace_id>/calendar/feed/", calendar_views.calendar_feed, name="calendar_feed"),
     path("w/<id:workspace_id>/posts/<id:post_id>/reschedule/", calendar_views.post_reschedule,
          name="post_reschedule"),

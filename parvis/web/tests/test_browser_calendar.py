@@ -11,6 +11,8 @@ import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from playwright.sync_api import expect
+
 from parvis.testing.parvis_server import ParvisUp
 from parvis.web.tests.browser import browser_marks, log_in, shot, workspace_with_mastodon
 
@@ -127,4 +129,82 @@ def test_keyboard_alternative_is_a_link_to_the_edit_page(browser, parvis, mastod
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/posts/\d+/edit/$"))
     assert page.input_value("#id_scheduled_at") == f"{day:%Y-%m-%d}T09:00"
+    context.close()
+
+
+STRICT_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+              "connect-src 'self'; object-src 'none'; base-uri 'none'")
+
+
+def strict_policy(page) -> list[str]:
+    """Serve every page of parvis with a strict Content-Security-Policy (no inline script
+    or style, no eval); returns the list the browser's policy violations are added to."""
+    violations: list[str] = []
+    page.on("console", lambda message: violations.append(message.text)
+            if "Content Security Policy" in message.text else None)
+
+    def with_policy(route) -> None:
+        response = route.fetch(max_redirects=0)  # the browser follows redirects itself
+        route.fulfill(response=response, headers={**response.headers, "content-security-policy": STRICT_CSP})
+
+    page.route("**/*", with_policy)
+    return violations
+
+
+def test_a_crowded_day_opens_in_place_under_a_strict_policy_and_fits_a_phone(browser, parvis, mastodon_server):
+    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    violations = strict_policy(page)
+    log_in(page, parvis)
+    # A long name: the all-workspaces filter lists it (it made the page 726 px wide on a phone).
+    workspace_id, _local = workspace_with_mastodon(
+        page, parvis, mastodon_server, prefix="crowded",
+        name="Boulangerie-pâtisserie Dupont et fils, Lyon 7e arrondissement, atelier de la Croix-Rousse")
+    campaign(page, parvis, workspace_id, "Spring", "#15803d")
+    today = datetime.now(PARIS).date()
+    monday = today + timedelta(days=7 - today.weekday())
+    for n in range(6):
+        when = datetime(monday.year, monday.month, monday.day, 9, 10 * n, tzinfo=PARIS)
+        plan_post(page, parvis, workspace_id, f"Crowded post {n}", when, "Spring" if n == 5 else "")
+    calendar = f"{parvis.url}/w/{workspace_id}/calendar/"
+    page.goto(f"{calendar}?day={monday:%Y-%m-%d}")
+    cell = page.locator(f'td[data-drop="{monday:%Y-%m-%d}"]')
+    assert cell.locator("[data-testid=event]").count() == 3
+    assert cell.locator("[data-testid=more]").inner_text() == "+3 more"
+
+    # "+3 more" brings the three others into the cell, without leaving the page.
+    cell.locator("[data-testid=more]").click()
+    expect(cell.locator("[data-testid=event]")).to_have_count(6)  # (no wait_for_function: it needs eval)
+    assert cell.locator("[data-testid=more]").count() == 0 and page.url.endswith(f"day={monday:%Y-%m-%d}")
+    assert page.evaluate("document.activeElement.textContent").endswith("Crowded post 3")
+    swatch = event(page, "Crowded post 5").locator(".swatch")
+    assert swatch.evaluate("s => getComputedStyle(s).backgroundColor") == "rgb(21, 128, 61)"  # from data-colour
+
+    # A post brought in that way can be dragged like the others.
+    tuesday = f"{monday + timedelta(days=1):%Y-%m-%d}"
+    event(page, "Crowded post 4").drag_to(page.locator(f'td[data-drop="{tuesday}"]'))
+    expect(page.locator("#cal-status")).to_contain_text("09:40")
+    page.reload()
+    assert cell_of(page, "Crowded post 4") == tuesday
+
+    # The filters apply on change (calendar.js, no inline handler).
+    page.select_option("select[name=campaign]", label="Spring")
+    page.wait_for_url(re.compile(r"campaign=\d+"))
+    assert event(page, "Crowded post").count() == 1
+    assert violations == []
+
+    # At 390 px no calendar page scrolls sideways (the week's grid scrolls in its own box).
+    phone = browser.new_context(locale="en-GB", viewport={"width": 390, "height": 844},
+                                storage_state=context.storage_state())
+    small = phone.new_page()
+    phone_violations = strict_policy(small)
+    for url in (calendar, f"{parvis.url}/calendar/"):
+        for view in ("month", "week"):
+            small.goto(f"{url}?view={view}&day={monday:%Y-%m-%d}")
+            width = small.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390, f"{url} {view} is {width} px wide"
+    small.goto(f"{calendar}?day={monday:%Y-%m-%d}")
+    shot(small, "calendar-phone")
+    assert phone_violations == []
+    phone.close()
     context.close()

@@ -3,10 +3,7 @@ list that a CM's first hour reaches (a workspace, a connected account, a library
 scheduled post) loads with no violation reported, Swagger UI included; and what the
 pages do with script still works under the policy: htmx's live check, a filter that
 submits itself, a confirmation before a destructive form, the OAuth redirect to an
-instance.
-
-The calendar is excepted while its own rewrite takes its inline handlers out:
-CALENDAR_PENDING_URLS (test_csp.py) names its pages, to be added back then."""
+instance."""
 
 from __future__ import annotations
 
@@ -18,7 +15,7 @@ from django.urls import reverse
 
 from parvis.testing.images import png_bytes
 from parvis.web.tests.browser import browser_marks, log_in, workspace_with_mastodon
-from parvis.web.tests.test_csp import CALENDAR_PENDING_URLS, url_patterns
+from parvis.web.tests.test_csp import url_patterns
 
 pytestmark = browser_marks
 
@@ -91,7 +88,7 @@ def test_main_pages_load_with_no_csp_violation_and_their_scripts_still_work(
 
     visited, problems = [], {}
     for name, _route, params in url_patterns():
-        if name in CALENDAR_PENDING_URLS or not set(params) <= set(ids) or name == "web:logout":
+        if not set(params) <= set(ids) or name == "web:logout":
             continue
         url = parvis.url + reverse(name, kwargs={p: ids[p] for p in params})
         answer = page.request.get(url, max_redirects=0)  # pages only: not files, nor POST-only URLs

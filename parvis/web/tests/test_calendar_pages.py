@@ -181,6 +181,14 @@ def test_bad_drop_targets_name_the_field(people, plan):
                               tz="Mars/Olympus").json()["errors"]
 
 
+def test_a_drop_far_out_of_the_calendar_names_the_field(people, plan):
+    for data, field in (({"day": "9999-12-31"}, "day"), ({"at": "9999-12-31T23:30"}, "at"),
+                        ({"at": "0001-01-01T00:00"}, "at"), ({"day": "0001-01-01"}, "day")):
+        response = reschedule(people["editor"], plan["galette"], tz="America/Montreal", **data)
+        assert response.status_code == 400 and field in response.json()["errors"], data
+    assert plan["galette"].publications.get().due_at == datetime(2030, 1, 7, 8, 30, tzinfo=UTC)
+
+
 def test_viewer_is_forbidden_and_outsider_not_found(people, plan):
     assert reschedule(people["viewer"], plan["galette"], day="2030-01-11").status_code == 403
     assert reschedule(people["outsider"], plan["galette"], day="2030-01-11").status_code == 404

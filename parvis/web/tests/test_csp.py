@@ -32,11 +32,6 @@ EXPECTED = {
     "default-src": "'self'", "script-src": "'self'", "style-src": "'self'", "img-src": "'self'",
     "object-src": "'none'", "base-uri": "'self'", "frame-ancestors": "'none'", "form-action": "'self'",
 }
-# The calendar's templates are being rewritten by another change that also takes their
-# inline handlers out. Until it lands they are the only ones allowed to break the rules;
-# remove each from here as soon as it is clean (a test below says when).
-CALENDAR_PENDING = {"calendar.html", "calendar_feed.html", "_calendar_event.html"}
-CALENDAR_PENDING_URLS = {"web:calendar", "web:calendar_all", "web:calendar_feed"}
 
 
 def policy(response: Any) -> dict[str, str]:
@@ -171,22 +166,12 @@ def test_templates_on_disk_are_found():
 def test_no_template_has_inline_handlers_scripts_or_styles():
     offenders = {}
     for path in template_files():
-        if path.name in CALENDAR_PENDING:
-            continue
         # Template tags can sit inside a tag ({% if %}checked{% endif %}): blank them first.
         source = re.sub(r"{%.*?%}|{#.*?#}", " ", path.read_text(), flags=re.S)
         found = inline_code(source)
         if found:
             offenders[str(path.relative_to(Path(__file__).resolve().parents[2]))] = found
     assert offenders == {}
-
-
-def test_the_calendar_exception_is_still_needed():
-    """Fails once the calendar's templates are clean: then delete them from
-    CALENDAR_PENDING (and their pages from CALENDAR_PENDING_URLS)."""
-    clean = [p.name for p in template_files() if p.name in CALENDAR_PENDING
-             and not inline_code(re.sub(r"{%.*?%}|{#.*?#}", " ", p.read_text(), flags=re.S))]
-    assert clean == [], f"remove {clean} from CALENDAR_PENDING: they no longer need the exception"
 
 
 def test_the_htmx_config_forbids_eval_and_swapped_scripts():
@@ -232,7 +217,7 @@ def test_every_page_of_the_url_list_renders_without_inline_code(people, world):
     client = client_for(people["owner"])
     checked, offenders = [], {}
     for name, _route, params in url_patterns():
-        if name in CALENDAR_PENDING_URLS or not set(params) <= set(world):
+        if not set(params) <= set(world):
             continue  # another kind of object: its templates are still scanned above
         response = client.get(reverse(name, kwargs={p: world[p] for p in params}))
         assert response.status_code < 500, name

@@ -4,19 +4,21 @@ reschedule it; the private ICS feed."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.db.models import F, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from parvis.accounts.actions import absolute_url
 from parvis.accounts.models import Membership, Role, User, Workspace
@@ -24,67 +26,136 @@ from parvis.accounts.scoping import membership_in, workspace_for, workspaces_for
 from parvis.networks.models import SocialAccount
 from parvis.publishing.actions import reschedule_post
 from parvis.publishing.ics import build_feed, issue_feed_token, revoke_feed_token, workspace_for_feed
-from parvis.publishing.models import ApprovalState, Campaign, Label, Post, State
+from parvis.publishing.models import ApprovalState, Campaign, Label, Post, Publication, State
 from parvis.publishing.plan import (
+    SLOT_MINUTES,
     PlanFilters,
-    events_between,
+    day_number,
     month_days,
     month_grid,
     same_time_on,
+    slot_number,
     slot_of,
     slot_start,
     span,
     week_days,
     week_grid,
 )
+from parvis.publishing.plan_cells import cell_page, cells_between, planned
 from parvis.publishing.validation import FieldError, PostValidationError, parse_timezone
+from parvis.web.views.calendar_cells import Items, Lookups, campaign_label, choices, month_cells, week_rows
 from parvis.web.zones import viewer_tz
+
+# Lines a cell shows at most: its events, or one line fewer and "+N more".
+MONTH_LINES, WEEK_LINES = 4, 2
+DAY_MINUTES = 24 * 60
+MORE_PAGE = 50  # events a "+N more" brings at a time
+KEPT_PARAMS = ("workspace", "account", "campaign", "label", "state", "approval", "colour", "tz")
+
+
+# The calendar's years: a grid around 9999-12 or 0001-01 would step out of `date`'s range.
+YEARS = range(1900, 3000)
 
 
 def _parse_day(raw: str, today: date) -> date:
     try:
-        return date.fromisoformat(raw) if raw else today
+        day = date.fromisoformat(raw) if raw else today
     except ValueError:
         return today
+    return day if day.year in YEARS else today
 
 
-def _options(workspaces: QuerySet[Workspace]) -> dict[str, Any]:
-    accounts = list(SocialAccount.objects.filter(workspace__in=workspaces).select_related("workspace"))
-    return {
-        "accounts": accounts, "networks": sorted({(a.network, a.network_label) for a in accounts}),
-        "campaigns": Campaign.objects.filter(workspace__in=workspaces).select_related("workspace"),
-        "labels": Label.objects.filter(workspace__in=workspaces).select_related("workspace"),
-        "states": State.choices, "approvals": ApprovalState.choices,
-    }
+@dataclass
+class Scope:
+    """What every calendar request reads first: whose plan, in which zone, filtered how,
+    and the names its items show (no account credentials are loaded)."""
+
+    workspace: Workspace | None
+    workspaces: list[tuple[int, str]]
+    tz: ZoneInfo
+    filters: PlanFilters
+    accounts: list[SocialAccount]
+    campaigns: list[Campaign]
+    editable: set[int]
+    requires_approval: set[int]
+
+    @property
+    def workspace_ids(self) -> list[int]:
+        return [pk for pk, _name in self.workspaces]
+
+    def planned(self) -> QuerySet[Publication]:
+        only = self.workspace.pk if self.workspace else self.filters.workspace
+        accounts = [a.pk for a in self.accounts if a.workspace_id == only] if only else None
+        return planned(self.workspace_ids, self.filters, accounts)
+
+    def items(self, request: HttpRequest, colour: str) -> Items:
+        lookups = Lookups({a.pk: a for a in self.accounts}, {c.pk: c for c in self.campaigns},
+                          dict(self.workspaces), self.editable, self.requires_approval)
+        more = (reverse("web:calendar_more", args=[self.workspace.pk]) if self.workspace
+                else reverse("web:calendar_all_more"))
+        return Items(lookups, self.tz, colour, self.workspace is None, more, _kept(request))
+
+
+def _scope(request: HttpRequest, workspaces: QuerySet[Workspace], workspace: Workspace | None) -> Scope:
+    tz = viewer_tz(request, workspace.timezone if workspace else "Europe/Paris")
+    rows = list(workspaces.order_by("name", "pk").values_list("pk", "name", "requires_approval"))
+    pairs = [(pk, name) for pk, name, _approval in rows]
+    ids = [pk for pk, _name in pairs]
+    accounts: list[SocialAccount] = list(SocialAccount.objects.filter(workspace_id__in=ids)
+                    .only("pk", "network", "handle", "workspace_id").annotate(workspace_name=F("workspace__name")))
+    campaigns: list[Campaign] = list(
+        Campaign.objects.filter(workspace_id__in=ids).annotate(workspace_name=F("workspace__name")))
+    editable = set(Membership.objects.filter(
+        user=request.user, workspace_id__in=ids,  # type: ignore[misc]
+        role__in=(Role.OWNER, Role.MANAGER, Role.EDITOR)).values_list("workspace_id", flat=True))
+    return Scope(workspace, pairs, tz, PlanFilters.from_query(request.GET), accounts, campaigns, editable,
+                 {pk for pk, _name, approval in rows if approval})
+
+
+def _kept(request: HttpRequest) -> dict[str, str]:
+    """The filters and display choices that links from the page keep."""
+    return {key: request.GET[key] for key in KEPT_PARAMS if request.GET.get(key)}
+
+
+def _colour(request: HttpRequest) -> str:
+    return "network" if request.GET.get("colour") == "network" else "status"
 
 
 def _render(request: HttpRequest, workspaces: QuerySet[Workspace], workspace: Workspace | None) -> HttpResponse:
-    tz = viewer_tz(request, workspace.timezone if workspace else "Europe/Paris")
+    scope = _scope(request, workspaces, workspace)
+    tz = scope.tz
     today = timezone.now().astimezone(tz).date()
     view = "week" if request.GET.get("view") == "week" else "month"
     anchor = _parse_day(request.GET.get("day", ""), today)
     days = week_days(anchor) if view == "week" else month_days(anchor)
-    filters = PlanFilters.from_query(request.GET)
-    events = events_between(workspaces, filters, *span(days, tz))
+    start, end = span(days, tz)
+    colour = _colour(request)
+    items = scope.items(request, colour)
     if view == "week":
         prev_day, next_day = days[0] - timedelta(days=7), days[0] + timedelta(days=7)
+        cells = cells_between(scope.planned(), tz, start, end, SLOT_MINUTES, WEEK_LINES)
+        grid: dict[str, Any] = {"rows": week_rows(items, week_grid(days, cells))}
     else:
         prev_day = (anchor.replace(day=1) - timedelta(days=1)).replace(day=1)
         next_day = (anchor.replace(day=1) + timedelta(days=32)).replace(day=1)
-    editable = set(Membership.objects.filter(
-        user=request.user, workspace__in=workspaces,  # type: ignore[misc]
-        role__in=(Role.OWNER, Role.MANAGER, Role.EDITOR)).values_list("workspace_id", flat=True))
+        cells = cells_between(scope.planned(), tz, start, end, DAY_MINUTES, MONTH_LINES)
+        grid = {"weeks": month_cells(items, month_grid(days, cells))}
+    networks = sorted({(a.network, a.network_label) for a in scope.accounts})
+    chosen, every = scope.filters.as_strings(), workspace is None
+    labels = Label.objects.filter(workspace_id__in=scope.workspace_ids).annotate(workspace_name=F("workspace__name"))
     return render(request, "parvis/calendar.html", {
-        "workspace": workspace, "all_workspaces": workspaces if workspace is None else None,
-        "view": view, "anchor": anchor, "today": today, "tz": tz, "days": days[:7],
-        "weeks": month_grid(days, events, tz) if view == "month" else None,
-        "rows": week_grid(days, events, tz) if view == "week" else None,
-        "prev_day": prev_day, "next_day": next_day, "filters": filters.as_strings(),
-        "colour": "network" if request.GET.get("colour") == "network" else "status",
-        "editable": editable, "n_events": len(events),
+        "workspace": workspace,
+        "all_workspaces": [(pk, name, str(pk) == chosen["workspace"]) for pk, name in scope.workspaces] if every
+        else None,
+        "view": view, "anchor": anchor, "today": today, "tz": tz, "days": days[:7], **grid,
+        "prev_day": prev_day, "next_day": next_day, "filters": chosen, "colour": colour,
         "can_manage_feed": workspace is not None and membership_in(
             request.user, workspace.pk).at_least(Role.MANAGER),  # type: ignore[arg-type]
-        **_options(workspaces),
+        "networks": networks,
+        "account_choices": choices(scope.accounts, chosen["account"], str, every),
+        "campaign_choices": choices(scope.campaigns, chosen["campaign"], campaign_label, every),
+        "label_choices": choices(labels, chosen["label"], lambda label: label.name, every),
+        "states": State.choices, "approvals": ApprovalState.choices,
     })
 
 
@@ -100,6 +171,67 @@ def calendar_all(request: HttpRequest) -> HttpResponse:
     return _render(request, workspaces_for(request.user), None)  # type: ignore[arg-type]
 
 
+# -- the rest of a crowded cell ("+N more") -------------------------------------------------
+
+def _cell_of(request: HttpRequest) -> tuple[date, time | None]:
+    """The cell asked for: `day` (a month's day) or `at` (a week's half hour)."""
+    if request.GET.get("at"):
+        try:
+            at = datetime.fromisoformat(request.GET["at"])
+        except ValueError:
+            raise PostValidationError([FieldError("at", _("Enter a time like 2026-12-24T09:30."))]) from None
+        if at.tzinfo is not None or at.second or at.microsecond or at.minute % SLOT_MINUTES or at.year not in YEARS:
+            raise PostValidationError([FieldError("at", _("Enter a time like 2026-12-24T09:30."))])
+        return at.date(), at.time()
+    try:
+        day = date.fromisoformat(request.GET.get("day", ""))
+    except ValueError:
+        day = None
+    if day is None or day.year not in YEARS:
+        raise PostValidationError([FieldError("day", _("Enter a day like 2026-12-24."))])
+    return day, None
+
+
+def _offset(raw: str) -> int:
+    return min(int(raw), 100_000) if raw.isdigit() and len(raw) < 7 else 0
+
+
+def _more(request: HttpRequest, workspaces: QuerySet[Workspace], workspace: Workspace | None) -> HttpResponse:
+    """The events of a cell after the first ones, 50 at a time: a fragment for the
+    calendar's script, or (without script) a page of the day or half hour."""
+    try:
+        day, slot = _cell_of(request)
+    except PostValidationError as exc:
+        return HttpResponseBadRequest(str(exc))
+    scope = _scope(request, workspaces, workspace)
+    minutes, number = (SLOT_MINUTES, slot_number(day, slot)) if slot else (DAY_MINUTES, day_number(day))
+    cell = cell_page(scope.planned(), scope.tz, day, minutes, number,
+                     _offset(request.GET.get("offset", "")), MORE_PAGE)
+    colour = _colour(request)
+    key, value = ("at", f"{day.isoformat()}T{slot:%H:%M}") if slot else ("day", day.isoformat())
+    calendar_url = reverse("web:calendar", args=[workspace.pk]) if workspace else reverse("web:calendar_all")
+    back = {**_kept(request), "view": "week" if slot else "month", "day": day.isoformat()}
+    slot_end = (datetime.combine(day, slot) + timedelta(minutes=SLOT_MINUTES)).time() if slot else None
+    context = {"workspace": workspace, "cell": scope.items(request, colour).cell(cell, key, value),
+               "day": day, "slot": slot, "slot_end": slot_end, "total": cell.total, "tz": scope.tz,
+               "back": f"{calendar_url}?{urlencode(back)}"}
+    template = "parvis/_calendar_more.html" if request.headers.get("HX-Request") else "parvis/calendar_cell.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+def calendar_more(request: HttpRequest, workspace_id: int) -> HttpResponse:
+    workspace = workspace_for(request.user, workspace_id)  # type: ignore[arg-type]
+    return _more(request, Workspace.objects.filter(pk=workspace.pk), workspace)
+
+
+@login_required
+@require_GET
+def calendar_all_more(request: HttpRequest) -> HttpResponse:
+    return _more(request, workspaces_for(request.user), None)  # type: ignore[arg-type]
+
+
 # -- drag and drop -----------------------------------------------------------------------
 
 def _drop_time(request: HttpRequest, post: Post, tz_name: str) -> Any:
@@ -110,9 +242,13 @@ def _drop_time(request: HttpRequest, post: Post, tz_name: str) -> Any:
         try:
             day = date.fromisoformat(request.POST["day"])
         except ValueError:
-            raise PostValidationError([FieldError("day", _("Enter a day like 2026-12-24."))]) from None
+            day = None
+        if day is None or day.year not in YEARS:  # beyond, converting the time overflows
+            raise PostValidationError([FieldError("day", _("Enter a day like 2026-12-24."))])
         return same_time_on(post, day)
     if request.POST.get("at"):
+        if not request.POST["at"][:4].isdigit() or int(request.POST["at"][:4]) not in YEARS:
+            raise PostValidationError([FieldError("at", _("Enter a time like 2026-12-24T09:30."))])
         return slot_start(request.POST["at"], tz_name)
     raise PostValidationError([FieldError("at", _("Drop the post on a day or a time."), "required")])
 

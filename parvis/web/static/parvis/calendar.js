@@ -1,19 +1,68 @@
-// The calendar's drag and drop: drop a post on a day (month view: same time of day) or
-// on a half-hour cell (week view) to reschedule it. The server checks the move exactly
-// as it checks a save; if it refuses, the post stays where it was and its message shows.
+// The calendar's behaviour, with no inline script (the pages run under a strict
+// Content-Security-Policy):
+// - filter forms marked data-autosubmit apply on change;
+// - campaign swatches take their colour from data-colour;
+// - "+N more" (a[data-more]) brings the rest of a crowded day or half hour in place;
+// - drag and drop: drop a post on a day (month view: same time of day) or on a half-hour
+//   cell (week view) to reschedule it. The server checks the move exactly as it checks a
+//   save; if it refuses, the post stays where it was and its message shows;
+// - inputs marked data-select-on-focus select their text (the feed address).
 (function () {
   "use strict";
-  const calendar = document.querySelector("[data-calendar]");
+
+  document.querySelectorAll("form[data-autosubmit]").forEach(function (form) {
+    form.addEventListener("change", function () { form.submit(); });
+  });
+
+  document.querySelectorAll("[data-select-on-focus]").forEach(function (input) {
+    input.addEventListener("focus", function () { input.select(); });
+    input.addEventListener("click", function () { input.select(); });
+  });
+
+  function paint(root) {
+    root.querySelectorAll(".swatch[data-colour]").forEach(function (swatch) {
+      swatch.style.backgroundColor = swatch.dataset.colour;  // CSSOM: allowed by the policy
+    });
+  }
+  paint(document);
+
+  const calendar = document.querySelector("[data-calendar]") || document.querySelector(".cal-list");
   if (!calendar) return;
   const status = document.getElementById("cal-status");
   let dragged = null;
 
   function say(text, isError) {
+    if (!status) return;
     status.textContent = text;
     status.hidden = false;
     status.classList.toggle("error", Boolean(isError));
     status.setAttribute("role", isError ? "alert" : "status");
   }
+
+  // "+N more": the next events replace the link (with another link if some are left).
+  calendar.addEventListener("click", function (event) {
+    const link = event.target instanceof Element ? event.target.closest("a[data-more]") : null;
+    if (!link || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    event.preventDefault();
+    link.setAttribute("aria-busy", "true");
+    fetch(link.href, {credentials: "same-origin", headers: {"HX-Request": "true"}}).then(function (response) {
+      if (!response.ok) throw new Error(String(response.status));
+      return response.text();
+    }).then(function (html) {
+      const holder = document.createElement("template");
+      holder.innerHTML = html;
+      const first = holder.content.querySelector(".event a");
+      paint(holder.content);
+      link.replaceWith(holder.content);
+      if (first) first.focus();
+    }).catch(function () {
+      link.removeAttribute("aria-busy");
+      say(calendar.dataset.failed || "", true);
+    });
+  });
+
+  if (!calendar.hasAttribute("data-calendar")) return;
+  const dropKind = calendar.dataset.view === "week" ? "at" : "day";
 
   function cellOf(target) {
     return target instanceof Element ? target.closest("[data-drop]") : null;
@@ -53,13 +102,13 @@
     event.preventDefault();
     cell.classList.remove("drop-over");
     dragged = null;
-    if (cell.contains(item) && cell.dataset.dropKind === "day") return;  // same day: nothing to do
+    if (cell.contains(item) && dropKind === "day") return;  // same day: nothing to do
     move(item, cell);
   });
 
   function move(item, cell) {
     const body = new FormData();
-    body.append(cell.dataset.dropKind, cell.dataset.drop);
+    body.append(dropKind, cell.dataset.drop);
     body.append("tz", calendar.dataset.tz);
     item.classList.add("moving");
     fetch(item.dataset.reschedule, {
@@ -85,13 +134,16 @@
   }
 
   // Put the post in the cell of its new time (it may not be the one it was dropped on:
-  // in month view the time of day is kept in the zone the post was planned in).
+  // in month view the time of day is kept in the zone the post was planned in), before
+  // that cell's "+N more" if it has one.
   function place(item, data) {
     item.classList.remove("refused");
-    const key = calendar.dataset.view === "week" ? data.at : data.day;
+    const key = dropKind === "at" ? data.at : data.day;
     const target = calendar.querySelector('[data-drop="' + key + '"]');
     const time = item.querySelector("[data-role=time]");
     if (time) { time.textContent = data.time; time.setAttribute("datetime", data.due_at); }
-    if (target) target.appendChild(item); else item.remove();
+    if (!target) { item.remove(); return; }
+    const more = target.querySelector(":scope > a[data-more]");
+    target.insertBefore(item, more);
   }
 })();
