@@ -24,7 +24,10 @@ def parse_local_time(raw: str, tz_name: str) -> tuple[datetime | None, list[Fiel
     naive = naive.replace(tzinfo=None)
     local = naive.replace(tzinfo=tz)
     # Through UTC and back: a time inside the spring-forward gap comes back an hour later.
-    round_trip = local.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
+    try:
+        round_trip = local.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
+    except OverflowError:  # 9999-12-31 23:30 in a zone west of UTC, 0001-01-01 east of it
+        return None, [FieldError("scheduled_at", _("Enter a date and time like 2026-12-24 18:30."), "invalid")]
     if round_trip != naive:
         return None, [FieldError("scheduled_at", _("%(time)s does not exist in %(tz)s: the clocks "
                                                    "change that night. Choose another time.")

@@ -158,3 +158,11 @@ def test_a_week_cell_is_read_in_the_viewers_zone():
     assert slot_start("2030-01-08T14:30", "America/Montreal") == datetime(2030, 1, 8, 19, 30, tzinfo=UTC)
     with pytest.raises(PostValidationError):
         slot_start("mardi", "Europe/Paris")
+
+
+@pytest.mark.parametrize(("raw", "zone"), [("9999-12-31T23:30", "America/Montreal"), ("0001-01-01T00:30", "Asia/Tokyo")])
+def test_a_time_at_the_edge_of_the_calendar_is_a_named_error_not_a_crash(raw, zone):
+    from parvis.publishing.schedule import parse_local_time
+
+    when, errors = parse_local_time(raw, zone)
+    assert when is None and [e.field for e in errors] == ["scheduled_at"]
