@@ -160,7 +160,8 @@ def test_a_week_cell_is_read_in_the_viewers_zone():
         slot_start("mardi", "Europe/Paris")
 
 
-@pytest.mark.parametrize(("raw", "zone"), [("9999-12-31T23:30", "America/Montreal"), ("0001-01-01T00:30", "Asia/Tokyo")])
+@pytest.mark.parametrize(("raw", "zone"), [("9999-12-31T23:30", "America/Montreal"),
+                                           ("0001-01-01T00:30", "Asia/Tokyo")])
 def test_a_time_at_the_edge_of_the_calendar_is_a_named_error_not_a_crash(raw, zone):
     from parvis.publishing.schedule import parse_local_time
 
