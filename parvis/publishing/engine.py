@@ -183,10 +183,11 @@ def ensure_lease(claim_: Claim, request: PublishRequest) -> bool:
     needed = call_duration(request)
     if claim_.lease_until - timezone.now() > needed:
         return True
-    return renew_lease(claim_, at_least=needed + LEASE_MARGIN)
+    return renew_lease(claim_, at_least=needed + min(LEASE_MARGIN, lease_duration()))
 
 
-# Time to record the outcome once the network has answered.
+# Time to record the outcome once the network has answered (a lease that runs out then
+# costs a reconciliation, never a duplicate: only the lease holder records).
 LEASE_MARGIN = timedelta(seconds=30)
 
 

@@ -38,7 +38,10 @@ def worker_env(tmp_path: Path, crashpoints: str, window: float) -> dict[str, str
     env.update(
         PARVIS_HUEY_NAME=f"crash-{uuid.uuid4().hex[:8]}", PARVIS_HUEY_FILE=str(tmp_path / "huey.sqlite3"),
         PARVIS_TEST_CRASHPOINTS=crashpoints, PARVIS_PUBLISH_LEASE_SECONDS="2", PARVIS_DISPATCH_INTERVAL="0.2",
-        PARVIS_HTTP_TIMEOUT="3", PARVIS_WORKERS="4", PARVIS_LOG_LEVEL="WARNING",
+        # A killed worker's lease outlives the longest call it may have been making (two
+        # requests of PARVIS_HTTP_TOTAL_TIMEOUT each, plus a margin): kept short here so
+        # that the chaos settles in a minute or two.
+        PARVIS_HTTP_TIMEOUT="3", PARVIS_HTTP_TOTAL_TIMEOUT="2", PARVIS_WORKERS="4", PARVIS_LOG_LEVEL="WARNING",
         PARVIS_TEST_CRASH_WINDOW=str(window),
         # Up to MAX_CHAOS_RESTARTS kills, each taking every in-flight attempt: more than the
         # default attempt limit may die for one post, and giving up is not under test here.

@@ -153,6 +153,8 @@ OWN_URLS = {
     "n.url",  # a notification's link, built by parvis with reverse()
     "image.url",  # the portal's preview images: parvis's media view
     "feed_url",  # the calendar's private ICS address
+    # The calendar's items and cells (web/views/calendar_cells.py: built with reverse()).
+    "e.thumb", "e.href", "e.edit", "cell.more_url", "back",
     "request.get_full_path",
     # The API docs page: drf-spectacular's static files and set-up script.
     "swagger_ui_css", "swagger_ui_bundle", "swagger_ui_standalone", "script_url",
