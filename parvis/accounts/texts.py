@@ -5,22 +5,30 @@ read: each reader gets them in their own language, dates in their own zone and f
 `Text.gettext(msgid, **params)` and `Text.ngettext(singular, plural, count_key, **params)`
 read like the gettext calls they defer, so `makemessages` finds their messages as usual.
 Parameters are data (names, a post's text, a network's error message: never translated),
-other `Text`s (parvis's own words, translated), or aware datetimes (shown in the reader's
-zone and language). A `Text` is stored as JSON (`as_json`, `from_json`).
+other `Text`s (parvis's own words, translated), aware datetimes (shown in the reader's
+zone and language), dates, or `FileSize`s ("1.0 MB", "1,0 Mo"). A `Text` is stored as JSON
+(`as_json`, `from_json`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Union
 
+from django.template.defaultfilters import filesizeformat
 from django.utils import dateformat, timezone, translation
+from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext, ngettext, pgettext
 
-Param = Union[str, int, float, "Text", datetime]
+
+class FileSize(int):
+    """A number of bytes, shown as the reader reads sizes ("1.0 MB", "1,0 Mo")."""
+
+
+Param = Union[str, int, float, "Text", datetime, date]
 
 
 def source_of(label: str | Promise) -> str:
@@ -95,6 +103,10 @@ def _render(value: Param) -> str | int | float:
         return value.render()
     if isinstance(value, datetime):
         return reader_datetime(value, with_zone=True)
+    if isinstance(value, date):
+        return date_format(value)  # the reader's language's own date format
+    if isinstance(value, FileSize):
+        return str(filesizeformat(int(value)))
     return value
 
 
@@ -103,6 +115,10 @@ def _dump(value: Param) -> Any:
         return {"text": value.as_json()}
     if isinstance(value, datetime):
         return {"datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"date": value.isoformat()}
+    if isinstance(value, FileSize):
+        return {"filesize": int(value)}
     if isinstance(value, str | int | float):
         return value
     return str(value)  # anything else is shown as it is now
@@ -113,6 +129,10 @@ def _load(value: Any) -> Param:
         return Text.from_json(value["text"])
     if isinstance(value, dict) and "datetime" in value:
         return datetime.fromisoformat(value["datetime"])
+    if isinstance(value, dict) and "date" in value:
+        return date.fromisoformat(value["date"])
+    if isinstance(value, dict) and "filesize" in value:
+        return FileSize(value["filesize"])
     return value  # type: ignore[no-any-return]
 
 
@@ -124,6 +144,19 @@ def render(value: str | Text, language: str | None = None) -> str:
     return value
 
 
+def for_storage(value: str | Text) -> tuple[str, dict[str, Any] | None]:
+    """A sentence to store now and read later: its plain text in the active language
+    (the fallback, and what logs and old code read) and, for a `Text`, its JSON."""
+    return (value.render(), value.as_json()) if isinstance(value, Text) else (value, None)
+
+
 def shown(text: Mapping[str, Any] | None, fallback: str) -> str:
-    """What a row stored: its `Text` (JSON) in the active language, else its plain text."""
-    return Text.from_json(text).render() if text else fallback
+    """What a row stored: its `Text` (JSON) in the active language, else its plain text
+    (a row written before texts were kept, or one whose text no longer renders: a page
+    never fails over a stored sentence)."""
+    if not text:
+        return fallback
+    try:
+        return Text.from_json(text).render()
+    except (KeyError, TypeError, ValueError):
+        return fallback

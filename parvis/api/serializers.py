@@ -115,6 +115,9 @@ class WorkspaceSerializer(ApiModelSerializer):
 class AccountSerializer(ApiModelSerializer):
     # Only what identifies the account: `credentials` and `config` stay on the server.
     network = serializers.ChoiceField(choices=sorted(registry.NETWORKS), read_only=True)
+    status_reason = serializers.CharField(
+        source="shown_status_reason", read_only=True,
+        help_text="Why the account must be reconnected, in the request's language (Accept-Language).")
 
     class Meta:
         model = SocialAccount
@@ -127,6 +130,10 @@ class PublicationSerializer(ApiModelSerializer):
     network = serializers.ChoiceField(source="account.network", choices=sorted(registry.NETWORKS),
                                       read_only=True)
     awaiting_approval = serializers.SerializerMethodField()
+    error = serializers.CharField(
+        source="shown_error", read_only=True,
+        help_text="Why it failed (or is being retried), in the request's language (Accept-Language); "
+                  "a network's own message is given as it came.")
 
     class Meta:
         model = Publication

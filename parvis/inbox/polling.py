@@ -224,8 +224,8 @@ def _refresh(poller: Poller, connector: InboxConnector, now: datetime) -> PollRe
 
 def _failed(poller: Poller, account: SocialAccount, exc: NetworkError, now: datetime) -> None:
     if exc.kind == ErrorKind.RECONNECT:
-        if account.mark_reconnect_needed(exc.message):
-            _tell_reconnect(account, exc.message)
+        if account.mark_reconnect_needed(exc.reason):
+            _tell_reconnect(account, exc.reason)
         _finish(poller, now, delay=RECONNECT_WAIT, error=exc.message, failed=True)
         return
     failures = poller.failures + 1
@@ -235,7 +235,7 @@ def _failed(poller: Poller, account: SocialAccount, exc: NetworkError, now: date
     _finish(poller, now, delay=timedelta(seconds=backoff), error=exc.message, failed=True)
 
 
-def _tell_reconnect(account: SocialAccount, reason: str) -> None:
+def _tell_reconnect(account: SocialAccount, reason: str | Text) -> None:
     workspace = account.workspace
     notify(owners_of(workspace), workspace, "account_reconnect",
            Text.gettext("%(account)s must be reconnected", account=str(account)),

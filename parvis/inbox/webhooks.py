@@ -28,6 +28,7 @@ from urllib.parse import quote
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from parvis.accounts.texts import Text, for_storage
 from parvis.core.http import GuardError, UnsafeURLError, check_url, client
 from parvis.inbox.models import Webhook
 
@@ -108,6 +109,7 @@ def _rfc2047(value: str) -> str:
 def send(webhook: Webhook, message: Message) -> bool:
     """Deliver one message; record the outcome on the webhook. True when delivered."""
     request = build(webhook, message)
+    status: str | Text
     try:
         with client() as http:
             response = http.request(request.method, request.url, headers=request.headers, json=request.json,
@@ -115,12 +117,15 @@ def send(webhook: Webhook, message: Message) -> bool:
         status = f"HTTP {response.status_code}"
         ok = response.is_success
     except GuardError as exc:
-        status, ok = exc.message[:200], False
+        # parvis's refusal: kept as a Text, read later by each person in their language.
+        status, ok = exc.reason, False
     except Exception as exc:  # noqa: BLE001 - a chat server's failure must not break the inbox
-        status, ok = f"{type(exc).__name__}: {exc}"[:200], False
+        status, ok = f"{type(exc).__name__}: {exc}", False
+    plain, text = for_storage(status)
     if not ok:
-        log.warning("webhook %s (%s) failed: %s", webhook.pk, webhook.format, status)
-    Webhook.objects.filter(pk=webhook.pk).update(last_status=status, last_sent_at=timezone.now())
+        log.warning("webhook %s (%s) failed: %s", webhook.pk, webhook.format, plain)
+    Webhook.objects.filter(pk=webhook.pk).update(last_status=plain[:200], last_status_text=text,
+                                                 last_sent_at=timezone.now())
     return ok
 
 

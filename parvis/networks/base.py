@@ -19,6 +19,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
+from parvis.accounts.texts import Text
+
 
 class ErrorKind(enum.StrEnum):
     PERMANENT = "permanent"  # the same request will never succeed: invalid content, gone
@@ -29,21 +31,40 @@ class ErrorKind(enum.StrEnum):
 class NetworkError(Exception):
     """A failure talking to a network, with what to do about it.
 
+    The reason is a `Text` when parvis words it ("The Mastodon server had an error (HTTP
+    503)"), kept untranslated so that each reader gets it in their own language, or a
+    plain string when it is the network's (or the system's) own words, passed on as data.
+    `message` reads it in the active language; `reason` is what to store or pass on.
+
     `uncertain` means the request may have reached the network and been applied (a
     timeout after sending, a dropped connection): the engine must reconcile before any
     retry instead of sending again blindly.
     """
 
     def __init__(
-        self, message: str, kind: ErrorKind, *, retry_after: float | None = None,
+        self, message: str | Text, kind: ErrorKind, *, retry_after: float | None = None,
         uncertain: bool = False, field: str | None = None,
     ) -> None:
         super().__init__(message)
-        self.message = message
+        self.text: Text | None = message if isinstance(message, Text) else None
+        self.data = "" if isinstance(message, Text) else message
         self.kind = kind
         self.retry_after = retry_after
         self.uncertain = uncertain
         self.field = field
+
+    @property
+    def reason(self) -> str | Text:
+        return self.text if self.text is not None else self.data
+
+    @property
+    def message(self) -> str:
+        """In the active language (the request's, in a view)."""
+        return self.text.render() if self.text is not None else self.data
+
+    def __str__(self) -> str:
+        # Forms and flash messages show str() too: the active language, like `message`.
+        return self.message
 
     def __repr__(self) -> str:
         return f"NetworkError({self.kind}: {self.message!r}, retry_after={self.retry_after})"

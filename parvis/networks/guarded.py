@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 
 import httpx
 from django.conf import settings
-from django.utils.translation import gettext as _
 
+from parvis.accounts.texts import Text
 from parvis.core.http import Budget, GuardError, ResponseTooLarge, TooSlow, client
 from parvis.networks.base import ErrorKind, NetworkError
 
@@ -44,7 +44,7 @@ def network_error(exc: GuardError, *, write: bool = False) -> NetworkError:
     """A refusal as a NetworkError. Too slow or too large on a write is uncertain: the
     server had the request and may have applied it before its answer was cut."""
     after_sending = isinstance(exc, TooSlow | ResponseTooLarge)
-    return NetworkError(exc.message, ErrorKind.TRANSIENT if exc.transient else ErrorKind.PERMANENT,
+    return NetworkError(exc.reason, ErrorKind.TRANSIENT if exc.transient else ErrorKind.PERMANENT,
                         uncertain=write and after_sending)
 
 
@@ -79,29 +79,29 @@ def probe(base_url: str, kind: ServerKind) -> Any:
     except httpx.ConnectError as exc:
         raise _unreachable(host, exc) from exc
     except httpx.HTTPError as exc:
-        raise NetworkError(_("%(host)s answered something that is not HTTP (%(error)s).")
-                           % {"host": host, "error": exc.__class__.__name__}, ErrorKind.PERMANENT) from exc
+        raise NetworkError(Text.gettext("%(host)s answered something that is not HTTP (%(error)s).",
+                                        host=host, error=exc.__class__.__name__), ErrorKind.PERMANENT) from exc
     return _recognised(host, kind, response)
 
 
 def _no_answer(host: str, seconds: float) -> NetworkError:
-    return NetworkError(_("%(host)s did not answer within %(seconds)s s.") % {"host": host, "seconds": f"{seconds:g}"},
-                        ErrorKind.TRANSIENT)
+    return NetworkError(Text.gettext("%(host)s did not answer within %(seconds)s s.", host=host,
+                                     seconds=f"{seconds:g}"), ErrorKind.TRANSIENT)
 
 
 def _unreachable(host: str, exc: httpx.ConnectError) -> NetworkError:
     cause = exc.__cause__
     if isinstance(cause, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(exc):
-        return NetworkError(_("%(host)s answered, but its certificate is not valid for this name.")
-                            % {"host": host}, ErrorKind.PERMANENT)
-    return NetworkError(_("%(host)s cannot be reached (%(error)s).") % {"host": host, "error": str(exc) or "?"},
+        return NetworkError(Text.gettext("%(host)s answered, but its certificate is not valid for this name.",
+                                         host=host), ErrorKind.PERMANENT)
+    return NetworkError(Text.gettext("%(host)s cannot be reached (%(error)s).", host=host, error=str(exc) or "?"),
                         ErrorKind.TRANSIENT)
 
 
 def _recognised(host: str, kind: ServerKind, response: httpx.Response) -> Any:
     if response.status_code >= 500:
-        raise NetworkError(_("%(host)s answered with an error (HTTP %(status)s): try again later.")
-                           % {"host": host, "status": response.status_code}, ErrorKind.TRANSIENT)
+        raise NetworkError(Text.gettext("%(host)s answered with an error (HTTP %(status)s): try again later.",
+                                        host=host, status=response.status_code), ErrorKind.TRANSIENT)
     if response.status_code in (401, 403):
         return {}  # there, but asks for a login even here: the next step says more
     try:
@@ -109,6 +109,6 @@ def _recognised(host: str, kind: ServerKind, response: httpx.Response) -> Any:
     except ValueError:
         data = None
     if data is None or not kind.recognise(data):
-        raise NetworkError(_("%(host)s answered, but it is not a %(kind)s server (no %(path)s).")
-                           % {"host": host, "kind": kind.label, "path": kind.path}, ErrorKind.PERMANENT)
+        raise NetworkError(Text.gettext("%(host)s answered, but it is not a %(kind)s server (no %(path)s).",
+                                        host=host, kind=kind.label, path=kind.path), ErrorKind.PERMANENT)
     return data

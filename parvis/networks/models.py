@@ -11,6 +11,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from parvis.accounts.models import Workspace
+from parvis.accounts.texts import Text, for_storage, shown
 from parvis.core.crypto import EncryptedJSONField
 from parvis.networks import registry
 from parvis.networks.base import Connector
@@ -38,6 +39,9 @@ class SocialAccount(models.Model):
     credentials = EncryptedJSONField(default=dict)
     status = models.CharField(max_length=20, choices=AccountStatus.choices, default=AccountStatus.ACTIVE)
     status_reason = models.TextField(blank=True)
+    # parvis's own words in `status_reason` as `accounts.texts.Text` JSON, read in each
+    # reader's language (`shown_status_reason`); null when they are the network's.
+    status_reason_text = models.JSONField(null=True, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -68,17 +72,24 @@ class SocialAccount(models.Model):
     def needs_reconnect(self) -> bool:
         return self.status == AccountStatus.RECONNECT
 
-    def mark_reconnect_needed(self, reason: str) -> bool:
+    @property
+    def shown_status_reason(self) -> str:
+        return shown(self.status_reason_text, self.status_reason) if self.status_reason else ""
+
+    def mark_reconnect_needed(self, reason: str | Text) -> bool:
         """Flag the account; returns True only for the call that changed it (so that the
         owners are told once, not once per failed publication)."""
+        plain, text = for_storage(reason)
         changed = SocialAccount.objects.filter(pk=self.pk, status=AccountStatus.ACTIVE).update(
-            status=AccountStatus.RECONNECT, status_reason=reason, status_changed_at=timezone.now()
+            status=AccountStatus.RECONNECT, status_reason=plain, status_reason_text=text,
+            status_changed_at=timezone.now(),
         )
-        self.status, self.status_reason = AccountStatus.RECONNECT, reason
+        self.status, self.status_reason, self.status_reason_text = AccountStatus.RECONNECT, plain, text
         return bool(changed)
 
     def mark_connected(self) -> None:
         self.status, self.status_reason, self.status_changed_at = AccountStatus.ACTIVE, "", timezone.now()
+        self.status_reason_text = None
 
     def update_config(self, **values: Any) -> None:
         self.config = {**self.config, **values}

@@ -136,6 +136,7 @@ def save_post(
         publication.enqueued_at = None
         publication.attempts = 0
         publication.error = publication.error_kind = ""
+        publication.error_text = None
         publication.save()
         if data.mode == "now":
             to_enqueue.append(publication.pk)
@@ -177,7 +178,7 @@ def retry_publication(publication: Publication) -> bool:
     now = timezone.now()
     done = Publication.objects.filter(pk=publication.pk, state=State.FAILED).update(
         state=State.SCHEDULED, next_attempt_at=now, enqueued_at=None, attempts=0,
-        error="", error_kind="", updated_at=now)
+        error="", error_text=None, error_kind="", updated_at=now)
     if done:
         transaction.on_commit(lambda: _enqueue_now([publication.pk]))
     return bool(done)

@@ -417,7 +417,7 @@ def publish_without_approval(post: Post, actor: User, reason: str) -> list[int]:
     ids = [p.pk for p in held]
     Publication.objects.filter(pk__in=ids).update(
         state=State.SCHEDULED, due_at=now, next_attempt_at=now, enqueued_at=None, in_queue=False, attempts=0,
-        error="", error_kind="", updated_at=now)
+        error="", error_text=None, error_kind="", updated_at=now)
     locked.approval_state, locked.scheduled_at = ApprovalState.APPROVED, now
     locked.save(update_fields=["approval_state", "scheduled_at", "updated_at"])
     Approval.objects.create(post=locked, revision=locked.revision, user=actor, decision=Approval.Decision.APPROVED)

@@ -105,11 +105,12 @@ def _reason(post: Post | None) -> Text:
 
 def _fail(publication_id: int, workspace: Workspace) -> bool:
     post = Post.objects.filter(publications=publication_id).first()
+    reason = _reason(post)
     # Conditional on the same gate the engine uses: a post approved a moment ago wins.
     return bool(Publication.objects.filter(
         _unapproved(workspace), pk=publication_id, state=State.SCHEDULED,
     ).update(state=State.FAILED, next_attempt_at=None, enqueued_at=None,
-             error=_reason(post).render_in(workspace.language), error_kind=NOT_APPROVED))
+             error=reason.render_in(workspace.language), error_text=reason.as_json(), error_kind=NOT_APPROVED))
 
 
 @transaction.atomic

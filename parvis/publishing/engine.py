@@ -29,10 +29,12 @@ from django.db import connection, transaction
 from django.db.models import F, Q, prefetch_related_objects
 from django.utils import timezone
 
-from parvis.accounts.texts import Text, render
+from parvis.accounts.texts import Text, for_storage
+from parvis.core.http import GuardError
 from parvis.core.http.guard import longest_exchange
 from parvis.networks import registry
 from parvis.networks.base import ErrorKind, MediaFile, NetworkError, PublishRequest, RemotePost, ReplyTarget
+from parvis.networks.guarded import network_error
 from parvis.publishing import notices
 from parvis.publishing.crashpoints import crash_during, crashpoint
 from parvis.publishing.library import rights_refusal
@@ -81,14 +83,6 @@ def _claimable(now: datetime) -> Q:
     """`due_filter` on the publication's own columns only (no join): for the UPDATE that
     takes the lease, once the same transaction has found the row due and released."""
     return Q(state=State.SCHEDULED, next_attempt_at__lte=now) | Q(state=State.PUBLISHING, lease_expires_at__lt=now)
-
-
-class OwnError(NetworkError):
-    """A failure parvis describes itself (not a network's answer), kept as a `Text`."""
-
-    def __init__(self, text: Text, kind: ErrorKind, *, uncertain: bool = False) -> None:
-        super().__init__(text.render(), kind, uncertain=uncertain)
-        self.text = text
 
 
 @dataclass
@@ -216,13 +210,14 @@ def build_request(publication: Publication) -> PublishRequest:
     )
 
 
-def _finish_attempt(claim_: Claim, outcome: str, error: str = "") -> None:
+def _finish_attempt(claim_: Claim, outcome: str, error: str | Text = "") -> None:
     now = timezone.now()
     attempt = claim_.attempt
     attempt.finished_at = now
     attempt.duration_ms = int((now - attempt.started_at).total_seconds() * 1000)
-    attempt.outcome, attempt.error = outcome, error[:2000]
-    attempt.save(update_fields=["finished_at", "duration_ms", "outcome", "error"])
+    plain, text = for_storage(error)
+    attempt.outcome, attempt.error, attempt.error_text = outcome, plain[:2000], text
+    attempt.save(update_fields=["finished_at", "duration_ms", "outcome", "error", "error_text"])
 
 
 def record_published(claim_: Claim, remote: RemotePost, outcome: str = "published") -> bool:
@@ -230,7 +225,7 @@ def record_published(claim_: Claim, remote: RemotePost, outcome: str = "publishe
     with transaction.atomic():
         done = Publication.objects.filter(_held(claim_)).update(
             state=State.PUBLISHED, remote_id=remote.remote_id, remote_url=remote.url,
-            published_at=now, lease_token="", lease_expires_at=None, error="", error_kind="",
+            published_at=now, lease_token="", lease_expires_at=None, error="", error_text=None, error_kind="",
             updated_at=now,
         )
         _finish_attempt(claim_, outcome if done else "lost")
@@ -242,35 +237,38 @@ def record_published(claim_: Claim, remote: RemotePost, outcome: str = "publishe
 
 
 def record_failure(claim_: Claim, error: NetworkError) -> str:
-    """Retry later, or fail for good with a reason a person can read. Returns the outcome."""
+    """Retry later, or fail for good with a reason a person can read. Returns the outcome.
+
+    parvis's own words (the connector's "The Mastodon server had an error (HTTP 503)",
+    the engine's "Gave up after…") are stored as a `Text` beside their plain rendering,
+    so that the page, the API and the notices read them in each reader's language; a
+    network's own message is data, stored and passed on as it came."""
     publication = claim_.publication
     now = timezone.now()
     retry = error.kind is ErrorKind.TRANSIENT and publication.attempts < settings.PARVIS_PUBLISH_MAX_ATTEMPTS
+    reason = error.reason
     with transaction.atomic():
         if retry:
             # The server said when: honour it exactly. Otherwise back off.
             delay = max(error.retry_after, 1.0) if error.retry_after is not None else backoff(publication.attempts)
-            fields: dict[str, Any] = dict(state=State.SCHEDULED, next_attempt_at=now + timedelta(seconds=delay),
-                          error=error.message, error_kind=error.kind.value)
+            fields: dict[str, Any] = dict(state=State.SCHEDULED, next_attempt_at=now + timedelta(seconds=delay))
             outcome = "retry"
         else:
-            # parvis's own words are kept as a Text, so that the notice reads in each
-            # reader's language; a network's message is its data.
-            reason: str | Text = error.text if isinstance(error, OwnError) else error.message
             if error.kind is ErrorKind.TRANSIENT:
                 reason = Text.gettext("Gave up after %(n)d attempts. Last error: %(error)s",
                                       n=publication.attempts, error=reason)
-            fields = dict(state=State.FAILED, error=render(reason), error_kind=error.kind.value)
+            fields = dict(state=State.FAILED)
             outcome = "reconnect" if error.kind is ErrorKind.RECONNECT else "failed"
+        fields["error"], fields["error_text"] = for_storage(reason)
         if error.uncertain:
             fields["may_exist"] = True
         updated = Publication.objects.filter(_held(claim_)).update(
-            lease_token="", lease_expires_at=None, updated_at=now, **fields)
-        _finish_attempt(claim_, outcome if updated else "lost", error.message)
+            lease_token="", lease_expires_at=None, updated_at=now, error_kind=error.kind.value, **fields)
+        _finish_attempt(claim_, outcome if updated else "lost", error.reason)
         if updated and not retry:
             account_newly_flagged = (
                 error.kind is ErrorKind.RECONNECT
-                and publication.account.mark_reconnect_needed(error.message)
+                and publication.account.mark_reconnect_needed(error.reason)
             )
             notices.publication_failed(publication, reason, account_newly_flagged)
     return outcome if updated else "lost"
@@ -284,7 +282,7 @@ def publish(publication_id: int, worker: str = WORKER_ID) -> str:
     publication = claim_.publication
     if publication.attempts > settings.PARVIS_PUBLISH_MAX_ATTEMPTS + 2:
         # Only crashes mid-attempt get here (the retry limit stops errors earlier).
-        return record_failure(claim_, OwnError(
+        return record_failure(claim_, NetworkError(
             Text.gettext("The worker stopped during every attempt; publishing was abandoned."), ErrorKind.PERMANENT))
     try:
         connector = registry.connector_for(publication.account)
@@ -295,7 +293,7 @@ def publish(publication_id: int, worker: str = WORKER_ID) -> str:
                 record_published(claim_, found, outcome="found")
                 return "found"
         refusal = rights_refusal(publication.post)  # rights may have run out since scheduling
-        if refusal:
+        if refusal is not None:
             raise NetworkError(refusal, ErrorKind.PERMANENT)
         crashpoint("before_call")
         if not ensure_lease(claim_, request):
@@ -309,11 +307,13 @@ def publish(publication_id: int, worker: str = WORKER_ID) -> str:
         crashpoint("after_call")
     except NetworkError as error:
         return record_failure(claim_, error)
+    except GuardError as exc:  # a refusal no connector translated: keep parvis's words as words
+        return record_failure(claim_, network_error(exc, write=True))
     except (OSError, ValueError) as exc:  # a media file gone missing, undecryptable creds
         return record_failure(claim_, NetworkError(str(exc), ErrorKind.PERMANENT))
     except Exception as exc:  # a bug: retry like a transient error, but never silently
         log.exception("publication %s: unexpected error", publication.pk)
-        return record_failure(claim_, OwnError(
+        return record_failure(claim_, NetworkError(
             Text.gettext("Internal error: %(error)s", error=exc.__class__.__name__),
             ErrorKind.TRANSIENT, uncertain=True))
     return "published" if record_published(claim_, remote) else "lost"

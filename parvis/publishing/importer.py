@@ -40,7 +40,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -561,7 +561,21 @@ def run_import(batch: ImportBatch, chunk_size: int | None = None) -> ImportBatch
     post's id on its row in the same transaction: running it again (a retry, a second
     click, a crash half-way) skips what exists. Each row is checked again first; a row
     that became invalid (an account removed, a time now past) gets its errors instead.
-    One run at a time holds the batch (`import_lease`); another returns at once."""
+    One run at a time holds the batch (`import_lease`); another returns at once.
+
+    It runs in the language of the person who uploaded the file (else the workspace's),
+    not the worker's: what it writes on the rows (a file that could not be downloaded, a
+    row now invalid) reads like the checks they saw when uploading."""
+    with translation.override(_uploader_language(batch)):
+        return _run_import(batch, chunk_size)
+
+
+def _uploader_language(batch: ImportBatch) -> str:
+    uploader = batch.created_by
+    return (uploader.language if uploader else "") or batch.workspace.language or settings.LANGUAGE_CODE
+
+
+def _run_import(batch: ImportBatch, chunk_size: int | None) -> ImportBatch:
     lease = import_lease.claim(batch.pk)
     if lease is None:
         batch.refresh_from_db()

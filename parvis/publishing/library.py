@@ -31,6 +31,7 @@ from PIL import Image
 
 from parvis.accounts import audit
 from parvis.accounts.models import User, Workspace
+from parvis.accounts.texts import Text
 from parvis.publishing.media_types import inspect_media, max_pixels
 from parvis.publishing.models import MediaAsset, Post, PostMedia, State
 from parvis.publishing.validation import FieldError, MediaInfo, PostInput, PostValidationError, parse_timezone
@@ -416,16 +417,28 @@ def rights_errors(data: PostInput, now: datetime | None = None) -> list[FieldErr
     return errors
 
 
-def rights_refusal(post: Post, now: datetime | None = None) -> str:
-    """Why the engine must not publish this post now ("" if it may): a medium whose
-    rights ran out since it was scheduled."""
+def rights_refusal(post: Post, now: datetime | None = None) -> Text | None:
+    """Why the engine must not publish this post now (None if it may): a medium whose
+    rights ran out since it was scheduled. A `Text`: stored, then read by each person in
+    their own language."""
     today = workspace_today(post.workspace, now)
     for media in post.media.all():  # the engine's claim prefetches them with their assets
         asset = media.asset
         if asset.rights_expire_on is not None and asset.rights_expire_on < today:
-            return _("Not published: the rights to “%(name)s”%(terms)s expired on %(expiry)s. Renew "
-                     "the rights or choose another medium, then retry.") % {
-                "name": asset.original_name, "terms": _terms(asset), "expiry": _long_date(asset.rights_expire_on)}
+            return Text.gettext("Not published: the rights to “%(name)s”%(terms)s expired on %(expiry)s. Renew "
+                                "the rights or choose another medium, then retry.",
+                                name=asset.original_name, terms=_terms_text(asset), expiry=asset.rights_expire_on)
+    return None
+
+
+def _terms_text(asset: MediaAsset) -> Text | str:
+    """`_terms` kept as a `Text`."""
+    if asset.licence and asset.source:
+        return Text.gettext(" (licence %(licence)s, source %(source)s)", licence=asset.licence, source=asset.source)
+    if asset.licence:
+        return Text.gettext(" (licence %(licence)s)", licence=asset.licence)
+    if asset.source:
+        return Text.gettext(" (source %(source)s)", source=asset.source)
     return ""
 
 

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from parvis.accounts.models import ClientApprover, Workspace
+from parvis.accounts.texts import shown
 from parvis.networks.models import SocialAccount
 
 
@@ -232,7 +233,12 @@ class Publication(models.Model):
     remote_id = models.CharField(max_length=500, blank=True)
     remote_url = models.CharField(max_length=500, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # Why it failed (or is being retried): `error` as written then, in the writer's
+    # language; `error_text` keeps parvis's own words as `accounts.texts.Text` JSON, to be
+    # read in each reader's language (`shown_error`). Null for rows from before, and
+    # for reasons that are only a network's own words.
     error = models.TextField(blank=True)
+    error_text = models.JSONField(null=True, blank=True)
     error_kind = models.CharField(max_length=20, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -257,6 +263,11 @@ class Publication(models.Model):
     def is_editable(self) -> bool:
         return self.state in EDITABLE_STATES
 
+    @property
+    def shown_error(self) -> str:
+        """Why it failed, in the active language ("" once the error was cleared)."""
+        return shown(self.error_text, self.error) if self.error else ""
+
 
 class Attempt(models.Model):
     """Every try at publishing, whatever came of it: the history a person reads when
@@ -270,9 +281,14 @@ class Attempt(models.Model):
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
     outcome = models.CharField(max_length=20, blank=True)  # published, found, retry, failed, reconnect, lost
     error = models.TextField(blank=True)
+    error_text = models.JSONField(null=True, blank=True)  # as on Publication
 
     class Meta:
         ordering = ["started_at", "pk"]
+
+    @property
+    def shown_error(self) -> str:
+        return shown(self.error_text, self.error) if self.error else ""
 
 
 class Approval(models.Model):

@@ -23,7 +23,8 @@ from ipaddress import IPv4Address, IPv6Address, ip_address, ip_network
 from typing import Protocol
 
 from django.conf import settings
-from django.utils.translation import gettext as _
+
+from parvis.accounts.texts import Text
 
 IPAddress = IPv4Address | IPv6Address
 
@@ -45,17 +46,17 @@ METADATA = frozenset(ip_address(a) for a in (
 ))
 
 
-def _reasons() -> dict[str, str]:
+def _reasons() -> dict[str, Text]:
     return {
-        "loopback": _("a loopback address (this machine)"),
-        "private": _("a private network address"),
-        "shared": _("a carrier-grade NAT address (100.64.0.0/10)"),
-        "link_local": _("a link-local address"),
-        "metadata": _("a cloud metadata address"),
-        "multicast": _("a multicast or broadcast address"),
-        "unspecified": _("an unspecified address"),
-        "tunnel": _("a Teredo tunnel address"),
-        "reserved": _("a reserved, documentation or otherwise non-global address"),
+        "loopback": Text.gettext("a loopback address (this machine)"),
+        "private": Text.gettext("a private network address"),
+        "shared": Text.gettext("a carrier-grade NAT address (100.64.0.0/10)"),
+        "link_local": Text.gettext("a link-local address"),
+        "metadata": Text.gettext("a cloud metadata address"),
+        "multicast": Text.gettext("a multicast or broadcast address"),
+        "unspecified": Text.gettext("an unspecified address"),
+        "tunnel": Text.gettext("a Teredo tunnel address"),
+        "reserved": Text.gettext("a reserved, documentation or otherwise non-global address"),
     }
 
 
@@ -124,14 +125,15 @@ def classify(address: IPAddress | str) -> str | None:
     return _classify_v4(ip) if isinstance(ip, IPv4Address) else _classify_v6(ip)
 
 
-def describe(address: IPAddress | str) -> str:
-    """What an address is, in words, naming the IPv4 address inside an IPv6 form."""
+def describe(address: IPAddress | str) -> Text:
+    """What an address is, in words (read in the reader's language), naming the IPv4
+    address inside an IPv6 form."""
     ip = ip_address(address) if isinstance(address, str) else address
     kind = classify(ip)
-    reason = _reasons()[kind] if kind else _("a public address")
+    reason = _reasons()[kind] if kind else Text.gettext("a public address")
     inner = embedded_ipv4(ip) if isinstance(ip, IPv6Address) else None
     if inner is not None:
-        return _("an IPv6 form of %(ipv4)s, %(reason)s") % {"ipv4": inner, "reason": reason}
+        return Text.gettext("an IPv6 form of %(ipv4)s, %(reason)s", ipv4=str(inner), reason=reason)
     return reason
 
 

@@ -3,12 +3,15 @@
 These are not httpx or requests errors on purpose: both libraries, and the SDKs built on
 them, let foreign exceptions pass through untouched, so a refusal reaches parvis's own
 code as itself, wherever it happened (connecting, following a redirect, reading).
+
+Each refusal keeps its words as a `Text` (source text and parameters): a refusal met by
+a worker (polling, publishing, a webhook) is stored and read later by people who each
+read their own language; `message` and str() give it in the active language.
 """
 
 from __future__ import annotations
 
-from django.template.defaultfilters import filesizeformat
-from django.utils.translation import gettext as _
+from parvis.accounts.texts import FileSize, Text
 
 ALLOW_SETTING = "PARVIS_ALLOW_PRIVATE_URLS"
 
@@ -19,9 +22,23 @@ class GuardError(Exception):
 
     transient = False
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str | Text) -> None:
         super().__init__(message)
-        self.message = message
+        self.text: Text | None = message if isinstance(message, Text) else None
+        self.data = "" if isinstance(message, Text) else message
+
+    @property
+    def reason(self) -> str | Text:
+        """What to store or pass on: parvis's words as a `Text`, anything else as it came."""
+        return self.text if self.text is not None else self.data
+
+    @property
+    def message(self) -> str:
+        """In the active language."""
+        return self.text.render() if self.text is not None else self.data
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class UnsafeURLError(GuardError, ValueError):
@@ -31,18 +48,18 @@ class UnsafeURLError(GuardError, ValueError):
 class AddressRefused(UnsafeURLError):
     """The name resolves to an address the policy refuses (private, loopback, metadata…)."""
 
-    def __init__(self, host: str, address: str, reason: str, *, private_allowed: bool) -> None:
+    def __init__(self, host: str, address: str, reason: str | Text, *, private_allowed: bool) -> None:
+        params = {"host": host, "address": address, "reason": reason, "setting": ALLOW_SETTING}
         if private_allowed:
-            message = _("The server %(host)s is at %(address)s, %(reason)s: parvis never connects there, "
-                        "even with %(setting)s.")
+            text = Text.gettext("The server %(host)s is at %(address)s, %(reason)s: parvis never connects there, "
+                                "even with %(setting)s.", **params)
         elif host == address:
-            message = _("%(address)s is %(reason)s: parvis does not connect there. If this server is on "
-                        "your own network, set %(setting)s=1.")
+            text = Text.gettext("%(address)s is %(reason)s: parvis does not connect there. If this server is on "
+                                "your own network, set %(setting)s=1.", **params)
         else:
-            message = _("The server %(host)s is at %(address)s, %(reason)s: parvis does not connect there. "
-                        "If this server is on your own network, set %(setting)s=1.")
-        super().__init__(message % {"host": host, "address": address, "reason": reason,
-                                    "setting": ALLOW_SETTING})
+            text = Text.gettext("The server %(host)s is at %(address)s, %(reason)s: parvis does not connect "
+                                "there. If this server is on your own network, set %(setting)s=1.", **params)
+        super().__init__(text)
         self.host, self.address = host, address
 
 
@@ -50,7 +67,7 @@ class HostNotFound(UnsafeURLError):
     transient = True  # DNS comes back
 
     def __init__(self, host: str) -> None:
-        super().__init__(_("The server %(host)s cannot be found.") % {"host": host})
+        super().__init__(Text.gettext("The server %(host)s cannot be found.", host=host))
         self.host = host
 
 
@@ -59,17 +76,17 @@ class RedirectRefused(GuardError):
     following it would send the request, and its secrets, somewhere nobody typed."""
 
     def __init__(self, host: str, status: int, location: str) -> None:
-        super().__init__(
-            _("The server %(host)s answered with a redirect (HTTP %(status)s) to %(location)s: parvis does "
-              "not follow redirects here. If the server has moved, enter its new address.")
-            % {"host": host, "status": status, "location": location[:200] or "?"})
+        super().__init__(Text.gettext(
+            "The server %(host)s answered with a redirect (HTTP %(status)s) to %(location)s: parvis does "
+            "not follow redirects here. If the server has moved, enter its new address.",
+            host=host, status=status, location=location[:200] or "?"))
         self.host, self.status, self.location = host, status, location
 
 
 class ResponseTooLarge(GuardError):
     def __init__(self, host: str, limit: int) -> None:
-        super().__init__(_("The server %(host)s sent an answer larger than %(limit)s: parvis stopped reading.")
-                         % {"host": host, "limit": filesizeformat(limit)})
+        super().__init__(Text.gettext("The server %(host)s sent an answer larger than %(limit)s: parvis stopped "
+                                      "reading.", host=host, limit=FileSize(limit)))
         self.host, self.limit = host, limit
 
 
@@ -80,13 +97,12 @@ class TooSlow(GuardError):
     transient = True
 
     def __init__(self, host: str, seconds: float) -> None:
-        super().__init__(_("The server %(host)s did not finish answering within %(seconds)s s: parvis "
-                           "stopped waiting.") % {"host": host, "seconds": f"{seconds:g}"})
+        super().__init__(Text.gettext("The server %(host)s did not finish answering within %(seconds)s s: "
+                                      "parvis stopped waiting.", host=host, seconds=f"{seconds:g}"))
         self.host, self.seconds = host, seconds
 
 
 class UnsupportedEncoding(GuardError):
     def __init__(self, host: str, encoding: str) -> None:
-        super().__init__(_("The server %(host)s compressed its answer as “%(encoding)s”, which parvis "
-                           "does not read.") % {"host": host, "encoding": encoding[:40]})
-
+        super().__init__(Text.gettext("The server %(host)s compressed its answer as “%(encoding)s”, which "
+                                      "parvis does not read.", host=host, encoding=encoding[:40]))

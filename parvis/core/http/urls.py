@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from django.utils.translation import gettext as _
-
+from parvis.accounts.texts import Text
 from parvis.core.http.addresses import AddressPolicy, default_policy
 from parvis.core.http.errors import UnsafeURLError
 from parvis.core.http.guard import resolve_checked
@@ -20,16 +19,16 @@ def normalise_base_url(raw: str) -> str:
     """`mastodon.social`, `https://mastodon.social/` → `https://mastodon.social`."""
     value = (raw or "").strip()
     if not value:
-        raise UnsafeURLError(_("Enter a server address."))
+        raise UnsafeURLError(Text.gettext("Enter a server address."))
     if "://" not in value:
         value = "https://" + value
     parts = urlsplit(value)
     try:
         port = parts.port
     except ValueError as exc:
-        raise UnsafeURLError(_("Enter a valid https:// address.")) from exc
+        raise UnsafeURLError(Text.gettext("Enter a valid https:// address.")) from exc
     if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise UnsafeURLError(_("Enter a valid https:// address."))
+        raise UnsafeURLError(Text.gettext("Enter a valid https:// address."))
     host = parts.hostname
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
@@ -43,7 +42,7 @@ def check_url(url: str, policy: AddressPolicy | None = None) -> None:
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as exc:
-        raise UnsafeURLError(_("Enter a valid https:// address.")) from exc
+        raise UnsafeURLError(Text.gettext("Enter a valid https:// address.")) from exc
     if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise UnsafeURLError(_("Enter a valid https:// address."))
+        raise UnsafeURLError(Text.gettext("Enter a valid https:// address."))
     resolve_checked(parts.hostname, port, policy or default_policy())

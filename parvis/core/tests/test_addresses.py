@@ -92,7 +92,7 @@ def test_allowing_private_addresses_still_refuses_metadata_and_link_local(addres
 
 
 def test_an_ipv6_form_is_described_by_the_ipv4_address_inside():
-    assert describe("::ffff:127.0.0.1") == "an IPv6 form of 127.0.0.1, a loopback address (this machine)"
+    assert str(describe("::ffff:127.0.0.1")) == "an IPv6 form of 127.0.0.1, a loopback address (this machine)"
 
 
 def test_the_refusal_names_the_address_and_the_setting(settings, monkeypatch):

@@ -12,8 +12,8 @@ from atproto import Client, models
 from atproto_client import exceptions as atx
 from atproto_client.request import Request
 from django.conf import settings
-from django.utils.translation import gettext as _
 
+from parvis.accounts.texts import Text
 from parvis.core.http import GuardedTransport, GuardError
 from parvis.networks.base import (
     ErrorKind,
@@ -77,21 +77,21 @@ def translate(exc: Exception, *, write: bool) -> NetworkError:
     if isinstance(exc, atx.RateLimitExceededError):
         reset = exc.reset_at if hasattr(exc, "reset_at") else None
         wait = max(1.0, (reset - datetime.now(UTC).timestamp())) if isinstance(reset, int | float) else 60.0
-        return NetworkError(_("Bluesky rate limit reached."), ErrorKind.TRANSIENT, retry_after=wait)
+        return NetworkError(Text.gettext("Bluesky rate limit reached."), ErrorKind.TRANSIENT, retry_after=wait)
     if isinstance(exc, atx.RequestErrorBase):
         status, error, message = _error_name(exc)
         detail = message or error or str(status)
         if isinstance(exc, atx.UnauthorizedError) or error in RECONNECT_ERRORS:
             return NetworkError(
-                _("Bluesky refused the login (%(detail)s). Reconnect the account.") % {"detail": detail},
+                Text.gettext("Bluesky refused the login (%(detail)s). Reconnect the account.", detail=detail),
                 ErrorKind.RECONNECT,
             )
         if status == 0 or status >= 500 or status in (408, 502):
             return NetworkError(
-                _("The Bluesky server could not be reached or did not answer in time."),
+                Text.gettext("The Bluesky server could not be reached or did not answer in time."),
                 ErrorKind.TRANSIENT, uncertain=write,
             )
-        return NetworkError(_("Bluesky refused the post: %(detail)s") % {"detail": detail}, ErrorKind.PERMANENT)
+        return NetworkError(Text.gettext("Bluesky refused the post: %(detail)s", detail=detail), ErrorKind.PERMANENT)
     if isinstance(exc, atx.AtProtocolError):
         return NetworkError(str(exc) or exc.__class__.__name__, ErrorKind.PERMANENT)
     raise exc
@@ -229,7 +229,7 @@ class BlueskyConnector:
 
     def fetch_inbox(self, stream: str, cursor: str | None) -> InboxPage:
         if stream not in STREAMS:
-            raise NetworkError(_("Bluesky has no inbox stream %(name)s.") % {"name": stream}, ErrorKind.PERMANENT)
+            raise NetworkError(Text.gettext("Bluesky has no inbox stream %(name)s.", name=stream), ErrorKind.PERMANENT)
         return self.inbox.fetch(cursor)
 
     def refresh_items(self, remote_ids: Sequence[str]) -> dict[str, InboundItem | None]:
@@ -288,11 +288,11 @@ class BlueskyConnector:
         if parent is None or root is None:
             view = self.inbox.get_posts([target.remote_id]).get(target.remote_id)
             if view is None:
-                raise NetworkError(_("The post to answer was deleted or cannot be seen any more."),
+                raise NetworkError(Text.gettext("The post to answer was deleted or cannot be seen any more."),
                                    ErrorKind.PERMANENT)
             parent = strong_ref(view)
             if parent is None:
-                raise NetworkError(_("The post to answer cannot be read."), ErrorKind.PERMANENT)
+                raise NetworkError(Text.gettext("The post to answer cannot be read."), ErrorKind.PERMANENT)
             root = strong_ref(as_dict(as_dict(view.get("record")).get("reply")).get("root")) or parent
         return models.AppBskyFeedPost.ReplyRef(
             root=models.ComAtprotoRepoStrongRef.Main(**root), parent=models.ComAtprotoRepoStrongRef.Main(**parent),

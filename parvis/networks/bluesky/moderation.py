@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 import grapheme
 from atproto import models
-from django.utils.translation import gettext as _
 
+from parvis.accounts.texts import Text
 from parvis.networks.base import ErrorKind, InboundItem, Moderation, NetworkError, RemoteAuthor
 from parvis.networks.bluesky.inbox import _str, as_dict, did_of, iso, rkey_of, strong_ref
 from parvis.networks.bluesky.tid import keyed_tid
@@ -89,7 +89,7 @@ class BlueskyModeration:
     def moderate(self, action: Moderation, item: InboundItem | None, author: RemoteAuthor, reason: str) -> None:
         if action in (Moderation.MUTE, Moderation.BLOCK, Moderation.REPORT):
             if not author.remote_id.startswith("did:"):
-                raise NetworkError(_("This author has no Bluesky identifier (DID)."), ErrorKind.PERMANENT)
+                raise NetworkError(Text.gettext("This author has no Bluesky identifier (DID)."), ErrorKind.PERMANENT)
             if action is Moderation.MUTE:
                 self._call(self.connector.client.app.bsky.graph.mute_actor,
                            models.AppBskyGraphMuteActor.Data(actor=author.remote_id), write=True)
@@ -99,7 +99,7 @@ class BlueskyModeration:
                 self.report(item, author, reason)
             return
         if item is None:
-            raise NetworkError(_("This action needs a post."), ErrorKind.PERMANENT)
+            raise NetworkError(Text.gettext("This action needs a post."), ErrorKind.PERMANENT)
         if action in (Moderation.HIDE, Moderation.UNHIDE):
             self.set_hidden(item, hide=action is Moderation.HIDE)
         elif action in (Moderation.LIKE, Moderation.BOOST):
@@ -107,13 +107,13 @@ class BlueskyModeration:
         elif action in (Moderation.UNLIKE, Moderation.UNBOOST):
             self.disengage(item, LIKE if action is Moderation.UNLIKE else REPOST)
         else:
-            raise NetworkError(_("Bluesky does not offer this action."), ErrorKind.PERMANENT)
+            raise NetworkError(Text.gettext("Bluesky does not offer this action."), ErrorKind.PERMANENT)
 
     def _post_ref(self, item: InboundItem) -> tuple[dict[str, str], dict[str, Any]]:
         """The item's strong ref and the AppView's view of it (for viewer state)."""
         view = self.connector.inbox.get_posts([item.remote_id]).get(item.remote_id)
         if view is None:
-            raise NetworkError(_("This post was deleted or cannot be seen any more."), ErrorKind.PERMANENT)
+            raise NetworkError(Text.gettext("This post was deleted or cannot be seen any more."), ErrorKind.PERMANENT)
         ref = strong_ref(view) or strong_ref(item.extra)
         assert ref is not None  # a view from getPosts always has uri and cid
         return ref, view
@@ -144,10 +144,10 @@ class BlueskyModeration:
     def set_hidden(self, item: InboundItem, *, hide: bool) -> None:
         root = as_dict(item.extra.get("root")).get("uri") or item.root_id or ""
         if not root or root == item.remote_id:
-            raise NetworkError(_("Only replies can be hidden, not the post that starts a thread."),
+            raise NetworkError(Text.gettext("Only replies can be hidden, not the post that starts a thread."),
                                ErrorKind.PERMANENT)
         if did_of(root) != self.connector.did:
-            raise NetworkError(_("Only replies in a thread started by this account can be hidden."),
+            raise NetworkError(Text.gettext("Only replies in a thread started by this account can be hidden."),
                                ErrorKind.PERMANENT)
         c = self.connector
         # Read, change, write with swapRecord: a gate changed meanwhile (by another app)
@@ -165,8 +165,8 @@ class BlueskyModeration:
             if (item.remote_id in hidden) == hide:
                 return
             if hide and len(hidden) >= MAX_HIDDEN_REPLIES:
-                raise NetworkError(_("Bluesky hides at most %(count)d replies per thread.")
-                                   % {"count": MAX_HIDDEN_REPLIES}, ErrorKind.PERMANENT)
+                raise NetworkError(Text.gettext("Bluesky hides at most %(count)d replies per thread.",
+                                                count=MAX_HIDDEN_REPLIES), ErrorKind.PERMANENT)
             value["hiddenReplies"] = [*hidden, item.remote_id] if hide else [u for u in hidden if u != item.remote_id]
             try:
                 self._call(c.client.com.atproto.repo.put_record, models.ComAtprotoRepoPutRecord.Data(

@@ -16,10 +16,10 @@ from typing import Any
 
 import requests
 from django.conf import settings
-from django.utils.translation import gettext as _
 from mastodon import Mastodon
 from mastodon import errors as merr
 
+from parvis.accounts.texts import Text
 from parvis.core.http import USER_AGENT, GuardError, guard_session
 from parvis.networks.base import ErrorKind, NetworkError
 from parvis.networks.guarded import ServerKind, guard_cause, network_error
@@ -108,36 +108,36 @@ def translate(exc: Exception, session: RecordingSession | None, *, write: bool) 
         return network_error(refused, write=write)
     if isinstance(exc, merr.MastodonRatelimitError):
         return NetworkError(
-            _("Mastodon rate limit reached."), ErrorKind.TRANSIENT,
+            Text.gettext("Mastodon rate limit reached."), ErrorKind.TRANSIENT,
             retry_after=retry_after_seconds(response),
         )
     if isinstance(exc, merr.MastodonUnauthorizedError):
         return NetworkError(
-            _("Mastodon refused the access token (%(detail)s). Reconnect the account.")
-            % {"detail": _api_message(exc)}, ErrorKind.RECONNECT,
+            Text.gettext("Mastodon refused the access token (%(detail)s). Reconnect the account.",
+                         detail=_api_message(exc)), ErrorKind.RECONNECT,
         )
     if isinstance(exc, merr.MastodonServerError):
         return NetworkError(
-            _("The Mastodon server had an error (HTTP %(status)s).") % {"status": _status(exc)},
+            Text.gettext("The Mastodon server had an error (HTTP %(status)s).", status=_status(exc)),
             ErrorKind.TRANSIENT, uncertain=write,
         )
     if isinstance(exc, merr.MastodonNetworkError):
         return NetworkError(
-            _("The Mastodon server could not be reached or did not answer in time."),
+            Text.gettext("The Mastodon server could not be reached or did not answer in time."),
             ErrorKind.TRANSIENT, uncertain=write,
         )
     if isinstance(exc, merr.MastodonAPIError):
         status = _status(exc)
         if status == 403:
             return NetworkError(
-                _("Mastodon forbids this action for the account (%(detail)s).")
-                % {"detail": _api_message(exc)}, ErrorKind.RECONNECT,
+                Text.gettext("Mastodon forbids this action for the account (%(detail)s).",
+                             detail=_api_message(exc)), ErrorKind.RECONNECT,
             )
         if status in (408, 425, 429):
             return NetworkError(_api_message(exc), ErrorKind.TRANSIENT,
                                 retry_after=retry_after_seconds(response), uncertain=write)
         return NetworkError(
-            _("Mastodon refused the post: %(detail)s") % {"detail": _api_message(exc)},
+            Text.gettext("Mastodon refused the post: %(detail)s", detail=_api_message(exc)),
             ErrorKind.PERMANENT,
         )
     if isinstance(exc, merr.MastodonError):

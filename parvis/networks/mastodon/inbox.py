@@ -74,8 +74,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from django.utils.translation import gettext as _
-
+from parvis.accounts.texts import Text
 from parvis.networks.base import (
     ErrorKind,
     InboundItem,
@@ -325,15 +324,15 @@ class MastodonInbox:
                  reason: str = "") -> None:
         if action not in MODERATIONS:
             raise NetworkError(
-                _("Mastodon does not offer this action (%(action)s).") % {"action": action.value},
+                Text.gettext("Mastodon does not offer this action (%(action)s).", action=action.value),
                 ErrorKind.PERMANENT,
             )
         if action in _ON_STATUS:
             if item is None:
-                raise NetworkError(_("This action needs a post."), ErrorKind.PERMANENT)
+                raise NetworkError(Text.gettext("This action needs a post."), ErrorKind.PERMANENT)
             if action is Moderation.BOOST and item.extra.get("visibility") in ("direct", "private"):
                 # Mastodon refuses it too; never risk making a private message public.
-                raise NetworkError(_("A private post cannot be boosted."), ErrorKind.PERMANENT)
+                raise NetworkError(Text.gettext("A private post cannot be boosted."), ErrorKind.PERMANENT)
             self._act(getattr(self.client, _ON_STATUS[action]), item.remote_id)
         elif action is Moderation.MUTE:
             self._act(self.client.account_mute, author.remote_id)
@@ -360,8 +359,8 @@ class MastodonInbox:
             detail = api_detail(exc)
             if http_status(exc) == 403 and "scope" not in detail.lower():
                 raise NetworkError(
-                    _("Mastodon does not allow this action here (%(detail)s).")
-                    % {"detail": detail}, ErrorKind.PERMANENT,
+                    Text.gettext("Mastodon does not allow this action here (%(detail)s).", detail=detail),
+                    ErrorKind.PERMANENT,
                 ) from exc
             raise
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
-from django.utils.translation import gettext as _
 from mastodon import Mastodon
 
+from parvis.accounts.texts import Text
 from parvis.core.http import USER_AGENT
 from parvis.networks.base import ErrorKind, NetworkError
 from parvis.networks.mastodon.client import RecordingSession, make_client, new_session, translate
@@ -92,5 +92,5 @@ def _as_network_error(exc: Exception, session: RecordingSession | None) -> Netwo
 
 
 def _not_registered(base_url: str) -> NetworkError:
-    return NetworkError(_("%(server)s did not register parvis: its answer has no client id and secret.")
-                        % {"server": base_url}, ErrorKind.PERMANENT)
+    return NetworkError(Text.gettext("%(server)s did not register parvis: its answer has no client id and "
+                                     "secret.", server=base_url), ErrorKind.PERMANENT)

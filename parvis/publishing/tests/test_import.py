@@ -49,6 +49,9 @@ def accounts(people: dict[str, Any]) -> dict[str, SocialAccount]:
 
 def check(people: dict[str, Any], lines: list[str], header: str = HEADER, encoding: str = "utf-8",
           **kwargs: Any) -> ImportBatch:
+    # The import runs in its uploader's language: here, like the checks, in English.
+    people["editor"].language = "en"
+    people["editor"].save(update_fields=["language"])
     raw = ("\n".join([header, *lines]) + "\n").encode(encoding)
     return importer.validate(people["workspace"], io.BytesIO(raw), user=people["editor"], filename="plan.csv",
                              **kwargs)
@@ -331,6 +334,20 @@ def test_web_addresses_that_cannot_be_downloaded_refuse_their_row_only(people, a
     assert "not an image" in text["errors"]["media"][0]
     assert bread["post"] and Post.objects.get().text == "Du pain"
     assert "2 rows refused at creation" in AuditEntry.objects.get(action="posts.imported").summary
+
+
+def test_the_import_writes_its_row_errors_in_its_uploaders_language_not_the_workers(people, accounts, web_files):
+    from django.utils import translation
+
+    base, _hits = web_files
+    batch = check(people, [f"{YEAR}-06-01,10:00,,Introuvable,brand.bsky.social,{base}/gone.png,,"])
+    people["editor"].language = "fr"
+    people["editor"].save(update_fields=["language"])
+    with translation.override("en"):  # the worker's language
+        importer.run_import(batch)
+    batch.refresh_from_db()
+    assert batch.rows[0]["errors"]["media"][0].startswith("Le fichier à l’adresse «")
+    assert "404" in batch.rows[0]["errors"]["media"][0]
 
 
 def test_web_addresses_larger_than_the_library_takes_are_refused(people, accounts, web_files, settings):

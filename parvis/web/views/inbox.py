@@ -272,7 +272,7 @@ def _replies(item: Item, in_conversation: frozenset[str] = frozenset()) -> list[
         out.append({"reply": reply, "text": reply.post.text, "publication": publication,
                     "sending": state in SENDING_STATES, "sent": state == State.PUBLISHED,
                     "failed": state in (State.FAILED, State.CANCELLED),
-                    "error": publication.error if publication else ""})
+                    "error": publication.shown_error if publication else ""})
     return out
 
 

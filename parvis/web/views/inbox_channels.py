@@ -140,11 +140,11 @@ def channel_test(request: HttpRequest, workspace_id: int, hook_id: int) -> HttpR
         url=request.build_absolute_uri(reverse("web:inbox_workspace", args=[workspace.pk])),
         key=f"test-{uuid.uuid4().hex}")
     delivered = webhooks.send(hook, message)
-    hook.refresh_from_db(fields=["last_status", "last_sent_at"])
+    hook.refresh_from_db(fields=["last_status", "last_status_text", "last_sent_at"])
     if delivered:
         messages.success(request, _("Test sent to “%(name)s”: %(status)s.") % {"name": hook.name,
-                                                                             "status": hook.last_status})
+                                                                             "status": hook.shown_last_status})
     else:
         messages.error(request, _("The test to “%(name)s” failed: %(status)s.") % {"name": hook.name,
-                                                                                 "status": hook.last_status})
+                                                                                 "status": hook.shown_last_status})
     return redirect("web:inbox_channels", workspace_id=workspace.pk)
