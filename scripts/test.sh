@@ -12,7 +12,13 @@ PY=${PYTHON:-python3}
 PG_URL=${PARVIS_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
 REDIS=${PARVIS_TEST_REDIS_URL:-redis://127.0.0.1:6379/15}
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each phase says how long the one before it took: CI runs the suite twice in 90 minutes.
+PHASE_START=$SECONDS
+step() {
+  printf '\n(%ss)\n==> %s\n' "$((SECONDS - PHASE_START))" "$*"
+  PHASE_START=$SECONDS
+}
+trap 'printf "\n(%ss)\n" "$((SECONDS - PHASE_START))"' EXIT
 
 step "Python environment ($VENV)"
 [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
