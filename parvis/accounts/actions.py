@@ -27,7 +27,7 @@ from parvis.accounts.models import (
     User,
     Workspace,
 )
-from parvis.accounts.texts import Text, render
+from parvis.core.texts import Text, render
 
 log = logging.getLogger(__name__)
 

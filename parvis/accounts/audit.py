@@ -15,7 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from parvis.accounts.models import AuditEntry, ClientApprover, User, Workspace
-from parvis.accounts.texts import Text, shown
+from parvis.core.texts import Text, shown
 
 ACTION_LABELS: dict[str, Any] = {
     "post.submitted": _("Post sent for review"),

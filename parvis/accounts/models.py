@@ -215,7 +215,7 @@ class Notification(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, null=True, related_name="+")
     kind = models.CharField(max_length=40)
     # As rendered for this person when it was sent; `texts` keeps parvis's own words
-    # (`accounts.texts.Text` as JSON: "subject", "message") to show in their language of
+    # (`core.texts.Text` as JSON: "subject", "message") to show in their language of
     # today. Notices from before texts were kept have only `message`.
     message = models.TextField()
     texts = models.JSONField(default=dict, blank=True)
@@ -230,7 +230,7 @@ class Notification(models.Model):
     @property
     def shown_message(self) -> str:
         """The message in the reader's language (the active one)."""
-        from parvis.accounts.texts import shown
+        from parvis.core.texts import shown
 
         return shown(self.texts.get("message"), self.message)
 
@@ -307,7 +307,7 @@ class AuditEntry(models.Model):
     summary = models.TextField(blank=True)
     before = models.TextField(blank=True)
     after = models.TextField(blank=True)
-    # What parvis wrote in summary/before/after, as `accounts.texts.Text` JSON by field
+    # What parvis wrote in summary/before/after, as `core.texts.Text` JSON by field
     # name: shown in the reader's language (the text fields then are a fallback).
     texts = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

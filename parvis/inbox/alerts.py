@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from parvis.accounts.actions import absolute_url, notify
 from parvis.accounts.models import Workspace
-from parvis.accounts.texts import Text, render
+from parvis.core.texts import Text, render
 from parvis.inbox import crisis, duty, rules
 from parvis.inbox.models import Item, Priority, Status, Webhook
 

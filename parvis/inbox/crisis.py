@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from parvis.accounts.models import User, Workspace
-from parvis.accounts.texts import Text
+from parvis.core.texts import Text
 from parvis.inbox.models import CrisisAlert, InboxSettings, Item, Sentiment
 
 WINDOW = timedelta(hours=1)

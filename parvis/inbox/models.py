@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from parvis.accounts.models import Workspace
-from parvis.accounts.texts import shown
 from parvis.core.crypto import EncryptedJSONField
+from parvis.core.texts import shown
 from parvis.networks.base import ItemKind
 from parvis.networks.models import SocialAccount
 from parvis.publishing.models import Label, Post
@@ -406,7 +406,7 @@ class Webhook(models.Model):
     enabled = models.BooleanField(pgettext_lazy("switch", "On"), default=True)
     last_status = models.CharField(max_length=200, blank=True)
     # A refusal in parvis's own words ("parvis does not connect there…") as
-    # `accounts.texts.Text` JSON, read in each reader's language; null for a server's
+    # `core.texts.Text` JSON, read in each reader's language; null for a server's
     # answer ("HTTP 404") and for rows from before.
     last_status_text = models.JSONField(null=True, blank=True)
     last_sent_at = models.DateTimeField(null=True, blank=True)

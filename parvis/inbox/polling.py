@@ -27,7 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from parvis.accounts.actions import notify, owners_of
-from parvis.accounts.texts import Text
+from parvis.core.texts import Text
 from parvis.inbox.ingest import apply_refresh, store
 from parvis.inbox.models import Item, Poller, Thread
 from parvis.networks import registry

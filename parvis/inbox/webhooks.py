@@ -28,8 +28,8 @@ from urllib.parse import quote
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from parvis.accounts.texts import Text, for_storage
 from parvis.core.http import GuardError, UnsafeURLError, check_url, client
+from parvis.core.texts import Text, for_storage
 from parvis.inbox.models import Webhook
 
 log = logging.getLogger(__name__)

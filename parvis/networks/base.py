@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
-from parvis.accounts.texts import Text
+from parvis.core.texts import Text, WordedError
 
 
 class ErrorKind(enum.StrEnum):
@@ -28,7 +28,7 @@ class ErrorKind(enum.StrEnum):
     RECONNECT = "reconnect"  # credentials revoked or expired: a person must reconnect
 
 
-class NetworkError(Exception):
+class NetworkError(WordedError):
     """A failure talking to a network, with what to do about it.
 
     The reason is a `Text` when parvis words it ("The Mastodon server had an error (HTTP
@@ -46,25 +46,10 @@ class NetworkError(Exception):
         uncertain: bool = False, field: str | None = None,
     ) -> None:
         super().__init__(message)
-        self.text: Text | None = message if isinstance(message, Text) else None
-        self.data = "" if isinstance(message, Text) else message
         self.kind = kind
         self.retry_after = retry_after
         self.uncertain = uncertain
         self.field = field
-
-    @property
-    def reason(self) -> str | Text:
-        return self.text if self.text is not None else self.data
-
-    @property
-    def message(self) -> str:
-        """In the active language (the request's, in a view)."""
-        return self.text.render() if self.text is not None else self.data
-
-    def __str__(self) -> str:
-        # Forms and flash messages show str() too: the active language, like `message`.
-        return self.message
 
     def __repr__(self) -> str:
         return f"NetworkError({self.kind}: {self.message!r}, retry_after={self.retry_after})"

@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 import httpx
 from django.conf import settings
 
-from parvis.accounts.texts import Text
 from parvis.core.http import Budget, GuardError, ResponseTooLarge, TooSlow, client
+from parvis.core.texts import Text
 from parvis.networks.base import ErrorKind, NetworkError
 
 PROBE_SECONDS = 15.0  # a connect form waits this long at most for the server's first answer

@@ -11,8 +11,8 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from parvis.accounts.models import Workspace
-from parvis.accounts.texts import Text, for_storage, shown
 from parvis.core.crypto import EncryptedJSONField
+from parvis.core.texts import Text, for_storage, shown
 from parvis.networks import registry
 from parvis.networks.base import Connector
 
@@ -39,7 +39,7 @@ class SocialAccount(models.Model):
     credentials = EncryptedJSONField(default=dict)
     status = models.CharField(max_length=20, choices=AccountStatus.choices, default=AccountStatus.ACTIVE)
     status_reason = models.TextField(blank=True)
-    # parvis's own words in `status_reason` as `accounts.texts.Text` JSON, read in each
+    # parvis's own words in `status_reason` as `core.texts.Text` JSON, read in each
     # reader's language (`shown_status_reason`); null when they are the network's.
     status_reason_text = models.JSONField(null=True, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)

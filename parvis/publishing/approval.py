@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from parvis.accounts import audit
 from parvis.accounts.actions import notify
 from parvis.accounts.models import ApprovalMode, ClientApprover, Membership, Role, User, Workspace
-from parvis.accounts.texts import Text
+from parvis.core.texts import Text
 from parvis.networks import registry
 from parvis.publishing.approvers import (
     ClientEmail,

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from parvis.accounts import audit
 from parvis.accounts.models import ClientApprover, Workspace
-from parvis.accounts.texts import Text, reader_datetime
+from parvis.core.texts import Text, reader_datetime
 from parvis.publishing.approval import NOT_APPROVED, Written, notify_approvers
 from parvis.publishing.approvers import ClientEmail
 from parvis.publishing.housekeeping import sweep

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from parvis.accounts import audit
 from parvis.accounts.actions import absolute_url
 from parvis.accounts.models import ApprovalMode, ClientApprover, Membership, PortalLink, Role, User, Workspace
-from parvis.accounts.texts import Text
+from parvis.core.texts import Text
 from parvis.publishing.validation import FieldError, PostValidationError
 
 log = logging.getLogger(__name__)

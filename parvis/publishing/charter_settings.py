@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from parvis.accounts import audit
 from parvis.accounts.models import User, Workspace
-from parvis.accounts.texts import Text
+from parvis.core.texts import Text
 from parvis.publishing.charter import RULES
 from parvis.publishing.languages import ISO_639_1, language_name
 from parvis.publishing.models import Charter

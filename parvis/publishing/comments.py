@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from parvis.accounts.actions import notify
 from parvis.accounts.audit import record
 from parvis.accounts.models import User, Workspace
-from parvis.accounts.texts import Text
+from parvis.core.texts import Text
 from parvis.publishing.models import Comment, Post
 from parvis.publishing.validation import FieldError, PostValidationError
 

@@ -29,9 +29,9 @@ from django.db import connection, transaction
 from django.db.models import F, Q, prefetch_related_objects
 from django.utils import timezone
 
-from parvis.accounts.texts import Text, for_storage
 from parvis.core.http import GuardError
 from parvis.core.http.guard import longest_exchange
+from parvis.core.texts import Text, for_storage
 from parvis.networks import registry
 from parvis.networks.base import ErrorKind, MediaFile, NetworkError, PublishRequest, RemotePost, ReplyTarget
 from parvis.networks.guarded import network_error

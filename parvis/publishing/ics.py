@@ -17,7 +17,7 @@ from icalendar import Calendar, Event
 from parvis.accounts.actions import absolute_url
 from parvis.accounts.audit import record
 from parvis.accounts.models import User, Workspace, hash_token
-from parvis.accounts.texts import Text
+from parvis.core.texts import Text
 from parvis.publishing.comments import post_path
 from parvis.publishing.models import Post, PostKind, Publication, State
 

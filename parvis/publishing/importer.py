@@ -46,8 +46,8 @@ from django.utils.translation import gettext_lazy
 
 from parvis.accounts.audit import record
 from parvis.accounts.models import User, Workspace
-from parvis.accounts.texts import Text
 from parvis.core import http
+from parvis.core.texts import Text
 from parvis.networks.models import SocialAccount
 from parvis.publishing import import_lease, library
 from parvis.publishing.actions import Upload, save_post

@@ -31,7 +31,7 @@ from PIL import Image
 
 from parvis.accounts import audit
 from parvis.accounts.models import User, Workspace
-from parvis.accounts.texts import Text
+from parvis.core.texts import Text
 from parvis.publishing.media_types import inspect_media, max_pixels
 from parvis.publishing.models import MediaAsset, Post, PostMedia, State
 from parvis.publishing.validation import FieldError, MediaInfo, PostInput, PostValidationError, parse_timezone

@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from parvis.accounts.models import ClientApprover, Workspace
-from parvis.accounts.texts import shown
+from parvis.core.texts import shown
 from parvis.networks.models import SocialAccount
 
 
@@ -234,7 +234,7 @@ class Publication(models.Model):
     remote_url = models.CharField(max_length=500, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     # Why it failed (or is being retried): `error` as written then, in the writer's
-    # language; `error_text` keeps parvis's own words as `accounts.texts.Text` JSON, to be
+    # language; `error_text` keeps parvis's own words as `core.texts.Text` JSON, to be
     # read in each reader's language (`shown_error`). Null for rows from before, and
     # for reasons that are only a network's own words.
     error = models.TextField(blank=True)

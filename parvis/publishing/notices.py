@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from parvis.accounts.actions import notify, owners_of
-from parvis.accounts.texts import Text
+from parvis.core.texts import Text
 from parvis.publishing.models import Publication
 
 

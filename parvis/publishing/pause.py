@@ -23,7 +23,7 @@ from django.utils.translation import ngettext
 from parvis.accounts.actions import notify
 from parvis.accounts.audit import record
 from parvis.accounts.models import User, Workspace
-from parvis.accounts.texts import Text
+from parvis.core.texts import Text
 from parvis.publishing.dispatcher import default_enqueue
 from parvis.publishing.engine import released_filter
 from parvis.publishing.models import Post, PostKind, Publication, State

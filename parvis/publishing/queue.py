@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from parvis.accounts.audit import record
 from parvis.accounts.models import User
-from parvis.accounts.texts import Text
+from parvis.core.texts import Text
 from parvis.networks.models import SocialAccount
 from parvis.publishing.models import AccountQueue, Post, Publication, QueueSlot, State
 from parvis.publishing.validation import FieldError, PostValidationError

@@ -24,7 +24,7 @@ from typing import Protocol
 
 from django.conf import settings
 
-from parvis.accounts.texts import Text
+from parvis.core.texts import Text
 
 IPAddress = IPv4Address | IPv6Address
 

@@ -11,34 +11,16 @@ read their own language; `message` and str() give it in the active language.
 
 from __future__ import annotations
 
-from parvis.accounts.texts import FileSize, Text
+from parvis.core.texts import FileSize, Text, WordedError
 
 ALLOW_SETTING = "PARVIS_ALLOW_PRIVATE_URLS"
 
 
-class GuardError(Exception):
+class GuardError(WordedError):
     """A request the layer stopped. `transient`: the same request may work later (a name
     that does not resolve now, a server too slow now); otherwise retrying is pointless."""
 
     transient = False
-
-    def __init__(self, message: str | Text) -> None:
-        super().__init__(message)
-        self.text: Text | None = message if isinstance(message, Text) else None
-        self.data = "" if isinstance(message, Text) else message
-
-    @property
-    def reason(self) -> str | Text:
-        """What to store or pass on: parvis's words as a `Text`, anything else as it came."""
-        return self.text if self.text is not None else self.data
-
-    @property
-    def message(self) -> str:
-        """In the active language."""
-        return self.text.render() if self.text is not None else self.data
-
-    def __str__(self) -> str:
-        return self.message
 
 
 class UnsafeURLError(GuardError, ValueError):

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from parvis.accounts.texts import Text
 from parvis.core.http.addresses import AddressPolicy, default_policy
 from parvis.core.http.errors import UnsafeURLError
 from parvis.core.http.guard import resolve_checked
+from parvis.core.texts import Text
 
 
 def normalise_base_url(raw: str) -> str:

@@ -13,8 +13,8 @@ from atproto_client import exceptions as atx
 from atproto_client.request import Request
 from django.conf import settings
 
-from parvis.accounts.texts import Text
 from parvis.core.http import GuardedTransport, GuardError
+from parvis.core.texts import Text
 from parvis.networks.base import (
     ErrorKind,
     Identity,

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import grapheme
 from atproto import models
 
-from parvis.accounts.texts import Text
+from parvis.core.texts import Text
 from parvis.networks.base import ErrorKind, InboundItem, Moderation, NetworkError, RemoteAuthor
 from parvis.networks.bluesky.inbox import _str, as_dict, did_of, iso, rkey_of, strong_ref
 from parvis.networks.bluesky.tid import keyed_tid

@@ -19,8 +19,8 @@ from django.conf import settings
 from mastodon import Mastodon
 from mastodon import errors as merr
 
-from parvis.accounts.texts import Text
 from parvis.core.http import USER_AGENT, GuardError, guard_session
+from parvis.core.texts import Text
 from parvis.networks.base import ErrorKind, NetworkError
 from parvis.networks.guarded import ServerKind, guard_cause, network_error
 

@@ -74,7 +74,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from parvis.accounts.texts import Text
+from parvis.core.texts import Text
 from parvis.networks.base import (
     ErrorKind,
     InboundItem,

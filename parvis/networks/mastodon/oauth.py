@@ -12,8 +12,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from django.conf import settings
 from mastodon import Mastodon
 
-from parvis.accounts.texts import Text
 from parvis.core.http import USER_AGENT
+from parvis.core.texts import Text
 from parvis.networks.base import ErrorKind, NetworkError
 from parvis.networks.mastodon.client import RecordingSession, make_client, new_session, translate
 from parvis.networks.models import ServerApp

@@ -15,8 +15,8 @@ from django.utils import translation
 from rest_framework.test import APIClient
 
 from parvis.accounts.models import Notification
-from parvis.accounts.texts import Text
 from parvis.api.models import ApiToken
+from parvis.core.texts import Text
 from parvis.networks.models import SocialAccount
 from parvis.publishing import engine
 from parvis.publishing.models import Publication, State

@@ -98,7 +98,7 @@ def test_a_notice_from_the_inbox_is_in_the_readers_language_not_the_workspaces(
 
 
 def test_chat_channels_get_the_workspaces_language(people, monkeypatch, django_capture_on_commit_callbacks):
-    from parvis.accounts.texts import Text
+    from parvis.core.texts import Text
     from parvis.inbox import alerts
 
     sent: list[tuple[Any, ...]] = []
@@ -120,7 +120,7 @@ def test_old_notices_show_what_they_stored(people):
 
 
 def test_texts_keep_their_parameters_through_json():
-    from parvis.accounts.texts import Text
+    from parvis.core.texts import Text
 
     text = Text.ngettext("%(count)d post imported from %(file)s", "%(count)d posts imported from %(file)s", "count",
                          count=2, file="plan.csv")
@@ -137,7 +137,7 @@ def test_texts_keep_their_parameters_through_json():
 
 def test_a_notice_outside_any_workspace_to_someone_without_a_language_uses_the_sites(people):
     from parvis.accounts.actions import notify
-    from parvis.accounts.texts import Text
+    from parvis.core.texts import Text
 
     reader = speaks(people["editor"], "")
     changed = Text.gettext("Your password was changed.")

@@ -85,7 +85,7 @@ def test_entries_from_before_texts_were_kept_show_what_they_stored(people):
 
 
 def test_a_summary_with_a_date_reads_in_the_readers_zone_and_language(people):
-    from parvis.accounts.texts import Text
+    from parvis.core.texts import Text
 
     with translation.override("en"):
         audit.record(people["workspace"], "client_approver.link_revoked", actor=people["owner"],

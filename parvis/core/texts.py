@@ -160,3 +160,28 @@ def shown(text: Mapping[str, Any] | None, fallback: str) -> str:
         return Text.from_json(text).render()
     except (KeyError, TypeError, ValueError):
         return fallback
+
+
+class WordedError(Exception):
+    """An error whose reason is parvis's own words (a `Text`, kept untranslated so that
+    each reader gets it in their own language) or someone else's (a network's message,
+    a system error: plain data, passed on as it came)."""
+
+    def __init__(self, message: str | Text) -> None:
+        super().__init__(message)
+        self.text: Text | None = message if isinstance(message, Text) else None
+        self.data = "" if isinstance(message, Text) else message
+
+    @property
+    def reason(self) -> str | Text:
+        """What to store or pass on."""
+        return self.text if self.text is not None else self.data
+
+    @property
+    def message(self) -> str:
+        """In the active language (the request's, in a view)."""
+        return self.text.render() if self.text is not None else self.data
+
+    def __str__(self) -> str:
+        # Forms and flash messages show str() too: the active language, like `message`.
+        return self.message
