@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from parvis.accounts.models import Membership, Role, User, Workspace
+from parvis.core.ids import parse_id
 
 
 def workspaces_for(user: User) -> QuerySet[Workspace]:
@@ -46,10 +47,7 @@ def workspace_for(user: User, workspace_id: int | str, min_role: Role = Role.VIE
 def member_of(workspace_id: int, user_id: object) -> User | None:
     """A member of this workspace by user id, else None: for anyone else, and for an id
     that names no one, the answer is the same and says nothing about them."""
-    try:
-        uid = int(str(user_id))
-    except (TypeError, ValueError):
-        return None
-    if not 0 < uid < 2**63:  # past a 64-bit column: no one
+    uid = parse_id(user_id)
+    if uid is None:
         return None
     return User.objects.filter(pk=uid, memberships__workspace_id=workspace_id).first()
