@@ -23,30 +23,31 @@ from parvis.inbox.understand import (
     logreg,
     metrics,
 )
-from parvis.inbox.understand.data import load_comments, load_evaluation
+from parvis.inbox.understand.data import KINDS, TOXIC_KINDS, load_comments, load_evaluation
 from parvis.inbox.understand.evaluation import Scores, score
 from parvis.inbox.understand.features import featurize
-from parvis.inbox.understand.model import SENTIMENTS, WEIGHTS_PATH
+from parvis.inbox.understand.model import HEADS, SENTIMENTS, WEIGHTS_PATH
 from parvis.inbox.understand.retrain import anchor, label_of
 
 # Floors on the evaluation set (data/eval_comments.csv: written apart from the training
 # comments, never trained on nor used to choose anything), per language, set from
-# measurement (bench/understand.py, model understand-2026.12-1):
-#   fr (436): toxic precision 0.905 recall 0.956, sentiment macro-F1 0.812, spam F1 0.877,
+# measurement (bench/understand.py, model understand-2026.12-2):
+#   fr (436): toxic precision 0.973 recall 0.906, sentiment macro-F1 0.874, spam F1 0.852,
 #             language 0.993
-#   en (432): toxic precision 0.935 recall 0.923, sentiment macro-F1 0.845, spam F1 0.931,
+#   en (432): toxic precision 0.965 recall 0.885, sentiment macro-F1 0.914, spam F1 0.933,
 #             language 0.981
 # The majority baseline scores 0 toxic recall and 0.23 sentiment macro-F1. Each floor sits
-# ~0.05 under the measured value: one of the ~160 toxic comments of a language is 0.6
-# point of recall, one of the 28 spam ones 3.5 points of F1, so a retrain on edited data
+# ~0.05 under the measured value, and never under issue 10's targets (toxic precision and
+# recall 0.85, sentiment macro-F1 0.85): one of the ~160 toxic comments of a language is
+# 0.6 point of recall, one of the 28 spam ones 3.5 points of F1, so a retrain on edited data
 # may move a few answers, and the test fails when a change makes the model clearly worse.
 FLOORS = {
-    "fr": {"toxic_precision": 0.85, "toxic_recall": 0.90, "sentiment_macro_f1": 0.76, "spam_f1": 0.80,
+    "fr": {"toxic_precision": 0.92, "toxic_recall": 0.86, "sentiment_macro_f1": 0.85, "spam_f1": 0.80,
            "language": 0.97},
-    "en": {"toxic_precision": 0.88, "toxic_recall": 0.87, "sentiment_macro_f1": 0.79, "spam_f1": 0.87,
+    "en": {"toxic_precision": 0.91, "toxic_recall": 0.85, "sentiment_macro_f1": 0.86, "spam_f1": 0.88,
            "language": 0.96},
 }
-SENTIMENT_FLOOR_AFTER_CORRECTIONS = 0.78  # all 1,018 comments: 0.830 before the corrections
+SENTIMENT_FLOOR_AFTER_CORRECTIONS = 0.83  # all 1,018 comments: 0.882 before the corrections, 0.877 after
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +60,18 @@ def evaluation() -> list:
 @pytest.fixture(scope="module")
 def scores(evaluation: list) -> Scores:
     return score(evaluation, analyse([c.text for c in evaluation]))
+
+
+def test_training_labels_follow_the_spec() -> None:
+    # tools/COMMENTS_SPEC.md: toxic and spam follow the kind, and the kinds that fix a
+    # sentiment have it. (Spam's apparent tone and a put-down's target need a reader.)
+    fixed = {"complaint": "negative", "sarcasm": "negative", "praise": "positive", "praise_negation": "positive",
+             "praise_slang": "positive", "neutral": "neutral"}
+    for comment in load_comments():
+        assert comment.kind in KINDS, comment.text
+        assert comment.toxic == (comment.kind in TOXIC_KINDS), comment.text
+        assert comment.spam == (comment.kind == "spam"), comment.text
+        assert comment.sentiment == ("negative" if comment.toxic else fixed.get(comment.kind, comment.sentiment))
 
 
 def test_shipped_weights_are_the_current_model_version() -> None:
@@ -176,7 +189,7 @@ NOT_TOXIC_BY_KIND = {
         ("Holy shit, best pizza in the city", "positive"),
     ],
     "insult_self_or_object": [
-        ("Quelle andouille je fais, j'ai laissé mon ticket à la maison", None),
+        ("Quelle andouille je fais, j'ai laissé mon ticket à la maison", "neutral"),
         ("this stupid printer ate my return label", "negative"),
     ],
 }
@@ -189,20 +202,11 @@ def test_missed_kinds_of_toxic_comment_are_flagged_and_negative(kind: str, text:
     assert result.sentiment == "negative"
 
 
-# A known miss, kept visible: a rude word aimed at oneself in a sentence that reads like a
-# put-down scores 0.37 against a toxic threshold of 0.325 (on the evaluation set, 86 % of
-# that kind are left unflagged). strict: the test says so when a model gets it right.
-KNOWN_MISSES = {"Quelle andouille je fais, j'ai laissé mon ticket à la maison"}
-
-
+# "Quelle andouille je fais…" was a known miss of model understand-2026.12-1 (flagged
+# toxic, read as negative); understand-2026.12-2, with the put-downs aimed at oneself
+# relabelled and more of them, reads it as it should.
 @pytest.mark.parametrize(
-    ("kind", "text", "sentiment"),
-    [
-        pytest.param(k, t, s, marks=pytest.mark.xfail(strict=True, reason="known miss")) if t in KNOWN_MISSES
-        else (k, t, s)
-        for k, cases in NOT_TOXIC_BY_KIND.items()
-        for t, s in cases
-    ],
+    ("kind", "text", "sentiment"), [(k, t, s) for k, cases in NOT_TOXIC_BY_KIND.items() for t, s in cases]
 )
 def test_hard_clean_comments_keep_their_sentiment_and_are_not_flagged(
     kind: str, text: str, sentiment: str | None
@@ -237,6 +241,87 @@ def test_harmless_swearing_is_not_toxic(text: str, sentiment: str) -> None:
 )
 def test_sarcastic_praise_is_negative(text: str) -> None:
     assert analyse([text])[0].sentiment == "negative"
+
+
+# Spam takes its apparent tone (the labelling spec): a hyped offer or a fake prize reads
+# positive, a fake account or parcel alert negative. The training data said "neutral" for
+# most spam until the labels were made to follow the spec.
+@pytest.mark.parametrize(
+    ("text", "sentiment"),
+    [
+        ("🎉 Bravo, tu fais partie des gagnants ! Réclame ton bon de 250 € ici : bon-gagnant.shop", "positive"),
+        ("Congratulations, you've been picked for our $250 reward, claim it now 👉 reward-club.top", "positive"),
+        ("J'ai doublé mon salaire grâce à la formation de @julie_invest 🙏 foncez, lien dans sa bio", "positive"),
+        ("Your account will be closed tonight, confirm your identity here: account-help-secure.info", "negative"),
+    ],
+)
+def test_spam_takes_its_apparent_tone(text: str, sentiment: str) -> None:
+    [result] = analyse([text])
+    assert result.spam
+    assert result.sentiment == sentiment
+    assert not result.toxic
+
+
+# A rude word aimed at oneself says nothing against the brand: the comment is neutral (a
+# request) or positive (thanks), and never toxic.
+@pytest.mark.parametrize(
+    ("text", "sentiment"),
+    [
+        ("Je suis vraiment trop bête, j'ai tapé le mauvais code postal, vous pouvez le corriger ?", "neutral"),
+        ("I'm such a numpty, typed the wrong postcode, can you fix it?", "neutral"),
+        ("I'm an idiot, I left my umbrella at your café yesterday, a green one", "neutral"),
+        ("Silly me, it was in my junk folder the whole time, thanks anyway!", "positive"),
+        pytest.param("Quelle tête de linotte je fais, c'était dans ma boîte aux lettres, merci quand même !",
+                     "positive", marks=pytest.mark.xfail(strict=True, reason="known miss: read as neutral")),
+    ],
+)
+def test_a_put_down_aimed_at_oneself_is_not_negative(text: str, sentiment: str) -> None:
+    [result] = analyse([text])
+    assert not result.toxic
+    assert result.sentiment == sentiment
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Je ne serai pas là cette semaine, ma voisine récupérera le colis",
+        "Pas de souci, je passerai le récupérer lundi matin",
+        "Can't make it Friday, I'll come in on Saturday instead",
+        "Didn't get to watch the live, I'll watch it tonight",
+    ],
+)
+def test_neutral_remarks_with_negative_sounding_words_stay_neutral(text: str) -> None:
+    [result] = analyse([text])
+    assert (result.sentiment, result.toxic) == ("neutral", False)
+
+
+@pytest.mark.parametrize(
+    ("text", "sentiment"),
+    [
+        ("Je ne recommande pas, colis jamais arrivé et aucune réponse du SAV", "negative"),
+        ("Not worth it, never arrived and nobody answers", "negative"),
+        ("Pas déçue du tout, rien à redire sur la livraison", "positive"),
+        ("Never had an issue with you guys, thanks", "positive"),
+    ],
+)
+def test_a_negation_does_not_decide_the_sentiment(text: str, sentiment: str) -> None:
+    assert analyse([text])[0].sentiment == sentiment
+
+
+# As people type when they are in a hurry: no capitals, accents, apostrophes or full stops.
+@pytest.mark.parametrize(
+    ("text", "sentiment"),
+    [
+        ("pas de souci je repasse demain", "neutral"),
+        ("dont worry ill come back tomorrow", "neutral"),
+        ("pas decue du tout rien a redire sur la livraison", "positive"),
+        ("still havent got my refund its been 3 weeks", "negative"),
+    ],
+)
+def test_comments_typed_plainly_keep_their_sentiment(text: str, sentiment: str) -> None:
+    [result] = analyse([text])
+    assert result.sentiment == sentiment
+    assert not result.toxic
 
 
 @pytest.mark.parametrize(
@@ -308,9 +393,9 @@ def test_analyse_from_several_threads_matches_serial() -> None:
 @pytest.mark.parametrize("head", ["sentiment", "toxic"])
 def test_numpy_fit_matches_scikit_learn(head: str) -> None:
     sklearn = pytest.importorskip("sklearn.linear_model")
-    feats, examples = anchor()
-    x = feats.embeddings.astype(np.float64)
-    y = np.array([label_of(e, head) for e in examples])
+    shipped = anchor()
+    x = shipped.feats.embeddings.astype(np.float64)
+    y = np.array([label_of(e, head) for e in shipped.comments])
     weights = np.where(np.arange(len(y)) % 3 == 0, 2.0, 1.0)  # sample weights take part too
     l2 = 0.25
     ours = logreg.fit(x, y, l2=l2, n_classes=3 if head == "sentiment" else 2, sample_weight=weights)
@@ -371,6 +456,7 @@ def test_model_bytes_round_trip() -> None:
     model = fit([LabelledExample("Ça déchire grave", sentiment="positive")])
     restored = Model.from_bytes(model.to_bytes())
     assert restored.version == model.version
+    assert [restored.head(n).copies for n in HEADS] == [default_model().head(n).copies for n in HEADS]
     texts = ["Ça déchire grave", "Gagnez 500€ par jour, DM", "T'es un incapable"]
     assert analyse(texts, restored) == analyse(texts, model)
 

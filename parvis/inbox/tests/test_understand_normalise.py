@@ -1,12 +1,12 @@
-"""The normaliser that undoes spelling tricks, the hashed n-grams and the sparse solver.
-No database, no model: plain functions."""
+"""The normaliser that undoes spelling tricks, the hashed n-grams, the sparse solver and
+the plainly typed copies of training comments. No database, no model: plain functions."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from parvis.inbox.understand import logreg, ngrams, normalise
+from parvis.inbox.understand import augment, logreg, ngrams, normalise
 from parvis.inbox.understand.features import model_text
 
 
@@ -118,3 +118,27 @@ def test_sparse_rows_can_be_taken_and_stacked() -> None:
     assert np.array_equal(_dense(picked), _dense(grams)[[2, 0, 2]])
     stacked = logreg.Sparse.vstack([grams.subset(np.array([0, 1])), grams.subset(np.array([2, 3]))])
     assert np.array_equal(_dense(stacked), _dense(grams))
+
+
+@pytest.mark.parametrize(
+    ("written", "typed"),
+    [
+        ("Déçue, la couleur n'a rien à voir avec la photo.", "decue la couleur na rien a voir avec la photo"),
+        ("I don't know… maybe?", "i dont know maybe?"),
+        ("ÇA M'A TUÉ 😂 @brand_fr https://t.co/x", "ca ma tue 😂 @brand_fr https://t.co/x"),
+        ("Top !", "top !"),
+        ("Livré en 3.5 jours, merci", "livre en 3.5 jours merci"),
+    ],
+)
+def test_a_plainly_typed_copy_drops_case_accents_apostrophes_and_stops(written: str, typed: str) -> None:
+    assert augment.typed_plainly(written) == typed
+
+
+def test_copies_are_learnt_beside_their_originals_at_a_lower_weight() -> None:
+    from parvis.inbox.understand.features import featurize
+
+    originals, copies = featurize(["Déçue !", "Top"]), featurize(["decue !", "top"])
+    rows, weights = augment.with_copies(originals, copies, np.array([1.0, 2.0]))
+    assert len(rows) == 4
+    assert np.array_equal(rows.embeddings[2:], copies.embeddings)
+    assert weights.tolist() == [1.0, 2.0, augment.COPY_WEIGHT, 2 * augment.COPY_WEIGHT]

@@ -13,9 +13,10 @@
   the same text, after `normalise.unmask` has undone spelling tricks ("c0nnard", "f*ck",
   "s a l o p e", "kys"). Sentiment and toxicity learn finer classes (one per kind of
   comment) whose probabilities add up to the answer; spam also reads a few surface
-  features. Trained by `python -m parvis.inbox.understand.train` on `data/comments.csv`
-  and `data/train_comments.csv` (2,819 comments in seven languages); scored on the
-  separately written `data/eval_comments.csv` by `bench/understand.py`.
+  features. Trained by `python -m parvis.inbox.understand.train` on `data/comments.csv`,
+  `data/train_comments.csv` and `data/train_comments_2.csv` (3,850 comments in seven
+  languages; sentiment and toxicity also learnt each one typed plainly, see `augment`);
+  scored on the separately written `data/eval_comments.csv` by `bench/understand.py`.
 
 Everything is loaded lazily, once per process, and is safe to share between threads.
 """

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from parvis.inbox.understand import metrics, retrain
+from parvis.inbox.understand import augment, metrics, retrain
 from parvis.inbox.understand.features import Features
 from parvis.inbox.understand.model import Head
 
@@ -81,19 +81,28 @@ class Candidate:
         return np.where(answers == 1, self.class_weight, 1.0) if self.head.answers == 1 else np.ones(len(answers))
 
 
-def fit_head(name: str, candidate: Candidate, feats: Features, labels: np.ndarray, answers: np.ndarray) -> Head:
-    """Fit one head on `labels` (finer classes or answers, as the candidate's head reads)."""
-    return retrain.fit_head(candidate.head, name, feats, labels, candidate.weights(answers), prior=None)
+def fit_head(name: str, candidate: Candidate, feats: Features, labels: np.ndarray, answers: np.ndarray,
+             copies: Features | None = None) -> Head:
+    """Fit one head on `labels` (finer classes or answers, as the candidate's head reads),
+    and on the plainly typed copies of the same comments when the head learns them
+    (`augment`)."""
+    weights = candidate.weights(answers)
+    if copies is not None and candidate.head.copies:
+        feats, weights = augment.with_copies(feats, copies, weights)
+        labels = np.concatenate([labels, labels])
+    return retrain.fit_head(candidate.head, name, feats, labels, weights, prior=None)
 
 
 def out_of_fold(name: str, candidate: Candidate, feats: Features, labels: np.ndarray, answers: np.ndarray,
-                folds: np.ndarray) -> np.ndarray:
+                folds: np.ndarray, copies: Features | None = None) -> np.ndarray:
     """Each comment's probabilities from the model fitted on the other folds: (n,) for a
-    binary head, (n, 3) for sentiment."""
+    binary head, (n, 3) for sentiment. A comment's copy, when the head learns copies, is
+    learnt with the other folds' comments only, never scored."""
     out: np.ndarray | None = None
     for k in range(int(folds.max()) + 1):
         train, valid = folds != k, folds == k
-        head = fit_head(name, candidate, feats.subset(train), labels[train], answers[train])
+        head = fit_head(name, candidate, feats.subset(train), labels[train], answers[train],
+                        None if copies is None else copies.subset(train))
         proba = head.proba(feats.subset(valid).for_head(head))
         if out is None:
             out = np.zeros((len(labels), *proba.shape[1:]))

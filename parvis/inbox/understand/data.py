@@ -2,9 +2,10 @@
 
 Two kinds of files, one format (`/data/README.md`, columns `text,lang,variety,sentiment,
 toxic,spam,kind`): the training comments (`comments.csv`, the first set, and
-`train_comments.csv`, written for issue 10), which training, cross-validation and a
-workspace's retraining read; and the evaluation comments (`eval_comments.csv`), written
-separately by someone else, which only `bench/understand` and the tests' floors read.
+`train_comments.csv` and `train_comments_2.csv`, written for issue 10), which training,
+cross-validation and a workspace's retraining read; and the evaluation comments
+(`eval_comments.csv`), written separately by someone else, which only `bench/understand`
+and the tests' floors read.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 DATA_DIR = Path(__file__).parent / "data"
-TRAINING_FILES = ("comments.csv", "train_comments.csv")
+TRAINING_FILES = ("comments.csv", "train_comments.csv", "train_comments_2.csv")
 EVALUATION_FILE = "eval_comments.csv"
 COMMENTS_PATH = DATA_DIR / "comments.csv"
 

@@ -20,7 +20,7 @@ from parvis.inbox.understand.logreg import Design, Linear
 
 # Bump when the shipped weights, the features, or the training data change: stored
 # analyses carry it, so the lead can tell which items to analyse again.
-MODEL_VERSION = "understand-2026.12-1"
+MODEL_VERSION = "understand-2026.12-2"
 FORMAT = 2  # 2: heads may read hashed character n-grams; 1 (embeddings only) is still read
 READABLE_FORMATS = (1, 2)
 
@@ -67,6 +67,7 @@ class Head:
     grams_scale: float = 1.0  # their scale next to the unit-length embedding
     classes: tuple[str, ...] = ()  # names of the finer classes, "<answer>:<kind>"
     outputs: tuple[int, ...] = ()  # the answer of each finer class (index in SENTIMENTS, or 0/1)
+    copies: bool = False  # learnt its training comments typed plainly too (`augment`)
 
     @property
     def dim(self) -> int:
@@ -119,7 +120,8 @@ class Model:
                     arrays[f"{name}_grams_tie"] = head.linear.sparse_tie.astype(np.int64)
             meta["heads"][name] = {"l2": head.l2, "uses_hand": head.uses_hand, "threshold": head.threshold,
                                    "uses_grams": head.uses_grams, "grams_scale": head.grams_scale,
-                                   "classes": list(head.classes), "outputs": list(head.outputs)}
+                                   "classes": list(head.classes), "outputs": list(head.outputs),
+                                   "copies": head.copies}
         arrays["meta"] = np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8)
         buffer = io.BytesIO()
         np.savez_compressed(buffer, **arrays)  # type: ignore[arg-type]
@@ -154,6 +156,7 @@ class Model:
                         grams_scale=float(spec.get("grams_scale", 1.0)),
                         classes=tuple(str(c) for c in spec.get("classes") or ()),
                         outputs=tuple(int(o) for o in spec.get("outputs") or ()),
+                        copies=bool(spec.get("copies", False)),
                     )
                 _check_grams(meta, heads)
         except ValueError:

@@ -2,8 +2,9 @@
 
 What the shipped model learnt is kept two ways: its coefficients are the centre of the L2
 penalty (so what it learnt stays where the corrections say nothing), and the
-repository's labelled training comments are fitted again alongside the corrections (so a
-few corrections cannot wreck the shipped accuracy). Corrections weigh more than a
+repository's labelled training comments (with their plainly typed copies, for a head that
+learnt them) are fitted again alongside the corrections (so a few corrections cannot wreck
+the shipped accuracy). Corrections weigh more than a
 training comment; the weight grows, up to a bound, until the model agrees with each
 correction, as a person who corrects an item expects.
 
@@ -17,11 +18,11 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from parvis.inbox.understand import logreg
+from parvis.inbox.understand import augment, logreg
 from parvis.inbox.understand.data import Comment, LabelledExample, load_comments
 from parvis.inbox.understand.features import Features, featurize
 from parvis.inbox.understand.logreg import Design
@@ -32,16 +33,37 @@ MAX_DOUBLINGS = 4  # up to 80 × a training comment: beyond that, corrections co
 FINER_MINIMUM = 25  # a kind with fewer training comments joins "<answer>:other"
 
 _anchor_lock = threading.Lock()
-_anchor: tuple[Features, list[Comment]] | None = None
 
 
-def anchor() -> tuple[Features, list[Comment]]:
-    """The shipped training comments and their features, encoded once per process (~2 s)."""
+@dataclass(frozen=True)
+class Anchor:
+    """The shipped training comments, and the same typed plainly (`augment`): a head that
+    learnt the copies is refitted with them, the others without."""
+
+    feats: Features
+    copies: Features  # row i: comments[i] typed plainly
+    comments: list[Comment]
+
+    def rows(self, head: Head) -> tuple[Features, list[Comment], np.ndarray]:
+        """What `head` learns from: features, the comment of each row, weights."""
+        weights = np.ones(len(self.comments))
+        if not head.copies:
+            return self.feats, self.comments, weights
+        feats, weights = augment.with_copies(self.feats, self.copies, weights)
+        return feats, self.comments + self.comments, weights
+
+
+_anchor: Anchor | None = None
+
+
+def anchor() -> Anchor:
+    """The training comments and their copies, encoded once per process (~4 s)."""
     global _anchor
     with _anchor_lock:
         if _anchor is None:
             comments = load_comments()
-            _anchor = (featurize([c.text for c in comments]), comments)
+            texts = [c.text for c in comments]
+            _anchor = Anchor(featurize(texts), featurize(augment.copy_texts(texts)), comments)
         return _anchor
 
 
@@ -126,7 +148,7 @@ def fit(extra: Sequence[LabelledExample], base: Model | None = None) -> Model:
     for example in extra:  # the latest correction of a text wins
         latest[example.text] = example
     corrections = list(latest.values())
-    anchor_feats, anchor_comments = anchor()
+    shipped = anchor()
     feats = featurize([e.text for e in corrections])
     heads = {}
     for name in ("sentiment", "toxic", "spam"):
@@ -136,6 +158,7 @@ def fit(extra: Sequence[LabelledExample], base: Model | None = None) -> Model:
             heads[name] = head
             continue
         fixes = feats.subset(np.array(rows))
+        anchor_feats, anchor_comments, anchor_weights = shipped.rows(head)
         fix_answers = np.array([label_of(corrections[i], name) for i in rows], dtype=np.int64)
         anchor_answers = np.array([label_of(c, name) for c in anchor_comments], dtype=np.int64)
         anchors = anchor_feats
@@ -153,7 +176,7 @@ def fit(extra: Sequence[LabelledExample], base: Model | None = None) -> Model:
         labels = np.concatenate([anchor_labels, fix_labels])
         weight = CORRECTION_WEIGHT
         for _ in range(MAX_DOUBLINGS + 1):
-            weights = np.concatenate([np.ones(len(anchor_labels)), np.full(len(rows), weight)])
+            weights = np.concatenate([anchor_weights, np.full(len(rows), weight)])
             fitted = fit_head(head, name, both, labels, weights, prior=head.linear)
             if np.array_equal(predict_head(fitted, fixes.for_head(fitted)), fix_answers):
                 break

@@ -1,18 +1,20 @@
 """Train the shipped weights: `python -m parvis.inbox.understand.train`.
 
-Reads the training comments (`data/comments.csv` and `data/train_comments.csv`; never the
-evaluation set) and picks, for each head, its L2 strength, how much the hashed character
-n-grams count next to the sentence embedding (not at all, or at a scale), and for the
-binary heads the decision threshold, and whether the head learns plain answers or finer
-classes (one per kind of comment, see `model.Head`), all by grouped
-5-fold cross-validation: a comment, its translations and its near-duplicates always sit
-in the same fold. Each candidate is scored on its out-of-fold predictions, as the mean
-over fr, en and the other languages together of F1 (toxic, spam: the positive class's, at
-the best threshold; sentiment: macro-F1). Then it fits the chosen heads on every training
-comment, writes `weights/base.npz`, and prints the cross-validated scores per language and
-per kind. Fixed seeds: running it twice writes the same weights.
+Reads the training comments (`data/comments.csv`, `data/train_comments.csv` and
+`data/train_comments_2.csv`; never the evaluation set) and picks, for each head, its L2
+strength, how much the hashed character n-grams count next to the sentence embedding (not
+at all, or at a scale), for the binary heads the decision threshold, whether the head
+learns plain answers or finer classes (one per kind of comment, see `model.Head`), and
+whether it also learns each comment typed plainly (`augment`), all by grouped 5-fold
+cross-validation: a comment, its copy, its translations and its near-duplicates always sit
+in the same fold, and only the comments as written are scored. Each candidate is scored on
+its out-of-fold predictions, as the mean over fr, en and the other languages together of
+F1 (toxic, spam: the positive class's, at the best threshold; sentiment: macro-F1). Then
+it fits the chosen heads on every training comment, writes `weights/base.npz`, and prints
+the cross-validated scores per language and per kind. Fixed seeds: running it twice writes
+the same weights.
 
-Takes ~30 minutes on one core (`--quick`: one setting per head, ~3 minutes).
+Takes ~20 minutes on one core (`--quick`: one setting per head, ~3 minutes).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from parvis.inbox.understand import cv, logreg, metrics, retrain, text
+from parvis.inbox.understand import augment, cv, logreg, metrics, retrain, text
 from parvis.inbox.understand.data import Comment, load_comments
 from parvis.inbox.understand.features import Features, featurize
 from parvis.inbox.understand.model import MODEL_VERSION, SENTIMENTS, WEIGHTS_PATH, Head, Model
@@ -41,47 +43,51 @@ QUICK_L2, QUICK_SCALES = (1 / 16,), (1.0,)
 
 def candidates(name: str, comments: Sequence[Comment], quick: bool) -> list[cv.Candidate]:
     """Every setting tried for a head: penalty, n-gram scale, plain answers or finer
-    classes (kinds), and for spam the surface features. The finer classes of sentiment
+    classes (kinds), whether it learns the plainly typed copies too (`augment`), and for
+    spam the surface features. The finer classes of sentiment
     share their n-gram weights per answer (3 rows of n-gram weights, not one per kind);
     toxicity's have their own (insults, threats and slurs are spelt differently)."""
     classes, outputs = retrain.finer_classes(name, comments)
     out = []
-    for uses_hand in (False, True) if name == "spam" else (False,):
-        for finer in (False, True) if name != "spam" else (False,):
-            for l2 in QUICK_L2 if quick else L2_GRID:
-                for scale in QUICK_SCALES if quick else GRAM_SCALES:
-                    head = _zero_head(name, l2, uses_hand, scale, (classes, outputs) if finer else None)
-                    out.append(cv.Candidate(head))
+    for copies in (False, True):
+        for uses_hand in (False, True) if name == "spam" else (False,):
+            for finer in (False, True) if name != "spam" else (False,):
+                for l2 in QUICK_L2 if quick else L2_GRID:
+                    for scale in QUICK_SCALES if quick else GRAM_SCALES:
+                        head = _zero_head(name, l2, uses_hand, scale, (classes, outputs) if finer else None, copies)
+                        out.append(cv.Candidate(head))
     return out
 
 
 def _zero_head(name: str, l2: float, uses_hand: bool, scale: float,
-               finer: tuple[tuple[str, ...], tuple[int, ...]] | None) -> Head:
+               finer: tuple[tuple[str, ...], tuple[int, ...]] | None, copies: bool = False) -> Head:
     classes, outputs = finer or ((), ())
     rows = len(outputs) or (len(SENTIMENTS) if name == "sentiment" else 1)
     dim = 512 + (len(text.HAND_FEATURES) if uses_hand else 0)
     tie = np.array(outputs) if outputs and name == "sentiment" and scale > 0 else None
     linear = logreg.Linear(np.zeros((rows, dim)), np.zeros(rows), sparse_tie=tie)
     return Head(linear, l2=l2, uses_hand=uses_hand, uses_grams=scale > 0, grams_scale=scale or 1.0,
-                classes=classes, outputs=outputs)
+                classes=classes, outputs=outputs, copies=copies)
 
 
 def describe(candidate: cv.Candidate) -> str:
     head = candidate.head
     grams = f"n-grams×{head.grams_scale:g}" if head.uses_grams else "no n-grams"
     finer = f"{len(head.classes)} kinds" if head.classes else "plain"
-    return f"C={1 / head.l2:<4g} hand={head.uses_hand!s:<5} {grams:<13} {finer:<8}"
+    copies = "+ copies" if head.copies else ""
+    return f"C={1 / head.l2:<4g} hand={head.uses_hand!s:<5} {grams:<13} {finer:<8} {copies:<8}"
 
 
 def select(
-    name: str, comments: Sequence[Comment], feats: Features, groups: np.ndarray, folds: np.ndarray, quick: bool
+    name: str, comments: Sequence[Comment], feats: Features, copies: Features, groups: np.ndarray,
+    folds: np.ndarray, quick: bool,
 ) -> tuple[cv.Candidate, float, np.ndarray, float]:
     """(best candidate, its threshold, its out-of-fold probabilities, its score)."""
     answers = np.array([retrain.label_of(c, name) for c in comments], dtype=np.int64)
     best: tuple[float, int, cv.Candidate, float, np.ndarray] | None = None
     for order, candidate in enumerate(candidates(name, comments, quick)):
         labels = retrain.finer_labels(candidate.head, name, comments) if candidate.head.classes else answers
-        proba = cv.out_of_fold(name, candidate, feats, labels, answers, folds)
+        proba = cv.out_of_fold(name, candidate, feats, labels, answers, folds, copies)
         if name == "sentiment":
             threshold, score = 0.5, cv.sentiment_f1(answers, proba.argmax(axis=1), groups)
         else:
@@ -144,6 +150,7 @@ def train(output: Path = WEIGHTS_PATH, quick: bool = False) -> Model:
     comments = load_comments()
     print(f"{len(comments)} training comments; encoding…", flush=True)
     feats = featurize([c.text for c in comments])
+    copies = featurize(augment.copy_texts([c.text for c in comments]))
     langs = np.array([c.lang for c in comments])
     groups = cv.language_group(langs)
     translation = cv.translation_groups(feats.embeddings, langs)
@@ -157,10 +164,10 @@ def train(output: Path = WEIGHTS_PATH, quick: bool = False) -> Model:
         answers = np.array([retrain.label_of(c, name) for c in comments], dtype=np.int64)
         # Folds by translation group, stratified by answer and language, the same for every candidate.
         folds = cv.grouped_folds(answers * 10 + lang_index, translation, cv.FOLDS, np.random.default_rng(SEED))
-        candidate, threshold, oof[name], scores[name] = select(name, comments, feats, groups, folds, quick)
+        candidate, threshold, oof[name], scores[name] = select(name, comments, feats, copies, groups, folds, quick)
         thresholds[name] = threshold
         labels = retrain.finer_labels(candidate.head, name, comments) if candidate.head.classes else answers
-        head = cv.fit_head(name, candidate, feats, labels, answers)
+        head = cv.fit_head(name, candidate, feats, labels, answers, copies)
         chosen[name] = replace(head, threshold=threshold)
     report = cv_report(comments, oof, thresholds)
     model = Model(
