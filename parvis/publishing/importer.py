@@ -24,21 +24,16 @@ import codecs
 import csv
 import io
 import logging
-import posixpath
 import re
-import tempfile
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import IO, Any
-from urllib.parse import unquote, urlsplit
 
-import httpx
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -46,12 +41,12 @@ from django.utils.translation import gettext_lazy
 
 from parvis.accounts.audit import record
 from parvis.accounts.models import User, Workspace
-from parvis.core import http
 from parvis.core.texts import Text
 from parvis.networks.models import SocialAccount
 from parvis.publishing import import_lease, library
-from parvis.publishing.actions import Upload, save_post
+from parvis.publishing.actions import save_post
 from parvis.publishing.crashpoints import crashpoint
+from parvis.publishing.import_media import check_media_url, download_media, is_url
 from parvis.publishing.models import Campaign, ImportBatch, Label, MediaAsset, Post
 from parvis.publishing.schedule import parse_local_time
 from parvis.publishing.validation import (
@@ -96,8 +91,6 @@ FIELD_COLUMNS = {"text": "text", "accounts": "accounts", "media": "media", "time
                  "scheduled_at": "date", "campaign": "campaign", "labels": "labels"}
 WHEN_COLUMNS = ("date", "time", "timezone")
 # A media cell that is meant as a web address (`ftp://…` and `http:` too, to say why they fail).
-URL_LIKE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|https?:)", re.IGNORECASE)
-MAX_REDIRECTS = 3
 
 
 class ImportFileError(ValueError):
@@ -327,76 +320,6 @@ def resolve_accounts(ctx: Context, raw: str, check: RowCheck) -> list[SocialAcco
             check.add("accounts", _("“%(value)s” is not an account of this workspace (its accounts: %(known)s).")
                       % {"value": token, "known": known})
     return list(found.values())
-
-
-def is_url(value: str) -> bool:
-    return bool(URL_LIKE.match(value))
-
-
-def check_media_url(url: str) -> str:
-    """The message refusing a media address ("" if it looks usable): http(s), a host,
-    no spaces, and not a private network address (unless settings allow them)."""
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
-        if parts.scheme.lower() not in {"http", "https"} or not parts.hostname or re.search(r"\s", url):
-            raise http.UnsafeURLError(_("Enter a valid https:// address."))
-        http.check_url(url)
-    except (ValueError, http.UnsafeURLError) as exc:  # UnsafeURLError is a ValueError
-        reason = str(exc) if isinstance(exc, http.UnsafeURLError) else _("Enter a valid https:// address.")
-        return _("“%(url)s” cannot be used as a web address: %(reason)s") % {"url": url, "reason": reason}
-    return ""
-
-
-def url_file_name(url: str) -> str:
-    """The name a downloaded file gets in the library: the last part of its path."""
-    name = unquote(posixpath.basename(urlsplit(url).path)).strip()
-    return name[:200] or "image"
-
-
-def download_media(workspace: Workspace, user: User | None, url: str) -> MediaAsset | str:
-    """Download the image or video at `url` through the guarded HTTP layer (each redirect
-    hop checked like the address itself, the address connected to the one checked, the
-    size capped while reading, the time bounded) and add it to the library. The asset, or
-    the message saying why not, naming the address."""
-    def refused(reason: str) -> str:
-        return _("The file at “%(url)s” cannot be used: %(reason)s") % {"url": url, "reason": reason}
-
-    cap = max(library.max_bytes(MediaAsset.Kind.IMAGE), library.max_bytes(MediaAsset.Kind.VIDEO))
-    too_large = _("it is larger than %(max)s.") % {"max": filesizeformat(cap)}
-    buffer = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - closed below
-    try:
-        size = 0
-        try:
-            with http.client(budget=http.Budget.default(max_bytes=cap), redirects="follow",
-                             max_redirects=MAX_REDIRECTS) as client, client.stream("GET", url) as response:
-                if not response.is_success:
-                    return refused(_("the server answered with the error %(status)d.")
-                                   % {"status": response.status_code})
-                for chunk in response.iter_bytes():
-                    size += len(chunk)
-                    buffer.write(chunk)
-        except http.ResponseTooLarge:
-            return refused(too_large)
-        except http.GuardError as exc:
-            return refused(exc.message)
-        except httpx.TooManyRedirects:
-            return refused(_("it redirects too many times."))
-        except httpx.TimeoutException:
-            return refused(_("the server did not answer in time."))
-        except httpx.HTTPError as exc:
-            return refused(_("it could not be downloaded (%(error)s).") % {"error": exc.__class__.__name__})
-        if not size:
-            return refused(_("the file is empty."))
-        buffer.seek(0)
-        try:
-            added = library.add_asset(workspace, user, Upload(url_file_name(url), buffer, size),
-                                      source=url[:255])
-        except PostValidationError as exc:
-            return refused(exc.errors[0].message if exc.errors else _("it is not an image or a video."))
-        return added.asset
-    finally:
-        buffer.close()
 
 
 def resolve_media(ctx: Context, raw: str, check: RowCheck) -> list[MediaInfo]:

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from parvis.accounts.models import AuditEntry
 from parvis.networks.models import SocialAccount
-from parvis.publishing import importer
+from parvis.publishing import import_media, importer
 from parvis.publishing.actions import Upload
 from parvis.publishing.library import add_asset
 from parvis.publishing.models import Campaign, ImportBatch, Label, MediaAsset, Post, Publication, State
@@ -368,7 +368,7 @@ def test_media_addresses_that_resolve_elsewhere_at_download_never_reach_loopback
     base, hits = web_files
     resolver = rebinding(monkeypatch, "cdn.example")  # a public address, then 127.0.0.1
     url = base.replace("127.0.0.1", "cdn.example") + "/bread.png"
-    found = importer.download_media(people["workspace"], people["editor"], url)
+    found = import_media.download_media(people["workspace"], people["editor"], url)
     assert isinstance(found, str) and f"“{url}”" in found and "ConnectError" in found
     assert hits == {} and resolver.asked == 1 and not MediaAsset.objects.exists()
 
@@ -381,7 +381,7 @@ def test_media_redirects_to_a_refused_address_are_not_followed(people, accounts,
     with ScriptedServer() as public:
         public.answer("/bread.png", redirect(f"{base}/bread.png"))
         with override_policy(LoopbackPorts(public.port)):  # the files server counts as internal
-            found = importer.download_media(people["workspace"], people["editor"], public.url("/bread.png"))
+            found = import_media.download_media(people["workspace"], people["editor"], public.url("/bread.png"))
         assert public.paths() == ["/bread.png"]
     assert isinstance(found, str) and "parvis does not connect there" in found
     assert hits == {} and not MediaAsset.objects.exists()
