@@ -1,4 +1,5 @@
-"""The `parvis` command: `up` (everything on one machine), `worker` (scale-out), `manage`."""
+"""The `parvis` command: `up` (everything on one machine), `worker` (scale-out), `manage`,
+`mcp` (an assistant's MCP server over stdio)."""
 
 from __future__ import annotations
 
@@ -114,6 +115,22 @@ def cmd_worker(args: argparse.Namespace) -> None:
     _run_worker(args.workers)
 
 
+def cmd_mcp(args: argparse.Namespace) -> None:
+    """Serve MCP over stdin/stdout as the owner of PARVIS_TOKEN. stdout carries the
+    protocol only: everything else goes to stderr."""
+    _setup()
+    from parvis.api.mcp.auth import stdio_caller, token_owner
+    from parvis.api.mcp.server import build_server
+
+    token = os.environ.get("PARVIS_TOKEN", "").strip()
+    if not token:
+        sys.exit("parvis mcp: set PARVIS_TOKEN to a personal API token (Settings → API tokens).")
+    if token_owner(token) is None:
+        sys.exit("parvis mcp: PARVIS_TOKEN is unknown or revoked (or its owner is deactivated): "
+                 "create a new one in Settings → API tokens.")
+    build_server(stdio_caller(token)).run("stdio")
+
+
 def cmd_manage(args: argparse.Namespace) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "parvis.settings")
     from django.core.management import execute_from_command_line
@@ -145,6 +162,9 @@ def main(argv: list[str] | None = None) -> None:
     worker = sub.add_parser("worker", help="run background workers only (scale-out)")
     worker.add_argument("--workers", type=int, default=default_workers)
     worker.set_defaults(func=cmd_worker)
+
+    mcp = sub.add_parser("mcp", help="MCP server over stdio for an AI assistant (token in PARVIS_TOKEN)")
+    mcp.set_defaults(func=cmd_mcp)
 
     manage = sub.add_parser("manage", help="Django management commands")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
