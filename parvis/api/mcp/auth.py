@@ -19,8 +19,8 @@ from rest_framework.request import Request
 
 from parvis.accounts.models import User
 from parvis.api.authentication import BearerTokenAuthentication
-from parvis.api.models import ApiToken
 from parvis.api.mcp.tooling import Caller, CallerUnknown, ResolveCaller
+from parvis.api.models import ApiToken
 
 ENVIRON_KEY = "parvis.mcp.caller"  # set by the HTTP gate; a client cannot send a WSGI key with a dot
 
@@ -67,7 +67,7 @@ def authenticate_http(environ: dict[str, Any]) -> Caller:
         try:
             found = BearerTokenAuthentication().authenticate(Request(raw))
         except exceptions.Throttled as exc:
-            raise Refused(429, str(exc.detail), [("Retry-After", str(int(exc.wait or 1)))]) from None
+            raise Refused(429, str(exc.detail), [("Retry-After", str(int(getattr(exc, "wait", None) or 1)))]) from None
         except exceptions.AuthenticationFailed as exc:
             raise Refused(401, str(exc.detail), [("WWW-Authenticate", 'Bearer error="invalid_token"')]) from None
         if found is None:

@@ -96,7 +96,7 @@ class McpApp:
             return [body]
         finally:
             close_old_connections()
-        return self.bridge()(environ, start_response)
+        return self.bridge()(environ, start_response)  # type: ignore[arg-type]
 
 
 def with_mcp(django_app: WsgiApp) -> WsgiApp:

@@ -18,9 +18,6 @@ from pydantic import BaseModel, Field
 from parvis.api.mcp import operations as ops
 from parvis.api.mcp.tooling import ResolveCaller, run
 from parvis.core.ids import MAX_ID
-from parvis.inbox.queries import VIEWS
-from parvis.publishing.models import State
-from parvis.publishing.pause import ACTIONS, DEFAULTS
 
 Json = dict[str, Any]
 
@@ -50,10 +47,14 @@ Variants = Annotated[dict[str, str] | None, Field(description=(
 Language = Annotated[str | None, Field(description="Optional ISO 639-1 language of the text (fr, en).")]
 Limit = Annotated[int, Field(ge=1, le=ops.MAX_PAGE, description="Page size (at most 500).")]
 Offset = Annotated[int, Field(ge=0, description="Rows to skip: the `next_offset` of the previous page.")]
-PublicationState = Annotated[Literal[tuple(State.values)] | None, Field(  # type: ignore[valid-type]
-    description="Only publications in this state.")]
+# Spelt out for the type checker; tests check them against the models' own lists.
+StateName = Literal["draft", "scheduled", "publishing", "published", "failed", "cancelled"]  # State.values
+ViewName = Literal["open", "pending", "done", "snoozed", "all"]  # inbox.queries.VIEWS
+ResumeAction = Literal["publish_now", "reschedule", "drop"]  # publishing.pause.ACTIONS
+ResumeDefault = Literal["publish_now", "drop"]  # publishing.pause.DEFAULTS
+PublicationState = Annotated[StateName | None, Field(description="Only publications in this state.")]
 AccountFilter = Annotated[int | None, Field(ge=1, le=MAX_ID, description="Only this account (an id).")]
-InboxStatus = Annotated[Literal[VIEWS], Field(  # type: ignore[valid-type]
+InboxStatus = Annotated[ViewName, Field(
     description="open (default: open and not snoozed), pending (answered, waiting), done, snoozed, or all.")]
 Assigned = Annotated[str | None, Field(
     description="Only items assigned to this member: a user id, `me`, or `none` for unassigned ones.")]
@@ -65,7 +66,7 @@ CHANGE = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent
 
 class ResumeDecision(BaseModel):
     publication: int = Field(ge=1, le=MAX_ID, description="A held publication (from the pause status).")
-    action: Literal[ACTIONS] = Field(description="publish_now, reschedule or drop.")  # type: ignore[valid-type]
+    action: ResumeAction = Field(description="publish_now, reschedule or drop.")
     scheduled_at: str | None = Field(None, description="With reschedule: ISO 8601 with its offset.")
 
 
@@ -242,7 +243,7 @@ def build_server(resolve: ResolveCaller) -> MCPServer:
 
     @server.tool(annotations=CHANGE)
     def resume_workspace(ctx: Context, workspace: WorkspaceId,
-                         default: Annotated[Literal[DEFAULTS] | None, Field(  # type: ignore[valid-type]
+                         default: Annotated[ResumeDefault | None, Field(
                              description="What happens to every held publication not in `decisions`: "
                                          "publish_now or drop (required if any is held).")] = None,
                          decisions: list[ResumeDecision] | None = None) -> Json:

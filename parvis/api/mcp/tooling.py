@@ -67,8 +67,9 @@ def refusal(exc: Exception) -> str | None:
         return lines(flat_errors(exc.detail))
     if isinstance(exc, exceptions.APIException):  # Conflict and its kind: {"errors": {field: [...]}}
         detail = exc.detail
-        if isinstance(detail, dict) and isinstance(detail.get("errors"), dict):
-            return lines({str(k): [str(m) for m in v] for k, v in detail["errors"].items()})
+        errors: Any = detail.get("errors") if isinstance(detail, dict) else None
+        if isinstance(errors, dict):
+            return lines({str(k): [str(m) for m in v] for k, v in errors.items()})
         return str(detail)
     if isinstance(exc, CallerUnknown):
         return str(exc)

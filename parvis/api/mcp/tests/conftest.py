@@ -13,6 +13,7 @@ from parvis.api.mcp.server import build_server
 from parvis.api.mcp.tooling import Caller
 from parvis.api.tests.conftest import client_for, world  # noqa: F401 - fixtures
 
+
 def call(user: User, tool: str, arguments: dict[str, Any] | None = None, language: str = "en") -> Any:
     """The result of one tool call by `user`, through the SDK's in-process client."""
     async def go() -> Any:

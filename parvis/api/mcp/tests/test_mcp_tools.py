@@ -7,18 +7,21 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from django.utils import timezone
 
 from parvis.accounts.models import Membership, Role
+from parvis.api.mcp import server
 from parvis.api.mcp.tests.conftest import call, tools
 from parvis.inbox.ingest import store
 from parvis.inbox.models import Item, Status
+from parvis.inbox.queries import VIEWS
 from parvis.inbox.saved_replies import SavedReplyInput, create_saved_reply
 from parvis.inbox.tests.factories import author, inbound
 from parvis.publishing.models import Post, Publication, State
+from parvis.publishing.pause import ACTIONS, DEFAULTS
 
 # Tools run in the SDK's worker threads, with their own database connections: the data a
 # test makes must be committed for them to see it.
@@ -59,6 +62,12 @@ def test_tools_are_listed_with_descriptions_and_typed_schemas(world):
     assert schema["properties"]["accounts"]["items"]["type"] == "integer"
     assert listed["list_inbox_items"].input_schema["properties"]["status"]["enum"] == [
         "open", "pending", "done", "snoozed", "all"]
+
+
+def test_the_schemas_choices_are_the_models():
+    assert get_args(server.StateName) == tuple(State.values)
+    assert get_args(server.ViewName) == VIEWS
+    assert get_args(server.ResumeAction) == ACTIONS and get_args(server.ResumeDefault) == DEFAULTS
 
 
 def test_workspaces_are_those_of_the_caller_with_their_role(world):
