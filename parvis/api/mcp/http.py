@@ -89,14 +89,27 @@ class McpApp:
         try:
             environ[ENVIRON_KEY] = authenticate_http(environ)
         except Refused as refused:
-            body = json.dumps({"detail": refused.detail}).encode()
-            start_response(f"{refused.status} {'Unauthorized' if refused.status == 401 else 'Too Many Requests'}",
-                           [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
-                            *refused.headers])
-            return [body]
+            return _answer(start_response, refused.status, {"detail": refused.detail}, refused.headers)
         finally:
             close_old_connections()
+        if environ.get("REQUEST_METHOD") == "GET":
+            # No server-initiated stream in stateless mode: the spec's answer is a 405 (and a
+            # stream held open would tie up a web thread).
+            return _answer(start_response, 405, {"jsonrpc": "2.0", "id": None, "error": {
+                "code": -32600, "message": "Method Not Allowed: this server sends no stream; POST requests."}},
+                [("Allow", "POST")])
         return self.bridge()(environ, start_response)  # type: ignore[arg-type]
+
+
+REASONS = {401: "Unauthorized", 405: "Method Not Allowed", 429: "Too Many Requests"}
+
+
+def _answer(start_response: StartResponse, status: int, data: dict[str, Any],
+            headers: list[tuple[str, str]]) -> list[bytes]:
+    body = json.dumps(data).encode()
+    start_response(f"{status} {REASONS[status]}", [
+        ("Content-Type", "application/json"), ("Content-Length", str(len(body))), *headers])
+    return [body]
 
 
 def with_mcp(django_app: WsgiApp) -> WsgiApp:

@@ -21,7 +21,7 @@ from django.db import connection
 from django.utils import timezone
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
-from waitress import create_server
+from waitress import create_server, wasyncore
 
 import parvis
 from parvis.api.models import ApiToken
@@ -99,7 +99,10 @@ def web(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}"  # type: ignore[union-attr]
-    server.close()  # the daemon thread's loop keeps its wake-up pipe: no join
+    # Closed from the server's own loop thread, so that its loop ends between two polls.
+    server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))  # type: ignore[union-attr]
+    thread.join(timeout=10)
+    server.task_dispatcher.shutdown()  # type: ignore[union-attr]
 
 
 def over_http(url: str, token: str, mode: str = "auto") -> Client:
@@ -125,6 +128,9 @@ def test_mcp_over_http_with_the_apis_bearer_tokens(world, web, caplog):
     posts = httpx.get(f"{web}/api/v1/workspaces/{world.workspace.pk}/posts/",
                       headers={"Authorization": f"Bearer {raw}"}).json()["results"]
     assert [p["text"] for p in posts] == ["Joyeux Noël", "Joyeux Noël"]
+    # Stateless: no server-initiated stream to hold a web thread open.
+    stream = httpx.get(f"{web}/mcp", headers={"Authorization": f"Bearer {raw}", "Accept": "text/event-stream"})
+    assert stream.status_code == 405 and stream.headers["Allow"] == "POST"
     assert raw not in caplog.text
 
 
