@@ -125,10 +125,11 @@ def cmd_mcp(args: argparse.Namespace) -> None:
     token = os.environ.get("PARVIS_TOKEN", "").strip()
     if not token:
         sys.exit("parvis mcp: set PARVIS_TOKEN to a personal API token (Settings → API tokens).")
-    if token_owner(token) is None:
+    owner = token_owner(token)
+    if owner is None:
         sys.exit("parvis mcp: PARVIS_TOKEN is unknown or revoked (or its owner is deactivated): "
                  "create a new one in Settings → API tokens.")
-    build_server(stdio_caller(token)).run("stdio")
+    build_server(stdio_caller(token, owner.language)).run("stdio")
 
 
 def cmd_manage(args: argparse.Namespace) -> None:

@@ -33,11 +33,13 @@ def token_owner(token: str) -> User | None:
     return found.user  # type: ignore[no-any-return]
 
 
-def stdio_caller(token: str) -> ResolveCaller:
+def stdio_caller(token: str, language: str = "") -> ResolveCaller:
+    """`language`: for the refusal once the token is revoked (its owner's, known at start)."""
     def resolve(ctx: Context) -> Caller:
         user = token_owner(token)
         if user is None:
-            raise CallerUnknown(translation.gettext("This API token is unknown or revoked."))
+            with translation.override(language or None):
+                raise CallerUnknown(translation.gettext("This API token is unknown or revoked."))
         return Caller(user.pk, user.language)
     return resolve
 

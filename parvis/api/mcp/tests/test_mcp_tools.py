@@ -9,12 +9,18 @@ import re
 from datetime import timedelta
 from typing import Any, get_args
 
+import anyio
 import pytest
+from django.db import connections
 from django.utils import timezone
+from mcp import Client
 
 from parvis.accounts.models import Membership, Role
 from parvis.api.mcp import server
+from parvis.api.mcp.auth import stdio_caller
+from parvis.api.mcp.server import build_server
 from parvis.api.mcp.tests.conftest import call, tools
+from parvis.api.models import ApiToken
 from parvis.inbox.ingest import store
 from parvis.inbox.models import Item, Status
 from parvis.inbox.queries import VIEWS
@@ -198,3 +204,23 @@ def test_managers_pause_and_resume(world):
     world.workspace.refresh_from_db()
     assert not world.workspace.is_paused
     assert error(call(manager, "resume_workspace", {"workspace": world.workspace.pk})).startswith("workspace: ")
+
+
+def test_a_revoked_token_stops_a_running_stdio_session(world):
+    token, raw = ApiToken.issue(world.owner, "assistant")
+
+    def revoke() -> None:
+        try:
+            ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
+        finally:
+            connections.close_all()
+
+    async def session() -> tuple[Any, Any]:
+        async with Client(build_server(stdio_caller(raw, "en"))) as client:
+            before = await client.call_tool("list_workspaces", {})
+            await anyio.to_thread.run_sync(revoke)
+            return before, await client.call_tool("list_workspaces", {})
+
+    before, after = anyio.run(session)
+    assert ok(before)["workspaces"][0]["id"] == world.workspace.pk
+    assert error(after) == "This API token is unknown or revoked."
