@@ -103,6 +103,14 @@ def test_scheduled_and_drafted_posts_are_the_apis(world, client_for):
     assert [p["state"] for p in publications] == ["scheduled"]
 
 
+def test_approval_is_not_bypassed(world):
+    world.workspace.requires_approval = True
+    world.workspace.save(update_fields=["requires_approval"])
+    post = ok(schedule(world, user=world.editor))
+    assert post["approval_state"] == "none"
+    assert [p["awaiting_approval"] for p in post["publications"]] == [True]
+
+
 def test_reschedule_and_cancel(world):
     post = ok(schedule(world))
     moved = ok(call(world.editor, "reschedule_post", {"post": post["id"], "scheduled_at": f"{YEAR}-12-25T09:00:00Z"}))
