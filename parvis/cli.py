@@ -119,13 +119,19 @@ def cmd_mcp(args: argparse.Namespace) -> None:
     """Serve MCP over stdin/stdout as the owner of PARVIS_TOKEN. stdout carries the
     protocol only: everything else goes to stderr."""
     _setup()
+    from django.db import DatabaseError
+
     from parvis.api.mcp.auth import stdio_caller, token_owner
     from parvis.api.mcp.server import build_server
 
     token = os.environ.get("PARVIS_TOKEN", "").strip()
     if not token:
         sys.exit("parvis mcp: set PARVIS_TOKEN to a personal API token (Settings → API tokens).")
-    owner = token_owner(token)
+    try:
+        owner = token_owner(token)
+    except DatabaseError as exc:
+        sys.exit(f"parvis mcp: cannot read parvis's database ({exc.__class__.__name__}): run `parvis up` once, "
+                 "and give this command the same PARVIS_DATA_DIR (and DATABASE_URL) as the server.")
     if owner is None:
         sys.exit("parvis mcp: PARVIS_TOKEN is unknown or revoked (or its owner is deactivated): "
                  "create a new one in Settings → API tokens.")

@@ -30,9 +30,9 @@ WorkspaceId = Annotated[int, _id("A workspace id (from list_workspaces).")]
 PostId = Annotated[int, _id("A post id (from list_posts or draft_post / schedule_post).")]
 ItemId = Annotated[int, _id("An inbox item id (from list_inbox_items or search_inbox).")]
 AccountIds = Annotated[list[Annotated[int, Field(ge=1, le=MAX_ID)]], Field(
-    max_length=100, description="Ids of connected accounts of this workspace to publish to (from list_accounts).")]
+    description="Ids of connected accounts of this workspace to publish to (from list_accounts).")]
 SomeAccountIds = Annotated[list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None, Field(
-    max_length=100, description="Optional: ids of connected accounts of this workspace (from list_accounts).")]
+    description="Optional: ids of connected accounts of this workspace (from list_accounts).")]
 MediaIds = Annotated[list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None, Field(
     description="Optional: ids of media library assets of this workspace to attach, in order.")]
 Text = Annotated[str, Field(description="The text of the post.")]
