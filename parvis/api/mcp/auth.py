@@ -9,20 +9,38 @@ stops a running session. A token is never written to a log.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.core.handlers.wsgi import WSGIRequest
 from django.utils import translation
-from mcp.server.mcpserver import Context
 from rest_framework import exceptions
 from rest_framework.request import Request
 
 from parvis.accounts.models import User
 from parvis.api.authentication import BearerTokenAuthentication
-from parvis.api.mcp.tooling import Caller, CallerUnknown, ResolveCaller
 from parvis.api.models import ApiToken
 
+if TYPE_CHECKING:  # the SDK is imported by the transports only, when first used
+    from mcp.server.mcpserver import Context
+
 ENVIRON_KEY = "parvis.mcp.caller"  # set by the HTTP gate; a client cannot send a WSGI key with a dot
+
+
+@dataclass(frozen=True)
+class Caller:
+    user_id: int
+    language: str  # "" for the site's default
+
+
+class CallerUnknown(Exception):
+    """The token behind this session or request is no longer valid."""
+
+
+# How a server finds who is calling: from the HTTP request the SDK hands over, or, over
+# stdio, from the token the process was started with.
+ResolveCaller = Callable[["Context"], Caller]
 
 
 def token_owner(token: str) -> User | None:

@@ -21,12 +21,9 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from a2wsgi import ASGIMiddleware
 from django.db import close_old_connections
-from mcp.server.transport_security import TransportSecuritySettings
 
 from parvis.api.mcp.auth import ENVIRON_KEY, Refused, authenticate_http, http_caller
-from parvis.api.mcp.server import build_server
 
 log = logging.getLogger(__name__)
 PATH = "/mcp"
@@ -58,13 +55,19 @@ async def _run_lifespan(app: Any, started: threading.Event, failure: list[BaseEx
 
 class McpApp:
     """The WSGI app answering /mcp. Started lazily: importing parvis.wsgi (management
-    commands, tests) starts no thread."""
+    commands, tests) starts no thread, and a server nobody asks for MCP does not load
+    the SDK."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._bridge: ASGIMiddleware | None = None
+        self._bridge: WsgiApp | None = None
 
-    def _start(self) -> ASGIMiddleware:
+    def _start(self) -> WsgiApp:
+        from a2wsgi import ASGIMiddleware
+        from mcp.server.transport_security import TransportSecuritySettings
+
+        from parvis.api.mcp.server import build_server
+
         # Bearer tokens, not cookies, authenticate every request: a rebound DNS name gives
         # a web page nothing to send. Django's ALLOWED_HOSTS is for the web app's links.
         security = TransportSecuritySettings(enable_dns_rebinding_protection=False)
@@ -76,9 +79,9 @@ class McpApp:
         asyncio.run_coroutine_threadsafe(_run_lifespan(asgi, started, failure), loop)
         if not started.wait(STARTUP_TIMEOUT) or failure:
             raise RuntimeError(f"The MCP transport did not start: {failure[:1]}")
-        return ASGIMiddleware(asgi, loop=loop)  # type: ignore[arg-type]
+        return ASGIMiddleware(asgi, loop=loop)  # type: ignore[arg-type,return-value]
 
-    def bridge(self) -> ASGIMiddleware:
+    def bridge(self) -> WsgiApp:
         with self._lock:
             if self._bridge is None:
                 self._bridge = self._start()
@@ -98,7 +101,7 @@ class McpApp:
             return _answer(start_response, 405, {"jsonrpc": "2.0", "id": None, "error": {
                 "code": -32600, "message": "Method Not Allowed: this server sends no stream; POST requests."}},
                 [("Allow", "POST")])
-        return self.bridge()(environ, start_response)  # type: ignore[arg-type]
+        return self.bridge()(environ, start_response)
 
 
 REASONS = {401: "Unauthorized", 405: "Method Not Allowed", 429: "Too Many Requests"}

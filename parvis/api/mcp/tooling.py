@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -28,24 +27,10 @@ from rest_framework.renderers import JSONRenderer
 
 from parvis.accounts.models import User
 from parvis.api.errors import flat_errors
+from parvis.api.mcp.auth import CallerUnknown, ResolveCaller
 from parvis.inbox.errors import InboxError
 from parvis.publishing.pause import PauseConflict
 from parvis.publishing.validation import PostValidationError
-
-
-@dataclass(frozen=True)
-class Caller:
-    user_id: int
-    language: str  # "" for the site's default
-
-
-class CallerUnknown(Exception):
-    """The token behind this session or request is no longer valid."""
-
-
-# How a server finds who is calling: from the HTTP request the SDK hands over, or, over
-# stdio, from the token the process was started with.
-ResolveCaller = Callable[[Context], Caller]
 
 
 def lines(by_field: dict[str, list[str]]) -> str:

@@ -9,8 +9,8 @@ import anyio
 from mcp import Client
 
 from parvis.accounts.models import User
+from parvis.api.mcp.auth import Caller
 from parvis.api.mcp.server import build_server
-from parvis.api.mcp.tooling import Caller
 from parvis.api.tests.conftest import client_for, world  # noqa: F401 - fixtures
 
 

@@ -11,9 +11,8 @@ from typing import Any
 import pytest
 from django.test import RequestFactory
 
-from parvis.api.mcp.auth import ENVIRON_KEY, authenticate_http
+from parvis.api.mcp.auth import ENVIRON_KEY, Caller, authenticate_http
 from parvis.api.mcp.http import McpApp, with_mcp
-from parvis.api.mcp.tooling import Caller
 from parvis.api.models import ApiToken
 
 pytestmark = pytest.mark.django_db
