@@ -1,5 +1,6 @@
-"""The boundary between the MCP SDK and parvis: who is calling, in which language, and
-how the API's refusals become tool errors.
+"""The boundary between the MCP SDK and parvis for each tool call: the caller (found by
+auth.py) as a user, their language, the database connections, and how the API's refusals
+become tool errors.
 
 The SDK runs a synchronous tool in a worker thread of its event loop; Django's database
 connections belong to a thread, so each call starts by dropping stale ones and ends by
