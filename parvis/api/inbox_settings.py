@@ -27,6 +27,7 @@ from rest_framework.response import Response
 
 from parvis.accounts.models import Role, User, Workspace
 from parvis.accounts.scoping import member_of, workspace_for
+from parvis.api.queue import WallClockTimeField
 from parvis.api.serializers import ApiModelSerializer, IdField, UtcDateTimeField
 from parvis.api.views import READ_ERRORS, WRITE_ERRORS, ApiView
 from parvis.inbox import crisis, duty, learning
@@ -192,8 +193,8 @@ class CrisisAlertAcknowledge(ApiView):
 
 class PeriodSerializer(serializers.Serializer):  # type: ignore[type-arg]
     weekday = serializers.ChoiceField(choices=Weekday.choices, help_text="0 is Monday, 6 Sunday.")
-    starts = serializers.TimeField(format="%H:%M", help_text="Like 09:00, in the workspace's zone.")
-    ends = serializers.TimeField(format="%H:%M", help_text="Earlier than `starts`: runs past midnight.")
+    starts = WallClockTimeField(help_text="Like 09:00, in the workspace's zone.")
+    ends = WallClockTimeField(help_text="Earlier than `starts`: runs past midnight.")
 
 
 class HoursSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -246,8 +247,8 @@ class InboxHours(ManagerView):
 class DutySlotSerializer(ApiModelSerializer):
     user = IdField(source="user_id", help_text="A member of the workspace.")
     weekday = serializers.ChoiceField(choices=Weekday.choices, help_text="0 is Monday, 6 Sunday.")
-    starts = serializers.TimeField(format="%H:%M", help_text="Like 09:00, in the workspace's zone.")
-    ends = serializers.TimeField(format="%H:%M", help_text="Earlier than `starts`: runs past midnight.")
+    starts = WallClockTimeField(help_text="Like 09:00, in the workspace's zone.")
+    ends = WallClockTimeField(help_text="Earlier than `starts`: runs past midnight.")
     role = serializers.ChoiceField(choices=DutySlot.Role.choices, default=DutySlot.Role.ON_DUTY, help_text=(
         "`duty` answers; `relay` is called when nobody is on duty (and for urgent items at night)."))
 
