@@ -3,6 +3,17 @@
 from django.db import migrations, models
 
 
+def from_the_audit_log(apps, schema_editor):  # type: ignore[no-untyped-def]
+    """A feed issued before this field existed: its time is the audit entry that issued it."""
+    Workspace = apps.get_model("accounts", "Workspace")
+    AuditEntry = apps.get_model("accounts", "AuditEntry")
+    for workspace in Workspace.objects.exclude(ics_token_hash="").only("pk"):
+        issued = (AuditEntry.objects.filter(workspace_id=workspace.pk, action__in=("ics.created", "ics.regenerated"))
+                  .order_by("-created_at", "-pk").values_list("created_at", flat=True).first())
+        if issued is not None:
+            Workspace.objects.filter(pk=workspace.pk).update(ics_token_created_at=issued)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -15,4 +26,5 @@ class Migration(migrations.Migration):
             name='ics_token_created_at',
             field=models.DateTimeField(blank=True, null=True),
         ),
+        migrations.RunPython(from_the_audit_log, migrations.RunPython.noop),
     ]
