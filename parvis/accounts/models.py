@@ -132,6 +132,8 @@ class Workspace(models.Model):
     )
     # Private calendar feed: only a hash of the token is kept.
     ics_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    # When the current feed token was issued (the address itself is shown only then).
+    ics_token_created_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["name"]

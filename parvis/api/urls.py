@@ -3,13 +3,20 @@ from drf_spectacular.views import SpectacularJSONAPIView
 
 from parvis.api import approval as approval_views
 from parvis.api import approval_override as approval_override_views
+from parvis.api import audit as audit_views
+from parvis.api import calendar_feed as calendar_feed_views
 from parvis.api import campaigns as campaign_views
 from parvis.api import imports as import_views
 from parvis.api import inbox as inbox_views
+from parvis.api import inbox_channels as channel_views
 from parvis.api import inbox_check as inbox_check_views
+from parvis.api import inbox_metrics as inbox_metrics_views
+from parvis.api import inbox_rules as rule_views
+from parvis.api import inbox_settings as inbox_settings_views
 from parvis.api import media as media_views
 from parvis.api import pause as pause_views
 from parvis.api import queue as queue_views
+from parvis.api import series as series_views
 from parvis.api import views
 from parvis.core.ids import register_converters
 from parvis.web.csp import api_docs
@@ -68,4 +75,41 @@ urlpatterns = [
          name="saved-replies"),
     path("workspaces/<id:workspace_id>/saved-replies/<id:pk>/", inbox_views.SavedReplyDetail.as_view(),
          name="saved-reply"),
+    # The workspace's private calendar feed (ICS): its address only in the answer that issues it.
+    path("workspaces/<id:workspace_id>/calendar-feed/", calendar_feed_views.CalendarFeed.as_view(),
+         name="calendar-feed"),
+    path("workspaces/<id:workspace_id>/calendar-feed/rotate/", calendar_feed_views.CalendarFeedRotate.as_view(),
+         name="calendar-feed-rotate"),
+    # Recurring posts.
+    path("workspaces/<id:workspace_id>/series/", series_views.SeriesList.as_view(), name="series-list"),
+    path("series/<id:pk>/", series_views.SeriesDetail.as_view(), name="series"),
+    path("series/<id:pk>/stop/", series_views.SeriesStop.as_view(), name="series-stop"),
+    # The inbox's settings: target and crisis thresholds, the model, crisis alerts, working hours,
+    # the rota, notification channels, rules, response times.
+    path("workspaces/<id:workspace_id>/inbox/settings/", inbox_settings_views.InboxSettingsDetail.as_view(),
+         name="inbox-settings"),
+    path("workspaces/<id:workspace_id>/inbox/retrain/", inbox_settings_views.InboxRetrain.as_view(),
+         name="inbox-retrain"),
+    path("workspaces/<id:workspace_id>/inbox/crisis-alerts/", inbox_settings_views.CrisisAlertList.as_view(),
+         name="inbox-crisis-alerts"),
+    path("inbox/crisis-alerts/<id:pk>/acknowledge/", inbox_settings_views.CrisisAlertAcknowledge.as_view(),
+         name="inbox-crisis-alert-acknowledge"),
+    path("workspaces/<id:workspace_id>/inbox/hours/", inbox_settings_views.InboxHours.as_view(), name="inbox-hours"),
+    path("workspaces/<id:workspace_id>/inbox/rota/", inbox_settings_views.InboxRota.as_view(), name="inbox-rota"),
+    path("inbox/rota/<id:pk>/", inbox_settings_views.InboxRotaSlot.as_view(), name="inbox-rota-slot"),
+    path("workspaces/<id:workspace_id>/inbox/channels/", channel_views.ChannelList.as_view(),
+         name="inbox-channels"),
+    path("inbox/channels/<id:pk>/", channel_views.ChannelDetail.as_view(), name="inbox-channel"),
+    path("inbox/channels/<id:pk>/test/", channel_views.ChannelTest.as_view(), name="inbox-channel-test"),
+    path("workspaces/<id:workspace_id>/inbox/rules/", rule_views.RuleList.as_view(), name="inbox-rules"),
+    path("workspaces/<id:workspace_id>/inbox/rules/preview/", rule_views.RulePreview.as_view(),
+         name="inbox-rule-preview"),
+    path("inbox/rules/<id:pk>/", rule_views.RuleDetail.as_view(), name="inbox-rule"),
+    path("inbox/rules/<id:pk>/move/", rule_views.RuleMove.as_view(), name="inbox-rule-move"),
+    path("inbox/rules/<id:pk>/test/", rule_views.RuleTest.as_view(), name="inbox-rule-test"),
+    path("workspaces/<id:workspace_id>/inbox/response-times/", inbox_metrics_views.ResponseTimes.as_view(),
+         name="inbox-response-times"),
+    # The audit log.
+    path("workspaces/<id:workspace_id>/audit/", audit_views.AuditList.as_view(), name="audit"),
+    path("workspaces/<id:workspace_id>/audit/export.csv", audit_views.AuditExport.as_view(), name="audit-export"),
 ]

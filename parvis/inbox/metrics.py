@@ -108,10 +108,17 @@ def daily_medians(workspace: Workspace, days: int, zone: tzinfo, now: datetime |
     `days` days, days cut in `zone`; None for a day with no answered item."""
     now = now or timezone.now()
     today = now.astimezone(zone).date()
-    first = today - timedelta(days=days - 1)
+    return daily_medians_between(workspace, today - timedelta(days=days - 1), today, zone)
+
+
+def daily_medians_between(workspace: Workspace, first: date, last: date, zone: tzinfo
+                          ) -> list[tuple[date, float | None]]:
+    """The same, for each day from `first` to `last` (both included)."""
+    days = (last - first).days + 1
     since = datetime.combine(first, time(0), tzinfo=zone)
+    until = datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone)
     per_day: dict[date, list[float]] = {}
-    answered = Item.objects.filter(workspace=workspace, in_inbox=True, created_at__gte=since,
+    answered = Item.objects.filter(workspace=workspace, in_inbox=True, created_at__gte=since, created_at__lt=until,
                                    first_response_at__isnull=False).values_list("created_at", "first_response_at")
     for created, responded in answered:
         if responded is None:  # excluded by the query; the type cannot say so

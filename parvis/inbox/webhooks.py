@@ -129,6 +129,16 @@ def send(webhook: Webhook, message: Message) -> bool:
     return ok
 
 
+def send_test(webhook: Webhook, inbox_url: str) -> bool:
+    """"Send a test", now (not in the background: the person is waiting for the answer).
+    The outcome is recorded on the webhook (`last_status`), like any delivery."""
+    return send(webhook, Message(
+        title=_("Test from parvis"),
+        text=_("This channel will receive the inbox notifications of %(workspace)s.") % {
+            "workspace": webhook.workspace.name},
+        url=inbox_url, key=f"test-{uuid.uuid4().hex}"))
+
+
 def check_webhook(format_: str, url: str, secret: dict[str, str]) -> dict[str, str]:
     """Errors by field for a webhook being saved (empty when fine)."""
     errors: dict[str, str] = {}

@@ -5,11 +5,13 @@ create, regenerate and revoke it, each time in the audit log."""
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
@@ -29,13 +31,33 @@ SUMMARY_CHARS = 60
 EVENT_LENGTH = timedelta(minutes=15)
 
 
+@dataclass(frozen=True)
+class FeedStatus:
+    """What can be said about a feed after it was issued: whether it exists and since
+    when, never its address (only a hash of the token is kept)."""
+
+    exists: bool
+    created_at: datetime | None
+
+
+def feed_status(workspace: Workspace) -> FeedStatus:
+    exists = bool(workspace.ics_token_hash)
+    return FeedStatus(exists, workspace.ics_token_created_at if exists else None)
+
+
+def feed_url(token: str) -> str:
+    """The feed's full address for a token just issued (the only time it is known)."""
+    return absolute_url(reverse("web:ics_feed", args=[token]))
+
+
 @transaction.atomic
 def issue_feed_token(workspace: Workspace, actor: User) -> str:
     """A new token (shown once); any previous feed URL stops working."""
     token = secrets.token_urlsafe(32)
     action = "ics.regenerated" if workspace.ics_token_hash else "ics.created"
     workspace.ics_token_hash = hash_token(token)
-    workspace.save(update_fields=["ics_token_hash"])
+    workspace.ics_token_created_at = timezone.now()
+    workspace.save(update_fields=["ics_token_hash", "ics_token_created_at"])
     record(workspace, action, actor=actor, target=workspace, summary=Text.gettext("Private calendar feed URL"))
     return token
 
@@ -45,7 +67,8 @@ def revoke_feed_token(workspace: Workspace, actor: User) -> bool:
     if not workspace.ics_token_hash:
         return False
     workspace.ics_token_hash = ""
-    workspace.save(update_fields=["ics_token_hash"])
+    workspace.ics_token_created_at = None
+    workspace.save(update_fields=["ics_token_hash", "ics_token_created_at"])
     record(workspace, "ics.revoked", actor=actor, target=workspace, summary=Text.gettext("Private calendar feed URL"))
     return True
 

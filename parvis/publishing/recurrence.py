@@ -24,12 +24,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import islice
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Min, Q, QuerySet
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -341,6 +342,39 @@ def create_series(workspace: Workspace, author: User, post: Post, rule: str, sta
                after=f"{checked.text} · {local_start:%Y-%m-%d %H:%M} {tz.key}")
         materialise(series, now)
     return series
+
+
+def series_from_post(workspace: Workspace, author: User, post: Post, rule: str, until: date | None = None,
+                     count: int | None = None, now: datetime | None = None) -> Series:
+    """Make a post already scheduled repeat, from its own date, time and zone (what the
+    composer's Repeat section does in one step, for an API client that made the post first)."""
+    if post.workspace_id != workspace.pk:
+        raise _error(_("Unknown post."), "post")
+    if post.series_id is not None:
+        raise _error(_("This post already repeats: edit its series instead."), "post", "already_repeats")
+    if post.is_draft or post.scheduled_at is None:
+        raise _error(_("A repeating post starts at its date and time: schedule the post first."), "post",
+                     "not_scheduled")
+    if post.publications.exclude(state__in=EDITABLE_STATES).exclude(state=State.CANCELLED).exists():
+        raise _error(_("This post is being published or was published: it can no longer repeat."), "post",
+                     "not_editable")
+    return create_series(workspace, author, post, rule, post.scheduled_at,
+                         post.schedule_timezone or workspace.timezone, until, count, now)
+
+
+def series_of(workspace: Workspace, now: datetime | None = None) -> QuerySet[Series]:
+    """A workspace's series, the active ones first, each with its next occurrence (`next_at`)."""
+    now = now or timezone.now()
+    return (Series.objects.filter(workspace=workspace).select_related("template")
+            .annotate(next_at=Min("occurrences__occurrence_at", filter=Q(occurrences__occurrence_at__gt=now)))
+            .order_by("-active", "-pk"))
+
+
+def next_instants(series: Series, limit: int, now: datetime | None = None) -> list[datetime]:
+    """The next `limit` times of an active series by its rule, materialised yet or not."""
+    if not series.active:
+        return []
+    return list(islice(instants(series, now or timezone.now()), limit))
 
 
 def _make_first(post: Post, series: Series, first: datetime) -> None:

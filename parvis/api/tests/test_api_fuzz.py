@@ -22,7 +22,8 @@ derandomised with a fixed seed, no example database, no health checks (they time
 generation, which depends on the machine), schemathesis pinned to a minor version.
 Numbers the fuzzer draws for ids in paths, filters and bodies are mostly mapped onto the
 seeded objects (posts, publications, media, a queue, an import, inbox items, saved
-replies, of the token's workspace and of another tenant's); negative and huge ones
+replies, a series, a crisis alert, a rota slot, a channel, rules, of the token's
+workspace and of another tenant's); negative and huge ones
 (2**63 and beyond) stay as drawn, for the not-found and bad-input paths.
 
 Run it alone: `pytest -m fuzz parvis/api/tests/test_api_fuzz.py`. Fuzz harder locally
@@ -48,11 +49,12 @@ from schemathesis.pytest.lazy import get_all_tests
 from parvis.api.models import ApiToken
 from parvis.api.tests.conftest import World
 from parvis.api.tests.contract import load_schema, wsgi_app
+from parvis.inbox import duty, rules
 from parvis.inbox.ingest import store
-from parvis.inbox.models import Item, Note
+from parvis.inbox.models import CrisisAlert, Item, Note, Webhook
 from parvis.inbox.saved_replies import SavedReplyInput, create_saved_reply
 from parvis.inbox.tests.factories import author, inbound
-from parvis.publishing import importer, library, queue
+from parvis.publishing import importer, library, queue, recurrence
 from parvis.publishing.actions import Upload
 from parvis.publishing.approval import add_review_comment
 from parvis.publishing.campaigns import CampaignInput, LabelInput, save_campaign, save_label
@@ -110,6 +112,18 @@ def _seed(world: World, api: APIClient) -> dict[str, list[int]]:
     theirs = store(world.other_account, [inbound("Chez les autres")], analyser=_no_analysis).new_in_inbox
     saved = create_saved_reply(workspace, owner, SavedReplyInput(title="Horaires", body="De 7 h à 19 h, {name}.",
                                                                  crisis=False))
+    weekly = api.post(f"/api/v1/workspaces/{workspace.pk}/posts/", {
+        "text": "Le pain du lundi", "accounts": [world.mastodon.pk], "scheduled_at": f"{YEAR}-03-01T09:00"},
+        format="json").json()["id"]
+    series = recurrence.series_from_post(workspace, owner, Post.objects.get(pk=weekly), "FREQ=WEEKLY;BYDAY=MO")
+    now = timezone.now()
+    alert = CrisisAlert.objects.create(workspace=workspace, started_at=now - timedelta(minutes=5), window_end=now,
+                                       count=30, usual=2.0)
+    slot = duty.add_slot(workspace, world.editor, 0, time(9), time(18))
+    channel = Webhook.objects.create(workspace=workspace, name="Équipe", format="ntfy",
+                                     url="https://ntfy.example.com/brand", secret={"token": "tk_secret_token_1234"})
+    rule = rules.save_rule(workspace, owner, "Remboursements", {"words": ["rembours*"]}, {"priority": 2})
+    their_rule = rules.save_rule(world.other_workspace, world.outsider, "Spam", {"flags": ["spam"]}, {"hide": True})
     return {
         "workspace": [workspace.pk, world.other_workspace.pk],
         "account": [world.mastodon.pk, world.bluesky.pk, world.other_account.pk],
@@ -122,6 +136,11 @@ def _seed(world: World, api: APIClient) -> dict[str, list[int]]:
         "item": [item.pk for item in items] + [item.pk for item in theirs],
         "saved": [saved.pk],
         "user": [owner.pk, world.editor.pk, world.viewer.pk, world.outsider.pk],
+        "series": [series.pk],
+        "crisis": [alert.pk],
+        "slot": [slot.pk],
+        "channel": [channel.pk],
+        "rule": [rule.pk, their_rule.pk],
     }
 
 
@@ -156,12 +175,15 @@ def api_schema(seeded: Seeded) -> Iterator[Any]:
 
 # Path prefix → the kind of the `{id}` in it.
 PATH_KINDS = [("/api/v1/workspaces/{workspace_id}/saved-replies/", "saved"), ("/api/v1/workspaces/", "workspace"),
+              ("/api/v1/series/", "series"), ("/api/v1/inbox/crisis-alerts/", "crisis"),
+              ("/api/v1/inbox/rota/", "slot"), ("/api/v1/inbox/channels/", "channel"), ("/api/v1/inbox/rules/", "rule"),
               ("/api/v1/accounts/", "account"), ("/api/v1/imports/", "import"), ("/api/v1/inbox/items/", "item"),
               ("/api/v1/media/", "media"), ("/api/v1/posts/", "post"), ("/api/v1/publications/", "publication")]
 # Query and body field → kind.
 FIELD_KINDS = {"workspace": "workspace", "workspace_id": "workspace", "account": "account", "accounts": "account",
                "label": "label", "labels": "label", "media_ids": "media", "keep_media": "media",
-               "campaign": "campaign", "assignee": "user", "publication": "publication"}
+               "campaign": "campaign", "assignee": "user", "publication": "publication", "post": "post",
+               "user": "user", "person": "user"}
 
 
 def _mapped(value: Any, ids: list[int], text: bool = False) -> Any:

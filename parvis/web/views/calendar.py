@@ -20,12 +20,18 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from parvis.accounts.actions import absolute_url
 from parvis.accounts.models import Membership, Role, User, Workspace
 from parvis.accounts.scoping import membership_in, workspace_for, workspaces_for
 from parvis.networks.models import SocialAccount
 from parvis.publishing.actions import reschedule_post
-from parvis.publishing.ics import build_feed, issue_feed_token, revoke_feed_token, workspace_for_feed
+from parvis.publishing.ics import (
+    build_feed,
+    feed_status,
+    feed_url,
+    issue_feed_token,
+    revoke_feed_token,
+    workspace_for_feed,
+)
 from parvis.publishing.models import ApprovalState, Campaign, Label, Post, Publication, State
 from parvis.publishing.plan import (
     SLOT_MINUTES,
@@ -282,16 +288,16 @@ def post_reschedule(request: HttpRequest, workspace_id: int, post_id: int) -> Js
 def calendar_feed(request: HttpRequest, workspace_id: int) -> HttpResponse:
     """Managers create, regenerate or revoke the feed URL; its token is shown once."""
     workspace = workspace_for(request.user, workspace_id, Role.MANAGER)  # type: ignore[arg-type]
-    feed_url = ""
+    address = ""
     if request.method == "POST" and request.POST.get("action") == "revoke":
         if revoke_feed_token(workspace, request.user):  # type: ignore[arg-type]
             messages.success(request, _("The calendar feed URL was revoked: it no longer works."))
         return redirect("web:calendar_feed", workspace_id=workspace.pk)
     if request.method == "POST":
-        token = issue_feed_token(workspace, request.user)  # type: ignore[arg-type]
-        feed_url = absolute_url(reverse("web:ics_feed", args=[token]))
+        address = feed_url(issue_feed_token(workspace, request.user))  # type: ignore[arg-type]
+    status = feed_status(workspace)
     return render(request, "parvis/calendar_feed.html", {
-        "workspace": workspace, "feed_url": feed_url, "has_feed": bool(workspace.ics_token_hash),
+        "workspace": workspace, "feed_url": address, "has_feed": status.exists,
     })
 
 

@@ -7,7 +7,6 @@ the token itself; an empty token field keeps the saved one.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django import forms
@@ -134,12 +133,8 @@ def channel_test(request: HttpRequest, workspace_id: int, hook_id: int) -> HttpR
     """Send now (not in the background): the person is waiting for the answer."""
     workspace = _workspace(request, workspace_id)
     hook = _hook(workspace, hook_id)
-    message = webhooks.Message(
-        title=_("Test from parvis"),
-        text=_("This channel will receive the inbox notifications of %(workspace)s.") % {"workspace": workspace.name},
-        url=request.build_absolute_uri(reverse("web:inbox_workspace", args=[workspace.pk])),
-        key=f"test-{uuid.uuid4().hex}")
-    delivered = webhooks.send(hook, message)
+    delivered = webhooks.send_test(hook, request.build_absolute_uri(reverse("web:inbox_workspace",
+                                                                            args=[workspace.pk])))
     hook.refresh_from_db(fields=["last_status", "last_status_text", "last_sent_at"])
     if delivered:
         messages.success(request, _("Test sent to “%(name)s”: %(status)s.") % {"name": hook.name,

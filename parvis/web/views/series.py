@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Min, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -24,11 +22,8 @@ from parvis.web.composer import read_end
 @login_required
 def series_list(request: HttpRequest, workspace_id: int) -> HttpResponse:
     workspace = workspace_for(request.user, workspace_id)  # type: ignore[arg-type]
-    now = timezone.now()
-    series = (Series.objects.filter(workspace=workspace).select_related("template")
-              .annotate(next_at=Min("occurrences__occurrence_at", filter=Q(occurrences__occurrence_at__gt=now)))
-              .order_by("-active", "-pk"))
-    return render(request, "parvis/series_list.html", {"workspace": workspace, "series_list": series})
+    return render(request, "parvis/series_list.html", {"workspace": workspace,
+                                                       "series_list": recurrence.series_of(workspace)})
 
 
 @login_required
