@@ -48,14 +48,10 @@ from parvis.publishing.actions import save_post
 from parvis.publishing.crashpoints import crashpoint
 from parvis.publishing.import_media import check_media_url, download_media, is_url
 from parvis.publishing.models import Campaign, ImportBatch, Label, MediaAsset, Post
-from parvis.publishing.schedule import parse_local_time
-from parvis.publishing.validation import (
-    MediaInfo,
-    PostInput,
-    PostValidationError,
-    check_post,
-    parse_timezone,
-)
+from parvis.publishing.post_input import PostValues, read_post
+from parvis.publishing.schedule import parse_timezone, unknown_timezone_message
+from parvis.publishing.types import FieldError, MediaInfo, PostInput, PostValidationError
+from parvis.publishing.validation import check_post
 
 log = logging.getLogger(__name__)
 
@@ -358,23 +354,16 @@ def resolve_labels(ctx: Context, raw: str, check: RowCheck) -> list[Label]:
 
 
 def check_row(ctx: Context, values: dict[str, str]) -> RowCheck:
-    """Every error of one row by column, and what to create it from if there is none."""
+    """Every error of one row by column, and what to create it from if there is none. The
+    cells are read here (dates and times as spreadsheets write them, accounts by handle,
+    media and campaigns by name); the post is built from them by `read_post`."""
     check = RowCheck()
-    tz_name = values.get("timezone") or ctx.default_timezone
-    if parse_timezone(tz_name) is None:
-        check.add("timezone", _("“%(tz)s” is not a known time zone (for example Europe/Paris or "
-                                "America/Montreal).") % {"tz": tz_name})
     day, date_error = parse_date(values.get("date", ""))
     if date_error:
         check.add("date", date_error)
     clock, time_error = parse_time(values.get("time", ""))
     if time_error:
         check.add("time", time_error)
-    scheduled_at = None
-    if day and clock and "timezone" not in check.errors:
-        scheduled_at, gap = parse_local_time(f"{day.isoformat()}T{clock}", tz_name)
-        for error in gap:
-            check.add("time", error.message)
     accounts = resolve_accounts(ctx, values.get("accounts", ""), check)
     media = resolve_media(ctx, values.get("media", ""), check)
     campaign = None
@@ -384,19 +373,28 @@ def check_row(ctx: Context, values: dict[str, str]) -> RowCheck:
             check.add("campaign", _("No campaign named “%(value)s” in this workspace: create it first, or leave "
                                     "the cell empty.") % {"value": name})
     labels = resolve_labels(ctx, values.get("labels", ""), check)
-    data = PostInput(text=values.get("text", ""), accounts=accounts, mode="schedule", scheduled_at=scheduled_at,
-                     timezone_name=tz_name, media=media, workspace=ctx.workspace, campaign=campaign, labels=labels)
+    read = read_post(ctx.workspace, PostValues(
+        text=values.get("text", ""), mode="schedule", accounts=accounts, media=media, campaign=campaign,
+        labels=labels, timezone=values.get("timezone") or ctx.default_timezone,
+        scheduled_at=f"{day.isoformat()}T{clock}" if day and clock else None))
+    for error in read.errors:  # the zone, or a time that does not exist that day (DST)
+        check.add("time" if error.field == "scheduled_at" else column_of(error), error.message)
     when_failed = any(column in check.errors for column in WHEN_COLUMNS)
-    for error in check_post(data, now=ctx.now):
-        column = FIELD_COLUMNS.get(error.field.split(".", 1)[0], "text")
+    for error in check_post(read.post_input, now=ctx.now):
+        column = column_of(error)
         if column in WHEN_COLUMNS and when_failed:
             continue  # the cell's own message already says what is wrong with the date
         if column == "accounts" and error.code == "required" and check.errors.get("accounts"):
             continue
         check.add(column, error.message)
+    check.errors = {column: check.errors[column] for column in (*COLUMNS, "row") if column in check.errors}
     if not check.errors:
-        check.post_input = data
+        check.post_input = read.post_input
     return check
+
+
+def column_of(error: FieldError) -> str:
+    return FIELD_COLUMNS.get(error.field.split(".", 1)[0], "text")
 
 
 # -- step 1: validate --------------------------------------------------------------------
@@ -414,8 +412,7 @@ def validate(workspace: Workspace, upload: IO[bytes], *, user: User | None = Non
     """Read and check every row; store the batch (status "checked"). Creates no post.
     Raises ImportFileError when the file as a whole cannot be used."""
     if default_timezone and parse_timezone(default_timezone) is None:
-        raise ImportFileError(_("“%(tz)s” is not a known time zone (for example Europe/Paris or "
-                                "America/Montreal).") % {"tz": default_timezone})
+        raise ImportFileError(unknown_timezone_message(default_timezone))
     text, encoding = decode(read_upload(upload))
     ctx = load_context(workspace, default_timezone)
     rows: list[dict[str, Any]] = []
@@ -577,7 +574,7 @@ def _create_row(ctx: Context, author: User | None, row: dict[str, Any]) -> None:
     except PostValidationError as exc:
         errors = RowCheck()
         for error in exc.errors:
-            errors.add(FIELD_COLUMNS.get(error.field.split(".", 1)[0], "text"), error.message)
+            errors.add(column_of(error), error.message)
         row["errors"], row["import_failed"] = errors.errors, True
         return
     row["post"] = post.pk
