@@ -117,8 +117,8 @@ def other_errors(read: ReadPost, now: datetime | None = None) -> list[FieldError
 
 def post_values(post: Post) -> PostValues:
     """A saved post as values: what an update starts from, before the fields it changes
-    (`dataclasses.replace(post_values(post), text=…)`). Its media are not in it: an
-    update keeps them unless told otherwise (`save_post`'s `keep_media`)."""
+    (`updated(post_values(post), text=…)`). Its media are not in it: an update keeps
+    them unless told otherwise (`save_post`'s `keep_media`)."""
     queued = post.publications.filter(in_queue=True).exists()
     # Cancelled targets stay cancelled: an edit must not revive them unasked.
     accounts = list(post.publications.exclude(state=State.CANCELLED).values_list("account_id", flat=True))
