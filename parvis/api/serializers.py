@@ -12,7 +12,6 @@ from collections.abc import MutableMapping
 from typing import Any
 
 from django.db import models
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -22,20 +21,12 @@ from parvis.core.ids import MAX_ID
 from parvis.networks import registry
 from parvis.networks.models import SocialAccount
 from parvis.publishing import charter as charter_rules
-from parvis.publishing import library
 from parvis.publishing.actions import MAX_UPLOADS, Upload
 from parvis.publishing.approval_status import awaiting_approval
-from parvis.publishing.campaigns import campaign_in, labels_in
 from parvis.publishing.models import Charter, Post, PostMedia, Publication, State
-from parvis.publishing.schedule import parse_local_time
-from parvis.publishing.validation import (
-    FieldError,
-    MediaInfo,
-    PostInput,
-    PostValidationError,
-    check_post,
-    parse_timezone,
-)
+from parvis.publishing.post_input import PostValues, build_post_input, post_values, updated
+from parvis.publishing.schedule import parse_timezone
+from parvis.publishing.types import PostInput
 
 MODES = [("draft", "draft"), ("now", "now"), ("schedule", "schedule"), ("queue", "queue")]
 
@@ -231,115 +222,27 @@ class PostWriteSerializer(serializers.Serializer):  # type: ignore[type-arg]
         help_text="Id of a campaign of this workspace (its UTM name tags the links); null for none.")
     labels = id_list("Ids of labels of this workspace; replaces the post's labels.")
 
-    def validate_variants(self, value: dict[str, str]) -> dict[str, str]:
-        unknown = sorted(set(value) - set(registry.NETWORKS))
-        if unknown:
-            raise serializers.ValidationError(
-                _("Unknown network “%(key)s”; use one of: %(keys)s.")
-                % {"key": unknown[0], "keys": ", ".join(sorted(registry.NETWORKS))})
-        return {key: text.strip() for key, text in value.items() if text.strip()}
-
     def to_post_input(self, workspace: Workspace, post: Post | None = None
                       ) -> tuple[PostInput, list[Upload], list[int] | None]:
         """Raise PostValidationError for what only makes sense against the workspace
-        (account ids, times in a zone); the rest is for `save_post` to check."""
+        (account ids, times in a zone); the rest is for `save_post` to check. On update,
+        the fields left out keep the post's values."""
         data: dict[str, Any] = self.validated_data
-        errors: list[FieldError] = []
-        mode = data.get("mode") or _default_mode(post, data)
-        tz_name = (data.get("timezone") or "").strip() or (
-            post.schedule_timezone if post and post.schedule_timezone else workspace.timezone)
-        if parse_timezone(tz_name) is None:
-            errors.append(FieldError("timezone", _("“%(tz)s” is not a known time zone (for example "
-                                                   "Europe/Paris or America/Montreal).")
-                                     % {"tz": tz_name}, "invalid_timezone"))
-        when = post.scheduled_at if post is not None and mode != "now" else None
-        raw = (data.get("scheduled_at") or "").strip()
-        if raw and mode == "now":
-            errors.append(FieldError("scheduled_at", _("Leave scheduled_at empty to publish now, "
-                                                       "or use the mode “schedule”."), "invalid"))
-        elif "scheduled_at" in data:
-            when, time_errors = resolve_time(raw, tz_name)
-            errors += time_errors
-        ids = data["accounts"] if "accounts" in data else _current_account_ids(post)
-        accounts = _accounts_in(workspace, ids, errors)
-        campaign = campaign_in(workspace, data["campaign"], errors) if "campaign" in data else (
-            post.campaign if post else None)
-        labels = labels_in(workspace, data["labels"], errors) if "labels" in data else (
-            list(post.labels.all()) if post else [])
-        post_input = PostInput(
-            text=data.get("text", post.text if post else "").replace("\r\n", "\n").strip(),
-            accounts=accounts, mode=mode, scheduled_at=when, timezone_name=tz_name,
-            variants=data["variants"] if "variants" in data else dict(post.variants if post else {}),
-            language=data.get("language", post.language if post else ""),
-            campaign=campaign, labels=labels,
-        )
-        post_input.media = _library_media(workspace, data.get("media_ids", []), errors)
-        if errors:
-            raise PostValidationError(errors + _other_errors(post_input, errors))
+        given: dict[str, Any] = {name: data[name] for name in ("text", "accounts", "variants", "language",
+                                                               "campaign", "labels") if name in data}
+        if data.get("mode"):
+            given["mode"] = data["mode"]
+        if (data.get("timezone") or "").strip():
+            given["timezone"] = data["timezone"]
+        if "scheduled_at" in data:
+            given["scheduled_at"] = data["scheduled_at"] or None
+        values = updated(post_values(post) if post is not None else PostValues(), **given,
+                         media_ids=data.get("media_ids", []))
+        post_input = build_post_input(workspace, values)
         alt = self.initial_data
         uploads = [Upload(f.name or "image", f, f.size or 0, str(alt.get(f"alt_{i}", "")).strip())
                    for i, f in enumerate(data.get("media", []))]
         return post_input, uploads, data.get("keep_media") if post is not None else None
-
-
-def resolve_time(raw: str, tz_name: str) -> tuple[dt.datetime | None, list[FieldError]]:
-    """An instant if `raw` has an offset; else wall-clock time in `tz_name`."""
-    if not raw:
-        return None, []
-    invalid = FieldError("scheduled_at", _("Enter an ISO 8601 date and time: 2026-12-24T18:30:00+01:00, "
-                                           "or 2026-12-24T18:30 for a local time in “timezone”."),
-                         "invalid")
-    # A bare date would silently mean midnight: ask for the time instead.
-    if "T" not in raw.upper() and " " not in raw:
-        return None, [invalid]
-    try:
-        parsed = dt.datetime.fromisoformat(raw)
-    except ValueError:
-        return None, [invalid]
-    if parsed.tzinfo is not None:
-        return parsed, []
-    if parse_timezone(tz_name) is None:
-        return None, []  # the unknown zone is reported on `timezone`
-    return parse_local_time(raw, tz_name)
-
-
-def _default_mode(post: Post | None, data: dict[str, Any]) -> str:
-    if post is not None:
-        queued = post.publications.filter(in_queue=True).exists()
-        return "draft" if post.is_draft else "queue" if queued else "schedule"
-    return "schedule" if data.get("scheduled_at") else "draft"
-
-
-def _current_account_ids(post: Post | None) -> list[int]:
-    if post is None:
-        return []
-    # Cancelled targets stay cancelled: an edit must not revive them unasked.
-    return list(post.publications.exclude(state=State.CANCELLED).values_list("account_id", flat=True))
-
-
-def _accounts_in(workspace: Workspace, ids: list[int], errors: list[FieldError]) -> list[SocialAccount]:
-    wanted = list(dict.fromkeys(ids))
-    found = {a.pk: a for a in SocialAccount.objects.filter(workspace=workspace, pk__in=wanted)}
-    if len(found) != len(wanted):
-        errors.append(FieldError("accounts", _("One of the chosen accounts does not exist in this "
-                                               "workspace."), "invalid"))
-    return [found[pk] for pk in wanted if pk in found]
-
-
-def _library_media(workspace: Workspace, ids: list[int], errors: list[FieldError]) -> list[MediaInfo]:
-    try:
-        return [library.media_info(asset) for asset in library.assets_in(workspace, ids, "media_ids")]
-    except PostValidationError as exc:
-        errors += exc.errors
-        return []
-
-
-def _other_errors(post_input: PostInput, reported: list[FieldError]) -> list[FieldError]:
-    """The shared checks on what could be read, so that one answer lists every problem;
-    minus the fields already reported and the "no time" a bad zone or time causes."""
-    fields = {e.field for e in reported}
-    return [e for e in check_post(post_input) if e.field not in fields
-            and not (e.field == "scheduled_at" and e.code == "required" and "timezone" in fields)]
 
 
 # -- editorial charter -------------------------------------------------------------------

@@ -4,9 +4,7 @@ and the API, so that both validate and scope the same way."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import IO
 
 from django.db import transaction
 from django.utils import timezone
@@ -20,25 +18,10 @@ from parvis.publishing.approval import after_edit, publish_now_errors, snapshot
 from parvis.publishing.dispatcher import default_enqueue
 from parvis.publishing.models import EDITABLE_STATES, MediaAsset, Post, PostMedia, Publication, State
 from parvis.publishing.queue import reserve_slots
-from parvis.publishing.validation import (
-    FieldError,
-    MediaInfo,
-    PostInput,
-    PostValidationError,
-    validate_post,
-)
+from parvis.publishing.types import FieldError, MediaInfo, PostInput, PostValidationError, Upload
+from parvis.publishing.validation import validate_post
 
 MAX_UPLOADS = 10  # more than any network accepts; the rest is refused early
-
-
-@dataclass
-class Upload:
-    """A new image or video for a post: a file-like object, its name and size, its alt text."""
-
-    name: str
-    stream: IO[bytes]
-    size: int
-    alt_text: str = ""
 
 
 def inspect_uploads(uploads: Sequence[Upload]) -> list[MediaInfo]:

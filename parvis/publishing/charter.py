@@ -24,7 +24,7 @@ from parvis.networks import registry
 from parvis.networks.text import HASHTAG_RE, find_links
 from parvis.publishing.languages import language_name
 from parvis.publishing.models import Charter
-from parvis.publishing.validation import FieldError, PostInput
+from parvis.publishing.types import FieldError, PostInput
 
 # Rule keys, as stored in `Charter.blocking`, with the names people read.
 RULES = {

@@ -14,7 +14,7 @@ import io
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
-from typing import IO, TYPE_CHECKING, NamedTuple
+from typing import IO, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -34,10 +34,8 @@ from parvis.accounts.models import User, Workspace
 from parvis.core.texts import Text
 from parvis.publishing.media_types import inspect_media, max_pixels
 from parvis.publishing.models import MediaAsset, Post, PostMedia, State
-from parvis.publishing.validation import FieldError, MediaInfo, PostInput, PostValidationError, parse_timezone
-
-if TYPE_CHECKING:
-    from parvis.publishing.actions import Upload
+from parvis.publishing.schedule import parse_timezone
+from parvis.publishing.types import FieldError, MediaInfo, PostInput, PostValidationError, Upload
 
 log = logging.getLogger(__name__)
 

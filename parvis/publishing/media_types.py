@@ -17,9 +17,11 @@ from django.conf import settings
 from django.template.defaultfilters import floatformat
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
-from parvis.publishing.validation import FieldError, MediaInfo, PostValidationError, inspect_image
+from parvis.publishing.types import FieldError, MediaInfo, PostValidationError
+
+PIL_MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
 
 # `ftyp` brands of files that hold video. HEIF/AVIF images (heic, mif1, avif) and audio
 # (M4A) share the container and are deliberately not here.
@@ -61,6 +63,29 @@ def inspect_media(name: str, stream: IO[bytes], size: int) -> MediaInfo:
         raise
     info.kind = "image"
     return info
+
+
+def inspect_image(name: str, stream: IO[bytes], size: int) -> MediaInfo:
+    """Open the upload with Pillow; raise PostValidationError if it is not an image."""
+    try:
+        stream.seek(0)
+        with Image.open(stream) as image:
+            image.verify()
+        stream.seek(0)
+        with Image.open(stream) as image:
+            width, height, fmt = image.width, image.height, image.format
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise PostValidationError([FieldError(
+            "media", _("“%(name)s” is not an image parvis can publish (JPEG, PNG, GIF or WebP).")
+            % {"name": name}, "not_an_image")]) from exc
+    finally:
+        stream.seek(0)
+    mime = PIL_MIME.get(fmt or "")
+    if mime is None:
+        raise PostValidationError([FieldError(
+            "media", _("“%(name)s” is a %(format)s image; use JPEG, PNG, GIF or WebP.")
+            % {"name": name, "format": fmt}, "unsupported_media")])
+    return MediaInfo(name=name, mime_type=mime, size=size, width=width, height=height)
 
 
 def max_pixels() -> int:

@@ -400,7 +400,7 @@ class ImportBatch(models.Model):
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    # The run importing it holds a lease, renewed as it goes (see `import_lease`): a run
+    # The run importing it holds a lease, renewed as it goes (see `importer/lease.py`): a run
     # whose lease ran out died, and the batch is queued again.
     lease_token = models.CharField(max_length=32, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)

@@ -4,15 +4,12 @@ receives is the text as written, each http(s) link tagged with where it was post
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode
 
 from parvis.accounts.models import Workspace
 from parvis.networks.text import find_links
 from parvis.publishing.models import Charter, Post
-
-if TYPE_CHECKING:
-    from parvis.publishing.validation import PostInput
+from parvis.publishing.types import PostInput
 
 MEDIUM = "social"
 

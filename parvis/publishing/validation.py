@@ -6,124 +6,33 @@ anything is saved or scheduled.
 
 from __future__ import annotations
 
-import zoneinfo
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from functools import cache
-from typing import IO
+from datetime import datetime, timedelta
 
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
 
-from parvis.accounts.models import Workspace
 from parvis.networks.base import Limits
 from parvis.networks.models import SocialAccount
-from parvis.publishing.models import Campaign, Label
+from parvis.publishing.charter import charter_errors
+from parvis.publishing.library import rights_errors
+from parvis.publishing.schedule import parse_timezone, unknown_timezone
+from parvis.publishing.types import FieldError, MediaInfo, PostInput, PostValidationError
 from parvis.publishing.utm import final_input_text
 
+__all__ = [  # the shared types and the zone parser, for the many callers that import them from here
+    "PAST_GRACE", "FieldError", "MediaInfo", "PostInput", "PostValidationError", "check_account", "check_post",
+    "check_schedule", "parse_timezone", "validate_post",
+]
+
 PAST_GRACE = timedelta(minutes=1)
-PIL_MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
-
-
-@dataclass(frozen=True)
-class FieldError:
-    field: str
-    message: str
-    code: str = "invalid"
-
-
-class PostValidationError(Exception):
-    def __init__(self, errors: Sequence[FieldError]) -> None:
-        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
-        self.errors = list(errors)
-
-    def by_field(self) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = {}
-        for error in self.errors:
-            out.setdefault(error.field, []).append(error.message)
-        return out
-
-
-@dataclass
-class MediaInfo:
-    """An image as checked: what it really is, not what its name or browser claims."""
-
-    name: str
-    mime_type: str
-    size: int
-    width: int | None = None
-    height: int | None = None
-    alt_text: str = ""
-    # From the media library: which asset, image or video, until when it may be used.
-    asset_id: int | None = None
-    kind: str = "image"
-    rights_expire_on: date | None = None
-    sha256: str = ""
-
-
-@dataclass
-class PostInput:
-    text: str
-    accounts: list[SocialAccount]
-    mode: str  # "draft", "now", "schedule" or "queue" (next free slot of each account)
-    scheduled_at: datetime | None = None  # aware, UTC or any zone
-    timezone_name: str = ""
-    variants: dict[str, str] = field(default_factory=dict)
-    media: list[MediaInfo] = field(default_factory=list)
-    language: str = ""
-    # The workspace's charter, campaign (for UTM) and labels; None/empty where unknown.
-    workspace: Workspace | None = None
-    campaign: Campaign | None = None
-    labels: list[Label] = field(default_factory=list)
-
-
-def inspect_image(name: str, stream: IO[bytes], size: int) -> MediaInfo:
-    """Open the upload with Pillow; raise PostValidationError if it is not an image."""
-    try:
-        stream.seek(0)
-        with Image.open(stream) as image:
-            image.verify()
-        stream.seek(0)
-        with Image.open(stream) as image:
-            width, height, fmt = image.width, image.height, image.format
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise PostValidationError([FieldError(
-            "media", _("“%(name)s” is not an image parvis can publish (JPEG, PNG, GIF or WebP).")
-            % {"name": name}, "not_an_image")]) from exc
-    finally:
-        stream.seek(0)
-    mime = PIL_MIME.get(fmt or "")
-    if mime is None:
-        raise PostValidationError([FieldError(
-            "media", _("“%(name)s” is a %(format)s image; use JPEG, PNG, GIF or WebP.")
-            % {"name": name, "format": fmt}, "unsupported_media")])
-    return MediaInfo(name=name, mime_type=mime, size=size, width=width, height=height)
-
-
-@cache
-def _known_timezones() -> frozenset[str]:
-    # Listing them walks the tz database on disk (~4 ms): once per process, not once per
-    # post checked (a CSV import checks thousands).
-    return frozenset(zoneinfo.available_timezones())
-
-
-def parse_timezone(name: str) -> zoneinfo.ZoneInfo | None:
-    try:
-        return zoneinfo.ZoneInfo(name) if name and name in _known_timezones() else None
-    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
-        return None
 
 
 def check_schedule(data: PostInput, now: datetime) -> list[FieldError]:
     errors = []
     zone_unknown = bool(data.timezone_name) and parse_timezone(data.timezone_name) is None
     if zone_unknown:
-        errors.append(FieldError("timezone", _("“%(tz)s” is not a known time zone (for example "
-                                               "Europe/Paris or America/Montreal).")
-                                 % {"tz": data.timezone_name}, "invalid_timezone"))
+        errors.append(unknown_timezone(data.timezone_name))
     if data.mode == "schedule":
         # A date typed in an unknown zone cannot be placed in time: the zone is the error.
         if data.scheduled_at is None:
@@ -215,11 +124,7 @@ def check_post(data: PostInput, now: datetime | None = None) -> list[FieldError]
     if data.text.strip() or data.media:
         for account in data.accounts:
             errors += check_account(account, data)
-    from parvis.publishing.library import rights_errors  # the library builds on this module
-
     errors += rights_errors(data, now)
-    from parvis.publishing.charter import charter_errors  # the charter builds on this module
-
     errors += charter_errors(data)
     return errors
 

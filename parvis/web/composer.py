@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from django.http import HttpRequest, QueryDict
@@ -11,73 +11,40 @@ from django.utils.translation import gettext as _
 
 from parvis.accounts.models import Workspace
 from parvis.core.ids import parse_id, parse_ids, parse_int
-from parvis.networks.models import SocialAccount
 from parvis.publishing import library
-from parvis.publishing.actions import MAX_UPLOADS, Upload
-from parvis.publishing.campaigns import campaign_in, labels_in
-from parvis.publishing.models import Campaign, Label
+from parvis.publishing.actions import MAX_UPLOADS
+from parvis.publishing.post_input import PostValues, read_post
 from parvis.publishing.recurrence import parse_rule, preset_rule
-from parvis.publishing.schedule import parse_local_time
-from parvis.publishing.validation import FieldError, MediaInfo, PostInput, PostValidationError, parse_timezone
+from parvis.publishing.schedule import parse_timezone
+from parvis.publishing.types import FieldError, PostInput, PostValidationError, Upload
+
+# The builder's field names that the form spells otherwise.
+FORM_FIELDS = {"media_ids": "library_media"}
 
 
 def read_composer(
     request: HttpRequest, workspace: Workspace
 ) -> tuple[PostInput, list[Upload], list[FieldError]]:
+    """The form as a `PostInput` (read by `read_post`), its new files, and what could not be
+    read, on the form's own fields."""
     data: Any = request.POST
-    errors: list[FieldError] = []
-    ids = [value.strip() for value in data.getlist("accounts") if value.strip().isdigit()]
-    # An id no row can have (past a 64-bit column) is not looked up: it is a missing account.
-    accounts = list(SocialAccount.objects.filter(workspace=workspace, pk__in=parse_ids(ids)))
-    if len(accounts) != len(set(ids)):
-        message = _("One of the chosen accounts does not exist in this workspace.")
-        errors.append(FieldError("accounts", message, "invalid"))
-    tz_name = (data.get("timezone") or workspace.timezone).strip()
     mode = data.get("mode", "schedule")
-    when: datetime | None = None
-    time_errors: list[FieldError] = []
-    if mode == "schedule":
-        when, time_errors = parse_local_time(data.get("scheduled_at", "").strip(), tz_name)
-    errors += time_errors
-    variants = {
-        key.removeprefix("variant_"): value.strip()
-        for key, value in data.items() if key.startswith("variant_") and value.strip()
-    }
+    # Picked media that no row can be are left out, like any unreadable value of the picker.
+    media_ids = parse_ids(data.getlist("library_media"))[:MAX_UPLOADS]
+    read = read_post(workspace, PostValues(
+        text=data.get("text", ""), mode=mode, accounts=data.getlist("accounts"),
+        variants={key.removeprefix("variant_"): value for key, value in data.items() if key.startswith("variant_")},
+        timezone=data.get("timezone", ""),
+        # The date field is always sent; it means something only when scheduling.
+        scheduled_at=data.get("scheduled_at", "") if mode == "schedule" else None,
+        media_ids=media_ids, alt_texts={pk: data.get(f"library_alt_{pk}", "") for pk in media_ids},
+        campaign=data.get("campaign", ""), labels=data.getlist("labels"), language=data.get("language", ""),
+    ))
+    errors = [FieldError(FORM_FIELDS.get(e.field, e.field), e.message, e.code) for e in read.errors]
     files = request.FILES.getlist("media")[:MAX_UPLOADS]
     uploads = [Upload(f.name or "image", f, f.size or 0, data.get(f"alt_{i}", "").strip())
                for i, f in enumerate(files)]
-    post_input = PostInput(
-        text=data.get("text", "").replace("\r\n", "\n").strip(), accounts=accounts, mode=mode,
-        scheduled_at=when, timezone_name=tz_name, variants=variants, language=data.get("language", ""),
-        workspace=workspace,
-        media=_library_media(data, workspace, errors),
-    )
-    post_input.campaign, post_input.labels = _campaign_and_labels(data, workspace, errors)
-    return post_input, uploads, errors
-
-
-def _campaign_and_labels(data: Any, workspace: Workspace, errors: list[FieldError]
-                         ) -> tuple[Campaign | None, list[Label]]:
-    raw_campaign = data.get("campaign", "").strip()
-    raw_labels = [value.strip() for value in data.getlist("labels") if value.strip()]
-    campaign_id, label_ids = parse_id(raw_campaign), parse_ids(raw_labels)
-    if (raw_campaign and campaign_id is None) or len(label_ids) != len(raw_labels):
-        field = "campaign" if raw_campaign and campaign_id is None else "labels"
-        errors.append(FieldError(field, _("Choose from the list."), "invalid"))
-        return None, []
-    return campaign_in(workspace, campaign_id, errors), labels_in(workspace, label_ids, errors)
-
-
-def _library_media(data: Any, workspace: Workspace, errors: list[FieldError]) -> list[MediaInfo]:
-    """The assets ticked in the library picker (`library_media`), each with the alt text
-    typed for this post (`library_alt_<id>`, the asset's own when left empty)."""
-    ids = parse_ids(data.getlist("library_media"))[:MAX_UPLOADS]
-    try:
-        assets = library.assets_in(workspace, ids, "library_media")
-    except PostValidationError as exc:
-        errors += exc.errors
-        return []
-    return [library.media_info(a, data.get(f"library_alt_{a.pk}", "").strip()) for a in assets]
+    return read.post_input, uploads, errors
 
 
 def uploads_into_library(request: HttpRequest, workspace: Workspace, post_input: PostInput,

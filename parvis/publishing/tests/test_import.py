@@ -18,8 +18,12 @@ from django.utils import timezone
 
 from parvis.accounts.models import AuditEntry
 from parvis.networks.models import SocialAccount
-from parvis.publishing import import_media, importer
+from parvis.publishing import importer
 from parvis.publishing.actions import Upload
+from parvis.publishing.importer import check as import_check
+from parvis.publishing.importer import media as import_media
+from parvis.publishing.importer import read as import_read
+from parvis.publishing.importer import run as import_run
 from parvis.publishing.library import add_asset
 from parvis.publishing.models import Campaign, ImportBatch, Label, MediaAsset, Post, Publication, State
 from parvis.testing.images import forbid_decoding, png_bomb, png_bytes
@@ -117,11 +121,11 @@ def test_empty_files_and_size_and_row_caps_are_clear_errors(people, accounts, mo
         importer.validate(people["workspace"], io.BytesIO(b"  \n"))
     with pytest.raises(importer.ImportFileError, match="no rows"):
         check(people, [",,,,", ""])
-    monkeypatch.setattr(importer, "MAX_BYTES", 100)
+    monkeypatch.setattr(import_read, "MAX_BYTES", 100)
     with pytest.raises(importer.ImportFileError, match="too large"):
         check(people, [f"{YEAR}-06-01,09:30,,{'x' * 200},brand.bsky.social,,,"])
-    monkeypatch.setattr(importer, "MAX_BYTES", 5 * 1024 * 1024)
-    monkeypatch.setattr(importer, "MAX_ROWS", 2)
+    monkeypatch.setattr(import_read, "MAX_BYTES", 5 * 1024 * 1024)
+    monkeypatch.setattr(import_check, "MAX_ROWS", 2)
     with pytest.raises(importer.ImportFileError, match="Too many rows"):
         check(people, [f"{YEAR}-06-01,09:30,,x,brand.bsky.social,,,"] * 3)
 
@@ -453,7 +457,7 @@ def test_a_failing_chunk_keeps_earlier_chunks_and_a_second_run_completes_without
         people, accounts, monkeypatch):
     batch = check(people, [f"{YEAR}-06-{1 + i % 28:02d},10:00,,Post {i},brand.bsky.social,,,"
                            for i in range(7)])
-    real_save = importer.save_post
+    real_save = import_run.save_post
     calls = {"n": 0}
 
     def flaky(*args: Any, **kwargs: Any) -> Post:
@@ -462,7 +466,7 @@ def test_a_failing_chunk_keeps_earlier_chunks_and_a_second_run_completes_without
             raise RuntimeError("disk full")
         return real_save(*args, **kwargs)
 
-    monkeypatch.setattr(importer, "save_post", flaky)
+    monkeypatch.setattr(import_run, "save_post", flaky)
     importer.run_import(batch, chunk_size=3)
     batch.refresh_from_db()
     assert batch.status == "failed" and "disk full" in batch.error

@@ -12,7 +12,10 @@ import pytest
 from django.utils import timezone
 
 from parvis.networks.models import SocialAccount
-from parvis.publishing import import_lease, importer
+from parvis.publishing import importer
+from parvis.publishing.importer import check as import_check
+from parvis.publishing.importer import lease as import_lease
+from parvis.publishing.importer import run as import_run
 from parvis.publishing.models import ImportBatch, Post
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -77,9 +80,9 @@ def test_a_run_taken_for_dead_records_nothing_after_another_took_over(batch):
     assert slow is not None
     taken_over = import_lease.claim(batch.pk, now)
     assert taken_over is not None
-    ctx = importer.load_context(batch.workspace)
+    ctx = import_check.load_context(batch.workspace)
     with pytest.raises(import_lease.LeaseLost):
-        importer._run_chunk(batch.pk, ctx, [0, 1], slow)
+        import_run._run_chunk(batch.pk, ctx, [0, 1], slow)
     assert Post.objects.count() == 0
     with pytest.raises(import_lease.LeaseLost):
         slow.renew_if_half_gone(now + lease())

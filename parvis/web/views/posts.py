@@ -138,7 +138,8 @@ def compose_check(request: HttpRequest, workspace_id: int) -> HttpResponse:
     post_input.media = chosen + [MediaInfo(f"#{i + 1}", "image/jpeg", 0)
                                  for i in range(max(media_count - len(chosen), 0))]
     problems = parse_errors + [e for e in check_post(post_input) if (e.code != "required" or e.field != "text")
-                               and not e.code.startswith("charter_")]  # shown below, with their severity
+                               and not e.code.startswith("charter_")  # shown below, with their severity
+                               and e not in parse_errors]  # an unknown zone: read, and checked again
     problems += missing_slots(post_input.accounts) if post_input.mode == "queue" else []
     return render(request, "parvis/_compose_checks.html", {
         "rows": _account_checks(workspace, post_input), "problems": problems,

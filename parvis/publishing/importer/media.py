@@ -18,9 +18,8 @@ from django.utils.translation import gettext as _
 from parvis.accounts.models import User, Workspace
 from parvis.core import http
 from parvis.publishing import library
-from parvis.publishing.actions import Upload
 from parvis.publishing.models import MediaAsset
-from parvis.publishing.validation import PostValidationError
+from parvis.publishing.types import PostValidationError, Upload
 
 URL_LIKE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|https?:)", re.IGNORECASE)
 MAX_REDIRECTS = 3
