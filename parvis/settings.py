@@ -283,6 +283,10 @@ PARVIS_HTTP_MAX_BYTES = int(os.environ.get("PARVIS_HTTP_MAX_BYTES", str(10 * 102
 
 # Publishing engine tuning.
 PARVIS_DISPATCH_INTERVAL = float(os.environ.get("PARVIS_DISPATCH_INTERVAL", "1.0"))
+# Outgoing webhooks: an endpoint whose every attempt failed this many days is switched off
+# (its owners are told); finished deliveries and their attempts are kept this many days.
+PARVIS_WEBHOOK_DISABLE_AFTER_DAYS = int(os.environ.get("PARVIS_WEBHOOK_DISABLE_AFTER_DAYS", "5"))
+PARVIS_WEBHOOK_KEEP_DAYS = int(os.environ.get("PARVIS_WEBHOOK_KEEP_DAYS", "30"))
 # Inbox polling, per account and stream, in seconds: this often while items keep
 # coming, slowing down to the maximum while nothing does.
 PARVIS_INBOX_MIN_INTERVAL = int(os.environ.get("PARVIS_INBOX_MIN_INTERVAL", "60"))

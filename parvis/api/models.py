@@ -41,3 +41,8 @@ class ApiToken(models.Model):
         if found is not None:
             cls.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
         return found
+
+
+from parvis.api.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint  # noqa: E402
+
+__all__ = ["ApiToken", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint"]

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from django.db import transaction
 from django.db.models import Count, Q
 from django.db.models.functions import TruncHour
 from django.urls import reverse
@@ -26,6 +27,7 @@ from django.utils import timezone
 
 from parvis.accounts.models import User, Workspace
 from parvis.core.texts import Text
+from parvis.inbox import events
 from parvis.inbox.models import CrisisAlert, InboxSettings, Item, Sentiment
 
 WINDOW = timedelta(hours=1)
@@ -66,8 +68,10 @@ def check(workspace: Workspace, now: datetime | None = None) -> CrisisAlert | No
         return None
     if CrisisAlert.objects.filter(workspace=workspace, started_at__gt=now - QUIET_AFTER).exists():
         return None
-    alert = CrisisAlert.objects.create(workspace=workspace, started_at=now - WINDOW, window_end=now,
-                                       count=count, usual=usual)
+    with transaction.atomic():
+        alert = CrisisAlert.objects.create(workspace=workspace, started_at=now - WINDOW, window_end=now,
+                                           count=count, usual=usual)
+        events.crisis(alert)
     tell(alert)
     return alert
 

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
-from parvis.inbox import planner
+from parvis.inbox import events, planner
 from parvis.inbox.models import ADDRESSED_KINDS, Author, Item, Kind, Status, Thread
 from parvis.inbox.search import normalise
 from parvis.networks.base import InboundItem, RemoteAuthor
@@ -57,6 +57,7 @@ def store(account: SocialAccount, inbound: Sequence[InboundItem], *, analyser: A
         threads, new_threads = _threads(account, list(latest.values()))
         stored = _items(account, latest, authors, threads, analyser, now)
         _touch_threads(threads, stored.created)
+        events.received(stored.new_in_inbox)
     stored.new_threads = new_threads
     planner.note_writes(len(stored.created) + new_authors + len(new_threads))
     return stored

@@ -231,8 +231,13 @@ def _apply(rule: Rule, item: Item, outcome: Outcome, on_duty: list[User], now: d
         fields.update(status=Status.DONE, done_at=now)
     if fields:
         Item.objects.filter(pk=item.pk).update(**fields)
+        reassigned = "assignee_id" in fields and fields["assignee_id"] != item.assignee_id
         for name, value in fields.items():
             setattr(item, name, value)
+        if reassigned:
+            from parvis.inbox import events
+
+            events.assigned(item, item.assignee)
     if actions.get("labels"):
         item.labels.add(*actions["labels"])
     outcome.notify = outcome.notify or bool(actions.get("notify"))

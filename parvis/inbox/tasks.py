@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from huey.contrib.djhuey import db_task
 
-from parvis.inbox import planner, polling, replies
+from parvis.inbox import events, planner, polling, replies
 from parvis.publishing.housekeeping import sweep
 
 
@@ -38,6 +38,18 @@ def webhook_task(webhook_id: int, title: str, text: str, url: str, urgent: bool,
     webhook = Webhook.objects.filter(pk=webhook_id, enabled=True).first()
     if webhook is not None and not send(webhook, Message(title, text, url, urgent, key)):
         raise RuntimeError(f"webhook {webhook_id} not delivered")  # huey retries it
+
+
+_last_overdue: list[datetime] = []
+
+
+@sweep
+def announce_overdue_items(now: datetime) -> int:
+    """Once a minute: items that crossed their response target (each emitted once)."""
+    if _last_overdue and now - _last_overdue[-1] < timedelta(minutes=1):
+        return 0
+    _last_overdue[:] = [now]
+    return events.emit_overdue(now)
 
 
 _last_refreshed: list[datetime] = []

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from parvis.accounts.models import Membership, User
+from parvis.inbox import events
 from parvis.inbox.errors import InboxError
 from parvis.inbox.models import Correction, Item, Kind, Note, Priority, Sentiment, Status
 from parvis.inbox.replies import record_response
@@ -48,7 +49,9 @@ def assign(item: Item, assignee: User | None) -> None:
     if assignee is not None and not Membership.objects.filter(workspace_id=item.workspace_id, user=assignee).exists():
         raise TriageError("assignee", _("Choose a member of this workspace."))
     item.assignee = assignee
-    Item.objects.filter(pk=item.pk).update(assignee=assignee)
+    with transaction.atomic():
+        Item.objects.filter(pk=item.pk).update(assignee=assignee)
+        events.assigned(item, assignee)
 
 
 def set_priority(item: Item, priority: int) -> None:

@@ -26,6 +26,7 @@ from parvis.accounts.actions import notify
 from parvis.accounts.models import ApprovalMode, ClientApprover, Membership, Role, User, Workspace
 from parvis.core.texts import Text
 from parvis.networks import registry
+from parvis.publishing import events
 from parvis.publishing.approvers import (
     ClientEmail,
     active_clients,
@@ -199,6 +200,7 @@ def submit_for_review(post: Post, actor: User, note: str = "") -> None:
     audit.record(locked.workspace, "post.submitted", actor=actor, target=locked,
                  summary=Text.gettext("Sent for review (revision %(n)d)", n=locked.revision), after=snapshot(locked))
     _announce_review(locked, actor)
+    events.post_event("post.submitted", locked, actor=str(actor), comment=note)
     _sync(post, locked)
 
 
@@ -253,6 +255,7 @@ def approve(post: Post, *, user: User | None = None, client: ClientApprover | No
                                 client=client, decision=Approval.Decision.APPROVED)
         _comment(locked, "approved", comment, user, client)
     complete = _fully_approved(locked)
+    newly_approved = complete and locked.approval_state != ApprovalState.APPROVED
     if complete:
         locked.approval_state = ApprovalState.APPROVED
         locked.save(update_fields=["approval_state", "updated_at"])
@@ -265,6 +268,8 @@ def approve(post: Post, *, user: User | None = None, client: ClientApprover | No
         _tell_author(locked, "post_approved", user, lambda: (
             Text.gettext("Post approved"), Text.gettext("%(who)s approved your post “%(text)s”.",
                                                         who=_label(user, client), text=_excerpt(locked))))
+    if newly_approved:
+        events.post_event("post.approved", locked, actor=_label(user, client), comment=comment)
     _sync(post, locked)
     return ApprovalState(locked.approval_state)
 
@@ -293,6 +298,7 @@ def request_changes(post: Post, comment: str, *, user: User | None = None,
     _tell_members(recipients, locked, "changes_requested", lambda: (
         Text.gettext("Changes requested"), Text.gettext("%(who)s asks for changes on “%(text)s”: %(comment)s",
                                                         who=who, text=_excerpt(locked), comment=comment)), exclude=user)
+    events.post_event("post.changes_requested", locked, actor=who, comment=comment)
     _sync(post, locked)
 
 
@@ -360,6 +366,7 @@ def after_edit(post: Post, before: str, actor: User) -> bool:
                  before=before, after=after)
     if was == ApprovalState.APPROVED:
         _announce_review(locked, actor)
+        events.post_event("post.submitted", locked, actor=str(actor))
     _sync(post, locked)
     return True
 

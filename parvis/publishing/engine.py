@@ -35,7 +35,7 @@ from parvis.core.texts import Text, for_storage
 from parvis.networks import registry
 from parvis.networks.base import ErrorKind, MediaFile, NetworkError, PublishRequest, RemotePost, ReplyTarget
 from parvis.networks.guarded import network_error
-from parvis.publishing import notices
+from parvis.publishing import events, notices
 from parvis.publishing.crashpoints import crash_during, crashpoint
 from parvis.publishing.library import rights_refusal
 from parvis.publishing.models import AccountQueue, ApprovalState, Attempt, PostKind, Publication, State
@@ -229,6 +229,11 @@ def record_published(claim_: Claim, remote: RemotePost, outcome: str = "publishe
             updated_at=now,
         )
         _finish_attempt(claim_, outcome if done else "lost")
+        if done:
+            publication = claim_.publication
+            publication.state, publication.published_at = State.PUBLISHED, now
+            publication.remote_id, publication.remote_url = remote.remote_id, remote.url
+            events.published(publication)
     if not done:
         # Our lease ran out while we were publishing and another worker took over; it
         # reconciles (may_exist is set) and records this same post. Nothing to undo.
@@ -271,6 +276,8 @@ def record_failure(claim_: Claim, error: NetworkError) -> str:
                 and publication.account.mark_reconnect_needed(error.reason)
             )
             notices.publication_failed(publication, reason, account_newly_flagged)
+            publication.state = State.FAILED
+            events.failed(publication, reason)
     return outcome if updated else "lost"
 
 

@@ -24,6 +24,7 @@ from parvis.accounts.actions import notify
 from parvis.accounts.audit import record
 from parvis.accounts.models import User, Workspace
 from parvis.core.texts import Text
+from parvis.publishing import events
 from parvis.publishing.dispatcher import default_enqueue
 from parvis.publishing.engine import released_filter
 from parvis.publishing.models import Post, PostKind, Publication, State
@@ -127,6 +128,7 @@ def pause_workspace(workspace: Workspace, actor: User, reason: str) -> PauseStat
         record(locked, "workspace.pause", actor=actor, target=locked,
                summary=Text.gettext("Publishing paused: %(reason)s", reason=reason), after=reason)
         _tell_members(locked, actor, "workspace_paused", reason=reason)
+        events.pause_event("pause.started", locked, actor, reason)
     _refresh(workspace, locked)
     return pause_status(workspace)
 
@@ -199,6 +201,7 @@ def resume_workspace(workspace: Workspace, actor: User, decisions: Sequence[Deci
         record(locked, "workspace.resume", actor=actor, target=locked, summary=_summary(result),
                before=reason, after=_details(result, locked))
         _tell_members(locked, actor, "workspace_resumed", result=result)
+        events.pause_event("pause.ended", locked, actor, reason)
         now_ids = [p.pk for p, action in result.outcomes if action == PUBLISH_NOW]
         if now_ids:
             transaction.on_commit(lambda: _enqueue(now_ids))

@@ -20,6 +20,7 @@ from parvis.accounts.audit import record
 from parvis.accounts.models import User
 from parvis.core.texts import Text
 from parvis.publishing.actions import save_post
+from parvis.publishing import events
 from parvis.publishing.crashpoints import crashpoint
 from parvis.publishing.importer import lease as import_lease
 from parvis.publishing.importer.check import Context, RowCheck, check_row, column_of, load_context, split_list
@@ -175,6 +176,7 @@ def _finish(batch: ImportBatch, lease: import_lease.Lease) -> None:
             summary = Text.gettext("%(imported)s; %(refused)s", imported=summary, refused=Text.ngettext(
                 "%(count)d row refused at creation", "%(count)d rows refused at creation", "count", count=failed))
         record(batch.workspace, "posts.imported", actor=batch.created_by, target=batch, summary=summary)
+        events.import_finished(batch)
         if batch.created_by is not None:
             notify([batch.created_by], batch.workspace, "import_done", summary, summary,
                    reverse("web:import_detail", args=[batch.workspace_id, batch.pk]))
