@@ -320,6 +320,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The payloads of outgoing webhooks (OpenAPI 3.1 `webhooks`).
+    "OAS_VERSION": "3.1.0",
+    "WEBHOOKS": "parvis.api.webhooks.schema.WEBHOOKS",
+    # Two "state" fields: each keeps a stable name (publications' as before webhooks came).
+    "ENUM_NAME_OVERRIDES": {"StateEnum": "parvis.publishing.models.State",
+                            "WebhookDeliveryStateEnum": "parvis.api.webhooks.models.DeliveryState"},
 }
 
 # Every record goes through the root handler, whose filter masks secrets (links that

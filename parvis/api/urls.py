@@ -18,6 +18,7 @@ from parvis.api import pause as pause_views
 from parvis.api import queue as queue_views
 from parvis.api import series as series_views
 from parvis.api import views
+from parvis.api import webhook_endpoints as webhook_views
 from parvis.core.ids import register_converters
 from parvis.web.csp import api_docs
 
@@ -112,4 +113,17 @@ urlpatterns = [
     # The audit log.
     path("workspaces/<id:workspace_id>/audit/", audit_views.AuditList.as_view(), name="audit"),
     path("workspaces/<id:workspace_id>/audit/export.csv", audit_views.AuditExport.as_view(), name="audit-export"),
+    # Outgoing webhooks (Standard Webhooks): endpoints, their deliveries and attempts.
+    path("workspaces/<id:workspace_id>/webhook-endpoints/", webhook_views.EndpointList.as_view(),
+         name="webhook-endpoints"),
+    path("workspaces/<id:workspace_id>/webhook-endpoints/<id:pk>/", webhook_views.EndpointDetail.as_view(),
+         name="webhook-endpoint"),
+    path("workspaces/<id:workspace_id>/webhook-endpoints/<id:pk>/rotate-secret/",
+         webhook_views.EndpointRotateSecret.as_view(), name="webhook-endpoint-rotate-secret"),
+    path("workspaces/<id:workspace_id>/webhook-endpoints/<id:pk>/ping/", webhook_views.EndpointPing.as_view(),
+         name="webhook-endpoint-ping"),
+    path("workspaces/<id:workspace_id>/webhook-endpoints/<id:pk>/deliveries/",
+         webhook_views.DeliveryList.as_view(), name="webhook-deliveries"),
+    path("workspaces/<id:workspace_id>/webhook-endpoints/<id:pk>/deliveries/<id:delivery_id>/send-again/",
+         webhook_views.DeliverySendAgain.as_view(), name="webhook-delivery-send-again"),
 ]

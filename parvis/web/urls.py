@@ -28,6 +28,7 @@ from parvis.web.views import pause as pause_views
 from parvis.web.views import queue as queue_views
 from parvis.web.views import saved_replies as saved_reply_views
 from parvis.web.views import series as series_views
+from parvis.web.views import webhook_endpoints as webhook_views
 from parvis.web.views.charter import charter_settings
 
 register_converters()  # `<id:…>`: ids past a 64-bit column answer 404, not 500
@@ -54,6 +55,16 @@ urlpatterns = [
     path("w/<id:workspace_id>/accounts/<id:account_id>/disconnect/", workspaces.disconnect, name="disconnect"),
     path("w/<id:workspace_id>/members/", workspaces.members, name="members"),
     path("w/<id:workspace_id>/charter/", charter_settings, name="charter"),
+    # Outgoing webhooks (integrations): endpoints, deliveries and attempts.
+    path("w/<id:workspace_id>/webhooks/", webhook_views.webhook_list, name="webhooks"),
+    path("w/<id:workspace_id>/webhooks/<id:endpoint_id>/", webhook_views.webhook_endpoint, name="webhook_endpoint"),
+    path("w/<id:workspace_id>/webhooks/<id:endpoint_id>/delete/", webhook_views.webhook_delete,
+         name="webhook_delete"),
+    path("w/<id:workspace_id>/webhooks/<id:endpoint_id>/rotate/", webhook_views.webhook_rotate,
+         name="webhook_rotate"),
+    path("w/<id:workspace_id>/webhooks/<id:endpoint_id>/ping/", webhook_views.webhook_ping, name="webhook_ping"),
+    path("w/<id:workspace_id>/webhooks/<id:endpoint_id>/deliveries/<id:delivery_id>/send-again/",
+         webhook_views.webhook_send_again, name="webhook_send_again"),
     path("w/<id:workspace_id>/compose/", posts.compose, name="compose"),
     path("w/<id:workspace_id>/compose/check/", posts.compose_check, name="compose_check"),
     path("w/<id:workspace_id>/compose/upload/", posts.compose_upload, name="compose_upload"),

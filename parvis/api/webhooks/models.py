@@ -100,3 +100,6 @@ class WebhookAttempt(models.Model):
     @property
     def shown_error(self) -> str:
         return shown(self.error_text, self.error)
+
+
+DeliveryState = WebhookDelivery.State  # named in the OpenAPI settings (ENUM_NAME_OVERRIDES)
