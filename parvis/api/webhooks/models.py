@@ -101,5 +101,10 @@ class WebhookAttempt(models.Model):
     def shown_error(self) -> str:
         return shown(self.error_text, self.error)
 
+    @property
+    def error_beyond_status(self) -> str:
+        """What the error says besides the status code shown beside it."""
+        return "" if self.error == f"HTTP {self.status_code}" else self.shown_error
+
 
 DeliveryState = WebhookDelivery.State  # named in the OpenAPI settings (ENUM_NAME_OVERRIDES)
