@@ -134,7 +134,8 @@ def send(endpoint: WebhookEndpoint, delivery: WebhookDelivery, now: datetime) ->
     headers = signing.headers(sign_with, delivery.msg_id, int(time.time()), body)
     started = time.monotonic()
     status_code: int | None = None
-    response_text, error = "", ""
+    response_text = ""
+    error: str | Text = ""
     ok = False
     try:
         with client(redirects="return") as http:
