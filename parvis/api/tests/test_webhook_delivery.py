@@ -280,3 +280,23 @@ def test_the_body_carries_the_event_data_unchanged(people, receiver):
     dispatcher_pass()
     assert json.loads(receiver.received[0]["body"])["data"] == data
     assert verify(secret, receiver.received[0])["data"] == data
+
+
+def test_the_dispatcher_sweep_queues_jobs_that_deliver(people, receiver):
+    from huey.contrib.djhuey import HUEY
+
+    from parvis.api import tasks
+    from parvis.inbox import tasks as inbox_tasks
+    from parvis.publishing.housekeeping import SWEEPS
+
+    assert tasks.dispatch_webhooks in SWEEPS and inbox_tasks.announce_overdue_items in SWEEPS
+    HUEY.flush()
+    workspace = people["workspace"]
+    endpoint_to(workspace, receiver.url("/hook"), ["pause.started"])
+    emit(workspace, "pause.started", {"workspace_id": workspace.pk, "reason": "r"})
+    assert tasks.dispatch_webhooks(timezone.now()) == 1
+    job = HUEY.dequeue()
+    assert HUEY.dequeue() is None
+    assert job.name.endswith("deliver_task")
+    assert tasks.deliver_task.call_local(*job.args) == "delivered"  # executing would close the test's connection
+    assert WebhookDelivery.objects.get().state == "delivered" and len(receiver.received) == 1
