@@ -49,17 +49,17 @@ def test_create_answers_the_secret_once_and_lists_without_it(api: APIClient, wor
 
 @pytest.mark.parametrize(("body", "field"), [
     ({"url": "ftp://example.com/x", "event_types": ["post.approved"]}, "url"),
-    ({"url": "https://example.com/x", "event_types": []}, "event_types"),
-    ({"url": "https://example.com/x", "event_types": ["post.eaten"]}, "event_types"),
-    ({"url": "https://example.com/x", "event_types": "post.approved"}, "event_types"),
+    ({"url": "http://127.0.0.1:9/x", "event_types": []}, "event_types"),
+    ({"url": "http://127.0.0.1:9/x", "event_types": ["post.eaten"]}, "event_types"),
+    ({"url": "http://127.0.0.1:9/x", "event_types": "post.approved"}, "event_types"),
     ({"event_types": ["post.approved"]}, "url"),
-    ({"url": "https://example.com/x", "event_types": ["post.approved"], "secret": "whsec_x"}, "secret"),
-    ({"url": "https://example.com/" + "x" * 600, "event_types": ["post.approved"]}, "url"),
+    ({"url": "http://127.0.0.1:9/x", "event_types": ["post.approved"], "secret": "whsec_x"}, "secret"),
+    ({"url": "http://127.0.0.1:9/" + "x" * 600, "event_types": ["post.approved"]}, "url"),
 ])
 def test_bad_input_names_the_field(api: APIClient, world: World, body: dict[str, Any], field: str) -> None:
     response = api.post(base(world), body, format="json")
     assert response.status_code == 400, response.content
-    assert field in response.json()["errors"]
+    assert list(response.json()["errors"]) == [field]
     assert not WebhookEndpoint.objects.exists()
 
 

@@ -56,10 +56,10 @@ def test_a_manager_creates_an_endpoint_and_sees_its_secret_once(people, receiver
     ({"event_types": ["post.eaten"]}, "event_types"),
 ])
 def test_bad_input_names_the_field(people, changes, field):
-    data = {"url": "https://hooks.example.com/x", "event_types": ["crisis.alert"], **changes}
+    data = {"url": "http://127.0.0.1:9/x", "event_types": ["crisis.alert"], **changes}
     response = client_for(people["owner"]).post(url("web:webhooks", people), data)
     assert response.status_code == 400
-    assert field in re.findall(r'data-field="([a-z_]+)"', page(response))
+    assert set(re.findall(r'data-field="([a-z_]+)"', page(response))) == {field}
     assert not WebhookEndpoint.objects.exists()
 
 
