@@ -11,7 +11,7 @@ change committed, and a crash in between loses neither and invents neither.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -39,14 +39,31 @@ EVENT_TYPES: dict[str, Promise] = {
 }
 
 
+# Who listens: set by the app that delivers events (the api's webhooks, when it starts).
+# Most workspaces have no webhook: for a workspace and type nobody listens to, nothing is
+# recorded, and callers with a costly payload ask `wanted` before building it. Until a
+# listener is set, everything is recorded.
+Listener = Callable[[int, str], bool]
+_listener: list[Listener] = []
+
+
+def set_listener(listener: Listener) -> None:
+    _listener[:] = [listener]
+
+
+def wanted(workspace: Any, type_: str) -> bool:
+    workspace_id = workspace if isinstance(workspace, int) else workspace.pk
+    return not _listener or _listener[0](workspace_id, type_)
+
+
 def new_uid() -> str:
     return "msg_" + secrets.token_urlsafe(18)
 
 
 def emit(workspace: Any, type_: str, data: Mapping[str, Any], *, key: str | None = None,
          at: datetime | None = None) -> Event | None:
-    """Record one event (None when `key` was already emitted for this type). `workspace`
-    is a Workspace or its id."""
+    """Record one event (None when `key` was already emitted for this type, or nobody
+    listens). `workspace` is a Workspace or its id."""
     return emit_many(workspace, type_, [data], keys=[key] if key else None, at=at)[0]
 
 
@@ -55,6 +72,9 @@ def emit_many(workspace: Any, type_: str, data: Iterable[Mapping[str, Any]], *,
     if type_ not in EVENT_TYPES:
         raise ValueError(f"unknown event type {type_!r}")
     workspace_id = workspace if isinstance(workspace, int) else workspace.pk
+    data = list(data)
+    if not wanted(workspace_id, type_):
+        return [None] * len(data)
     at = at or timezone.now()
     rows = [Event(workspace_id=workspace_id, uid=new_uid(), type=type_, data=dict(item), created_at=at,
                   key=keys[i] if keys else None) for i, item in enumerate(data)]

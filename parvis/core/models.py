@@ -3,6 +3,7 @@
 An `Event` row is written in the same transaction as the change it tells of, so an event
 exists if and only if its change committed. Apps below `api` only write events
 (`parvis.core.events.emit`); the webhook code in `api` reads them and fans them out.
+Only events someone listens to are recorded (`events.wanted`).
 """
 
 from __future__ import annotations

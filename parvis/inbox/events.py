@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from parvis.accounts.links import absolute_url
 from parvis.accounts.models import User, Workspace
-from parvis.core.events import emit, emit_many
+from parvis.core.events import emit, emit_many, wanted
 from parvis.core.models import Event
 from parvis.inbox.models import CrisisAlert, InboxSettings, Item, Status
 
@@ -48,7 +48,8 @@ def received(items: Sequence[Item]) -> None:
     for item in items:
         by_workspace.setdefault(item.workspace_id, []).append(item)
     for workspace_id, group in by_workspace.items():
-        emit_many(workspace_id, "inbox.item.received", [item_data(item) for item in group])
+        if wanted(workspace_id, "inbox.item.received"):  # a poll stores many: no payloads for nobody
+            emit_many(workspace_id, "inbox.item.received", [item_data(item) for item in group])
 
 
 def assigned(item: Item, assignee: User | None) -> None:
@@ -74,6 +75,8 @@ def emit_overdue(now: datetime) -> int:
     workspace_ids = set(recent.values_list("workspace_id", flat=True).distinct())
     emitted = 0
     for workspace in Workspace.objects.filter(pk__in=workspace_ids):
+        if not wanted(workspace.pk, "inbox.item.overdue"):
+            continue
         target = timedelta(minutes=InboxSettings.of(workspace).response_target_minutes)
         crossed = list(unanswered.filter(workspace=workspace, created_at__lt=now - target,
                                          created_at__gte=now - target - OVERDUE_LOOKBACK)

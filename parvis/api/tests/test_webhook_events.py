@@ -15,6 +15,7 @@ from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
 from parvis.api.tests.webhook_helpers import dispatcher_pass, endpoint_to
+from parvis.api.webhooks.models import WebhookEndpoint
 from parvis.api.webhooks.schema import DATA
 from parvis.core.models import Event
 from parvis.inbox import crisis, events, triage
@@ -43,7 +44,13 @@ def conforms(type_: str, data: dict[str, Any]) -> None:
 
 
 @pytest.fixture
-def inbox_account(people):
+def listened(people):
+    """An endpoint subscribed to everything: events nobody listens to are not recorded."""
+    return endpoint_to(people["workspace"], "http://127.0.0.1:9/everything")[0]
+
+
+@pytest.fixture
+def inbox_account(people, listened):
     return SocialAccount.objects.create(
         workspace=people["workspace"], network="mastodon", server_url="https://brand.social", remote_id="1",
         handle="@brand@brand.social", credentials={"access_token": "x"})
@@ -72,7 +79,7 @@ def test_the_engine_publishing_on_mastodon_reaches_the_receiver(mastodon_server,
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_failed_publication_is_emitted_with_its_reason(mastodon_server, mastodon_account, people):
+def test_a_failed_publication_is_emitted_with_its_reason(mastodon_server, mastodon_account, people, listened):
     account, _ = mastodon_account
     post = schedule(people["workspace"], people["owner"], [account], "ok")
     post.text = "x" * 501
@@ -85,7 +92,7 @@ def test_a_failed_publication_is_emitted_with_its_reason(mastodon_server, mastod
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_retry_is_no_event(mastodon_server, mastodon_account, people):
+def test_a_retry_is_no_event(mastodon_server, mastodon_account, people, listened):
     account, _ = mastodon_account
     post = schedule(people["workspace"], people["owner"], [account], "Malgré une 503")
     mastodon_server.fail_next(503)
@@ -94,7 +101,7 @@ def test_a_retry_is_no_event(mastodon_server, mastodon_account, people):
 
 
 @pytest.mark.django_db
-def test_the_review_cycle_emits_submitted_changes_requested_and_approved(people):
+def test_the_review_cycle_emits_submitted_changes_requested_and_approved(people, listened):
     from parvis.publishing.actions import save_post
 
     workspace = people["workspace"]
@@ -123,7 +130,7 @@ def test_the_review_cycle_emits_submitted_changes_requested_and_approved(people)
 
 
 @pytest.mark.django_db
-def test_a_refused_action_emits_nothing(people):
+def test_a_refused_action_emits_nothing(people, listened):
     from parvis.publishing.actions import save_post
 
     post = save_post(people["workspace"], people["editor"], PostInput(text="x", accounts=[], mode="draft"))
@@ -133,7 +140,7 @@ def test_a_refused_action_emits_nothing(people):
 
 
 @pytest.mark.django_db
-def test_pause_and_resume_are_emitted(people):
+def test_pause_and_resume_are_emitted(people, listened):
     workspace = people["workspace"]
     pause_workspace(workspace, people["manager"], "Bad buzz")
     resume_workspace(workspace, people["manager"], default="drop")
@@ -145,7 +152,7 @@ def test_pause_and_resume_are_emitted(people):
 
 
 @pytest.mark.django_db
-def test_an_event_rolls_back_with_its_change(people):
+def test_an_event_rolls_back_with_its_change(people, listened):
     workspace = people["workspace"]
     with pytest.raises(RuntimeError), transaction.atomic():
         pause_workspace(workspace, people["manager"], "Bad buzz")
@@ -154,7 +161,7 @@ def test_an_event_rolls_back_with_its_change(people):
 
 
 @pytest.mark.django_db
-def test_a_finished_import_is_emitted(people):
+def test_a_finished_import_is_emitted(people, listened):
     workspace = people["workspace"]
     SocialAccount.objects.create(
         workspace=workspace, network="bluesky", server_url="https://bsky.social", remote_id="did:plc:brand",
@@ -207,6 +214,16 @@ def test_an_item_past_the_response_target_is_emitted_once(people, inbox_account)
     [data] = emitted("inbox.item.overdue")
     assert data["item"]["text"] == "Toujours pas de réponse ?" and data["target_minutes"] == 60
     conforms("inbox.item.overdue", data)
+
+
+@pytest.mark.django_db
+def test_nothing_is_recorded_for_nobody(people):
+    endpoint, _ = endpoint_to(people["workspace"], "http://127.0.0.1:9/x", ["pause.ended"])
+    pause_workspace(people["workspace"], people["manager"], "Bad buzz")  # pause.started: nobody listens
+    assert not Event.objects.exists()
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(active=False)
+    resume_workspace(people["workspace"], people["manager"], default="drop")  # switched off: nobody either
+    assert not Event.objects.exists()
 
 
 @pytest.mark.django_db
