@@ -70,10 +70,12 @@ def pause_event(type_: str, workspace: Workspace, actor: User, reason: str) -> N
 
 
 def import_finished(batch: ImportBatch) -> None:
+    """A batch done, or stopped by an error (status "failed", with the error; started
+    again, it finishes later with another event)."""
     emit(batch.workspace_id, "import.finished", {"workspace_id": batch.workspace_id, "import": {
         "id": batch.pk, "filename": batch.filename, "status": batch.status,
         "rows": batch.processed_rows, "created_posts": batch.created_posts,
         "refused_rows": batch.processed_rows - batch.created_posts, "by": _user(batch.created_by),
-        "finished_at": _iso(batch.finished_at),
+        "finished_at": _iso(batch.finished_at), **({"error": batch.error} if batch.error else {}),
         "link": absolute_url(reverse("web:import_detail", args=[batch.workspace_id, batch.pk])),
     }})

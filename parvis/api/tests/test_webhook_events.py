@@ -178,6 +178,25 @@ def test_a_finished_import_is_emitted(people, listened):
 
 
 @pytest.mark.django_db
+def test_an_import_stopped_by_an_error_is_emitted_as_failed(people, listened, monkeypatch):
+    workspace = people["workspace"]
+    SocialAccount.objects.create(
+        workspace=workspace, network="bluesky", server_url="https://bsky.social", remote_id="did:plc:brand",
+        handle="@brand.bsky.social", credentials={"identifier": "brand.bsky.social", "app_password": "x"})
+    raw = f"date,time,timezone,text,accounts\n{timezone.now().year + 1}-06-01,09:30,,Bonjour,brand.bsky.social\n"
+    batch = importer.validate(workspace, io.BytesIO(raw.encode()), user=people["editor"], filename="plan.csv")
+
+    def broken(*args: Any) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(importer, "_run_chunk", broken)
+    importer.run_import(batch)
+    [data] = emitted("import.finished")
+    assert data["import"]["status"] == "failed" and "disk full" in data["import"]["error"]
+    conforms("import.finished", data)
+
+
+@pytest.mark.django_db
 def test_new_inbox_items_are_emitted_once(people, inbox_account):
     entry = inbound("Vous livrez à Lyon ?")
     store(inbox_account, [entry], analyser=lambda items: None)

@@ -127,6 +127,7 @@ class ImportData(S.Serializer):  # type: ignore[type-arg]
     refused_rows = S.IntegerField()
     by = WebhookUserRef(allow_null=True)
     finished_at = S.DateTimeField(allow_null=True)
+    error = S.CharField(required=False, help_text="Status failed: why the import stopped.")
     link = S.URLField()
 
 

@@ -100,11 +100,14 @@ def _run_import(batch: ImportBatch, chunk_size: int | None) -> ImportBatch:
         return batch
     except Exception as exc:  # noqa: BLE001 - any failure is shown on the batch; done chunks stay
         log.exception("import %s failed", batch.pk)
-        import_lease.release(
-            lease, status=ImportBatch.Status.FAILED, finished_at=timezone.now(),
-            error=_("The import stopped: %(error)s. The posts created before remain; start it again to "
-                    "import the rest.") % {"error": exc})
-        batch.refresh_from_db()
+        with transaction.atomic():
+            released = import_lease.release(
+                lease, status=ImportBatch.Status.FAILED, finished_at=timezone.now(),
+                error=_("The import stopped: %(error)s. The posts created before remain; start it again to "
+                        "import the rest.") % {"error": exc})
+            batch.refresh_from_db()
+            if released:
+                events.import_finished(batch)
         return batch
     _finish(batch, lease)
     return batch
