@@ -76,6 +76,12 @@ COUNTERPARTS: dict[str, tuple[str, ...]] = {
     "inbox_channel_edit": ("inbox-channel",),
     "inbox_channel_delete": ("inbox-channel",),
     "inbox_channel_test": ("inbox-channel-test",),
+    "webhooks": ("webhook-endpoints",),
+    "webhook_endpoint": ("webhook-endpoint", "webhook-deliveries"),
+    "webhook_delete": ("webhook-endpoint",),
+    "webhook_rotate": ("webhook-endpoint-rotate-secret",),
+    "webhook_ping": ("webhook-endpoint-ping",),
+    "webhook_send_again": ("webhook-delivery-send-again",),
 }
 
 WEB_ONLY: dict[str, str] = {

@@ -189,7 +189,7 @@ def test_an_import_stopped_by_an_error_is_emitted_as_failed(people, listened, mo
     def broken(*args: Any) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(importer, "_run_chunk", broken)
+    monkeypatch.setattr("parvis.publishing.importer.run._run_chunk", broken)
     importer.run_import(batch)
     [data] = emitted("import.finished")
     assert data["import"]["status"] == "failed" and "disk full" in data["import"]["error"]

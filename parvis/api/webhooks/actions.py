@@ -18,7 +18,7 @@ from parvis.api.webhooks import signing
 from parvis.api.webhooks.models import WebhookEndpoint
 from parvis.core.events import EVENT_TYPES
 from parvis.core.http import UnsafeURLError, check_url
-from parvis.publishing.validation import FieldError, PostValidationError
+from parvis.publishing.types import FieldError, PostValidationError
 
 ROTATION_OVERLAP = timedelta(hours=24)  # the old secret still signs this long after a rotation
 

@@ -19,8 +19,8 @@ from parvis.accounts.actions import notify
 from parvis.accounts.audit import record
 from parvis.accounts.models import User
 from parvis.core.texts import Text
-from parvis.publishing.actions import save_post
 from parvis.publishing import events
+from parvis.publishing.actions import save_post
 from parvis.publishing.crashpoints import crashpoint
 from parvis.publishing.importer import lease as import_lease
 from parvis.publishing.importer.check import Context, RowCheck, check_row, column_of, load_context, split_list

@@ -24,7 +24,7 @@ from parvis.accounts.scoping import workspace_for
 from parvis.api.webhooks import actions, delivery
 from parvis.api.webhooks.models import WebhookDelivery, WebhookEndpoint
 from parvis.core.events import EVENT_TYPES
-from parvis.publishing.validation import PostValidationError
+from parvis.publishing.types import PostValidationError
 from parvis.web.views.inbox_rules import actor
 
 
