@@ -22,7 +22,8 @@ derandomised with a fixed seed, no example database, no health checks (they time
 generation, which depends on the machine), schemathesis pinned to a minor version.
 Numbers the fuzzer draws for ids in paths, filters and bodies are mostly mapped onto the
 seeded objects (posts, publications, media, a queue, an import, inbox items, saved
-replies, a series, a crisis alert, a rota slot, a channel, rules, of the token's
+replies, a series, a crisis alert, a rota slot, a channel, rules, webhook endpoints and a
+delivery, of the token's
 workspace and of another tenant's); negative and huge ones
 (2**63 and beyond) stay as drawn, for the not-found and bad-input paths.
 
@@ -49,6 +50,8 @@ from schemathesis.pytest.lazy import get_all_tests
 from parvis.api.models import ApiToken
 from parvis.api.tests.conftest import World
 from parvis.api.tests.contract import load_schema, wsgi_app
+from parvis.api.webhooks.actions import create_endpoint
+from parvis.api.webhooks.delivery import ping
 from parvis.inbox import duty, rules
 from parvis.inbox.ingest import store
 from parvis.inbox.models import CrisisAlert, Item, Note, Webhook
@@ -124,6 +127,10 @@ def _seed(world: World, api: APIClient) -> dict[str, list[int]]:
                                      url="https://ntfy.example.com/brand", secret={"token": "tk_secret_token_1234"})
     rule = rules.save_rule(workspace, owner, "Remboursements", {"words": ["rembours*"]}, {"priority": 2})
     their_rule = rules.save_rule(world.other_workspace, world.outsider, "Spam", {"flags": ["spam"]}, {"hide": True})
+    endpoint, _secret = create_endpoint(workspace, owner, "http://127.0.0.1:9/n8n", "n8n", ["pause.started"])
+    their_endpoint, _ = create_endpoint(world.other_workspace, world.outsider, "http://127.0.0.1:9/x", "",
+                                        ["crisis.alert"])
+    sent = ping(endpoint)
     return {
         "workspace": [workspace.pk, world.other_workspace.pk],
         "account": [world.mastodon.pk, world.bluesky.pk, world.other_account.pk],
@@ -141,6 +148,8 @@ def _seed(world: World, api: APIClient) -> dict[str, list[int]]:
         "slot": [slot.pk],
         "channel": [channel.pk],
         "rule": [rule.pk, their_rule.pk],
+        "endpoint": [endpoint.pk, their_endpoint.pk],
+        "delivery": [sent.pk],
     }
 
 
@@ -174,7 +183,9 @@ def api_schema(seeded: Seeded) -> Iterator[Any]:
 # -- ids -------------------------------------------------------------------------------
 
 # Path prefix → the kind of the `{id}` in it.
-PATH_KINDS = [("/api/v1/workspaces/{workspace_id}/saved-replies/", "saved"), ("/api/v1/workspaces/", "workspace"),
+PATH_KINDS = [("/api/v1/workspaces/{workspace_id}/saved-replies/", "saved"),
+              ("/api/v1/workspaces/{workspace_id}/webhook-endpoints/", "endpoint"),
+              ("/api/v1/workspaces/", "workspace"),
               ("/api/v1/series/", "series"), ("/api/v1/inbox/crisis-alerts/", "crisis"),
               ("/api/v1/inbox/rota/", "slot"), ("/api/v1/inbox/channels/", "channel"), ("/api/v1/inbox/rules/", "rule"),
               ("/api/v1/accounts/", "account"), ("/api/v1/imports/", "import"), ("/api/v1/inbox/items/", "item"),
@@ -215,6 +226,8 @@ def aim_at_seeded_objects(case: Any, ids: dict[str, list[int]]) -> None:
         params["id"] = _mapped(params["id"], ids[kind], text=True)
     if "workspace_id" in params:
         params["workspace_id"] = _mapped(params["workspace_id"], ids["workspace"], text=True)
+    if "delivery_id" in params:
+        params["delivery_id"] = _mapped(params["delivery_id"], ids["delivery"], text=True)
     if isinstance(case.query, dict):
         case.query = _map_fields(case.query, ids, text=True)
     if isinstance(case.body, dict | list):
