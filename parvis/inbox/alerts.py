@@ -1,13 +1,11 @@
-"""What happens after a poll stored new items: the workspace's rules run, then the right
-people are told — whoever is on duty, and outside working hours only for urgent items
-(high priority, or during a crisis) — and the crisis check runs.
-
-Connected to `signals.items_stored` in `InboxConfig.ready`.
+"""Telling the right people about new items — whoever is on duty, and outside working
+hours only about urgent items (high priority, or during a crisis) — by notification and
+through the workspace's chat webhooks. Called by `pipeline.after_store` after the rules,
+and by `crisis` for its alerts.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -21,26 +19,6 @@ from parvis.accounts.models import Workspace
 from parvis.core.texts import Text, render
 from parvis.inbox import crisis, duty, rules
 from parvis.inbox.models import Item, Priority, Status, Webhook
-
-log = logging.getLogger(__name__)
-
-
-def on_items_stored(sender: Any, stored: Any, **kwargs: Any) -> None:
-    new = list(stored.new_in_inbox)
-    if not new:
-        return
-    # One query for the page's workspaces, shared by the rules, the notices and the
-    # crisis check (an item stored in bulk knows only its workspace's id).
-    workspaces = Workspace.objects.in_bulk({item.workspace_id for item in new})
-    for item in new:
-        item.workspace = workspaces[item.workspace_id]
-    try:
-        outcomes = rules.run_rules(new)
-        rules.hide_matched(outcomes)
-        tell_about(outcomes)
-        crisis.check_all(workspaces.values())
-    except Exception:  # noqa: BLE001 - items are stored; a failing rule or mail must not lose the poll
-        log.exception("after-store work failed for %d item(s)", len(new))
 
 
 def tell_about(outcomes: Sequence[rules.Outcome], now: datetime | None = None) -> None:

@@ -7,7 +7,3 @@ class InboxConfig(AppConfig):
     label = "inbox"
     verbose_name = _("Inbox")
 
-    def ready(self) -> None:
-        from parvis.inbox import alerts, signals
-
-        signals.items_stored.connect(alerts.on_items_stored, dispatch_uid="inbox-after-store")

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from parvis.accounts.actions import notify, owners_of
 from parvis.core.texts import Text
+from parvis.inbox import pipeline
 from parvis.inbox.ingest import apply_refresh, store
 from parvis.inbox.models import Item, Poller, Thread
 from parvis.networks import registry
@@ -166,7 +167,7 @@ def _read(poller: Poller, connector: InboxConnector, now: datetime) -> PollResul
     if new:
         poller.last_new_at = now
     _finish(poller, now, delay=delay, error="")
-    _after_store(stored)
+    pipeline.after_store(stored)  # rules, notifications, crisis check (see pipeline)
     return PollResult(new=new, edited=len(stored.edited))
 
 
@@ -190,13 +191,6 @@ def _drain(poller: Poller, connector: InboxConnector) -> tuple[list[InboundItem]
         if not page.more:
             return items, cursor, False
     return items, cursor, True
-
-
-def _after_store(stored: object) -> None:
-    """Work on what just arrived (rules, notifications, alerts) hooks in here."""
-    from parvis.inbox import signals
-
-    signals.items_stored.send(sender=Item, stored=stored)
 
 
 def _fetch_context(account: SocialAccount, connector: InboxConnector) -> None:

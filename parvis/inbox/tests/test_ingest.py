@@ -299,6 +299,31 @@ def test_after_a_poll_the_rules_run_and_the_on_duty_people_are_told(account, peo
     assert "remboursement" in told.message
 
 
+def test_a_failing_step_after_storing_is_logged_and_neither_loses_the_poll_nor_the_next_steps(
+        account, people, monkeypatch, caplog):
+    from parvis.inbox import crisis, pipeline, rules
+
+    def broken_rules(items, now=None):
+        raise RuntimeError("a rule went wrong")
+
+    checked = []
+    monkeypatch.setattr(rules, "run_rules", broken_rules)
+    monkeypatch.setattr(crisis, "check_all", lambda workspaces, now=None: checked.extend(workspaces) or [])
+    monkeypatch.setattr(pipeline.alerts, "tell_about",
+                        lambda outcomes, now=None: checked.extend(o.item for o in outcomes))
+    poller = poller_for(account)
+    result = polling.poll(poller.pk, connector=ScriptedInbox(items=[inbound("Bonjour"), inbound("Merci !")]))
+
+    assert result.new == 2 and not result.error
+    assert Item.objects.count() == 2  # stored, and the poll recorded as a good one
+    poller.refresh_from_db()
+    assert poller.failures == 0 and not poller.last_error and poller.cursor == "2"
+    assert "inbox rules failed for 2 item(s)" in caplog.text
+    # The notifications saw every new item (with no rule outcome) and the crisis check ran.
+    assert {getattr(x, "text", None) for x in checked} >= {"Bonjour", "Merci !"}
+    assert people["workspace"] in checked
+
+
 def test_planner_statistics_are_refreshed_at_most_every_six_hours(db):
     from parvis.inbox import tasks
 
