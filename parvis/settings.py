@@ -283,6 +283,32 @@ PARVIS_HTTP_MAX_BYTES = int(os.environ.get("PARVIS_HTTP_MAX_BYTES", str(10 * 102
 
 # Publishing engine tuning.
 PARVIS_DISPATCH_INTERVAL = float(os.environ.get("PARVIS_DISPATCH_INTERVAL", "1.0"))
+# Periodic work: run in this order by every worker's dispatcher before each pass (every
+# PARVIS_DISPATCH_INTERVAL), each idempotent; see parvis/core/sweeps.py (there are no huey
+# periodic tasks). Publishing first, then the inbox, then webhooks, so that the events the
+# earlier sweeps emit are fanned out in the same pass.
+PARVIS_SWEEPS = [
+    # Every pass: tell author and approvers, once, of a post still unapproved N hours before its time.
+    "parvis.publishing.approval_sweeps.warn_unapproved_soon",
+    # Every pass: at its time, fail visibly a publication nobody approved (invariant 2).
+    "parvis.publishing.approval_sweeps.fail_unapproved_due",
+    # Every pass: queue again a CSV import whose run died (its lease ran out).
+    "parvis.publishing.import_lease.resume_stale_imports",
+    # Every pass (work only when a series runs short): fill recurring series up to their horizon.
+    "parvis.publishing.recurrence.materialise_series",
+    # Every pass: give new accounts their pollers, claim the due inbox polls and queue them.
+    "parvis.inbox.tasks.dispatch_inbox_polls",
+    # Every pass: put replies sent from the inbox, once published, into their threads.
+    "parvis.inbox.tasks.link_published_replies",
+    # Once a minute: emit inbox.item.overdue for items that crossed the response target.
+    "parvis.inbox.tasks.announce_overdue_items",
+    # Every six hours: re-analyse the inbox tables so that the planner's statistics stay true.
+    "parvis.inbox.tasks.refresh_planner_statistics",
+    # Every pass: fan new outbox events out to webhook endpoints, claim due deliveries, queue them.
+    "parvis.api.tasks.dispatch_webhooks",
+    # Once an hour: delete finished webhook deliveries and events past PARVIS_WEBHOOK_KEEP_DAYS.
+    "parvis.api.tasks.forget_old_deliveries",
+]
 # Outgoing webhooks: an endpoint whose every attempt failed this many days is switched off
 # (its owners are told); finished deliveries and their attempts are kept this many days.
 PARVIS_WEBHOOK_DISABLE_AFTER_DAYS = int(os.environ.get("PARVIS_WEBHOOK_DISABLE_AFTER_DAYS", "5"))

@@ -1,5 +1,5 @@
-"""Background jobs (huey) for outgoing webhooks, and the dispatcher sweep that schedules
-them. Thin: the work is in `webhooks.delivery`."""
+"""Background jobs (huey) for outgoing webhooks, and the dispatcher sweeps that schedule
+them (listed in `settings.PARVIS_SWEEPS`). Thin: the work is in `webhooks.delivery`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from huey.contrib.djhuey import db_task
 
 from parvis.api.webhooks import delivery
-from parvis.publishing.housekeeping import sweep
 
 
 @db_task()
@@ -20,7 +19,6 @@ def enqueue_delivery(delivery_id: int) -> object:
     return deliver_task(delivery_id)
 
 
-@sweep
 def dispatch_webhooks(now: datetime) -> int:
     return delivery.dispatch(enqueue_delivery, now)
 
@@ -36,6 +34,5 @@ def _every(name: str, period: timedelta, now: datetime) -> bool:
     return True
 
 
-@sweep
 def forget_old_deliveries(now: datetime) -> int:
     return delivery.forget_old(now) if _every("forget", timedelta(hours=1), now) else 0

@@ -1,5 +1,5 @@
-"""Background jobs (huey) and the dispatcher sweep that schedules them. Thin: the work
-is in `polling` and `replies`."""
+"""Background jobs (huey) and the dispatcher sweeps that schedule them (listed, with
+the others, in `settings.PARVIS_SWEEPS`). Thin: the work is in `polling` and `replies`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from huey.contrib.djhuey import db_task
 
 from parvis.inbox import events, planner, polling, replies
-from parvis.publishing.housekeeping import sweep
 
 
 @db_task()
@@ -20,12 +19,10 @@ def enqueue_poll(poller_id: int) -> object:
     return poll_task(poller_id)
 
 
-@sweep
 def dispatch_inbox_polls(now: datetime) -> int:
     return polling.dispatch(enqueue_poll, now)
 
 
-@sweep
 def link_published_replies(now: datetime) -> int:
     return replies.link_published(now)
 
@@ -43,7 +40,6 @@ def webhook_task(webhook_id: int, title: str, text: str, url: str, urgent: bool,
 _last_overdue: list[datetime] = []
 
 
-@sweep
 def announce_overdue_items(now: datetime) -> int:
     """Once a minute: items that crossed their response target (each emitted once)."""
     if _last_overdue and now - _last_overdue[-1] < timedelta(minutes=1):
@@ -56,7 +52,6 @@ _last_refreshed: list[datetime] = []
 REFRESH_EVERY = timedelta(hours=6)
 
 
-@sweep
 def refresh_planner_statistics(now: datetime) -> int:
     """Every few hours, re-analyse the inbox tables in full detail: without statistics a
     planner can pick an index that gives the order over one that finds the rows, and

@@ -1,8 +1,9 @@
 """Posts nobody approved in time: a warning beforehand, a visible failure at the time.
 
 The engine already refuses to publish an unapproved post (`engine.released_filter`);
-without these sweeps it would simply wait, silently. Both sweeps claim their rows with a
-conditional UPDATE, so two dispatchers running them at once tell people only once.
+without these sweeps (listed in `settings.PARVIS_SWEEPS`) it would simply wait, silently.
+Both sweeps claim their rows with a conditional UPDATE, so two dispatchers running them at
+once tell people only once.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from parvis.accounts.models import ClientApprover, Workspace
 from parvis.core.texts import Text, reader_datetime
 from parvis.publishing.approval import NOT_APPROVED, Written, notify_approvers
 from parvis.publishing.approvers import ClientEmail
-from parvis.publishing.housekeeping import sweep
 from parvis.publishing.models import ApprovalState, Post, PostKind, Publication, State
 
 
@@ -37,7 +37,6 @@ def _held_only_by_approval() -> Q:
     return Q(post__workspace__paused_at__isnull=True) & (Q(in_queue=False) | Q(account__queue__paused=False))
 
 
-@sweep
 def warn_unapproved_soon(now: datetime) -> int:
     """Tell the author and the approvers, once, that a scheduled post is still not
     approved `approval_notice_hours` before its time."""
@@ -81,7 +80,6 @@ def _warn(post_id: int, now: datetime) -> int:
     return 1
 
 
-@sweep
 def fail_unapproved_due(now: datetime) -> int:
     """At its time, a scheduled publication of a post nobody approved fails visibly
     (invariant 2), with a reason; its author and the approvers are told."""

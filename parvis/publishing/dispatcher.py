@@ -18,8 +18,8 @@ from django.db import close_old_connections, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from parvis.core.sweeps import run_sweeps
 from parvis.publishing.engine import due_filter
-from parvis.publishing.housekeeping import run_sweeps
 from parvis.publishing.models import Publication
 
 log = logging.getLogger(__name__)

@@ -40,7 +40,6 @@ from parvis.accounts.audit import record
 from parvis.accounts.models import User, Workspace
 from parvis.core.ids import MAX_ID, parse_int
 from parvis.networks.models import SocialAccount
-from parvis.publishing.housekeeping import sweep
 from parvis.publishing.models import EDITABLE_STATES, Post, PostMedia, Publication, Series, State
 from parvis.publishing.validation import FieldError, PostInput, PostValidationError, check_post, parse_timezone
 
@@ -297,7 +296,6 @@ def materialise(series: Series, now: datetime | None = None, horizon: timedelta 
     return len(made)
 
 
-@sweep
 def materialise_series(now: datetime) -> int:
     """Keep every active series filled up to its horizon."""
     due = Series.objects.filter(active=True).filter(

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from huey.contrib.djhuey import db_task
 
-from parvis.publishing import approval_sweeps, engine, recurrence
-from parvis.publishing.importer import lease as import_lease
-
-# Imported for their @sweep registration (run by the dispatcher between passes).
-SWEEP_MODULES = (approval_sweeps, import_lease, recurrence)
+from parvis.publishing import engine
 
 
 @db_task()

@@ -286,10 +286,11 @@ def test_the_dispatcher_sweep_queues_jobs_that_deliver(people, receiver):
     from huey.contrib.djhuey import HUEY
 
     from parvis.api import tasks
+    from parvis.core.sweeps import sweeps
     from parvis.inbox import tasks as inbox_tasks
-    from parvis.publishing.housekeeping import SWEEPS
 
-    assert tasks.dispatch_webhooks in SWEEPS and inbox_tasks.announce_overdue_items in SWEEPS
+    listed = [function for _path, function in sweeps()]
+    assert tasks.dispatch_webhooks in listed and inbox_tasks.announce_overdue_items in listed
     HUEY.flush()
     workspace = people["workspace"]
     endpoint_to(workspace, receiver.url("/hook"), ["pause.started"])

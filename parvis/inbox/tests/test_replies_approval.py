@@ -13,11 +13,11 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from parvis.api.models import ApiToken
+from parvis.core.sweeps import run_sweeps
 from parvis.inbox.models import Reply
 from parvis.inbox.tests.test_replies import conversation  # noqa: F401 - a fixture
 from parvis.publishing import approval_sweeps, engine
 from parvis.publishing.dispatcher import dispatch_once
-from parvis.publishing.housekeeping import run_sweeps
 from parvis.publishing.models import Publication, State
 from parvis.publishing.pause import pause_workspace
 from parvis.web.tests.test_pages import client_for

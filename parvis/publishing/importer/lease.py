@@ -26,7 +26,6 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from parvis.publishing.housekeeping import sweep
 from parvis.publishing.models import ImportBatch
 
 log = logging.getLogger(__name__)
@@ -106,7 +105,6 @@ def enqueue(batch_id: int, now: datetime | None = None) -> None:
     transaction.on_commit(lambda: import_task(batch_id))
 
 
-@sweep
 def resume_stale_imports(now: datetime) -> int:
     """Queue again every import whose run died (or whose job was lost with its worker).
     Conditional on the same test, so two dispatchers queue it once; queuing it twice
