@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from parvis.accounts.actions import notify, owners_of
+from parvis.core import due
 from parvis.core.texts import Text
 from parvis.inbox import pipeline
 from parvis.inbox.ingest import apply_refresh, store
@@ -81,18 +81,10 @@ def ensure_pollers(now: datetime | None = None) -> int:
 
 
 def claim_due(now: datetime | None = None, limit: int = 200) -> list[int]:
-    """Mark due pollers as enqueued and return their ids (see dispatcher.claim_due)."""
+    """Mark due pollers as enqueued and return their ids (see `parvis.core.due`)."""
     now = now or timezone.now()
-    with transaction.atomic():
-        rows = Poller.objects.filter(next_poll_at__lte=now, account__status=AccountStatus.ACTIVE).filter(
-            Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - REQUEUE_AFTER)
-        ).order_by("next_poll_at", "pk")
-        if connection.features.has_select_for_update_skip_locked:
-            rows = rows.select_for_update(skip_locked=True, of=("self",))
-        ids = list(rows.values_list("pk", flat=True)[:limit])
-        if ids:
-            Poller.objects.filter(pk__in=ids).update(enqueued_at=now)
-    return ids
+    return due.claim_due(Poller.objects.filter(next_poll_at__lte=now, account__status=AccountStatus.ACTIVE),
+                         now=now, requeue_after=REQUEUE_AFTER, order_by=("next_poll_at", "pk"), limit=limit)
 
 
 def dispatch(enqueue: Callable[[int], object], now: datetime | None = None) -> int:

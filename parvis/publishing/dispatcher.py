@@ -14,10 +14,10 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
-from django.db.models import Q
+from django.db import close_old_connections, connection
 from django.utils import timezone
 
+from parvis.core import due
 from parvis.core.sweeps import run_sweeps
 from parvis.publishing.engine import due_filter
 from parvis.publishing.models import Publication
@@ -28,35 +28,15 @@ BATCH = 500
 
 
 def claim_due(limit: int = BATCH) -> list[int]:
-    """Mark up to `limit` due publications as enqueued and return their ids.
-
-    On PostgreSQL, SKIP LOCKED lets several dispatchers share the work without waiting on
-    each other. SQLite has no row locks (FOR UPDATE is ignored there): its transactions
-    are IMMEDIATE (see settings), which takes the database write lock at BEGIN, so two
-    dispatchers run one after the other instead of both reading the same rows.
-    """
+    """Mark up to `limit` due publications as enqueued and return their ids (see
+    `parvis.core.due`: SKIP LOCKED on PostgreSQL, IMMEDIATE transactions on SQLite)."""
     now = timezone.now()
-    with transaction.atomic():
-        rows = Publication.objects.filter(due_filter(now)).filter(
-            Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - REQUEUE_AFTER)
-        ).order_by("next_attempt_at", "pk")
-        if connection.features.has_select_for_update_skip_locked:
-            rows = rows.select_for_update(skip_locked=True, of=("self",))
-        ids = list(rows.values_list("pk", flat=True)[:limit])
-        if ids:
-            Publication.objects.filter(pk__in=ids).update(enqueued_at=now)
-    return ids
+    return due.claim_due(Publication.objects.filter(due_filter(now)), now=now, requeue_after=REQUEUE_AFTER,
+                         order_by=("next_attempt_at", "pk"), limit=limit)
 
 
 def dispatch_once(enqueue: Callable[[int], object]) -> int:
-    total = 0
-    while True:
-        ids = claim_due()
-        for pk in ids:
-            enqueue(pk)
-        total += len(ids)
-        if len(ids) < BATCH:
-            return total
+    return due.enqueue_due(claim_due, enqueue, BATCH)
 
 
 def default_enqueue(pk: int) -> object:

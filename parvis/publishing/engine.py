@@ -25,10 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Q, prefetch_related_objects
 from django.utils import timezone
 
+from parvis.core.due import skip_locked
 from parvis.core.http import GuardError
 from parvis.core.http.guard import longest_exchange
 from parvis.core.texts import Text, for_storage
@@ -133,10 +134,8 @@ def claim(publication_id: int, worker: str = WORKER_ID) -> Claim | None:
     lease_until = now + lease_duration()
     with transaction.atomic():
         rows = Publication.objects.filter(_claimable(now), pk=publication_id).select_related(*CLAIM_RELATED)
-        if connection.features.has_select_for_update_skip_locked:
-            # Lock the publication row only, not the joined post and workspace rows.
-            rows = rows.select_for_update(skip_locked=True, of=("self",))
-        publication = rows.first()
+        # Lock the publication row only, not the joined post and workspace rows.
+        publication = skip_locked(rows).first()
         if publication is None or (publication.state == State.SCHEDULED and not is_released(publication)):
             return None
         previous = publication.may_exist

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -33,6 +33,7 @@ from django.utils import timezone
 from parvis.accounts.actions import notify, owners_of
 from parvis.api.webhooks import signing
 from parvis.api.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from parvis.core import due
 from parvis.core.events import new_uid
 from parvis.core.http import GuardError, client
 from parvis.core.http.guard import longest_exchange
@@ -69,10 +70,7 @@ def fan_out(now: datetime | None = None) -> int:
     made = 0
     while True:
         with transaction.atomic():
-            rows = Event.objects.filter(fanned_out_at__isnull=True).order_by("pk")
-            if connection.features.has_select_for_update_skip_locked:
-                rows = rows.select_for_update(skip_locked=True)
-            events = list(rows[:BATCH])
+            events = list(due.skip_locked(Event.objects.filter(fanned_out_at__isnull=True).order_by("pk"))[:BATCH])
             if not events:
                 return made
             endpoints: dict[int, list[WebhookEndpoint]] = {}
@@ -98,17 +96,11 @@ def _due(now: datetime) -> Q:
 
 
 def claim_due(now: datetime | None = None, limit: int = BATCH) -> list[int]:
-    """Mark due deliveries (and those whose worker's lease ran out) as enqueued; their ids."""
+    """Mark due deliveries (and those whose worker's lease ran out) as enqueued; their ids
+    (see `parvis.core.due`)."""
     now = now or timezone.now()
-    with transaction.atomic():
-        rows = WebhookDelivery.objects.filter(_due(now)).filter(
-            Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - REQUEUE_AFTER)).order_by("next_attempt_at", "pk")
-        if connection.features.has_select_for_update_skip_locked:
-            rows = rows.select_for_update(skip_locked=True)
-        ids = list(rows.values_list("pk", flat=True)[:limit])
-        if ids:
-            WebhookDelivery.objects.filter(pk__in=ids).update(enqueued_at=now)
-    return ids
+    return due.claim_due(WebhookDelivery.objects.filter(_due(now)), now=now, requeue_after=REQUEUE_AFTER,
+                         order_by=("next_attempt_at", "pk"), limit=limit)
 
 
 def lease_duration() -> timedelta:
@@ -253,14 +245,7 @@ def dispatch(enqueue: Callable[[int], object], now: datetime | None = None) -> i
     """The sweep's work: fan out new events, enqueue due deliveries."""
     now = now or timezone.now()
     fan_out(now)
-    total = 0
-    while True:
-        ids = claim_due(now)
-        for pk in ids:
-            enqueue(pk)
-        total += len(ids)
-        if len(ids) < BATCH:
-            return total
+    return due.enqueue_due(lambda: claim_due(now), enqueue, BATCH)
 
 
 def forget_old(now: datetime | None = None) -> int:
