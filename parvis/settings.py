@@ -293,7 +293,7 @@ PARVIS_SWEEPS = [
     # Every pass: at its time, fail visibly a publication nobody approved (invariant 2).
     "parvis.publishing.approval_sweeps.fail_unapproved_due",
     # Every pass: queue again a CSV import whose run died (its lease ran out).
-    "parvis.publishing.import_lease.resume_stale_imports",
+    "parvis.publishing.importer.lease.resume_stale_imports",
     # Every pass (work only when a series runs short): fill recurring series up to their horizon.
     "parvis.publishing.recurrence.materialise_series",
     # Every pass: give new accounts their pollers, claim the due inbox polls and queue them.
