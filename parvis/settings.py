@@ -316,6 +316,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two choice sets are named `role`: a member's role in a workspace, and a duty slot's.
+    "ENUM_NAME_OVERRIDES": {"WorkspaceRoleEnum": "parvis.accounts.models.Role",
+                            "DutySlotRoleEnum": "parvis.inbox.models.DutySlot.Role"},
 }
 
 # Every record goes through the root handler, whose filter masks secrets (links that
