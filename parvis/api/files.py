@@ -22,12 +22,19 @@ FILE_RESPONSES: dict[Any, Any] = {
 }
 
 
+class FileView(ApiView):
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        # `Accept: image/*` is what a client downloading an image sends: the file is not
+        # rendered, so no renderer needs to match it (a 404 is still JSON).
+        return super().perform_content_negotiation(request, force=True)
+
+
 def _file(asset: MediaAsset) -> FileResponse:
     return FileResponse(asset.file.open("rb"), content_type=asset.mime_type, filename=asset.original_name)
 
 
 @extend_schema(tags=["media"])
-class MediaFile(ApiView):
+class MediaFile(FileView):
     queryset = MediaAsset.objects.none()
 
     @extend_schema(operation_id="media_file", responses=FILE_RESPONSES,
@@ -37,7 +44,7 @@ class MediaFile(ApiView):
 
 
 @extend_schema(tags=["posts"])
-class PostMediaFile(ApiView):
+class PostMediaFile(FileView):
     queryset = PostMedia.objects.none()
 
     @extend_schema(operation_id="posts_media_file", responses=FILE_RESPONSES,

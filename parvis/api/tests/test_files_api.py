@@ -28,7 +28,7 @@ def _asset(world: World) -> MediaAsset:
 
 def test_any_member_downloads_a_library_file(world: World, client_for: Callable[[User], APIClient]) -> None:
     asset = _asset(world)
-    response = client_for(world.viewer).get(reverse("api:media-file", args=[asset.pk]))
+    response = client_for(world.viewer).get(reverse("api:media-file", args=[asset.pk]), HTTP_ACCEPT="image/*")
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
     assert b"".join(response.streaming_content) == png_bytes()  # type: ignore[attr-defined]
     assert client_for(world.outsider).get(reverse("api:media-file", args=[asset.pk])).status_code == 404
