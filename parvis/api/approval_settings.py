@@ -8,10 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import serializers, status
+from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -34,7 +35,7 @@ class ApprovalSettingsSerializer(serializers.Serializer):  # type: ignore[type-a
         min_value=1, max_value=24 * 14, required=False,
         help_text="Warn this many hours before an unapproved post's time.")
     named_approvers = serializers.ListField(
-        child=IdField(), required=False, max_length=500,
+        child=IdField(), required=False, max_length=100,
         help_text="User ids of the named approvers: managers or owners of the workspace.")
 
 
@@ -73,8 +74,7 @@ class ClientApproverSerializer(ApiModelSerializer):
 
 
 def _client_body(client: ClientApprover) -> dict[str, Any]:
-    fresh = next(c for c in approvers.clients_with_links(client.workspace) if c.pk == client.pk)
-    return ClientApproverSerializer(fresh).data  # type: ignore[return-value]
+    return ClientApproverSerializer(approvers.clients_with_links(client.workspace).get(pk=client.pk)).data  # type: ignore[return-value]
 
 
 @extend_schema(tags=["approval"])
@@ -109,14 +109,17 @@ class ApprovalSettings(ApiView):
 
 
 @extend_schema(tags=["approval"])
-class ClientApproverList(ApiView):
+class ClientApproverList(ApiView, generics.ListAPIView):  # type: ignore[type-arg]
     serializer_class = ClientApproverSerializer
+    queryset = ClientApprover.objects.none()
+
+    def get_queryset(self) -> QuerySet[ClientApprover]:
+        return approvers.clients_with_links(workspace_for(self.user, self.kwargs["workspace_id"], Role.MANAGER))
 
     @extend_schema(responses={200: ClientApproverSerializer(many=True), **READ_ERRORS, 403: DetailSerializer},
                    description="The client approvers, active ones first (managers).")
-    def get(self, request: Request, workspace_id: int) -> Response:
-        workspace = workspace_for(self.user, workspace_id, Role.MANAGER)
-        return Response(ClientApproverSerializer(approvers.clients_with_links(workspace), many=True).data)
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(request=ClientApproverSerializer, responses={201: ClientApproverSerializer, **WRITE_ERRORS},
                    description="Add a client approver (managers) and email them a link to their review "

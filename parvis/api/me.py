@@ -70,8 +70,8 @@ class NotificationFilterSerializer(serializers.Serializer):  # type: ignore[type
 
 
 class MarkReadSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    ids = id_list("Ids of your notifications to mark read; left out: all of them. Ids of others' are ignored.",
-                  max_length=500)
+    ids = id_list("Ids of your notifications to mark read (100 at most); left out: all of them. Ids of "
+                  "others' are ignored.")
 
 
 class MarkedSerializer(serializers.Serializer):  # type: ignore[type-arg]

@@ -78,6 +78,9 @@ def test_revoke_a_link_then_the_approver(world: World, api: APIClient,
     revoked = api.post(reverse("api:client-approver-revoke", args=[client.pk]))
     assert revoked.status_code == 200 and revoked.json()["revoked_at"] and revoked.json()["links"] == []
     assert not PortalLink.objects.valid().exists()
+    ClientApprover.objects.create(workspace=world.workspace, name="Zoé", email="z@client.example")
+    listed = api.get(reverse("api:client-approvers", args=[world.workspace.pk])).json()["results"]
+    assert [c["name"] for c in listed] == ["Zoé", "Claire"]  # active ones first
     resent: Any = api.post(reverse("api:client-approver-send-link", args=[client.pk]))
     assert resent.status_code == 409 and "client" in resent.json()["errors"]
     assert set(AuditEntry.objects.values_list("action", flat=True)) >= {
