@@ -351,7 +351,10 @@ SPECTACULAR_SETTINGS = {
     "WEBHOOKS": "parvis.api.webhooks.schema.WEBHOOKS",
     # Two "state" fields: each keeps a stable name (publications' as before webhooks came).
     "ENUM_NAME_OVERRIDES": {"StateEnum": "parvis.publishing.models.State",
-                            "WebhookDeliveryStateEnum": "parvis.api.webhooks.models.DeliveryState"},
+                            "WebhookDeliveryStateEnum": "parvis.api.webhooks.models.DeliveryState",
+                            # Two choice sets are named `role`: a member's role in a workspace, and a duty slot's.
+                            "WorkspaceRoleEnum": "parvis.accounts.models.Role",
+                            "DutySlotRoleEnum": "parvis.inbox.models.DutySlot.Role"},
 }
 
 # Every record goes through the root handler, whose filter masks secrets (links that

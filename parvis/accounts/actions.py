@@ -51,6 +51,40 @@ def create_workspace(
     return workspace
 
 
+def create_own_workspace(user: User, name: str, timezone_name: str, language: str) -> Workspace:
+    """A workspace someone creates for themselves: in the first organisation they administer,
+    else in a new one of their own; they own it."""
+    organisation = user.organisations.filter(organisationmember__is_admin=True).first()
+    if organisation is None:
+        organisation = create_organisation(user.get_full_name() or user.email, user)
+    return create_workspace(organisation, name, user, timezone_name, language)
+
+
+ACCEPT_PATH = "/invitations/{token}/"
+
+
+def invite_member(inviter: Membership, email: str, role: str, accept_path: str = ACCEPT_PATH) -> Invitation:
+    """`invite`, by a member of the workspace: only an owner may invite another owner
+    (a ValidationError on `role`). Managers and owners invite; the caller checks that."""
+    if role == Role.OWNER and not inviter.at_least(Role.OWNER):
+        raise ValidationError({"role": [_("Only an owner can invite another owner.")]})
+    return invite(inviter.workspace, email, role, inviter.user, accept_path)
+
+
+def revoke_invitation(workspace: Workspace, invitation_id: int) -> bool:
+    """Its link stops working. False when it was already used, revoked, or is not of `workspace`."""
+    return bool(Invitation.objects.filter(workspace=workspace, pk=invitation_id, accepted_at__isnull=True,
+                                          revoked_at__isnull=True).update(revoked_at=timezone.now()))
+
+
+def mark_read(user: User, ids: Iterable[int] | None = None) -> int:
+    """Mark the person's notifications read: those of `ids` (others' ids are ignored), or all."""
+    unread = user.notifications.filter(read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=list(ids))
+    return unread.update(read_at=timezone.now())
+
+
 def invite(workspace: Workspace, email: str, role: str, invited_by: User, accept_path: str) -> Invitation:
     """Create an invitation and email its link. `accept_path` has a `{token}` slot.
 

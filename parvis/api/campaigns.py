@@ -1,11 +1,13 @@
-"""Campaigns and labels through the API: list them (any member), create them (editors
-and above), with the same rules as the web pages (parvis.publishing.campaigns)."""
+"""Campaigns and labels through the API: list and read them (any member), create,
+change, archive (campaigns) and delete (labels) them (editors and above), with the same
+rules as the web pages (parvis.publishing.campaigns)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
@@ -13,9 +15,16 @@ from rest_framework.response import Response
 
 from parvis.accounts.models import Role
 from parvis.accounts.scoping import workspace_for
-from parvis.api.serializers import ApiModelSerializer
+from parvis.api.serializers import ApiModelSerializer, DetailSerializer
 from parvis.api.views import READ_ERRORS, WRITE_ERRORS, ApiView
-from parvis.publishing.campaigns import CampaignInput, LabelInput, save_campaign, save_label
+from parvis.publishing.campaigns import (
+    CampaignInput,
+    LabelInput,
+    delete_label,
+    save_campaign,
+    save_label,
+    set_campaign_archived,
+)
 from parvis.publishing.models import Campaign, Label
 
 
@@ -94,3 +103,83 @@ class LabelList(ApiView, generics.ListAPIView):  # type: ignore[type-arg]
         label = save_label(workspace, self.user, LabelInput(name=data["name"],
                                                             colour=data.get("colour", "#888888")))
         return Response(LabelSerializer(label).data, status=status.HTTP_201_CREATED)
+
+
+def _in_my_workspaces(model: type[Campaign] | type[Label], user: Any, pk: int, min_role: Role) -> Any:
+    """The campaign or label, if it is in one of the requester's workspaces (else 404),
+    and the requester has `min_role` there (else 403)."""
+    found: Campaign | Label = get_object_or_404(  # type: ignore[assignment]
+        model.objects.select_related("workspace").filter(workspace__memberships__user=user), pk=pk)
+    workspace_for(user, found.workspace_id, min_role)
+    return found
+
+
+class ArchiveSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    archived = serializers.BooleanField(default=True, help_text="`false` brings an archived campaign back.")
+
+
+@extend_schema(tags=["campaigns"])
+class CampaignDetail(ApiView):
+    serializer_class = CampaignSerializer
+    http_method_names = ["get", "patch", "head", "options"]
+
+    @extend_schema(responses={200: CampaignSerializer, **READ_ERRORS})
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(CampaignSerializer(_in_my_workspaces(Campaign, self.user, pk, Role.VIEWER)).data)
+
+    @extend_schema(request=CampaignSerializer, responses={200: CampaignSerializer, **WRITE_ERRORS},
+                   description="Change a campaign (editors). Fields left out keep their value; an "
+                               "empty `slug` is made from the name again.")
+    def patch(self, request: Request, pk: int) -> Response:
+        campaign: Campaign = _in_my_workspaces(Campaign, self.user, pk, Role.EDITOR)
+        serializer = CampaignSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        saved = save_campaign(campaign.workspace, self.user, CampaignInput(
+            name=data.get("name", campaign.name), slug=data.get("slug", campaign.slug),
+            colour=data.get("colour", campaign.colour), starts_on=data.get("starts_on", campaign.starts_on),
+            ends_on=data.get("ends_on", campaign.ends_on)), campaign)
+        return Response(CampaignSerializer(saved).data)
+
+
+@extend_schema(tags=["campaigns"])
+class CampaignArchive(ApiView):
+    serializer_class = ArchiveSerializer
+
+    @extend_schema(operation_id="campaigns_archive", request=ArchiveSerializer,
+                   responses={200: CampaignSerializer, **WRITE_ERRORS},
+                   description="Archive a campaign (editors): it stays on its posts but is no longer "
+                               "offered for new ones. `archived: false` restores it.")
+    def post(self, request: Request, pk: int) -> Response:
+        campaign: Campaign = _in_my_workspaces(Campaign, self.user, pk, Role.EDITOR)
+        body = ArchiveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        set_campaign_archived(campaign, self.user, body.validated_data["archived"])
+        return Response(CampaignSerializer(campaign).data)
+
+
+@extend_schema(tags=["campaigns"])
+class LabelDetail(ApiView):
+    serializer_class = LabelSerializer
+    http_method_names = ["get", "patch", "delete", "head", "options"]
+
+    @extend_schema(responses={200: LabelSerializer, **READ_ERRORS})
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(LabelSerializer(_in_my_workspaces(Label, self.user, pk, Role.VIEWER)).data)
+
+    @extend_schema(request=LabelSerializer, responses={200: LabelSerializer, **WRITE_ERRORS},
+                   description="Rename or recolour a label (editors). Fields left out keep their value.")
+    def patch(self, request: Request, pk: int) -> Response:
+        label: Label = _in_my_workspaces(Label, self.user, pk, Role.EDITOR)
+        serializer = LabelSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        saved = save_label(label.workspace, self.user, LabelInput(
+            name=data.get("name", label.name), colour=data.get("colour", label.colour)), label)
+        return Response(LabelSerializer(saved).data)
+
+    @extend_schema(request=None, responses={204: None, **READ_ERRORS, 403: DetailSerializer},
+                   description="Delete a label (editors): it is taken off its posts, nothing else.")
+    def delete(self, request: Request, pk: int) -> Response:
+        delete_label(_in_my_workspaces(Label, self.user, pk, Role.EDITOR), self.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -5,16 +5,21 @@ Every URL name of the web app is in exactly one of these tables, and
 is in none (a new page without its API) and on an API name that does not exist:
 
 - `COUNTERPARTS`: the page → the API URL names that do the same (read and write);
-- `WEB_ONLY`: pages that have no place in an API, each with why;
-- `NOT_YET`: pages the API does not cover yet. Each is a known gap, to be closed by
-  moving its entry to `COUNTERPARTS`; nothing new may be added here without a reason.
+- `WEB_ONLY`: pages that have no place in an API, each with why.
 """
 
 from __future__ import annotations
 
 COUNTERPARTS: dict[str, tuple[str, ...]] = {
-    "home": ("workspaces",),
+    "home": ("workspaces", "all-publications"),
+    "settings": ("me",),
+    "account": ("me", "me-email"),
+    "notifications": ("me-notifications", "me-notifications-read"),
+    "workspace_create": ("workspaces",),
+    "workspace_settings": ("workspace",),
     "accounts": ("accounts",),
+    "disconnect": ("account",),
+    "members": ("members", "invitations", "invitation"),
     "charter": ("charter",),
     "compose": ("posts",),
     "compose_upload": ("media",),
@@ -24,15 +29,28 @@ COUNTERPARTS: dict[str, tuple[str, ...]] = {
     "library": ("media",),
     "library_asset": ("media-detail",),
     "library_delete": ("media-detail",),
+    "library_file": ("media-file",),
+    "media": ("post-media-file",),
     "publications": ("publications",),
     "publication": ("publication",),
     "publication_retry": ("publication-retry",),
     "publication_cancel": ("publication-cancel",),
+    "calendar": ("publications",),
+    "calendar_all": ("all-publications",),
     "calendar_feed": ("calendar-feed", "calendar-feed-rotate"),
     "campaigns": ("campaigns", "labels"),
+    "campaign_edit": ("campaign",),
+    "campaign_archive": ("campaign-archive",),
+    "label_edit": ("label",),
+    "label_delete": ("label",),
     "post_comment": ("post-comments",),
     "workspace_pause": ("workspace-pause",),
     "workspace_resume": ("workspace-resume",),
+    "approval_settings": ("approval-settings", "client-approvers"),
+    "client_send_link": ("client-approver-send-link",),
+    "client_revoke": ("client-approver-revoke",),
+    "link_revoke": ("portal-link-revoke",),
+    "review": ("posts",),
     "post_review": ("post", "post-comments"),
     "post_review_action": ("post-approve", "post-request-changes"),
     "post_publish_without_approval": ("post-publish-without-approval",),
@@ -43,6 +61,7 @@ COUNTERPARTS: dict[str, tuple[str, ...]] = {
     "import_progress": ("import",),
     "import_run": ("import-run",),
     "queue": ("account-queue",),
+    "queue_move": ("account-queue-move",),
     "queue_shuffle": ("account-queue-shuffle",),
     "queue_pause": ("account-queue",),
     "series_list": ("series-list",),
@@ -87,7 +106,8 @@ COUNTERPARTS: dict[str, tuple[str, ...]] = {
 WEB_ONLY: dict[str, str] = {
     "login": "Signing in: the API is reached with a token, not a session.",
     "logout": "Signing out of a browser session.",
-    "password_change": "A person's password is for signing in to the web; the API uses tokens.",
+    "password_change": "A person's password is for signing in to the web; the API uses tokens. Changing it "
+                       "with a token would let whoever holds a leaked token lock the person out.",
     "password_reset": "Password recovery by email, for signing in to the web.",
     "password_reset_done": "Password recovery by email, for signing in to the web.",
     "password_reset_complete": "Password recovery by email, for signing in to the web.",
@@ -107,28 +127,4 @@ WEB_ONLY: dict[str, str] = {
     "saved_reply_use": "Counts an insertion from the picker, which only the web page has.",
     "inbox_new": "The inbox page's poll for rows that arrived since it loaded; the API lists items (`inbox-items`).",
     "inbox_bulk": "Ticked rows on the page; the API changes each item (`inbox-item`).",
-}
-
-NOT_YET: dict[str, str] = {
-    "settings": "The person's own language and time zone.",
-    "account": "The person's own email address.",
-    "notifications": "The person's notifications.",
-    "workspace_create": "Creating a workspace.",
-    "workspace_settings": "A workspace's name, zone, language (the API reads them only).",
-    "disconnect": "Disconnecting a network account.",
-    "members": "A workspace's members, roles and invitations.",
-    "media": "Downloading a post's media file.",
-    "library_file": "Downloading a library file.",
-    "calendar": "The calendar by day range (the API lists publications without a date filter).",
-    "calendar_all": "The calendar across workspaces by day range.",
-    "campaign_edit": "Changing a campaign.",
-    "campaign_archive": "Archiving a campaign.",
-    "label_edit": "Changing a label.",
-    "label_delete": "Deleting a label.",
-    "approval_settings": "Approval settings and client approvers.",
-    "client_send_link": "Sending a client approver their review link.",
-    "client_revoke": "Revoking a client approver.",
-    "link_revoke": "Revoking one review link.",
-    "review": "The list of posts waiting for review (the API lists posts without an approval filter).",
-    "queue_move": "Moving one publication within an account's queue.",
 }

@@ -1,23 +1,26 @@
 """An account's posting queue through the API: its weekly slots (wall-clock times in the
-workspace zone), whether it is paused, the publications waiting in it, and a shuffle.
+workspace zone), whether it is paused, the publications waiting in it, moving one of them,
+and a shuffle.
 
 Reading needs any role; changing slots or pausing needs a manager (as in the web UI);
-shuffling needs an editor. An account of another workspace answers 404."""
+moving and shuffling need an editor. An account of another workspace answers 404."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from parvis.accounts.models import Role
 from parvis.accounts.scoping import workspace_for
-from parvis.api.serializers import PublicationSerializer, UtcDateTimeField
-from parvis.api.views import READ_ERRORS, WRITE_ERRORS, ApiView
+from parvis.api.serializers import IdField, PublicationSerializer, UtcDateTimeField
+from parvis.api.views import CONFLICT, READ_ERRORS, WRITE_ERRORS, ApiView, Conflict
 from parvis.networks.models import SocialAccount
 from parvis.publishing import queue
 
@@ -101,4 +104,29 @@ class AccountQueueShuffle(QueueMixin):
     def post(self, request: Request, pk: int) -> Response:
         account = self.get_account(Role.EDITOR)
         queue.shuffle(account, self.user)
+        return Response(QueueSerializer(_queue_body(account)).data)
+
+
+class QueueMoveSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    publication = IdField(help_text="A publication waiting in this account's queue.")
+    direction = serializers.ChoiceField(choices=["up", "down"], help_text="`up` is sooner.")
+
+
+@extend_schema(tags=["accounts"])
+class AccountQueueMove(QueueMixin):
+    serializer_class = QueueMoveSerializer  # type: ignore[assignment]
+
+    @extend_schema(operation_id="accounts_queue_move", request=QueueMoveSerializer,
+                   responses={200: QueueSerializer, **WRITE_ERRORS, 409: CONFLICT},
+                   description="Swap a queued publication's time with its neighbour's (editors). 409 "
+                               "when it is already first (`up`) or last (`down`).")
+    def post(self, request: Request, pk: int) -> Response:
+        account = self.get_account(Role.EDITOR)
+        body = QueueMoveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        publication = queue.queued(account).filter(pk=body.validated_data["publication"]).first()
+        if publication is None:
+            raise ValidationError({"publication": [_("This publication is not waiting in this account's queue.")]})
+        if not queue.move(publication, body.validated_data["direction"], self.user):
+            raise Conflict("direction", _("This publication is already at that end of the queue."))
         return Response(QueueSerializer(_queue_body(account)).data)

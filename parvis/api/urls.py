@@ -3,9 +3,11 @@ from drf_spectacular.views import SpectacularJSONAPIView
 
 from parvis.api import approval as approval_views
 from parvis.api import approval_override as approval_override_views
+from parvis.api import approval_settings as approval_settings_views
 from parvis.api import audit as audit_views
 from parvis.api import calendar_feed as calendar_feed_views
 from parvis.api import campaigns as campaign_views
+from parvis.api import files as file_views
 from parvis.api import imports as import_views
 from parvis.api import inbox as inbox_views
 from parvis.api import inbox_channels as channel_views
@@ -13,12 +15,16 @@ from parvis.api import inbox_check as inbox_check_views
 from parvis.api import inbox_metrics as inbox_metrics_views
 from parvis.api import inbox_rules as rule_views
 from parvis.api import inbox_settings as inbox_settings_views
+from parvis.api import me as me_views
 from parvis.api import media as media_views
+from parvis.api import members as member_views
 from parvis.api import pause as pause_views
+from parvis.api import publications as publication_views
 from parvis.api import queue as queue_views
 from parvis.api import series as series_views
 from parvis.api import views
 from parvis.api import webhook_endpoints as webhook_views
+from parvis.api import workspaces_admin as workspace_admin_views
 from parvis.core.ids import register_converters
 from parvis.web.csp import api_docs
 
@@ -28,20 +34,34 @@ app_name = "api"
 urlpatterns = [
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="schema"),
     path("docs/", api_docs, name="docs"),  # Swagger UI, under its own Content-Security-Policy
-    path("workspaces/", views.WorkspaceList.as_view(), name="workspaces"),
-    path("workspaces/<id:pk>/", views.WorkspaceDetail.as_view(), name="workspace"),
+    # The person behind the token.
+    path("me/", me_views.Me.as_view(), name="me"),
+    path("me/email/", me_views.MeEmail.as_view(), name="me-email"),
+    path("me/notifications/", me_views.MyNotifications.as_view(), name="me-notifications"),
+    path("me/notifications/read/", me_views.MyNotificationsRead.as_view(), name="me-notifications-read"),
+    path("workspaces/", workspace_admin_views.WorkspaceListCreate.as_view(), name="workspaces"),
+    path("workspaces/<id:pk>/", workspace_admin_views.WorkspaceDetailUpdate.as_view(), name="workspace"),
+    path("workspaces/<id:workspace_id>/members/", member_views.MemberList.as_view(), name="members"),
+    path("workspaces/<id:workspace_id>/invitations/", member_views.InvitationList.as_view(), name="invitations"),
+    path("invitations/<id:pk>/", member_views.InvitationDetail.as_view(), name="invitation"),
     path("workspaces/<id:workspace_id>/accounts/", views.AccountList.as_view(), name="accounts"),
     path("workspaces/<id:workspace_id>/posts/", views.PostList.as_view(), name="posts"),
     path("workspaces/<id:workspace_id>/charter/", views.CharterDetail.as_view(), name="charter"),
     path("workspaces/<id:workspace_id>/campaigns/", campaign_views.CampaignList.as_view(), name="campaigns"),
     path("workspaces/<id:workspace_id>/labels/", campaign_views.LabelList.as_view(), name="labels"),
-    path("workspaces/<id:workspace_id>/publications/", views.PublicationList.as_view(),
+    path("campaigns/<id:pk>/", campaign_views.CampaignDetail.as_view(), name="campaign"),
+    path("campaigns/<id:pk>/archive/", campaign_views.CampaignArchive.as_view(), name="campaign-archive"),
+    path("labels/<id:pk>/", campaign_views.LabelDetail.as_view(), name="label"),
+    path("workspaces/<id:workspace_id>/publications/", publication_views.PublicationList.as_view(),
          name="publications"),
+    path("publications/", publication_views.AllPublicationList.as_view(), name="all-publications"),
     path("workspaces/<id:workspace_id>/pause/", pause_views.WorkspacePause.as_view(), name="workspace-pause"),
     path("workspaces/<id:workspace_id>/resume/", pause_views.WorkspaceResume.as_view(), name="workspace-resume"),
     path("workspaces/<id:workspace_id>/media/", media_views.MediaList.as_view(), name="media"),
     path("media/<id:pk>/", media_views.MediaDetail.as_view(), name="media-detail"),
+    path("media/<id:pk>/file/", file_views.MediaFile.as_view(), name="media-file"),
     path("posts/<id:pk>/", views.PostDetail.as_view(), name="post"),
+    path("posts/<id:pk>/media/<id:media_id>/file/", file_views.PostMediaFile.as_view(), name="post-media-file"),
     path("posts/<id:pk>/cancel/", views.PostCancel.as_view(), name="post-cancel"),
     path("posts/<id:pk>/submit/", approval_views.PostSubmit.as_view(), name="post-submit"),
     path("posts/<id:pk>/approve/", approval_views.PostApprove.as_view(), name="post-approve"),
@@ -59,9 +79,11 @@ urlpatterns = [
          name="import-template"),
     path("imports/<id:pk>/", import_views.ImportDetail.as_view(), name="import"),
     path("imports/<id:pk>/run/", import_views.ImportRun.as_view(), name="import-run"),
+    path("accounts/<id:pk>/", workspace_admin_views.AccountDisconnect.as_view(), name="account"),
     path("accounts/<id:pk>/queue/", queue_views.AccountQueueDetail.as_view(), name="account-queue"),
     path("accounts/<id:pk>/queue/shuffle/", queue_views.AccountQueueShuffle.as_view(),
          name="account-queue-shuffle"),
+    path("accounts/<id:pk>/queue/move/", queue_views.AccountQueueMove.as_view(), name="account-queue-move"),
     # The unified inbox and the saved replies (FAQ).
     path("inbox/items/", inbox_views.InboxItemList.as_view(), name="inbox-items"),
     path("inbox/items/<id:pk>/", inbox_views.InboxItemDetail.as_view(), name="inbox-item"),
@@ -110,6 +132,17 @@ urlpatterns = [
     path("inbox/rules/<id:pk>/test/", rule_views.RuleTest.as_view(), name="inbox-rule-test"),
     path("workspaces/<id:workspace_id>/inbox/response-times/", inbox_metrics_views.ResponseTimes.as_view(),
          name="inbox-response-times"),
+    # Approval settings and client approvers.
+    path("workspaces/<id:workspace_id>/approval-settings/", approval_settings_views.ApprovalSettings.as_view(),
+         name="approval-settings"),
+    path("workspaces/<id:workspace_id>/client-approvers/", approval_settings_views.ClientApproverList.as_view(),
+         name="client-approvers"),
+    path("client-approvers/<id:pk>/send-link/", approval_settings_views.ClientApproverSendLink.as_view(),
+         name="client-approver-send-link"),
+    path("client-approvers/<id:pk>/revoke/", approval_settings_views.ClientApproverRevoke.as_view(),
+         name="client-approver-revoke"),
+    path("portal-links/<id:pk>/revoke/", approval_settings_views.PortalLinkRevoke.as_view(),
+         name="portal-link-revoke"),
     # The audit log.
     path("workspaces/<id:workspace_id>/audit/", audit_views.AuditList.as_view(), name="audit"),
     path("workspaces/<id:workspace_id>/audit/export.csv", audit_views.AuditExport.as_view(), name="audit-export"),

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import generics, status
+from rest_framework import generics, serializers, status
 from rest_framework.exceptions import APIException, ParseError, ValidationError
 from rest_framework.metadata import SimpleMetadata
 from rest_framework.pagination import LimitOffsetPagination
@@ -30,7 +30,6 @@ from parvis.api.serializers import (
     ErrorsSerializer,
     PostSerializer,
     PostWriteSerializer,
-    PublicationFilterSerializer,
     PublicationSerializer,
     WorkspaceSerializer,
 )
@@ -38,7 +37,7 @@ from parvis.networks.models import SocialAccount
 from parvis.publishing.actions import cancel_post, cancel_publication, retry_publication, save_post
 from parvis.publishing.charter import charter_for
 from parvis.publishing.charter_settings import CharterError, update_charter
-from parvis.publishing.models import Charter, Post, Publication, State
+from parvis.publishing.models import ApprovalState, Charter, Post, Publication, State
 from parvis.publishing.validation import PostValidationError
 
 READ_ERRORS: dict[int, Any] = {401: DetailSerializer, 404: DetailSerializer}
@@ -153,6 +152,12 @@ class AccountList(ApiView, generics.ListAPIView):  # type: ignore[type-arg]
 
 # -- posts -------------------------------------------------------------------------------
 
+class PostFilterSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    approval_state = serializers.ChoiceField(
+        choices=ApprovalState.choices, required=False,
+        help_text="Only posts in this approval state; `in_review` is the review list (then in due order).")
+
+
 @extend_schema(tags=["posts"])
 class PostList(ApiView, generics.ListAPIView):  # type: ignore[type-arg]
     serializer_class = PostSerializer
@@ -160,9 +165,17 @@ class PostList(ApiView, generics.ListAPIView):  # type: ignore[type-arg]
 
     def get_queryset(self) -> QuerySet[Post]:
         workspace = workspace_for(self.user, self.kwargs["workspace_id"])
-        return _posts().filter(workspace=workspace).order_by("-created_at", "-pk")
+        query = PostFilterSerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        found = _posts().filter(workspace=workspace)
+        if "approval_state" in query.validated_data:
+            # The review list: `in_review`, in the order they are due (as the web lists them).
+            return found.filter(approval_state=query.validated_data["approval_state"]).order_by(
+                F("scheduled_at").asc(nulls_last=True), "pk")
+        return found.order_by("-created_at", "-pk")
 
-    @extend_schema(responses={200: PostSerializer(many=True), **READ_ERRORS})
+    @extend_schema(parameters=[PostFilterSerializer],
+                   responses={200: PostSerializer(many=True), 400: ErrorsSerializer, **READ_ERRORS})
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -224,29 +237,6 @@ class PostCancel(PostObjectMixin):
 
 
 # -- publications ------------------------------------------------------------------------
-
-@extend_schema(tags=["publications"])
-class PublicationList(ApiView, generics.ListAPIView):  # type: ignore[type-arg]
-    serializer_class = PublicationSerializer
-    queryset = Publication.objects.none()
-
-    def get_queryset(self) -> QuerySet[Publication]:
-        workspace = workspace_for(self.user, self.kwargs["workspace_id"])
-        filters = PublicationFilterSerializer(data=self.request.query_params)
-        filters.is_valid(raise_exception=True)
-        found = Publication.objects.filter(post__workspace=workspace).select_related("account", "post__workspace")
-        if "state" in filters.validated_data:
-            found = found.filter(state=filters.validated_data["state"])
-        if "account" in filters.validated_data:
-            found = found.filter(account_id=filters.validated_data["account"])
-        return found.order_by("due_at", "pk")
-
-    @extend_schema(parameters=[PublicationFilterSerializer],
-                   responses={200: PublicationSerializer(many=True), 400: ErrorsSerializer,
-                              **READ_ERRORS})
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
-
 
 class PublicationObjectMixin(ApiView):
     serializer_class = PublicationSerializer

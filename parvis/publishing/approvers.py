@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import F, Max, Prefetch, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -47,6 +48,16 @@ def named_members(workspace: Workspace) -> list[User]:
 
 def can_approve(user: User, workspace: Workspace) -> bool:
     return Membership.objects.filter(workspace=workspace, user=user, role__in=APPROVER_ROLES).exists()
+
+
+def clients_with_links(workspace: Workspace) -> QuerySet[ClientApprover]:
+    """The workspace's client approvers, active ones first, each with `valid_links` (not
+    revoked, not expired, newest first), `last_link_at` and `last_used_at`."""
+    links = PortalLink.objects.filter(revoked_at__isnull=True, expires_at__gt=timezone.now()).order_by("-created_at")
+    return workspace.client_approvers.annotate(
+        last_link_at=Max("links__created_at"), last_used_at=Max("links__last_used_at"),
+    ).prefetch_related(Prefetch("links", queryset=links, to_attr="valid_links")).order_by(
+        F("revoked_at").asc(nulls_first=True), "name", "pk")
 
 
 def language_of(client: ClientApprover) -> str:

@@ -23,7 +23,8 @@ generation, which depends on the machine), schemathesis pinned to a minor versio
 Numbers the fuzzer draws for ids in paths, filters and bodies are mostly mapped onto the
 seeded objects (posts, publications, media, a queue, an import, inbox items, saved
 replies, a series, a crisis alert, a rota slot, a channel, rules, webhook endpoints and a
-delivery, of the token's
+delivery, invitations, client approvers and their links, accounts kept for the disconnect
+operation, of the token's
 workspace and of another tenant's); negative and huge ones
 (2**63 and beyond) stay as drawn, for the not-found and bad-input paths.
 
@@ -47,8 +48,9 @@ from rest_framework.test import APIClient
 from schemathesis.core.result import Err
 from schemathesis.pytest.lazy import get_all_tests
 
+from parvis.accounts.models import ClientApprover, Invitation, Notification, PortalLink, Role
 from parvis.api.models import ApiToken
-from parvis.api.tests.conftest import World
+from parvis.api.tests.conftest import World, make_mastodon
 from parvis.api.tests.contract import load_schema, wsgi_app
 from parvis.api.webhooks.actions import create_endpoint
 from parvis.api.webhooks.delivery import ping
@@ -61,7 +63,7 @@ from parvis.publishing import importer, library, queue, recurrence
 from parvis.publishing.actions import Upload
 from parvis.publishing.approval import add_review_comment
 from parvis.publishing.campaigns import CampaignInput, LabelInput, save_campaign, save_label
-from parvis.publishing.models import Post, Publication, State
+from parvis.publishing.models import Post, PostMedia, Publication, State
 from parvis.testing.images import png_bytes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.fuzz]
@@ -131,6 +133,17 @@ def _seed(world: World, api: APIClient) -> dict[str, list[int]]:
     their_endpoint, _ = create_endpoint(world.other_workspace, world.outsider, "http://127.0.0.1:9/x", "",
                                         ["crisis.alert"])
     sent = ping(endpoint)
+    # Accounts only the disconnect operation is aimed at: the others keep theirs.
+    spare = [make_mastodon(workspace, remote_id=f"spare-{n}").pk for n in range(3)]
+    invitations = [Invitation.issue(workspace, f"invitee{n}@example.com", Role.EDITOR, owner)[0].pk for n in range(3)]
+    their_invitation = Invitation.issue(world.other_workspace, "theirs@example.com", Role.EDITOR, world.outsider)[0]
+    clients = [ClientApprover.objects.create(workspace=workspace, name=f"Client {n}", email=f"c{n}@client.example")
+               for n in range(2)]
+    their_client = ClientApprover.objects.create(workspace=world.other_workspace, name="Theirs",
+                                                 email="t@client.example")
+    links = [PortalLink.issue(client)[0].pk for client in (*clients, their_client)]
+    Notification.objects.bulk_create([Notification(user=owner, workspace=workspace, kind="failed",
+                                                   message=f"Échec {n}", url="/") for n in range(3)])
     return {
         "workspace": [workspace.pk, world.other_workspace.pk],
         "account": [world.mastodon.pk, world.bluesky.pk, world.other_account.pk],
@@ -150,6 +163,11 @@ def _seed(world: World, api: APIClient) -> dict[str, list[int]]:
         "rule": [rule.pk, their_rule.pk],
         "endpoint": [endpoint.pk, their_endpoint.pk],
         "delivery": [sent.pk],
+        "spare_account": [*spare, world.other_account.pk],
+        "invitation": [*invitations, their_invitation.pk],
+        "client": [*[c.pk for c in clients], their_client.pk],
+        "link": links,
+        "post_media": list(PostMedia.objects.filter(post_id__in=posts).values_list("pk", flat=True)),
     }
 
 
@@ -189,7 +207,11 @@ PATH_KINDS = [("/api/v1/workspaces/{workspace_id}/saved-replies/", "saved"),
               ("/api/v1/series/", "series"), ("/api/v1/inbox/crisis-alerts/", "crisis"),
               ("/api/v1/inbox/rota/", "slot"), ("/api/v1/inbox/channels/", "channel"), ("/api/v1/inbox/rules/", "rule"),
               ("/api/v1/accounts/", "account"), ("/api/v1/imports/", "import"), ("/api/v1/inbox/items/", "item"),
-              ("/api/v1/media/", "media"), ("/api/v1/posts/", "post"), ("/api/v1/publications/", "publication")]
+              ("/api/v1/media/", "media"), ("/api/v1/posts/", "post"), ("/api/v1/publications/", "publication"),
+              ("/api/v1/campaigns/", "campaign"), ("/api/v1/labels/", "label"), ("/api/v1/invitations/", "invitation"),
+              ("/api/v1/client-approvers/", "client"), ("/api/v1/portal-links/", "link")]
+# Paths whose `{id}` is of another kind than their prefix says (checked first).
+EXACT_PATH_KINDS = {"/api/v1/accounts/{id}/": "spare_account"}
 # Query and body field → kind.
 FIELD_KINDS = {"workspace": "workspace", "workspace_id": "workspace", "account": "account", "accounts": "account",
                "label": "label", "labels": "label", "media_ids": "media", "keep_media": "media",
@@ -222,8 +244,11 @@ def _map_fields(data: Any, ids: dict[str, list[int]], text: bool = False) -> Any
 def aim_at_seeded_objects(case: Any, ids: dict[str, list[int]]) -> None:
     params = case.path_parameters or {}
     if "id" in params:
-        kind = next(kind for prefix, kind in PATH_KINDS if case.operation.path.startswith(prefix))
+        kind = EXACT_PATH_KINDS.get(case.operation.path) or next(
+            kind for prefix, kind in PATH_KINDS if case.operation.path.startswith(prefix))
         params["id"] = _mapped(params["id"], ids[kind], text=True)
+    if "media_id" in params:
+        params["media_id"] = _mapped(params["media_id"], ids["post_media"], text=True)
     if "workspace_id" in params:
         params["workspace_id"] = _mapped(params["workspace_id"], ids["workspace"], text=True)
     if "delivery_id" in params:

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Max, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,13 +15,6 @@ from parvis.accounts.scoping import workspace_for
 from parvis.publishing import approvers
 from parvis.publishing.validation import PostValidationError
 from parvis.web.approval_forms import ApprovalSettingsForm, ClientApproverForm
-
-
-def _clients(workspace: Workspace) -> list[ClientApprover]:
-    links = PortalLink.objects.filter(revoked_at__isnull=True, expires_at__gt=timezone.now()).order_by("-created_at")
-    return list(workspace.client_approvers.annotate(
-        last_link_at=Max("links__created_at"), last_used_at=Max("links__last_used_at"),
-    ).prefetch_related(Prefetch("links", queryset=links, to_attr="valid_links")).order_by("revoked_at", "name"))
 
 
 @login_required
@@ -54,7 +45,7 @@ def approval_settings(request: HttpRequest, workspace_id: int) -> HttpResponse:
     workspace.refresh_from_db()
     return render(request, "parvis/approvals.html", {
         "workspace": workspace, "settings_form": settings_form, "client_form": client_form,
-        "clients": _clients(workspace),
+        "clients": approvers.clients_with_links(workspace),
     }, status=400 if (settings_form.errors or client_form.errors) else 200)
 
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from parvis.accounts import throttle
 from parvis.accounts.actions import accept_invitation as do_accept
+from parvis.accounts.actions import mark_read
 from parvis.accounts.models import Invitation, User
 from parvis.api.models import ApiToken
 from parvis.core.ids import parse_id
@@ -119,6 +120,6 @@ def notifications(request: HttpRequest) -> HttpResponse:
     items = request.user.notifications.select_related("workspace")  # type: ignore[union-attr]
     page = Paginator(items, 30).get_page(request.GET.get("page"))
     response = render(request, "parvis/notifications.html", {"page": page})
-    items.filter(pk__in=[n.pk for n in page], read_at__isnull=True).update(read_at=timezone.now())
+    mark_read(request.user, [n.pk for n in page])  # type: ignore[arg-type]
     return response
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from parvis.accounts.actions import create_organisation, create_workspace, invite
-from parvis.accounts.models import Invitation, Role
+from parvis.accounts.actions import create_own_workspace, invite_member, revoke_invitation
+from parvis.accounts.models import Role
 from parvis.accounts.scoping import membership_in, workspace_for, workspaces_for
 from parvis.core.ids import parse_id
 from parvis.networks import registry
@@ -43,11 +44,8 @@ def workspace_create(request: HttpRequest) -> HttpResponse:
     user = request.user
     form = WorkspaceForm(request.POST or None, initial={"timezone": user.timezone, "language": user.language or "fr"})  # type: ignore[union-attr]
     if request.method == "POST" and form.is_valid():
-        organisation = user.organisations.filter(organisationmember__is_admin=True).first()  # type: ignore[union-attr]
-        if organisation is None:
-            organisation = create_organisation(user.get_full_name() or user.email, user)  # type: ignore[union-attr, arg-type]
-        workspace = create_workspace(organisation, form.cleaned_data["name"], user,  # type: ignore[arg-type]
-                                     form.cleaned_data["timezone"], form.cleaned_data["language"])
+        workspace = create_own_workspace(user, form.cleaned_data["name"],  # type: ignore[arg-type]
+                                         form.cleaned_data["timezone"], form.cleaned_data["language"])
         messages.success(request, _("Workspace %(name)s created. Connect its accounts.") % {"name": workspace.name})
         return redirect("web:accounts", workspace_id=workspace.pk)
     return render(request, "parvis/workspace_form.html", {"form": form})
@@ -95,15 +93,14 @@ def members(request: HttpRequest, workspace_id: int) -> HttpResponse:
     if request.method == "POST" and "revoke" in request.POST:
         revoke = parse_id(request.POST["revoke"])
         if revoke is not None:
-            Invitation.objects.filter(workspace=workspace, pk=revoke).update(revoked_at=timezone.now())
+            revoke_invitation(workspace, revoke)
         return redirect("web:members", workspace_id=workspace.pk)
     if request.method == "POST" and form.is_valid():
-        role = form.cleaned_data["role"]
-        if role == Role.OWNER and not membership.at_least(Role.OWNER):
-            form.add_error("role", _("Only an owner can invite another owner."))
+        try:
+            invitation = invite_member(membership, form.cleaned_data["email"], form.cleaned_data["role"])
+        except ValidationError as exc:
+            form.add_error(None, exc)  # a dict of errors: each goes to its field
         else:
-            invitation = invite(workspace, form.cleaned_data["email"], role, request.user,  # type: ignore[arg-type]
-                                "/invitations/{token}/")
             # The link itself only goes into the email (flash messages live in a cookie).
             messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
             return redirect("web:members", workspace_id=workspace.pk)
