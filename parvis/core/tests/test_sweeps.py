@@ -60,7 +60,7 @@ def test_every_function_that_looks_like_a_sweep_is_listed_once_and_resolves():
     assert {
         "parvis.publishing.approval_sweeps.warn_unapproved_soon",
         "parvis.publishing.approval_sweeps.fail_unapproved_due",
-        "parvis.publishing.import_lease.resume_stale_imports", "parvis.publishing.recurrence.materialise_series",
+        "parvis.publishing.importer.lease.resume_stale_imports", "parvis.publishing.recurrence.materialise_series",
         "parvis.inbox.tasks.dispatch_inbox_polls", "parvis.inbox.tasks.link_published_replies",
         "parvis.inbox.tasks.announce_overdue_items", "parvis.inbox.tasks.refresh_planner_statistics",
         "parvis.api.tasks.dispatch_webhooks", "parvis.api.tasks.forget_old_deliveries",
