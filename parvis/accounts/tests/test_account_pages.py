@@ -16,8 +16,8 @@ from django.urls import reverse
 from parvis.accounts.actions import invite
 from parvis.accounts.models import Invitation, Membership, Role, User
 from parvis.inbox import duty
-from parvis.web.tests.test_inbox_pages import account, act, seed  # noqa: F401 - fixture
-from parvis.web.tests.test_pages import client_for
+from parvis.testing.factories import client_for
+from parvis.web.tests.test_inbox_pages import act, seed
 
 pytestmark = pytest.mark.django_db
 LOGIN = "/login/"

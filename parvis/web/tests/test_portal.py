@@ -24,7 +24,8 @@ from parvis.publishing import approval
 from parvis.publishing.actions import Upload, save_post
 from parvis.publishing.models import ApprovalState, Comment, Post, PostMedia
 from parvis.publishing.validation import PostInput
-from parvis.web.tests.test_pages import client_for, in_one_hour_paris
+from parvis.testing.factories import client_for
+from parvis.web.tests.test_pages import in_one_hour_paris
 
 pytestmark = pytest.mark.django_db
 
