@@ -47,6 +47,7 @@ def ws(people: dict[str, Any]) -> Any:
 
 @pytest.fixture
 def account(ws: Any) -> SocialAccount:
+    # Not the root's `account`: Bluesky, named as the client sees it, in `ws` (approval on).
     return make_account(ws)
 
 
