@@ -1,11 +1,18 @@
-"""Fixtures shared by every app's tests: people with each role, workspaces, and the real
-loopback servers (mastodon-mock, the Bluesky PDS) started once per session.
+"""Fixtures shared by every app's tests: people with each role, workspaces, account rows,
+logged-in clients (parvis/testing/factories.py), and the real loopback servers
+(mastodon-mock, the Bluesky PDS) started once per session.
 
 Real network calls are blocked: only loopback addresses may be reached.
+
+Markers (pyproject.toml) say what a test needs, so that the fast part runs alone:
+`pytest -m "not slow and not browser and not e2e and not fuzz"`. Tests that use a server
+fixture are marked here by the fixtures they use, so a new test is marked without anyone
+remembering to.
 """
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Iterator
 from typing import Any
@@ -23,6 +30,34 @@ def _loopback_only(self: socket.socket, address: Any) -> Any:
     if isinstance(host, str) and host not in {"127.0.0.1", "::1", "localhost"} and not host.startswith("/"):
         raise OSError(f"tests may not reach {host!r}: only loopback servers are allowed")
     return _real_connect(self, address)
+
+
+# Fixtures that start something outside the test process: a test using one, even through
+# another fixture, is slow (`parvis` is `parvis up` in a subprocess, so also end-to-end).
+SLOW_FIXTURES = frozenset({"mastodon_server", "pds_server", "bsky_network", "parvis"})
+E2E_FIXTURES = frozenset({"parvis"})
+BROWSER_FIXTURES = frozenset({"browser"})
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--screenshots", action="store_true",
+                     help="write the README's screenshots (docs/screenshots/) from the browser tests")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--screenshots"):
+        os.environ["PARVIS_SCREENSHOTS"] = "1"  # read by parvis/web/tests/browser.py's shot()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & SLOW_FIXTURES:
+            item.add_marker(pytest.mark.slow)
+        if used & E2E_FIXTURES:
+            item.add_marker(pytest.mark.e2e)
+        if used & BROWSER_FIXTURES:
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(autouse=True)
@@ -75,6 +110,24 @@ def people(db: None) -> dict[str, Any]:
     made["outsider"] = outsider
     made["other_workspace"] = create_workspace(other_org, "Concurrent", outsider, "America/Montreal")
     return made
+
+
+@pytest.fixture
+def account(people: dict[str, Any]) -> Any:
+    """A Mastodon account row in the people's workspace, as connecting leaves it; it never
+    reaches a server (see parvis/testing/factories.py; `mastodon_account` is a real one)."""
+    from parvis.testing.factories import make_account
+
+    return make_account(people["workspace"])
+
+
+@pytest.fixture
+def bluesky_offline(people: dict[str, Any]) -> Any:
+    """A Bluesky account row in the people's workspace: enough for validation, which never
+    calls the network (`bluesky_account` is a real one on the local PDS)."""
+    from parvis.testing.factories import make_account
+
+    return make_account(people["workspace"], "bluesky")
 
 
 @pytest.fixture

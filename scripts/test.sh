@@ -4,6 +4,7 @@
 #
 #   bash scripts/test.sh            # the whole suite
 #   bash scripts/test.sh -k engine  # extra arguments go to pytest
+#   bash scripts/test.sh -m "not slow and not browser and not e2e and not fuzz"  # the fast part
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,7 +24,9 @@ trap 'printf "\n(%ss)\n" "$((SECONDS - PHASE_START))"' EXIT
 step "Python environment ($VENV)"
 [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
-"$VENV/bin/python" -m pip install --quiet -e ".[test]"
+# Exact versions from the lock (bash scripts/lock.sh), then parvis itself without resolving.
+"$VENV/bin/python" -m pip install --quiet --require-hashes -r requirements/test.txt
+"$VENV/bin/python" -m pip install --quiet --no-deps -e .
 
 step "Bluesky reference PDS (npm)"
 bash scripts/install_pds.sh
@@ -33,6 +36,7 @@ step "Chromium for the browser tests (Debian package)"
 bash scripts/install_browser.sh
 
 step "Lint"
+UV="$VENV/bin/uv" bash scripts/lock.sh --check
 "$VENV/bin/ruff" check parvis bench conftest.py
 PARVIS_DATA_DIR=$(mktemp -d) "$VENV/bin/mypy" parvis
 

@@ -7,5 +7,7 @@ cd "$(dirname "$0")/.."
 VENV=${PARVIS_VENV:-.venv}
 [ -x "$VENV/bin/python" ] || "${PYTHON:-python3}" -m venv "$VENV"
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
-"$VENV/bin/python" -m pip install --quiet -e .
+# Exact versions from the lock (bash scripts/lock.sh), then parvis itself without resolving.
+"$VENV/bin/python" -m pip install --quiet --require-hashes -r requirements/runtime.txt
+"$VENV/bin/python" -m pip install --quiet --no-deps -e .
 exec "$VENV/bin/parvis" up "$@"

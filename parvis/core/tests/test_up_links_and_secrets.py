@@ -35,6 +35,9 @@ class Session:
         return self.http.post(path, data={**data, "csrfmiddlewaretoken": self.http.cookies["csrftoken"]})
 
 
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]  # `parvis up` in a subprocess
+
+
 @pytest.fixture(scope="module")
 def server() -> Iterator[ParvisUp]:
     up = ParvisUp(extra_env={"PARVIS_BASE_URL": ""})  # links must follow the served port

@@ -18,7 +18,7 @@ from parvis.inbox import polling
 from parvis.inbox.check_now import TooSoon, check_now, interval
 from parvis.inbox.models import Item, Poller
 from parvis.networks.models import AccountStatus, SocialAccount
-from parvis.web.tests.test_pages import client_for
+from parvis.testing.factories import client_for
 
 pytestmark = pytest.mark.django_db
 

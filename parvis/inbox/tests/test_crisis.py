@@ -7,21 +7,12 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 
 from parvis.inbox import crisis
 from parvis.inbox.ingest import store
 from parvis.inbox.models import CrisisAlert, InboxSettings, Item
 from parvis.inbox.tests.factories import inbound
-from parvis.networks.models import SocialAccount
-
-
-@pytest.fixture
-def account(people):
-    return SocialAccount.objects.create(
-        workspace=people["workspace"], network="mastodon", server_url="https://brand.social", remote_id="1",
-        handle="@brand@brand.social", credentials={"access_token": "x"})
 
 
 def simulate(account, now, *, per_hour_negative: list[int]) -> None:

@@ -10,20 +10,12 @@ import pytest
 from parvis.inbox import alerts, duty, rules
 from parvis.inbox.models import DutySlot, Item, Priority, WorkingHours
 from parvis.inbox.tests.factories import seed
-from parvis.networks.models import SocialAccount
 
 PARIS = ZoneInfo("Europe/Paris")
 
 
 def paris(*args: int) -> datetime:
     return datetime(*args, tzinfo=PARIS)
-
-
-@pytest.fixture
-def account(people):
-    return SocialAccount.objects.create(
-        workspace=people["workspace"], network="mastodon", server_url="https://brand.social", remote_id="1",
-        handle="@brand@brand.social", credentials={"access_token": "x"})
 
 
 @pytest.fixture

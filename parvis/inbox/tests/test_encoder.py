@@ -42,6 +42,7 @@ def test_tokens_are_those_of_usem3s_tokenizer(reference, corpus):
     assert ours == theirs
 
 
+@pytest.mark.slow  # encodes the whole corpus several ways: minutes on a loaded machine
 def test_embeddings_are_usem3s_whatever_the_batching_and_the_cache(reference, corpus):
     expected = reference.encode(corpus)
     warm = encoder.Encoder(encoder.resources())

@@ -16,7 +16,7 @@ from parvis.inbox.tests.test_replies import conversation  # noqa: F401 - a fixtu
 from parvis.inbox.webhooks import Message, send
 from parvis.publishing import engine
 from parvis.publishing.models import State
-from parvis.web.tests.test_pages import client_for
+from parvis.testing.factories import client_for
 
 NBSP = "\u00a0"
 

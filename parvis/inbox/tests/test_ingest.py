@@ -24,14 +24,7 @@ from parvis.networks.base import (
     NetworkError,
     RemoteAuthor,
 )
-from parvis.networks.models import AccountStatus, SocialAccount
-
-
-@pytest.fixture
-def account(people):
-    return SocialAccount.objects.create(
-        workspace=people["workspace"], network="mastodon", server_url="https://brand.social", remote_id="1",
-        handle="@brand@brand.social", credentials={"access_token": "x"})
+from parvis.networks.models import AccountStatus
 
 
 @dataclass

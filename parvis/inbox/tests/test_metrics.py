@@ -4,21 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 
 from parvis.inbox import metrics, triage
 from parvis.inbox.models import InboxSettings, Item
 from parvis.inbox.replies import record_response
 from parvis.inbox.tests.factories import seed
-from parvis.networks.models import SocialAccount
-
-
-@pytest.fixture
-def account(people):
-    return SocialAccount.objects.create(
-        workspace=people["workspace"], network="mastodon", server_url="https://brand.social", remote_id="1",
-        handle="@brand@brand.social", credentials={"access_token": "x"})
 
 
 def test_figures_per_workspace_and_per_person(account, people):

@@ -26,6 +26,7 @@ def single_column_indexes(table: str) -> set[str]:
             if info["index"] and not info["unique"] and not info["primary_key"] and len(info["columns"]) == 1}
 
 
+@pytest.mark.slow  # migrates the database back and forth: minutes on a loaded machine
 @pytest.mark.django_db(transaction=True)
 def test_redundant_key_indexes_go_and_come_back_and_search_keeps_working(people):
     executor = MigrationExecutor(connection)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 
 from parvis.inbox.ingest import store
@@ -12,14 +11,6 @@ from parvis.inbox.models import Item
 from parvis.inbox.queries import InboxFilters, conversation, inbox_items
 from parvis.inbox.tests.factories import author, inbound
 from parvis.networks.base import ItemKind
-from parvis.networks.models import SocialAccount
-
-
-@pytest.fixture
-def account(people):
-    return SocialAccount.objects.create(
-        workspace=people["workspace"], network="mastodon", server_url="https://brand.social", remote_id="1",
-        handle="@brand@brand.social", credentials={"access_token": "x"})
 
 
 def test_a_conversation_under_a_busy_post_is_only_this_persons_exchange(account):

@@ -20,7 +20,7 @@ from parvis.publishing import approval_sweeps, engine
 from parvis.publishing.dispatcher import dispatch_once
 from parvis.publishing.models import Publication, State
 from parvis.publishing.pause import pause_workspace
-from parvis.web.tests.test_pages import client_for
+from parvis.testing.factories import client_for
 
 
 @pytest.fixture

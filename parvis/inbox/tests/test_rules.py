@@ -11,15 +11,7 @@ from parvis.accounts.models import Membership, Role, User
 from parvis.inbox import rules
 from parvis.inbox.models import DutySlot, Item, Priority, Rule, Status
 from parvis.inbox.tests.factories import author, seed
-from parvis.networks.models import SocialAccount
 from parvis.publishing.models import Label
-
-
-@pytest.fixture
-def account(people):
-    return SocialAccount.objects.create(
-        workspace=people["workspace"], network="mastodon", server_url="https://brand.social", remote_id="1",
-        handle="@brand@brand.social", credentials={"access_token": "x"})
 
 
 def make_rule(workspace, name="r", position=0, stop=False, **parts):

@@ -35,6 +35,7 @@ def no_analysis(items: list[Item]) -> None:
 
 @pytest.fixture
 def account(people: dict[str, Any]) -> SocialAccount:
+    # Not the root's `account`: its handle and name are what signatures fill in below.
     return SocialAccount.objects.create(
         workspace=people["workspace"], network="mastodon", server_url="https://example.social", remote_id="1",
         handle="@dupont@example.social", display_name="Dupont", credentials={"access_token": "x"})

@@ -390,6 +390,7 @@ def test_analyse_from_several_threads_matches_serial() -> None:
             ]
 
 
+@pytest.mark.slow  # two full fits: minutes on a loaded machine
 @pytest.mark.parametrize("head", ["sentiment", "toxic"])
 def test_numpy_fit_matches_scikit_learn(head: str) -> None:
     sklearn = pytest.importorskip("sklearn.linear_model")
@@ -415,6 +416,7 @@ def test_numpy_fit_with_a_prior_stays_near_it_without_data() -> None:
     assert np.allclose(strong.coef, prior.coef, atol=1e-3)
 
 
+@pytest.mark.slow  # retrains: minutes on a loaded machine
 def test_a_correction_changes_that_answer_and_its_neighbours_only() -> None:
     base = default_model()
     corrected = "Le nouveau forfait Sérénité de la marque est disponible"
@@ -439,6 +441,7 @@ def test_a_spam_correction_flags_the_same_scam_reworded() -> None:
     assert analyse([scam, variant], model)[0].spam and analyse([variant], model)[0].spam
 
 
+@pytest.mark.slow  # retrains on the evaluation set: minutes on a loaded machine
 def test_corrections_do_not_wreck_evaluation_accuracy(evaluation: list) -> None:
     model = fit(
         [
@@ -452,6 +455,7 @@ def test_corrections_do_not_wreck_evaluation_accuracy(evaluation: list) -> None:
     assert found >= SENTIMENT_FLOOR_AFTER_CORRECTIONS
 
 
+@pytest.mark.slow  # trains a model: minutes on a loaded machine
 def test_model_bytes_round_trip() -> None:
     model = fit([LabelledExample("Ça déchire grave", sentiment="positive")])
     restored = Model.from_bytes(model.to_bytes())

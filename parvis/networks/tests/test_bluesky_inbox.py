@@ -27,6 +27,9 @@ PASSWORD = "main-password-123"
 NOTIFICATIONS = "notifications"
 
 
+pytestmark = pytest.mark.slow  # the npm Bluesky network
+
+
 @pytest.fixture(scope="module")
 def net() -> Iterator[LocalBlueskyNetwork]:
     available, reason = bsky_network_available()

@@ -28,6 +28,7 @@ from parvis.publishing.approvers import ClientEmail, email_clients
 from parvis.publishing.models import Approval, ApprovalState, Comment, Post, Publication, State
 from parvis.publishing.tests.helpers import pub, schedule
 from parvis.publishing.validation import PostInput, PostValidationError
+from parvis.testing.factories import make_account
 
 pytestmark = pytest.mark.django_db
 
@@ -42,10 +43,9 @@ def ws(people: dict[str, Any]) -> Any:
 
 @pytest.fixture
 def account(ws: Any) -> SocialAccount:
-    """A Bluesky account row: enough for validation and previews, no network involved."""
-    return SocialAccount.objects.create(
-        workspace=ws, network="bluesky", server_url="https://bsky.social", remote_id="did:plc:brand",
-        handle="@brand.bsky.social", credentials={"identifier": "brand.bsky.social", "app_password": "x"})
+    """A Bluesky account row (no network) in `ws`, which asks for approval: a test that
+    takes only `account` still gets a workspace where posts need approving."""
+    return make_account(ws, "bluesky")
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from parvis.publishing.models import ApprovalState, Comment, Post, Publication, 
 from parvis.publishing.pause import pause_workspace
 from parvis.publishing.tests.helpers import pub
 from parvis.publishing.validation import PostInput
+from parvis.testing.factories import make_account
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -47,9 +48,9 @@ def scheduled(people: dict[str, Any], accounts: list[SocialAccount], hours: int 
 
 @pytest.fixture
 def account(ws: Any) -> SocialAccount:
-    return SocialAccount.objects.create(
-        workspace=ws, network="bluesky", server_url="https://bsky.social", remote_id="did:plc:brand",
-        handle="@brand.bsky.social", credentials={"identifier": "brand.bsky.social", "app_password": "x"})
+    """A Bluesky account row (no network) in `ws`, which asks for approval: a test that
+    takes only `account` still gets a workspace where posts need approving."""
+    return make_account(ws, "bluesky")
 
 
 def test_a_scheduled_post_approval_holds_is_awaiting_approval_until_approved(people, ws, account):

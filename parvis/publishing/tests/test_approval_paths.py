@@ -20,6 +20,7 @@ from parvis.publishing.approval_sweeps import NOT_APPROVED, fail_unapproved_due,
 from parvis.publishing.models import ApprovalState, Post, Publication, State
 from parvis.publishing.recurrence import create_series
 from parvis.publishing.validation import PostInput
+from parvis.testing.factories import make_account
 
 pytestmark = pytest.mark.django_db
 
@@ -34,9 +35,9 @@ def ws(people: dict[str, Any]) -> Any:
 
 @pytest.fixture
 def account(ws: Any) -> SocialAccount:
-    return SocialAccount.objects.create(
-        workspace=ws, network="bluesky", server_url="https://bsky.social", remote_id="did:plc:brand",
-        handle="@brand.bsky.social", credentials={"identifier": "brand.bsky.social", "app_password": "x"})
+    """A Bluesky account row (no network) in `ws`, which asks for approval: a test that
+    takes only `account` still gets a workspace where posts need approving."""
+    return make_account(ws, "bluesky")
 
 
 def by_queue(people: dict[str, Any], account: SocialAccount) -> Post:

@@ -20,7 +20,7 @@ from django.db import connection
 from parvis.publishing.models import Publication, State
 from parvis.publishing.tests.helpers import schedule
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]  # huey workers in subprocesses
 POSTS = 30
 STEPS = ("before_call", "during_call", "after_call")
 DEADLINE = 240.0

@@ -21,7 +21,7 @@ from parvis.networks.models import SocialAccount
 from parvis.publishing import engine
 from parvis.publishing.models import Publication, State
 from parvis.publishing.tests.helpers import pub, schedule
-from parvis.web.tests.test_pages import client_for
+from parvis.testing.factories import client_for
 
 pytestmark = pytest.mark.django_db
 NBSP = "\u00a0"

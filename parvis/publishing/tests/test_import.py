@@ -491,6 +491,7 @@ def test_template_csv_checks_clean_in_both_languages(people, accounts):
 
 # -- 10,000 rows -------------------------------------------------------------------------
 
+@pytest.mark.slow  # ten thousand rows, twice: minutes on a loaded machine
 def test_ten_thousand_rows_are_checked_and_imported_once_even_when_run_twice(people, accounts):
     rows = [f"{YEAR}-{1 + i % 12:02d}-{1 + i % 28:02d},{i % 24:02d}:{i % 60:02d},,"
             f"Publication n°{i} #boulangerie,{'brand.bsky.social' if i % 2 else '@brand@example.social'},,,"

@@ -23,7 +23,7 @@ from parvis.publishing import importer
 from parvis.publishing.models import ImportBatch, Post
 from parvis.publishing.tests.test_crash import crashes_in, worker_env
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]  # huey workers in subprocesses
 ROWS, CHUNK = 40, 10
 DEADLINE = 90.0
 

@@ -365,6 +365,7 @@ BEFORE = [("publishing", "0002_editorial_workflow")]
 AFTER = [("publishing", "0004_post_media_from_library")]
 
 
+@pytest.mark.slow  # migrates the database back and forth: minutes on a loaded machine
 @pytest.mark.django_db(transaction=True)
 def test_migration_turns_post_images_into_library_assets_and_back(people, png):
     executor = MigrationExecutor(connection)

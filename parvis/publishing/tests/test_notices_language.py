@@ -20,7 +20,7 @@ from parvis.publishing import engine
 from parvis.publishing.approval_sweeps import warn_unapproved_soon
 from parvis.publishing.models import Publication
 from parvis.publishing.tests.helpers import pub, schedule
-from parvis.web.tests.test_pages import client_for
+from parvis.testing.factories import client_for
 
 pytestmark = pytest.mark.django_db
 NBSP = "\u00a0"

@@ -39,7 +39,8 @@ LIMITS = {"max_chars": 500, "max_media": 4, "url_length": 23,
 
 @pytest.fixture
 def account(people: dict[str, Any]) -> SocialAccount:
-    """A Mastodon account row, for tests that never reach the network."""
+    """A Mastodon account row, for tests that never reach the network. Not the root's
+    `account`: validation reads the instance limits stored in its config."""
     return SocialAccount.objects.create(
         workspace=people["workspace"], network="mastodon", server_url="https://example.social",
         remote_id="1", handle="@brand@example.social", credentials={"access_token": "x"},

@@ -28,14 +28,6 @@ def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)  # type: ignore[arg-type, misc]
 
 
-@pytest.fixture
-def account(people: dict[str, Any]) -> SocialAccount:
-    return SocialAccount.objects.create(
-        workspace=people["workspace"], network="bluesky", server_url="https://bsky.social",
-        remote_id="did:plc:brand", handle="@brand.bsky.social",
-        credentials={"identifier": "brand.bsky.social", "app_password": "x"})
-
-
 def add(people: dict[str, Any], account: SocialAccount, text: str = "Pain du jour") -> Publication:
     post = save_post(people["workspace"], people["editor"], PostInput(text=text, accounts=[account], mode="queue"))
     return post.publications.get()

@@ -26,11 +26,9 @@ def utc(*args: int) -> datetime:
 
 
 @pytest.fixture
-def account(people: dict[str, Any]) -> SocialAccount:
-    return SocialAccount.objects.create(
-        workspace=people["workspace"], network="bluesky", server_url="https://bsky.social",
-        remote_id="did:plc:brand", handle="@brand.bsky.social",
-        credentials={"identifier": "brand.bsky.social", "app_password": "x"})
+def account(bluesky_offline: SocialAccount) -> SocialAccount:
+    """Bluesky, not the root's Mastodon row: editing is checked against its 300 graphemes."""
+    return bluesky_offline
 
 
 def series_of(people: dict[str, Any], account: SocialAccount, rule: str, start: str, tz: str,

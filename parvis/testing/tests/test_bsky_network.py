@@ -19,6 +19,9 @@ def _require_network() -> None:
         pytest.skip(reason)
 
 
+pytestmark = pytest.mark.slow  # the npm Bluesky network
+
+
 @pytest.fixture(scope="module")
 def net() -> Iterator[LocalBlueskyNetwork]:
     _require_network()

@@ -32,6 +32,9 @@ PNG_1X1 = bytes.fromhex(
 _usernames = (f"user{n}" for n in itertools.count(1))
 
 
+pytestmark = pytest.mark.slow  # mastodon-mock in its own thread
+
+
 @pytest.fixture(scope="module")
 def server() -> Iterator[LocalMastodon]:
     with LocalMastodon() as local:

@@ -31,6 +31,9 @@ requires_pds = pytest.mark.skipif(not _PDS_OK, reason=_PDS_REASON)
 POST = "app.bsky.feed.post"
 
 
+pytestmark = pytest.mark.slow  # the npm PDS
+
+
 @pytest.fixture(scope="module")
 def pds() -> Iterator[LocalPDS]:
     with LocalPDS() as server:

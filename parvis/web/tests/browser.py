@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -25,15 +27,49 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 browser_marks = [
+    pytest.mark.browser,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no chromium: run scripts/install_browser.sh"),
     pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="runs once, in the SQLite pass (parvis up's mode)"),
 ]
 
 
 def shot(page: Any, name: str) -> None:
-    """Save a full-page screenshot for the README (docs/screenshots/<name>.png)."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    """Take a full-page screenshot of the screen the README shows as <name>; write it to
+    docs/screenshots/<name>.png only when asked (PARVIS_SCREENSHOTS=1, or pytest's
+    --screenshots), so that a test run leaves the tracked images alone."""
+    image = page.screenshot(full_page=True)
+    assert image.startswith(b"\x89PNG\r\n\x1a\n") and len(image) > 1000, f"screenshot {name} is empty"
+    if os.environ.get("PARVIS_SCREENSHOTS") == "1":
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        (SHOTS / f"{name}.png").write_bytes(image)
+
+
+def settled(page: Any) -> None:
+    """Wait until htmx has no request in flight and nothing left to swap or settle."""
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+
+
+def sent_values(request: Any, field: str) -> list[str]:
+    """The values a form request sent for `field`, whether urlencoded or multipart."""
+    body = request.post_data or ""
+    if "multipart/form-data" in (request.headers.get("content-type") or ""):
+        return re.findall(rf'name="{re.escape(field)}"\r\n\r\n(.*?)\r\n', body, re.S)
+    return parse_qs(body).get(field, [])
+
+
+def live_checked(page: Any, change: Callable[[], object], field: str, value: str) -> None:
+    """Make `change` in the composer, then wait for the live check to answer a form that
+    sent `value` for `field` (an earlier check's answer does not count) and for its swap.
+
+    A check still in flight first settles: htmx drops a request its element triggers
+    while another is running, so the change would go unchecked."""
+    def answers(response: Any) -> bool:
+        return "/compose/check/" in response.url and value in sent_values(response.request, field)
+
+    settled(page)
+    with page.expect_response(answers):
+        change()
+    settled(page)
 
 
 def unique_username(prefix: str) -> str:

@@ -17,7 +17,8 @@ from parvis.networks.models import SocialAccount
 from parvis.publishing.actions import save_post
 from parvis.publishing.models import ApprovalState, Post, State
 from parvis.publishing.validation import PostInput
-from parvis.web.tests.test_pages import client_for, compose, in_one_hour_paris
+from parvis.testing.factories import client_for, make_account
+from parvis.web.tests.test_pages import compose, in_one_hour_paris
 
 pytestmark = pytest.mark.django_db
 
@@ -32,9 +33,9 @@ def ws(people: dict[str, Any]) -> Any:
 
 @pytest.fixture
 def account(ws: Any) -> SocialAccount:
-    return SocialAccount.objects.create(
-        workspace=ws, network="bluesky", server_url="https://bsky.social", remote_id="did:plc:brand",
-        handle="@brand.bsky.social", credentials={"identifier": "brand.bsky.social", "app_password": "x"})
+    """A Bluesky account row (no network) in `ws`, which asks for approval: a test that
+    takes only `account` still gets a workspace where posts need approving."""
+    return make_account(ws, "bluesky")
 
 
 @pytest.fixture

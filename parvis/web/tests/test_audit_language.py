@@ -17,7 +17,7 @@ from django.utils import translation
 from parvis.accounts import audit
 from parvis.accounts.models import AuditEntry, Membership
 from parvis.publishing.approvers import update_settings
-from parvis.web.tests.test_pages import client_for
+from parvis.testing.factories import client_for
 
 pytestmark = pytest.mark.django_db
 NBSP = "\u00a0"

@@ -14,7 +14,14 @@ from zoneinfo import ZoneInfo
 
 from parvis.testing.images import png_bytes
 from parvis.testing.parvis_server import ParvisUp
-from parvis.web.tests.browser import attach_image, browser_marks, log_in, shot, workspace_with_mastodon
+from parvis.web.tests.browser import (
+    attach_image,
+    browser_marks,
+    live_checked,
+    log_in,
+    shot,
+    workspace_with_mastodon,
+)
 
 pytestmark = browser_marks
 
@@ -37,11 +44,10 @@ def walk(page, parvis: ParvisUp, mastodon_server, tmp_path: Path, *, brand: str,
     attach_image(page, png_path, "Une baguette dorée sur un comptoir")
     due = (datetime.now(ZoneInfo("Europe/Paris")) + timedelta(minutes=1)).replace(second=0, microsecond=0)
     due += timedelta(minutes=1)  # the next whole minute at least a minute ahead
-    page.fill("#id_scheduled_at", due.strftime("%Y-%m-%dT%H:%M"))
-    page.locator("[data-testid=count]").first.wait_for()  # the live check answered
+    scheduled_at = due.strftime("%Y-%m-%dT%H:%M")
+    live_checked(page, lambda: page.fill("#id_scheduled_at", scheduled_at), "scheduled_at", scheduled_at)
     assert page.locator("[data-testid=count]").first.inner_text().endswith("/ 500")
     if lang == "en":
-        page.wait_for_timeout(800)  # let the live check catch up with the last keystroke
         shot(page, "compose")
     page.click("button.primary.big")
     page.wait_for_url(re.compile(r"/publications/\?post=\d+"))

@@ -8,7 +8,7 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from parvis.web.tests.browser import browser_marks, log_in, shot, workspace_with_mastodon
+from parvis.web.tests.browser import browser_marks, live_checked, log_in, shot, workspace_with_mastodon
 
 pytestmark = browser_marks
 
@@ -42,8 +42,7 @@ def test_charter_warns_as_you_type_and_blocks_scheduling(browser, parvis, mastod
     assert any("too many emojis: 2, 1 at most" in w for w in warnings)
     assert any("required hashtag missing: #boulangerie" in w for w in warnings)
     due = (datetime.now(ZoneInfo("Europe/Paris")) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
-    page.fill("#id_scheduled_at", due)
-    page.wait_for_timeout(600)
+    live_checked(page, lambda: page.fill("#id_scheduled_at", due), "scheduled_at", due)
     shot(page, "compose-charter")
     page.click("button.primary.big")
     errors = page.locator("[data-testid=errors]")

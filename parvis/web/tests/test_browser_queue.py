@@ -9,7 +9,7 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from parvis.web.tests.browser import browser_marks, log_in, shot, workspace_with_mastodon
+from parvis.web.tests.browser import browser_marks, live_checked, log_in, shot, workspace_with_mastodon
 
 pytestmark = browser_marks
 
@@ -60,9 +60,14 @@ def test_queue_slots_reorder_and_a_repeating_post(browser, parvis, mastodon_serv
     page.check("input[name=repeat_days][value='0']")
     page.check("input[name=repeat_days][value='3']")
     page.check("input[name=repeat_end][value=count]")
-    page.fill("input[name=repeat_count]", "8")
+    count = page.locator("input[name=repeat_count]")
+
+    def eight_times() -> None:
+        count.fill("8")
+        count.dispatch_event("change")  # as leaving the field does: the composer checks on change
+
+    live_checked(page, eight_times, "repeat_count", "8")
     page.locator("[data-testid=count]").first.wait_for()
-    page.wait_for_timeout(800)
     shot(page, "compose-repeat")
     page.click("button.primary.big")
     page.wait_for_url(re.compile(r"/series/\d+/$"))

@@ -17,8 +17,8 @@ from django.urls import reverse
 from parvis.accounts.actions import create_workspace
 from parvis.accounts.models import Membership, Role
 from parvis.publishing.models import MediaAsset, Post, PostMedia, Publication, State
+from parvis.testing.factories import client_for
 from parvis.web.tests.test_calendar_pages import account, page
-from parvis.web.tests.test_pages import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -171,6 +171,7 @@ def test_more_answers_bad_cells_with_the_field_and_strangers_with_404(people, cr
     assert client_for(people["outsider"]).get(f"{url}?day=2030-01-07").status_code == 404
 
 
+@pytest.mark.slow  # hundreds of posts, every view: minutes on a loaded machine
 def test_page_queries_do_not_grow_with_the_number_of_posts(people):
     workspace = people["workspace"]
     accounts = [account(workspace), account(workspace, "mastodon", "@boulangerie")]

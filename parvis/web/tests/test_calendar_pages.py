@@ -16,7 +16,7 @@ from parvis.networks.models import SocialAccount
 from parvis.publishing.actions import save_post
 from parvis.publishing.models import ApprovalState, Campaign, Label, Post, State
 from parvis.publishing.validation import PostInput
-from parvis.web.tests.test_pages import client_for
+from parvis.testing.factories import client_for
 
 pytestmark = pytest.mark.django_db
 

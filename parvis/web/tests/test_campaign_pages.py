@@ -15,7 +15,8 @@ from parvis.publishing.actions import save_post
 from parvis.publishing.comments import add_internal_comment
 from parvis.publishing.models import Campaign, Comment, Label, Post
 from parvis.publishing.validation import PostInput
-from parvis.web.tests.test_pages import client_for, in_one_hour_paris
+from parvis.testing.factories import client_for
+from parvis.web.tests.test_pages import in_one_hour_paris
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,8 @@ from django.urls import reverse
 from parvis.accounts.models import AuditEntry
 from parvis.networks.models import SocialAccount
 from parvis.publishing.models import Charter, Post
-from parvis.web.tests.test_pages import client_for, in_one_hour_paris
+from parvis.testing.factories import client_for
+from parvis.web.tests.test_pages import in_one_hour_paris
 
 pytestmark = pytest.mark.django_db
 

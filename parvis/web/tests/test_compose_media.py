@@ -15,18 +15,11 @@ from django.urls import reverse
 
 from parvis.networks.models import SocialAccount
 from parvis.publishing.models import MediaAsset, Post, State
+from parvis.testing.factories import client_for
 from parvis.testing.images import forbid_decoding, png_bomb, png_bytes
-from parvis.web.tests.test_pages import client_for, in_one_hour_paris
+from parvis.web.tests.test_pages import in_one_hour_paris
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def bluesky_offline(people: dict[str, Any]) -> SocialAccount:
-    return SocialAccount.objects.create(
-        workspace=people["workspace"], network="bluesky", server_url="https://bsky.social",
-        remote_id="did:plc:brand", handle="@brand.bsky.social",
-        credentials={"identifier": "brand.bsky.social", "app_password": "x"})
 
 
 def upload_url(workspace: Any) -> str:

@@ -26,7 +26,8 @@ from parvis.publishing import library
 from parvis.publishing.actions import Upload
 from parvis.publishing.models import Campaign, Label
 from parvis.publishing.tests.helpers import schedule
-from parvis.web.tests.test_pages import authorisation_url, client_for
+from parvis.testing.factories import client_for
+from parvis.web.tests.test_pages import authorisation_url
 
 EXPECTED = {
     "default-src": "'self'", "script-src": "'self'", "style-src": "'self'", "img-src": "'self'",

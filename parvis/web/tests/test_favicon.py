@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from PIL import Image
 
-from parvis.web.tests.test_pages import client_for
+from parvis.testing.factories import client_for
 
 pytestmark = pytest.mark.django_db
 

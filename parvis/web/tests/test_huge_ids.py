@@ -8,22 +8,16 @@ import re
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from parvis.core.ids import MAX_ID, parse_id, parse_ids
 from parvis.networks.models import SocialAccount
+from parvis.testing.factories import client_for
 
 pytestmark = pytest.mark.django_db
 
 HUGE = [str(2**63), str(2**64), "9" * 40]
 NOT_IDS = [*HUGE, "-1", "0", "²", "1²", "١٢", " ", "1.5", "1e3"]
-
-
-def client_for(user: Any) -> Client:
-    client = Client(headers={"accept-language": "en"})
-    client.force_login(user)
-    return client
 
 
 def _routes(patterns: list[Any], prefix: str = "") -> list[str]:
@@ -47,13 +41,6 @@ def _fill(route: str, huge: str, workspace_id: int | None = None) -> str:
         route = re.sub(r"<(id|int):workspace_id>", str(workspace_id), route)
     route = re.sub(r"<(id|int):\w+>", huge, route)
     return "/" + re.sub(r"<\w+:\w+>", "x", route)
-
-
-@pytest.fixture
-def account(people: dict[str, Any]) -> SocialAccount:
-    return SocialAccount.objects.create(
-        workspace=people["workspace"], network="mastodon", server_url="https://example.social", remote_id="1",
-        handle="@brand@example.social", credentials={"access_token": "x"})
 
 
 def test_parse_id_reads_only_what_a_64_bit_key_holds() -> None:

@@ -14,16 +14,11 @@ from django.utils import timezone
 from parvis.networks.models import SocialAccount
 from parvis.publishing import importer
 from parvis.publishing.models import ImportBatch, Post
+from parvis.testing.factories import client_for
 
 pytestmark = pytest.mark.django_db
 
 YEAR = timezone.now().year + 1
-
-
-def client_for(user: Any, language: str = "en") -> Client:
-    client = Client(headers={"accept-language": language})
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -11,17 +11,10 @@ import pytest
 
 from parvis.inbox.models import Item
 from parvis.networks.models import SocialAccount
+from parvis.testing.factories import client_for
 from parvis.web.tests.test_inbox_pages import HX, item_url, seed
-from parvis.web.tests.test_pages import client_for
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def account(people: dict[str, Any]) -> SocialAccount:
-    return SocialAccount.objects.create(
-        workspace=people["workspace"], network="mastodon", server_url="https://example.social",
-        remote_id="42", handle="@boulangerie@example.social", credentials={"access_token": "x"})
 
 
 def panel(people: dict[str, Any], item: Item, language: str = "en") -> str:

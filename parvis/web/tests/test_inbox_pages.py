@@ -21,8 +21,8 @@ from parvis.inbox.tests.factories import author, inbound
 from parvis.networks.base import ItemKind
 from parvis.networks.models import SocialAccount
 from parvis.publishing.models import Label, PostKind, Publication, State
+from parvis.testing.factories import client_for
 from parvis.testing.mastodon_server import LocalMastodon
-from parvis.web.tests.test_pages import client_for
 
 pytestmark = pytest.mark.django_db
 HX = {"HX-Request": "true"}
@@ -40,15 +40,6 @@ def seed(account: SocialAccount, texts: list[str], **kwargs: Any) -> list[Item]:
     stored = store(account, [inbound(text, at=start + timedelta(minutes=n), **kwargs)
                              for n, text in enumerate(texts)], analyser=no_models)
     return sorted(stored.created, key=lambda i: (i.created_at, i.pk), reverse=True)
-
-
-@pytest.fixture
-def account(people: dict[str, Any]) -> SocialAccount:
-    """An account row without a server: enough for reading and for triage that does
-    not reach the network."""
-    return SocialAccount.objects.create(
-        workspace=people["workspace"], network="mastodon", server_url="https://example.social",
-        remote_id="42", handle="@boulangerie@example.social", credentials={"access_token": "x"})
 
 
 @pytest.fixture

@@ -29,9 +29,8 @@ from parvis.inbox.models import (
     WorkspaceModel,
 )
 from parvis.inbox.tests.factories import author, seed
-from parvis.networks.models import SocialAccount
 from parvis.publishing.models import Label
-from parvis.web.tests.test_pages import client_for
+from parvis.testing.factories import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -39,13 +38,6 @@ HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 SETTINGS_PAGES = ["web:inbox_rules", "web:inbox_rule_new", "web:inbox_hours", "web:inbox_channels",
                   "web:inbox_settings"]
 ALL_PAGES = [*SETTINGS_PAGES, "web:inbox_response_times"]
-
-
-@pytest.fixture
-def account(people: dict[str, Any]) -> SocialAccount:
-    return SocialAccount.objects.create(
-        workspace=people["workspace"], network="mastodon", server_url="https://brand.social", remote_id="1",
-        handle="@brand@brand.social", credentials={"access_token": "x"})
 
 
 @pytest.fixture
@@ -430,6 +422,7 @@ def test_retraining_with_no_correction_says_so(people):
     assert not WorkspaceModel.objects.exists()
 
 
+@pytest.mark.slow  # retrains a workspace model: minutes on a loaded machine
 def test_retraining_learns_from_the_workspace_s_corrections(people, account):
     items = seed(account, ["Service nul, plus jamais", "Franchement au top"])
     for item, after in zip(items, ["positive", "negative"], strict=True):

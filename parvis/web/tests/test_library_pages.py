@@ -12,27 +12,19 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from parvis.networks.models import SocialAccount
 from parvis.publishing import library
 from parvis.publishing.actions import Upload
 from parvis.publishing.models import MediaAsset, Post
+from parvis.testing.factories import client_for
 from parvis.testing.images import forbid_decoding, png_bomb, png_bytes
 from parvis.testing.videos import mp4_bytes
-from parvis.web.tests.test_pages import client_for, in_one_hour_paris
+from parvis.web.tests.test_pages import in_one_hour_paris
 
 pytestmark = pytest.mark.django_db
 
 
 def add(workspace: Any, user: Any, data: bytes, name: str = "pain.png", **kwargs: Any) -> MediaAsset:
     return library.add_asset(workspace, user, Upload(name, io.BytesIO(data), len(data)), **kwargs).asset
-
-
-@pytest.fixture
-def bluesky_offline(people: dict[str, Any]) -> SocialAccount:
-    return SocialAccount.objects.create(
-        workspace=people["workspace"], network="bluesky", server_url="https://bsky.social",
-        remote_id="did:plc:brand", handle="@brand.bsky.social",
-        credentials={"identifier": "brand.bsky.social", "app_password": "x"})
 
 
 def url(name: str, workspace: Any, *args: Any) -> str:

@@ -22,8 +22,8 @@ from parvis.networks.models import SocialAccount
 from parvis.publishing import engine
 from parvis.publishing.models import Publication, State
 from parvis.publishing.tests.helpers import schedule
+from parvis.testing.factories import client_for
 from parvis.web.templatetags.parvis_tags import web_link
-from parvis.web.tests.test_pages import client_for
 
 HOSTILE = [
     "javascript:alert(document.cookie)",

@@ -18,24 +18,10 @@ from django.utils import timezone
 
 from parvis.networks.models import SocialAccount
 from parvis.publishing.models import Post, Publication, State
+from parvis.testing.factories import client_for
 from parvis.testing.images import png_bytes
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user: Any, language: str = "en") -> Client:
-    client = Client(headers={"accept-language": language})
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def bluesky_offline(people: dict[str, Any]) -> SocialAccount:
-    """A Bluesky account row: enough for validation, which never calls the network."""
-    return SocialAccount.objects.create(
-        workspace=people["workspace"], network="bluesky", server_url="https://bsky.social",
-        remote_id="did:plc:brand", handle="@brand.bsky.social",
-        credentials={"identifier": "brand.bsky.social", "app_password": "x"})
 
 
 def compose(client: Client, workspace: Any, **data: Any) -> Any:

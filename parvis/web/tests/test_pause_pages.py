@@ -16,7 +16,7 @@ from parvis.networks.models import SocialAccount
 from parvis.publishing.models import Publication, State
 from parvis.publishing.pause import pause_workspace
 from parvis.publishing.tests.helpers import pub, schedule
-from parvis.web.tests.test_pages import client_for
+from parvis.testing.factories import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -26,6 +26,7 @@ LIMITS = {"max_chars": 500, "max_media": 4, "url_length": 23,
 
 @pytest.fixture
 def account(people: dict[str, Any]) -> SocialAccount:
+    # Not the root's `account`: the composer validates against the limits in its config.
     return SocialAccount.objects.create(
         workspace=people["workspace"], network="mastodon", server_url="https://example.social",
         remote_id="1", handle="@brand@example.social", credentials={"access_token": "x"},

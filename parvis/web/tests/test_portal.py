@@ -24,7 +24,8 @@ from parvis.publishing import approval
 from parvis.publishing.actions import Upload, save_post
 from parvis.publishing.models import ApprovalState, Comment, Post, PostMedia
 from parvis.publishing.validation import PostInput
-from parvis.web.tests.test_pages import client_for, in_one_hour_paris
+from parvis.testing.factories import client_for
+from parvis.web.tests.test_pages import in_one_hour_paris
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +47,7 @@ def ws(people: dict[str, Any]) -> Any:
 
 @pytest.fixture
 def account(ws: Any) -> SocialAccount:
+    # Not the root's `account`: Bluesky, named as the client sees it, in `ws` (approval on).
     return make_account(ws)
 
 

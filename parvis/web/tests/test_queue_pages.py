@@ -14,18 +14,10 @@ from django.utils import timezone
 from parvis.networks.models import SocialAccount
 from parvis.publishing import queue
 from parvis.publishing.models import AccountQueue, Post, Publication, Series, State
-from parvis.web.tests.test_pages import client_for
+from parvis.testing.factories import client_for
 
 pytestmark = pytest.mark.django_db
 PARIS = ZoneInfo("Europe/Paris")
-
-
-@pytest.fixture
-def account(people: dict[str, Any]) -> SocialAccount:
-    return SocialAccount.objects.create(
-        workspace=people["workspace"], network="bluesky", server_url="https://bsky.social",
-        remote_id="did:plc:brand", handle="@brand.bsky.social",
-        credentials={"identifier": "brand.bsky.social", "app_password": "x"})
 
 
 def queue_url(account: SocialAccount, name: str = "web:queue", *extra: int) -> str:

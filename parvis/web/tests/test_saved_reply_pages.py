@@ -18,7 +18,7 @@ from parvis.inbox.models import Item, SavedReply
 from parvis.inbox.saved_replies import SavedReplyInput, create_saved_reply
 from parvis.inbox.tests.factories import author, inbound
 from parvis.networks.models import SocialAccount
-from parvis.web.tests.test_pages import client_for
+from parvis.testing.factories import client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -46,6 +46,23 @@ def test_counts_graphemes():
     assert connector.count("👩‍👩‍👧 é") == 3
 
 
+@pytest.mark.parametrize(("text", "graphemes"), [
+    ("👨\u200d👩\u200d👧\u200d👦", 1),  # a family: four people joined by zero-width joiners
+    ("🏳️\u200d🌈", 1),  # a flag with a variation selector inside its ZWJ sequence
+    ("🧑🏽\u200d🚀", 1),  # a skin tone inside a ZWJ sequence
+    ("🫱🏼\u200d🫲🏿", 1),  # Unicode 14 handshake with two tones
+    ("🇫🇷🇨🇦", 2),  # regional indicators pair up: two flags, not one and not four
+    ("🇫🇷🇨", 2),  # a lone indicator left over is a grapheme of its own
+    ("e\u0301", 1),  # e + combining acute
+    ("\u0915\u094d\u0937", 1),  # Devanagari kṣa: one cluster since Unicode 15.1 (GB9c)
+])
+def test_graphemes_are_counted_as_current_unicode_and_bluesky_count_them(text: str, graphemes: int) -> None:
+    """Bluesky's 300 is in graphemes (Unicode's extended clusters): counting more than the
+    app would refuses a post it takes, counting fewer lets the server refuse it."""
+    connector = BlueskyConnector.__new__(BlueskyConnector)
+    assert connector.count(text) == graphemes
+
+
 def test_publish_with_facets_and_image(pds_server, bluesky_account, tmp_path: Path, png):
     account, created = bluesky_account
     image = tmp_path / "a.png"

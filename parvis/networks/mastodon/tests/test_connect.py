@@ -8,13 +8,13 @@ import json
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from parvis.networks.base import ErrorKind, NetworkError, PublishRequest
 from parvis.networks.mastodon import oauth
 from parvis.networks.mastodon.connector import MastodonConnector
 from parvis.networks.models import ServerApp, SocialAccount
+from parvis.testing.factories import client_for
 from parvis.testing.resolver import rebinding
 from parvis.testing.scripted_server import Answer, ScriptedServer, json_answer, redirect
 
@@ -34,12 +34,6 @@ def server():
 def other():
     with ScriptedServer() as running:
         yield running
-
-
-def client_for(user: Any, language: str = "en") -> Client:
-    client = Client(headers={"accept-language": language})
-    client.force_login(user)
-    return client
 
 
 def connect(people: dict[str, Any], data: dict[str, str], language: str = "en") -> Any:

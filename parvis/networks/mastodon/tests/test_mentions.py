@@ -26,6 +26,7 @@ def target(*accts: str) -> ReplyTarget:
 
 @pytest.fixture
 def account(people: dict[str, Any]) -> SocialAccount:
+    # Not the root's `account`: mentions are written against the local domain in its config.
     return SocialAccount.objects.create(
         workspace=people["workspace"], network="mastodon", server_url="https://mastodon.social.example",
         remote_id="42", handle="@brand@social.example", credentials={"access_token": "x"},

@@ -12,12 +12,13 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from parvis.accounts.actions import invite
 from parvis.accounts.models import Invitation, Membership, Role, User
 from parvis.inbox import duty
-from parvis.web.tests.test_inbox_pages import account, act, seed  # noqa: F401 - fixture
-from parvis.web.tests.test_pages import client_for
+from parvis.testing.factories import client_for
+from parvis.web.tests.test_inbox_pages import act, seed
 
 pytestmark = pytest.mark.django_db
 LOGIN = "/login/"
@@ -97,7 +98,11 @@ def test_the_invitation_link_is_in_the_email_only_never_in_a_flash_message(peopl
 
 # -- sign-in throttling ---------------------------------------------------------------
 
-def test_forty_wrong_passwords_lock_the_account_and_the_right_one_is_refused_too(people):
+def test_forty_wrong_passwords_lock_the_account_and_the_right_one_is_refused_too(people, monkeypatch):
+    # Every attempt at one instant: on a busy machine, seconds passing between the last
+    # failure and the refusal would shorten the Retry-After this test reads exactly.
+    instant = timezone.now()
+    monkeypatch.setattr("axes.handlers.proxy.now", lambda: instant)
     browser = anonymous()
     answers = [sign_in(browser, "owner@agence.test", f"guess-{n}").status_code for n in range(40)]
     assert answers[:4] == [200] * 4 and set(answers[4:]) == {429}
