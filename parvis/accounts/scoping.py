@@ -6,12 +6,22 @@ A workspace the person does not belong to answers exactly like one that does not
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
-from django.http import Http404
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
 
 from parvis.accounts.models import Membership, Role, User, Workspace
+from parvis.accounts.requests import AuthedRequest
 from parvis.core.ids import parse_id
+
+P = ParamSpec("P")
+M = TypeVar("M", bound=Model)
+WebView = Callable[..., HttpResponse]
 
 
 def workspaces_for(user: User) -> QuerySet[Workspace]:
@@ -42,6 +52,53 @@ def workspace_for(user: User, workspace_id: int | str, min_role: Role = Role.VIE
     if not membership.at_least(min_role):
         raise PermissionDenied
     return membership.workspace
+
+
+def _membership_view(
+    min_role: Role, view: WebView, passes: Callable[[Membership], object],
+) -> WebView:
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, workspace_id: int, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        membership = membership_in(request.user, workspace_id)
+        if not membership.at_least(min_role):
+            raise PermissionDenied
+        return view(request, passes(membership), *args, **kwargs)
+    return wrapped
+
+
+def workspace_view(
+    min_role: Role = Role.VIEWER,
+) -> Callable[[Callable[Concatenate[AuthedRequest, Workspace, P], HttpResponse]], WebView]:
+    """For a web view whose URL names a `workspace_id`: signs in whoever is not (as
+    `login_required`), answers 404 to a non-member and 403 to a member below `min_role`,
+    and calls the view with the workspace instead of its id. Put it nearest the function,
+    under `require_POST` and friends, so that a wrong method still answers 405 first."""
+    def decorate(view: Callable[Concatenate[AuthedRequest, Workspace, P], HttpResponse]) -> WebView:
+        return _membership_view(min_role, view, lambda membership: membership.workspace)
+    return decorate
+
+
+def membership_view(
+    min_role: Role = Role.VIEWER,
+) -> Callable[[Callable[Concatenate[AuthedRequest, Membership, P], HttpResponse]], WebView]:
+    """`workspace_view` for a view that also needs the person's role: it gets the
+    membership (whose `.workspace` is loaded) instead of the workspace."""
+    def decorate(view: Callable[Concatenate[AuthedRequest, Membership, P], HttpResponse]) -> WebView:
+        return _membership_view(min_role, view, lambda membership: membership)
+    return decorate
+
+
+def object_in_workspaces(queryset: QuerySet[M], pk: object, user: User, min_role: Role = Role.VIEWER) -> M:
+    """An object of a workspace-owned model, by id: 404 when it does not exist or lies in a
+    workspace the person is not in, 403 when their role there is below `min_role`."""
+    uid = parse_id(pk)
+    found = queryset.filter(pk=uid).first() if uid is not None else None
+    if found is None:
+        raise Http404
+    workspace_for(user, found.workspace_id, min_role)  # type: ignore[attr-defined]
+    return found
 
 
 def member_of(workspace_id: int, user_id: object) -> User | None:

@@ -8,11 +8,21 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.test import RequestFactory
 
 from parvis.accounts.actions import change_email, create_organisation, create_workspace, owners_of
-from parvis.accounts.models import Membership, Role, User
-from parvis.accounts.scoping import member_of, membership_in, workspace_for, workspaces_for
+from parvis.accounts.models import Membership, Role, User, Workspace
+from parvis.accounts.requests import AuthedRequest
+from parvis.accounts.scoping import (
+    member_of,
+    membership_in,
+    membership_view,
+    object_in_workspaces,
+    workspace_for,
+    workspace_view,
+    workspaces_for,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -67,6 +77,60 @@ def test_people_see_only_their_workspaces(people: dict[str, Any]) -> None:
     assert list(workspaces_for(people["editor"])) == [people["workspace"]]
     assert list(workspaces_for(people["outsider"])) == [people["other_workspace"]]
     assert not workspaces_for(AnonymousUser()).exists()  # type: ignore[arg-type]
+
+
+@workspace_view(Role.EDITOR)
+def _editor_page(request: AuthedRequest, workspace: Workspace, tab: str = "") -> HttpResponse:
+    return HttpResponse(f"{request.user.email} {workspace.name} {tab}")
+
+
+@membership_view()
+def _member_page(request: AuthedRequest, membership: Membership) -> HttpResponse:
+    return HttpResponse(f"{membership.workspace.name} {membership.role}")
+
+
+def _get(user: User | AnonymousUser) -> Any:
+    request = RequestFactory().get("/w/page/?x=1")
+    request.user = user
+    return request
+
+
+def test_a_workspace_view_hands_the_workspace_to_a_member_with_the_role(people: dict[str, Any]) -> None:
+    ours = people["workspace"]
+    response = _editor_page(_get(people["editor"]), workspace_id=ours.pk, tab="drafts")
+    assert response.content.decode() == f"{people['editor'].email} {ours.name} drafts"
+    response = _member_page(_get(people["viewer"]), workspace_id=ours.pk)
+    assert response.content.decode() == f"{ours.name} {Role.VIEWER}"
+
+
+def test_a_workspace_view_hides_other_workspaces_forbids_low_roles_and_signs_in_strangers(
+    people: dict[str, Any],
+) -> None:
+    ours = people["workspace"].pk
+    for workspace_id in (people["other_workspace"].pk, 999_999):
+        with pytest.raises(Http404):
+            _editor_page(_get(people["editor"]), workspace_id=workspace_id)
+    with pytest.raises(PermissionDenied):
+        _editor_page(_get(people["viewer"]), workspace_id=ours)
+    response = _editor_page(_get(AnonymousUser()), workspace_id=ours)
+    assert response.status_code == 302 and "next=/w/page/%3Fx%3D1" in response["Location"]
+
+
+def test_an_object_in_another_workspace_is_not_found_and_a_low_role_is_forbidden(people: dict[str, Any]) -> None:
+    theirs = Workspace.objects.filter(pk=people["other_workspace"].pk)
+    ours = Workspace.objects.filter(pk=people["workspace"].pk)
+    with pytest.raises(Http404):
+        object_in_workspaces(Membership.objects.all(), 999_999, people["editor"])
+    other = Membership.objects.filter(workspace__in=theirs).first()
+    assert other is not None
+    with pytest.raises(Http404):
+        object_in_workspaces(Membership.objects.all(), other.pk, people["editor"])
+    with pytest.raises(Http404):
+        object_in_workspaces(Membership.objects.all(), "abc", people["editor"])
+    mine = Membership.objects.get(workspace__in=ours, user=people["viewer"])
+    with pytest.raises(PermissionDenied):
+        object_in_workspaces(Membership.objects.all(), mine.pk, people["viewer"], Role.EDITOR)
+    assert object_in_workspaces(Membership.objects.all(), str(mine.pk), people["viewer"]) == mine
 
 
 def test_member_lookup_says_nothing_about_non_members(people: dict[str, Any]) -> None:
