@@ -10,10 +10,11 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from django.contrib.auth.views import redirect_to_login
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 
 from parvis.accounts.models import Membership, Role, User, Workspace
 from parvis.accounts.requests import AuthedRequest
@@ -21,7 +22,7 @@ from parvis.core.ids import parse_id
 
 P = ParamSpec("P")
 M = TypeVar("M", bound=Model)
-WebView = Callable[..., HttpResponse]
+WebView = Callable[..., HttpResponseBase]
 
 
 def workspaces_for(user: User) -> QuerySet[Workspace]:
@@ -58,34 +59,32 @@ def _membership_view(
     min_role: Role, view: WebView, passes: Callable[[Membership], object],
 ) -> WebView:
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, workspace_id: int, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        membership = membership_in(request.user, workspace_id)
+    def wrapped(request: HttpRequest, *args: Any, workspace_id: int, **kwargs: Any) -> HttpResponseBase:
+        membership = membership_in(request.user, workspace_id)  # type: ignore[arg-type]
         if not membership.at_least(min_role):
             raise PermissionDenied
         return view(request, passes(membership), *args, **kwargs)
-    return wrapped
+    return login_required(wrapped)
 
 
 def workspace_view(
     min_role: Role = Role.VIEWER,
-) -> Callable[[Callable[Concatenate[AuthedRequest, Workspace, P], HttpResponse]], WebView]:
+) -> Callable[[Callable[Concatenate[AuthedRequest, Workspace, P], HttpResponseBase]], WebView]:
     """For a web view whose URL names a `workspace_id`: signs in whoever is not (as
     `login_required`), answers 404 to a non-member and 403 to a member below `min_role`,
     and calls the view with the workspace instead of its id. Put it nearest the function,
     under `require_POST` and friends, so that a wrong method still answers 405 first."""
-    def decorate(view: Callable[Concatenate[AuthedRequest, Workspace, P], HttpResponse]) -> WebView:
+    def decorate(view: Callable[Concatenate[AuthedRequest, Workspace, P], HttpResponseBase]) -> WebView:
         return _membership_view(min_role, view, lambda membership: membership.workspace)
     return decorate
 
 
 def membership_view(
     min_role: Role = Role.VIEWER,
-) -> Callable[[Callable[Concatenate[AuthedRequest, Membership, P], HttpResponse]], WebView]:
+) -> Callable[[Callable[Concatenate[AuthedRequest, Membership, P], HttpResponseBase]], WebView]:
     """`workspace_view` for a view that also needs the person's role: it gets the
     membership (whose `.workspace` is loaded) instead of the workspace."""
-    def decorate(view: Callable[Concatenate[AuthedRequest, Membership, P], HttpResponse]) -> WebView:
+    def decorate(view: Callable[Concatenate[AuthedRequest, Membership, P], HttpResponseBase]) -> WebView:
         return _membership_view(min_role, view, lambda membership: membership)
     return decorate
 

@@ -5,22 +5,21 @@ which is audited. A form post, no script."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import ngettext
 
-from parvis.accounts.models import Role, User
-from parvis.accounts.scoping import workspace_for
+from parvis.accounts.models import Role, Workspace
+from parvis.accounts.requests import AuthedRequest
+from parvis.accounts.scoping import workspace_view
 from parvis.publishing import approval
 from parvis.publishing.models import Post
 
 
-@login_required
-def publish_without_approval(request: HttpRequest, workspace_id: int, post_id: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    workspace = workspace_for(user, workspace_id, Role.MANAGER)
+@workspace_view(Role.MANAGER)
+def publish_without_approval(request: AuthedRequest, workspace: Workspace, post_id: int) -> HttpResponse:
+    user = request.user
     post = get_object_or_404(Post.objects.select_related("workspace", "author"), pk=post_id, workspace=workspace)
     errors: dict[str, str] = {}
     reason = ""

@@ -4,20 +4,19 @@ the reader's language (actions, summaries, column names) and zone. The reading i
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from parvis.accounts import audit_log as log
-from parvis.accounts.models import Role
-from parvis.accounts.scoping import workspace_for
+from parvis.accounts.models import Role, Workspace
+from parvis.accounts.requests import AuthedRequest
+from parvis.accounts.scoping import workspace_view
 from parvis.web.zones import viewer_tz
 
 
-@login_required
-def audit_log(request: HttpRequest, workspace_id: int) -> HttpResponse:
-    workspace = workspace_for(request.user, workspace_id, Role.MANAGER)  # type: ignore[arg-type]
+@workspace_view(Role.MANAGER)
+def audit_log(request: AuthedRequest, workspace: Workspace) -> HttpResponse:
     actions = log.actions_in(workspace)
     action = request.GET.get("action", "")
     if action not in dict(actions):

@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from parvis.accounts.models import Membership, Role, User, Workspace
-from parvis.accounts.scoping import membership_in, workspace_for, workspaces_for
+from parvis.accounts.requests import AuthedRequest
+from parvis.accounts.scoping import membership_in, workspace_view, workspaces_for
 from parvis.networks.models import SocialAccount
 from parvis.publishing.actions import reschedule_post
 from parvis.publishing.ics import (
@@ -165,9 +166,8 @@ def _render(request: HttpRequest, workspaces: QuerySet[Workspace], workspace: Wo
     })
 
 
-@login_required
-def calendar(request: HttpRequest, workspace_id: int) -> HttpResponse:
-    workspace = workspace_for(request.user, workspace_id)  # type: ignore[arg-type]
+@workspace_view()
+def calendar(request: AuthedRequest, workspace: Workspace) -> HttpResponse:
     return _render(request, Workspace.objects.filter(pk=workspace.pk), workspace)
 
 
@@ -227,8 +227,8 @@ def _more(request: HttpRequest, workspaces: QuerySet[Workspace], workspace: Work
 
 @login_required
 @require_GET
-def calendar_more(request: HttpRequest, workspace_id: int) -> HttpResponse:
-    workspace = workspace_for(request.user, workspace_id)  # type: ignore[arg-type]
+@workspace_view()
+def calendar_more(request: AuthedRequest, workspace: Workspace) -> HttpResponse:
     return _more(request, Workspace.objects.filter(pk=workspace.pk), workspace)
 
 
@@ -261,10 +261,10 @@ def _drop_time(request: HttpRequest, post: Post, tz_name: str) -> Any:
 
 @login_required
 @require_POST
-def post_reschedule(request: HttpRequest, workspace_id: int, post_id: int) -> JsonResponse:
-    workspace = workspace_for(request.user, workspace_id, Role.EDITOR)  # type: ignore[arg-type]
+@workspace_view(Role.EDITOR)
+def post_reschedule(request: AuthedRequest, workspace: Workspace, post_id: int) -> JsonResponse:
     post = get_object_or_404(Post, pk=post_id, workspace=workspace)
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     tz_name = request.POST.get("tz") or user.timezone
     try:
         when = _drop_time(request, post, tz_name)
@@ -284,17 +284,16 @@ def post_reschedule(request: HttpRequest, workspace_id: int, post_id: int) -> Js
 
 # -- the private ICS feed ----------------------------------------------------------------
 
-@login_required
-def calendar_feed(request: HttpRequest, workspace_id: int) -> HttpResponse:
+@workspace_view(Role.MANAGER)
+def calendar_feed(request: AuthedRequest, workspace: Workspace) -> HttpResponse:
     """Managers create, regenerate or revoke the feed URL; its token is shown once."""
-    workspace = workspace_for(request.user, workspace_id, Role.MANAGER)  # type: ignore[arg-type]
     address = ""
     if request.method == "POST" and request.POST.get("action") == "revoke":
-        if revoke_feed_token(workspace, request.user):  # type: ignore[arg-type]
+        if revoke_feed_token(workspace, request.user):
             messages.success(request, _("The calendar feed URL was revoked: it no longer works."))
         return redirect("web:calendar_feed", workspace_id=workspace.pk)
     if request.method == "POST":
-        address = feed_url(issue_feed_token(workspace, request.user))  # type: ignore[arg-type]
+        address = feed_url(issue_feed_token(workspace, request.user))
     status = feed_status(workspace)
     return render(request, "parvis/calendar_feed.html", {
         "workspace": workspace, "feed_url": address, "has_feed": status.exists,

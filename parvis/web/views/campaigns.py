@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from parvis.accounts.models import Role, User, Workspace
-from parvis.accounts.scoping import membership_in, workspace_for
+from parvis.accounts.models import Membership, Role, User, Workspace
+from parvis.accounts.requests import AuthedRequest
+from parvis.accounts.scoping import membership_view, workspace_view
 from parvis.publishing.campaigns import (
     delete_label,
     save_campaign,
@@ -20,10 +22,6 @@ from parvis.publishing.campaigns import (
 )
 from parvis.publishing.models import Campaign, Label
 from parvis.web.campaign_forms import CampaignForm, LabelForm, save_form
-
-
-def _editor_workspace(request: HttpRequest, workspace_id: int) -> Workspace:
-    return workspace_for(request.user, workspace_id, Role.EDITOR)  # type: ignore[arg-type]
 
 
 def _actor(request: HttpRequest) -> User:
@@ -40,13 +38,14 @@ def _page(request: HttpRequest, workspace: Workspace, campaign_form: CampaignFor
     }, status=status)
 
 
-@login_required
-def campaign_list(request: HttpRequest, workspace_id: int) -> HttpResponse:
+@membership_view()
+def campaign_list(request: AuthedRequest, membership: Membership) -> HttpResponse:
     """Both lists, with a form to add a campaign and one to add a label (viewers read)."""
-    membership = membership_in(request.user, workspace_id)  # type: ignore[arg-type]
     if request.method != "POST" and not membership.at_least(Role.EDITOR):
         return _page(request, membership.workspace, CampaignForm(), LabelForm(), can_edit=False)
-    workspace = _editor_workspace(request, workspace_id)
+    if not membership.at_least(Role.EDITOR):
+        raise PermissionDenied
+    workspace = membership.workspace
     campaign_form, label_form = CampaignForm(), LabelForm()
     if request.method == "POST" and "label-name" in request.POST:
         label_form = LabelForm(request.POST)
@@ -63,9 +62,8 @@ def campaign_list(request: HttpRequest, workspace_id: int) -> HttpResponse:
     return _page(request, workspace, campaign_form, label_form)
 
 
-@login_required
-def campaign_edit(request: HttpRequest, workspace_id: int, campaign_id: int) -> HttpResponse:
-    workspace = _editor_workspace(request, workspace_id)
+@workspace_view(Role.EDITOR)
+def campaign_edit(request: AuthedRequest, workspace: Workspace, campaign_id: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign, pk=campaign_id, workspace=workspace)
     form = CampaignForm.for_campaign(campaign)
     if request.method == "POST":
@@ -80,8 +78,8 @@ def campaign_edit(request: HttpRequest, workspace_id: int, campaign_id: int) -> 
 
 @login_required
 @require_POST
-def campaign_archive(request: HttpRequest, workspace_id: int, campaign_id: int) -> HttpResponse:
-    workspace = _editor_workspace(request, workspace_id)
+@workspace_view(Role.EDITOR)
+def campaign_archive(request: AuthedRequest, workspace: Workspace, campaign_id: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign, pk=campaign_id, workspace=workspace)
     archive = request.POST.get("archived", "1") == "1"
     set_campaign_archived(campaign, _actor(request), archive)
@@ -89,9 +87,8 @@ def campaign_archive(request: HttpRequest, workspace_id: int, campaign_id: int) 
     return redirect("web:campaigns", workspace_id=workspace.pk)
 
 
-@login_required
-def label_edit(request: HttpRequest, workspace_id: int, label_id: int) -> HttpResponse:
-    workspace = _editor_workspace(request, workspace_id)
+@workspace_view(Role.EDITOR)
+def label_edit(request: AuthedRequest, workspace: Workspace, label_id: int) -> HttpResponse:
     label = get_object_or_404(Label, pk=label_id, workspace=workspace)
     form = LabelForm.for_label(label)
     if request.method == "POST":
@@ -106,8 +103,8 @@ def label_edit(request: HttpRequest, workspace_id: int, label_id: int) -> HttpRe
 
 @login_required
 @require_POST
-def label_delete(request: HttpRequest, workspace_id: int, label_id: int) -> HttpResponse:
-    workspace = _editor_workspace(request, workspace_id)
+@workspace_view(Role.EDITOR)
+def label_delete(request: AuthedRequest, workspace: Workspace, label_id: int) -> HttpResponse:
     label = get_object_or_404(Label, pk=label_id, workspace=workspace)
     delete_label(label, _actor(request))
     messages.success(request, _("Label deleted."))

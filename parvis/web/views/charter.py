@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from parvis.accounts.models import Role, Workspace
-from parvis.accounts.scoping import workspace_for
+from parvis.accounts.requests import AuthedRequest
+from parvis.accounts.scoping import workspace_view
 from parvis.core.ids import parse_ids, parse_int
 from parvis.publishing import library
 from parvis.publishing.actions import MAX_UPLOADS
@@ -53,15 +53,14 @@ def _posted(request: HttpRequest) -> dict[str, Any]:
     return raw
 
 
-@login_required
-def charter_settings(request: HttpRequest, workspace_id: int) -> HttpResponse:
-    workspace = workspace_for(request.user, workspace_id, Role.MANAGER)  # type: ignore[arg-type]
+@workspace_view(Role.MANAGER)
+def charter_settings(request: AuthedRequest, workspace: Workspace) -> HttpResponse:
     charter = charter_for(workspace) or Charter(workspace=workspace)
     values, errors = _values(charter), {}
     if request.method == "POST":
         raw = _posted(request)
         try:
-            update_charter(workspace, request.user, raw)  # type: ignore[arg-type]
+            update_charter(workspace, request.user, raw)
         except CharterError as exc:
             errors = exc.by_field()
             values = {**raw, "blocking": [r for r in raw["blocking"] if r in RULES]}

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from parvis.accounts.models import Role
-from parvis.accounts.scoping import workspace_for
+from parvis.accounts.models import Role, Workspace
+from parvis.accounts.requests import AuthedRequest
+from parvis.accounts.scoping import workspace_view
 from parvis.publishing.comments import add_internal_comment, post_path
 from parvis.publishing.models import Post
 from parvis.publishing.validation import PostValidationError
@@ -17,13 +18,13 @@ from parvis.publishing.validation import PostValidationError
 
 @login_required
 @require_POST
-def post_comment(request: HttpRequest, workspace_id: int, post_id: int) -> HttpResponse:
-    workspace = workspace_for(request.user, workspace_id, Role.EDITOR)  # type: ignore[arg-type]
+@workspace_view(Role.EDITOR)
+def post_comment(request: AuthedRequest, workspace: Workspace, post_id: int) -> HttpResponse:
     post = get_object_or_404(Post, pk=post_id, workspace=workspace)
     body = request.POST.get("body", "")
     error = ""
     try:
-        add_internal_comment(post, request.user, body)  # type: ignore[arg-type]
+        add_internal_comment(post, request.user, body)
     except PostValidationError as exc:
         error = exc.errors[0].message
     if request.headers.get("HX-Request"):

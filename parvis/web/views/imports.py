@@ -18,7 +18,8 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from parvis.accounts.models import Role, Workspace
-from parvis.accounts.scoping import workspace_for
+from parvis.accounts.requests import AuthedRequest
+from parvis.accounts.scoping import workspace_view
 from parvis.publishing import importer
 from parvis.publishing.models import ImportBatch
 from parvis.web.forms import TimezoneField
@@ -33,22 +34,17 @@ class ImportForm(forms.Form):
     timezone = TimezoneField(label=gettext_lazy("Time zone of rows without one"))
 
 
-def _editor_workspace(request: HttpRequest, workspace_id: int) -> Workspace:
-    return workspace_for(request.user, workspace_id, Role.EDITOR)  # type: ignore[arg-type]
-
-
 def _batch(workspace: Workspace, batch_id: int) -> ImportBatch:
     return get_object_or_404(ImportBatch.objects.defer("rows"), pk=batch_id, workspace=workspace)
 
 
-@login_required
-def import_upload(request: HttpRequest, workspace_id: int) -> HttpResponse:
-    workspace = _editor_workspace(request, workspace_id)
+@workspace_view(Role.EDITOR)
+def import_upload(request: AuthedRequest, workspace: Workspace) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None, initial={"timezone": workspace.timezone})
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            batch = importer.validate(workspace, upload, user=request.user,  # type: ignore[arg-type]
+            batch = importer.validate(workspace, upload, user=request.user,
                                       filename=upload.name, default_timezone=form.cleaned_data["timezone"])
         except importer.ImportFileError as exc:
             form.add_error("file", str(exc))
@@ -59,9 +55,8 @@ def import_upload(request: HttpRequest, workspace_id: int) -> HttpResponse:
                   status=400 if form.errors else 200)
 
 
-@login_required
-def import_template(request: HttpRequest, workspace_id: int) -> HttpResponse:
-    workspace = _editor_workspace(request, workspace_id)
+@workspace_view(Role.EDITOR)
+def import_template(request: AuthedRequest, workspace: Workspace) -> HttpResponse:
     response = HttpResponse(importer.template_csv(workspace), content_type="text/csv; charset=utf-8")
     name = slugify(workspace.name) or "parvis"
     response["Content-Disposition"] = f'attachment; filename="{name}-import-template.csv"'
@@ -74,10 +69,9 @@ def _preview_rows(request: HttpRequest, batch: ImportBatch) -> tuple[Any, bool]:
     return Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page")), only_errors
 
 
-@login_required
-def import_detail(request: HttpRequest, workspace_id: int, batch_id: int) -> HttpResponse:
+@workspace_view(Role.EDITOR)
+def import_detail(request: AuthedRequest, workspace: Workspace, batch_id: int) -> HttpResponse:
     """The preview while checked, the progress while importing, the summary after."""
-    workspace = _editor_workspace(request, workspace_id)
     batch = get_object_or_404(ImportBatch, pk=batch_id, workspace=workspace)
     page, only_errors = _preview_rows(request, batch)
     return render(request, "parvis/import_detail.html", {
@@ -94,10 +88,9 @@ def _percent(batch: ImportBatch) -> int:
     return min(100, round(100 * batch.processed_rows / batch.valid_rows)) if batch.valid_rows else 100
 
 
-@login_required
-def import_progress(request: HttpRequest, workspace_id: int, batch_id: int) -> HttpResponse:
+@workspace_view(Role.EDITOR)
+def import_progress(request: AuthedRequest, workspace: Workspace, batch_id: int) -> HttpResponse:
     """The progress bar, polled by htmx; once finished, the whole page reloads as the summary."""
-    workspace = _editor_workspace(request, workspace_id)
     batch = _batch(workspace, batch_id)
     response = render(request, "parvis/_import_progress.html", {
         "workspace": workspace, "batch": batch, "percent": _percent(batch)})
@@ -108,8 +101,8 @@ def import_progress(request: HttpRequest, workspace_id: int, batch_id: int) -> H
 
 @login_required
 @require_POST
-def import_run(request: HttpRequest, workspace_id: int, batch_id: int) -> HttpResponse:
-    workspace = _editor_workspace(request, workspace_id)
+@workspace_view(Role.EDITOR)
+def import_run(request: AuthedRequest, workspace: Workspace, batch_id: int) -> HttpResponse:
     batch = _batch(workspace, batch_id)
     if importer.start_import(batch):
         messages.success(request, ngettext("Importing %(count)d row.", "Importing %(count)d rows.",

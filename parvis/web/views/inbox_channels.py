@@ -20,10 +20,10 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from parvis.accounts.models import Role, Workspace
-from parvis.accounts.scoping import workspace_for
+from parvis.accounts.requests import AuthedRequest
+from parvis.accounts.scoping import workspace_view
 from parvis.inbox import crisis, webhooks
 from parvis.inbox.models import Webhook
-from parvis.web.views.inbox_rules import actor
 
 
 class WebhookForm(forms.Form):
@@ -75,10 +75,6 @@ def masked(secret: dict[str, Any] | None) -> str:
     return "••••" + token[-4:] if len(token) >= 16 else "••••"
 
 
-def _workspace(request: HttpRequest, workspace_id: int) -> Workspace:
-    return workspace_for(actor(request), workspace_id, Role.MANAGER)
-
-
 def _render(request: HttpRequest, workspace: Workspace, form: WebhookForm, hook: Webhook | None = None) -> HttpResponse:
     hooks = list(Webhook.objects.filter(workspace=workspace))
     return render(request, "parvis/inbox/settings_channels.html", {
@@ -89,9 +85,8 @@ def _render(request: HttpRequest, workspace: Workspace, form: WebhookForm, hook:
     }, status=400 if form.errors else 200)
 
 
-@login_required
-def channel_list(request: HttpRequest, workspace_id: int) -> HttpResponse:
-    workspace = _workspace(request, workspace_id)
+@workspace_view(Role.MANAGER)
+def channel_list(request: AuthedRequest, workspace: Workspace) -> HttpResponse:
     form = WebhookForm(request.POST or None)
     if request.method == "POST":
         hook = form.save(workspace)
@@ -105,9 +100,8 @@ def _hook(workspace: Workspace, hook_id: int) -> Webhook:
     return get_object_or_404(Webhook, pk=hook_id, workspace=workspace)
 
 
-@login_required
-def channel_edit(request: HttpRequest, workspace_id: int, hook_id: int) -> HttpResponse:
-    workspace = _workspace(request, workspace_id)
+@workspace_view(Role.MANAGER)
+def channel_edit(request: AuthedRequest, workspace: Workspace, hook_id: int) -> HttpResponse:
     hook = _hook(workspace, hook_id)
     form = WebhookForm(request.POST) if request.method == "POST" else WebhookForm.of(hook)
     if request.method == "POST":
@@ -120,18 +114,19 @@ def channel_edit(request: HttpRequest, workspace_id: int, hook_id: int) -> HttpR
 
 @login_required
 @require_POST
-def channel_delete(request: HttpRequest, workspace_id: int, hook_id: int) -> HttpResponse:
-    hook = _hook(_workspace(request, workspace_id), hook_id)
+@workspace_view(Role.MANAGER)
+def channel_delete(request: AuthedRequest, workspace: Workspace, hook_id: int) -> HttpResponse:
+    hook = _hook(workspace, hook_id)
     hook.delete()
     messages.success(request, _("Channel “%(name)s” deleted.") % {"name": hook.name})
-    return redirect("web:inbox_channels", workspace_id=workspace_id)
+    return redirect("web:inbox_channels", workspace_id=workspace.pk)
 
 
 @login_required
 @require_POST
-def channel_test(request: HttpRequest, workspace_id: int, hook_id: int) -> HttpResponse:
+@workspace_view(Role.MANAGER)
+def channel_test(request: AuthedRequest, workspace: Workspace, hook_id: int) -> HttpResponse:
     """Send now (not in the background): the person is waiting for the answer."""
-    workspace = _workspace(request, workspace_id)
     hook = _hook(workspace, hook_id)
     delivered = webhooks.send_test(hook, request.build_absolute_uri(reverse("web:inbox_workspace",
                                                                             args=[workspace.pk])))

@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from parvis.accounts.models import Membership, Role, User, Workspace
-from parvis.accounts.scoping import workspace_for
+from parvis.accounts.requests import AuthedRequest
+from parvis.accounts.scoping import workspace_view
 from parvis.inbox import crisis, rules
 from parvis.inbox.models import ADDRESSED_KINDS, Kind, Priority, Rule, Sentiment
 from parvis.networks import registry
@@ -29,10 +30,6 @@ LIST_FIELDS = ("sentiments", "flags", "networks", "accounts", "kinds", "labels")
 
 def actor(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
-
-
-def _manager_workspace(request: HttpRequest, workspace_id: int) -> Workspace:
-    return workspace_for(actor(request), workspace_id, Role.MANAGER)
 
 
 def _lines(raw: str) -> list[str]:
@@ -92,9 +89,8 @@ def _page_context(workspace: Workspace) -> dict[str, Any]:
             "can_acknowledge": True, "settings_tab": "rules"}
 
 
-@login_required
-def rule_list(request: HttpRequest, workspace_id: int) -> HttpResponse:
-    workspace = _manager_workspace(request, workspace_id)
+@workspace_view(Role.MANAGER)
+def rule_list(request: AuthedRequest, workspace: Workspace) -> HttpResponse:
     return render(request, "parvis/inbox/settings_rules.html", {
         **_page_context(workspace), "rules": list(Rule.objects.filter(workspace=workspace)),
         **_choices(workspace),
@@ -110,9 +106,8 @@ def preview_context(workspace: Workspace, values: dict[str, Any]) -> dict[str, A
     return {"preview": rules.preview(workspace, conditions), "preview_days": rules.PREVIEW_DAYS}
 
 
-@login_required
-def rule_form(request: HttpRequest, workspace_id: int, rule_id: int | None = None) -> HttpResponse:
-    workspace = _manager_workspace(request, workspace_id)
+@workspace_view(Role.MANAGER)
+def rule_form(request: AuthedRequest, workspace: Workspace, rule_id: int | None = None) -> HttpResponse:
     rule = get_object_or_404(Rule, pk=rule_id, workspace=workspace) if rule_id is not None else None
     values = values_of(rule) if rule is not None else read_form(_Empty())
     error: rules.RuleError | None = None
@@ -149,44 +144,46 @@ class _Empty(dict[str, Any]):
 
 @login_required
 @require_POST
-def rule_preview(request: HttpRequest, workspace_id: int) -> HttpResponse:
+@workspace_view(Role.MANAGER)
+def rule_preview(request: AuthedRequest, workspace: Workspace) -> HttpResponse:
     """The htmx half of "Test on past items": the count and a few matched items."""
-    workspace = _manager_workspace(request, workspace_id)
     context = preview_context(workspace, read_form(request.POST))
     return render(request, "parvis/inbox/_settings_preview.html", {"workspace": workspace, **context})
 
 
-def _rule(request: HttpRequest, workspace_id: int, rule_id: int) -> Rule:
-    workspace = _manager_workspace(request, workspace_id)
+def _rule(workspace: Workspace, rule_id: int) -> Rule:
     return get_object_or_404(Rule, pk=rule_id, workspace=workspace)
 
 
 @login_required
 @require_POST
-def rule_move(request: HttpRequest, workspace_id: int, rule_id: int) -> HttpResponse:
-    rule = _rule(request, workspace_id, rule_id)
+@workspace_view(Role.MANAGER)
+def rule_move(request: AuthedRequest, workspace: Workspace, rule_id: int) -> HttpResponse:
+    rule = _rule(workspace, rule_id)
     rules.move(rule, request.POST.get("direction", ""))
-    return redirect("web:inbox_rules", workspace_id=workspace_id)
+    return redirect("web:inbox_rules", workspace_id=workspace.pk)
 
 
 @login_required
 @require_POST
-def rule_switch(request: HttpRequest, workspace_id: int, rule_id: int) -> HttpResponse:
-    rule = _rule(request, workspace_id, rule_id)
+@workspace_view(Role.MANAGER)
+def rule_switch(request: AuthedRequest, workspace: Workspace, rule_id: int) -> HttpResponse:
+    rule = _rule(workspace, rule_id)
     rule.enabled = request.POST.get("enabled") == "1"
     rule.save(update_fields=["enabled", "updated_at"])
     if rule.enabled:
         messages.success(request, _("“%(name)s” is on: it applies to new items.") % {"name": rule.name})
     else:
         messages.success(request, _("“%(name)s” is off.") % {"name": rule.name})
-    return redirect("web:inbox_rules", workspace_id=workspace_id)
+    return redirect("web:inbox_rules", workspace_id=workspace.pk)
 
 
 @login_required
 @require_POST
-def rule_delete(request: HttpRequest, workspace_id: int, rule_id: int) -> HttpResponse:
-    rule = _rule(request, workspace_id, rule_id)
+@workspace_view(Role.MANAGER)
+def rule_delete(request: AuthedRequest, workspace: Workspace, rule_id: int) -> HttpResponse:
+    rule = _rule(workspace, rule_id)
     rule.delete()
     messages.success(request, _("Rule “%(name)s” deleted. Items it already changed stay as they are.")
                      % {"name": rule.name})
-    return redirect("web:inbox_rules", workspace_id=workspace_id)
+    return redirect("web:inbox_rules", workspace_id=workspace.pk)

@@ -26,7 +26,8 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from parvis.accounts.models import Membership, Role, Workspace
-from parvis.accounts.scoping import member_of, membership_in, workspace_for
+from parvis.accounts.requests import AuthedRequest
+from parvis.accounts.scoping import member_of, membership_view, workspace_view
 from parvis.core.ids import parse_int
 from parvis.inbox import crisis, duty, learning, metrics
 from parvis.inbox.models import Correction, CrisisAlert, DutySlot, InboxSettings, Weekday, WorkspaceModel
@@ -76,15 +77,10 @@ def _banner(workspace: Workspace, can_manage: bool, can_edit: bool) -> dict[str,
     return {"alert": crisis.active_alert(workspace), "can_pause": can_manage, "can_acknowledge": can_edit}
 
 
-def _manager_workspace(request: HttpRequest, workspace_id: int) -> Workspace:
-    return workspace_for(actor(request), workspace_id, Role.MANAGER)
-
-
 # -- crisis thresholds and the model ---------------------------------------------------
 
-@login_required
-def inbox_settings(request: HttpRequest, workspace_id: int) -> HttpResponse:
-    workspace = _manager_workspace(request, workspace_id)
+@workspace_view(Role.MANAGER)
+def inbox_settings(request: AuthedRequest, workspace: Workspace) -> HttpResponse:
     config = InboxSettings.of(workspace)
     form = CrisisForm(request.POST or None, instance=config)
     if request.method == "POST" and form.is_valid():
@@ -103,8 +99,8 @@ def inbox_settings(request: HttpRequest, workspace_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def inbox_retrain(request: HttpRequest, workspace_id: int) -> HttpResponse:
-    workspace = _manager_workspace(request, workspace_id)
+@workspace_view(Role.MANAGER)
+def inbox_retrain(request: AuthedRequest, workspace: Workspace) -> HttpResponse:
     model = learning.retrain(workspace)
     if model is None:
         messages.info(request, _("No correction to learn from yet: the inbox keeps using the shipped model. "
@@ -119,9 +115,9 @@ def inbox_retrain(request: HttpRequest, workspace_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def crisis_acknowledge(request: HttpRequest, workspace_id: int, alert_id: int) -> HttpResponse:
+@workspace_view(Role.EDITOR)
+def crisis_acknowledge(request: AuthedRequest, workspace: Workspace, alert_id: int) -> HttpResponse:
     """Editors and above: the people who work the inbox say they have seen it."""
-    workspace = workspace_for(actor(request), workspace_id, Role.EDITOR)
     alert = get_object_or_404(CrisisAlert, pk=alert_id, workspace=workspace)
     crisis.acknowledge(alert, actor(request))
     messages.success(request, _("Crisis alert acknowledged."))
@@ -199,9 +195,8 @@ def _hours_context(request: HttpRequest, workspace: Workspace, hour_rows: list[d
     }
 
 
-@login_required
-def hours_page(request: HttpRequest, workspace_id: int) -> HttpResponse:
-    workspace = _manager_workspace(request, workspace_id)
+@workspace_view(Role.MANAGER)
+def hours_page(request: AuthedRequest, workspace: Workspace) -> HttpResponse:
     if request.method != "POST":
         return render(request, "parvis/inbox/settings_hours.html", _hours_context(request, workspace))
     rows, periods, errors = read_hours(request.POST)
@@ -220,8 +215,8 @@ def hours_page(request: HttpRequest, workspace_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def duty_add(request: HttpRequest, workspace_id: int) -> HttpResponse:
-    workspace = _manager_workspace(request, workspace_id)
+@workspace_view(Role.MANAGER)
+def duty_add(request: AuthedRequest, workspace: Workspace) -> HttpResponse:
     form = SlotForm(request.POST, workspace=workspace)
     if form.is_valid():
         data = form.cleaned_data
@@ -241,8 +236,8 @@ def duty_add(request: HttpRequest, workspace_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def duty_delete(request: HttpRequest, workspace_id: int, slot_id: int) -> HttpResponse:
-    workspace = _manager_workspace(request, workspace_id)
+@workspace_view(Role.MANAGER)
+def duty_delete(request: AuthedRequest, workspace: Workspace, slot_id: int) -> HttpResponse:
     get_object_or_404(DutySlot, pk=slot_id, workspace=workspace).delete()
     messages.success(request, _("Removed from the rota."))
     return redirect("web:inbox_hours", workspace_id=workspace.pk)
@@ -262,9 +257,8 @@ def chart(days: list[tuple[date, float | None]], width: int = 600, height: int =
     return {"bars": bars, "width": width, "height": height, "top": top}
 
 
-@login_required
-def response_times(request: HttpRequest, workspace_id: int) -> HttpResponse:
-    membership = membership_in(actor(request), workspace_id)
+@membership_view()
+def response_times(request: AuthedRequest, membership: Membership) -> HttpResponse:
     workspace, can_manage = membership.workspace, membership.at_least(Role.MANAGER)
     form = TargetForm(request.POST or None, instance=InboxSettings.of(workspace))
     if request.method == "POST":

@@ -20,7 +20,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from parvis.accounts.models import Role, Workspace
-from parvis.accounts.scoping import membership_in, workspace_for
+from parvis.accounts.requests import AuthedRequest
+from parvis.accounts.scoping import membership_in, workspace_for, workspace_view
 from parvis.core.ids import parse_ids
 from parvis.publishing import library
 from parvis.publishing.actions import MAX_UPLOADS, Upload
@@ -41,12 +42,11 @@ def _cards(assets: Any, today: date) -> list[dict[str, Any]]:
     return [{"asset": a, "rights": library.rights_status(a, today)} for a in assets]
 
 
-@login_required
-def library_index(request: HttpRequest, workspace_id: int) -> HttpResponse:
-    workspace = workspace_for(request.user, workspace_id)  # type: ignore[arg-type]
+@workspace_view()
+def library_index(request: AuthedRequest, workspace: Workspace) -> HttpResponse:
     form, problems = AssetForm(), []
     if request.method == "POST":
-        workspace_for(request.user, workspace_id, Role.EDITOR)  # type: ignore[arg-type]
+        workspace_for(request.user, workspace.pk, Role.EDITOR)
         form = AssetForm(request.POST)
         files = request.FILES.getlist("files")
         problems = _upload(request, workspace, files, form)
@@ -190,7 +190,7 @@ def picker_context(request: HttpRequest, workspace: Workspace, data: QueryDict |
 
 @login_required
 @require_GET
-def library_picker(request: HttpRequest, workspace_id: int) -> HttpResponse:
-    workspace = workspace_for(request.user, workspace_id, Role.EDITOR)  # type: ignore[arg-type]
+@workspace_view(Role.EDITOR)
+def library_picker(request: AuthedRequest, workspace: Workspace) -> HttpResponse:
     return render(request, "parvis/_library_picker.html",
                   {"workspace": workspace, **picker_context(request, workspace, request.GET)})

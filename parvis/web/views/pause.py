@@ -7,15 +7,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from parvis.accounts.models import Role, Workspace
-from parvis.accounts.scoping import membership_in, workspace_for
+from parvis.accounts.models import Membership, Role, Workspace
+from parvis.accounts.requests import AuthedRequest
+from parvis.accounts.scoping import membership_view, workspace_view
 from parvis.publishing.models import Publication
 from parvis.publishing.pause import (
     ACTIONS,
@@ -37,11 +37,10 @@ from parvis.web.forms import PauseForm, timezone_choices
 from parvis.web.zones import viewer_tz
 
 
-@login_required
-def workspace_pause(request: HttpRequest, workspace_id: int) -> HttpResponse:
+@membership_view()
+def workspace_pause(request: AuthedRequest, membership: Membership) -> HttpResponse:
     """Everyone in the workspace may read the status (notifications link here); only
     managers may pause."""
-    membership = membership_in(request.user, workspace_id)  # type: ignore[arg-type]
     workspace, can_manage = membership.workspace, membership.at_least(Role.MANAGER)
     form = PauseForm(request.POST or None)
     if request.method == "POST":
@@ -49,7 +48,7 @@ def workspace_pause(request: HttpRequest, workspace_id: int) -> HttpResponse:
             raise PermissionDenied
         if form.is_valid():
             try:
-                status = pause_workspace(workspace, request.user, form.cleaned_data["reason"])  # type: ignore[arg-type]
+                status = pause_workspace(workspace, request.user, form.cleaned_data["reason"])
             except PauseConflict as exc:
                 messages.error(request, exc.message)
             except PostValidationError as exc:
@@ -116,9 +115,8 @@ def _resumed(result: ResumeResult) -> str:
         "now": counts[PUBLISH_NOW], "later": counts[RESCHEDULE], "dropped": counts[DROP]}
 
 
-@login_required
-def workspace_resume(request: HttpRequest, workspace_id: int) -> HttpResponse:
-    workspace = workspace_for(request.user, workspace_id, Role.MANAGER)  # type: ignore[arg-type]
+@workspace_view(Role.MANAGER)
+def workspace_resume(request: AuthedRequest, workspace: Workspace) -> HttpResponse:
     if not workspace.is_paused:
         messages.info(request, _("Publishing is not paused in this workspace."))
         return redirect("web:workspace_pause", workspace_id=workspace.pk)
@@ -133,7 +131,7 @@ def workspace_resume(request: HttpRequest, workspace_id: int) -> HttpResponse:
             general.append(_("Choose what happens to anything else that fell due: publish now or drop."))
         if not row_errors and not general:
             try:
-                result = resume_workspace(workspace, request.user, decisions, default)  # type: ignore[arg-type]
+                result = resume_workspace(workspace, request.user, decisions, default)
             except PauseConflict as exc:
                 messages.error(request, exc.message)
                 return redirect("web:workspace_pause", workspace_id=workspace.pk)

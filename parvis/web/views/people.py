@@ -63,11 +63,11 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "parvis/invitation_invalid.html", status=404)
     user = request.user
     if user.is_authenticated:
-        if not invitation.is_for(user):  # type: ignore[arg-type]
+        if not invitation.is_for(user):
             return render(request, "parvis/invitation_other_account.html",
                           {"invitation": invitation, "next": request.path}, status=403)
         if request.method == "POST":
-            do_accept(invitation, user)  # type: ignore[arg-type]
+            do_accept(invitation, user)
             messages.success(request, _("You joined %(name)s.") % {"name": invitation.workspace.name})
             return redirect("web:home")
         return render(request, "parvis/invitation.html", {"invitation": invitation})

@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from parvis.accounts.models import Role, Workspace
-from parvis.accounts.scoping import workspace_for
+from parvis.accounts.requests import AuthedRequest
+from parvis.accounts.scoping import workspace_for, workspace_view
 from parvis.core.ids import parse_id
 from parvis.publishing.actions import cancel_publication, retry_publication
 from parvis.publishing.models import PostKind, Publication, State
@@ -37,9 +38,8 @@ def _filtered(request: HttpRequest, workspace: Workspace) -> tuple[QuerySet[Publ
     return qs, filters
 
 
-@login_required
-def publication_list(request: HttpRequest, workspace_id: int) -> HttpResponse:
-    workspace = workspace_for(request.user, workspace_id)  # type: ignore[arg-type]
+@workspace_view()
+def publication_list(request: AuthedRequest, workspace: Workspace) -> HttpResponse:
     qs, filters = _filtered(request, workspace)
     order = "-due_at" if filters["state"] in (State.PUBLISHED, State.FAILED, State.CANCELLED) else "due_at"
     page = Paginator(qs.order_by(order, "pk"), 50).get_page(request.GET.get("page"))
@@ -49,9 +49,8 @@ def publication_list(request: HttpRequest, workspace_id: int) -> HttpResponse:
     return render(request, template, context)
 
 
-@login_required
-def publication_detail(request: HttpRequest, workspace_id: int, publication_id: int) -> HttpResponse:
-    workspace = workspace_for(request.user, workspace_id)  # type: ignore[arg-type]
+@workspace_view()
+def publication_detail(request: AuthedRequest, workspace: Workspace, publication_id: int) -> HttpResponse:
     publication = get_object_or_404(
         Publication.objects.select_related("post", "account").prefetch_related("post__media__asset"),
         pk=publication_id, post__workspace=workspace)

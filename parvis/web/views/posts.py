@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Q
-from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
+from django.http import FileResponse, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.dates import WEEKDAYS
@@ -18,7 +18,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from parvis.accounts.models import Role, Workspace
-from parvis.accounts.scoping import workspace_for
+from parvis.accounts.requests import AuthedRequest
+from parvis.accounts.scoping import workspace_view
 from parvis.core.ids import MAX_ID, parse_ids, parse_int
 from parvis.networks import registry
 from parvis.publishing import library
@@ -60,9 +61,8 @@ def _initial(post: Post | None, workspace: object) -> dict[str, object]:
             "campaign": str(post.campaign_id or ""), "labels": list(post.labels.values_list("pk", flat=True))}
 
 
-@login_required
-def compose(request: HttpRequest, workspace_id: int, post_id: int | None = None) -> HttpResponse:
-    workspace = workspace_for(request.user, workspace_id, Role.EDITOR)  # type: ignore[arg-type]
+@workspace_view(Role.EDITOR)
+def compose(request: AuthedRequest, workspace: Workspace, post_id: int | None = None) -> HttpResponse:
     post = get_object_or_404(Post, pk=post_id, workspace=workspace) if post_id else None
     errors: dict[str, list[str]] = {}
     values = _initial(post, workspace)
@@ -76,7 +76,7 @@ def compose(request: HttpRequest, workspace_id: int, post_id: int | None = None)
             if parse_errors or repeat_errors or upload_errors:
                 raise PostValidationError(upload_errors + parse_errors + repeat_errors)
             with transaction.atomic():  # a repeat that fails leaves no post behind
-                saved = save_post(workspace, request.user, post_input, post=post, keep_media=keep)  # type: ignore[arg-type]
+                saved = save_post(workspace, request.user, post_input, post=post, keep_media=keep)
                 series = create_series(workspace, request.user, saved, repeat.rule, post_input.scheduled_at,  # type: ignore[arg-type]
                                        post_input.timezone_name, repeat.until, repeat.count) if repeat else None
                 library.adopt_alt_texts(workspace, {m.asset_id: m.alt_text for m in post_input.media if m.asset_id})
@@ -95,7 +95,7 @@ def compose(request: HttpRequest, workspace_id: int, post_id: int | None = None)
                 done += " " + _("Publishing is paused in this workspace: if it still is at that time, the "
                                 "post is held until publishing resumes.")
             if request.POST.get("submit_for_review") and workspace.requires_approval:
-                done += " " + submit_after_save(saved, request.user)  # type: ignore[arg-type]
+                done += " " + submit_after_save(saved, request.user)
             messages.success(request, done)
             if held := unapproved_warning(saved, post_input.mode):
                 messages.warning(request, held)
@@ -128,9 +128,9 @@ def _list_url(workspace_id: int) -> str:
 
 @login_required
 @require_POST
-def compose_check(request: HttpRequest, workspace_id: int) -> HttpResponse:
+@workspace_view(Role.EDITOR)
+def compose_check(request: AuthedRequest, workspace: Workspace) -> HttpResponse:
     """The live panel under the composer: counts per account and every problem so far."""
-    workspace = workspace_for(request.user, workspace_id, Role.EDITOR)  # type: ignore[arg-type]
     post_input, _uploads, parse_errors = read_composer(request, workspace)
     media_count = min(parse_int(request.POST.get("media_count", ""), MAX_ID) or 0, 20)  # the page's count
     # Library media are known (rights included); uploads are only counted before saving.
@@ -149,16 +149,16 @@ def compose_check(request: HttpRequest, workspace_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def compose_upload(request: HttpRequest, workspace_id: int) -> HttpResponse:
+@workspace_view(Role.EDITOR)
+def compose_upload(request: AuthedRequest, workspace: Workspace) -> HttpResponse:
     """Upload on pick: the file joins the library at once and the answer is its item,
     chosen for the post being written (201, or 200 when the same file was already there);
     400 with the reasons, on `media`, when it is refused."""
-    workspace = workspace_for(request.user, workspace_id, Role.EDITOR)  # type: ignore[arg-type]
     file = request.FILES.get("file")
     try:
         if file is None:
             raise PostValidationError([FieldError("media", _("Choose a file to upload."), "required")])
-        added = library.add_asset(workspace, request.user, Upload(file.name or "media", file, file.size or 0))  # type: ignore[arg-type]
+        added = library.add_asset(workspace, request.user, Upload(file.name or "media", file, file.size or 0))
     except PostValidationError as exc:
         return render(request, "parvis/_media_upload_error.html", {"errors": exc.errors}, status=400)
     asset = added.asset
@@ -170,8 +170,8 @@ def compose_upload(request: HttpRequest, workspace_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def post_cancel(request: HttpRequest, workspace_id: int, post_id: int) -> HttpResponse:
-    workspace = workspace_for(request.user, workspace_id, Role.EDITOR)  # type: ignore[arg-type]
+@workspace_view(Role.EDITOR)
+def post_cancel(request: AuthedRequest, workspace: Workspace, post_id: int) -> HttpResponse:
     post = get_object_or_404(Post, pk=post_id, workspace=workspace)
     count = cancel_post(post)
     messages.success(request, ngettext("%(count)d publication cancelled.", "%(count)d publications cancelled.",
@@ -179,8 +179,7 @@ def post_cancel(request: HttpRequest, workspace_id: int, post_id: int) -> HttpRe
     return redirect(_list_url(workspace.pk))
 
 
-@login_required
-def media_file(request: HttpRequest, workspace_id: int, media_id: int) -> FileResponse:
-    workspace = workspace_for(request.user, workspace_id)  # type: ignore[arg-type]
+@workspace_view()
+def media_file(request: AuthedRequest, workspace: Workspace, media_id: int) -> FileResponse:
     media = get_object_or_404(PostMedia.objects.select_related("asset"), pk=media_id, post__workspace=workspace)
     return FileResponse(media.asset.file.open("rb"), content_type=media.asset.mime_type)

@@ -18,7 +18,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from parvis.accounts.models import Role, User, Workspace
-from parvis.accounts.scoping import membership_in, workspace_for
+from parvis.accounts.requests import AuthedRequest
+from parvis.accounts.scoping import membership_in, workspace_for, workspace_view
 from parvis.core.ids import parse_int
 from parvis.networks.models import SocialAccount
 from parvis.publishing import queue
@@ -96,30 +97,30 @@ def _list(request: HttpRequest, workspace: Workspace, account: SocialAccount) ->
 
 @login_required
 @require_POST
-def queue_move(request: HttpRequest, workspace_id: int, account_id: int, publication_id: int) -> HttpResponse:
-    workspace = workspace_for(request.user, workspace_id, Role.EDITOR)  # type: ignore[arg-type]
+@workspace_view(Role.EDITOR)
+def queue_move(request: AuthedRequest, workspace: Workspace, account_id: int, publication_id: int) -> HttpResponse:
     account = _account(workspace, account_id)
     publication = get_object_or_404(Publication, pk=publication_id, account=account)
-    queue.move(publication, request.POST.get("direction", ""), request.user)  # type: ignore[arg-type]
+    queue.move(publication, request.POST.get("direction", ""), request.user)
     return _list(request, workspace, account)
 
 
 @login_required
 @require_POST
-def queue_shuffle(request: HttpRequest, workspace_id: int, account_id: int) -> HttpResponse:
-    workspace = workspace_for(request.user, workspace_id, Role.EDITOR)  # type: ignore[arg-type]
+@workspace_view(Role.EDITOR)
+def queue_shuffle(request: AuthedRequest, workspace: Workspace, account_id: int) -> HttpResponse:
     account = _account(workspace, account_id)
-    queue.shuffle(account, request.user)  # type: ignore[arg-type]
+    queue.shuffle(account, request.user)
     return _list(request, workspace, account)
 
 
 @login_required
 @require_POST
-def queue_pause(request: HttpRequest, workspace_id: int, account_id: int) -> HttpResponse:
-    workspace = workspace_for(request.user, workspace_id, Role.MANAGER)  # type: ignore[arg-type]
+@workspace_view(Role.MANAGER)
+def queue_pause(request: AuthedRequest, workspace: Workspace, account_id: int) -> HttpResponse:
     account = _account(workspace, account_id)
     paused = request.POST.get("paused") == "1"
-    moved = queue.set_paused(account, paused, request.user)  # type: ignore[arg-type]
+    moved = queue.set_paused(account, paused, request.user)
     if paused:
         messages.success(request, _("Queue paused: its posts wait until you resume it."))
     else:

@@ -14,8 +14,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from parvis.accounts.models import Role, User
-from parvis.accounts.scoping import membership_in
+from parvis.accounts.models import Membership, Role, User
+from parvis.accounts.requests import AuthedRequest
+from parvis.accounts.scoping import membership_view
 from parvis.publishing import approval
 from parvis.publishing.models import ApprovalState, Post, PostMedia
 from parvis.web.previews import previews
@@ -27,9 +28,8 @@ def _media_url(workspace_id: int) -> Callable[[PostMedia], str]:
     return url
 
 
-@login_required
-def review_list(request: HttpRequest, workspace_id: int) -> HttpResponse:
-    membership = membership_in(request.user, workspace_id)  # type: ignore[arg-type]
+@membership_view()
+def review_list(request: AuthedRequest, membership: Membership) -> HttpResponse:
     workspace = membership.workspace
     posts = list(workspace.posts.filter(approval_state=ApprovalState.IN_REVIEW)
                  .select_related("author").order_by("scheduled_at", "pk"))
@@ -43,9 +43,8 @@ def review_list(request: HttpRequest, workspace_id: int) -> HttpResponse:
     })
 
 
-@login_required
-def post_review(request: HttpRequest, workspace_id: int, post_id: int) -> HttpResponse:
-    membership = membership_in(request.user, workspace_id)  # type: ignore[arg-type]
+@membership_view()
+def post_review(request: AuthedRequest, membership: Membership, post_id: int) -> HttpResponse:
     workspace = membership.workspace
     post = get_object_or_404(Post.objects.select_related("author"), pk=post_id, workspace=workspace)
     return render(request, "parvis/post_review.html", {
@@ -78,11 +77,11 @@ DONE = {
 
 @login_required
 @require_POST
-def post_review_action(request: HttpRequest, workspace_id: int, post_id: int) -> HttpResponse:
+@membership_view()
+def post_review_action(request: AuthedRequest, membership: Membership, post_id: int) -> HttpResponse:
     """submit (editors), approve and request changes (managers), comment (editors)."""
-    membership = membership_in(request.user, workspace_id)  # type: ignore[arg-type]
     post = get_object_or_404(Post, pk=post_id, workspace=membership.workspace)
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     action, comment = request.POST.get("action", ""), request.POST.get("comment", "")
     if action not in DONE:
         messages.error(request, _("Unknown action."))

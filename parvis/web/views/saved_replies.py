@@ -10,14 +10,16 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from parvis.accounts.models import Role, User, Workspace
-from parvis.accounts.scoping import membership_in, workspace_for
+from parvis.accounts.models import Membership, Role, User, Workspace
+from parvis.accounts.requests import AuthedRequest
+from parvis.accounts.scoping import membership_view, workspace_view
 from parvis.inbox import saved_replies
 from parvis.inbox.models import SavedReply
 from parvis.web.campaign_forms import save_form
@@ -45,10 +47,6 @@ def _actor(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
-def _editor_workspace(request: HttpRequest, workspace_id: int) -> Workspace:
-    return workspace_for(_actor(request), workspace_id, Role.EDITOR)
-
-
 def _variables() -> list[tuple[str, str]]:
     return [("{" + name + "}", str(label)) for name, (label, _fill) in saved_replies.VARIABLES.items()]
 
@@ -62,14 +60,15 @@ def _list_page(request: HttpRequest, workspace: Workspace, form: SavedReplyForm,
     }, status=status)
 
 
-@login_required
-def saved_reply_list(request: HttpRequest, workspace_id: int) -> HttpResponse:
+@membership_view()
+def saved_reply_list(request: AuthedRequest, membership: Membership) -> HttpResponse:
     """The FAQ, searchable (`?q=`), with a form to add one (editors)."""
-    membership = membership_in(_actor(request), workspace_id)
     can_edit = membership.at_least(Role.EDITOR)
     if request.method != "POST":
         return _list_page(request, membership.workspace, SavedReplyForm(), can_edit)
-    workspace = _editor_workspace(request, workspace_id)
+    if not membership.at_least(Role.EDITOR):
+        raise PermissionDenied
+    workspace = membership.workspace
     form = SavedReplyForm(request.POST)
     if save_form(form, lambda data: saved_replies.create_saved_reply(workspace, _actor(request), data)):
         messages.success(request, _("Saved reply created."))
@@ -77,9 +76,8 @@ def saved_reply_list(request: HttpRequest, workspace_id: int) -> HttpResponse:
     return _list_page(request, workspace, form, can_edit, status=400)
 
 
-@login_required
-def saved_reply_edit(request: HttpRequest, workspace_id: int, saved_id: int) -> HttpResponse:
-    workspace = _editor_workspace(request, workspace_id)
+@workspace_view(Role.EDITOR)
+def saved_reply_edit(request: AuthedRequest, workspace: Workspace, saved_id: int) -> HttpResponse:
     saved = get_object_or_404(SavedReply, pk=saved_id, workspace=workspace)
     form = SavedReplyForm.for_saved(saved)
     if request.method == "POST":
@@ -94,8 +92,8 @@ def saved_reply_edit(request: HttpRequest, workspace_id: int, saved_id: int) -> 
 
 @login_required
 @require_POST
-def saved_reply_delete(request: HttpRequest, workspace_id: int, saved_id: int) -> HttpResponse:
-    workspace = _editor_workspace(request, workspace_id)
+@workspace_view(Role.EDITOR)
+def saved_reply_delete(request: AuthedRequest, workspace: Workspace, saved_id: int) -> HttpResponse:
     saved = get_object_or_404(SavedReply, pk=saved_id, workspace=workspace)
     saved_replies.delete_saved_reply(saved, _actor(request))
     messages.success(request, _("Saved reply deleted."))
@@ -119,9 +117,9 @@ def saved_reply_picker(request: HttpRequest, workspace_id: int, item_id: int) ->
 
 @login_required
 @require_POST
-def saved_reply_use(request: HttpRequest, workspace_id: int, saved_id: int) -> HttpResponse:
+@workspace_view(Role.EDITOR)
+def saved_reply_use(request: AuthedRequest, workspace: Workspace, saved_id: int) -> HttpResponse:
     """Sent by the picker when a saved reply is inserted: counts one use."""
-    workspace = _editor_workspace(request, workspace_id)
     saved = get_object_or_404(SavedReply, pk=saved_id, workspace=workspace)
     saved_replies.count_use(saved)
     return HttpResponse(status=204)

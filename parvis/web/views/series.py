@@ -11,17 +11,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from parvis.accounts.models import Role, User
-from parvis.accounts.scoping import membership_in, workspace_for
+from parvis.accounts.models import Role, User, Workspace
+from parvis.accounts.requests import AuthedRequest
+from parvis.accounts.scoping import membership_in, workspace_for, workspace_view
 from parvis.publishing import recurrence
 from parvis.publishing.models import Series
 from parvis.publishing.validation import PostValidationError
 from parvis.web.composer import read_end
 
 
-@login_required
-def series_list(request: HttpRequest, workspace_id: int) -> HttpResponse:
-    workspace = workspace_for(request.user, workspace_id)  # type: ignore[arg-type]
+@workspace_view()
+def series_list(request: AuthedRequest, workspace: Workspace) -> HttpResponse:
     return render(request, "parvis/series_list.html", {"workspace": workspace,
                                                        "series_list": recurrence.series_of(workspace)})
 
@@ -60,10 +60,10 @@ def series_detail(request: HttpRequest, workspace_id: int, series_id: int) -> Ht
 
 @login_required
 @require_POST
-def series_stop(request: HttpRequest, workspace_id: int, series_id: int) -> HttpResponse:
-    workspace = workspace_for(request.user, workspace_id, Role.EDITOR)  # type: ignore[arg-type]
+@workspace_view(Role.EDITOR)
+def series_stop(request: AuthedRequest, workspace: Workspace, series_id: int) -> HttpResponse:
     series = get_object_or_404(Series, pk=series_id, workspace=workspace)
-    count = recurrence.stop_series(series, request.user)  # type: ignore[arg-type]
+    count = recurrence.stop_series(series, request.user)
     messages.success(request, _("Series stopped.") + " " + ngettext(
         "%(count)d publication still to come was cancelled.",
         "%(count)d publications still to come were cancelled.", count) % {"count": count})

@@ -20,7 +20,8 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from parvis.accounts.models import Role, Workspace
-from parvis.accounts.scoping import workspace_for
+from parvis.accounts.requests import AuthedRequest
+from parvis.accounts.scoping import workspace_view
 from parvis.api.webhooks import actions, delivery
 from parvis.api.webhooks.models import WebhookDelivery, WebhookEndpoint
 from parvis.core.events import EVENT_TYPES
@@ -61,10 +62,6 @@ class EndpointForm(forms.Form):
             return None, ""
 
 
-def _workspace(request: HttpRequest, workspace_id: int) -> Workspace:
-    return workspace_for(actor(request), workspace_id, Role.MANAGER)
-
-
 def _endpoint(workspace: Workspace, endpoint_id: int) -> WebhookEndpoint:
     return get_object_or_404(WebhookEndpoint, pk=endpoint_id, workspace=workspace)
 
@@ -77,9 +74,8 @@ def _list(request: HttpRequest, workspace: Workspace, form: EndpointForm, secret
     }, status=400 if form.errors else 200)
 
 
-@login_required
-def webhook_list(request: HttpRequest, workspace_id: int) -> HttpResponse:
-    workspace = _workspace(request, workspace_id)
+@workspace_view(Role.MANAGER)
+def webhook_list(request: AuthedRequest, workspace: Workspace) -> HttpResponse:
     form = EndpointForm(request.POST or None)
     if request.method == "POST":
         endpoint, secret = form.save(workspace, request)
@@ -99,9 +95,8 @@ def _detail(request: HttpRequest, workspace: Workspace, endpoint: WebhookEndpoin
     }, status=400 if form.errors else 200)
 
 
-@login_required
-def webhook_endpoint(request: HttpRequest, workspace_id: int, endpoint_id: int) -> HttpResponse:
-    workspace = _workspace(request, workspace_id)
+@workspace_view(Role.MANAGER)
+def webhook_endpoint(request: AuthedRequest, workspace: Workspace, endpoint_id: int) -> HttpResponse:
     endpoint = _endpoint(workspace, endpoint_id)
     form = EndpointForm(request.POST) if request.method == "POST" else EndpointForm.of(endpoint)
     if request.method == "POST":
@@ -114,17 +109,18 @@ def webhook_endpoint(request: HttpRequest, workspace_id: int, endpoint_id: int) 
 
 @login_required
 @require_POST
-def webhook_delete(request: HttpRequest, workspace_id: int, endpoint_id: int) -> HttpResponse:
-    endpoint = _endpoint(_workspace(request, workspace_id), endpoint_id)
+@workspace_view(Role.MANAGER)
+def webhook_delete(request: AuthedRequest, workspace: Workspace, endpoint_id: int) -> HttpResponse:
+    endpoint = _endpoint(workspace, endpoint_id)
     endpoint.delete()
     messages.success(request, _("Endpoint %(url)s deleted.") % {"url": endpoint.url})
-    return redirect("web:webhooks", workspace_id=workspace_id)
+    return redirect("web:webhooks", workspace_id=workspace.pk)
 
 
 @login_required
 @require_POST
-def webhook_rotate(request: HttpRequest, workspace_id: int, endpoint_id: int) -> HttpResponse:
-    workspace = _workspace(request, workspace_id)
+@workspace_view(Role.MANAGER)
+def webhook_rotate(request: AuthedRequest, workspace: Workspace, endpoint_id: int) -> HttpResponse:
     endpoint = _endpoint(workspace, endpoint_id)
     secret = actions.rotate_secret(endpoint)
     return _detail(request, workspace, endpoint, EndpointForm.of(endpoint), secret)
@@ -132,18 +128,22 @@ def webhook_rotate(request: HttpRequest, workspace_id: int, endpoint_id: int) ->
 
 @login_required
 @require_POST
-def webhook_ping(request: HttpRequest, workspace_id: int, endpoint_id: int) -> HttpResponse:
-    endpoint = _endpoint(_workspace(request, workspace_id), endpoint_id)
+@workspace_view(Role.MANAGER)
+def webhook_ping(request: AuthedRequest, workspace: Workspace, endpoint_id: int) -> HttpResponse:
+    endpoint = _endpoint(workspace, endpoint_id)
     delivery.ping(endpoint)
     messages.success(request, _("Test ping queued: it is sent within seconds. Reload to see the answer."))
-    return redirect("web:webhook_endpoint", workspace_id=workspace_id, endpoint_id=endpoint.pk)
+    return redirect("web:webhook_endpoint", workspace_id=workspace.pk, endpoint_id=endpoint.pk)
 
 
 @login_required
 @require_POST
-def webhook_send_again(request: HttpRequest, workspace_id: int, endpoint_id: int, delivery_id: int) -> HttpResponse:
-    endpoint = _endpoint(_workspace(request, workspace_id), endpoint_id)
+@workspace_view(Role.MANAGER)
+def webhook_send_again(
+    request: AuthedRequest, workspace: Workspace, endpoint_id: int, delivery_id: int,
+) -> HttpResponse:
+    endpoint = _endpoint(workspace, endpoint_id)
     original = get_object_or_404(WebhookDelivery, pk=delivery_id, endpoint=endpoint)
     delivery.send_again(original)
     messages.success(request, _("The message is sent again within seconds."))
-    return redirect("web:webhook_endpoint", workspace_id=workspace_id, endpoint_id=endpoint.pk)
+    return redirect("web:webhook_endpoint", workspace_id=workspace.pk, endpoint_id=endpoint.pk)

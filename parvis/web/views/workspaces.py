@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from parvis.accounts.actions import create_own_workspace, invite_member, revoke_invitation
-from parvis.accounts.models import Role
-from parvis.accounts.scoping import membership_in, workspace_for, workspaces_for
+from parvis.accounts.models import Membership, Role, Workspace
+from parvis.accounts.requests import AuthedRequest
+from parvis.accounts.scoping import membership_view, workspace_view, workspaces_for
 from parvis.core.ids import parse_id
 from parvis.networks import registry
 from parvis.networks.actions import disconnect as do_disconnect
@@ -51,9 +52,8 @@ def workspace_create(request: HttpRequest) -> HttpResponse:
     return render(request, "parvis/workspace_form.html", {"form": form})
 
 
-@login_required
-def workspace_settings(request: HttpRequest, workspace_id: int) -> HttpResponse:
-    workspace = workspace_for(request.user, workspace_id, Role.MANAGER)  # type: ignore[arg-type]
+@workspace_view(Role.MANAGER)
+def workspace_settings(request: AuthedRequest, workspace: Workspace) -> HttpResponse:
     form = WorkspaceForm(request.POST or None, instance=workspace)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -62,9 +62,8 @@ def workspace_settings(request: HttpRequest, workspace_id: int) -> HttpResponse:
     return render(request, "parvis/workspace_form.html", {"form": form, "workspace": workspace})
 
 
-@login_required
-def accounts(request: HttpRequest, workspace_id: int) -> HttpResponse:
-    membership = membership_in(request.user, workspace_id)  # type: ignore[arg-type]
+@membership_view()
+def accounts(request: AuthedRequest, membership: Membership) -> HttpResponse:
     workspace = membership.workspace
     return render(request, "parvis/accounts.html", {
         "workspace": workspace, "accounts": workspace.social_accounts.all(),
@@ -74,17 +73,16 @@ def accounts(request: HttpRequest, workspace_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def disconnect(request: HttpRequest, workspace_id: int, account_id: int) -> HttpResponse:
-    workspace = workspace_for(request.user, workspace_id, Role.MANAGER)  # type: ignore[arg-type]
+@workspace_view(Role.MANAGER)
+def disconnect(request: AuthedRequest, workspace: Workspace, account_id: int) -> HttpResponse:
     account = get_object_or_404(workspace.social_accounts, pk=account_id)
     do_disconnect(account)
     messages.success(request, _("%(account)s disconnected.") % {"account": account})
     return redirect("web:accounts", workspace_id=workspace.pk)
 
 
-@login_required
-def members(request: HttpRequest, workspace_id: int) -> HttpResponse:
-    membership = membership_in(request.user, workspace_id)  # type: ignore[arg-type]
+@membership_view()
+def members(request: AuthedRequest, membership: Membership) -> HttpResponse:
     workspace = membership.workspace
     can_invite = membership.at_least(Role.MANAGER)
     form = InviteForm(request.POST or None)
