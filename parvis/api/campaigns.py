@@ -7,14 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from parvis.accounts.models import Role
-from parvis.accounts.scoping import workspace_for
+from parvis.api.scoping import ObjectScoped, WorkspaceScoped
 from parvis.api.serializers import ApiModelSerializer, DetailSerializer
 from parvis.api.views import READ_ERRORS, WRITE_ERRORS, ApiView
 from parvis.publishing.campaigns import (
@@ -54,13 +53,12 @@ class LabelSerializer(ApiModelSerializer):
 
 
 @extend_schema(tags=["campaigns"])
-class CampaignList(ApiView, generics.ListAPIView):  # type: ignore[type-arg]
+class CampaignList(WorkspaceScoped, ApiView, generics.ListAPIView):  # type: ignore[type-arg]
     serializer_class = CampaignSerializer
     queryset = Campaign.objects.none()
 
     def get_queryset(self) -> QuerySet[Campaign]:
-        workspace = workspace_for(self.user, self.kwargs["workspace_id"])
-        return Campaign.objects.filter(workspace=workspace).order_by("name", "pk")
+        return Campaign.objects.filter(workspace=self.workspace).order_by("name", "pk")
 
     @extend_schema(responses={200: CampaignSerializer(many=True), **READ_ERRORS})
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -70,7 +68,7 @@ class CampaignList(ApiView, generics.ListAPIView):  # type: ignore[type-arg]
                    description="Create a campaign. `ends_on` must not be before `starts_on`; names "
                                "and UTM names are unique in the workspace.")
     def post(self, request: Request, workspace_id: int) -> Response:
-        workspace = workspace_for(self.user, workspace_id, Role.EDITOR)
+        workspace = self.workspace
         serializer = CampaignSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -81,13 +79,12 @@ class CampaignList(ApiView, generics.ListAPIView):  # type: ignore[type-arg]
 
 
 @extend_schema(tags=["campaigns"])
-class LabelList(ApiView, generics.ListAPIView):  # type: ignore[type-arg]
+class LabelList(WorkspaceScoped, ApiView, generics.ListAPIView):  # type: ignore[type-arg]
     serializer_class = LabelSerializer
     queryset = Label.objects.none()
 
     def get_queryset(self) -> QuerySet[Label]:
-        workspace = workspace_for(self.user, self.kwargs["workspace_id"])
-        return Label.objects.filter(workspace=workspace).order_by("name", "pk")
+        return Label.objects.filter(workspace=self.workspace).order_by("name", "pk")
 
     @extend_schema(responses={200: LabelSerializer(many=True), **READ_ERRORS})
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -96,7 +93,7 @@ class LabelList(ApiView, generics.ListAPIView):  # type: ignore[type-arg]
     @extend_schema(request=LabelSerializer, responses={201: LabelSerializer, **WRITE_ERRORS},
                    description="Create a label (names are unique in the workspace).")
     def post(self, request: Request, workspace_id: int) -> Response:
-        workspace = workspace_for(self.user, workspace_id, Role.EDITOR)
+        workspace = self.workspace
         serializer = LabelSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -105,33 +102,24 @@ class LabelList(ApiView, generics.ListAPIView):  # type: ignore[type-arg]
         return Response(LabelSerializer(label).data, status=status.HTTP_201_CREATED)
 
 
-def _in_my_workspaces(model: type[Campaign] | type[Label], user: Any, pk: int, min_role: Role) -> Any:
-    """The campaign or label, if it is in one of the requester's workspaces (else 404),
-    and the requester has `min_role` there (else 403)."""
-    found: Campaign | Label = get_object_or_404(  # type: ignore[assignment]
-        model.objects.select_related("workspace").filter(workspace__memberships__user=user), pk=pk)
-    workspace_for(user, found.workspace_id, min_role)
-    return found
-
-
 class ArchiveSerializer(serializers.Serializer):  # type: ignore[type-arg]
     archived = serializers.BooleanField(default=True, help_text="`false` brings an archived campaign back.")
 
 
 @extend_schema(tags=["campaigns"])
-class CampaignDetail(ApiView):
+class CampaignDetail(ObjectScoped, ApiView):
     serializer_class = CampaignSerializer
     http_method_names = ["get", "patch", "head", "options"]
 
     @extend_schema(responses={200: CampaignSerializer, **READ_ERRORS})
     def get(self, request: Request, pk: int) -> Response:
-        return Response(CampaignSerializer(_in_my_workspaces(Campaign, self.user, pk, Role.VIEWER)).data)
+        return Response(CampaignSerializer(self.scoped(Campaign.objects.select_related("workspace"), Role.VIEWER)).data)
 
     @extend_schema(request=CampaignSerializer, responses={200: CampaignSerializer, **WRITE_ERRORS},
                    description="Change a campaign (editors). Fields left out keep their value; an "
                                "empty `slug` is made from the name again.")
     def patch(self, request: Request, pk: int) -> Response:
-        campaign: Campaign = _in_my_workspaces(Campaign, self.user, pk, Role.EDITOR)
+        campaign: Campaign = self.scoped(Campaign.objects.select_related("workspace"), Role.EDITOR)
         serializer = CampaignSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -143,7 +131,7 @@ class CampaignDetail(ApiView):
 
 
 @extend_schema(tags=["campaigns"])
-class CampaignArchive(ApiView):
+class CampaignArchive(ObjectScoped, ApiView):
     serializer_class = ArchiveSerializer
 
     @extend_schema(operation_id="campaigns_archive", request=ArchiveSerializer,
@@ -151,7 +139,7 @@ class CampaignArchive(ApiView):
                    description="Archive a campaign (editors): it stays on its posts but is no longer "
                                "offered for new ones. `archived: false` restores it.")
     def post(self, request: Request, pk: int) -> Response:
-        campaign: Campaign = _in_my_workspaces(Campaign, self.user, pk, Role.EDITOR)
+        campaign: Campaign = self.scoped(Campaign.objects.select_related("workspace"), Role.EDITOR)
         body = ArchiveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         set_campaign_archived(campaign, self.user, body.validated_data["archived"])
@@ -159,18 +147,18 @@ class CampaignArchive(ApiView):
 
 
 @extend_schema(tags=["campaigns"])
-class LabelDetail(ApiView):
+class LabelDetail(ObjectScoped, ApiView):
     serializer_class = LabelSerializer
     http_method_names = ["get", "patch", "delete", "head", "options"]
 
     @extend_schema(responses={200: LabelSerializer, **READ_ERRORS})
     def get(self, request: Request, pk: int) -> Response:
-        return Response(LabelSerializer(_in_my_workspaces(Label, self.user, pk, Role.VIEWER)).data)
+        return Response(LabelSerializer(self.scoped(Label.objects.select_related("workspace"), Role.VIEWER)).data)
 
     @extend_schema(request=LabelSerializer, responses={200: LabelSerializer, **WRITE_ERRORS},
                    description="Rename or recolour a label (editors). Fields left out keep their value.")
     def patch(self, request: Request, pk: int) -> Response:
-        label: Label = _in_my_workspaces(Label, self.user, pk, Role.EDITOR)
+        label: Label = self.scoped(Label.objects.select_related("workspace"), Role.EDITOR)
         serializer = LabelSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -181,5 +169,5 @@ class LabelDetail(ApiView):
     @extend_schema(request=None, responses={204: None, **READ_ERRORS, 403: DetailSerializer},
                    description="Delete a label (editors): it is taken off its posts, nothing else.")
     def delete(self, request: Request, pk: int) -> Response:
-        delete_label(_in_my_workspaces(Label, self.user, pk, Role.EDITOR), self.user)
+        delete_label(self.scoped(Label.objects.select_related("workspace"), Role.EDITOR), self.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

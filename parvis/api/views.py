@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
@@ -21,7 +20,9 @@ from rest_framework.request import Request, clone_request
 from rest_framework.response import Response
 
 from parvis.accounts.models import Membership, Role, User, Workspace
-from parvis.accounts.scoping import workspace_for, workspaces_for
+from parvis.accounts.requests import AuthedAPIRequest
+from parvis.accounts.scoping import workspaces_for
+from parvis.api.scoping import ObjectScoped, WorkspaceScoped
 from parvis.api.serializers import (
     AccountSerializer,
     CharterSerializer,
@@ -82,6 +83,7 @@ class ApiMetadata(SimpleMetadata):
 
 
 class ApiView(generics.GenericAPIView):  # type: ignore[type-arg]
+    request: AuthedAPIRequest  # IsAuthenticated is the default permission
     pagination_class: type[Page] | None = Page
     metadata_class = ApiMetadata
 
@@ -93,7 +95,7 @@ class ApiView(generics.GenericAPIView):  # type: ignore[type-arg]
 
     @property
     def user(self) -> User:
-        return self.request.user  # type: ignore[return-value]
+        return self.request.user
 
 
 def _posts() -> QuerySet[Post]:
@@ -139,15 +141,14 @@ class WorkspaceDetail(WorkspaceViewMixin, generics.RetrieveAPIView):  # type: ig
 
 
 @extend_schema(tags=["accounts"], responses={200: AccountSerializer(many=True), **READ_ERRORS})
-class AccountList(ApiView, generics.ListAPIView):  # type: ignore[type-arg]
+class AccountList(WorkspaceScoped, ApiView, generics.ListAPIView):  # type: ignore[type-arg]
     """The connected accounts of a workspace (never their credentials)."""
 
     serializer_class = AccountSerializer
     queryset = SocialAccount.objects.none()
 
     def get_queryset(self) -> QuerySet[SocialAccount]:
-        workspace = workspace_for(self.user, self.kwargs["workspace_id"])
-        return workspace.social_accounts.order_by("network", "handle", "pk")
+        return self.workspace.social_accounts.order_by("network", "handle", "pk")
 
 
 # -- posts -------------------------------------------------------------------------------
@@ -159,12 +160,12 @@ class PostFilterSerializer(serializers.Serializer):  # type: ignore[type-arg]
 
 
 @extend_schema(tags=["posts"])
-class PostList(ApiView, generics.ListAPIView):  # type: ignore[type-arg]
+class PostList(WorkspaceScoped, ApiView, generics.ListAPIView):  # type: ignore[type-arg]
     serializer_class = PostSerializer
     queryset = Post.objects.none()
 
     def get_queryset(self) -> QuerySet[Post]:
-        workspace = workspace_for(self.user, self.kwargs["workspace_id"])
+        workspace = self.workspace
         query = PostFilterSerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         found = _posts().filter(workspace=workspace)
@@ -183,14 +184,14 @@ class PostList(ApiView, generics.ListAPIView):  # type: ignore[type-arg]
                    description="Create a post and its publications. `mode` `now` publishes at once, "
                                "`schedule` at `scheduled_at`, `draft` keeps it unpublished.")
     def post(self, request: Request, workspace_id: int) -> Response:
-        workspace = workspace_for(self.user, workspace_id, Role.EDITOR)
+        workspace = self.workspace
         serializer = PostWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         post = _save(serializer, workspace, self.user)
         return Response(PostSerializer(post).data, status=status.HTTP_201_CREATED)
 
 
-class PostObjectMixin(ApiView):
+class PostObjectMixin(ObjectScoped, ApiView):
     serializer_class = PostSerializer
     queryset = Post.objects.none()
 
@@ -198,9 +199,7 @@ class PostObjectMixin(ApiView):
         return _posts().filter(workspace__memberships__user=self.user)
 
     def get_post(self, min_role: Role = Role.VIEWER) -> Post:
-        post: Post = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
-        workspace_for(self.user, post.workspace_id, min_role)  # 403 for a viewer writing
-        return post
+        return self.scoped(_posts(), min_role)  # 403 for a viewer writing
 
 
 class PostDetail(PostObjectMixin):
@@ -238,16 +237,13 @@ class PostCancel(PostObjectMixin):
 
 # -- publications ------------------------------------------------------------------------
 
-class PublicationObjectMixin(ApiView):
+class PublicationObjectMixin(ObjectScoped, ApiView):
     serializer_class = PublicationSerializer
     queryset = Publication.objects.none()
+    workspace_path = "post__workspace"
 
     def get_publication(self, min_role: Role = Role.VIEWER) -> Publication:
-        publication: Publication = get_object_or_404(
-            Publication.objects.select_related("account", "post__workspace").filter(
-                post__workspace__memberships__user=self.user), pk=self.kwargs["pk"])
-        workspace_for(self.user, publication.post.workspace_id, min_role)
-        return publication
+        return self.scoped(Publication.objects.select_related("account", "post__workspace"), min_role)
 
     def respond(self, publication: Publication) -> Response:
         publication.refresh_from_db()
@@ -286,22 +282,23 @@ class PublicationCancel(PublicationObjectMixin):
 # -- editorial charter -------------------------------------------------------------------
 
 @extend_schema(tags=["workspaces"])
-class CharterDetail(ApiView):
+class CharterDetail(WorkspaceScoped, ApiView):
     """The workspace's editorial charter. Any member reads it (to write posts that pass);
     managers change it. Blocking rules make scheduling answer 400 naming the rule."""
 
     serializer_class = CharterSerializer
     http_method_names = ["get", "put", "patch", "head", "options"]
+    min_role_write = Role.MANAGER
 
     @extend_schema(responses={200: CharterSerializer, **READ_ERRORS})
     def get(self, request: Request, workspace_id: int) -> Response:
-        workspace = workspace_for(self.user, workspace_id)
+        workspace = self.workspace
         return Response(CharterSerializer(charter_for(workspace) or Charter(workspace=workspace)).data)
 
     @extend_schema(request=CharterWriteSerializer, responses={200: CharterSerializer, **WRITE_ERRORS},
                    description="Change the charter (managers). Fields left out keep their value.")
     def put(self, request: Request, workspace_id: int) -> Response:
-        workspace = workspace_for(self.user, workspace_id, Role.MANAGER)
+        workspace = self.workspace
         body = CharterWriteSerializer(data=request.data, partial=True)
         body.is_valid(raise_exception=True)
         try:
