@@ -9,7 +9,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
@@ -18,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from parvis.accounts.models import ApprovalMode, ClientApprover, PortalLink, Role, Workspace
-from parvis.accounts.scoping import workspace_for
+from parvis.api.scoping import ObjectScoped, WorkspaceScoped
 from parvis.api.serializers import ApiModelSerializer, DetailSerializer, IdField, UtcDateTimeField
 from parvis.api.views import CONFLICT, READ_ERRORS, WRITE_ERRORS, ApiView, Conflict
 from parvis.publishing import approvers
@@ -78,20 +77,21 @@ def _client_body(client: ClientApprover) -> dict[str, Any]:
 
 
 @extend_schema(tags=["approval"])
-class ApprovalSettings(ApiView):
+class ApprovalSettings(WorkspaceScoped, ApiView):
     serializer_class = ApprovalSettingsSerializer
+    min_role_read = min_role_write = Role.MANAGER
     http_method_names = ["get", "put", "head", "options"]
 
     @extend_schema(responses={200: ApprovalSettingsSerializer, **READ_ERRORS, 403: DetailSerializer},
                    description="Whether posts need approval, and by whom (managers).")
     def get(self, request: Request, workspace_id: int) -> Response:
-        return Response(_settings(workspace_for(self.user, workspace_id, Role.MANAGER)))
+        return Response(_settings(self.workspace))
 
     @extend_schema(request=ApprovalSettingsSerializer, responses={200: ApprovalSettingsSerializer, **WRITE_ERRORS},
                    description="Change the approval settings (managers); fields left out keep their value. "
                                "Kept in the audit log.")
     def put(self, request: Request, workspace_id: int) -> Response:
-        workspace = workspace_for(self.user, workspace_id, Role.MANAGER)
+        workspace = self.workspace
         body = ApprovalSettingsSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = {**_settings(workspace), **body.validated_data}
@@ -109,12 +109,13 @@ class ApprovalSettings(ApiView):
 
 
 @extend_schema(tags=["approval"])
-class ClientApproverList(ApiView, generics.ListAPIView):  # type: ignore[type-arg]
+class ClientApproverList(WorkspaceScoped, ApiView, generics.ListAPIView):  # type: ignore[type-arg]
     serializer_class = ClientApproverSerializer
     queryset = ClientApprover.objects.none()
+    min_role_read = min_role_write = Role.MANAGER
 
     def get_queryset(self) -> QuerySet[ClientApprover]:
-        return approvers.clients_with_links(workspace_for(self.user, self.kwargs["workspace_id"], Role.MANAGER))
+        return approvers.clients_with_links(self.workspace)
 
     @extend_schema(responses={200: ClientApproverSerializer(many=True), **READ_ERRORS, 403: DetailSerializer},
                    description="The client approvers, active ones first (managers).")
@@ -125,7 +126,7 @@ class ClientApproverList(ApiView, generics.ListAPIView):  # type: ignore[type-ar
                    description="Add a client approver (managers) and email them a link to their review "
                                "page. Adding a revoked person's address again brings them back.")
     def post(self, request: Request, workspace_id: int) -> Response:
-        workspace = workspace_for(self.user, workspace_id, Role.MANAGER)
+        workspace = self.workspace
         body = ClientApproverSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
@@ -134,15 +135,11 @@ class ClientApproverList(ApiView, generics.ListAPIView):  # type: ignore[type-ar
         return Response(_client_body(client), status=status.HTTP_201_CREATED)
 
 
-class ClientApproverMixin(ApiView):
+class ClientApproverMixin(ObjectScoped, ApiView):
     serializer_class = ClientApproverSerializer
 
     def get_client(self) -> ClientApprover:
-        client: ClientApprover = get_object_or_404(
-            ClientApprover.objects.select_related("workspace").filter(workspace__memberships__user=self.user),
-            pk=self.kwargs["pk"])
-        workspace_for(self.user, client.workspace_id, Role.MANAGER)
-        return client
+        return self.scoped(ClientApprover.objects.select_related("workspace"), Role.MANAGER)
 
 
 @extend_schema(tags=["approval"])
@@ -172,17 +169,15 @@ class ClientApproverRevoke(ClientApproverMixin):
 
 
 @extend_schema(tags=["approval"])
-class PortalLinkRevoke(ApiView):
+class PortalLinkRevoke(ObjectScoped, ApiView):
     serializer_class = PortalLinkSerializer
+    workspace_path = "approver__workspace"
 
     @extend_schema(operation_id="portal_links_revoke", request=None,
                    responses={204: None, **READ_ERRORS, 403: DetailSerializer},
                    description="Revoke one review link (managers); the person keeps their other links. "
                                "Revoking a revoked link changes nothing.")
     def post(self, request: Request, pk: int) -> Response:
-        link: PortalLink = get_object_or_404(
-            PortalLink.objects.select_related("approver__workspace").filter(
-                approver__workspace__memberships__user=self.user), pk=pk)
-        workspace_for(self.user, link.approver.workspace_id, Role.MANAGER)
+        link = self.scoped(PortalLink.objects.select_related("approver__workspace"), Role.MANAGER)
         approvers.revoke_link(link, self.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -14,7 +14,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
@@ -24,7 +23,7 @@ from rest_framework.response import Response
 
 from parvis.accounts.actions import absolute_url
 from parvis.accounts.models import Role, Workspace
-from parvis.accounts.scoping import workspace_for
+from parvis.api.scoping import ObjectScoped, WorkspaceScoped
 from parvis.api.serializers import ApiModelSerializer, UtcDateTimeField
 from parvis.api.views import READ_ERRORS, WRITE_ERRORS, ApiView
 from parvis.inbox import webhooks
@@ -95,15 +94,13 @@ def _save(workspace: Workspace, data: dict[str, Any], hook: Webhook | None = Non
         raise ValidationError({field: [message] for field, message in exc.errors.items()}) from exc
 
 
-class ChannelView(ApiView):
+class ChannelView(WorkspaceScoped, ObjectScoped, ApiView):
     serializer_class: type[serializers.Serializer] = ChannelSerializer  # type: ignore[type-arg]
     queryset = Webhook.objects.none()
+    min_role_read = min_role_write = Role.MANAGER
 
     def get_channel(self) -> Webhook:
-        hook: Webhook = get_object_or_404(Webhook.objects.select_related("workspace").filter(
-            workspace__memberships__user=self.user), pk=self.kwargs["pk"])
-        workspace_for(self.user, hook.workspace_id, Role.MANAGER)
-        return hook
+        return self.scoped(Webhook.objects.select_related("workspace"), Role.MANAGER)
 
     def body(self) -> dict[str, Any]:
         body = ChannelWriteSerializer(data=self.request.data)
@@ -114,7 +111,7 @@ class ChannelView(ApiView):
 @extend_schema(tags=["inbox settings"])
 class ChannelList(ChannelView, generics.ListAPIView):  # type: ignore[type-arg]
     def get_queryset(self) -> QuerySet[Webhook]:
-        workspace = workspace_for(self.user, self.kwargs["workspace_id"], Role.MANAGER)
+        workspace = self.workspace
         return Webhook.objects.filter(workspace=workspace).order_by("name", "pk")
 
     @extend_schema(responses={200: ChannelSerializer(many=True), **READ_ERRORS, 403: WRITE_ERRORS[403]},
@@ -126,7 +123,7 @@ class ChannelList(ChannelView, generics.ListAPIView):  # type: ignore[type-arg]
                    description="Add a channel: `name`, `format` and `url` are required, Matrix also needs "
                                "`room` and `token`. Send a test to check it.")
     def post(self, request: Request, workspace_id: int) -> Response:
-        workspace = workspace_for(self.user, workspace_id, Role.MANAGER)
+        workspace = self.workspace
         hook = _save(workspace, self.body())
         return Response(ChannelSerializer(hook).data, status=status.HTTP_201_CREATED)
 

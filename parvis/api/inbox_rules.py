@@ -14,7 +14,6 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
@@ -22,8 +21,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from parvis.accounts.models import Role, Workspace
-from parvis.accounts.scoping import workspace_for
 from parvis.api.inbox import ItemSerializer
+from parvis.api.scoping import ObjectScoped, WorkspaceScoped
 from parvis.api.serializers import ApiModelSerializer, IdField, UtcDateTimeField
 from parvis.api.views import READ_ERRORS, WRITE_ERRORS, ApiView
 from parvis.inbox import rules
@@ -125,15 +124,13 @@ def _preview(workspace: Workspace, conditions: dict[str, Any]) -> dict[str, Any]
             "sample": found.sample}
 
 
-class RuleView(ApiView):
+class RuleView(WorkspaceScoped, ObjectScoped, ApiView):
     serializer_class: type[serializers.Serializer] = RuleSerializer  # type: ignore[type-arg]
     queryset = Rule.objects.none()
+    min_role_read = min_role_write = Role.MANAGER
 
     def get_rule(self) -> Rule:
-        rule: Rule = get_object_or_404(Rule.objects.select_related("workspace").filter(
-            workspace__memberships__user=self.user), pk=self.kwargs["pk"])
-        workspace_for(self.user, rule.workspace_id, Role.MANAGER)
-        return rule
+        return self.scoped(Rule.objects.select_related("workspace"), Role.MANAGER)
 
     def read(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:  # type: ignore[type-arg]
         body = serializer_class(data=self.request.data)
@@ -161,7 +158,7 @@ def _save(workspace: Workspace, user: Any, data: dict[str, Any], rule: Rule | No
 @extend_schema(tags=["inbox settings"])
 class RuleList(RuleView, generics.ListAPIView):  # type: ignore[type-arg]
     def get_queryset(self) -> QuerySet[Rule]:
-        workspace = workspace_for(self.user, self.kwargs["workspace_id"], Role.MANAGER)
+        workspace = self.workspace
         return Rule.objects.filter(workspace=workspace).order_by("position", "pk")
 
     @extend_schema(responses={200: RuleSerializer(many=True), **READ_ERRORS, 403: WRITE_ERRORS[403]},
@@ -173,7 +170,7 @@ class RuleList(RuleView, generics.ListAPIView):  # type: ignore[type-arg]
                    description="Create a rule, last in order and switched off unless `enabled` says so: "
                                "`name`, at least one condition and one action.")
     def post(self, request: Request, workspace_id: int) -> Response:
-        workspace = workspace_for(self.user, workspace_id, Role.MANAGER)
+        workspace = self.workspace
         rule = _save(workspace, self.user, self.read(RuleWriteSerializer))
         return Response(RuleSerializer(rule).data, status=status.HTTP_201_CREATED)
 
@@ -227,7 +224,7 @@ class RulePreview(RuleView):
                    description="Test conditions on the last 90 days of items, before saving a rule: how many "
                                "it would have matched, and a few of them. Nothing is changed.")
     def post(self, request: Request, workspace_id: int) -> Response:
-        workspace = workspace_for(self.user, workspace_id, Role.MANAGER)
+        workspace = self.workspace
         conditions = self.read(PreviewRequestSerializer)["conditions"]
         return Response(PreviewSerializer(_preview(workspace, conditions)).data)
 

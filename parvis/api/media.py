@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
@@ -16,6 +15,7 @@ from rest_framework.response import Response
 
 from parvis.accounts.models import Role
 from parvis.accounts.scoping import workspace_for
+from parvis.api.scoping import ObjectScoped, WorkspaceScoped
 from parvis.api.serializers import ApiModelSerializer
 from parvis.api.views import CONFLICT, READ_ERRORS, WRITE_ERRORS, ApiView, Conflict
 from parvis.publishing import library
@@ -92,12 +92,12 @@ class MediaFilterSerializer(serializers.Serializer):  # type: ignore[type-arg]
 
 
 @extend_schema(tags=["media"])
-class MediaList(ApiView, generics.ListAPIView):  # type: ignore[type-arg]
+class MediaList(WorkspaceScoped, ApiView, generics.ListAPIView):  # type: ignore[type-arg]
     serializer_class = MediaAssetSerializer
     queryset = MediaAsset.objects.none()
 
     def get_queryset(self) -> QuerySet[MediaAsset]:
-        workspace = workspace_for(self.user, self.kwargs["workspace_id"])
+        workspace = self.workspace
         filters = MediaFilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
         data = filters.validated_data
@@ -118,7 +118,7 @@ class MediaList(ApiView, generics.ListAPIView):  # type: ignore[type-arg]
                               **WRITE_ERRORS},
                    description="Upload an image or a video to the workspace's library (multipart).")
     def post(self, request: Request, workspace_id: int) -> Response:
-        workspace = workspace_for(self.user, workspace_id, Role.EDITOR)
+        workspace = self.workspace
         serializer = MediaUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -132,16 +132,13 @@ class MediaList(ApiView, generics.ListAPIView):  # type: ignore[type-arg]
 
 
 @extend_schema(tags=["media"])
-class MediaDetail(ApiView):
+class MediaDetail(ObjectScoped, ApiView):
     serializer_class = MediaAssetSerializer
     queryset = MediaAsset.objects.none()
     http_method_names = ["get", "patch", "delete", "head", "options"]
 
     def get_asset(self, min_role: Role = Role.VIEWER) -> MediaAsset:
-        found = MediaAsset.objects.filter(workspace__memberships__user=self.user)
-        asset: MediaAsset = get_object_or_404(found.select_related("workspace"), pk=self.kwargs["pk"])
-        workspace_for(self.user, asset.workspace_id, min_role)  # 403 for a viewer writing
-        return asset
+        return self.scoped(MediaAsset.objects.select_related("workspace"), min_role)  # 403 for a viewer writing
 
     def respond(self, asset: MediaAsset, code: int = status.HTTP_200_OK) -> Response:
         return Response(MediaAssetSerializer(_assets(asset.workspace_id, self.user).get(pk=asset.pk)).data,

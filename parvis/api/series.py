@@ -14,7 +14,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -23,7 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from parvis.accounts.models import Role
-from parvis.accounts.scoping import workspace_for
+from parvis.api.scoping import ObjectScoped, WorkspaceScoped
 from parvis.api.serializers import ApiModelSerializer, ErrorsSerializer, IdField, UtcDateTimeField
 from parvis.api.views import READ_ERRORS, WRITE_ERRORS, ApiView
 from parvis.publishing import recurrence
@@ -119,12 +118,12 @@ class OccurrencesQuery(serializers.Serializer):  # type: ignore[type-arg]
 
 
 @extend_schema(tags=["series"])
-class SeriesList(ApiView, generics.ListAPIView):  # type: ignore[type-arg]
+class SeriesList(WorkspaceScoped, ApiView, generics.ListAPIView):  # type: ignore[type-arg]
     serializer_class = SeriesSerializer
     queryset = Series.objects.none()
 
     def get_queryset(self) -> QuerySet[Series]:
-        return recurrence.series_of(workspace_for(self.user, self.kwargs["workspace_id"]))
+        return recurrence.series_of(self.workspace)
 
     @extend_schema(responses={200: SeriesSerializer(many=True), **READ_ERRORS},
                    description="The workspace's recurring posts, the active ones first.")
@@ -137,7 +136,7 @@ class SeriesList(ApiView, generics.ListAPIView):  # type: ignore[type-arg]
                                "zone (wall-clock time across daylight-saving changes). Create the post "
                                "first (`POST /workspaces/{id}/posts/`, `mode: schedule`).")
     def post(self, request: Request, workspace_id: int) -> Response:
-        workspace = workspace_for(self.user, workspace_id, Role.EDITOR)
+        workspace = self.workspace
         body = SeriesCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
@@ -155,16 +154,13 @@ def _detail(series: Series, limit: int) -> dict[str, Any]:
             "occurrences": OccurrenceSerializer(_occurrences(found, limit), many=True).data}
 
 
-class SeriesObjectMixin(ApiView):
+class SeriesObjectMixin(ObjectScoped, ApiView):
     serializer_class: type[serializers.Serializer] = SeriesDetailSerializer  # type: ignore[type-arg]
     queryset = Series.objects.none()
     pagination_class = None
 
     def get_series(self, min_role: Role = Role.VIEWER) -> Series:
-        series: Series = get_object_or_404(Series.objects.select_related("workspace", "template").filter(
-            workspace__memberships__user=self.user), pk=self.kwargs["pk"])
-        workspace_for(self.user, series.workspace_id, min_role)  # 403 for a viewer writing
-        return series
+        return self.scoped(Series.objects.select_related("workspace", "template"), min_role)
 
 
 @extend_schema(tags=["series"])
