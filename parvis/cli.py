@@ -42,7 +42,7 @@ def ensure_admin(stdout: object = sys.stdout, base_url: str = "") -> None:
           file=stdout)
 
 
-def _consumer(workers: int):  # type: ignore[no-untyped-def]
+def _consumer(workers: int):
     from huey.contrib.djhuey import HUEY
 
     return HUEY.create_consumer(workers=workers, worker_type="thread", periodic=False,

@@ -11,7 +11,7 @@ from parvis.accounts.models import User
 class EmailBackend(ModelBackend):
     """Log in with an email address, case-insensitively."""
 
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self, request: HttpRequest | None, username: str | None = None,
         password: str | None = None, **kwargs: Any,
     ) -> User | None:

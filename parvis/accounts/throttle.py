@@ -131,7 +131,7 @@ class ThrottleHandler(AxesDatabaseHandler):
 
 
 def _handler() -> ThrottleHandler:
-    return AxesProxyHandler.get_implementation()  # type: ignore[return-value]
+    return AxesProxyHandler.get_implementation()
 
 
 def seconds_left(request: HttpRequest, credentials: dict[str, Any] | None = None) -> int:

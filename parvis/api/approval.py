@@ -34,7 +34,7 @@ class CommentSerializer(ApiModelSerializer):
         return comment.client_id is not None
 
 
-class CommentInSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class CommentInSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, max_length=approval.MAX_COMMENT,
                                     help_text="Required to request changes and to comment.")
 

@@ -18,7 +18,7 @@ from parvis.api.views import CONFLICT, WRITE_ERRORS, PostObjectMixin, _reload
 from parvis.publishing import approval
 
 
-class OverrideSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class OverrideSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=approval.MAX_COMMENT,
                                    help_text="Why it is published without approval: kept in the review thread "
                                              "and the audit log. Required.")

@@ -23,7 +23,7 @@ from parvis.api.views import CONFLICT, READ_ERRORS, WRITE_ERRORS, ApiView, Confl
 from parvis.publishing import approvers
 
 
-class ApprovalSettingsSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ApprovalSettingsSerializer(serializers.Serializer):
     """On PUT every field is optional: those left out keep their value."""
 
     requires_approval = serializers.BooleanField(required=False, help_text="Posts need approval to go out.")
@@ -73,7 +73,7 @@ class ClientApproverSerializer(ApiModelSerializer):
 
 
 def _client_body(client: ClientApprover) -> dict[str, Any]:
-    return ClientApproverSerializer(approvers.clients_with_links(client.workspace).get(pk=client.pk)).data  # type: ignore[return-value]
+    return ClientApproverSerializer(approvers.clients_with_links(client.workspace).get(pk=client.pk)).data
 
 
 @extend_schema(tags=["approval"])
@@ -109,7 +109,7 @@ class ApprovalSettings(WorkspaceScoped, ApiView):
 
 
 @extend_schema(tags=["approval"])
-class ClientApproverList(WorkspaceScoped, ApiView, generics.ListAPIView):  # type: ignore[type-arg]
+class ClientApproverList(WorkspaceScoped, ApiView, generics.ListAPIView):
     serializer_class = ClientApproverSerializer
     queryset = ClientApprover.objects.none()
     min_role_read = min_role_write = Role.MANAGER

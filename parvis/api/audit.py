@@ -27,7 +27,7 @@ from parvis.api.views import READ_ERRORS, WRITE_ERRORS, ApiView
 from parvis.publishing.validation import parse_timezone
 
 
-class AuditFilterSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class AuditFilterSerializer(serializers.Serializer):
     action = serializers.CharField(required=False, max_length=40, help_text=(
         "An action code, like `post.approved` (each entry gives its `action`)."))
     person = IdField(required=False, help_text="Entries by this person (a user id).")
@@ -91,7 +91,7 @@ class AuditView(ApiView):
 
 
 @extend_schema(tags=["audit"])
-class AuditList(AuditView, generics.ListAPIView):  # type: ignore[type-arg]
+class AuditList(AuditView, generics.ListAPIView):
     serializer_class = AuditEntrySerializer
 
     def get_queryset(self) -> QuerySet[AuditEntry]:

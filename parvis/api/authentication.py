@@ -58,10 +58,10 @@ def _speak_their_language(request: HttpRequest, user: Any) -> None:
     rather than the site's default."""
     if user.language and not request.META.get("HTTP_ACCEPT_LANGUAGE"):
         translation.activate(user.language)
-        request.LANGUAGE_CODE = user.language  # type: ignore[attr-defined]
+        request.LANGUAGE_CODE = user.language
 
 
-class BearerTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+class BearerTokenScheme(OpenApiAuthenticationExtension):
     target_class = "parvis.api.authentication.BearerTokenAuthentication"
     name = "bearerAuth"
 

@@ -22,7 +22,7 @@ from parvis.api.views import CONFLICT, WRITE_ERRORS, ApiView, Conflict
 from parvis.publishing.ics import feed_status, feed_url, issue_feed_token, revoke_feed_token
 
 
-class FeedStatusSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class FeedStatusSerializer(serializers.Serializer):
     exists = serializers.BooleanField(read_only=True)
     created_at = UtcDateTimeField(read_only=True, allow_null=True, help_text="When the current address was issued.")
 

@@ -53,7 +53,7 @@ class LabelSerializer(ApiModelSerializer):
 
 
 @extend_schema(tags=["campaigns"])
-class CampaignList(WorkspaceScoped, ApiView, generics.ListAPIView):  # type: ignore[type-arg]
+class CampaignList(WorkspaceScoped, ApiView, generics.ListAPIView):
     serializer_class = CampaignSerializer
     queryset = Campaign.objects.none()
 
@@ -79,7 +79,7 @@ class CampaignList(WorkspaceScoped, ApiView, generics.ListAPIView):  # type: ign
 
 
 @extend_schema(tags=["campaigns"])
-class LabelList(WorkspaceScoped, ApiView, generics.ListAPIView):  # type: ignore[type-arg]
+class LabelList(WorkspaceScoped, ApiView, generics.ListAPIView):
     serializer_class = LabelSerializer
     queryset = Label.objects.none()
 
@@ -102,7 +102,7 @@ class LabelList(WorkspaceScoped, ApiView, generics.ListAPIView):  # type: ignore
         return Response(LabelSerializer(label).data, status=status.HTTP_201_CREATED)
 
 
-class ArchiveSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ArchiveSerializer(serializers.Serializer):
     archived = serializers.BooleanField(default=True, help_text="`false` brings an archived campaign back.")
 
 

@@ -74,4 +74,4 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     API view's 404 under /api/: JSON `{"detail": …}`, the shape the schema documents."""
     if request.path_info.startswith("/api/"):
         return JsonResponse({"detail": str(NotFound.default_detail)}, status=404)
-    return page_not_found(request, exception)  # type: ignore[arg-type]
+    return page_not_found(request, exception)

@@ -30,7 +30,7 @@ from parvis.publishing.validation import parse_timezone
 TRUE = {"1", "true", "yes", ""}
 
 
-class ImportRowSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ImportRowSerializer(serializers.Serializer):
     line = serializers.IntegerField(help_text="The row number a spreadsheet shows (the header is row 1).")
     values = serializers.DictField(child=serializers.CharField(allow_blank=True))
     errors = serializers.DictField(  # type: ignore[assignment]
@@ -61,7 +61,7 @@ class ImportBatchSerializer(ApiModelSerializer):
         return importer.encoding_notice(batch)
 
 
-class ImportUploadSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ImportUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="The CSV file (5 MB, 20,000 rows at most).")
     timezone = serializers.CharField(required=False, allow_blank=True,
                                      help_text="Time zone of rows that name none (default: the workspace's).")

@@ -164,7 +164,7 @@ class ItemDetailSerializer(ItemSerializer):
         read_only_fields = fields
 
 
-class ItemPatchSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ItemPatchSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices, required=False)
     assignee = IdField(required=False, allow_null=True, help_text="A member's user id; null to unassign.")
     priority = serializers.ChoiceField(choices=Priority.choices, required=False, help_text="0 low, 1 normal, 2 high.")
@@ -173,21 +173,21 @@ class ItemPatchSerializer(serializers.Serializer):  # type: ignore[type-arg]
                                         help_text="ISO 8601 with its offset, in the future; null wakes it.")
 
 
-class NoteWriteSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class NoteWriteSerializer(serializers.Serializer):
     text = serializers.CharField(allow_blank=True, help_text="Internal: never sent to the network.")
 
 
-class CorrectionWriteSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class CorrectionWriteSerializer(serializers.Serializer):
     field = serializers.ChoiceField(choices=["sentiment", "toxic", "spam"])
     value = serializers.CharField(allow_blank=True, help_text=(
         "`negative`, `neutral` or `positive` for sentiment; `true` or `false` for toxic and spam."))
 
 
-class ReplyWriteSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ReplyWriteSerializer(serializers.Serializer):
     text = serializers.CharField(allow_blank=True, trim_whitespace=False)
 
 
-class ReplyCreatedSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ReplyCreatedSerializer(serializers.Serializer):
     id = serializers.IntegerField(help_text="The reply.")
     item = serializers.IntegerField()
     post = serializers.IntegerField()
@@ -196,7 +196,7 @@ class ReplyCreatedSerializer(serializers.Serializer):  # type: ignore[type-arg]
     due_at = UtcDateTimeField()
 
 
-class ActionSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ActionSerializer(serializers.Serializer):
     action = InlineChoiceField(choices=ACTION_CHOICES, help_text=(
         "What the network offers for this item: like, boost, hide (and their un-), mute, block, report "
         "(the author); `delete` for one of our own replies."))
@@ -211,7 +211,7 @@ class SavedReplySerializer(ApiModelSerializer):
         read_only_fields = fields
 
 
-class SavedReplyWriteSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class SavedReplyWriteSerializer(serializers.Serializer):
     # Lengths and required fields are checked by the shared rules, with the web page's messages.
     title = serializers.CharField(required=False, allow_blank=True)
     body = serializers.CharField(required=False, allow_blank=True, help_text=(
@@ -221,7 +221,7 @@ class SavedReplyWriteSerializer(serializers.Serializer):  # type: ignore[type-ar
 
 # -- helpers -----------------------------------------------------------------------------
 
-def _read(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:  # type: ignore[type-arg]
+def _read(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
     """The validated body, or a 400 naming every bad or unknown field."""
     body = serializer_class(data=data)
     errors = dict(body.errors) if not body.is_valid() else {}
@@ -230,7 +230,7 @@ def _read(serializer_class: type[serializers.Serializer], data: Any) -> dict[str
             errors[name] = [_("Unknown field.")]
     if errors:
         raise ValidationError(errors)
-    return body.validated_data  # type: ignore[return-value]
+    return body.validated_data
 
 
 def _triage_failed(exc: triage.TriageError, rename: dict[str, str] | None = None) -> APIException:
@@ -252,7 +252,7 @@ def _detail(item: Item) -> dict[str, Any]:
         Prefetch("replies", queryset=Reply.objects.select_related("post").prefetch_related("post__publications")))
         .get(pk=item.pk))
     fresh.conversation_items = list(conversation(fresh))  # type: ignore[attr-defined]
-    return ItemDetailSerializer(fresh).data  # type: ignore[no-any-return]
+    return ItemDetailSerializer(fresh).data
 
 
 # -- items -------------------------------------------------------------------------------
@@ -274,7 +274,7 @@ FILTER_PARAMETERS = [
 
 
 @extend_schema(tags=["inbox"])
-class InboxItemList(ApiView, generics.ListAPIView):  # type: ignore[type-arg]
+class InboxItemList(ApiView, generics.ListAPIView):
     serializer_class = ItemSerializer
     queryset = Item.objects.none()
 
@@ -437,7 +437,7 @@ class InboxItemActions(ItemObjectMixin):
 # -- saved replies -----------------------------------------------------------------------
 
 @extend_schema(tags=["inbox"])
-class SavedReplyList(ApiView, generics.ListAPIView):  # type: ignore[type-arg]
+class SavedReplyList(ApiView, generics.ListAPIView):
     serializer_class = SavedReplySerializer
     queryset = SavedReply.objects.none()
 

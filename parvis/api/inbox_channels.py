@@ -58,7 +58,7 @@ class ChannelSerializer(ApiModelSerializer):
         return bool((hook.secret or {}).get("token"))
 
 
-class ChannelWriteSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ChannelWriteSerializer(serializers.Serializer):
     name = serializers.CharField(required=False, allow_blank=True, max_length=120)
     format = serializers.ChoiceField(choices=Webhook.Format.choices, required=False)
     url = serializers.CharField(required=False, allow_blank=True, max_length=500, write_only=True, help_text=(
@@ -74,7 +74,7 @@ class ChannelWriteSerializer(serializers.Serializer):  # type: ignore[type-arg]
     enabled = serializers.BooleanField(required=False)
 
 
-class TestResultSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class TestResultSerializer(serializers.Serializer):
     delivered = serializers.BooleanField()
     status = serializers.CharField(help_text="What the server answered, or why it was not sent.")
     channel = ChannelSerializer()
@@ -95,7 +95,7 @@ def _save(workspace: Workspace, data: dict[str, Any], hook: Webhook | None = Non
 
 
 class ChannelView(WorkspaceScoped, ObjectScoped, ApiView):
-    serializer_class: type[serializers.Serializer] = ChannelSerializer  # type: ignore[type-arg]
+    serializer_class: type[serializers.Serializer] = ChannelSerializer
     queryset = Webhook.objects.none()
     min_role_read = min_role_write = Role.MANAGER
 
@@ -105,11 +105,11 @@ class ChannelView(WorkspaceScoped, ObjectScoped, ApiView):
     def body(self) -> dict[str, Any]:
         body = ChannelWriteSerializer(data=self.request.data)
         body.is_valid(raise_exception=True)
-        return body.validated_data  # type: ignore[return-value]
+        return body.validated_data
 
 
 @extend_schema(tags=["inbox settings"])
-class ChannelList(ChannelView, generics.ListAPIView):  # type: ignore[type-arg]
+class ChannelList(ChannelView, generics.ListAPIView):
     def get_queryset(self) -> QuerySet[Webhook]:
         workspace = self.workspace
         return Webhook.objects.filter(workspace=workspace).order_by("name", "pk")

@@ -26,7 +26,7 @@ class CheckTooSoon(APIException):
         self.wait = exc.retry_after
 
 
-class CheckNowSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class CheckNowSerializer(serializers.Serializer):
     accounts = serializers.ListField(child=serializers.CharField(), read_only=True,
                                      help_text="Accounts (handles) read at the next pass, within seconds.")
     backing_off = serializers.ListField(child=serializers.CharField(), read_only=True, help_text=(

@@ -28,7 +28,7 @@ from parvis.publishing.validation import parse_timezone
 DEFAULT_DAYS, MAX_DAYS = 30, 366
 
 
-class PeriodQuerySerializer(serializers.Serializer):  # type: ignore[type-arg]
+class PeriodQuerySerializer(serializers.Serializer):
     days = serializers.IntegerField(required=False, min_value=1, max_value=MAX_DAYS, help_text=(
         f"The last N days, today included (default {DEFAULT_DAYS}). Ignored when `since` is given."))
     since = DayField(required=False, help_text="The first day of the period (in `tz`).")
@@ -39,19 +39,19 @@ class PeriodQuerySerializer(serializers.Serializer):  # type: ignore[type-arg]
         return check_range(attrs)
 
 
-class PersonFiguresSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class PersonFiguresSerializer(serializers.Serializer):
     user = serializers.IntegerField(source="user_id")
     name = serializers.CharField()
     answered = serializers.IntegerField()
     median_minutes = serializers.FloatField()
 
 
-class DaySerializer(serializers.Serializer):  # type: ignore[type-arg]
+class DaySerializer(serializers.Serializer):
     day = serializers.DateField()
     median_minutes = serializers.FloatField(allow_null=True, help_text="Null: no item of that day was answered.")
 
 
-class ResponseTimesSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ResponseTimesSerializer(serializers.Serializer):
     since = serializers.DateField(help_text="The period's first day, in `timezone`.")
     until = serializers.DateField(help_text="The period's last day, in `timezone`, included.")
     timezone = serializers.CharField()

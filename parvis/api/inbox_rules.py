@@ -37,7 +37,7 @@ def _texts(help_text: str) -> serializers.ListField:
                                  help_text=help_text)
 
 
-class ConditionsSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ConditionsSerializer(serializers.Serializer):
     """Every condition given must hold; a list holds when any of its values does."""
 
     words = _texts("Whole words or phrases, accents and case ignored; a trailing * takes any ending.")
@@ -51,7 +51,7 @@ class ConditionsSerializer(serializers.Serializer):  # type: ignore[type-arg]
     kinds = _texts("Item kinds, like `mention`, `comment`, `message`.")
 
 
-class ActionsSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ActionsSerializer(serializers.Serializer):
     labels = serializers.ListField(child=IdField(), required=False, max_length=MAX_VALUES, help_text=(
         "Labels of this workspace to add."))
     assign = serializers.CharField(required=False, allow_blank=True, max_length=20, help_text=(
@@ -76,7 +76,7 @@ class RuleSerializer(ApiModelSerializer):
         read_only_fields = fields
 
 
-class RuleWriteSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class RuleWriteSerializer(serializers.Serializer):
     name = serializers.CharField(required=False, allow_blank=True, max_length=500)
     conditions = ConditionsSerializer(required=False)
     actions = ActionsSerializer(required=False)
@@ -85,15 +85,15 @@ class RuleWriteSerializer(serializers.Serializer):  # type: ignore[type-arg]
         "On: it applies to new items. A new rule is off: test it on past items first."))
 
 
-class MoveSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class MoveSerializer(serializers.Serializer):
     direction = serializers.ChoiceField(choices=["up", "down"], help_text="`up`: runs earlier.")
 
 
-class PreviewRequestSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class PreviewRequestSerializer(serializers.Serializer):
     conditions = ConditionsSerializer()
 
 
-class PreviewSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class PreviewSerializer(serializers.Serializer):
     count = serializers.IntegerField(help_text="Past items the conditions match.")
     scanned = serializers.IntegerField(help_text="Past items read (the newest 50,000 at most).")
     since = UtcDateTimeField(help_text="From when past items were read.")
@@ -125,17 +125,17 @@ def _preview(workspace: Workspace, conditions: dict[str, Any]) -> dict[str, Any]
 
 
 class RuleView(WorkspaceScoped, ObjectScoped, ApiView):
-    serializer_class: type[serializers.Serializer] = RuleSerializer  # type: ignore[type-arg]
+    serializer_class: type[serializers.Serializer] = RuleSerializer
     queryset = Rule.objects.none()
     min_role_read = min_role_write = Role.MANAGER
 
     def get_rule(self) -> Rule:
         return self.scoped(Rule.objects.select_related("workspace"), Role.MANAGER)
 
-    def read(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:  # type: ignore[type-arg]
+    def read(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
         body = serializer_class(data=self.request.data)
         body.is_valid(raise_exception=True)
-        return body.validated_data  # type: ignore[return-value]
+        return body.validated_data
 
 
 def _save(workspace: Workspace, user: Any, data: dict[str, Any], rule: Rule | None = None) -> Rule:
@@ -156,7 +156,7 @@ def _save(workspace: Workspace, user: Any, data: dict[str, Any], rule: Rule | No
 
 
 @extend_schema(tags=["inbox settings"])
-class RuleList(RuleView, generics.ListAPIView):  # type: ignore[type-arg]
+class RuleList(RuleView, generics.ListAPIView):
     def get_queryset(self) -> QuerySet[Rule]:
         workspace = self.workspace
         return Rule.objects.filter(workspace=workspace).order_by("position", "pk")

@@ -37,7 +37,7 @@ MAX_TARGET_MINUTES = 60 * 24 * 30
 MAX_PERIODS = 70  # ten a day: more is a mistake, not a schedule
 
 
-class PersonSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class PersonSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     name = serializers.SerializerMethodField()
 
@@ -93,10 +93,10 @@ class ManagerView(ApiView):
     def manage(self) -> Workspace:
         return workspace_for(self.user, self.kwargs["workspace_id"], Role.MANAGER)
 
-    def read(self, serializer_class: type[serializers.Serializer], **kwargs: Any) -> dict[str, Any]:  # type: ignore[type-arg]
+    def read(self, serializer_class: type[serializers.Serializer], **kwargs: Any) -> dict[str, Any]:
         body = serializer_class(data=self.request.data, **kwargs)
         body.is_valid(raise_exception=True)
-        return body.validated_data  # type: ignore[return-value]
+        return body.validated_data
 
 
 @extend_schema(tags=["inbox settings"])
@@ -154,7 +154,7 @@ class CrisisAlertSerializer(ApiModelSerializer):
 
 
 @extend_schema(tags=["inbox settings"])
-class CrisisAlertList(ApiView, generics.ListAPIView):  # type: ignore[type-arg]
+class CrisisAlertList(ApiView, generics.ListAPIView):
     serializer_class = CrisisAlertSerializer
     queryset = CrisisAlert.objects.none()
 
@@ -191,13 +191,13 @@ class CrisisAlertAcknowledge(ApiView):
 
 # -- working hours ------------------------------------------------------------------------
 
-class PeriodSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class PeriodSerializer(serializers.Serializer):
     weekday = serializers.ChoiceField(choices=Weekday.choices, help_text="0 is Monday, 6 Sunday.")
     starts = WallClockTimeField(help_text="Like 09:00, in the workspace's zone.")
     ends = WallClockTimeField(help_text="Earlier than `starts`: runs past midnight.")
 
 
-class HoursSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class HoursSerializer(serializers.Serializer):
     periods = PeriodSerializer(many=True, max_length=MAX_PERIODS, help_text=(  # type: ignore[call-arg]
         "The opening periods. None at all: the inbox counts as always open."))
     timezone = serializers.CharField(read_only=True, help_text="The workspace's zone the times are in.")
@@ -258,7 +258,7 @@ class DutySlotSerializer(ApiModelSerializer):
         read_only_fields = ["id"]
 
 
-class RotaSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class RotaSerializer(serializers.Serializer):
     slots = DutySlotSerializer(many=True, read_only=True)
     timezone = serializers.CharField(read_only=True, help_text="The workspace's zone the times are in.")
     on_duty_now = PersonSerializer(many=True, read_only=True, help_text=(

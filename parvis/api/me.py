@@ -43,7 +43,7 @@ class MeSerializer(ApiModelSerializer):
         extra_kwargs = {"first_name": {"required": False}, "last_name": {"required": False}}
 
 
-class EmailChangeSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class EmailChangeSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254, help_text="The new email, also your sign-in name.")
     password = serializers.CharField(trim_whitespace=False, max_length=4096, write_only=True,
                                      help_text="Your current password.")
@@ -64,17 +64,17 @@ class NotificationSerializer(ApiModelSerializer):
         return absolute_url(notification.url) if notification.url else ""
 
 
-class NotificationFilterSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class NotificationFilterSerializer(serializers.Serializer):
     unread = serializers.BooleanField(required=False, allow_null=True, default=None,
                                       help_text="`true`: only those not read yet; `false`: only those read.")
 
 
-class MarkReadSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class MarkReadSerializer(serializers.Serializer):
     ids = id_list("Ids of your notifications to mark read (100 at most); left out: all of them. Ids of "
                   "others' are ignored.")
 
 
-class MarkedSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class MarkedSerializer(serializers.Serializer):
     marked = serializers.IntegerField(help_text="How many were unread and are now read.")
 
 
@@ -122,7 +122,7 @@ class MeEmail(ApiView):
 
 
 @extend_schema(tags=["me"])
-class MyNotifications(ApiView, generics.ListAPIView):  # type: ignore[type-arg]
+class MyNotifications(ApiView, generics.ListAPIView):
     """Your notifications, newest first. Reading them here does not mark them read."""
 
     serializer_class = NotificationSerializer

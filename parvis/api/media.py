@@ -49,7 +49,7 @@ class MediaAssetSerializer(ApiModelSerializer):
         return sorted({use.post_id for use in asset.uses.all()})
 
 
-class MediaMetadataSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class MediaMetadataSerializer(serializers.Serializer):
     """What a person says about an asset. On PATCH every field is optional."""
 
     alt_text = serializers.CharField(required=False, allow_blank=True, max_length=2000)
@@ -82,7 +82,7 @@ def _assets(workspace_id: int, user: Any) -> QuerySet[MediaAsset]:
     return MediaAsset.objects.filter(workspace=workspace).select_related("workspace").prefetch_related("uses")
 
 
-class MediaFilterSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class MediaFilterSerializer(serializers.Serializer):
     q = serializers.CharField(required=False, allow_blank=True, help_text="Words in the name, alt text, "
                                                                              "source, licence or tags.")
     tag = serializers.CharField(required=False, allow_blank=True)
@@ -92,7 +92,7 @@ class MediaFilterSerializer(serializers.Serializer):  # type: ignore[type-arg]
 
 
 @extend_schema(tags=["media"])
-class MediaList(WorkspaceScoped, ApiView, generics.ListAPIView):  # type: ignore[type-arg]
+class MediaList(WorkspaceScoped, ApiView, generics.ListAPIView):
     serializer_class = MediaAssetSerializer
     queryset = MediaAsset.objects.none()
 

@@ -44,7 +44,7 @@ class InvitationSerializer(ApiModelSerializer):
 
 
 @extend_schema(tags=["members"])
-class MemberList(ApiView, generics.ListAPIView):  # type: ignore[type-arg]
+class MemberList(ApiView, generics.ListAPIView):
     """The workspace's members and their roles (any member)."""
 
     serializer_class = MemberSerializer
@@ -60,7 +60,7 @@ class MemberList(ApiView, generics.ListAPIView):  # type: ignore[type-arg]
 
 
 @extend_schema(tags=["members"])
-class InvitationList(ApiView, generics.ListAPIView):  # type: ignore[type-arg]
+class InvitationList(ApiView, generics.ListAPIView):
     serializer_class = InvitationSerializer
     queryset = Invitation.objects.none()
 

@@ -44,7 +44,7 @@ class OffsetDateTimeField(serializers.DateTimeField):
         return value.astimezone(dt.UTC)
 
 
-class UserRefSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class UserRefSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     name = serializers.CharField(source="__str__", read_only=True)
 
@@ -58,7 +58,7 @@ class MissedPublicationSerializer(PublicationSerializer):
         read_only_fields = fields
 
 
-class PauseStatusSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class PauseStatusSerializer(serializers.Serializer):
     paused = serializers.BooleanField(read_only=True)
     paused_at = UtcDateTimeField(read_only=True, allow_null=True)
     paused_by = UserRefSerializer(read_only=True, allow_null=True)
@@ -69,25 +69,25 @@ class PauseStatusSerializer(serializers.Serializer):  # type: ignore[type-arg]
         "Scheduled publications that fell due while paused and are held, oldest first."))
 
 
-class PauseSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class PauseSerializer(serializers.Serializer):
     # Blank is checked by the pause itself, with the same message as in the web UI.
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
-class DecisionSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class DecisionSerializer(serializers.Serializer):
     publication = IdField()
     action = serializers.ChoiceField(choices=ACTIONS)
     scheduled_at = OffsetDateTimeField(required=False, allow_null=True, help_text=(
         "Required with `reschedule`: ISO 8601 with its offset."))
 
 
-class ResumeSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ResumeSerializer(serializers.Serializer):
     default = serializers.ChoiceField(choices=DEFAULTS, required=False, allow_null=True, help_text=(
         "What happens to every held publication not in `decisions` (required if there is any)."))
     decisions = DecisionSerializer(many=True, required=False)
 
 
-class OutcomeSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class OutcomeSerializer(serializers.Serializer):
     publication = serializers.IntegerField()
     action = serializers.ChoiceField(choices=ACTIONS)
     due_at = UtcDateTimeField(allow_null=True)
@@ -98,10 +98,10 @@ class PauseView(ApiView):
     def manage(self, workspace_id: int) -> Any:
         return workspace_for(self.user, workspace_id, Role.MANAGER)
 
-    def read(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:  # type: ignore[type-arg]
+    def read(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
         body = serializer_class(data=self.request.data)
         body.is_valid(raise_exception=True)  # nested errors are named by parvis.api.errors
-        return body.validated_data  # type: ignore[return-value]
+        return body.validated_data
 
 
 @extend_schema(tags=["workspaces"])

@@ -73,7 +73,7 @@ def _zone(data: dict[str, Any], *fallbacks: str) -> ZoneInfo:
 
 
 @extend_schema(tags=["publications"])
-class PublicationList(ApiView, generics.ListAPIView):  # type: ignore[type-arg]
+class PublicationList(ApiView, generics.ListAPIView):
     """A workspace's publications, in due order: its calendar when given `since`/`until`."""
 
     serializer_class = PublicationSerializer
@@ -94,7 +94,7 @@ class PublicationList(ApiView, generics.ListAPIView):  # type: ignore[type-arg]
 
 
 @extend_schema(tags=["publications"])
-class AllPublicationList(ApiView, generics.ListAPIView):  # type: ignore[type-arg]
+class AllPublicationList(ApiView, generics.ListAPIView):
     """The publications of every workspace you belong to (and only those), in due order:
     the all-workspaces calendar when given `since`/`until`. A `workspace` you do not belong
     to gives an empty list, like one without publications."""

@@ -36,12 +36,12 @@ class WallClockTimeField(serializers.TimeField):
         super().__init__(format="%H:%M", input_formats=["%H:%M", "%H:%M:%S"], **kwargs)
 
 
-class SlotSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class SlotSerializer(serializers.Serializer):
     weekday = serializers.IntegerField(min_value=0, max_value=6, help_text="0 = Monday … 6 = Sunday.")
     time = WallClockTimeField(help_text="Wall-clock time in the workspace zone, `09:00`.")
 
 
-class QueueSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class QueueSerializer(serializers.Serializer):
     account = serializers.IntegerField(read_only=True)
     timezone = serializers.CharField(read_only=True, help_text="The zone the slots are read in.")
     paused = serializers.BooleanField(required=False)
@@ -107,7 +107,7 @@ class AccountQueueShuffle(QueueMixin):
         return Response(QueueSerializer(_queue_body(account)).data)
 
 
-class QueueMoveSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class QueueMoveSerializer(serializers.Serializer):
     publication = IdField(help_text="A publication waiting in this account's queue.")
     direction = serializers.ChoiceField(choices=["up", "down"], help_text="`up` is sooner.")
 

@@ -40,7 +40,7 @@ class UtcDateTimeField(serializers.DateTimeField):
         super().__init__(**kwargs)
 
 
-class ApiModelSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class ApiModelSerializer(serializers.ModelSerializer):
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.DateTimeField: UtcDateTimeField,
@@ -77,7 +77,7 @@ def id_list(help_text: str, max_length: int = 100) -> serializers.ListField:
 
 # -- errors (for the schema; the bodies come from parvis.api.errors) ----------------------
 
-class ErrorsSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ErrorsSerializer(serializers.Serializer):
     errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Messages by field name (`text`, `accounts`, `scheduled_at`), items of lists and "
@@ -86,7 +86,7 @@ class ErrorsSerializer(serializers.Serializer):  # type: ignore[type-arg]
     )
 
 
-class DetailSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class DetailSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
@@ -181,14 +181,14 @@ class PostSerializer(ApiModelSerializer):
         return post.scheduled_at.astimezone(tz).isoformat()
 
 
-class PublicationFilterSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class PublicationFilterSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=State.choices, required=False)
     account = IdField(required=False)
 
 
 # -- writes ------------------------------------------------------------------------------
 
-class PostWriteSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class PostWriteSerializer(serializers.Serializer):
     """The body of POST (create) and PATCH (update; every field optional, the post's
     current values fill the gaps)."""
 
@@ -270,7 +270,7 @@ def _text_list(help_text: str) -> serializers.ListField:
 MAX_LIMIT = 10_000  # what the charter's own check accepts (charter_settings), said in the schema
 
 
-class CharterWriteSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class CharterWriteSerializer(serializers.Serializer):
     """The body of PUT/PATCH: fields left out keep their current value."""
 
     banned_terms = _text_list("Words and expressions; matched as whole words, ignoring case, accents "

@@ -54,7 +54,7 @@ class SeriesSerializer(ApiModelSerializer):
         return UtcDateTimeField().to_representation(next_at) if next_at is not None else None
 
 
-class OccurrenceSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class OccurrenceSerializer(serializers.Serializer):
     at = UtcDateTimeField(read_only=True)
     at_local = serializers.CharField(read_only=True, help_text="`at` in the series' zone, with its offset.")
     post = serializers.IntegerField(read_only=True, allow_null=True, help_text=(
@@ -70,7 +70,7 @@ class SeriesDetailSerializer(SeriesSerializer):
         read_only_fields = fields
 
 
-class SeriesCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class SeriesCreateSerializer(serializers.Serializer):
     post = IdField(help_text="A scheduled post of this workspace: the first occurrence, whose date, time and "
                              "zone the series keeps.")
     rrule = serializers.CharField(max_length=500, help_text=(
@@ -80,7 +80,7 @@ class SeriesCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
                                      help_text="How many times in all. " + END_HELP)
 
 
-class SeriesEditSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class SeriesEditSerializer(serializers.Serializer):
     text = serializers.CharField(required=False, allow_blank=True, max_length=100_000)
     variants = serializers.DictField(child=serializers.CharField(allow_blank=True, max_length=100_000),
                                      required=False, help_text="Text per network key, used instead of `text` there.")
@@ -90,7 +90,7 @@ class SeriesEditSerializer(serializers.Serializer):  # type: ignore[type-arg]
                                      help_text=END_HELP)
 
 
-class StopSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class StopSerializer(serializers.Serializer):
     cancelled = serializers.IntegerField(help_text="Publications still to come that were cancelled.")
     series = SeriesSerializer()
 
@@ -112,13 +112,13 @@ def _end(data: dict[str, Any], series: Series) -> tuple[Any, Any]:
     return series.until, series.count
 
 
-class OccurrencesQuery(serializers.Serializer):  # type: ignore[type-arg]
+class OccurrencesQuery(serializers.Serializer):
     occurrences = serializers.IntegerField(required=False, min_value=0, max_value=MAX_OCCURRENCES,
                                            default=DEFAULT_OCCURRENCES)
 
 
 @extend_schema(tags=["series"])
-class SeriesList(WorkspaceScoped, ApiView, generics.ListAPIView):  # type: ignore[type-arg]
+class SeriesList(WorkspaceScoped, ApiView, generics.ListAPIView):
     serializer_class = SeriesSerializer
     queryset = Series.objects.none()
 
@@ -155,7 +155,7 @@ def _detail(series: Series, limit: int) -> dict[str, Any]:
 
 
 class SeriesObjectMixin(ObjectScoped, ApiView):
-    serializer_class: type[serializers.Serializer] = SeriesDetailSerializer  # type: ignore[type-arg]
+    serializer_class: type[serializers.Serializer] = SeriesDetailSerializer
     queryset = Series.objects.none()
     pagination_class = None
 

@@ -82,7 +82,7 @@ class ApiMetadata(SimpleMetadata):
         return actions
 
 
-class ApiView(generics.GenericAPIView):  # type: ignore[type-arg]
+class ApiView(generics.GenericAPIView):
     request: AuthedAPIRequest  # IsAuthenticated is the default permission
     pagination_class: type[Page] | None = Page
     metadata_class = ApiMetadata
@@ -131,17 +131,17 @@ class WorkspaceViewMixin(ApiView):
 
 
 @extend_schema(tags=["workspaces"], responses={200: WorkspaceSerializer(many=True), **READ_ERRORS})
-class WorkspaceList(WorkspaceViewMixin, generics.ListAPIView):  # type: ignore[type-arg]
+class WorkspaceList(WorkspaceViewMixin, generics.ListAPIView):
     """The workspaces you belong to, with your role in each."""
 
 
 @extend_schema(tags=["workspaces"], responses={200: WorkspaceSerializer, **READ_ERRORS})
-class WorkspaceDetail(WorkspaceViewMixin, generics.RetrieveAPIView):  # type: ignore[type-arg]
+class WorkspaceDetail(WorkspaceViewMixin, generics.RetrieveAPIView):
     pass
 
 
 @extend_schema(tags=["accounts"], responses={200: AccountSerializer(many=True), **READ_ERRORS})
-class AccountList(WorkspaceScoped, ApiView, generics.ListAPIView):  # type: ignore[type-arg]
+class AccountList(WorkspaceScoped, ApiView, generics.ListAPIView):
     """The connected accounts of a workspace (never their credentials)."""
 
     serializer_class = AccountSerializer
@@ -153,14 +153,14 @@ class AccountList(WorkspaceScoped, ApiView, generics.ListAPIView):  # type: igno
 
 # -- posts -------------------------------------------------------------------------------
 
-class PostFilterSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class PostFilterSerializer(serializers.Serializer):
     approval_state = serializers.ChoiceField(
         choices=ApprovalState.choices, required=False,
         help_text="Only posts in this approval state; `in_review` is the review list (then in due order).")
 
 
 @extend_schema(tags=["posts"])
-class PostList(WorkspaceScoped, ApiView, generics.ListAPIView):  # type: ignore[type-arg]
+class PostList(WorkspaceScoped, ApiView, generics.ListAPIView):
     serializer_class = PostSerializer
     queryset = Post.objects.none()
 

@@ -23,7 +23,7 @@ from parvis.networks.actions import disconnect
 from parvis.networks.models import SocialAccount
 
 
-class WorkspaceWriteSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class WorkspaceWriteSerializer(serializers.Serializer):
     """On PATCH every field is optional."""
 
     name = serializers.CharField(max_length=120, help_text="The brand's name.")

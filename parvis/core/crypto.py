@@ -25,7 +25,7 @@ def decrypt(token: str) -> str:
         raise ValueError("stored credentials cannot be decrypted with PARVIS_ENCRYPTION_KEYS") from exc
 
 
-class EncryptedJSONField(models.TextField):  # type: ignore[type-arg]
+class EncryptedJSONField(models.TextField):
     """A dict stored as Fernet ciphertext; the plaintext never reaches the database."""
 
     # What django-stubs' mypy plugin reads as the field's Python type.

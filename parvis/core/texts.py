@@ -133,7 +133,7 @@ def _load(value: Any) -> Param:
         return date.fromisoformat(value["date"])
     if isinstance(value, dict) and "filesize" in value:
         return FileSize(value["filesize"])
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def render(value: str | Text, language: str | None = None) -> str:

@@ -105,7 +105,7 @@ def _read_back(account: SocialAccount, publication: Publication) -> InboundItem 
         found = registry.connector_for(account).refresh_items([publication.remote_id])  # type: ignore[attr-defined]
     except NetworkError:
         return None
-    return found.get(publication.remote_id)  # type: ignore[no-any-return]
+    return found.get(publication.remote_id)
 
 
 def _add_own_item(reply: Reply, publication: Publication, ours: InboundItem | None, now: datetime) -> None:

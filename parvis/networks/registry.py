@@ -49,4 +49,4 @@ def connector_class(key: str) -> Any:
 
 
 def connector_for(account: SocialAccount) -> Connector:
-    return connector_class(account.network)(account)  # type: ignore[no-any-return]
+    return connector_class(account.network)(account)

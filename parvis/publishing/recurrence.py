@@ -180,7 +180,7 @@ def _until_bound(until: date | None) -> datetime | None:
 
 
 def build(rule: Rule, start: datetime) -> rrule:
-    built: rrule = rrulestr("RRULE:" + rule.text, dtstart=start)  # type: ignore[assignment]
+    built: rrule = rrulestr("RRULE:" + rule.text, dtstart=start)
     if rule.count is not None:
         return built.replace(count=rule.count)
     if rule.until is not None:

@@ -14,11 +14,11 @@ from parvis.publishing.approvers import APPROVER_ROLES
 
 
 class MemberChoice(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Membership) -> str:  # type: ignore[override]
+    def label_from_instance(self, obj: Membership) -> str:
         return f"{obj.user} ({obj.get_role_display()})"
 
 
-class ApprovalSettingsForm(forms.ModelForm):  # type: ignore[type-arg]
+class ApprovalSettingsForm(forms.ModelForm):
     named = MemberChoice(
         queryset=Membership.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
         label=_("Named approvers"),

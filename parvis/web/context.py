@@ -16,7 +16,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {}
     match = getattr(request, "resolver_match", None)
     current = match.kwargs.get("workspace_id") if match else None
-    workspaces = list(workspaces_for(user))  # type: ignore[arg-type]
+    workspaces = list(workspaces_for(user))
     current_id = int(current) if current else None
     return {
         "nav_workspaces": workspaces,

@@ -48,7 +48,7 @@ def token_owner(token: str) -> User | None:
     found = ApiToken.lookup(token.strip()) if token.strip() else None
     if found is None or not found.user.is_active:
         return None
-    return found.user  # type: ignore[no-any-return]
+    return found.user
 
 
 def stdio_caller(token: str, language: str = "") -> ResolveCaller:

@@ -17,18 +17,18 @@ from parvis.core.events import EVENT_TYPES
 S = serializers
 
 
-class WebhookUserRef(S.Serializer):  # type: ignore[type-arg]
+class WebhookUserRef(S.Serializer):
     id = S.IntegerField()
     name = S.CharField()
 
 
-class WebhookAccountRef(S.Serializer):  # type: ignore[type-arg]
+class WebhookAccountRef(S.Serializer):
     id = S.IntegerField()
     network = S.CharField()
     handle = S.CharField()
 
 
-class PublicationData(S.Serializer):  # type: ignore[type-arg]
+class PublicationData(S.Serializer):
     id = S.IntegerField()
     post_id = S.IntegerField()
     state = S.CharField()
@@ -41,12 +41,12 @@ class PublicationData(S.Serializer):  # type: ignore[type-arg]
     error = S.CharField(required=False, help_text="publication.failed: why, in words.")
 
 
-class PublicationEvent(S.Serializer):  # type: ignore[type-arg]
+class PublicationEvent(S.Serializer):
     workspace_id = S.IntegerField()
     publication = PublicationData()
 
 
-class PostData(S.Serializer):  # type: ignore[type-arg]
+class PostData(S.Serializer):
     id = S.IntegerField()
     text = S.CharField()
     revision = S.IntegerField()
@@ -55,19 +55,19 @@ class PostData(S.Serializer):  # type: ignore[type-arg]
     link = S.URLField()
 
 
-class PostEvent(S.Serializer):  # type: ignore[type-arg]
+class PostEvent(S.Serializer):
     workspace_id = S.IntegerField()
     post = PostData()
     by = S.CharField(required=False, help_text="Who sent, approved or asked for changes.")
     comment = S.CharField(required=False)
 
 
-class AuthorData(S.Serializer):  # type: ignore[type-arg]
+class AuthorData(S.Serializer):
     handle = S.CharField()
     display_name = S.CharField()
 
 
-class ItemData(S.Serializer):  # type: ignore[type-arg]
+class ItemData(S.Serializer):
     id = S.IntegerField()
     account_id = S.IntegerField()
     network = S.CharField()
@@ -84,7 +84,7 @@ class ItemData(S.Serializer):  # type: ignore[type-arg]
     link = S.URLField()
 
 
-class ItemEvent(S.Serializer):  # type: ignore[type-arg]
+class ItemEvent(S.Serializer):
     workspace_id = S.IntegerField()
     item = ItemData()
 
@@ -97,7 +97,7 @@ class ItemOverdueEvent(ItemEvent):
     target_minutes = S.IntegerField()
 
 
-class AlertData(S.Serializer):  # type: ignore[type-arg]
+class AlertData(S.Serializer):
     id = S.IntegerField()
     started_at = S.DateTimeField()
     window_end = S.DateTimeField()
@@ -106,19 +106,19 @@ class AlertData(S.Serializer):  # type: ignore[type-arg]
     link = S.URLField()
 
 
-class CrisisEvent(S.Serializer):  # type: ignore[type-arg]
+class CrisisEvent(S.Serializer):
     workspace_id = S.IntegerField()
     alert = AlertData()
 
 
-class PauseEvent(S.Serializer):  # type: ignore[type-arg]
+class PauseEvent(S.Serializer):
     workspace_id = S.IntegerField()
     reason = S.CharField()
     by = WebhookUserRef(allow_null=True)
     link = S.URLField()
 
 
-class ImportData(S.Serializer):  # type: ignore[type-arg]
+class ImportData(S.Serializer):
     id = S.IntegerField()
     filename = S.CharField()
     status = S.CharField()
@@ -131,7 +131,7 @@ class ImportData(S.Serializer):  # type: ignore[type-arg]
     link = S.URLField()
 
 
-class ImportEvent(S.Serializer):  # type: ignore[type-arg]
+class ImportEvent(S.Serializer):
     workspace_id = S.IntegerField()
     import_ = ImportData()
 
@@ -141,12 +141,12 @@ class ImportEvent(S.Serializer):  # type: ignore[type-arg]
         return fields
 
 
-class PingEvent(S.Serializer):  # type: ignore[type-arg]
+class PingEvent(S.Serializer):
     workspace_id = S.IntegerField()
     endpoint_id = S.IntegerField()
 
 
-DATA: dict[str, type[S.Serializer]] = {  # type: ignore[type-arg]
+DATA: dict[str, type[S.Serializer]] = {
     "publication.published": PublicationEvent, "publication.failed": PublicationEvent,
     "post.submitted": PostEvent, "post.approved": PostEvent, "post.changes_requested": PostEvent,
     "inbox.item.received": ItemEvent, "inbox.item.assigned": ItemAssignedEvent,
@@ -160,7 +160,7 @@ HEADERS = ("Signed per Standard Webhooks: `webhook-id` (the same for every retry
            "endpoint off; anything else is retried after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h.")
 
 
-def _message(type_: str, data: type[S.Serializer]) -> type[S.Serializer]:  # type: ignore[type-arg]
+def _message(type_: str, data: type[S.Serializer]) -> type[S.Serializer]:
     name = "".join(part.title() for part in type_.replace("_", ".").split(".")) + "Webhook"
     fields = {"type": S.ChoiceField(choices=[type_]), "timestamp": S.DateTimeField(), "data": data()}
     return type(name, (S.Serializer,), fields)

@@ -142,11 +142,11 @@ class GuardedAdapter(HTTPAdapter):
                 if response.is_redirect:
                     location = urljoin(request.url or "", response.headers["location"])
                     raise RedirectRefused(guard.host, response.status_code, location)
-                response._content = self._read(response, guard)  # type: ignore[attr-defined]
+                response._content = self._read(response, guard)
             except BaseException:
                 response.close()
                 raise
-        response._content_consumed = True  # type: ignore[attr-defined]
+        response._content_consumed = True
         response.raw.release_conn()
         return response
 

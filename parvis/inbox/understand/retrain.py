@@ -91,7 +91,7 @@ def finer_classes(head: str, comments: Sequence[Comment]) -> tuple[tuple[str, ..
     for comment in comments:
         counts[finer_name(comment, head)] = counts.get(finer_name(comment, head), 0) + 1
     names = sorted({n if c >= FINER_MINIMUM else n.split(":")[0] + ":other" for n, c in counts.items()})
-    answers = tuple(SENTIMENTS.index(n.split(":")[0]) if head == "sentiment" else int(n.split(":")[0]) for n in names)  # type: ignore[arg-type]
+    answers = tuple(SENTIMENTS.index(n.split(":")[0]) if head == "sentiment" else int(n.split(":")[0]) for n in names)
     return tuple(names), answers
 
 

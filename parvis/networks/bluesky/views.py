@@ -42,7 +42,7 @@ def connect(request: HttpRequest, workspace_id: int) -> HttpResponse:
             form.add_error(field, exc.message)
         else:
             account = save_account(
-                workspace, "bluesky", data["server"], identity, unsaved.credentials,  # type: ignore[arg-type]
+                workspace, "bluesky", data["server"], identity, unsaved.credentials,
                 request.user,  # type: ignore[arg-type]
             )
             messages.success(request, _("Connected %(handle)s.") % {"handle": account.handle})

@@ -35,7 +35,7 @@ class RecordingSession(requests.Session):
 
     last_response: requests.Response | None = None
 
-    def request(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
         self.last_response = None
         response = super().request(*args, **kwargs)
         self.last_response = response

@@ -76,7 +76,7 @@ def exchange_code(app: ServerApp, code: str) -> str:
     client = make_client(app.base_url, client_id=app.credentials["client_id"],
                          client_secret=app.credentials["client_secret"])
     try:
-        return client.log_in(  # type: ignore[no-any-return]
+        return client.log_in(
             code=code, redirect_uri=app.redirect_uri, scopes=SCOPES,
             allow_http=_allow_http(app.base_url),
         )
