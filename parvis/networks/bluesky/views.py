@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from parvis.accounts.models import Role
+from parvis.accounts.requests import AuthedRequest
 from parvis.accounts.scoping import workspace_for
 from parvis.networks.actions import save_account
 from parvis.networks.base import Identity, NetworkError
@@ -29,8 +30,8 @@ def verify(server: str, handle: str, app_password: str) -> tuple[SocialAccount, 
 
 
 @login_required
-def connect(request: HttpRequest, workspace_id: int) -> HttpResponse:
-    workspace = workspace_for(request.user, workspace_id, Role.MANAGER)  # type: ignore[arg-type]
+def connect(request: AuthedRequest, workspace_id: int) -> HttpResponse:
+    workspace = workspace_for(request.user, workspace_id, Role.MANAGER)
     form = ConnectForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -43,7 +44,7 @@ def connect(request: HttpRequest, workspace_id: int) -> HttpResponse:
         else:
             account = save_account(
                 workspace, "bluesky", data["server"], identity, unsaved.credentials,
-                request.user,  # type: ignore[arg-type]
+                request.user,
             )
             messages.success(request, _("Connected %(handle)s.") % {"handle": account.handle})
             return redirect("web:accounts", workspace_id=workspace.pk)

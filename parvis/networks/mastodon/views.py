@@ -14,6 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from parvis.accounts.models import Role
+from parvis.accounts.requests import AuthedRequest
 from parvis.accounts.scoping import workspace_for
 from parvis.networks.actions import save_account
 from parvis.networks.authorise import go_to_authorisation
@@ -45,8 +46,8 @@ def _finish(request: HttpRequest, workspace_id: int, base_url: str, token: str) 
 
 
 @login_required
-def connect(request: HttpRequest, workspace_id: int) -> HttpResponse:
-    workspace = workspace_for(request.user, workspace_id, Role.MANAGER)  # type: ignore[arg-type]
+def connect(request: AuthedRequest, workspace_id: int) -> HttpResponse:
+    workspace = workspace_for(request.user, workspace_id, Role.MANAGER)
     form = ConnectForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         base_url = form.cleaned_data["instance"]
@@ -72,7 +73,7 @@ def connect(request: HttpRequest, workspace_id: int) -> HttpResponse:
 
 
 @login_required
-def callback(request: HttpRequest) -> HttpResponse:
+def callback(request: AuthedRequest) -> HttpResponse:
     pending = request.session.pop(SESSION_KEY, None)
     state = request.GET.get("state", "")
     if not pending or not secrets.compare_digest(pending["state"], state):

@@ -19,11 +19,12 @@ from parvis.accounts import reset_limits, throttle
 from parvis.accounts.actions import change_email
 from parvis.accounts.links import base_url
 from parvis.accounts.models import User
+from parvis.accounts.requests import AuthedRequest
 from parvis.web.account_forms import EmailChangeForm
 
 
 @login_required
-def account(request: HttpRequest) -> HttpResponse:
+def account(request: AuthedRequest) -> HttpResponse:
     user = cast(User, request.user)
     form = EmailChangeForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():

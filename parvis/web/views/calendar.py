@@ -172,9 +172,9 @@ def calendar(request: AuthedRequest, workspace: Workspace) -> HttpResponse:
 
 
 @login_required
-def calendar_all(request: HttpRequest) -> HttpResponse:
+def calendar_all(request: AuthedRequest) -> HttpResponse:
     """Every workspace the person belongs to, on one calendar (and only those)."""
-    return _render(request, workspaces_for(request.user), None)  # type: ignore[arg-type]
+    return _render(request, workspaces_for(request.user), None)
 
 
 # -- the rest of a crowded cell ("+N more") -------------------------------------------------
@@ -234,8 +234,8 @@ def calendar_more(request: AuthedRequest, workspace: Workspace) -> HttpResponse:
 
 @login_required
 @require_GET
-def calendar_all_more(request: HttpRequest) -> HttpResponse:
-    return _more(request, workspaces_for(request.user), None)  # type: ignore[arg-type]
+def calendar_all_more(request: AuthedRequest) -> HttpResponse:
+    return _more(request, workspaces_for(request.user), None)
 
 
 # -- drag and drop -----------------------------------------------------------------------

@@ -24,8 +24,8 @@ from parvis.publishing.models import Campaign, Label
 from parvis.web.campaign_forms import CampaignForm, LabelForm, save_form
 
 
-def _actor(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
+def _actor(request: AuthedRequest) -> User:
+    return request.user
 
 
 def _page(request: HttpRequest, workspace: Workspace, campaign_form: CampaignForm, label_form: LabelForm,

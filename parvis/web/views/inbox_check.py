@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from parvis.accounts.models import User
+from parvis.accounts.requests import AuthedRequest
 from parvis.accounts.scoping import workspace_for, workspaces_for
 from parvis.inbox.check_now import CheckResult, TooSoon, check_now
 from parvis.inbox.queries import InboxFilters
@@ -20,8 +21,8 @@ from parvis.web.views.inbox import list_query
 
 @login_required
 @require_POST
-def inbox_check_now(request: HttpRequest, workspace_id: int | None = None) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def inbox_check_now(request: AuthedRequest, workspace_id: int | None = None) -> HttpResponse:
+    user: User = request.user
     workspaces = [workspace_for(user, workspace_id)] if workspace_id is not None else list(workspaces_for(user))
     done: list[CheckResult] = []
     refused: list[TooSoon] = []

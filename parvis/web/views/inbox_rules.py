@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -28,8 +28,8 @@ from parvis.publishing.models import Label
 LIST_FIELDS = ("sentiments", "flags", "networks", "accounts", "kinds", "labels")
 
 
-def actor(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
+def actor(request: AuthedRequest) -> User:
+    return request.user
 
 
 def _lines(raw: str) -> list[str]:

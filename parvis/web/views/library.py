@@ -101,11 +101,11 @@ def _asset(request: HttpRequest, workspace_id: int, asset_id: int, role: Role = 
 
 
 @login_required
-def library_asset(request: HttpRequest, workspace_id: int, asset_id: int) -> HttpResponse:
+def library_asset(request: AuthedRequest, workspace_id: int, asset_id: int) -> HttpResponse:
     workspace, asset = _asset(request, workspace_id, asset_id)
     form = AssetForm.for_asset(asset)
     if request.method == "POST":
-        workspace_for(request.user, workspace_id, Role.EDITOR)  # type: ignore[arg-type]
+        workspace_for(request.user, workspace_id, Role.EDITOR)
         form = AssetForm(request.POST)
         if form.is_valid() and _save_metadata(request, asset, form):
             messages.success(request, _("Saved."))
@@ -134,11 +134,11 @@ def _save_metadata(request: HttpRequest, asset: MediaAsset, form: AssetForm) -> 
 
 @login_required
 @require_POST
-def library_delete(request: HttpRequest, workspace_id: int, asset_id: int) -> HttpResponse:
+def library_delete(request: AuthedRequest, workspace_id: int, asset_id: int) -> HttpResponse:
     workspace, asset = _asset(request, workspace_id, asset_id, Role.EDITOR)
     name = asset.original_name
     try:
-        library.delete_asset(asset, request.user)  # type: ignore[arg-type]
+        library.delete_asset(asset, request.user)
     except library.AssetInUse as exc:
         messages.error(request, exc.errors[0].message)
         return redirect(reverse("web:library_asset", args=[workspace.pk, asset_id]))
@@ -148,14 +148,14 @@ def library_delete(request: HttpRequest, workspace_id: int, asset_id: int) -> Ht
 
 @login_required
 @require_GET
-def library_file(request: HttpRequest, workspace_id: int, asset_id: int) -> FileResponse:
+def library_file(request: AuthedRequest, workspace_id: int, asset_id: int) -> FileResponse:
     _workspace, asset = _asset(request, workspace_id, asset_id)
     return FileResponse(asset.file.open("rb"), content_type=asset.mime_type)
 
 
 @login_required
 @require_GET
-def library_thumb(request: HttpRequest, workspace_id: int, asset_id: int) -> FileResponse:
+def library_thumb(request: AuthedRequest, workspace_id: int, asset_id: int) -> FileResponse:
     _workspace, asset = _asset(request, workspace_id, asset_id)
     thumb = library.thumbnail(asset)
     if thumb is None:

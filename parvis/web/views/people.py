@@ -22,6 +22,7 @@ from parvis.accounts import throttle
 from parvis.accounts.actions import accept_invitation as do_accept
 from parvis.accounts.actions import mark_read
 from parvis.accounts.models import Invitation, User
+from parvis.accounts.requests import AuthedRequest
 from parvis.api.models import ApiToken
 from parvis.core.ids import parse_id
 from parvis.web.forms import SignupForm, TokenForm, UserSettingsForm
@@ -88,7 +89,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
-def user_settings(request: HttpRequest) -> HttpResponse:
+def user_settings(request: AuthedRequest) -> HttpResponse:
     form = UserSettingsForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -98,7 +99,7 @@ def user_settings(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def api_tokens(request: HttpRequest) -> HttpResponse:
+def api_tokens(request: AuthedRequest) -> HttpResponse:
     user = cast(User, request.user)
     form = TokenForm(request.POST or None)
     new_token = None
@@ -116,10 +117,10 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def notifications(request: HttpRequest) -> HttpResponse:
-    items = request.user.notifications.select_related("workspace")  # type: ignore[union-attr]
+def notifications(request: AuthedRequest) -> HttpResponse:
+    items = request.user.notifications.select_related("workspace")
     page = Paginator(items, 30).get_page(request.GET.get("page"))
     response = render(request, "parvis/notifications.html", {"page": page})
-    mark_read(request.user, [n.pk for n in page])  # type: ignore[arg-type]
+    mark_read(request.user, [n.pk for n in page])
     return response
 

@@ -75,13 +75,13 @@ def _act(request: HttpRequest, workspace_id: int, publication_id: int, action: C
 
 @login_required
 @require_POST
-def publication_retry(request: HttpRequest, workspace_id: int, publication_id: int) -> HttpResponse:
+def publication_retry(request: AuthedRequest, workspace_id: int, publication_id: int) -> HttpResponse:
     return _act(request, workspace_id, publication_id, retry_publication,
                 _("Publishing again now."), _("Only a failed publication can be retried."))
 
 
 @login_required
 @require_POST
-def publication_cancel(request: HttpRequest, workspace_id: int, publication_id: int) -> HttpResponse:
+def publication_cancel(request: AuthedRequest, workspace_id: int, publication_id: int) -> HttpResponse:
     return _act(request, workspace_id, publication_id, cancel_publication, _("Publication cancelled."),
                 _("This publication is being published or was published: it cannot be cancelled."))

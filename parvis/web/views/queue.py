@@ -66,8 +66,8 @@ def _context(workspace: Workspace, account: SocialAccount, user: User) -> dict[s
 
 
 @login_required
-def queue_page(request: HttpRequest, workspace_id: int, account_id: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def queue_page(request: AuthedRequest, workspace_id: int, account_id: int) -> HttpResponse:
+    user: User = request.user
     if request.method == "POST":
         workspace = workspace_for(user, workspace_id, Role.MANAGER)
     else:

@@ -43,8 +43,8 @@ class SavedReplyForm(forms.Form):
         return saved_replies.SavedReplyInput(title=data["title"], body=data["body"], crisis=data["crisis"])
 
 
-def _actor(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
+def _actor(request: AuthedRequest) -> User:
+    return request.user
 
 
 def _variables() -> list[tuple[str, str]]:
@@ -102,7 +102,7 @@ def saved_reply_delete(request: AuthedRequest, workspace: Workspace, saved_id: i
 
 @login_required
 @require_GET
-def saved_reply_picker(request: HttpRequest, workspace_id: int, item_id: int) -> HttpResponse:
+def saved_reply_picker(request: AuthedRequest, workspace_id: int, item_id: int) -> HttpResponse:
     """The picker's results (htmx): the matching saved replies, each already filled in
     for this item and this person, ready to be inserted into the reply box."""
     user = _actor(request)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -27,8 +27,8 @@ def series_list(request: AuthedRequest, workspace: Workspace) -> HttpResponse:
 
 
 @login_required
-def series_detail(request: HttpRequest, workspace_id: int, series_id: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def series_detail(request: AuthedRequest, workspace_id: int, series_id: int) -> HttpResponse:
+    user: User = request.user
     membership = membership_in(user, workspace_id)
     workspace = workspace_for(user, workspace_id, Role.EDITOR if request.method == "POST" else Role.VIEWER)
     series = get_object_or_404(Series.objects.select_related("template"), pk=series_id, workspace=workspace)

@@ -44,7 +44,7 @@ class EndpointForm(forms.Form):
         return cls(initial={"url": endpoint.url, "description": endpoint.description,
                             "event_types": endpoint.event_types, "active": endpoint.active})
 
-    def save(self, workspace: Workspace, request: HttpRequest,
+    def save(self, workspace: Workspace, request: AuthedRequest,
              endpoint: WebhookEndpoint | None = None) -> tuple[WebhookEndpoint | None, str]:
         """The saved endpoint and, for a new one, its secret; (None, "") with the errors on the form."""
         if not self.is_valid():

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,28 +24,28 @@ from parvis.web.forms import InviteForm, WorkspaceForm
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     now = timezone.now()
-    workspaces = workspaces_for(request.user).annotate(  # type: ignore[arg-type]
+    workspaces = workspaces_for(request.user).annotate(
         n_accounts=Count("social_accounts", distinct=True),
         n_scheduled=Count("posts__publications", filter=Q(posts__publications__state=State.SCHEDULED), distinct=True),
         n_failed=Count("posts__publications", filter=Q(posts__publications__state=State.FAILED), distinct=True),
     )
-    upcoming = (Publication.objects.filter(post__workspace__in=workspaces_for(request.user),  # type: ignore[arg-type]
+    upcoming = (Publication.objects.filter(post__workspace__in=workspaces_for(request.user),
                                            post__kind=PostKind.POST, state=State.SCHEDULED, due_at__gte=now)
                 .select_related("post", "account", "post__workspace").order_by("due_at")[:10])
-    failed = (Publication.objects.filter(post__workspace__in=workspaces_for(request.user),  # type: ignore[arg-type]
+    failed = (Publication.objects.filter(post__workspace__in=workspaces_for(request.user),
                                          state=State.FAILED)
               .select_related("post", "account", "post__workspace").order_by("-updated_at")[:10])
     return render(request, "parvis/home.html", {"workspaces": workspaces, "upcoming": upcoming, "failed": failed})
 
 
 @login_required
-def workspace_create(request: HttpRequest) -> HttpResponse:
+def workspace_create(request: AuthedRequest) -> HttpResponse:
     user = request.user
-    form = WorkspaceForm(request.POST or None, initial={"timezone": user.timezone, "language": user.language or "fr"})  # type: ignore[union-attr]
+    form = WorkspaceForm(request.POST or None, initial={"timezone": user.timezone, "language": user.language or "fr"})
     if request.method == "POST" and form.is_valid():
-        workspace = create_own_workspace(user, form.cleaned_data["name"],  # type: ignore[arg-type]
+        workspace = create_own_workspace(user, form.cleaned_data["name"],
                                          form.cleaned_data["timezone"], form.cleaned_data["language"])
         messages.success(request, _("Workspace %(name)s created. Connect its accounts.") % {"name": workspace.name})
         return redirect("web:accounts", workspace_id=workspace.pk)
