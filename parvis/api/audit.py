@@ -20,8 +20,8 @@ from rest_framework.response import Response
 
 from parvis.accounts import audit, audit_log
 from parvis.accounts.models import AuditEntry, Role, User, Workspace
-from parvis.accounts.scoping import workspace_for
 from parvis.api.fields import DayField, ZoneField, check_range
+from parvis.api.scoping import WorkspaceScoped
 from parvis.api.serializers import ApiModelSerializer, ErrorsSerializer, IdField, UtcDateTimeField
 from parvis.api.views import READ_ERRORS, WRITE_ERRORS, ApiView
 from parvis.publishing.validation import parse_timezone
@@ -74,11 +74,12 @@ class AuditEntrySerializer(ApiModelSerializer):
         return audit.shown_field(entry, "after")
 
 
-class AuditView(ApiView):
+class AuditView(WorkspaceScoped, ApiView):
     queryset = AuditEntry.objects.none()
+    min_role_read = min_role_write = Role.MANAGER
 
     def selection(self) -> tuple[Workspace, QuerySet[AuditEntry], ZoneInfo]:
-        workspace = workspace_for(self.user, self.kwargs["workspace_id"], Role.MANAGER)
+        workspace = self.workspace
         query = AuditFilterSerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data

@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from parvis.accounts.models import Role, Workspace
-from parvis.accounts.scoping import workspace_for
+from parvis.api.scoping import WorkspaceScoped
 from parvis.api.serializers import UtcDateTimeField
 from parvis.api.views import CONFLICT, WRITE_ERRORS, ApiView, Conflict
 from parvis.publishing.ics import feed_status, feed_url, issue_feed_token, revoke_feed_token
@@ -37,12 +37,13 @@ def _new_feed(workspace: Workspace, token: str) -> dict[str, object]:
     return {"exists": found.exists, "created_at": found.created_at, "url": feed_url(token)}
 
 
-class FeedView(ApiView):
+class FeedView(WorkspaceScoped, ApiView):
     serializer_class = FeedStatusSerializer
     pagination_class = None
+    min_role_read = min_role_write = Role.MANAGER
 
     def manage(self, workspace_id: int, *, lock: bool = False) -> Workspace:
-        workspace = workspace_for(self.user, workspace_id, Role.MANAGER)
+        workspace = self.workspace
         if lock:  # two managers creating at once: one gets the address, the other a 409
             return Workspace.objects.select_for_update().get(pk=workspace.pk)
         return workspace

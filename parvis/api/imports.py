@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -20,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from parvis.accounts.models import Role
-from parvis.accounts.scoping import workspace_for
+from parvis.api.scoping import ObjectScoped, WorkspaceScoped
 from parvis.api.serializers import ApiModelSerializer
 from parvis.api.views import CONFLICT, READ_ERRORS, WRITE_ERRORS, ApiView, Conflict
 from parvis.publishing import importer
@@ -81,7 +80,7 @@ def _batch_response(batch: ImportBatch, code: int = status.HTTP_200_OK, rows: bo
 
 
 @extend_schema(tags=["imports"])
-class ImportCreate(ApiView):
+class ImportCreate(WorkspaceScoped, ApiView):
     parser_classes = [MultiPartParser, FormParser]
     serializer_class = ImportUploadSerializer
     queryset = ImportBatch.objects.none()
@@ -97,7 +96,7 @@ class ImportCreate(ApiView):
                     "valid rows in the background unless `dry_run`. Rows with errors are never created. "
                     "A file that cannot be read at all is a 400 on `file`.")
     def post(self, request: Request, workspace_id: int) -> Response:
-        workspace = workspace_for(self.user, workspace_id, Role.EDITOR)
+        workspace = self.workspace
         upload = ImportUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         file = upload.validated_data["file"]
@@ -111,15 +110,12 @@ class ImportCreate(ApiView):
         return _batch_response(batch, status.HTTP_201_CREATED)
 
 
-class ImportObjectMixin(ApiView):
+class ImportObjectMixin(ObjectScoped, ApiView):
     serializer_class = ImportBatchSerializer
     queryset = ImportBatch.objects.none()
 
     def get_batch(self) -> ImportBatch:
-        batch: ImportBatch = get_object_or_404(
-            ImportBatch.objects.filter(workspace__memberships__user=self.user), pk=self.kwargs["pk"])
-        workspace_for(self.user, batch.workspace_id, Role.EDITOR)  # 403 for a viewer
-        return batch
+        return self.scoped(ImportBatch.objects.all(), Role.EDITOR)  # 403 for a viewer
 
 
 @extend_schema(tags=["imports"])
@@ -150,8 +146,9 @@ class ImportRun(ImportObjectMixin):
 
 
 @extend_schema(tags=["imports"])
-class ImportTemplate(ApiView):
+class ImportTemplate(WorkspaceScoped, ApiView):
     queryset = ImportBatch.objects.none()
+    min_role_read = Role.EDITOR
 
     @extend_schema(
         parameters=[OpenApiParameter("language", str, enum=["en", "fr"], required=False,
@@ -160,7 +157,7 @@ class ImportTemplate(ApiView):
         responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="An example CSV file."),
                    **READ_ERRORS, 403: WRITE_ERRORS[403]})
     def get(self, request: Request, workspace_id: int) -> Any:
-        workspace = workspace_for(self.user, workspace_id, Role.EDITOR)
+        workspace = self.workspace
         language = request.query_params.get("language")
         french = None if language not in {"en", "fr"} else language == "fr"
         response = HttpResponse(importer.template_csv(workspace, french), content_type="text/csv; charset=utf-8")

@@ -10,7 +10,8 @@ from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from parvis.accounts.scoping import workspace_for
+from parvis.accounts.models import Role
+from parvis.api.scoping import WorkspaceScoped
 from parvis.api.serializers import DetailSerializer
 from parvis.api.views import READ_ERRORS, ApiView
 from parvis.inbox.check_now import TooSoon, check_now
@@ -36,8 +37,9 @@ class CheckNowSerializer(serializers.Serializer):
     message = serializers.CharField(read_only=True, help_text="What happens, in the caller's language.")
 
 
-class WorkspaceInboxCheckNow(ApiView):
+class WorkspaceInboxCheckNow(WorkspaceScoped, ApiView):
     serializer_class = CheckNowSerializer
+    min_role_write = Role.VIEWER  # any member may ask
 
     @extend_schema(tags=["inbox"], operation_id="workspaces_inbox_check_now", request=None, responses={
         202: CheckNowSerializer, **READ_ERRORS,
@@ -45,7 +47,7 @@ class WorkspaceInboxCheckNow(ApiView):
                                                            "`Retry-After` says when to ask again.")},
         description="Read the workspace's accounts' inboxes at the next dispatcher pass (any member).")
     def post(self, request: Request, workspace_id: int) -> Response:
-        workspace = workspace_for(self.user, workspace_id)
+        workspace = self.workspace
         try:
             result = check_now(workspace)
         except TooSoon as exc:

@@ -18,8 +18,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from parvis.accounts.models import User, Workspace
-from parvis.accounts.scoping import workspace_for
 from parvis.api.fields import DayField, ZoneField, check_range
+from parvis.api.scoping import WorkspaceScoped
 from parvis.api.serializers import ErrorsSerializer
 from parvis.api.views import READ_ERRORS, ApiView
 from parvis.inbox import metrics
@@ -96,7 +96,7 @@ def response_times(workspace: Workspace, first: date, last: date, zone: ZoneInfo
 
 
 @extend_schema(tags=["inbox settings"])
-class ResponseTimes(ApiView):
+class ResponseTimes(WorkspaceScoped, ApiView):
     serializer_class = ResponseTimesSerializer
     pagination_class = None
 
@@ -105,7 +105,7 @@ class ResponseTimes(ApiView):
                    description="First-response times of the items received in a period (default: the last "
                                "30 days), against the workspace's target.")
     def get(self, request: Request, workspace_id: int) -> Response:
-        workspace = workspace_for(self.user, workspace_id)
+        workspace = self.workspace
         query = PeriodQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data

@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from parvis.accounts.models import Role
-from parvis.accounts.scoping import workspace_for
+from parvis.api.scoping import WorkspaceScoped
 from parvis.api.serializers import IdField, PublicationSerializer, UtcDateTimeField
 from parvis.api.views import CONFLICT, WRITE_ERRORS, ApiView, Conflict
 from parvis.publishing.models import Publication
@@ -93,10 +93,11 @@ class OutcomeSerializer(serializers.Serializer):
     due_at = UtcDateTimeField(allow_null=True)
 
 
-class PauseView(ApiView):
+class PauseView(WorkspaceScoped, ApiView):
     pagination_class = None  # the outcomes of a resume are one answer, not a page of a list
+    min_role_read = min_role_write = Role.MANAGER
     def manage(self, workspace_id: int) -> Any:
-        return workspace_for(self.user, workspace_id, Role.MANAGER)
+        return self.workspace
 
     def read(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
         body = serializer_class(data=self.request.data)

@@ -15,8 +15,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from parvis.accounts.models import User
-from parvis.accounts.scoping import workspace_for, workspaces_for
+from parvis.accounts.scoping import workspaces_for
 from parvis.api.fields import DayField, ZoneField, check_range
+from parvis.api.scoping import WorkspaceScoped
 from parvis.api.serializers import (
     ErrorsSerializer,
     IdField,
@@ -73,14 +74,14 @@ def _zone(data: dict[str, Any], *fallbacks: str) -> ZoneInfo:
 
 
 @extend_schema(tags=["publications"])
-class PublicationList(ApiView, generics.ListAPIView):
+class PublicationList(WorkspaceScoped, ApiView, generics.ListAPIView):
     """A workspace's publications, in due order: its calendar when given `since`/`until`."""
 
     serializer_class = PublicationSerializer
     queryset = Publication.objects.none()
 
     def get_queryset(self) -> QuerySet[Publication]:
-        workspace = workspace_for(self.user, self.kwargs["workspace_id"])
+        workspace = self.workspace
         query = PublicationRangeSerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         data = {**query.validated_data, "workspace": workspace.pk}

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
@@ -18,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from parvis.accounts.models import Role
-from parvis.accounts.scoping import workspace_for
+from parvis.api.scoping import ObjectScoped
 from parvis.api.serializers import IdField, PublicationSerializer, UtcDateTimeField
 from parvis.api.views import CONFLICT, READ_ERRORS, WRITE_ERRORS, ApiView, Conflict
 from parvis.networks.models import SocialAccount
@@ -61,16 +60,12 @@ def _queue_body(account: SocialAccount) -> dict[str, Any]:
     }
 
 
-class QueueMixin(ApiView):
+class QueueMixin(ObjectScoped, ApiView):
     serializer_class = QueueSerializer
     queryset = SocialAccount.objects.none()
 
     def get_account(self, min_role: Role) -> SocialAccount:
-        account: SocialAccount = get_object_or_404(
-            SocialAccount.objects.select_related("workspace").filter(workspace__memberships__user=self.user),
-            pk=self.kwargs["pk"])
-        workspace_for(self.user, account.workspace_id, min_role)
-        return account
+        return self.scoped(SocialAccount.objects.select_related("workspace"), min_role)
 
 
 @extend_schema(tags=["accounts"])
