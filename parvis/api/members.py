@@ -9,7 +9,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
@@ -19,7 +18,8 @@ from rest_framework.response import Response
 
 from parvis.accounts.actions import invite_member, revoke_invitation
 from parvis.accounts.models import Invitation, Membership, Role
-from parvis.accounts.scoping import membership_in, workspace_for
+from parvis.accounts.scoping import membership_in
+from parvis.api.scoping import ObjectScoped, WorkspaceScoped
 from parvis.api.serializers import ApiModelSerializer, DetailSerializer
 from parvis.api.views import CONFLICT, READ_ERRORS, WRITE_ERRORS, ApiView, Conflict
 
@@ -44,14 +44,14 @@ class InvitationSerializer(ApiModelSerializer):
 
 
 @extend_schema(tags=["members"])
-class MemberList(ApiView, generics.ListAPIView):
+class MemberList(WorkspaceScoped, ApiView, generics.ListAPIView):
     """The workspace's members and their roles (any member)."""
 
     serializer_class = MemberSerializer
     queryset = Membership.objects.none()
 
     def get_queryset(self) -> QuerySet[Membership]:
-        workspace = workspace_for(self.user, self.kwargs["workspace_id"])
+        workspace = self.workspace
         return workspace.memberships.select_related("user").order_by("user__email", "pk")
 
     @extend_schema(responses={200: MemberSerializer(many=True), **READ_ERRORS})
@@ -60,12 +60,13 @@ class MemberList(ApiView, generics.ListAPIView):
 
 
 @extend_schema(tags=["members"])
-class InvitationList(ApiView, generics.ListAPIView):
+class InvitationList(WorkspaceScoped, ApiView, generics.ListAPIView):
     serializer_class = InvitationSerializer
     queryset = Invitation.objects.none()
+    min_role_write = Role.MANAGER
 
     def get_queryset(self) -> QuerySet[Invitation]:
-        workspace = workspace_for(self.user, self.kwargs["workspace_id"])
+        workspace = self.workspace
         return workspace.invitations.pending().order_by("-created_at", "-pk")
 
     @extend_schema(responses={200: InvitationSerializer(many=True), **READ_ERRORS},
@@ -78,12 +79,12 @@ class InvitationList(ApiView, generics.ListAPIView):
                                "owners; only an owner invites an owner). The link to accept is emailed "
                                "to them, valid 7 days, and is never in an answer.")
     def post(self, request: Request, workspace_id: int) -> Response:
-        workspace_for(self.user, workspace_id, Role.MANAGER)
+        membership = membership_in(self.user, self.workspace.pk)  # self.workspace: 404, or 403 below manager
         body = InvitationSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
         try:
-            invitation = invite_member(membership_in(self.user, workspace_id), data["email"],
+            invitation = invite_member(membership, data["email"],
                                        data.get("role", Role.EDITOR))
         except DjangoValidationError as exc:
             raise ValidationError(exc.message_dict) from exc
@@ -91,7 +92,7 @@ class InvitationList(ApiView, generics.ListAPIView):
 
 
 @extend_schema(tags=["members"])
-class InvitationDetail(ApiView):
+class InvitationDetail(ObjectScoped, ApiView):
     queryset = Invitation.objects.none()
     http_method_names = ["delete", "options"]
 
@@ -100,9 +101,8 @@ class InvitationDetail(ApiView):
                    description="Revoke an invitation (managers): its link stops working. 409 when it "
                                "was already accepted or revoked.")
     def delete(self, request: Request, pk: int) -> Response:
-        invitation: Invitation = get_object_or_404(
-            Invitation.objects.filter(workspace__memberships__user=self.user), pk=pk)
-        workspace = workspace_for(self.user, invitation.workspace_id, Role.MANAGER)
+        invitation = self.scoped(Invitation.objects.select_related("workspace"), Role.MANAGER)
+        workspace = invitation.workspace
         if not revoke_invitation(workspace, invitation.pk):
             raise Conflict("invitation", _("This invitation was already accepted or revoked."))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -15,9 +15,9 @@ from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from parvis.accounts.models import Role, Workspace
-from parvis.accounts.scoping import workspace_for
+from parvis.accounts.models import Role
 from parvis.api.inbox import _read
+from parvis.api.scoping import WorkspaceScoped
 from parvis.api.serializers import ApiModelSerializer, UtcDateTimeField
 from parvis.api.views import WRITE_ERRORS, ApiView
 from parvis.api.webhooks import actions, delivery
@@ -97,21 +97,22 @@ class DeliverySerializer(ApiModelSerializer):
         return json.loads(obj.body)
 
 
-def _workspace(view: ApiView, workspace_id: int) -> Workspace:
-    return workspace_for(view.user, workspace_id, Role.MANAGER)
+class WebhookView(WorkspaceScoped, ApiView):
+    """Webhook endpoints are for managers only, reading included (they carry a signing secret)."""
 
+    min_role_read = min_role_write = Role.MANAGER
 
-def _endpoint(view: ApiView, workspace_id: int, pk: int) -> WebhookEndpoint:
-    return get_object_or_404(WebhookEndpoint, pk=pk, workspace=_workspace(view, workspace_id))
+    def endpoint(self, pk: int) -> WebhookEndpoint:
+        return get_object_or_404(WebhookEndpoint, pk=pk, workspace=self.workspace)
 
 
 @extend_schema(tags=["webhooks"])
-class EndpointList(ApiView, generics.ListAPIView):
+class EndpointList(WebhookView, generics.ListAPIView):
     serializer_class = EndpointSerializer
     queryset = WebhookEndpoint.objects.none()
 
     def get_queryset(self) -> QuerySet[WebhookEndpoint]:
-        return WebhookEndpoint.objects.filter(workspace=_workspace(self, self.kwargs["workspace_id"]))
+        return WebhookEndpoint.objects.filter(workspace=self.workspace)
 
     @extend_schema(responses={200: EndpointSerializer(many=True), **WRITE_ERRORS})
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -120,7 +121,7 @@ class EndpointList(ApiView, generics.ListAPIView):
     @extend_schema(request=EndpointWriteSerializer, responses={201: EndpointCreatedSerializer, **WRITE_ERRORS},
                    description="Create an endpoint. The answer holds its signing secret, once.")
     def post(self, request: Request, workspace_id: int) -> Response:
-        workspace = _workspace(self, workspace_id)
+        workspace = self.workspace
         data = _read(EndpointWriteSerializer, request.data)
         endpoint, secret = actions.create_endpoint(workspace, self.user, data["url"], data["description"],
                                                    data["event_types"], data["active"])
@@ -130,19 +131,19 @@ class EndpointList(ApiView, generics.ListAPIView):
 
 
 @extend_schema(tags=["webhooks"])
-class EndpointDetail(ApiView):
+class EndpointDetail(WebhookView):
     serializer_class = EndpointSerializer
     queryset = WebhookEndpoint.objects.none()
     http_method_names = ["get", "patch", "delete", "head", "options"]
 
     @extend_schema(responses={200: EndpointSerializer, **WRITE_ERRORS})
     def get(self, request: Request, workspace_id: int, pk: int) -> Response:
-        return Response(EndpointSerializer(_endpoint(self, workspace_id, pk)).data)
+        return Response(EndpointSerializer(self.endpoint(pk)).data)
 
     @extend_schema(request=EndpointPatchSerializer, responses={200: EndpointSerializer, **WRITE_ERRORS},
                    description="Fields left out keep their value.")
     def patch(self, request: Request, workspace_id: int, pk: int) -> Response:
-        endpoint = _endpoint(self, workspace_id, pk)
+        endpoint = self.endpoint(pk)
         data = _read(EndpointPatchSerializer, request.data)
         actions.update_endpoint(endpoint, data.get("url", endpoint.url),
                                 data.get("description", endpoint.description),
@@ -151,42 +152,42 @@ class EndpointDetail(ApiView):
 
     @extend_schema(responses={204: None, **WRITE_ERRORS})
     def delete(self, request: Request, workspace_id: int, pk: int) -> Response:
-        _endpoint(self, workspace_id, pk).delete()
+        self.endpoint(pk).delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema(tags=["webhooks"])
-class EndpointRotateSecret(ApiView):
+class EndpointRotateSecret(WebhookView):
     serializer_class = SecretSerializer
     queryset = WebhookEndpoint.objects.none()
 
     @extend_schema(request=None, responses={200: SecretSerializer, **WRITE_ERRORS},
                    description="A new signing secret; the old one keeps signing beside it for 24 hours.")
     def post(self, request: Request, workspace_id: int, pk: int) -> Response:
-        endpoint = _endpoint(self, workspace_id, pk)
+        endpoint = self.endpoint(pk)
         secret = actions.rotate_secret(endpoint)
         return Response(SecretSerializer({"secret": secret, "previous_secret_until": endpoint.previous_until}).data)
 
 
 @extend_schema(tags=["webhooks"])
-class EndpointPing(ApiView):
+class EndpointPing(WebhookView):
     serializer_class = DeliverySerializer
     queryset = WebhookEndpoint.objects.none()
 
     @extend_schema(request=None, responses={202: DeliverySerializer, **WRITE_ERRORS},
                    description="Send a `webhook.ping` message now (once, no retries), to test the receiver.")
     def post(self, request: Request, workspace_id: int, pk: int) -> Response:
-        made = delivery.ping(_endpoint(self, workspace_id, pk))
+        made = delivery.ping(self.endpoint(pk))
         return Response(DeliverySerializer(made).data, status=status.HTTP_202_ACCEPTED)
 
 
 @extend_schema(tags=["webhooks"])
-class DeliveryList(ApiView, generics.ListAPIView):
+class DeliveryList(WebhookView, generics.ListAPIView):
     serializer_class = DeliverySerializer
     queryset = WebhookDelivery.objects.none()
 
     def get_queryset(self) -> QuerySet[WebhookDelivery]:
-        endpoint = _endpoint(self, self.kwargs["workspace_id"], self.kwargs["pk"])
+        endpoint = self.endpoint(self.kwargs["pk"])
         return WebhookDelivery.objects.filter(endpoint=endpoint).prefetch_related("attempt_log")
 
     @extend_schema(responses={200: DeliverySerializer(many=True), **WRITE_ERRORS},
@@ -196,13 +197,13 @@ class DeliveryList(ApiView, generics.ListAPIView):
 
 
 @extend_schema(tags=["webhooks"])
-class DeliverySendAgain(ApiView):
+class DeliverySendAgain(WebhookView):
     serializer_class = DeliverySerializer
     queryset = WebhookDelivery.objects.none()
 
     @extend_schema(request=None, responses={202: DeliverySerializer, **WRITE_ERRORS},
                    description="A new delivery of the same message (same body and webhook-id), sent now.")
     def post(self, request: Request, workspace_id: int, pk: int, delivery_id: int) -> Response:
-        endpoint = _endpoint(self, workspace_id, pk)
+        endpoint = self.endpoint(pk)
         original = get_object_or_404(WebhookDelivery, pk=delivery_id, endpoint=endpoint)
         return Response(DeliverySerializer(delivery.send_again(original)).data, status=status.HTTP_202_ACCEPTED)
