@@ -16,7 +16,6 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -28,6 +27,7 @@ from rest_framework.response import Response
 from parvis.accounts.models import Role, User, Workspace
 from parvis.accounts.scoping import member_of, workspace_for
 from parvis.api.queue import WallClockTimeField
+from parvis.api.scoping import ObjectScoped, WorkspaceScoped
 from parvis.api.serializers import ApiModelSerializer, IdField, UtcDateTimeField
 from parvis.api.views import READ_ERRORS, WRITE_ERRORS, ApiView
 from parvis.inbox import crisis, duty, learning
@@ -87,11 +87,12 @@ class InboxSettingsSerializer(ApiModelSerializer):
         return self._utc(model.trained_at) if model is not None else None
 
 
-class ManagerView(ApiView):
+class ManagerView(WorkspaceScoped, ApiView):
     pagination_class = None
+    min_role_read = min_role_write = Role.MANAGER
 
     def manage(self) -> Workspace:
-        return workspace_for(self.user, self.kwargs["workspace_id"], Role.MANAGER)
+        return self.workspace
 
     def read(self, serializer_class: type[serializers.Serializer], **kwargs: Any) -> dict[str, Any]:
         body = serializer_class(data=self.request.data, **kwargs)
@@ -173,7 +174,7 @@ class CrisisAlertList(ApiView, generics.ListAPIView):
 
 
 @extend_schema(tags=["inbox settings"])
-class CrisisAlertAcknowledge(ApiView):
+class CrisisAlertAcknowledge(ObjectScoped, ApiView):
     serializer_class = CrisisAlertSerializer
     pagination_class = None
 
@@ -182,8 +183,7 @@ class CrisisAlertAcknowledge(ApiView):
                    description="Say the alert was seen (editors and above): it leaves the inbox's banner. "
                                "The first acknowledgement counts.")
     def post(self, request: Request, pk: int) -> Response:
-        alert = get_object_or_404(CrisisAlert.objects.filter(workspace__memberships__user=self.user), pk=pk)
-        workspace_for(self.user, alert.workspace_id, Role.EDITOR)
+        alert = self.scoped(CrisisAlert.objects.all(), Role.EDITOR)
         crisis.acknowledge(alert, self.user)
         alert.refresh_from_db()
         return Response(CrisisAlertSerializer(alert).data)
@@ -297,13 +297,12 @@ class InboxRota(ManagerView):
 
 
 @extend_schema(tags=["inbox settings"])
-class InboxRotaSlot(ManagerView):
+class InboxRotaSlot(ObjectScoped, ManagerView):
     serializer_class = DutySlotSerializer
     http_method_names = ["delete", "options"]
 
     @extend_schema(responses={204: OpenApiResponse(description="Removed from the rota."), **WRITE_ERRORS})
     def delete(self, request: Request, pk: int) -> Response:
-        slot = get_object_or_404(DutySlot.objects.filter(workspace__memberships__user=self.user), pk=pk)
-        workspace_for(self.user, slot.workspace_id, Role.MANAGER)
+        slot = self.scoped(DutySlot.objects.all(), Role.MANAGER)
         slot.delete()
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -17,6 +16,7 @@ from parvis.accounts.actions import create_own_workspace
 from parvis.accounts.models import Role, User, Workspace
 from parvis.accounts.scoping import workspace_for
 from parvis.api.fields import ZoneField
+from parvis.api.scoping import ObjectScoped
 from parvis.api.serializers import DetailSerializer, ErrorsSerializer, WorkspaceSerializer
 from parvis.api.views import READ_ERRORS, WRITE_ERRORS, ApiView, WorkspaceDetail, WorkspaceList
 from parvis.networks.actions import disconnect
@@ -70,7 +70,7 @@ class WorkspaceDetailUpdate(WorkspaceDetail):
 
 
 @extend_schema(tags=["accounts"])
-class AccountDisconnect(ApiView):
+class AccountDisconnect(ObjectScoped, ApiView):
     queryset = SocialAccount.objects.none()
     http_method_names = ["delete", "options"]
 
@@ -79,8 +79,6 @@ class AccountDisconnect(ApiView):
                    description="Disconnect the account (managers): it is deleted with its credentials "
                                "and its publications (its posts stay), as on the web.")
     def delete(self, request: Request, pk: int) -> Response:
-        account: SocialAccount = get_object_or_404(
-            SocialAccount.objects.filter(workspace__memberships__user=self.user), pk=pk)
-        workspace_for(self.user, account.workspace_id, Role.MANAGER)
+        account = self.scoped(SocialAccount.objects.all(), Role.MANAGER)
         disconnect(account)
         return Response(status=status.HTTP_204_NO_CONTENT)
