@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 
@@ -21,7 +21,6 @@ from parvis.accounts.requests import AuthedRequest
 from parvis.core.ids import parse_id
 
 P = ParamSpec("P")
-M = TypeVar("M", bound=Model)
 WebView = Callable[..., HttpResponseBase]
 
 
@@ -56,48 +55,39 @@ def workspace_for(user: User, workspace_id: int | str, min_role: Role = Role.VIE
 
 
 def _membership_view(
-    min_role: Role, view: WebView, passes: Callable[[Membership], object],
+    min_role: Role, min_role_post: Role | None, view: WebView, passes: Callable[[Membership], object],
 ) -> WebView:
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, workspace_id: int, **kwargs: Any) -> HttpResponseBase:
         membership = membership_in(request.user, workspace_id)  # type: ignore[arg-type]
-        if not membership.at_least(min_role):
+        needed = min_role_post if min_role_post is not None and request.method == "POST" else min_role
+        if not membership.at_least(needed):
             raise PermissionDenied
         return view(request, passes(membership), *args, **kwargs)
     return login_required(wrapped)
 
 
 def workspace_view(
-    min_role: Role = Role.VIEWER,
+    min_role: Role = Role.VIEWER, min_role_post: Role | None = None,
 ) -> Callable[[Callable[Concatenate[AuthedRequest, Workspace, P], HttpResponseBase]], WebView]:
     """For a web view whose URL names a `workspace_id`: signs in whoever is not (as
     `login_required`), answers 404 to a non-member and 403 to a member below `min_role`,
-    and calls the view with the workspace instead of its id. Put it nearest the function,
+    (or below `min_role_post` for a POST, on a page that reads and writes) and calls the
+    view with the workspace instead of its id. Put it nearest the function,
     under `require_POST` and friends, so that a wrong method still answers 405 first."""
     def decorate(view: Callable[Concatenate[AuthedRequest, Workspace, P], HttpResponseBase]) -> WebView:
-        return _membership_view(min_role, view, lambda membership: membership.workspace)
+        return _membership_view(min_role, min_role_post, view, lambda membership: membership.workspace)
     return decorate
 
 
 def membership_view(
-    min_role: Role = Role.VIEWER,
+    min_role: Role = Role.VIEWER, min_role_post: Role | None = None,
 ) -> Callable[[Callable[Concatenate[AuthedRequest, Membership, P], HttpResponseBase]], WebView]:
     """`workspace_view` for a view that also needs the person's role: it gets the
     membership (whose `.workspace` is loaded) instead of the workspace."""
     def decorate(view: Callable[Concatenate[AuthedRequest, Membership, P], HttpResponseBase]) -> WebView:
-        return _membership_view(min_role, view, lambda membership: membership)
+        return _membership_view(min_role, min_role_post, view, lambda membership: membership)
     return decorate
-
-
-def object_in_workspaces(queryset: QuerySet[M], pk: object, user: User, min_role: Role = Role.VIEWER) -> M:
-    """An object of a workspace-owned model, by id: 404 when it does not exist or lies in a
-    workspace the person is not in, 403 when their role there is below `min_role`."""
-    uid = parse_id(pk)
-    found = queryset.filter(pk=uid).first() if uid is not None else None
-    if found is None:
-        raise Http404
-    workspace_for(user, found.workspace_id, min_role)  # type: ignore[attr-defined]
-    return found
 
 
 def member_of(workspace_id: int, user_id: object) -> User | None:

@@ -42,11 +42,10 @@ def _cards(assets: Any, today: date) -> list[dict[str, Any]]:
     return [{"asset": a, "rights": library.rights_status(a, today)} for a in assets]
 
 
-@workspace_view()
+@workspace_view(min_role_post=Role.EDITOR)
 def library_index(request: AuthedRequest, workspace: Workspace) -> HttpResponse:
     form, problems = AssetForm(), []
     if request.method == "POST":
-        workspace_for(request.user, workspace.pk, Role.EDITOR)
         form = AssetForm(request.POST)
         files = request.FILES.getlist("files")
         problems = _upload(request, workspace, files, form)
@@ -94,18 +93,16 @@ def _upload(request: HttpRequest, workspace: Workspace, files: list[UploadedFile
     return problems
 
 
-def _asset(request: HttpRequest, workspace_id: int, asset_id: int, role: Role = Role.VIEWER
-           ) -> tuple[Workspace, MediaAsset]:
-    workspace = workspace_for(request.user, workspace_id, role)  # type: ignore[arg-type]
-    return workspace, get_object_or_404(MediaAsset, pk=asset_id, workspace=workspace)
+def _asset(workspace: Workspace, asset_id: int) -> MediaAsset:
+    return get_object_or_404(MediaAsset, pk=asset_id, workspace=workspace)
 
 
-@login_required
-def library_asset(request: AuthedRequest, workspace_id: int, asset_id: int) -> HttpResponse:
-    workspace, asset = _asset(request, workspace_id, asset_id)
+@workspace_view()
+def library_asset(request: AuthedRequest, workspace: Workspace, asset_id: int) -> HttpResponse:
+    asset = _asset(workspace, asset_id)
     form = AssetForm.for_asset(asset)
     if request.method == "POST":
-        workspace_for(request.user, workspace_id, Role.EDITOR)
+        workspace_for(request.user, workspace.pk, Role.EDITOR)  # after the asset: a missing one is a 404
         form = AssetForm(request.POST)
         if form.is_valid() and _save_metadata(request, asset, form):
             messages.success(request, _("Saved."))
@@ -134,8 +131,9 @@ def _save_metadata(request: HttpRequest, asset: MediaAsset, form: AssetForm) -> 
 
 @login_required
 @require_POST
-def library_delete(request: AuthedRequest, workspace_id: int, asset_id: int) -> HttpResponse:
-    workspace, asset = _asset(request, workspace_id, asset_id, Role.EDITOR)
+@workspace_view(Role.EDITOR)
+def library_delete(request: AuthedRequest, workspace: Workspace, asset_id: int) -> HttpResponse:
+    asset = _asset(workspace, asset_id)
     name = asset.original_name
     try:
         library.delete_asset(asset, request.user)
@@ -148,15 +146,17 @@ def library_delete(request: AuthedRequest, workspace_id: int, asset_id: int) -> 
 
 @login_required
 @require_GET
-def library_file(request: AuthedRequest, workspace_id: int, asset_id: int) -> FileResponse:
-    _workspace, asset = _asset(request, workspace_id, asset_id)
+@workspace_view()
+def library_file(request: AuthedRequest, workspace: Workspace, asset_id: int) -> FileResponse:
+    asset = _asset(workspace, asset_id)
     return FileResponse(asset.file.open("rb"), content_type=asset.mime_type)
 
 
 @login_required
 @require_GET
-def library_thumb(request: AuthedRequest, workspace_id: int, asset_id: int) -> FileResponse:
-    _workspace, asset = _asset(request, workspace_id, asset_id)
+@workspace_view()
+def library_thumb(request: AuthedRequest, workspace: Workspace, asset_id: int) -> FileResponse:
+    asset = _asset(workspace, asset_id)
     thumb = library.thumbnail(asset)
     if thumb is None:
         raise Http404

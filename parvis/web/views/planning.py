@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from parvis.accounts.models import Role, Workspace
 from parvis.accounts.requests import AuthedRequest
-from parvis.accounts.scoping import workspace_for, workspace_view
+from parvis.accounts.scoping import workspace_view
 from parvis.core.ids import parse_id
 from parvis.publishing.actions import cancel_publication, retry_publication
 from parvis.publishing.models import PostKind, Publication, State
@@ -62,9 +62,8 @@ def publication_detail(request: AuthedRequest, workspace: Workspace, publication
     })
 
 
-def _act(request: HttpRequest, workspace_id: int, publication_id: int, action: Callable[[Publication], bool],
+def _act(request: HttpRequest, workspace: Workspace, publication_id: int, action: Callable[[Publication], bool],
          done: str, refused: str) -> HttpResponse:
-    workspace = workspace_for(request.user, workspace_id, Role.EDITOR)  # type: ignore[arg-type]
     publication = get_object_or_404(Publication, pk=publication_id, post__workspace=workspace)
     if action(publication):
         messages.success(request, done)
@@ -75,13 +74,15 @@ def _act(request: HttpRequest, workspace_id: int, publication_id: int, action: C
 
 @login_required
 @require_POST
-def publication_retry(request: AuthedRequest, workspace_id: int, publication_id: int) -> HttpResponse:
-    return _act(request, workspace_id, publication_id, retry_publication,
+@workspace_view(Role.EDITOR)
+def publication_retry(request: AuthedRequest, workspace: Workspace, publication_id: int) -> HttpResponse:
+    return _act(request, workspace, publication_id, retry_publication,
                 _("Publishing again now."), _("Only a failed publication can be retried."))
 
 
 @login_required
 @require_POST
-def publication_cancel(request: AuthedRequest, workspace_id: int, publication_id: int) -> HttpResponse:
-    return _act(request, workspace_id, publication_id, cancel_publication, _("Publication cancelled."),
+@workspace_view(Role.EDITOR)
+def publication_cancel(request: AuthedRequest, workspace: Workspace, publication_id: int) -> HttpResponse:
+    return _act(request, workspace, publication_id, cancel_publication, _("Publication cancelled."),
                 _("This publication is being published or was published: it cannot be cancelled."))

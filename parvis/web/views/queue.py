@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from parvis.accounts.models import Role, User, Workspace
 from parvis.accounts.requests import AuthedRequest
-from parvis.accounts.scoping import membership_in, workspace_for, workspace_view
+from parvis.accounts.scoping import membership_in, workspace_view
 from parvis.core.ids import parse_int
 from parvis.networks.models import SocialAccount
 from parvis.publishing import queue
@@ -65,13 +65,9 @@ def _context(workspace: Workspace, account: SocialAccount, user: User) -> dict[s
     }
 
 
-@login_required
-def queue_page(request: AuthedRequest, workspace_id: int, account_id: int) -> HttpResponse:
-    user: User = request.user
-    if request.method == "POST":
-        workspace = workspace_for(user, workspace_id, Role.MANAGER)
-    else:
-        workspace = workspace_for(user, workspace_id)
+@workspace_view(min_role_post=Role.MANAGER)
+def queue_page(request: AuthedRequest, workspace: Workspace, account_id: int) -> HttpResponse:
+    user = request.user
     account = _account(workspace, account_id)
     errors: list[FieldError] = []
     if request.method == "POST":

@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from parvis.accounts.models import Role, User, Workspace
+from parvis.accounts.models import Membership, Role, Workspace
 from parvis.accounts.requests import AuthedRequest
-from parvis.accounts.scoping import membership_in, workspace_for, workspace_view
+from parvis.accounts.scoping import membership_view, workspace_view
 from parvis.publishing import recurrence
 from parvis.publishing.models import Series
 from parvis.publishing.validation import PostValidationError
@@ -26,11 +26,10 @@ def series_list(request: AuthedRequest, workspace: Workspace) -> HttpResponse:
                                                        "series_list": recurrence.series_of(workspace)})
 
 
-@login_required
-def series_detail(request: AuthedRequest, workspace_id: int, series_id: int) -> HttpResponse:
-    user: User = request.user
-    membership = membership_in(user, workspace_id)
-    workspace = workspace_for(user, workspace_id, Role.EDITOR if request.method == "POST" else Role.VIEWER)
+@membership_view(min_role_post=Role.EDITOR)
+def series_detail(request: AuthedRequest, membership: Membership, series_id: int) -> HttpResponse:
+    user = request.user
+    workspace = membership.workspace
     series = get_object_or_404(Series.objects.select_related("template"), pk=series_id, workspace=workspace)
     errors: dict[str, list[str]] = {}
     values = {"text": recurrence.source_text(series), "rrule": series.rrule,
