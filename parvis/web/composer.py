@@ -10,6 +10,7 @@ from django.http import HttpRequest, QueryDict
 from django.utils.translation import gettext as _
 
 from parvis.accounts.models import Workspace
+from parvis.accounts.requests import AuthedRequest
 from parvis.core.ids import parse_id, parse_ids, parse_int
 from parvis.publishing import library
 from parvis.publishing.actions import MAX_UPLOADS
@@ -47,7 +48,7 @@ def read_composer(
     return read.post_input, uploads, errors
 
 
-def uploads_into_library(request: HttpRequest, workspace: Workspace, post_input: PostInput,
+def uploads_into_library(request: AuthedRequest, workspace: Workspace, post_input: PostInput,
                          uploads: list[Upload]) -> tuple[QueryDict, list[FieldError]]:
     """Files sent with the form (the composer without JavaScript; with it they were
     uploaded on pick) join the library now, each on its own, whatever becomes of the post:
@@ -59,7 +60,7 @@ def uploads_into_library(request: HttpRequest, workspace: Workspace, post_input:
     picked = data.getlist("library_media")
     for upload in uploads:
         try:
-            asset = library.add_asset(workspace, request.user, upload, upload.alt_text).asset  # type: ignore[arg-type]
+            asset = library.add_asset(workspace, request.user, upload, upload.alt_text).asset
         except PostValidationError as exc:
             errors += exc.errors
             continue

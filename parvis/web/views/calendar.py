@@ -103,7 +103,7 @@ class Scope:
         return Items(lookups, self.tz, colour, self.workspace is None, more, _kept(request))
 
 
-def _scope(request: HttpRequest, workspaces: QuerySet[Workspace], workspace: Workspace | None) -> Scope:
+def _scope(request: AuthedRequest, workspaces: QuerySet[Workspace], workspace: Workspace | None) -> Scope:
     tz = viewer_tz(request, workspace.timezone if workspace else "Europe/Paris")
     rows = list(workspaces.order_by("name", "pk").values_list("pk", "name", "requires_approval"))
     pairs = [(pk, name) for pk, name, _approval in rows]
@@ -113,7 +113,7 @@ def _scope(request: HttpRequest, workspaces: QuerySet[Workspace], workspace: Wor
     campaigns: list[Campaign] = list(
         Campaign.objects.filter(workspace_id__in=ids).annotate(workspace_name=F("workspace__name")))
     editable = set(Membership.objects.filter(
-        user=request.user, workspace_id__in=ids,  # type: ignore[misc]
+        user=request.user, workspace_id__in=ids,
         role__in=(Role.OWNER, Role.MANAGER, Role.EDITOR)).values_list("workspace_id", flat=True))
     return Scope(workspace, pairs, tz, PlanFilters.from_query(request.GET), accounts, campaigns, editable,
                  {pk for pk, _name, approval in rows if approval})
@@ -128,7 +128,7 @@ def _colour(request: HttpRequest) -> str:
     return "network" if request.GET.get("colour") == "network" else "status"
 
 
-def _render(request: HttpRequest, workspaces: QuerySet[Workspace], workspace: Workspace | None) -> HttpResponse:
+def _render(request: AuthedRequest, workspaces: QuerySet[Workspace], workspace: Workspace | None) -> HttpResponse:
     scope = _scope(request, workspaces, workspace)
     tz = scope.tz
     today = timezone.now().astimezone(tz).date()
@@ -157,7 +157,7 @@ def _render(request: HttpRequest, workspaces: QuerySet[Workspace], workspace: Wo
         "view": view, "anchor": anchor, "today": today, "tz": tz, "days": days[:7], **grid,
         "prev_day": prev_day, "next_day": next_day, "filters": chosen, "colour": colour,
         "can_manage_feed": workspace is not None and membership_in(
-            request.user, workspace.pk).at_least(Role.MANAGER),  # type: ignore[arg-type]
+            request.user, workspace.pk).at_least(Role.MANAGER),
         "networks": networks,
         "account_choices": choices(scope.accounts, chosen["account"], str, every),
         "campaign_choices": choices(scope.campaigns, chosen["campaign"], campaign_label, every),
@@ -202,7 +202,7 @@ def _offset(raw: str) -> int:
     return min(int(raw), 100_000) if raw.isdigit() and len(raw) < 7 else 0
 
 
-def _more(request: HttpRequest, workspaces: QuerySet[Workspace], workspace: Workspace | None) -> HttpResponse:
+def _more(request: AuthedRequest, workspaces: QuerySet[Workspace], workspace: Workspace | None) -> HttpResponse:
     """The events of a cell after the first ones, 50 at a time: a fragment for the
     calendar's script, or (without script) a page of the day or half hour."""
     try:

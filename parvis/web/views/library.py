@@ -34,8 +34,8 @@ PAGE_SIZE = 48
 PICKER_SIZE = 24
 
 
-def _can_edit(request: HttpRequest, workspace: Workspace) -> bool:
-    return membership_in(request.user, workspace.pk).at_least(Role.EDITOR)  # type: ignore[arg-type]
+def _can_edit(request: AuthedRequest, workspace: Workspace) -> bool:
+    return membership_in(request.user, workspace.pk).at_least(Role.EDITOR)
 
 
 def _cards(assets: Any, today: date) -> list[dict[str, Any]]:
@@ -63,7 +63,7 @@ def library_index(request: AuthedRequest, workspace: Workspace) -> HttpResponse:
     }, status=400 if problems else 200)
 
 
-def _upload(request: HttpRequest, workspace: Workspace, files: list[UploadedFile], form: AssetForm) -> list[str]:
+def _upload(request: AuthedRequest, workspace: Workspace, files: list[UploadedFile], form: AssetForm) -> list[str]:
     """Add each file on its own: one bad file does not stop the good ones."""
     if not files:
         return [_("Choose at least one file to upload.")]
@@ -77,7 +77,7 @@ def _upload(request: HttpRequest, workspace: Workspace, files: list[UploadedFile
     for file in files:
         upload = Upload(file.name or "media", file, file.size or 0, data["alt_text"])
         try:
-            result = library.add_asset(workspace, request.user, upload, data["alt_text"],  # type: ignore[arg-type]
+            result = library.add_asset(workspace, request.user, upload, data["alt_text"],
                                        data["tags"], data["source"], data["licence"], data["rights_expire_on"])
         except PostValidationError as exc:
             problems += [error.message for error in exc.errors]
@@ -116,10 +116,10 @@ def library_asset(request: AuthedRequest, workspace: Workspace, asset_id: int) -
     }, status=400 if form.errors else 200)
 
 
-def _save_metadata(request: HttpRequest, asset: MediaAsset, form: AssetForm) -> bool:
+def _save_metadata(request: AuthedRequest, asset: MediaAsset, form: AssetForm) -> bool:
     data = form.cleaned_data
     try:
-        library.update_asset(asset, request.user, alt_text=data["alt_text"], tags=data["tags"],  # type: ignore[arg-type]
+        library.update_asset(asset, request.user, alt_text=data["alt_text"], tags=data["tags"],
                              source=data["source"], licence=data["licence"],
                              rights_expire_on=data["rights_expire_on"])
     except PostValidationError as exc:

@@ -28,6 +28,7 @@ from parvis.publishing.approval import submit_after_save, unapproved_warning
 from parvis.publishing.models import Campaign, Label, Post, PostMedia
 from parvis.publishing.queue import missing_slots
 from parvis.publishing.recurrence import PRESETS, create_series
+from parvis.publishing.types import PostInput
 from parvis.publishing.utm import final_input_text
 from parvis.publishing.validation import FieldError, MediaInfo, PostValidationError, check_post
 from parvis.web.composer import read_composer, read_repeat, uploads_into_library
@@ -36,11 +37,11 @@ from parvis.web.views.charter import composer_findings
 from parvis.web.views.library import picker_context
 
 
-def _account_checks(workspace: object, post_input: object) -> list[dict[str, object]]:
+def _account_checks(workspace: Workspace, post_input: PostInput) -> list[dict[str, object]]:
     rows = []
-    for account in post_input.accounts:  # type: ignore[attr-defined]
+    for account in post_input.accounts:
         connector = registry.connector_for(account)
-        text = final_input_text(post_input, account.network)  # type: ignore[arg-type]
+        text = final_input_text(post_input, account.network)
         limits = connector.limits()
         count = connector.count(text)
         rows.append({"account": account, "count": count, "max": limits.max_chars,
@@ -48,10 +49,10 @@ def _account_checks(workspace: object, post_input: object) -> list[dict[str, obj
     return rows
 
 
-def _initial(post: Post | None, workspace: object) -> dict[str, object]:
+def _initial(post: Post | None, workspace: Workspace) -> dict[str, object]:
     if post is None:
-        return {"mode": "schedule", "timezone": workspace.timezone, "accounts": [], "variants": {}}  # type: ignore[attr-defined]
-    tz = ZoneInfo(post.schedule_timezone or workspace.timezone)  # type: ignore[attr-defined]
+        return {"mode": "schedule", "timezone": workspace.timezone, "accounts": [], "variants": {}}
+    tz = ZoneInfo(post.schedule_timezone or workspace.timezone)
     local = post.scheduled_at.astimezone(tz).strftime("%Y-%m-%dT%H:%M") if post.scheduled_at else ""
     queued = post.publications.filter(in_queue=True).exists()
     return {"mode": "draft" if post.is_draft else "queue" if queued else "schedule", "timezone": tz.key,

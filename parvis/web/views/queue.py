@@ -10,7 +10,7 @@ from datetime import time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
@@ -84,10 +84,10 @@ def queue_page(request: AuthedRequest, workspace: Workspace, account_id: int) ->
     return render(request, "parvis/queue.html", context, status=400 if errors else 200)
 
 
-def _list(request: HttpRequest, workspace: Workspace, account: SocialAccount) -> HttpResponse:
+def _list(request: AuthedRequest, workspace: Workspace, account: SocialAccount) -> HttpResponse:
     """htmx gets the list alone; a plain form post goes back to the page."""
     if request.headers.get("HX-Request"):
-        return render(request, "parvis/_queue_list.html", _context(workspace, account, request.user))  # type: ignore[arg-type]
+        return render(request, "parvis/_queue_list.html", _context(workspace, account, request.user))
     return redirect("web:queue", workspace_id=workspace.pk, account_id=account.pk)
 
 
