@@ -28,9 +28,10 @@ from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from parvis.accounts.models import Role, User, Workspace
-from parvis.accounts.scoping import member_of, workspace_for, workspaces_for
+from parvis.accounts.models import Role, User
+from parvis.accounts.scoping import member_of, workspaces_for
 from parvis.api.pause import OffsetDateTimeField
+from parvis.api.scoping import ObjectScoped, WorkspaceScoped
 from parvis.api.serializers import ApiModelSerializer, ErrorsSerializer, IdField, UtcDateTimeField, id_list
 from parvis.api.views import CONFLICT, READ_ERRORS, WRITE_ERRORS, ApiView, Conflict
 from parvis.inbox import saved_replies, triage
@@ -299,14 +300,12 @@ class InboxItemList(ApiView, generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class ItemObjectMixin(ApiView):
+class ItemObjectMixin(ObjectScoped, ApiView):
     serializer_class = ItemDetailSerializer
     queryset = Item.objects.none()
 
     def get_item(self, min_role: Role = Role.VIEWER) -> Item:
-        item: Item = get_object_or_404(_items().filter(workspace__memberships__user=self.user), pk=self.kwargs["pk"])
-        workspace_for(self.user, item.workspace_id, min_role)  # 403 for a viewer acting
-        return item
+        return self.scoped(_items(), min_role)  # 403 for a viewer acting
 
 
 @extend_schema(tags=["inbox"])
@@ -437,13 +436,12 @@ class InboxItemActions(ItemObjectMixin):
 # -- saved replies -----------------------------------------------------------------------
 
 @extend_schema(tags=["inbox"])
-class SavedReplyList(ApiView, generics.ListAPIView):
+class SavedReplyList(WorkspaceScoped, ApiView, generics.ListAPIView):
     serializer_class = SavedReplySerializer
     queryset = SavedReply.objects.none()
 
     def get_queryset(self) -> list[SavedReply]:  # type: ignore[override]
-        workspace = workspace_for(self.user, self.kwargs["workspace_id"])
-        return saved_replies.search(workspace, self.request.query_params.get("q", "")[:200])
+        return saved_replies.search(self.workspace, self.request.query_params.get("q", "")[:200])
 
     @extend_schema(parameters=[OpenApiParameter("q", OpenApiTypes.STR, description=(
         "Words in the title or text, case and accents ignored."))],
@@ -455,7 +453,7 @@ class SavedReplyList(ApiView, generics.ListAPIView):
 
     @extend_schema(request=SavedReplyWriteSerializer, responses={201: SavedReplySerializer, **WRITE_ERRORS})
     def post(self, request: Request, workspace_id: int) -> Response:
-        workspace = workspace_for(self.user, workspace_id, Role.EDITOR)
+        workspace = self.workspace
         data = _read(SavedReplyWriteSerializer, request.data)
         saved = saved_replies.create_saved_reply(workspace, self.user, saved_replies.SavedReplyInput(
             title=data.get("title", ""), body=data.get("body", ""), crisis=data.get("crisis", False)))
@@ -463,23 +461,22 @@ class SavedReplyList(ApiView, generics.ListAPIView):
 
 
 @extend_schema(tags=["inbox"])
-class SavedReplyDetail(ApiView):
+class SavedReplyDetail(WorkspaceScoped, ApiView):
     serializer_class = SavedReplySerializer
     queryset = SavedReply.objects.none()
     http_method_names = ["get", "patch", "delete", "head", "options"]
 
-    def get_saved(self, min_role: Role = Role.VIEWER) -> tuple[Workspace, SavedReply]:
-        workspace = workspace_for(self.user, self.kwargs["workspace_id"], min_role)
-        return workspace, get_object_or_404(SavedReply, pk=self.kwargs["pk"], workspace=workspace)
+    def get_saved(self) -> SavedReply:
+        return get_object_or_404(SavedReply, pk=self.kwargs["pk"], workspace=self.workspace)
 
     @extend_schema(responses={200: SavedReplySerializer, **READ_ERRORS})
     def get(self, request: Request, workspace_id: int, pk: int) -> Response:
-        return Response(SavedReplySerializer(self.get_saved()[1]).data)
+        return Response(SavedReplySerializer(self.get_saved()).data)
 
     @extend_schema(request=SavedReplyWriteSerializer, responses={200: SavedReplySerializer, **WRITE_ERRORS},
                    description="Fields left out keep their value.")
     def patch(self, request: Request, workspace_id: int, pk: int) -> Response:
-        _workspace, saved = self.get_saved(Role.EDITOR)
+        saved = self.get_saved()
         data = _read(SavedReplyWriteSerializer, request.data)
         updated = saved_replies.update_saved_reply(saved, self.user, saved_replies.SavedReplyInput(
             title=data.get("title", saved.title), body=data.get("body", saved.body),
@@ -488,6 +485,6 @@ class SavedReplyDetail(ApiView):
 
     @extend_schema(responses={204: None, **WRITE_ERRORS})
     def delete(self, request: Request, workspace_id: int, pk: int) -> Response:
-        _workspace, saved = self.get_saved(Role.EDITOR)
+        saved = self.get_saved()
         saved_replies.delete_saved_reply(saved, self.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
