@@ -29,12 +29,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from parvis.accounts.models import Role, User
-from parvis.accounts.scoping import member_of, workspaces_for
+from parvis.accounts.scoping import workspaces_for
 from parvis.api.pause import OffsetDateTimeField
 from parvis.api.scoping import ObjectScoped, WorkspaceScoped
 from parvis.api.serializers import ApiModelSerializer, ErrorsSerializer, IdField, UtcDateTimeField, id_list
 from parvis.api.views import CONFLICT, READ_ERRORS, WRITE_ERRORS, ApiView, Conflict
-from parvis.inbox import saved_replies, triage
+from parvis.inbox import actions, saved_replies, triage
 from parvis.inbox.models import Author, Correction, Item, Kind, Note, Priority, Reply, SavedReply, Status
 from parvis.inbox.queries import VIEWS, InboxFilters, conversation, in_order, inbox_items
 from parvis.inbox.replies import send_reply
@@ -336,11 +336,7 @@ class InboxItemDetail(ItemObjectMixin):
         if "assignee" in data:
             triage.assign(item, self._member(item, data["assignee"]))
         if "labels" in data:
-            wanted = set(data["labels"])
-            labels = list(Label.objects.filter(workspace_id=item.workspace_id, pk__in=wanted))
-            if len(labels) != len(wanted):
-                raise triage.TriageError("labels", _("One of these labels does not exist in this workspace."))
-            triage.set_labels(item, labels)
+            triage.set_labels(item, actions.workspace_labels(item, data["labels"]))
         if "snoozed_until" in data:
             triage.snooze(item, data["snoozed_until"])
         if "status" in data:
@@ -348,13 +344,8 @@ class InboxItemDetail(ItemObjectMixin):
 
     @staticmethod
     def _member(item: Item, user_id: int | None) -> User | None:
-        if user_id is None:
-            return None
         # Looked up among the workspace's members only: another id must not reveal who it is.
-        person = member_of(item.workspace_id, user_id)
-        if person is None:
-            raise triage.TriageError("assignee", _("Choose a member of this workspace."))
-        return person
+        return None if user_id is None else actions.workspace_member(item, user_id)
 
 
 @extend_schema(tags=["inbox"])

@@ -27,12 +27,12 @@ from parvis.networks.mastodon import mentions
 from parvis.networks.mastodon.client import call, make_client
 from parvis.networks.mastodon.content import html_to_text
 from parvis.networks.mastodon.inbox import (
-    MODERATIONS,
     STREAMS,
     MastodonInbox,
     fetch_local_domain,
     reply_visibility,
 )
+from parvis.networks.mastodon.moderation import MODERATIONS, MastodonModeration
 from parvis.networks.text import mastodon_countable_text
 
 if TYPE_CHECKING:
@@ -183,7 +183,7 @@ class MastodonConnector:
     def delete(self, remote_id: str) -> None:
         call(self.client, self.client.status_delete, remote_id, write=True)
 
-    # -- inbox (the work is in inbox.py) ---------------------------------------------
+    # -- inbox (the work is in inbox.py and moderation.py) ---------------------------
     @cached_property
     def inbox(self) -> MastodonInbox:
         return MastodonInbox(self.client, str(self.account.remote_id), self.local_domain)
@@ -213,7 +213,7 @@ class MastodonConnector:
 
     def moderate(self, action: Moderation, item: InboundItem | None, author: RemoteAuthor,
                  reason: str = "") -> None:
-        self.inbox.moderate(action, item, author, reason)
+        MastodonModeration(self.client).moderate(action, item, author, reason)
 
 
 def limits_object(raw: dict[str, Any]) -> Limits:

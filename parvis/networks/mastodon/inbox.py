@@ -62,8 +62,6 @@ Known differences of mastodon-mock (0.6.x) from Mastodon
       endpoint (Mastodon < 4.3 answers 404) get one ``GET /api/v1/statuses/:id`` each.
     * notification policies accept everything until set (Mastodon 4.3 filters private
       mentions from strangers by default); tests set Mastodon's default explicitly.
-    * a direct or followers-only status can be boosted (Mastodon answers 403): the
-      connector refuses to boost them before asking.
     * a reply notifies only the accounts its text @mentions, as on Mastodon; tests
       write the mention like a Mastodon client would.
 """
@@ -74,18 +72,16 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from parvis.core.texts import Text
 from parvis.networks.base import (
     ErrorKind,
     InboundItem,
     InboxPage,
     ItemKind,
-    Moderation,
     NetworkError,
     RemoteAuthor,
     ReplyTarget,
 )
-from parvis.networks.mastodon.client import api_detail, api_get, call, http_status
+from parvis.networks.mastodon.client import api_get, call, http_status
 from parvis.networks.mastodon.content import clean_text, html_to_text
 from parvis.networks.mastodon.mentions import reply_mentions
 
@@ -100,16 +96,6 @@ PAGE_LIMIT = 40  # Mastodon's maximum page size
 FIRST_CONVERSATIONS = 20
 # Mastodon 4.3 answers at most 20 statuses per GET /api/v1/statuses?id[]=.
 REFRESH_BATCH = 20
-REPORT_COMMENT_MAX = 1000  # Mastodon rejects longer report comments
-
-MODERATIONS = frozenset({
-    Moderation.LIKE, Moderation.UNLIKE, Moderation.BOOST, Moderation.UNBOOST,
-    Moderation.MUTE, Moderation.BLOCK, Moderation.REPORT,
-})
-_ON_STATUS = {
-    Moderation.LIKE: "status_favourite", Moderation.UNLIKE: "status_unfavourite",
-    Moderation.BOOST: "status_reblog", Moderation.UNBOOST: "status_unreblog",
-}
 _REPLY_VISIBILITIES = frozenset({"direct", "private", "unlisted"})
 # How a server without GET /api/v1/statuses?id[]= (Mastodon < 4.3, others) answers it.
 _NO_BATCH_STATUSES = frozenset({400, 404, 405, 422})
@@ -182,7 +168,8 @@ def reply_visibility(target: ReplyTarget | None) -> str | None:
 # -- the inbox ---------------------------------------------------------------------------
 
 class MastodonInbox:
-    """Inbox reads and actions for one account, through one Mastodon.py client.
+    """Inbox reads for one account, through one Mastodon.py client (the actions on
+    posts and authors are in moderation.py).
 
     Lives as long as its connector (one poll, one action): what it learns about
     threads (`_root`, `_mine_within`) is only a cache of what the server said.
@@ -317,52 +304,6 @@ class MastodonInbox:
             )
             items.append(self._item(status, self._kind(status, above), str(chain[0]["id"])))
         return items
-
-    # -- moderation ---------------------------------------------------------------------
-
-    def moderate(self, action: Moderation, item: InboundItem | None, author: RemoteAuthor,
-                 reason: str = "") -> None:
-        if action not in MODERATIONS:
-            raise NetworkError(
-                Text.gettext("Mastodon does not offer this action (%(action)s).", action=action.value),
-                ErrorKind.PERMANENT,
-            )
-        if action in _ON_STATUS:
-            if item is None:
-                raise NetworkError(Text.gettext("This action needs a post."), ErrorKind.PERMANENT)
-            if action is Moderation.BOOST and item.extra.get("visibility") in ("direct", "private"):
-                # Mastodon refuses it too; never risk making a private message public.
-                raise NetworkError(Text.gettext("A private post cannot be boosted."), ErrorKind.PERMANENT)
-            self._act(getattr(self.client, _ON_STATUS[action]), item.remote_id)
-        elif action is Moderation.MUTE:
-            self._act(self.client.account_mute, author.remote_id)
-        elif action is Moderation.BLOCK:
-            self._act(self.client.account_block, author.remote_id)
-        else:
-            # Mastodon only takes the reported account's own statuses as evidence.
-            evidence = [item.remote_id] if item and item.author.remote_id == author.remote_id else None
-            self._act(
-                self.client.report, author.remote_id, status_ids=evidence,
-                comment=clean_text(reason).strip()[:REPORT_COMMENT_MAX] or None,
-                # Forwarding sends the report (and the brand's name) to the author's
-                # server's moderators: a choice to offer a person, not a default.
-                forward=False,
-            )
-
-    def _act(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-        try:
-            call(self.client, fn, *args, write=True, **kwargs)
-        except NetworkError as exc:
-            # Mastodon answers 403 "This action is not allowed" for what this post or
-            # account refuses (boosting a private post...): that is no reason to ask for
-            # a reconnection, unlike a token lacking a scope.
-            detail = api_detail(exc)
-            if http_status(exc) == 403 and "scope" not in detail.lower():
-                raise NetworkError(
-                    Text.gettext("Mastodon does not allow this action here (%(detail)s).", detail=detail),
-                    ErrorKind.PERMANENT,
-                ) from exc
-            raise
 
     # -- building items -----------------------------------------------------------------
 
@@ -515,6 +456,6 @@ def fetch_local_domain(client: Mastodon, server_url: str) -> str:
 
 
 __all__ = [
-    "CONVERSATIONS", "MODERATIONS", "NOTIFICATIONS", "STREAMS", "MastodonInbox",
+    "CONVERSATIONS", "NOTIFICATIONS", "STREAMS", "MastodonInbox",
     "author_from", "fetch_local_domain", "reply_visibility", "status_text",
 ]

@@ -1,46 +1,39 @@
 """The inbox pages: one list across the person's workspaces (or one of them), the open
 item beside it (conversation, author, notes, triage controls, network actions, the reply
-box), the actions those controls post, and the "new since" poll.
+box), and the "new since" poll. What those controls post is in inbox_actions.py.
 
-Thin on purpose: reading is `inbox.queries`, every change is `inbox.triage` or
-`inbox.replies`; these views parse the request, call them and render. Everyone in a
-workspace reads its inbox; editors and above act on it (the same line as publishing)."""
+Thin on purpose: reading is `inbox.queries`; these views parse the request, call it and
+render. Everyone in a workspace reads its inbox; editors and above act on it (the same
+line as publishing)."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Max, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, pgettext
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.translation import pgettext
+from django.views.decorators.http import require_GET
 
 from parvis.accounts.models import Membership, Role, User, Workspace
-from parvis.accounts.scoping import member_of, membership_in, workspace_for, workspaces_for
-from parvis.core.ids import parse_id, parse_ids, parse_int
+from parvis.accounts.scoping import membership_in, workspace_for, workspaces_for
+from parvis.core.ids import parse_id
 from parvis.inbox import crisis, explain, triage
 from parvis.inbox.explain import Explanation
 from parvis.inbox.models import ADDRESSED_KINDS, Correction, Item, Kind, Priority, Sentiment, Status
 from parvis.inbox.queries import VIEWS, InboxFilters, author_history, conversation, in_order, inbox_items
-from parvis.inbox.replies import reply_target, send_reply
+from parvis.inbox.replies import reply_target
 from parvis.networks import registry
 from parvis.networks.base import Moderation, ReplyTarget
 from parvis.networks.models import SocialAccount
 from parvis.publishing.languages import language_name
 from parvis.publishing.models import Label, State
-from parvis.publishing.schedule import parse_local_time
-from parvis.publishing.validation import PostValidationError
 from parvis.web.templatetags.parvis_tags import web_link
 from parvis.web.zones import viewer_tz
 
@@ -130,7 +123,7 @@ def _view_label(view: str) -> str:
             "all": _("All")}[view]
 
 
-def _list_context(request: HttpRequest, workspace: Workspace | None) -> dict[str, Any]:
+def list_context(request: HttpRequest, workspace: Workspace | None) -> dict[str, Any]:
     user = _user(request)
     workspaces = list(workspaces_for(user))  # read once: the list, the filters and the alerts use it
     filters = _filters_from(request.GET, workspace)
@@ -172,7 +165,7 @@ def inbox_workspace(request: HttpRequest, workspace_id: int) -> HttpResponse:
 
 
 def _render_list(request: HttpRequest, workspace: Workspace | None) -> HttpResponse:
-    context = _list_context(request, workspace)
+    context = list_context(request, workspace)
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "inbox-list":
         return render(request, "parvis/inbox/_list.html", context)
     return render(request, "parvis/inbox/index.html", context)
@@ -199,7 +192,7 @@ def inbox_new(request: HttpRequest) -> HttpResponse:
 
 # -- one item --------------------------------------------------------------------------
 
-def _items_shown() -> QuerySet[Item]:
+def items_shown() -> QuerySet[Item]:
     """An open item with everything its pane and its list row show, in one go."""
     return Item.objects.select_related("author", "account", "assignee", "workspace", "thread").prefetch_related(
         "labels")
@@ -209,7 +202,7 @@ def item_for(user: User, workspace_id: int, item_id: int, min_role: Role = Role.
     """The item, in a workspace the person belongs to (else 404, as if it did not
     exist); 403 when their role there is too low for `min_role`."""
     membership = membership_in(user, workspace_id)
-    item = get_object_or_404(_items_shown(), pk=item_id, workspace_id=membership.workspace_id, in_inbox=True)
+    item = get_object_or_404(items_shown(), pk=item_id, workspace_id=membership.workspace_id, in_inbox=True)
     if not membership.at_least(min_role):
         raise PermissionDenied
     return item, membership
@@ -284,7 +277,7 @@ def _corrections(item: Item) -> dict[str, Correction]:
     return first
 
 
-def _pane_context(request: HttpRequest, item: Item, membership: Membership, *,
+def pane_context(request: HttpRequest, item: Item, membership: Membership, *,
                   errors: dict[str, str] | None = None, draft: str | None = None) -> dict[str, Any]:
     tz = viewer_tz(request, item.workspace.timezone)
     convo = _decorate(list(conversation(item)))
@@ -301,7 +294,7 @@ def _pane_context(request: HttpRequest, item: Item, membership: Membership, *,
         "conversation": convo, "history": history, "notes": item.notes.select_related("author"),
         "replies": replies, "reply_pending": any(r["sending"] for r in replies),
         "pane_labels": Label.objects.filter(workspace_id=item.workspace_id),
-        "item_labels": {label.pk for label in item.labels.all()},  # prefetched by _items_shown
+        "item_labels": {label.pk for label in item.labels.all()},  # prefetched by items_shown
         "pane_members": Membership.objects.filter(workspace_id=item.workspace_id).select_related("user")
         .order_by("user__first_name", "user__email"),
         "actions": _network_actions(item), "max_chars": _max_chars(item),
@@ -330,10 +323,10 @@ def inbox_item(request: HttpRequest, workspace_id: int, item_id: int) -> HttpRes
     """htmx gets the pane alone (the list stays); a link opened directly gets the whole
     page: the list (with the filters of the link) and the item beside it."""
     item, membership = item_for(_user(request), workspace_id, item_id)
-    pane = _pane_context(request, item, membership)
+    pane = pane_context(request, item, membership)
     if request.headers.get("HX-Request"):
         return render(request, "parvis/inbox/_item.html", pane)
-    context = {**_list_context(request, None), **pane, "open_item": item}
+    context = {**list_context(request, None), **pane, "open_item": item}
     context["workspace"] = None  # the list is across workspaces; the pane names the item's
     return render(request, "parvis/inbox/index.html", context)
 
@@ -347,172 +340,3 @@ def inbox_replies(request: HttpRequest, workspace_id: int, item_id: int) -> Http
     return render(request, "parvis/inbox/_replies.html", {
         "item": item, "replies": replies, "reply_pending": any(r["sending"] for r in replies),
         "tz": viewer_tz(request, item.workspace.timezone)})
-
-
-# -- acting on an item -----------------------------------------------------------------
-
-Handler = Callable[[HttpRequest, Item, User], str]
-
-
-def _do_status(request: HttpRequest, item: Item, user: User) -> str:
-    status = request.POST.get("status", "")
-    triage.set_status(item, status, user)
-    return {Status.DONE: _("Marked done."), Status.PENDING: _("Marked pending."),
-            Status.OPEN: _("Reopened.")}[Status(status)]
-
-
-def _do_assign(request: HttpRequest, item: Item, user: User) -> str:
-    raw = request.POST.get("assignee", "").strip()
-    if raw in ("", "none"):
-        triage.assign(item, None)
-        return _("Unassigned.")
-    if raw == "me":
-        assignee: User | None = user
-    else:  # looked up among this workspace's members only
-        assignee = member_of(item.workspace_id, raw)
-    if assignee is None:
-        raise triage.TriageError("assignee", _("Choose a member of this workspace."))
-    triage.assign(item, assignee)
-    return _("Assigned to %(name)s.") % {"name": assignee.get_full_name() or assignee.email}
-
-
-def _do_priority(request: HttpRequest, item: Item, user: User) -> str:
-    priority = parse_int(request.POST.get("priority", ""), max(Priority.values))
-    if priority is None:
-        raise triage.TriageError("priority", _("Choose low, normal or high."))
-    triage.set_priority(item, priority)
-    return _("Priority set.")
-
-
-def _do_label(request: HttpRequest, item: Item, user: User) -> str:
-    label_id = parse_id(request.POST.get("label", ""))
-    # Only this workspace's labels are looked up: another's answers like a missing one.
-    label = Label.objects.filter(pk=label_id, workspace_id=item.workspace_id).first() if label_id else None
-    if label is None:
-        raise triage.TriageError("labels", _("Choose a label of this workspace."))
-    on = triage.toggle_label(item, label)
-    return (_("Label “%(name)s” added.") if on else _("Label “%(name)s” removed.")) % {"name": label.name}
-
-
-def _do_snooze(request: HttpRequest, item: Item, user: User) -> str:
-    raw = request.POST.get("until", "").strip()
-    tz = viewer_tz(request, item.workspace.timezone)
-    if raw == "wake":
-        triage.snooze(item, None)
-        return _("Snooze cancelled: the item is back in the list.")
-    until: datetime | None = triage.tomorrow_morning(tz) if raw == "tomorrow" else None
-    if until is None:
-        until, problems = parse_local_time(raw, tz.key)
-        if problems:
-            raise triage.TriageError("snoozed_until", problems[0].message)
-        if until is None:
-            raise triage.TriageError("snoozed_until", _("Choose when the item comes back."))
-    triage.snooze(item, until)
-    return _("Snoozed until %(when)s.") % {"when": until.astimezone(tz).strftime("%Y-%m-%d %H:%M")}
-
-
-def _do_note(request: HttpRequest, item: Item, user: User) -> str:
-    triage.add_note(item, request.POST.get("note", ""), user)
-    return _("Note added.")
-
-
-def _do_correct(request: HttpRequest, item: Item, user: User) -> str:
-    triage.correct(item, request.POST.get("field", ""), request.POST.get("value", ""), user)
-    return _("Correction kept: the models will learn from it.")
-
-
-def _do_network(request: HttpRequest, item: Item, user: User) -> str:
-    triage.moderate(item, request.POST.get("network_action", ""), user, request.POST.get("reason", "").strip())
-    return _("Done on %(network)s.") % {"network": registry.get(item.network).label}
-
-
-def _do_reply(request: HttpRequest, item: Item, user: User) -> str:
-    send_reply(item, request.POST.get("text", ""), user)
-    return _("Reply on its way.")
-
-
-def _do_delete_reply(request: HttpRequest, item: Item, user: User) -> str:
-    target = parse_id(request.POST.get("target", ""))
-    # Our replies only: the brand's own post at the top of the thread is not deleted from here.
-    ours = (Item.objects.select_related("account").filter(pk=target, thread_id=item.thread_id, kind=Kind.OWN)
-            .exclude(in_reply_to_remote_id="").first() if target else None)
-    if ours is None:
-        raise triage.TriageError("action", _("Only our own replies in this conversation can be deleted."))
-    triage.delete_our_reply(ours)
-    return _("Our reply was deleted from %(network)s.") % {"network": registry.get(item.network).label}
-
-
-HANDLERS: dict[str, Handler] = {
-    "status": _do_status, "assign": _do_assign, "priority": _do_priority, "label": _do_label,
-    "snooze": _do_snooze, "note": _do_note, "correct": _do_correct, "network": _do_network,
-    "reply": _do_reply, "delete-reply": _do_delete_reply,
-}
-
-
-@login_required
-@require_POST
-def inbox_act(request: HttpRequest, workspace_id: int, item_id: int, action: str) -> HttpResponse:
-    handler = HANDLERS.get(action)
-    if handler is None:
-        raise Http404
-    user = _user(request)
-    item, membership = item_for(user, workspace_id, item_id, Role.EDITOR)
-    errors: dict[str, str] = {}
-    done = ""
-    try:
-        done = handler(request, item, user)
-    except triage.TriageError as exc:
-        errors = {exc.field: exc.message}
-    except PostValidationError as exc:
-        errors = {name: " ".join(found) for name, found in exc.by_field().items()}
-    # Read again with its joins (a plain refresh_from_db would drop them, and the pane
-    # and the row would fetch author, account and labels one query at a time).
-    item = _items_shown().get(pk=item.pk)
-    draft = request.POST.get("text", "") if action == "reply" and errors else None
-    context = _pane_context(request, item, membership, errors=errors, draft=draft)
-    status = 400 if errors else 200
-    if request.headers.get("HX-Request"):
-        context.update(done=done, row=context["item"], action=action)
-        response = render(request, "parvis/inbox/_item.html", context, status=status)
-        if not errors:
-            # inbox.js moves on to the next item after "done", and updates the list row.
-            response["HX-Trigger-After-Settle"] = json.dumps(
-                {"inbox:acted": {"action": action, "status": item.status, "id": item.pk}})
-        return response
-    if errors:
-        full = {**_list_context(request, None), **context, "open_item": item, "workspace": None}
-        return render(request, "parvis/inbox/index.html", full, status=status)
-    messages.success(request, done)
-    url = reverse("web:inbox_item", args=[item.workspace_id, item.pk])
-    query = context["list_query"]
-    return redirect(f"{url}?{query}" if query else url)
-
-
-BULK = {"done": Status.DONE, "pending": Status.PENDING, "open": Status.OPEN}
-
-
-@login_required
-@require_POST
-def inbox_bulk(request: HttpRequest) -> HttpResponse:
-    """The rows ticked with `x`: mark them done, pending or open, or take them. Only items
-    of workspaces where the person may act are touched; others are silently left."""
-    user = _user(request)
-    action = request.POST.get("bulk", "")
-    ids = parse_ids(request.POST.getlist("ids"))
-    acting = Membership.objects.filter(user=user, role__in=(Role.OWNER, Role.MANAGER, Role.EDITOR))
-    items = list(Item.objects.filter(pk__in=ids, in_inbox=True,
-                                     workspace_id__in=acting.values("workspace_id")).select_related("workspace"))
-    if action not in (*BULK, "assign_me") or not items:
-        messages.error(request, _("Tick items with x, then choose what to do with them."))
-    else:
-        for item in items:
-            if action == "assign_me":
-                triage.assign(item, user)
-            else:
-                triage.set_status(item, BULK[action], user)
-        messages.success(request, ngettext("%(n)d item updated.", "%(n)d items updated.", len(items))
-                         % {"n": len(items)})
-    query = list_query(InboxFilters.from_query(QueryDict(request.POST.get("list", ""))))
-    url = reverse("web:inbox")
-    return redirect(f"{url}?{query}" if query else url)
-
