@@ -237,7 +237,7 @@ def test_assigning_someone_outside_the_workspace_answers_like_an_unknown_id(peop
         assert "Oscar" not in answer.content.decode() and "outsider@other.test" not in answer.content.decode()
 
 
-def test_the_rota_refuses_a_non_member_without_naming_them(people):
+def test_the_rota_refuses_a_non_member_without_naming_them(people, english):
     people["outsider"].first_name = "Oscar"
     with pytest.raises(duty.DutyError) as refused:
         duty.add_slot(people["workspace"], people["outsider"], 0, *duty_hours())

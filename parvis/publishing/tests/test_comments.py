@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.utils import translation
 
 from parvis.accounts.models import AuditEntry, Membership, Notification, Role, User
 from parvis.networks.models import SocialAccount
@@ -79,6 +80,7 @@ def test_people_outside_the_workspace_are_never_notified(people, post, django_ca
 
 
 def test_several_members_are_each_notified(people, post, chloe, django_capture_on_commit_callbacks):
+    translation.deactivate()  # the default language, whatever an earlier test left active
     with django_capture_on_commit_callbacks(execute=True):
         add_internal_comment(post, people["editor"], "@Olivia et @manager, avis ?")
     assert set(Notification.objects.values_list("user__email", flat=True)) == {
