@@ -15,14 +15,15 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Max, Q, QuerySet
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
 from parvis.accounts.models import Membership, Role, User, Workspace
-from parvis.accounts.scoping import membership_in, workspace_for, workspaces_for
+from parvis.accounts.requests import AuthedRequest
+from parvis.accounts.scoping import membership_in, workspace_view, workspaces_for
 from parvis.core.ids import parse_id
 from parvis.inbox import crisis, explain, triage
 from parvis.inbox.explain import Explanation
@@ -46,9 +47,6 @@ ACTION_ORDER = (Moderation.LIKE, Moderation.BOOST, Moderation.HIDE, Moderation.M
                 Moderation.REPORT)
 SENDING_STATES = (State.DRAFT, State.SCHEDULED, State.PUBLISHING)
 
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def initials(name: str) -> str:
@@ -123,8 +121,8 @@ def _view_label(view: str) -> str:
             "all": _("All")}[view]
 
 
-def list_context(request: HttpRequest, workspace: Workspace | None) -> dict[str, Any]:
-    user = _user(request)
+def list_context(request: AuthedRequest, workspace: Workspace | None) -> dict[str, Any]:
+    user = request.user
     workspaces = list(workspaces_for(user))  # read once: the list, the filters and the alerts use it
     filters = _filters_from(request.GET, workspace)
     rows, next_before = _page(inbox_items(workspaces, filters, user.pk), request.GET.get("before", ""))
@@ -153,18 +151,19 @@ def _crisis_alerts(user: User, workspaces: list[Workspace]) -> list[dict[str, An
 
 @login_required
 @require_GET
-def inbox_all(request: HttpRequest) -> HttpResponse:
+def inbox_all(request: AuthedRequest) -> HttpResponse:
     """Every workspace the person belongs to, in one inbox (and only those)."""
     return _render_list(request, None)
 
 
 @login_required
 @require_GET
-def inbox_workspace(request: HttpRequest, workspace_id: int) -> HttpResponse:
-    return _render_list(request, workspace_for(_user(request), workspace_id))
+@workspace_view()
+def inbox_workspace(request: AuthedRequest, workspace: Workspace) -> HttpResponse:
+    return _render_list(request, workspace)
 
 
-def _render_list(request: HttpRequest, workspace: Workspace | None) -> HttpResponse:
+def _render_list(request: AuthedRequest, workspace: Workspace | None) -> HttpResponse:
     context = list_context(request, workspace)
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "inbox-list":
         return render(request, "parvis/inbox/_list.html", context)
@@ -173,10 +172,10 @@ def _render_list(request: HttpRequest, workspace: Workspace | None) -> HttpRespo
 
 @login_required
 @require_GET
-def inbox_new(request: HttpRequest) -> HttpResponse:
+def inbox_new(request: AuthedRequest) -> HttpResponse:
     """Rows that arrived after `after` (an item id) and match the list's filters; nothing
     (204, htmx leaves the page alone) when there are none."""
-    user = _user(request)
+    user = request.user
     after = parse_id(request.GET.get("after", ""))
     if after is None:
         return HttpResponse(status=204)
@@ -277,7 +276,7 @@ def _corrections(item: Item) -> dict[str, Correction]:
     return first
 
 
-def pane_context(request: HttpRequest, item: Item, membership: Membership, *,
+def pane_context(request: AuthedRequest, item: Item, membership: Membership, *,
                   errors: dict[str, str] | None = None, draft: str | None = None) -> dict[str, Any]:
     tz = viewer_tz(request, item.workspace.timezone)
     convo = _decorate(list(conversation(item)))
@@ -319,10 +318,10 @@ def _flag_rows(item: Item, corrections: dict[str, Correction]) -> list[tuple[str
 
 @login_required
 @require_GET
-def inbox_item(request: HttpRequest, workspace_id: int, item_id: int) -> HttpResponse:
+def inbox_item(request: AuthedRequest, workspace_id: int, item_id: int) -> HttpResponse:
     """htmx gets the pane alone (the list stays); a link opened directly gets the whole
     page: the list (with the filters of the link) and the item beside it."""
-    item, membership = item_for(_user(request), workspace_id, item_id)
+    item, membership = item_for(request.user, workspace_id, item_id)
     pane = pane_context(request, item, membership)
     if request.headers.get("HX-Request"):
         return render(request, "parvis/inbox/_item.html", pane)
@@ -333,9 +332,9 @@ def inbox_item(request: HttpRequest, workspace_id: int, item_id: int) -> HttpRes
 
 @login_required
 @require_GET
-def inbox_replies(request: HttpRequest, workspace_id: int, item_id: int) -> HttpResponse:
+def inbox_replies(request: AuthedRequest, workspace_id: int, item_id: int) -> HttpResponse:
     """The replies block alone: polled while a reply is on its way."""
-    item, _membership = item_for(_user(request), workspace_id, item_id)
+    item, _membership = item_for(request.user, workspace_id, item_id)
     replies = _replies(item)
     return render(request, "parvis/inbox/_replies.html", {
         "item": item, "replies": replies, "reply_pending": any(r["sending"] for r in replies),

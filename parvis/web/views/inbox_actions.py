@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from parvis.accounts.models import Role, User
+from parvis.accounts.requests import AuthedRequest
 from parvis.core.ids import parse_ids, parse_int
 from parvis.inbox import actions, triage
 from parvis.inbox.models import Item, Priority, Status
@@ -31,21 +32,18 @@ from parvis.publishing.validation import PostValidationError
 from parvis.web.views.inbox import item_for, items_shown, list_context, list_query, pane_context
 from parvis.web.zones import viewer_tz
 
-Handler = Callable[[HttpRequest, Item, User], str]
+Handler = Callable[[AuthedRequest, Item, User], str]
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
-
-def _do_status(request: HttpRequest, item: Item, user: User) -> str:
+def _do_status(request: AuthedRequest, item: Item, user: User) -> str:
     status = request.POST.get("status", "")
     triage.set_status(item, status, user)
     return {Status.DONE: _("Marked done."), Status.PENDING: _("Marked pending."),
             Status.OPEN: _("Reopened.")}[Status(status)]
 
 
-def _do_assign(request: HttpRequest, item: Item, user: User) -> str:
+def _do_assign(request: AuthedRequest, item: Item, user: User) -> str:
     raw = request.POST.get("assignee", "").strip()
     if raw in ("", "none"):
         triage.assign(item, None)
@@ -55,7 +53,7 @@ def _do_assign(request: HttpRequest, item: Item, user: User) -> str:
     return _("Assigned to %(name)s.") % {"name": assignee.get_full_name() or assignee.email}
 
 
-def _do_priority(request: HttpRequest, item: Item, user: User) -> str:
+def _do_priority(request: AuthedRequest, item: Item, user: User) -> str:
     priority = parse_int(request.POST.get("priority", ""), max(Priority.values))
     if priority is None:
         raise triage.TriageError("priority", _("Choose low, normal or high."))
@@ -63,13 +61,13 @@ def _do_priority(request: HttpRequest, item: Item, user: User) -> str:
     return _("Priority set.")
 
 
-def _do_label(request: HttpRequest, item: Item, user: User) -> str:
+def _do_label(request: AuthedRequest, item: Item, user: User) -> str:
     label = actions.workspace_label(item, request.POST.get("label", ""))
     on = triage.toggle_label(item, label)
     return (_("Label “%(name)s” added.") if on else _("Label “%(name)s” removed.")) % {"name": label.name}
 
 
-def _do_snooze(request: HttpRequest, item: Item, user: User) -> str:
+def _do_snooze(request: AuthedRequest, item: Item, user: User) -> str:
     tz = viewer_tz(request, item.workspace.timezone)
     until = actions.snooze_until(request.POST.get("until", ""), tz)
     triage.snooze(item, until)
@@ -78,27 +76,27 @@ def _do_snooze(request: HttpRequest, item: Item, user: User) -> str:
     return _("Snoozed until %(when)s.") % {"when": until.astimezone(tz).strftime("%Y-%m-%d %H:%M")}
 
 
-def _do_note(request: HttpRequest, item: Item, user: User) -> str:
+def _do_note(request: AuthedRequest, item: Item, user: User) -> str:
     triage.add_note(item, request.POST.get("note", ""), user)
     return _("Note added.")
 
 
-def _do_correct(request: HttpRequest, item: Item, user: User) -> str:
+def _do_correct(request: AuthedRequest, item: Item, user: User) -> str:
     triage.correct(item, request.POST.get("field", ""), request.POST.get("value", ""), user)
     return _("Correction kept: the models will learn from it.")
 
 
-def _do_network(request: HttpRequest, item: Item, user: User) -> str:
+def _do_network(request: AuthedRequest, item: Item, user: User) -> str:
     triage.moderate(item, request.POST.get("network_action", ""), user, request.POST.get("reason", "").strip())
     return _("Done on %(network)s.") % {"network": registry.get(item.network).label}
 
 
-def _do_reply(request: HttpRequest, item: Item, user: User) -> str:
+def _do_reply(request: AuthedRequest, item: Item, user: User) -> str:
     send_reply(item, request.POST.get("text", ""), user)
     return _("Reply on its way.")
 
 
-def _do_delete_reply(request: HttpRequest, item: Item, user: User) -> str:
+def _do_delete_reply(request: AuthedRequest, item: Item, user: User) -> str:
     triage.delete_our_reply(actions.our_reply_in_thread(item, request.POST.get("target", "")))
     return _("Our reply was deleted from %(network)s.") % {"network": registry.get(item.network).label}
 
@@ -112,11 +110,11 @@ HANDLERS: dict[str, Handler] = {
 
 @login_required
 @require_POST
-def inbox_act(request: HttpRequest, workspace_id: int, item_id: int, action: str) -> HttpResponse:
+def inbox_act(request: AuthedRequest, workspace_id: int, item_id: int, action: str) -> HttpResponse:
     handler = HANDLERS.get(action)
     if handler is None:
         raise Http404
-    user = _user(request)
+    user = request.user
     item, membership = item_for(user, workspace_id, item_id, Role.EDITOR)
     errors: dict[str, str] = {}
     done = ""
@@ -151,10 +149,10 @@ def inbox_act(request: HttpRequest, workspace_id: int, item_id: int, action: str
 
 @login_required
 @require_POST
-def inbox_bulk(request: HttpRequest) -> HttpResponse:
+def inbox_bulk(request: AuthedRequest) -> HttpResponse:
     """The rows ticked with `x`: mark them done, pending or open, or take them. Only items
     of workspaces where the person may act are touched; others are silently left."""
-    count = actions.act_on_many(_user(request), parse_ids(request.POST.getlist("ids")), request.POST.get("bulk", ""))
+    count = actions.act_on_many(request.user, parse_ids(request.POST.getlist("ids")), request.POST.get("bulk", ""))
     if not count:
         messages.error(request, _("Tick items with x, then choose what to do with them."))
     else:
