@@ -64,17 +64,19 @@ def emit(workspace: Any, type_: str, data: Mapping[str, Any], *, key: str | None
          at: datetime | None = None) -> Event | None:
     """Record one event (None when `key` was already emitted for this type, or nobody
     listens). `workspace` is a Workspace or its id."""
-    return emit_many(workspace, type_, [data], keys=[key] if key else None, at=at)[0]
+    return (emit_many(workspace, type_, [data], keys=[key] if key else None, at=at) or [None])[0]
 
 
 def emit_many(workspace: Any, type_: str, data: Iterable[Mapping[str, Any]], *,
               keys: list[str] | None = None, at: datetime | None = None) -> list[Event | None]:
+    """Record events of one type and workspace: one entry per item of `data` (None for a
+    key already emitted), or an empty list when nobody listens."""
     if type_ not in EVENT_TYPES:
         raise ValueError(f"unknown event type {type_!r}")
     workspace_id = workspace if isinstance(workspace, int) else workspace.pk
-    data = list(data)
     if not wanted(workspace_id, type_):
-        return [None] * len(data)
+        return []  # `data` is not read: a generator builds no payload for nobody
+    data = list(data)
     at = at or timezone.now()
     rows = [Event(workspace_id=workspace_id, uid=new_uid(), type=type_, data=dict(item), created_at=at,
                   key=keys[i] if keys else None) for i, item in enumerate(data)]

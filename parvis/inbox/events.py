@@ -48,8 +48,8 @@ def received(items: Sequence[Item]) -> None:
     for item in items:
         by_workspace.setdefault(item.workspace_id, []).append(item)
     for workspace_id, group in by_workspace.items():
-        if wanted(workspace_id, "inbox.item.received"):  # a poll stores many: no payloads for nobody
-            emit_many(workspace_id, "inbox.item.received", [item_data(item) for item in group])
+        # A generator: when nobody listens, emit_many reads none of it (a poll stores many).
+        emit_many(workspace_id, "inbox.item.received", (item_data(item) for item in group))
 
 
 def assigned(item: Item, assignee: User | None) -> None:
