@@ -11,7 +11,6 @@ from typing import ClassVar
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -97,13 +96,11 @@ class OrganisationMember(models.Model):
         ]
 
 
-class ApprovalMode(models.TextChoices):
-    ANY = "any", _("Any approver")
-    ALL = "all", _("All named approvers")
-
-
 class Workspace(models.Model):
-    """One client brand: its accounts, its posts, its own time zone and language."""
+    """One client brand: its accounts, its posts, its own time zone and language.
+
+    Its editorial workflow (approval, crisis pause, calendar feed) lives in the publishing
+    app's `EditorialSettings` (`workspace.editorial`), which owns that workflow."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="workspaces")
     name = models.CharField(_("name"), max_length=120)
@@ -115,26 +112,6 @@ class Workspace(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     members = models.ManyToManyField(User, through="Membership", related_name="workspaces")
-    # Editorial workflow: posts need a validation before they may go out.
-    requires_approval = models.BooleanField(_("posts need approval"), default=False)
-    approval_mode = models.CharField(
-        _("approval by"), max_length=8, choices=ApprovalMode.choices, default=ApprovalMode.ANY
-    )
-    approval_notice_hours = models.PositiveIntegerField(
-        _("warn before an unapproved post's time (hours)"), default=24,
-        validators=[MinValueValidator(1), MaxValueValidator(24 * 14)],
-    )
-    # Crisis pause: while set, nothing scheduled in this workspace is published.
-    paused_at = models.DateTimeField(null=True, blank=True)
-    pause_reason = models.TextField(_("reason"), blank=True)
-    paused_by = models.ForeignKey(
-        "User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    # Private calendar feed: only a hash of the token is kept.
-    ics_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
-    # When the current feed token was issued (the address itself is shown only then).
-    ics_token_created_at = models.DateTimeField(null=True, blank=True)
-
     class Meta:
         ordering = ["name"]
 
@@ -144,10 +121,6 @@ class Workspace(models.Model):
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
-
-    @property
-    def is_paused(self) -> bool:
-        return self.paused_at is not None
 
 
 class Membership(models.Model):

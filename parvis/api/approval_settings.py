@@ -16,11 +16,12 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from parvis.accounts.models import ApprovalMode, ClientApprover, PortalLink, Role, Workspace
+from parvis.accounts.models import ClientApprover, PortalLink, Role, Workspace
 from parvis.api.scoping import ObjectScoped, WorkspaceScoped
 from parvis.api.serializers import ApiModelSerializer, DetailSerializer, IdField, UtcDateTimeField
 from parvis.api.views import CONFLICT, READ_ERRORS, WRITE_ERRORS, ApiView, Conflict
 from parvis.publishing import approvers
+from parvis.publishing.models import ApprovalMode, EditorialSettings
 
 
 class ApprovalSettingsSerializer(serializers.Serializer):
@@ -39,8 +40,9 @@ class ApprovalSettingsSerializer(serializers.Serializer):
 
 
 def _settings(workspace: Workspace) -> dict[str, Any]:
-    return {"requires_approval": workspace.requires_approval, "approval_mode": workspace.approval_mode,
-            "approval_notice_hours": workspace.approval_notice_hours,
+    editorial = EditorialSettings.of(workspace)
+    return {"requires_approval": editorial.requires_approval, "approval_mode": editorial.approval_mode,
+            "approval_notice_hours": editorial.approval_notice_hours,
             "named_approvers": sorted(u.pk for u in approvers.named_members(workspace))}
 
 

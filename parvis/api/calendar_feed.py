@@ -20,6 +20,7 @@ from parvis.api.scoping import WorkspaceScoped
 from parvis.api.serializers import UtcDateTimeField
 from parvis.api.views import CONFLICT, WRITE_ERRORS, ApiView, Conflict
 from parvis.publishing.ics import feed_status, feed_url, issue_feed_token, revoke_feed_token
+from parvis.publishing.models import EditorialSettings
 
 
 class FeedStatusSerializer(serializers.Serializer):
@@ -65,7 +66,7 @@ class CalendarFeed(FeedView):
     def post(self, request: Request, workspace_id: int) -> Response:
         with transaction.atomic():
             workspace = self.manage(workspace_id, lock=True)
-            if workspace.ics_token_hash:
+            if EditorialSettings.of(workspace).ics_token_hash:
                 raise Conflict("feed", _("This workspace already has a calendar feed: rotate it to get a new "
                                          "address."))
             token = issue_feed_token(workspace, self.user)
@@ -88,7 +89,7 @@ class CalendarFeedRotate(FeedView):
     def post(self, request: Request, workspace_id: int) -> Response:
         with transaction.atomic():
             workspace = self.manage(workspace_id, lock=True)
-            if not workspace.ics_token_hash:
+            if not EditorialSettings.of(workspace).ics_token_hash:
                 raise Conflict("feed", _("This workspace has no calendar feed yet: create it first."))
             token = issue_feed_token(workspace, self.user)
         return Response(NewFeedSerializer(_new_feed(workspace, token)).data)

@@ -62,7 +62,8 @@ def in_range(found: QuerySet[Publication], data: dict[str, Any], zone: ZoneInfo)
         found = found.filter(due_at__gte=_start(data["since"], zone))
     if data.get("until"):
         found = found.filter(due_at__lt=_start(data["until"] + timedelta(days=1), zone))
-    return found.select_related("account", "post__workspace").distinct().order_by("due_at", "pk")
+    return found.select_related("account", "post__workspace", "post__workspace__editorial").distinct().order_by(
+        "due_at", "pk")
 
 
 def _zone(data: dict[str, Any], *fallbacks: str) -> ZoneInfo:

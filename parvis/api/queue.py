@@ -55,7 +55,7 @@ def _queue_body(account: SocialAccount) -> dict[str, Any]:
     return {
         "account": account.pk, "timezone": account.workspace.timezone, "paused": queue.queue_of(account).paused,
         "slots": [{"weekday": d, "time": t} for d, t in sorted(queue.slots_of(account))],
-        "queued": list(queue.queued(account).select_related("account")),
+        "queued": list(queue.queued(account).select_related("account", "post__workspace__editorial")),
         "next_free": queue.next_free_slots(account, 3),
     }
 

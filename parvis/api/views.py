@@ -99,7 +99,7 @@ class ApiView(generics.GenericAPIView):
 
 
 def _posts() -> QuerySet[Post]:
-    return Post.objects.select_related("workspace").prefetch_related(
+    return Post.objects.select_related("workspace", "workspace__editorial").prefetch_related(
         "media__asset", "labels", Prefetch("publications", queryset=Publication.objects.select_related("account")))
 
 

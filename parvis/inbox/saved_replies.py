@@ -7,7 +7,7 @@ reach attributes. A `{word}` that is not a known variable is refused when the re
 saved, so that no half-filled answer reaches the network.
 
 The crisis set: replies flagged `crisis` are pinned first while the workspace's
-publishing is paused for a crisis (`Workspace.is_paused`); otherwise all are in title
+publishing is paused for a crisis (`EditorialSettings.is_paused`); otherwise all are in title
 order.
 """
 
@@ -26,6 +26,7 @@ from parvis.accounts.audit import record
 from parvis.accounts.models import User, Workspace
 from parvis.inbox.models import Item, SavedReply
 from parvis.inbox.search import normalise, terms
+from parvis.publishing.models import EditorialSettings
 from parvis.publishing.validation import FieldError, PostValidationError
 
 MAX_TITLE_CHARS = 120
@@ -153,7 +154,7 @@ def search(workspace: Workspace, q: str = "") -> list[SavedReply]:
     if words:
         replies = [saved for saved in replies
                    if all(word in normalise(f"{saved.title} {saved.body}") for word in words)]
-    pinned = workspace.is_paused
+    pinned = EditorialSettings.of(workspace).is_paused
     replies.sort(key=lambda saved: (pinned and not saved.crisis, normalise(saved.title), saved.pk))
     return replies
 

@@ -16,7 +16,7 @@ from parvis.networks.models import SocialAccount
 from parvis.publishing import library
 from parvis.publishing.approval import after_edit, publish_now_errors, snapshot
 from parvis.publishing.dispatcher import default_enqueue
-from parvis.publishing.models import EDITABLE_STATES, MediaAsset, Post, PostMedia, Publication, State
+from parvis.publishing.models import EDITABLE_STATES, EditorialSettings, MediaAsset, Post, PostMedia, Publication, State
 from parvis.publishing.queue import reserve_slots
 from parvis.publishing.types import FieldError, MediaInfo, PostInput, PostValidationError, Upload
 from parvis.publishing.validation import validate_post
@@ -100,7 +100,7 @@ def save_post(
     post.save()
     post.labels.set(data.labels)
     _save_media(post, kept, uploads, new_media, chosen=chosen, user=author)
-    if before is not None and workspace.requires_approval:
+    if before is not None and EditorialSettings.of(workspace).requires_approval:
         after_edit(post, before, author)  # logs the edit itself, with the review it needs
     elif before is not None and before != (after := snapshot(post)):
         record(workspace, "post.edited", actor=author, target=post, summary=post.text[:80],
@@ -205,7 +205,7 @@ def reschedule_post(post: Post, new_time_utc: datetime, actor: User) -> Post:
     mode = "draft" if post.is_draft else "schedule"
     validate_post(input_for_saved_post(post, [p.account for p in movable], mode, new_time_utc))
     # The time is part of what approvers validate: moving it is an edit like any other.
-    reviewed = snapshot(post) if post.workspace.requires_approval else None
+    reviewed = snapshot(post) if EditorialSettings.of(post.workspace).requires_approval else None
 
     before = post.scheduled_at
     moved = Publication.objects.filter(pk__in=[p.pk for p in movable], state__in=MOVABLE_STATES).update(

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from parvis.accounts import audit
 from parvis.accounts.actions import notify
-from parvis.accounts.models import ApprovalMode, ClientApprover, Membership, Role, User, Workspace
+from parvis.accounts.models import ClientApprover, Membership, Role, User, Workspace
 from parvis.core.texts import Text
 from parvis.networks import registry
 from parvis.publishing import events
@@ -37,8 +37,10 @@ from parvis.publishing.approvers import (
 )
 from parvis.publishing.models import (
     Approval,
+    ApprovalMode,
     ApprovalState,
     Comment,
+    EditorialSettings,
     Post,
     PostKind,
     PostMedia,
@@ -92,7 +94,7 @@ def portal_posts(client: ClientApprover) -> QuerySet[Post]:
 
 def waiting_for(post: Post) -> list[str]:
     """Named approvers who have not yet approved the current revision ("all" mode)."""
-    if post.workspace.approval_mode != ApprovalMode.ALL:
+    if EditorialSettings.of(post.workspace).approval_mode != ApprovalMode.ALL:
         return []
     done = post.approvals.filter(revision=post.revision, decision=Approval.Decision.APPROVED)
     users = set(done.values_list("user_id", flat=True))
@@ -188,7 +190,7 @@ def _comment(post: Post, kind: str, body: str, user: User | None, client: Client
 @transaction.atomic
 def submit_for_review(post: Post, actor: User, note: str = "") -> None:
     locked = _locked(post)
-    if not locked.workspace.requires_approval:
+    if not EditorialSettings.of(locked.workspace).requires_approval:
         raise ApprovalError("post", _("This workspace does not require approval."), "state")
     if locked.approval_state not in (ApprovalState.NONE, ApprovalState.CHANGES_REQUESTED):
         raise ApprovalError("post", _("This post is already “%(state)s”.")
@@ -231,7 +233,7 @@ def _announce_review(post: Post, actor: User) -> None:
 
 
 def _fully_approved(post: Post) -> bool:
-    if post.workspace.approval_mode != ApprovalMode.ALL:
+    if EditorialSettings.of(post.workspace).approval_mode != ApprovalMode.ALL:
         return True
     users, clients = named_members(post.workspace), active_clients(post.workspace)
     if not users and not clients:
@@ -332,7 +334,7 @@ def add_review_comment(post: Post, body: str, *, author: User | None = None,
 def publish_now_errors(workspace: Workspace, mode: str) -> list[FieldError]:
     """"Publish now" cannot wait for anyone's approval (and saving changes the time, which
     needs a new one): refuse it with a reason rather than fail the post a second later."""
-    if workspace.requires_approval and mode == "now":
+    if EditorialSettings.of(workspace).requires_approval and mode == "now":
         return [FieldError("mode", _("This workspace requires approval: schedule the post and send it "
                                      "for review; it is published at its time once approved."),
                            "approval_required")]
@@ -376,7 +378,7 @@ def after_edit(post: Post, before: str, actor: User) -> bool:
 def unapproved_warning(post: Post, mode: str) -> str:
     """What to tell the person who just scheduled (or queued) a post that approval will
     hold: "" when nothing holds it."""
-    if mode not in ("schedule", "queue") or not post.workspace.requires_approval:
+    if mode not in ("schedule", "queue") or not EditorialSettings.of(post.workspace).requires_approval:
         return ""
     if post.approval_state == ApprovalState.APPROVED:
         return ""
@@ -398,11 +400,11 @@ def _check_override(post: Post, actor: User) -> None:
     if not can_approve(actor, workspace):
         raise ApprovalError("post", _("Only managers and owners can publish a post without approval."),
                             "forbidden")
-    if not workspace.requires_approval or post.kind != PostKind.POST:
+    if not EditorialSettings.of(workspace).requires_approval or post.kind != PostKind.POST:
         raise ApprovalError("post", _("This post does not wait for approval."), "state")
     if post.approval_state == ApprovalState.APPROVED:
         raise ApprovalError("post", _("This post is already approved: it is published at its time."), "state")
-    if workspace.is_paused:
+    if EditorialSettings.of(workspace).is_paused:
         raise ApprovalError("post", _("Publishing is paused in this workspace: resume it first."), "state")
 
 

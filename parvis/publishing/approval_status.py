@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from parvis.accounts.models import Workspace
-from parvis.publishing.models import ApprovalState, Post, PostKind, State
+from parvis.publishing.models import ApprovalState, EditorialSettings, Post, PostKind, State
 
 AWAITING_APPROVAL = "awaiting_approval"
 AWAITING_APPROVAL_LABEL = _("Awaiting approval")
@@ -20,7 +20,7 @@ def awaiting_approval(post: Post, state: str, workspace: Workspace | None = None
     approved. `workspace`: the post's, when the caller has it (saves a query)."""
     if state != State.SCHEDULED or post.kind != PostKind.POST or post.approval_state == ApprovalState.APPROVED:
         return False
-    return (workspace or post.workspace).requires_approval
+    return EditorialSettings.of(workspace or post.workspace).requires_approval
 
 
 def state_label(post: Post, state: str, workspace: Workspace | None = None) -> str:

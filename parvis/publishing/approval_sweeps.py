@@ -34,15 +34,15 @@ def _unapproved(workspace: Workspace) -> Q:
 def _held_only_by_approval() -> Q:
     # A crisis pause or a paused queue holds a publication too; those are someone else's
     # decision, and failing the post then would lose it. Only approval is judged here.
-    return Q(post__workspace__paused_at__isnull=True) & (Q(in_queue=False) | Q(account__queue__paused=False))
+    return Q(post__workspace__editorial__paused_at__isnull=True) & (Q(in_queue=False) | Q(account__queue__paused=False))
 
 
 def warn_unapproved_soon(now: datetime) -> int:
     """Tell the author and the approvers, once, that a scheduled post is still not
     approved `approval_notice_hours` before its time."""
     told = 0
-    for workspace in Workspace.objects.filter(requires_approval=True):
-        horizon = now + timedelta(hours=workspace.approval_notice_hours)
+    for workspace in Workspace.objects.filter(editorial__requires_approval=True).select_related("editorial"):
+        horizon = now + timedelta(hours=workspace.editorial.approval_notice_hours)
         post_ids = set(Publication.objects.filter(
             _unapproved(workspace), state=State.SCHEDULED, due_at__gt=now, due_at__lte=horizon,
             post__approval_notice_sent_at__isnull=True).values_list("post_id", flat=True))
@@ -84,7 +84,7 @@ def fail_unapproved_due(now: datetime) -> int:
     """At its time, a scheduled publication of a post nobody approved fails visibly
     (invariant 2), with a reason; its author and the approvers are told."""
     failed_posts: dict[int, int] = {}
-    for workspace in Workspace.objects.filter(requires_approval=True):
+    for workspace in Workspace.objects.filter(editorial__requires_approval=True):
         due = Publication.objects.filter(_unapproved(workspace) & _held_only_by_approval(),
                                          state=State.SCHEDULED, next_attempt_at__lte=now)
         for publication_id, post_id in due.values_list("pk", "post_id"):

@@ -22,8 +22,9 @@ from django.utils.translation import gettext as _
 
 from parvis.accounts import audit
 from parvis.accounts.actions import absolute_url
-from parvis.accounts.models import ApprovalMode, ClientApprover, Membership, PortalLink, Role, User, Workspace
+from parvis.accounts.models import ClientApprover, Membership, PortalLink, Role, User, Workspace
 from parvis.core.texts import Text
+from parvis.publishing.models import ApprovalMode, EditorialSettings
 from parvis.publishing.validation import FieldError, PostValidationError
 
 log = logging.getLogger(__name__)
@@ -172,22 +173,25 @@ def revoke_client(client: ClientApprover, actor: User) -> bool:
 @transaction.atomic
 def update_settings(workspace: Workspace, actor: User, *, requires_approval: bool, approval_mode: str,
                     approval_notice_hours: int, named: Iterable[Membership]) -> None:
-    def describe(ws: Workspace) -> Text:
+    def describe(ws: Workspace, editorial: EditorialSettings) -> Text:
         names = ", ".join(sorted(u.email for u in named_members(ws))) or "—"
         return Text.gettext(
             "Posts need approval: %(required)s · approval by: %(mode)s · warning %(hours)d h before · "
-            "named approvers: %(named)s", required=Text.gettext("yes") if ws.requires_approval else Text.gettext("no"),
-            mode=Text.label(ApprovalMode(ws.approval_mode).label), hours=ws.approval_notice_hours, named=names)
+            "named approvers: %(named)s",
+            required=Text.gettext("yes") if editorial.requires_approval else Text.gettext("no"),
+            mode=Text.label(ApprovalMode(editorial.approval_mode).label), hours=editorial.approval_notice_hours,
+            named=names)
 
-    # Read from the database: a bound ModelForm has already changed `workspace` in memory.
-    before = describe(Workspace.objects.get(pk=workspace.pk))
-    workspace.requires_approval, workspace.approval_mode = requires_approval, approval_mode
-    workspace.approval_notice_hours = approval_notice_hours
-    workspace.save(update_fields=["requires_approval", "approval_mode", "approval_notice_hours"])
+    # Read from the database: a bound ModelForm has already changed the settings in memory.
+    before = describe(workspace, EditorialSettings.objects.get_or_create(workspace=workspace)[0])
+    editorial = EditorialSettings.of(workspace)
+    editorial.requires_approval, editorial.approval_mode = requires_approval, approval_mode
+    editorial.approval_notice_hours = approval_notice_hours
+    editorial.save(update_fields=["requires_approval", "approval_mode", "approval_notice_hours"])
     chosen = {m.pk for m in named}
     workspace.memberships.exclude(pk__in=chosen).update(is_named_approver=False)
     workspace.memberships.filter(pk__in=chosen, role__in=APPROVER_ROLES).update(is_named_approver=True)
-    after = describe(workspace)
+    after = describe(workspace, editorial)
     if before != after:
         audit.record(workspace, "workspace.approval_settings", actor=actor, target=workspace,
                      summary=Text.gettext("Approval settings changed"), before=before, after=after)

@@ -39,7 +39,15 @@ from parvis.networks.guarded import network_error
 from parvis.publishing import events, notices
 from parvis.publishing.crashpoints import crash_during, crashpoint
 from parvis.publishing.library import rights_refusal
-from parvis.publishing.models import AccountQueue, ApprovalState, Attempt, PostKind, Publication, State
+from parvis.publishing.models import (
+    AccountQueue,
+    ApprovalState,
+    Attempt,
+    EditorialSettings,
+    PostKind,
+    Publication,
+    State,
+)
 from parvis.publishing.utm import final_text
 
 log = logging.getLogger(__name__)
@@ -65,9 +73,12 @@ def released_filter(ignoring_pause: bool = False) -> Q:
     `ignoring_pause`: what the pause alone holds back (the list shown on resume)."""
     # A reply from the inbox answers someone now: neither the crisis pause (which holds
     # the editorial plan) nor the client's approval of posts applies to it.
+    # Every workspace has its `EditorialSettings` row; should one be missing all the same,
+    # both rules read it as the defaults (not paused, no approval), as `EditorialSettings.of`
+    # does, rather than hold that workspace's posts without a word.
     return Q(post__kind=PostKind.REPLY) | (
-        (Q() if ignoring_pause else Q(post__workspace__paused_at__isnull=True))
-        & (Q(post__workspace__requires_approval=False) | Q(post__approval_state=ApprovalState.APPROVED))
+        (Q() if ignoring_pause else Q(post__workspace__editorial__paused_at__isnull=True))
+        & (~Q(post__workspace__editorial__requires_approval=True) | Q(post__approval_state=ApprovalState.APPROVED))
         & (Q(in_queue=False) | Q(account__queue__paused=False))
     )
 
@@ -101,10 +112,10 @@ def is_released(publication: Publication) -> bool:
     that the claim locks and reads the row in one query. Tests hold the two to agree."""
     if publication.post.kind == PostKind.REPLY:
         return True
-    workspace = publication.post.workspace
-    if workspace.paused_at is not None:
+    editorial = EditorialSettings.of(publication.post.workspace)  # loaded with the claim
+    if editorial.paused_at is not None:
         return False
-    if workspace.requires_approval and publication.post.approval_state != ApprovalState.APPROVED:
+    if editorial.requires_approval and publication.post.approval_state != ApprovalState.APPROVED:
         return False
     if publication.in_queue:
         try:
@@ -117,7 +128,8 @@ def is_released(publication: Publication) -> bool:
 # What every attempt reads, fetched with the claim: the account's queue for the release
 # rules, the charter for the text (UTM). Rarer needs (the author, told of a failure; the
 # campaign, with UTM on) load on demand: each join here costs every claim.
-CLAIM_RELATED = ("post", "account", "account__queue", "post__workspace", "post__workspace__charter")
+CLAIM_RELATED = ("post", "account", "account__queue", "post__workspace", "post__workspace__charter",
+                 "post__workspace__editorial")
 
 
 def claim(publication_id: int, worker: str = WORKER_ID) -> Claim | None:

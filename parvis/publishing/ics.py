@@ -21,7 +21,7 @@ from parvis.accounts.audit import record
 from parvis.accounts.models import User, Workspace, hash_token
 from parvis.core.texts import Text
 from parvis.publishing.comments import post_path
-from parvis.publishing.models import Post, PostKind, Publication, State
+from parvis.publishing.models import EditorialSettings, Post, PostKind, Publication, State
 
 WINDOW_BACK = timedelta(days=90)
 WINDOW_AHEAD = timedelta(days=365)
@@ -41,8 +41,9 @@ class FeedStatus:
 
 
 def feed_status(workspace: Workspace) -> FeedStatus:
-    exists = bool(workspace.ics_token_hash)
-    return FeedStatus(exists, workspace.ics_token_created_at if exists else None)
+    editorial = EditorialSettings.of(workspace)
+    exists = bool(editorial.ics_token_hash)
+    return FeedStatus(exists, editorial.ics_token_created_at if exists else None)
 
 
 def feed_url(token: str) -> str:
@@ -54,21 +55,23 @@ def feed_url(token: str) -> str:
 def issue_feed_token(workspace: Workspace, actor: User) -> str:
     """A new token (shown once); any previous feed URL stops working."""
     token = secrets.token_urlsafe(32)
-    action = "ics.regenerated" if workspace.ics_token_hash else "ics.created"
-    workspace.ics_token_hash = hash_token(token)
-    workspace.ics_token_created_at = timezone.now()
-    workspace.save(update_fields=["ics_token_hash", "ics_token_created_at"])
+    editorial = EditorialSettings.of(workspace)
+    action = "ics.regenerated" if editorial.ics_token_hash else "ics.created"
+    editorial.ics_token_hash = hash_token(token)
+    editorial.ics_token_created_at = timezone.now()
+    editorial.save(update_fields=["ics_token_hash", "ics_token_created_at"])
     record(workspace, action, actor=actor, target=workspace, summary=Text.gettext("Private calendar feed URL"))
     return token
 
 
 @transaction.atomic
 def revoke_feed_token(workspace: Workspace, actor: User) -> bool:
-    if not workspace.ics_token_hash:
+    editorial = EditorialSettings.of(workspace)
+    if not editorial.ics_token_hash:
         return False
-    workspace.ics_token_hash = ""
-    workspace.ics_token_created_at = None
-    workspace.save(update_fields=["ics_token_hash", "ics_token_created_at"])
+    editorial.ics_token_hash = ""
+    editorial.ics_token_created_at = None
+    editorial.save(update_fields=["ics_token_hash", "ics_token_created_at"])
     record(workspace, "ics.revoked", actor=actor, target=workspace, summary=Text.gettext("Private calendar feed URL"))
     return True
 
@@ -76,7 +79,7 @@ def revoke_feed_token(workspace: Workspace, actor: User) -> bool:
 def workspace_for_feed(token: str) -> Workspace | None:
     if not token:
         return None
-    return Workspace.objects.filter(ics_token_hash=hash_token(token)).first()
+    return Workspace.objects.filter(editorial__ics_token_hash=hash_token(token)).first()
 
 
 def _uid_domain() -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -133,7 +134,7 @@ class Post(models.Model):
 
     @property
     def needs_approval(self) -> bool:
-        return self.workspace.requires_approval and self.approval_state != ApprovalState.APPROVED
+        return EditorialSettings.of(self.workspace).requires_approval and self.approval_state != ApprovalState.APPROVED
 
 
 def media_path(instance: PostMedia | MediaAsset, filename: str) -> str:
@@ -329,6 +330,77 @@ class Comment(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+
+
+class ApprovalMode(models.TextChoices):
+    ANY = "any", _("Any approver")
+    ALL = "all", _("All named approvers")
+
+
+class EditorialSettings(models.Model):
+    """A workspace's editorial workflow: whether posts need approval, the crisis pause, and
+    the private calendar feed.
+
+    Every workspace has its row: the data migration made one for each workspace that
+    existed, and `ensure_editorial_settings` (connected in `PublishingConfig.ready`) makes
+    one whenever a workspace is created, by whatever path (the accounts app must not know
+    about publishing). We keep that invariant rather than reading a missing row as the
+    defaults because the engine's release rule is a join (`released_filter`): with the row
+    always there, that query, `is_released` and every page read the same columns, with no
+    "no row" case to get right in each of them. `of` still creates a missing row, so a
+    workspace made behind the ORM's back (raw SQL, `bulk_create`) heals on first use.
+    """
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="editorial")
+    # Editorial workflow: posts need a validation before they may go out.
+    requires_approval = models.BooleanField(_("posts need approval"), default=False)
+    approval_mode = models.CharField(
+        _("approval by"), max_length=8, choices=ApprovalMode.choices, default=ApprovalMode.ANY
+    )
+    approval_notice_hours = models.PositiveIntegerField(
+        _("warn before an unapproved post's time (hours)"), default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 14)],
+    )
+    # Crisis pause: while set, nothing scheduled in this workspace is published.
+    paused_at = models.DateTimeField(null=True, blank=True)
+    pause_reason = models.TextField(_("reason"), blank=True)
+    paused_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Private calendar feed: only a hash of the token is kept.
+    ics_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    # When the current feed token was issued (the address itself is shown only then).
+    ics_token_created_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("editorial settings")
+        verbose_name_plural = _("editorial settings")
+
+    def __str__(self) -> str:
+        return str(self.workspace_id)
+
+    @property
+    def is_paused(self) -> bool:
+        return self.paused_at is not None
+
+    @classmethod
+    def of(cls, workspace: Workspace) -> EditorialSettings:
+        """The workspace's settings: the ones already loaded with it (`select_related`, an
+        earlier read) cost no query."""
+        try:
+            return workspace.editorial
+        except cls.DoesNotExist:
+            found, _created = cls.objects.get_or_create(workspace=workspace)
+            workspace.editorial = found
+            return found
+
+
+def ensure_editorial_settings(sender: type[Workspace], instance: Workspace, created: bool, raw: bool,
+                              **kwargs: object) -> None:
+    """A new workspace gets its editorial settings (see `EditorialSettings`). Not while
+    loading a fixture (`raw`): the fixture carries the rows it needs."""
+    if created and not raw:
+        instance.editorial = EditorialSettings.objects.create(workspace=instance)
 
 
 class Charter(models.Model):

@@ -27,7 +27,7 @@ from parvis.core.texts import Text
 from parvis.publishing import events
 from parvis.publishing.dispatcher import default_enqueue
 from parvis.publishing.engine import released_filter
-from parvis.publishing.models import Post, PostKind, Publication, State
+from parvis.publishing.models import EditorialSettings, Post, PostKind, Publication, State
 from parvis.publishing.validation import PAST_GRACE, FieldError, PostValidationError
 
 PUBLISH_NOW, RESCHEDULE, DROP = "publish_now", "reschedule", "drop"
@@ -84,7 +84,7 @@ def missed_publications(workspace: Workspace, now: datetime | None = None) -> Qu
         Publication.objects.filter(post__workspace=workspace, post__kind=PostKind.POST, state=State.SCHEDULED,
                                    next_attempt_at__lte=now)
         .filter(released_filter(ignoring_pause=True))
-        .select_related("post__workspace", "account")
+        .select_related("post__workspace", "post__workspace__editorial", "account")
         .order_by("next_attempt_at", "pk")
     )
 
@@ -94,22 +94,21 @@ def in_flight_count(workspace: Workspace) -> int:
 
 
 def pause_status(workspace: Workspace, now: datetime | None = None) -> PauseStatus:
-    missed = list(missed_publications(workspace, now)) if workspace.is_paused else []
+    editorial = EditorialSettings.of(workspace)
+    missed = list(missed_publications(workspace, now)) if editorial.is_paused else []
     return PauseStatus(
-        paused=workspace.is_paused, paused_at=workspace.paused_at, paused_by=workspace.paused_by,
-        reason=workspace.pause_reason, missed=missed, in_flight=in_flight_count(workspace),
+        paused=editorial.is_paused, paused_at=editorial.paused_at, paused_by=editorial.paused_by,
+        reason=editorial.pause_reason, missed=missed, in_flight=in_flight_count(workspace),
     )
 
 
-def _locked(workspace: Workspace) -> Workspace:
+def _locked(workspace: Workspace) -> EditorialSettings:
     # The row lock (PostgreSQL) serialises pause and resume; SQLite's IMMEDIATE
     # transactions already hold the database write lock (select_for_update is a no-op).
-    return Workspace.objects.select_for_update().get(pk=workspace.pk)
-
-
-def _refresh(workspace: Workspace, source: Workspace) -> None:
-    workspace.paused_at, workspace.pause_reason = source.paused_at, source.pause_reason
-    workspace.paused_by = source.paused_by
+    # Only the settings row is locked: the workspace row stays free for other writers.
+    editorial, _created = (EditorialSettings.objects.select_for_update(of=("self",)).select_related("workspace")
+                           .get_or_create(workspace=workspace))
+    return editorial
 
 
 def pause_workspace(workspace: Workspace, actor: User, reason: str) -> PauseStatus:
@@ -120,16 +119,17 @@ def pause_workspace(workspace: Workspace, actor: User, reason: str) -> PauseStat
             "reason", _("Say why publishing is paused: your team and the audit log will read it."),
             "required")])
     with transaction.atomic():
-        locked = _locked(workspace)
-        if locked.is_paused:
+        editorial = _locked(workspace)
+        if editorial.is_paused:
             raise PauseConflict("workspace", _("Publishing is already paused in this workspace."))
-        locked.paused_at, locked.pause_reason, locked.paused_by = timezone.now(), reason, actor
-        locked.save(update_fields=["paused_at", "pause_reason", "paused_by"])
+        editorial.paused_at, editorial.pause_reason, editorial.paused_by = timezone.now(), reason, actor
+        editorial.save(update_fields=["paused_at", "pause_reason", "paused_by"])
+        locked = editorial.workspace
         record(locked, "workspace.pause", actor=actor, target=locked,
                summary=Text.gettext("Publishing paused: %(reason)s", reason=reason), after=reason)
         _tell_members(locked, actor, "workspace_paused", reason=reason)
         events.pause_event("pause.started", locked, actor, reason)
-    _refresh(workspace, locked)
+    workspace.editorial = editorial
     return pause_status(workspace)
 
 
@@ -180,8 +180,9 @@ def resume_workspace(workspace: Workspace, actor: User, decisions: Sequence[Deci
     publication without its own decision, including any that fell due after the page was
     shown. Publications due later are untouched and go out at their time."""
     with transaction.atomic():
-        locked = _locked(workspace)
-        if not locked.is_paused:
+        editorial = _locked(workspace)
+        locked = editorial.workspace
+        if not editorial.is_paused:
             raise PauseConflict("workspace", _("Publishing is not paused in this workspace."))
         now = timezone.now()
         missed = {p.pk: p for p in missed_publications(locked, now)}
@@ -195,9 +196,9 @@ def resume_workspace(workspace: Workspace, actor: User, decisions: Sequence[Deci
             if _apply(publication, decision, now):
                 result.outcomes.append((publication, decision.action))
         _sync_post_times({p.post for p, action in result.outcomes if action == RESCHEDULE})
-        reason = locked.pause_reason
-        locked.paused_at, locked.pause_reason, locked.paused_by = None, "", None
-        locked.save(update_fields=["paused_at", "pause_reason", "paused_by"])
+        reason = editorial.pause_reason
+        editorial.paused_at, editorial.pause_reason, editorial.paused_by = None, "", None
+        editorial.save(update_fields=["paused_at", "pause_reason", "paused_by"])
         record(locked, "workspace.resume", actor=actor, target=locked, summary=_summary(result),
                before=reason, after=_details(result, locked))
         _tell_members(locked, actor, "workspace_resumed", result=result)
@@ -205,7 +206,7 @@ def resume_workspace(workspace: Workspace, actor: User, decisions: Sequence[Deci
         now_ids = [p.pk for p, action in result.outcomes if action == PUBLISH_NOW]
         if now_ids:
             transaction.on_commit(lambda: _enqueue(now_ids))
-    _refresh(workspace, locked)
+    workspace.editorial = editorial
     return result
 
 

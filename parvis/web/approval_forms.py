@@ -8,9 +8,10 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from parvis.accounts.models import ApprovalMode, Membership, Workspace
+from parvis.accounts.models import Membership
 from parvis.publishing.approval import MAX_COMMENT
 from parvis.publishing.approvers import APPROVER_ROLES
+from parvis.publishing.models import ApprovalMode, EditorialSettings
 
 
 class MemberChoice(forms.ModelMultipleChoiceField):
@@ -25,13 +26,13 @@ class ApprovalSettingsForm(forms.ModelForm):
         help_text=_("With “all named approvers”, each of them, and every client approver, must approve."))
 
     class Meta:
-        model = Workspace
+        model = EditorialSettings
         fields = ["requires_approval", "approval_mode", "approval_notice_hours"]
         widgets = {"approval_mode": forms.RadioSelect}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        members = self.instance.memberships.select_related("user").filter(role__in=APPROVER_ROLES)
+        members = self.instance.workspace.memberships.select_related("user").filter(role__in=APPROVER_ROLES)
         self.fields["named"].queryset = members.order_by("user__email")  # type: ignore[attr-defined]
         self.fields["named"].initial = [m.pk for m in members if m.is_named_approver]
         self.fields["approval_mode"].choices = ApprovalMode.choices  # type: ignore[attr-defined]

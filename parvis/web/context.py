@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from parvis.accounts.models import Membership, Role, Workspace
 from parvis.accounts.scoping import workspaces_for
+from parvis.publishing.models import EditorialSettings
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -16,7 +17,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {}
     match = getattr(request, "resolver_match", None)
     current = match.kwargs.get("workspace_id") if match else None
-    workspaces = list(workspaces_for(user))
+    # With their editorial settings: the pause banner reads them on every page.
+    workspaces = list(workspaces_for(user).select_related("editorial"))
     current_id = int(current) if current else None
     return {
         "nav_workspaces": workspaces,
@@ -47,7 +49,7 @@ def inbox_open_count(workspaces: list[Workspace]) -> str:
 def paused_banner(user: Any, workspaces: list[Workspace], current_id: int | None) -> dict[str, Any]:
     """The crisis-pause banner of the workspace being viewed, on every page of it. Taken
     from the person's own workspaces only: never the banner of one they are not in."""
-    paused = next((w for w in workspaces if w.pk == current_id and w.is_paused), None)
+    paused = next((w for w in workspaces if w.pk == current_id and EditorialSettings.of(w).is_paused), None)
     if paused is None:
         return {}
     can_resume = Membership.objects.filter(

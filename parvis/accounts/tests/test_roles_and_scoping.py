@@ -22,6 +22,7 @@ from parvis.accounts.scoping import (
     workspace_view,
     workspaces_for,
 )
+from parvis.publishing.models import EditorialSettings
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +50,7 @@ def test_a_workspace_needs_a_known_time_zone() -> None:
         create_workspace(create_organisation("Agence", owner), "Dupont", owner, "Europe/Lutece")
     assert raised.value.error_dict["timezone"][0].code == "invalid_timezone"
     workspace = create_workspace(create_organisation("Agence", owner), "Dupont", owner, "America/Montreal")
-    assert workspace.tz.key == "America/Montreal" and not workspace.is_paused
+    assert workspace.tz.key == "America/Montreal" and not EditorialSettings.of(workspace).is_paused
     assert Membership.objects.get(workspace=workspace, user=owner).role == Role.OWNER
 
 

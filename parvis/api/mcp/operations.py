@@ -146,7 +146,8 @@ def list_publications(user: User, workspace_id: int, filters: Json, post_id: int
     workspace = workspace_for(user, workspace_id)
     checked = PublicationFilterSerializer(data={k: v for k, v in filters.items() if v is not None})
     checked.is_valid(raise_exception=True)
-    found = Publication.objects.filter(post__workspace=workspace).select_related("account", "post__workspace")
+    found = Publication.objects.filter(post__workspace=workspace).select_related(
+        "account", "post__workspace", "post__workspace__editorial")
     if "state" in checked.validated_data:
         found = found.filter(state=checked.validated_data["state"])
     if "account" in checked.validated_data:

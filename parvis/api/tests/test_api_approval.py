@@ -12,15 +12,16 @@ from rest_framework.test import APIClient
 from parvis.accounts.models import User
 from parvis.api.tests.conftest import World
 from parvis.api.tests.test_api import scheduled
-from parvis.publishing.models import Comment, Post
+from parvis.publishing.models import Comment, EditorialSettings, Post
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def approving(world: World) -> World:
-    world.workspace.requires_approval = True
-    world.workspace.save()
+    editorial = EditorialSettings.of(world.workspace)
+    editorial.requires_approval = True
+    editorial.save()
     return world
 
 

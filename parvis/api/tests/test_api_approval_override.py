@@ -14,15 +14,16 @@ from rest_framework.test import APIClient
 from parvis.accounts.models import AuditEntry, User
 from parvis.api.tests.conftest import World
 from parvis.api.tests.test_api import scheduled
-from parvis.publishing.models import Post, Publication
+from parvis.publishing.models import EditorialSettings, Post, Publication
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def approving(world: World) -> World:
-    world.workspace.requires_approval = True
-    world.workspace.save()
+    editorial = EditorialSettings.of(world.workspace)
+    editorial.requires_approval = True
+    editorial.save()
     return world
 
 
@@ -73,7 +74,8 @@ def test_editors_outsiders_and_workspaces_without_approval_are_refused(api, appr
     post = scheduled(api, approving)
     assert override(client_for(world.editor), post["id"], reason="Vite").status_code == 403
     assert override(client_for(world.outsider), post["id"], reason="Vite").status_code == 404
-    world.workspace.requires_approval = False
-    world.workspace.save()
+    editorial = EditorialSettings.of(world.workspace)
+    editorial.requires_approval = False
+    editorial.save()
     refused = override(api, post["id"], reason="Vite")
     assert refused.status_code == 409 and "post" in refused.json()["errors"]

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from parvis.accounts.models import AuditEntry, Membership, Role, User
 from parvis.api.tests.conftest import World
-from parvis.publishing.models import Post, Publication, State
+from parvis.publishing.models import EditorialSettings, Post, Publication, State
 from parvis.publishing.pause import pause_workspace
 from parvis.publishing.tests.helpers import pub, schedule
 
@@ -104,7 +104,7 @@ def test_resume_applies_mixed_decisions(api: APIClient, world: World) -> None:
     assert outcomes == {pub(now_post).pk: "publish_now", pub(moved).pk: "reschedule",
                         pub(dropped).pk: "drop", pub(other).pk: "publish_now"}
     world.workspace.refresh_from_db()
-    assert not world.workspace.is_paused
+    assert not EditorialSettings.of(world.workspace).is_paused
     assert pub(moved).due_at == when and pub(dropped).state == State.CANCELLED
     future_due = pub(future).due_at
     assert pub(future).state == State.SCHEDULED and future_due and future_due > timezone.now() + timedelta(hours=23)
@@ -120,7 +120,7 @@ def test_resume_errors_name_the_decision_and_field(api: APIClient, world: World)
     ]}, format="json")
     assert set(errors(response)) == {"decisions[1].action", "decisions[2].scheduled_at"}
     world.workspace.refresh_from_db()
-    assert world.workspace.is_paused
+    assert EditorialSettings.of(world.workspace).is_paused
 
 
 def test_resume_refuses_a_past_time_or_a_missing_one(api: APIClient, world: World) -> None:

@@ -23,7 +23,7 @@ from parvis.inbox.models import Correction, Item, Kind, Note, Reply, SavedReply,
 from parvis.inbox.saved_replies import SavedReplyInput, create_saved_reply
 from parvis.inbox.tests.factories import author, inbound
 from parvis.networks.base import ErrorKind, InboundItem, ItemKind, Moderation, NetworkError, RemoteAuthor
-from parvis.publishing.models import Label, Publication, State
+from parvis.publishing.models import EditorialSettings, Label, Publication, State
 
 pytestmark = pytest.mark.django_db
 ITEMS = "/api/v1/inbox/items/"
@@ -323,8 +323,9 @@ def test_saved_replies_search_and_crisis_pin(api, world):
     assert [s["title"] for s in api.get(saved_url(world)).json()["results"]] == [
         "Adresse", "Épiphanie", "Rappel produit"]
     assert [s["title"] for s in api.get(saved_url(world), {"q": "EPIPHANIE"}).json()["results"]] == ["Épiphanie"]
-    world.workspace.paused_at = timezone.now()
-    world.workspace.save(update_fields=["paused_at"])
+    editorial = EditorialSettings.of(world.workspace)
+    editorial.paused_at = timezone.now()
+    editorial.save(update_fields=["paused_at"])
     assert api.get(saved_url(world)).json()["results"][0]["title"] == "Rappel produit"
 
 

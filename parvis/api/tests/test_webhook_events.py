@@ -24,6 +24,7 @@ from parvis.inbox.models import InboxSettings, Item
 from parvis.inbox.tests.factories import inbound
 from parvis.networks.models import SocialAccount
 from parvis.publishing import approval, engine, importer
+from parvis.publishing.models import EditorialSettings
 from parvis.publishing.pause import pause_workspace, resume_workspace
 from parvis.publishing.tests.helpers import pub, schedule
 from parvis.publishing.validation import PostInput
@@ -105,8 +106,9 @@ def test_the_review_cycle_emits_submitted_changes_requested_and_approved(people,
     from parvis.publishing.actions import save_post
 
     workspace = people["workspace"]
-    workspace.requires_approval = True
-    workspace.save()
+    editorial = EditorialSettings.of(workspace)
+    editorial.requires_approval = True
+    editorial.save()
     account = SocialAccount.objects.create(
         workspace=workspace, network="bluesky", server_url="https://bsky.social", remote_id="did:plc:brand",
         handle="@brand.bsky.social", credentials={"identifier": "brand.bsky.social", "app_password": "x"})

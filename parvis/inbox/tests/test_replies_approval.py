@@ -18,7 +18,7 @@ from parvis.inbox.models import Reply
 from parvis.inbox.tests.test_replies import conversation  # noqa: F401 - a fixture
 from parvis.publishing import approval_sweeps, engine
 from parvis.publishing.dispatcher import dispatch_once
-from parvis.publishing.models import Publication, State
+from parvis.publishing.models import EditorialSettings, Publication, State
 from parvis.publishing.pause import pause_workspace
 from parvis.testing.factories import client_for
 
@@ -26,9 +26,10 @@ from parvis.testing.factories import client_for
 @pytest.fixture
 def approval_required(people):
     workspace = people["workspace"]
-    workspace.requires_approval = True
-    workspace.approval_notice_hours = 48
-    workspace.save()
+    editorial = EditorialSettings.of(workspace)
+    editorial.requires_approval = True
+    editorial.approval_notice_hours = 48
+    editorial.save()
     return workspace
 
 

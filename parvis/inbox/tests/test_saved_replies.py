@@ -24,6 +24,7 @@ from parvis.inbox.saved_replies import (
 )
 from parvis.inbox.tests.factories import author, inbound
 from parvis.networks.models import SocialAccount
+from parvis.publishing.models import EditorialSettings
 from parvis.publishing.validation import PostValidationError
 
 pytestmark = pytest.mark.django_db
@@ -128,8 +129,9 @@ def test_crisis_set_is_pinned_only_during_a_crisis_pause(people):
     make(people, "Bienvenue")
     workspace = people["workspace"]
     assert [s.title for s in search(workspace)] == ["Adresse", "Bienvenue", "Rappel produit"]
-    workspace.paused_at = timezone.now()
-    workspace.save(update_fields=["paused_at"])
+    editorial = EditorialSettings.of(workspace)
+    editorial.paused_at = timezone.now()
+    editorial.save(update_fields=["paused_at"])
     assert [s.title for s in search(workspace)] == ["Rappel produit", "Adresse", "Bienvenue"]
     assert [s.title for s in search(workspace, "rappel")] == ["Rappel produit"]
 

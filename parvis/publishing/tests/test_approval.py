@@ -13,7 +13,6 @@ from django.core import mail
 from django.utils import timezone, translation
 
 from parvis.accounts.models import (
-    ApprovalMode,
     AuditEntry,
     ClientApprover,
     Membership,
@@ -25,7 +24,16 @@ from parvis.publishing import approval, dispatcher, engine
 from parvis.publishing.actions import save_post
 from parvis.publishing.approval_sweeps import fail_unapproved_due, warn_unapproved_soon
 from parvis.publishing.approvers import ClientEmail, email_clients
-from parvis.publishing.models import Approval, ApprovalState, Comment, Post, Publication, State
+from parvis.publishing.models import (
+    Approval,
+    ApprovalMode,
+    ApprovalState,
+    Comment,
+    EditorialSettings,
+    Post,
+    Publication,
+    State,
+)
 from parvis.publishing.tests.helpers import pub, schedule
 from parvis.publishing.validation import PostInput, PostValidationError
 from parvis.testing.factories import make_account
@@ -36,8 +44,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def ws(people: dict[str, Any]) -> Any:
     workspace = people["workspace"]
-    workspace.requires_approval = True
-    workspace.save()
+    editorial = EditorialSettings.of(workspace)
+    editorial.requires_approval = True
+    editorial.save()
     return workspace
 
 
@@ -142,8 +151,9 @@ def test_any_mode_one_approval_is_enough(people, account, client):
 
 
 def test_all_mode_needs_every_named_approver_on_the_current_revision(people, ws, account, client):
-    ws.approval_mode = ApprovalMode.ALL
-    ws.save()
+    editorial = EditorialSettings.of(ws)
+    editorial.approval_mode = ApprovalMode.ALL
+    editorial.save()
     Membership.objects.filter(workspace=ws, user=people["manager"]).update(is_named_approver=True)
     post = submitted(people, account)
     # The owner is an approver but not named: recorded, and it changes nothing.
@@ -155,8 +165,9 @@ def test_all_mode_needs_every_named_approver_on_the_current_revision(people, ws,
 
 
 def test_all_mode_without_anyone_named_falls_back_to_any_approver(people, ws, account):
-    ws.approval_mode = ApprovalMode.ALL
-    ws.save()
+    editorial = EditorialSettings.of(ws)
+    editorial.approval_mode = ApprovalMode.ALL
+    editorial.save()
     post = submitted(people, account)
     assert approval.approve(post, user=people["manager"]) == ApprovalState.APPROVED
 
@@ -280,14 +291,15 @@ def test_approved_post_is_published(people, ws, mastodon_account, mastodon_serve
 def test_paused_workspace_is_left_to_the_pause(people, ws, account):
     post = draft(people, account)
     Publication.objects.filter(post=post).update(next_attempt_at=timezone.now() - timedelta(minutes=1))
-    type(ws).objects.filter(pk=ws.pk).update(paused_at=timezone.now())
+    EditorialSettings.objects.filter(workspace=ws).update(paused_at=timezone.now())
     assert fail_unapproved_due(timezone.now()) == 0
     assert pub(post).state == State.SCHEDULED
 
 
 def test_warning_before_the_time_is_sent_once(people, ws, account, client, django_capture_on_commit_callbacks):
-    ws.approval_notice_hours = 24
-    ws.save()
+    editorial = EditorialSettings.of(ws)
+    editorial.approval_notice_hours = 24
+    editorial.save()
     soon = submitted(people, account, text="Dans deux heures", hours=2)
     later = submitted(people, account, text="Dans trois jours", hours=72)
     mail.outbox.clear()

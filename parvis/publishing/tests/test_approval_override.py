@@ -16,7 +16,7 @@ from parvis.publishing import approval, dispatcher, engine
 from parvis.publishing.actions import save_post
 from parvis.publishing.approval_status import awaiting_approval, state_label
 from parvis.publishing.approval_sweeps import fail_unapproved_due
-from parvis.publishing.models import ApprovalState, Comment, Post, Publication, State
+from parvis.publishing.models import ApprovalState, Comment, EditorialSettings, Post, Publication, State
 from parvis.publishing.pause import pause_workspace
 from parvis.publishing.tests.helpers import pub
 from parvis.publishing.validation import PostInput
@@ -28,8 +28,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 @pytest.fixture
 def ws(people: dict[str, Any]) -> Any:
     workspace = people["workspace"]
-    workspace.requires_approval = True
-    workspace.save()
+    editorial = EditorialSettings.of(workspace)
+    editorial.requires_approval = True
+    editorial.save()
     return workspace
 
 
@@ -63,8 +64,9 @@ def test_a_scheduled_post_approval_holds_is_awaiting_approval_until_approved(peo
     post.refresh_from_db()
     assert not awaiting_approval(post, State.SCHEDULED) and state_label(post, State.SCHEDULED) == "Scheduled"
     assert not awaiting_approval(post, State.DRAFT)
-    ws.requires_approval = False
-    ws.save()
+    editorial = EditorialSettings.of(ws)
+    editorial.requires_approval = False
+    editorial.save()
     other = scheduled(people, [account])
     assert state_label(other, State.SCHEDULED, ws) == "Scheduled"
 

@@ -17,7 +17,7 @@ from parvis.networks.models import SocialAccount
 from parvis.publishing import approval, dispatcher, importer, queue
 from parvis.publishing.actions import save_post
 from parvis.publishing.approval_sweeps import NOT_APPROVED, fail_unapproved_due, warn_unapproved_soon
-from parvis.publishing.models import ApprovalState, Post, Publication, State
+from parvis.publishing.models import ApprovalState, EditorialSettings, Post, Publication, State
 from parvis.publishing.recurrence import create_series
 from parvis.publishing.validation import PostInput
 from parvis.testing.factories import make_account
@@ -28,8 +28,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def ws(people: dict[str, Any]) -> Any:
     workspace = people["workspace"]
-    workspace.requires_approval, workspace.approval_notice_hours = True, 24 * 14
-    workspace.save()
+    editorial = EditorialSettings.of(workspace)
+    editorial.requires_approval, editorial.approval_notice_hours = True, 24 * 14
+    editorial.save()
     return workspace
 
 

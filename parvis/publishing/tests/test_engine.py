@@ -16,7 +16,7 @@ from parvis.accounts.models import Notification
 from parvis.networks.models import AccountStatus
 from parvis.publishing import dispatcher, engine
 from parvis.publishing.actions import Upload, retry_publication
-from parvis.publishing.models import State
+from parvis.publishing.models import EditorialSettings, State
 from parvis.publishing.tests.helpers import pub, schedule
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -252,9 +252,10 @@ def test_the_claims_release_check_agrees_with_the_dispatchers_query(people):
     combos = itertools.product([False, True], [False, True], list(ApprovalState), [False, True], queue_states,
                                list(PostKind))
     for paused, requires_approval, approval, in_queue, queue_state, kind in combos:
-        workspace.paused_at = timezone.now() if paused else None
-        workspace.requires_approval = requires_approval
-        workspace.save()
+        editorial = EditorialSettings.of(workspace)
+        editorial.paused_at = timezone.now() if paused else None
+        editorial.requires_approval = requires_approval
+        editorial.save()
         post.approval_state, post.kind = approval, kind
         post.save()
         publication.in_queue = in_queue

@@ -18,7 +18,7 @@ from parvis.inbox.models import Webhook
 from parvis.networks.models import SocialAccount
 from parvis.publishing import engine
 from parvis.publishing.approval_sweeps import warn_unapproved_soon
-from parvis.publishing.models import Publication
+from parvis.publishing.models import EditorialSettings, Publication
 from parvis.publishing.tests.helpers import pub, schedule
 from parvis.testing.factories import client_for
 
@@ -61,8 +61,9 @@ def test_why_a_publication_failed_reads_in_each_readers_language(
 
 def test_a_reminder_gives_the_time_in_each_readers_zone_and_language(people, django_capture_on_commit_callbacks):
     workspace = people["workspace"]
-    workspace.requires_approval = True
-    workspace.save()
+    editorial = EditorialSettings.of(workspace)
+    editorial.requires_approval = True
+    editorial.save()
     account = SocialAccount.objects.create(
         workspace=workspace, network="bluesky", server_url="https://bsky.social", remote_id="did:plc:brand",
         handle="@brand.bsky.social", credentials={"identifier": "brand.bsky.social", "app_password": "x"})

@@ -16,7 +16,7 @@ from parvis.accounts.models import AuditEntry, Notification, Workspace
 from parvis.networks.models import SocialAccount
 from parvis.publishing import dispatcher, engine
 from parvis.publishing.actions import save_post
-from parvis.publishing.models import ApprovalState, Publication, State
+from parvis.publishing.models import ApprovalState, EditorialSettings, Publication, State
 from parvis.publishing.pause import (
     DROP,
     PUBLISH_NOW,
@@ -86,7 +86,7 @@ def test_pause_needs_a_reason_naming_the_field(people):
         pause_workspace(people["workspace"], people["manager"], "   ")
     assert list(field_errors(exc)) == ["reason"]
     people["workspace"].refresh_from_db()
-    assert not people["workspace"].is_paused
+    assert not EditorialSettings.of(people["workspace"]).is_paused
 
 
 def test_pausing_twice_is_refused(people):
@@ -155,7 +155,7 @@ def test_composer_publish_now_during_the_pause_is_held_and_listed(people, accoun
 
 
 def test_posts_held_for_approval_are_not_listed_as_missed(people, account):
-    Workspace.objects.filter(pk=people["workspace"].pk).update(requires_approval=True)
+    EditorialSettings.objects.filter(workspace=people["workspace"]).update(requires_approval=True)
     people["workspace"].refresh_from_db()
     waiting = schedule(people["workspace"], people["owner"], [account], "Pas encore validé")
     approved = schedule(people["workspace"], people["owner"], [account], "Validé")
@@ -187,7 +187,7 @@ def test_resume_applies_each_decision_and_leaves_future_posts_alone(mastodon_ser
     ], default=DROP)
 
     workspace.refresh_from_db()
-    assert not workspace.is_paused and workspace.pause_reason == ""
+    assert not EditorialSettings.of(workspace).is_paused and EditorialSettings.of(workspace).pause_reason == ""
     assert result.counts == {PUBLISH_NOW: 1, RESCHEDULE: 1, DROP: 2}
     assert pub(dropped).state == State.CANCELLED and pub(undecided).state == State.CANCELLED
     moved = pub(later_post)
@@ -222,7 +222,7 @@ def test_resume_with_held_publications_and_no_default_names_the_field(people, ac
         resume_workspace(people["workspace"], people["owner"], [Decision(pub(decided).pk, PUBLISH_NOW)])
     assert list(field_errors(exc)) == ["default"]
     people["workspace"].refresh_from_db()
-    assert people["workspace"].is_paused  # nothing applied
+    assert EditorialSettings.of(people["workspace"]).is_paused  # nothing applied
     assert pub(decided).next_attempt_at < timezone.now() - timedelta(milliseconds=500)
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from parvis.accounts.models import AuditEntry
 from parvis.networks.models import AccountStatus, SocialAccount
 from parvis.publishing.actions import reschedule_post, save_post
-from parvis.publishing.models import ApprovalState, Charter, Post, State
+from parvis.publishing.models import ApprovalState, Charter, EditorialSettings, Post, State
 from parvis.publishing.plan import same_time_on, slot_start
 from parvis.publishing.validation import PostInput, PostValidationError
 
@@ -124,8 +124,9 @@ def test_a_draft_moves_and_stays_a_draft(people):
 
 def test_moving_an_approved_post_sends_it_back_to_review(people):
     workspace = people["workspace"]
-    workspace.requires_approval = True
-    workspace.save()
+    editorial = EditorialSettings.of(workspace)
+    editorial.requires_approval = True
+    editorial.save()
     post = planned(people, datetime(2030, 1, 6, 8, 30, tzinfo=UTC))
     Post.objects.filter(pk=post.pk).update(approval_state=ApprovalState.APPROVED)
     reschedule_post(post, datetime(2030, 1, 9, 8, 30, tzinfo=UTC), people["editor"])

@@ -11,7 +11,7 @@ from django import template
 from parvis.accounts.models import Workspace
 from parvis.publishing import approval_status
 from parvis.publishing.approvers import can_approve
-from parvis.publishing.models import Publication
+from parvis.publishing.models import EditorialSettings, Publication
 
 register = template.Library()
 
@@ -29,4 +29,5 @@ def state_label(publication: Publication, workspace: Workspace | None = None) ->
 @register.simple_tag(takes_context=True)
 def may_override_approval(context: dict[str, Any], workspace: Workspace) -> bool:
     user = context["request"].user
-    return bool(user.is_authenticated and workspace.requires_approval and can_approve(user, workspace))
+    return bool(user.is_authenticated and EditorialSettings.of(workspace).requires_approval
+                and can_approve(user, workspace))

@@ -15,7 +15,7 @@ from django.utils import timezone
 from parvis.accounts.models import AuditEntry
 from parvis.networks.models import SocialAccount
 from parvis.publishing.actions import save_post
-from parvis.publishing.models import ApprovalState, Post, State
+from parvis.publishing.models import ApprovalState, EditorialSettings, Post, State
 from parvis.publishing.validation import PostInput
 from parvis.testing.factories import client_for, make_account
 from parvis.web.tests.test_pages import compose, in_one_hour_paris
@@ -26,8 +26,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def ws(people: dict[str, Any]) -> Any:
     workspace = people["workspace"]
-    workspace.requires_approval = True
-    workspace.save()
+    editorial = EditorialSettings.of(workspace)
+    editorial.requires_approval = True
+    editorial.save()
     return workspace
 
 

@@ -20,7 +20,7 @@ from parvis.inbox.models import Correction, Item, Note, Reply, Status
 from parvis.inbox.tests.factories import author, inbound
 from parvis.networks.base import ItemKind
 from parvis.networks.models import SocialAccount
-from parvis.publishing.models import Label, PostKind, Publication, State
+from parvis.publishing.models import EditorialSettings, Label, PostKind, Publication, State
 from parvis.testing.factories import client_for
 from parvis.testing.mastodon_server import LocalMastodon
 
@@ -535,4 +535,4 @@ def test_a_crisis_alert_shows_in_the_inbox_with_the_pause_for_managers_only(peop
                                                   {"reason": "Possible crisis", "confirm": "on"})
     assert response.status_code in (200, 302)
     workspace.refresh_from_db()
-    assert workspace.is_paused
+    assert EditorialSettings.of(workspace).is_paused

@@ -29,7 +29,7 @@ from parvis.inbox.models import (
     WorkspaceModel,
 )
 from parvis.inbox.tests.factories import author, seed
-from parvis.publishing.models import Label
+from parvis.publishing.models import EditorialSettings, Label
 from parvis.testing.factories import client_for
 
 pytestmark = pytest.mark.django_db
@@ -464,8 +464,8 @@ def test_the_banner_s_pause_button_pauses_the_workspace_in_one_click(people):
     action, fields = banner_form(body, "crisis-pause")
     assert action == url("web:workspace_pause", people)
     assert client.post(action, fields).status_code == 302
-    workspace = people["workspace"].__class__.objects.get(pk=people["workspace"].pk)
-    assert workspace.is_paused and workspace.pause_reason.startswith("Possible crisis: 30 negative messages")
+    editorial = EditorialSettings.objects.get(workspace=people["workspace"])
+    assert editorial.is_paused and editorial.pause_reason.startswith("Possible crisis: 30 negative messages")
     body = page(client.get(url("web:inbox_rules", people)))
     assert 'data-testid="crisis-pause"' not in body and "already paused" in body
 

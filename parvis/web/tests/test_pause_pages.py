@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from parvis.accounts.models import Membership, Role
 from parvis.networks.models import SocialAccount
-from parvis.publishing.models import Publication, State
+from parvis.publishing.models import EditorialSettings, Publication, State
 from parvis.publishing.pause import pause_workspace
 from parvis.publishing.tests.helpers import pub, schedule
 from parvis.testing.factories import client_for
@@ -53,7 +53,7 @@ def test_viewer_sees_the_banner_on_every_page_of_the_paused_workspace(people, pa
     html = client_for(viewer).get(url(page, people["workspace"])).content.decode()
     assert 'data-testid="pause-banner"' in html
     assert "Rappel de lots de farine" in html and "manager@agence.test" in html
-    paused_at = people["workspace"].__class__.objects.get(pk=people["workspace"].pk).paused_at
+    paused_at = EditorialSettings.objects.get(workspace=people["workspace"]).paused_at
     assert paused_at.astimezone(ZoneInfo("America/Montreal")).strftime("%H:%M") in html
     assert "America/Montreal" in html
     assert "Resume publishing" not in html  # a viewer cannot resume
@@ -110,8 +110,8 @@ def test_manager_pauses_from_the_settings_page(people):
                            {"reason": "Incendie à la boutique", "confirm": "on"})
     assert response.status_code == 302
     people["workspace"].refresh_from_db()
-    assert people["workspace"].pause_reason == "Incendie à la boutique"
-    assert people["workspace"].paused_by == people["manager"]
+    assert EditorialSettings.of(people["workspace"]).pause_reason == "Incendie à la boutique"
+    assert EditorialSettings.of(people["workspace"]).paused_by == people["manager"]
 
 
 def test_editor_may_not_pause_and_outsider_gets_not_found(people):
@@ -121,7 +121,7 @@ def test_editor_may_not_pause_and_outsider_gets_not_found(people):
     assert client_for(people["outsider"]).post(url("web:workspace_pause", people["workspace"]), data).status_code == 404
     assert client_for(people["outsider"]).get(url("web:workspace_pause", people["workspace"])).status_code == 404
     people["workspace"].refresh_from_db()
-    assert not people["workspace"].is_paused
+    assert not EditorialSettings.of(people["workspace"]).is_paused
 
 
 def test_viewer_reads_the_status_without_the_switch(people):
@@ -139,7 +139,7 @@ def test_pause_form_refuses_bad_input_naming_the_field(people, data, field):
     assert response.status_code == 400
     assert f'data-field="{field}"' in response.content.decode()
     people["workspace"].refresh_from_db()
-    assert not people["workspace"].is_paused
+    assert not EditorialSettings.of(people["workspace"]).is_paused
 
 
 def test_pausing_an_already_paused_workspace_says_so(people):
@@ -148,7 +148,7 @@ def test_pausing_an_already_paused_workspace_says_so(people):
                                                 {"reason": "Encore", "confirm": "on"}, follow=True)
     assert "already paused" in response.content.decode()
     people["workspace"].refresh_from_db()
-    assert people["workspace"].pause_reason == "Rappel de lots de farine"
+    assert EditorialSettings.of(people["workspace"]).pause_reason == "Rappel de lots de farine"
 
 
 # -- resuming ----------------------------------------------------------------------------
@@ -180,7 +180,7 @@ def test_resume_page_lists_held_publications_and_applies_each_decision(people, a
     })
     assert response.status_code == 302
     workspace.refresh_from_db()
-    assert not workspace.is_paused
+    assert not EditorialSettings.of(workspace).is_paused
     assert pub(now_post).state == State.SCHEDULED and pub(now_post).next_attempt_at <= timezone.now()
     assert pub(moved).due_at == datetime(year, 6, 1, 13, 0, tzinfo=UTC)
     assert pub(dropped).state == State.CANCELLED
@@ -201,7 +201,7 @@ def test_resume_page_refuses_a_time_that_does_not_exist_and_applies_nothing(peop
     html = response.content.decode()
     assert f'data-field="at_{pub(post).pk}"' in html and "does not exist" in html
     people["workspace"].refresh_from_db()
-    assert people["workspace"].is_paused and pub(post).state == State.SCHEDULED
+    assert EditorialSettings.of(people["workspace"]).is_paused and pub(post).state == State.SCHEDULED
 
 
 def test_resume_page_refuses_a_past_time_naming_the_row(people, account):
@@ -214,7 +214,7 @@ def test_resume_page_refuses_a_past_time_naming_the_row(people, account):
     assert response.status_code == 400
     assert f'data-field="at_{pub(post).pk}"' in response.content.decode()
     people["workspace"].refresh_from_db()
-    assert people["workspace"].is_paused
+    assert EditorialSettings.of(people["workspace"]).is_paused
 
 
 def test_resume_page_empty_state_when_nothing_was_held(people, account):
@@ -226,7 +226,7 @@ def test_resume_page_empty_state_when_nothing_was_held(people, account):
     response = client.post(url("web:workspace_resume", people["workspace"]), {"default": "drop"})
     assert response.status_code == 302
     people["workspace"].refresh_from_db()
-    assert not people["workspace"].is_paused
+    assert not EditorialSettings.of(people["workspace"]).is_paused
     assert Publication.objects.get().state == State.SCHEDULED
 
 
@@ -237,7 +237,7 @@ def test_resume_page_is_for_managers_only(people):
     assert client_for(people["viewer"]).post(resume_url, {"default": "drop"}).status_code == 403
     assert client_for(people["outsider"]).get(resume_url).status_code == 404
     people["workspace"].refresh_from_db()
-    assert people["workspace"].is_paused
+    assert EditorialSettings.of(people["workspace"]).is_paused
 
 
 def test_resume_page_of_a_running_workspace_goes_back_to_the_status(people):

@@ -22,7 +22,7 @@ from parvis.accounts.models import AuditEntry, ClientApprover, Membership, Porta
 from parvis.networks.models import SocialAccount
 from parvis.publishing import approval
 from parvis.publishing.actions import Upload, save_post
-from parvis.publishing.models import ApprovalState, Comment, Post, PostMedia
+from parvis.publishing.models import ApprovalState, Comment, EditorialSettings, Post, PostMedia
 from parvis.publishing.validation import PostInput
 from parvis.testing.factories import client_for
 from parvis.web.tests.test_pages import in_one_hour_paris
@@ -40,8 +40,9 @@ def make_account(workspace: Any, remote_id: str = "did:plc:brand") -> SocialAcco
 @pytest.fixture
 def ws(people: dict[str, Any]) -> Any:
     workspace = people["workspace"]
-    workspace.requires_approval = True
-    workspace.save()
+    editorial = EditorialSettings.of(workspace)
+    editorial.requires_approval = True
+    editorial.save()
     return workspace
 
 
@@ -245,7 +246,9 @@ def test_approval_settings_are_for_managers(people, ws):
     assert response.status_code == 302
     ws.refresh_from_db()
     manager_membership.refresh_from_db()
-    assert ws.approval_mode == "all" and ws.approval_notice_hours == 6 and manager_membership.is_named_approver
+    editorial = EditorialSettings.of(ws)
+    assert editorial.approval_mode == "all" and editorial.approval_notice_hours == 6
+    assert manager_membership.is_named_approver
     entry = AuditEntry.objects.get(action="workspace.approval_settings")
     assert "approval by: Any approver" in entry.before and "approval by: All named approvers" in entry.after
     bad = client_for(people["manager"]).post(url, {"action": "settings", "approval_mode": "all",

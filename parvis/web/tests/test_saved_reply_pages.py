@@ -18,6 +18,7 @@ from parvis.inbox.models import Item, SavedReply
 from parvis.inbox.saved_replies import SavedReplyInput, create_saved_reply
 from parvis.inbox.tests.factories import author, inbound
 from parvis.networks.models import SocialAccount
+from parvis.publishing.models import EditorialSettings
 from parvis.testing.factories import client_for
 
 pytestmark = pytest.mark.django_db
@@ -82,8 +83,9 @@ def test_list_searches_and_marks_the_crisis_set(people):
     client = client_for(people["viewer"])
     page = client.get(list_url(people), {"q": "ecully"}).content.decode()
     assert "Livraison" in page and "Rappel produit" not in page
-    people["workspace"].paused_at = timezone.now()
-    people["workspace"].save(update_fields=["paused_at"])
+    editorial = EditorialSettings.of(people["workspace"])
+    editorial.paused_at = timezone.now()
+    editorial.save(update_fields=["paused_at"])
     page = client.get(list_url(people)).content.decode()
     assert 'data-testid="crisis-pinned"' in page
     assert page.index("Rappel produit") < page.index("Livraison")

@@ -14,6 +14,7 @@ from parvis.accounts.models import ClientApprover, PortalLink, Role, User, Works
 from parvis.accounts.requests import AuthedRequest
 from parvis.accounts.scoping import workspace_view
 from parvis.publishing import approvers
+from parvis.publishing.models import EditorialSettings
 from parvis.publishing.validation import PostValidationError
 from parvis.web.approval_forms import ApprovalSettingsForm, ClientApproverForm
 
@@ -21,7 +22,8 @@ from parvis.web.approval_forms import ApprovalSettingsForm, ClientApproverForm
 @workspace_view(Role.MANAGER)
 def approval_settings(request: AuthedRequest, workspace: Workspace) -> HttpResponse:
     action = request.POST.get("action") if request.method == "POST" else None
-    settings_form = ApprovalSettingsForm(request.POST if action == "settings" else None, instance=workspace)
+    settings_form = ApprovalSettingsForm(request.POST if action == "settings" else None,
+                                         instance=EditorialSettings.of(workspace))
     client_form = ClientApproverForm(request.POST if action == "add" else None)
     if action == "settings" and settings_form.is_valid():
         data = settings_form.cleaned_data
@@ -42,7 +44,7 @@ def approval_settings(request: AuthedRequest, workspace: Workspace) -> HttpRespo
             messages.success(request, _("%(name)s was added and emailed a link to the review page.")
                              % {"name": client.name})
             return redirect("web:approval_settings", workspace_id=workspace.pk)
-    workspace.refresh_from_db()
+    workspace.refresh_from_db()  # and its settings, which an invalid form changed in memory
     return render(request, "parvis/approvals.html", {
         "workspace": workspace, "settings_form": settings_form, "client_form": client_form,
         "clients": approvers.clients_with_links(workspace),

@@ -105,7 +105,7 @@ class Scope:
 
 def _scope(request: AuthedRequest, workspaces: QuerySet[Workspace], workspace: Workspace | None) -> Scope:
     tz = viewer_tz(request, workspace.timezone if workspace else "Europe/Paris")
-    rows = list(workspaces.order_by("name", "pk").values_list("pk", "name", "requires_approval"))
+    rows = list(workspaces.order_by("name", "pk").values_list("pk", "name", "editorial__requires_approval"))
     pairs = [(pk, name) for pk, name, _approval in rows]
     ids = [pk for pk, _name in pairs]
     accounts: list[SocialAccount] = list(SocialAccount.objects.filter(workspace_id__in=ids)

@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 from parvis.accounts.models import Membership, Role, Workspace
 from parvis.accounts.requests import AuthedRequest
 from parvis.accounts.scoping import membership_view, workspace_view
-from parvis.publishing.models import Publication
+from parvis.publishing.models import EditorialSettings, Publication
 from parvis.publishing.pause import (
     ACTIONS,
     DEFAULTS,
@@ -117,7 +117,7 @@ def _resumed(result: ResumeResult) -> str:
 
 @workspace_view(Role.MANAGER)
 def workspace_resume(request: AuthedRequest, workspace: Workspace) -> HttpResponse:
-    if not workspace.is_paused:
+    if not EditorialSettings.of(workspace).is_paused:
         messages.info(request, _("Publishing is not paused in this workspace."))
         return redirect("web:workspace_pause", workspace_id=workspace.pk)
     tz = viewer_tz(request, workspace.timezone)

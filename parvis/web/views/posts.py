@@ -25,7 +25,7 @@ from parvis.networks import registry
 from parvis.publishing import library
 from parvis.publishing.actions import Upload, cancel_post, save_post
 from parvis.publishing.approval import submit_after_save, unapproved_warning
-from parvis.publishing.models import Campaign, Label, Post, PostMedia
+from parvis.publishing.models import Campaign, EditorialSettings, Label, Post, PostMedia
 from parvis.publishing.queue import missing_slots
 from parvis.publishing.recurrence import PRESETS, create_series
 from parvis.publishing.types import PostInput
@@ -88,14 +88,14 @@ def compose(request: AuthedRequest, workspace: Workspace, post_id: int | None = 
         else:
             done = {"now": _("Publishing now."), "draft": _("Draft saved."),
                     "schedule": _("Post scheduled."), "queue": _("Added to the queue.")}[post_input.mode]
-            if workspace.is_paused and post_input.mode == "now":
+            if EditorialSettings.of(workspace).is_paused and post_input.mode == "now":
                 # Crisis pause: the engine holds it; say so rather than "Publishing now".
                 done = _("Publishing is paused in this workspace: this post is held and will be listed "
                          "when publishing resumes.")
-            elif workspace.is_paused and post_input.mode == "schedule":
+            elif EditorialSettings.of(workspace).is_paused and post_input.mode == "schedule":
                 done += " " + _("Publishing is paused in this workspace: if it still is at that time, the "
                                 "post is held until publishing resumes.")
-            if request.POST.get("submit_for_review") and workspace.requires_approval:
+            if request.POST.get("submit_for_review") and EditorialSettings.of(workspace).requires_approval:
                 done += " " + submit_after_save(saved, request.user)
             messages.success(request, done)
             if held := unapproved_warning(saved, post_input.mode):

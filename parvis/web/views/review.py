@@ -18,7 +18,7 @@ from parvis.accounts.models import Membership, Role, User
 from parvis.accounts.requests import AuthedRequest
 from parvis.accounts.scoping import membership_view
 from parvis.publishing import approval
-from parvis.publishing.models import ApprovalState, Post, PostMedia
+from parvis.publishing.models import ApprovalState, EditorialSettings, Post, PostMedia
 from parvis.web.previews import previews
 
 
@@ -55,7 +55,7 @@ def post_review(request: AuthedRequest, membership: Membership, post_id: int) ->
         "waiting": approval.waiting_for(post),
         "publications": post.publications.select_related("account"),
         "can_decide": membership.at_least(Role.MANAGER), "can_comment": membership.at_least(Role.EDITOR),
-        "can_submit": (membership.at_least(Role.EDITOR) and workspace.requires_approval
+        "can_submit": (membership.at_least(Role.EDITOR) and EditorialSettings.of(workspace).requires_approval
                        and post.approval_state in (ApprovalState.NONE, ApprovalState.CHANGES_REQUESTED)),
     })
 

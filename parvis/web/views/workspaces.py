@@ -26,7 +26,7 @@ from parvis.web.forms import InviteForm, WorkspaceForm
 @login_required
 def home(request: AuthedRequest) -> HttpResponse:
     now = timezone.now()
-    workspaces = workspaces_for(request.user).annotate(
+    workspaces = workspaces_for(request.user).select_related("editorial").annotate(
         n_accounts=Count("social_accounts", distinct=True),
         n_scheduled=Count("posts__publications", filter=Q(posts__publications__state=State.SCHEDULED), distinct=True),
         n_failed=Count("posts__publications", filter=Q(posts__publications__state=State.FAILED), distinct=True),

@@ -26,7 +26,7 @@ from parvis.inbox.models import Item, Status
 from parvis.inbox.queries import VIEWS
 from parvis.inbox.saved_replies import SavedReplyInput, create_saved_reply
 from parvis.inbox.tests.factories import author, inbound
-from parvis.publishing.models import Post, Publication, State
+from parvis.publishing.models import EditorialSettings, Post, Publication, State
 from parvis.publishing.pause import ACTIONS, DEFAULTS
 
 # Tools run in the SDK's worker threads, with their own database connections: the data a
@@ -104,8 +104,9 @@ def test_scheduled_and_drafted_posts_are_the_apis(world, client_for):
 
 
 def test_approval_is_not_bypassed(world):
-    world.workspace.requires_approval = True
-    world.workspace.save(update_fields=["requires_approval"])
+    editorial = EditorialSettings.of(world.workspace)
+    editorial.requires_approval = True
+    editorial.save(update_fields=["requires_approval"])
     post = ok(schedule(world, user=world.editor))
     assert post["approval_state"] == "none"
     assert [p["awaiting_approval"] for p in post["publications"]] == [True]
@@ -210,7 +211,7 @@ def test_managers_pause_and_resume(world):
                  ).startswith("workspace: ")
     assert ok(call(manager, "resume_workspace", {"workspace": world.workspace.pk}))["outcomes"] == []
     world.workspace.refresh_from_db()
-    assert not world.workspace.is_paused
+    assert not EditorialSettings.of(world.workspace).is_paused
     assert error(call(manager, "resume_workspace", {"workspace": world.workspace.pk})).startswith("workspace: ")
 
 
