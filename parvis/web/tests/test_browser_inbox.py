@@ -17,10 +17,12 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from parvis.testing.parvis_server import ParvisUp
 from parvis.web.tests.browser import browser_marks, log_in, shot, unique_username, workspace_with_mastodon
@@ -95,12 +97,40 @@ def parvis() -> Iterator[ParvisUp]:
         yield server
 
 
-def wait_for_rows(page: Any, url: str, count: int, timeout: float = 60) -> None:
-    """Wait for the poll to bring `count` items, which the open inbox lists by itself
-    (its own check every 15 s), then load it afresh: rows in their usual order."""
-    page.goto(url)
-    page.locator("#inbox-rows > li").nth(count - 1).wait_for(timeout=timeout * 1000)
-    page.goto(url)
+STATE = """
+import django
+django.setup()
+from parvis.inbox.models import Item, Poller
+for p in Poller.objects.order_by("pk"):
+    print("poller", p.stream, "polls", p.polls, "failures", p.failures, "next", p.next_poll_at,
+          "enqueued", p.enqueued_at, "error", p.last_error[:300])
+print("items in inbox", Item.objects.filter(in_inbox=True).count(), "of", Item.objects.count())
+"""
+
+
+def server_state(parvis: ParvisUp) -> str:
+    """What the server's worker did: its pollers, the items stored, its log's end."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env.update(DJANGO_SETTINGS_MODULE="parvis.settings", PARVIS_DATA_DIR=str(parvis.data_dir), **parvis.extra_env)
+    done = subprocess.run([sys.executable, "-c", STATE], env=env, capture_output=True, text=True, timeout=60)
+    return f"{done.stdout}{done.stderr[-2000:]}\n--- parvis up log ---\n{parvis.log.read_text()[-6000:]}"
+
+
+def wait_for_rows(page: Any, parvis: ParvisUp, url: str, count: int, timeout: float = 90) -> None:
+    """Wait for the worker's poll to bring `count` items: the open inbox lists them by
+    itself (its own check every 15 s, which `test_new_items_appear_without_reloading`
+    covers); here the page is loaded afresh every few seconds, so that the keyboard test
+    starts from rows in their usual order. On a timeout the failure says what the
+    worker's pollers did."""
+    deadline = time.monotonic() + timeout
+    while True:
+        page.goto(url)
+        try:
+            page.locator("#inbox-rows > li").nth(count - 1).wait_for(timeout=5000)
+            return
+        except PlaywrightTimeout:
+            if time.monotonic() > deadline:
+                pytest.fail(f"{count} items did not reach the inbox in {timeout:.0f} s:\n{server_state(parvis)}")
 
 
 def pane_item(page: Any) -> str:
@@ -145,7 +175,7 @@ def test_ten_items_triaged_by_keyboard_alone(browser, parvis, mastodon_server):
     else:
         in_parvis(parvis, workspace=int(workspace_id), fetch=True, labels=["SAV", "Commande"])
     inbox = f"{parvis.url}/inbox/"
-    wait_for_rows(page, inbox, len(FANS))
+    wait_for_rows(page, parvis, inbox, len(FANS))
     assert page.locator("[data-testid=keys-legend]").is_visible()
     ids = [page.locator("#inbox-rows > li").nth(i).get_attribute("data-id") for i in range(len(FANS))]
 
