@@ -4,12 +4,23 @@ language, sentiment and flags computed — next to a baseline in the same run: b
 insertion of the same rows.
 
     .venv/bin/python -m bench.inbox_ingest [--items 100000] [--page 40] [--pages N] [--db sqlite|postgres]
+                                           [--no-webhooks]
 
 * parvis: `ingest.store(account, batch)` for every batch of `--pages` pages (default:
   `polling.PAGES_PER_POLL`, what a poll reads while more is waiting; `--pages 1` measures
   one page per store): authors and threads upserted, existing items looked up (no
   duplicates), new ones analysed (`understand.analyse`) and inserted, the full-text index
   kept by its trigger (SQLite) or GIN index (PostgreSQL).
+* webhooks (unless `--no-webhooks`): the same ingestion in a second workspace whose
+  enabled endpoint subscribes to `inbox.item.received`, so that every stored item also
+  writes an outbox event (`core.models.Event`, in the storing transaction). Its items
+  are the same texts from other people; its batches alternate with the parvis run's
+  (A B, B A, ...), so table growth, the analysis's caches and the host's drift fall on
+  both alike; the parvis run (no endpoint in its workspace) is its baseline. Then the
+  dispatcher's work for that batch, timed: `delivery.fan_out` (events into deliveries),
+  then `tasks.dispatch_webhooks` (claim the due deliveries, enqueue one huey job each on
+  the embedded SQLite queue of the bench's data folder; nothing consumes them, nothing
+  is sent).
 * baseline: the same items written by the same row writer parvis uses
   (`ingest._insert_items`: bulk_create on PostgreSQL, a direct multi-row INSERT on
   SQLite), same batches, one transaction each, with their authors and threads created
@@ -82,15 +93,23 @@ def comment(rng: random.Random, n: int) -> str:
 
 
 def world() -> list[Any]:
+    """Four accounts of one workspace (no webhook), then one account of a second workspace
+    whose enabled endpoint subscribes to `inbox.item.received`."""
     from parvis.accounts.actions import create_organisation, create_workspace
     from parvis.accounts.models import User
+    from parvis.api.webhooks.actions import create_endpoint
     from parvis.networks.models import SocialAccount
 
     owner = User.objects.create_user("bench@parvis.test", "pw-bench-123")
-    workspace = create_workspace(create_organisation("Bench", owner), "Boulangerie", owner, "Europe/Paris", "fr")
+    organisation = create_organisation("Bench", owner)
+    workspace = create_workspace(organisation, "Boulangerie", owner, "Europe/Paris", "fr")
+    hooked = create_workspace(organisation, "Fromagerie", owner, "Europe/Paris", "fr")
+    # Never called: the bench runs the dispatcher, not the workers.
+    create_endpoint(hooked, owner, "http://127.0.0.1:9/n8n", "bench", ["inbox.item.received"])
     return [SocialAccount.objects.create(
-        workspace=workspace, network="mastodon", server_url="https://example.social", remote_id=str(i),
-        handle=f"@brand{i}@example.social", credentials={"access_token": "x"}) for i in range(4)]
+        workspace=space, network="mastodon", server_url="https://example.social", remote_id=str(i),
+        handle=f"@brand{i}@example.social", credentials={"access_token": "x"})
+        for i, space in enumerate([workspace] * 4 + [hooked])]
 
 
 def make_items(count: int, prefix: str, seed: int) -> list[Any]:
@@ -133,6 +152,70 @@ def run_parvis(account: Any, items: list[Any], page: int) -> dict[str, float]:
     return {"wall": wall, "cpu": cpu_used, "analysis": analysed["seconds"]}
 
 
+def run_pair(plain: Any, hooked: Any, plain_items: list[Any], hooked_items: list[Any],
+             page: int) -> tuple[dict[str, float], dict[str, float]]:
+    """`ingest.store` of the same batches for an account whose workspace has no webhook
+    and for one whose workspace's endpoint subscribes to new items, alternating which
+    goes first; the time of each."""
+    from parvis.inbox import analysis, ingest
+
+    runs = ({"wall": 0.0, "cpu": 0.0, "analysis": 0.0}, {"wall": 0.0, "cpu": 0.0, "analysis": 0.0})
+    sides = [(runs[0], plain, plain_items), (runs[1], hooked, hooked_items)]
+    for n, i in enumerate(range(0, len(plain_items), page)):
+        for run, account, items in (sides if n % 2 == 0 else sides[::-1]):
+            def timed_analyser(batch: list[Any], run: dict[str, float] = run) -> None:
+                started = time.perf_counter()
+                analysis.analyse_items(batch)
+                run["analysis"] += time.perf_counter() - started
+
+            started, cpu = time.perf_counter(), time.process_time()
+            ingest.store(account, items[i:i + page], analyser=timed_analyser)
+            run["wall"] += time.perf_counter() - started
+            run["cpu"] += time.process_time() - cpu
+    return runs
+
+
+def run_dispatch() -> dict[str, float]:
+    """The dispatcher on the events the hooked run wrote: fan-out, then claim + enqueue."""
+    from django.utils import timezone
+
+    from parvis.api import tasks
+    from parvis.api.webhooks import delivery
+
+    now = timezone.now()
+    started = time.perf_counter()
+    made = delivery.fan_out(now)
+    fanned = time.perf_counter() - started
+    started = time.perf_counter()
+    enqueued = tasks.dispatch_webhooks(now)
+    return {"deliveries": made, "fan_out": fanned, "enqueued": enqueued, "enqueue": time.perf_counter() - started}
+
+
+def print_webhooks(items: int, plain: dict[str, float], hooked: dict[str, float], hooked_account: Any,
+                   dispatched: dict[str, float]) -> None:
+    from parvis.core.models import Event
+
+    def us(seconds: float) -> float:
+        return 1e6 * seconds / items
+
+    print(f"  webhooks: {items:,} items each way, batches alternating")
+    for name, run in (("no endpoint (baseline)", plain), ("endpoint on received items", hooked)):
+        print(f"    {name + ':':29} {us(run['wall']):7.0f} µs/item (CPU {us(run['cpu']):5.0f}), storing alone "
+              f"{us(run['wall'] - run['analysis']):5.0f} µs/item")
+    storing = (hooked["wall"] - hooked["analysis"]) / (plain["wall"] - plain["analysis"])
+    print(f"    ratio with / without:         {hooked['wall'] / plain['wall']:7.3f}× "
+          f"({us(hooked['wall'] - plain['wall']):+.0f} µs/item; CPU {hooked['cpu'] / plain['cpu']:.3f}×, "
+          f"{us(hooked['cpu'] - plain['cpu']):+.0f} µs/item; storing alone {storing:.3f}×)")
+    events = Event.objects.filter(workspace_id=hooked_account.workspace_id).count()
+    others = Event.objects.exclude(workspace_id=hooked_account.workspace_id).count()
+    print(f"    outbox events written: {events:,} (expected {items:,}); without an endpoint: {others:,}")
+    made, enqueued = int(dispatched["deliveries"]), int(dispatched["enqueued"])
+    print(f"    fan-out (events -> deliveries): {us(dispatched['fan_out']):5.0f} µs/event "
+          f"({made:,} deliveries in {dispatched['fan_out']:.1f} s)")
+    print(f"    claim + enqueue (huey jobs):    {1e6 * dispatched['enqueue'] / max(1, enqueued):5.0f} µs/delivery "
+          f"({enqueued:,} jobs in {dispatched['enqueue']:.1f} s)")
+
+
 def run_baseline(account: Any, items: list[Any], page: int) -> dict[str, float]:
     from django.db import transaction
 
@@ -166,15 +249,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", type=int, default=None,
                         help="pages stored together (default: what a poll reads from a backlog)")
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--no-webhooks", action="store_true",
+                        help="skip the run with a webhook endpoint (and its alternation with parvis's)")
     args = parser.parse_args(argv)
 
+    os.environ.pop("REDIS_URL", None)  # huey jobs go to the bench's own SQLite queue, never a real one
     with tempfile.TemporaryDirectory(prefix="parvis-bench-inbox-") as tmp:
-        dbname = setup_django(Path(tmp), args.db)
+        dbname = setup_django(Path(tmp), args.db, PARVIS_ALLOW_PRIVATE_URLS="1")  # the endpoint is on 127.0.0.1
         try:
             accounts = world()
             from parvis.inbox.understand import MODEL_VERSION, analyse
 
             analyse(["warm-up: load the models before the clock starts"])
+            from django.urls import reverse
+
+            # An event's payload links to the item: the first reverse() in a process imports
+            # every URL module, views and SDKs included (~2 s), once per process, not per item.
+            reverse("web:inbox_item", args=[1, 1])
             from parvis.inbox.polling import PAGES_PER_POLL
 
             pages = args.pages or PAGES_PER_POLL
@@ -182,7 +273,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"inbox ingest: {args.items:,} items, {pages} pages of {args.page} per store, {args.db}, "
                   f"models {MODEL_VERSION}")
             base = run_baseline(accounts[0], make_items(args.items, "b", 1), batch)
-            ours = run_parvis(accounts[1], make_items(args.items, "p", 2), batch)
+            hooked = dispatched = None
+            if args.no_webhooks:
+                ours = run_parvis(accounts[1], make_items(args.items, "p", 2), batch)
+            else:  # the same texts (seed 2) from other people (prefix)
+                ours, hooked = run_pair(accounts[1], accounts[4], make_items(args.items, "p", 2),
+                                        make_items(args.items, "h", 2), batch)
+                dispatched = run_dispatch()
             again = run_parvis(accounts[1], make_items(args.items, "p", 2)[: args.items // 10], batch)
             rate, base_rate = args.items / ours["wall"], args.items / base["wall"]
             print(f"  baseline (bare insertion):   {base_rate:10,.0f} items/s  ({base['wall']:.1f} s)")
@@ -203,6 +300,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  stored items: {stored:,} (expected {args.items:,})")
             verdict = "meets" if rate >= TARGET_PER_CORE else "MISSES"
             print(f"  {verdict} the target of {TARGET_PER_CORE:,.0f} items/s per core")
+            if hooked is not None and dispatched is not None:
+                print_webhooks(args.items, ours, hooked, accounts[4], dispatched)
         finally:
             drop_database(dbname)
     return 0

@@ -14,8 +14,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _record(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
-        self.server.received.append(
-            {"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body})
+        with self.server.arrived:
+            self.server.received.append(
+                {"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body})
+            self.server.arrived.notify_all()
         self.send_response(self.server.status)
         self.send_header("Content-Length", "2")
         self.end_headers()
@@ -29,12 +31,14 @@ class _Handler(BaseHTTPRequestHandler):
 
 class RecordingServer(ThreadingHTTPServer):
     """`received`: one dict per request (method, path, headers, body bytes), in order.
-    `status`: what every request is answered with (change it to simulate a refusal)."""
+    `status`: what every request is answered with (change it to simulate a refusal).
+    `wait_for(n)`: block until n requests have arrived (another process sends them)."""
 
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.received: list[dict[str, Any]] = []
         self.status = 200
+        self.arrived = threading.Condition()
         self._thread = threading.Thread(target=self.serve_forever, daemon=True, name="http-recorder")
 
     def __enter__(self) -> RecordingServer:
@@ -44,6 +48,13 @@ class RecordingServer(ThreadingHTTPServer):
     def __exit__(self, *exc: object) -> None:
         self.shutdown()
         self.server_close()
+
+    def wait_for(self, count: int, timeout: float = 30.0) -> list[dict[str, Any]]:
+        """The first `count` requests, once they have arrived; AssertionError after `timeout` s."""
+        with self.arrived:
+            if not self.arrived.wait_for(lambda: len(self.received) >= count, timeout):
+                raise AssertionError(f"{len(self.received)} request(s) in {timeout} s, expected {count}")
+            return self.received[:count]
 
     def url(self, path: str = "/hook") -> str:
         return f"http://127.0.0.1:{self.server_address[1]}{path}"

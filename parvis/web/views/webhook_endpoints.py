@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
@@ -36,7 +37,8 @@ class EndpointForm(forms.Form):
     description = forms.CharField(label=gettext_lazy("Description"), max_length=200, required=False)
     event_types = forms.MultipleChoiceField(
         label=gettext_lazy("Events"), required=False, widget=forms.CheckboxSelectMultiple,
-        choices=[(key, f"{key} — {text}") for key, text in EVENT_TYPES.items()])
+        # Lazy: an f-string here would freeze each description in the language active at import.
+        choices=[(key, format_lazy("{} — {}", key, text)) for key, text in EVENT_TYPES.items()])
     active = forms.BooleanField(label=pgettext_lazy("switch", "On"), required=False, initial=True)
 
     @classmethod
