@@ -47,14 +47,16 @@ def claim_due(due: QuerySet[_M], *, now: datetime, requeue_after: timedelta, ord
     return ids
 
 
-def enqueue_due(claim: Callable[[], list[int]], enqueue: Callable[[int], object], batch: int) -> int:
+def enqueue_due(claim: Callable[[], list[int]], enqueue: Callable[[int], object], batch: int,
+                most: int | None = None) -> int:
     """Claim and enqueue a batch at a time until a batch comes back short (nothing more is
-    due); how many were enqueued."""
+    due), or, with `most`, once that many are enqueued (the rest wait for the next pass);
+    how many were enqueued."""
     total = 0
     while True:
         ids = claim()
         for pk in ids:
             enqueue(pk)
         total += len(ids)
-        if len(ids) < batch:
+        if len(ids) < batch or (most is not None and total >= most):
             return total

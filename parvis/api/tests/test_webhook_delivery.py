@@ -272,6 +272,23 @@ def test_each_event_is_fanned_out_once_to_each_subscribed_active_endpoint(people
     assert [d.endpoint.url for d in WebhookDelivery.objects.all()] == [receiver.url("/hook")]
 
 
+def test_a_backlog_is_fanned_out_and_queued_over_several_passes_not_in_one(people, receiver, monkeypatch):
+    # A pass also releases due publications: webhook work in one pass is bounded.
+    monkeypatch.setattr(delivery, "BATCH", 2)
+    monkeypatch.setattr(delivery, "PER_PASS", 4)
+    workspace = people["workspace"]
+    endpoint_to(workspace, receiver.url("/hook"), ["pause.started"])
+    for n in range(7):
+        emit(workspace, "pause.started", {"workspace_id": workspace.pk, "reason": f"r{n}"})
+    now = timezone.now()
+    queued: list[int] = []
+    assert delivery.dispatch(queued.append, now) == 4
+    assert WebhookDelivery.objects.count() == 4
+    assert delivery.dispatch(queued.append, now) == 3
+    assert delivery.dispatch(queued.append, now) == 0
+    assert WebhookDelivery.objects.count() == 7 and len(set(queued)) == 7
+
+
 def test_the_body_carries_the_event_data_unchanged(people, receiver):
     workspace = people["workspace"]
     _endpoint, secret = endpoint_to(workspace, receiver.url("/hook"), ["pause.started"])

@@ -72,3 +72,11 @@ def test_enqueuing_goes_on_while_batches_come_back_full():
     queued: list[int] = []
     assert due.enqueue_due(lambda: next(claimed), queued.append, batch=2) == 5
     assert queued == [1, 2, 3, 4, 5]
+
+
+def test_enqueuing_stops_at_the_most_asked_and_leaves_the_rest_for_the_next_pass():
+    claimed = iter([[1, 2], [3, 4], [5, 6], [7]])
+    queued: list[int] = []
+    assert due.enqueue_due(lambda: next(claimed), queued.append, batch=2, most=3) == 4
+    assert queued == [1, 2, 3, 4]
+    assert next(claimed) == [5, 6]
