@@ -15,9 +15,11 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from parvis.core.timezones import known_timezones
+
 
 def validate_timezone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
+    if value not in known_timezones():
         raise ValidationError(
             _("“%(value)s” is not a known time zone (for example Europe/Paris)."),
             params={"value": value},

@@ -4,23 +4,16 @@ from __future__ import annotations
 
 import zoneinfo
 from datetime import UTC, datetime
-from functools import cache
 
 from django.utils.translation import gettext as _
 
+from parvis.core.timezones import known_timezones
 from parvis.publishing.types import FieldError
-
-
-@cache
-def _known_timezones() -> frozenset[str]:
-    # Listing them walks the tz database on disk (~4 ms): once per process, not once per
-    # post checked (a CSV import checks thousands).
-    return frozenset(zoneinfo.available_timezones())
 
 
 def parse_timezone(name: str) -> zoneinfo.ZoneInfo | None:
     try:
-        return zoneinfo.ZoneInfo(name) if name and name in _known_timezones() else None
+        return zoneinfo.ZoneInfo(name) if name and name in known_timezones() else None
     except (ValueError, zoneinfo.ZoneInfoNotFoundError):
         return None
 

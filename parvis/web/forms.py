@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import zoneinfo
 from typing import Any
 
 from django import forms
@@ -9,10 +8,11 @@ from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
 from parvis.accounts.models import Role, User, Workspace
+from parvis.core.timezones import known_timezones
 
 
 def timezone_choices() -> list[tuple[str, str]]:
-    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())
+    return [(name, name.replace("_", " ")) for name in sorted(known_timezones())
             if "/" in name and not name.startswith(("Etc/", "SystemV/", "US/"))]
 
 
