@@ -39,7 +39,9 @@ class RecordingServer(ThreadingHTTPServer):
         self.received: list[dict[str, Any]] = []
         self.status = 200
         self.arrived = threading.Condition()
-        self._thread = threading.Thread(target=self.serve_forever, daemon=True, name="http-recorder")
+        # A short poll interval: shutdown() waits for serve_forever's next poll (0.5 s by default).
+        self._thread = threading.Thread(target=self.serve_forever, args=(0.05,), daemon=True,
+                                        name="http-recorder")
 
     def __enter__(self) -> RecordingServer:
         self._thread.start()

@@ -39,13 +39,25 @@ def load_schema(app: Any, config: dict[str, Any] | None = None) -> Any:
     return schemathesis.openapi.from_wsgi(SCHEMA_PATH, app, config=schemathesis.Config.from_dict(config or {}))
 
 
+_loaded: list[Any] = []
+
+
+def shared_schema(app: Any) -> Any:
+    """The published schema, loaded once per test process: it does not depend on what a
+    test seeded, and each fresh copy costs a generation and a crawl of its references
+    (seconds) before its first check. Only used to validate answers, never to send."""
+    if not _loaded:
+        _loaded.append(load_schema(app))
+    return _loaded[0]
+
+
 class ApiCaller:
     """Requests with a token, answers checked against the schema."""
 
     def __init__(self, app: Any, token: str) -> None:
         self.client = Client(app)
         self.headers = {"Authorization": f"Bearer {token}", "Accept-Language": "en"}
-        self.schema = load_schema(app)
+        self.schema = shared_schema(app)
 
     def call(self, method: str, path: str, **kwargs: Any) -> TestResponse:
         return self.client.open(path, method=method, headers=self.headers, **kwargs)

@@ -19,16 +19,16 @@ from parvis.testing.scripted_server import Answer, ScriptedServer
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[ParvisUp]:
+def parvis() -> Iterator[ParvisUp]:  # named so: conftest marks its tests slow and e2e
     with ParvisUp() as up:
         yield up
 
 
-def test_a_pause_reaches_the_receiver_through_the_background_work(server):
+def test_a_pause_reaches_the_receiver_through_the_background_work(parvis):
     with ScriptedServer() as receiver:
         receiver.answer("/hook", Answer(204, body=b""))
-        admin = Session(server.url)
-        assert admin.post("/login/", {"username": server.admin_email, "password": server.admin_password}
+        admin = Session(parvis.url)
+        assert admin.post("/login/", {"username": parvis.admin_email, "password": parvis.admin_password}
                           ).status_code == 302
         created = admin.post("/workspaces/new/", {"name": "Boulangerie", "timezone": "Europe/Paris",
                                                   "language": "fr"})
@@ -41,9 +41,9 @@ def test_a_pause_reaches_the_receiver_through_the_background_work(server):
         deadline = time.monotonic() + 30
         while not receiver.received and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert receiver.received, server.log.read_text()[-2000:]
+        assert receiver.received, parvis.log.read_text()[-2000:]
         request = receiver.received[0]
         headers = {k.lower(): v for k, v in request["headers"].items()}
         message = Webhook(secret).verify(request["body"], headers)
         assert message["type"] == "pause.started" and message["data"]["reason"] == "Bad buzz"
-        assert message["data"]["link"].startswith(server.url)
+        assert message["data"]["link"].startswith(parvis.url)

@@ -52,6 +52,7 @@ def schedule_arguments(world: Any) -> dict[str, Any]:
 
 # -- stdio ---------------------------------------------------------------------------------
 
+@pytest.mark.slow  # a `parvis mcp` subprocess
 def test_parvis_mcp_over_stdio_acts_as_the_tokens_owner(world):
     _token, raw = ApiToken.issue(world.editor, "Claude Desktop")
     params = StdioServerParameters(command=sys.executable, args=["-m", "parvis", "mcp"], cwd=ROOT,
@@ -73,6 +74,7 @@ def test_parvis_mcp_over_stdio_acts_as_the_tokens_owner(world):
     assert elsewhere.is_error
 
 
+@pytest.mark.slow  # a `parvis mcp` subprocess
 def test_parvis_mcp_refuses_to_start_without_a_valid_token(world):
     token, raw = ApiToken.issue(world.owner, "old")
     token.revoked_at = timezone.now()
