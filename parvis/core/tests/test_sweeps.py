@@ -89,6 +89,7 @@ def last(now: datetime) -> int:
     return 3
 
 
+@pytest.mark.django_db  # after a failure, run_sweeps checks the connection is still usable
 def test_the_sweeps_run_in_their_order_and_one_failing_does_not_stop_the_others(settings, caplog):
     here = __name__
     settings.PARVIS_SWEEPS = [f"{here}.last", f"{here}.broken", f"{here}.first"]
