@@ -3,8 +3,10 @@ workspace of their own. Clients authenticate with real API tokens."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 from rest_framework.test import APIClient
@@ -76,3 +78,17 @@ def client_for(db: None) -> Callable[[User], APIClient]:
 @pytest.fixture
 def api(world: World, client_for: Callable[[User], APIClient]) -> APIClient:
     return client_for(world.owner)
+
+
+@pytest.fixture(scope="session")
+def generated_schema(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The OpenAPI document as `manage.py spectacular --validate --fail-on-warn` writes it
+    (that command fails on any warning or invalid schema), generated once per session:
+    it takes seconds and does not depend on what a test seeded."""
+    from django.core.management import call_command
+    from drf_spectacular.drainage import GENERATOR_STATS
+
+    GENERATOR_STATS.reset()
+    out = tmp_path_factory.mktemp("schema") / "openapi.json"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--format", "openapi-json", "--file", str(out))
+    return json.loads(out.read_text())  # type: ignore[no-any-return]
