@@ -30,7 +30,7 @@ class NetworkInfo:
     key: str  # stored in the database; also the CSS class of the network's badges
     label: str  # the brand's name, never translated
     connector_path: str  # "module:Class", imported only when used
-    app: str = ""  # the Django app (default: parvis.networks.<key>)
+    app: str = ""  # the Django app (default: the package the registry names)
     urls: str = ""  # its URL module, included at the site root (default: <app>.urls)
     connect_url_name: str = ""  # default: "<key>:connect"
 
@@ -63,9 +63,8 @@ class NetworkInfo:
     replies_need_mentions: bool = False
 
     def __post_init__(self) -> None:
-        app = self.app or f"parvis.networks.{self.key}"
-        object.__setattr__(self, "app", app)
-        object.__setattr__(self, "urls", self.urls or f"{app}.urls")
+        if self.app and not self.urls:
+            object.__setattr__(self, "urls", f"{self.app}.urls")
         object.__setattr__(self, "connect_url_name", self.connect_url_name or f"{self.key}:connect")
 
     @property

@@ -8,6 +8,7 @@ no Django at import time.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
@@ -27,8 +28,10 @@ PACKAGES = [
 
 
 def load(packages: list[str]) -> dict[str, NetworkInfo]:
+    """Each package's `info.INFO`, its app being the package unless it says otherwise."""
     infos = [import_module(f"{package}.info").INFO for package in packages]
-    return {info.key: info for info in infos}
+    return {info.key: info if info.app else replace(info, app=package)
+            for package, info in zip(packages, infos, strict=True)}
 
 
 NETWORKS: dict[str, NetworkInfo] = load(PACKAGES)
