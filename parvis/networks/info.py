@@ -48,7 +48,9 @@ class NetworkInfo:
     # translated where shown), and a sample one for examples.
     handle_syntax: str = "@name"
     handle_example: str = "@brand"
-    # A full handle of this network, without the leading "@". Empty: none is recognised.
+    # A full handle of this network, without the leading "@" (None: none is recognised).
+    # Networks are asked in registry order; keep the syntaxes apart (Mastodon: an "@"
+    # inside, Bluesky: a dot and no "@").
     handle_re: re.Pattern[str] | None = None
     # A mention as written in a post (group 1: the handle without "@").
     mention_re: re.Pattern[str] | None = None
@@ -66,11 +68,6 @@ class NetworkInfo:
         if self.app and not self.urls:
             object.__setattr__(self, "urls", f"{self.app}.urls")
         object.__setattr__(self, "connect_url_name", self.connect_url_name or f"{self.key}:connect")
-
-    @property
-    def glyph(self) -> str:
-        """A short text for the network when it has no SVG icon."""
-        return "" if self.icon.endswith(".svg") else (self.icon or self.label[:1])
 
     def owns_handle(self, handle: str) -> bool:
         """Whether a full handle ("@alice@example.social") names an account here."""
