@@ -13,6 +13,7 @@ import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
 from parvis.core.datadir import data_dir, load_or_create_secret, private_sqlite_file
+from parvis.networks import registry as network_registry
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = data_dir()
@@ -56,8 +57,7 @@ INSTALLED_APPS = [
     "parvis.core",
     "parvis.accounts",
     "parvis.networks",
-    "parvis.networks.mastodon",
-    "parvis.networks.bluesky",
+    *network_registry.apps(),
     "parvis.publishing",
     "parvis.inbox",
     "parvis.api",

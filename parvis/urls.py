@@ -1,12 +1,21 @@
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
+from parvis.networks import registry
 from parvis.web.views.icons import favicon
+from parvis.web.views.network_style import network_css
 
-urlpatterns = [
-    path("favicon.ico", favicon, name="favicon"),
-    path("api/v1/", include("parvis.api.urls")),
-    path("", include("parvis.networks.mastodon.urls")),
-    path("", include("parvis.networks.bluesky.urls")),
-    path("", include("parvis.web.urls")),
-]
+
+def build_urlpatterns() -> list[URLPattern | URLResolver]:
+    """The site's URLs, with each registered network's (tests with another registry
+    build theirs again)."""
+    return [
+        path("favicon.ico", favicon, name="favicon"),
+        path("networks.css", network_css, name="network_css"),
+        path("api/v1/", include("parvis.api.urls")),
+        *(path("", include(info.urls)) for info in registry.NETWORKS.values()),
+        path("", include("parvis.web.urls")),
+    ]
+
+
+urlpatterns = build_urlpatterns()
 handler404 = "parvis.api.errors.not_found"

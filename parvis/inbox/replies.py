@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -38,10 +39,13 @@ def reply_target(item: Item) -> dict[str, object]:
 
 
 def outgoing_text(item: Item, text: str) -> str:
-    """The text as the network will receive it: Mastodon puts the @mentions a reply needs
-    in front (unless written), and those count against its limit."""
-    complete = getattr(item.account.checking_connector, "reply_text", None)
-    return complete(text, ReplyTarget(**reply_target(item))) if complete else text  # type: ignore[arg-type]
+    """The text as the network will receive it: a network whose replies need mentions
+    (`NetworkInfo.replies_need_mentions`) puts the @mentions its connector's `reply_text`
+    adds in front (unless written), and those count against its limit."""
+    if not registry.get(item.account.network).replies_need_mentions:
+        return text
+    connector: Any = item.account.checking_connector
+    return str(connector.reply_text(text, ReplyTarget(**reply_target(item))))  # type: ignore[arg-type]
 
 
 def check_reply(item: Item, text: str) -> list[FieldError]:

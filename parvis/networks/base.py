@@ -140,7 +140,8 @@ class Connector(Protocol):
     def limits(self) -> Limits: ...
 
     def count(self, text: str) -> int:
-        """The length of `text` as this network counts it."""
+        """The length of `text` as this network counts it: its `NetworkInfo.count` with
+        this account's limits."""
         ...
 
     def publish(self, request: PublishRequest) -> RemotePost: ...

@@ -15,6 +15,7 @@ from parvis.core.crypto import EncryptedJSONField
 from parvis.core.texts import Text, for_storage, shown
 from parvis.networks import registry
 from parvis.networks.base import Connector
+from parvis.networks.info import NetworkInfo
 
 
 class AccountStatus(models.TextChoices):
@@ -58,8 +59,12 @@ class SocialAccount(models.Model):
         return f"{self.network_label} {self.handle}"
 
     @property
+    def network_info(self) -> NetworkInfo:
+        return registry.get(self.network)
+
+    @property
     def network_label(self) -> str:
-        return registry.get(self.network).label
+        return self.network_info.label
 
     @cached_property
     def checking_connector(self) -> Connector:

@@ -1,38 +1,45 @@
 """The explicit list of networks. The database stores only the key.
 
-Adding a network: write `parvis/networks/<name>/` and add one line here.
+Adding a network: write `parvis/networks/<name>/` (with its `info.py`) and add one line
+to PACKAGES. Nothing else in parvis names a network: settings, URLs, colours, handles,
+counting and replies all come from its `NetworkInfo`. The settings import this module:
+no Django at import time.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 from functools import cache
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
+
+from parvis.networks.info import NetworkInfo
 
 if TYPE_CHECKING:
     from parvis.networks.base import Connector
     from parvis.networks.models import SocialAccount
 
 
-@dataclass(frozen=True)
-class NetworkInfo:
-    key: str
-    label: str
-    connector_path: str  # "module:Class", imported only when used
-    connect_url_name: str
+# One line per network: its package, which declares `info.INFO` (a `NetworkInfo`).
+PACKAGES = [
+    "parvis.networks.mastodon",
+    "parvis.networks.bluesky",
+]
 
 
-NETWORKS: dict[str, NetworkInfo] = {
-    "mastodon": NetworkInfo(
-        "mastodon", "Mastodon", "parvis.networks.mastodon.connector:MastodonConnector",
-        "mastodon:connect",
-    ),
-    "bluesky": NetworkInfo(
-        "bluesky", "Bluesky", "parvis.networks.bluesky.connector:BlueskyConnector",
-        "bluesky:connect",
-    ),
-}
+def load(packages: list[str]) -> dict[str, NetworkInfo]:
+    """Each package's `info.INFO`, its app being the package unless it says otherwise."""
+    infos = [import_module(f"{package}.info").INFO for package in packages]
+    return {info.key: info if info.app else replace(info, app=package)
+            for package, info in zip(packages, infos, strict=True)}
+
+
+NETWORKS: dict[str, NetworkInfo] = load(PACKAGES)
+
+
+def apps() -> list[str]:
+    """The Django apps of the networks (the settings add them to INSTALLED_APPS)."""
+    return [info.app for info in NETWORKS.values()]
 
 
 def get(key: str) -> NetworkInfo:
@@ -50,3 +57,9 @@ def connector_class(key: str) -> Any:
 
 def connector_for(account: SocialAccount) -> Connector:
     return connector_class(account.network)(account)
+
+
+def network_of_handle(handle: str) -> str | None:
+    """The key of the network a full handle belongs to ("@name@server", "@name.bsky.social");
+    None for a bare "@name", which is for every network."""
+    return next((info.key for info in NETWORKS.values() if info.owns_handle(handle)), None)

@@ -213,13 +213,9 @@ def _required_hashtags(charter: Charter, text: str) -> list[str]:
 
 
 def mention_network(handle: str) -> str | None:
-    """The network a full handle belongs to: "@name@server" is a Mastodon (fediverse)
-    account, "@name.bsky.social" a Bluesky one (handles are domain names); a bare "@name"
-    is for every network."""
-    handle = handle.lstrip("@")
-    if "@" in handle:
-        return "mastodon"
-    return "bluesky" if "." in handle else None
+    """The network a full handle belongs to, by each network's handle syntax; a bare
+    "@name" is for every network."""
+    return registry.network_of_handle(handle)
 
 
 def _mention_present(wanted: str, present: set[str]) -> bool:

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import grapheme
 from atproto import Client, models
 from atproto_client import exceptions as atx
 from atproto_client.request import Request
@@ -30,6 +29,7 @@ from parvis.networks.base import (
     ReplyTarget,
 )
 from parvis.networks.bluesky.inbox import STREAMS, BlueskyInbox, _str, as_dict, strong_ref
+from parvis.networks.bluesky.info import INFO
 from parvis.networks.bluesky.moderation import MODERATIONS, BlueskyModeration
 from parvis.networks.bluesky.richtext import build_facets
 from parvis.networks.bluesky.tid import deterministic_tid
@@ -166,7 +166,7 @@ class BlueskyConnector:
         return LIMITS
 
     def count(self, text: str) -> int:
-        return grapheme.length(text)
+        return INFO.count(text, self.limits())
 
     def publish(self, request: PublishRequest) -> RemotePost:
         rkey = self.record_key(request)

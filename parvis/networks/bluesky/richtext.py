@@ -5,14 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from parvis.networks.text import byte_offset, find_bluesky_spans
+import grapheme
+
+from parvis.networks.bluesky.info import MENTION_RE
+from parvis.networks.text import HASHTAG_RE, Span, byte_offset, find_links, outside
 
 
 def build_facets(text: str, resolve_handle: Callable[[str], str | None]) -> list[dict[str, Any]]:
     """Facets for `text`. A mention whose handle does not resolve stays plain text (the
     network would show it as text anyway), rather than failing the post."""
     facets = []
-    for span in find_bluesky_spans(text):
+    for span in find_spans(text):
         if span.kind == "link":
             feature = {"$type": "app.bsky.richtext.facet#link", "uri": span.value}
         elif span.kind == "tag":
@@ -27,3 +30,16 @@ def build_facets(text: str, resolve_handle: Callable[[str], str | None]) -> list
             "features": [feature],
         })
     return facets
+
+
+def find_spans(text: str) -> list[Span]:
+    links = find_links(text)
+    spans = list(links)
+    for match in MENTION_RE.finditer(text):
+        if outside(links, match.start()):
+            spans.append(Span(match.start(), match.end(), "mention", match.group(1).lower()))
+    for match in HASHTAG_RE.finditer(text):
+        tag = match.group(1)
+        if outside(links, match.start()) and not tag.isdigit() and grapheme.length(tag) <= 64:
+            spans.append(Span(match.start(), match.end(), "tag", tag))
+    return sorted(spans, key=lambda s: s.start)

@@ -9,7 +9,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
-import grapheme
 from django.utils import timezone
 
 from parvis.networks.base import (
@@ -32,8 +31,8 @@ from parvis.networks.mastodon.inbox import (
     fetch_local_domain,
     reply_visibility,
 )
+from parvis.networks.mastodon.info import INFO
 from parvis.networks.mastodon.moderation import MODERATIONS, MastodonModeration
-from parvis.networks.text import mastodon_countable_text
 
 if TYPE_CHECKING:
     from mastodon import Mastodon
@@ -120,8 +119,7 @@ class MastodonConnector:
         return limits_object(raw)
 
     def count(self, text: str) -> int:
-        limits = self.limits()
-        return grapheme.length(mastodon_countable_text(text, limits.url_length or 23))
+        return INFO.count(text, self.limits())
 
     # -- publishing ----------------------------------------------------------------
     def reply_text(self, text: str, target: ReplyTarget | None) -> str:

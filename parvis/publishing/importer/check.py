@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from parvis.accounts.models import User, Workspace
+from parvis.networks import registry
 from parvis.networks.models import SocialAccount
 from parvis.publishing import library
 from parvis.publishing.importer.media import check_media_url, download_media, is_url
@@ -88,8 +89,7 @@ def load_context(workspace: Workspace, default_timezone: str = "", now: datetime
     keys: dict[str, list[SocialAccount]] = {}
     for account in accounts:
         handle = handle_key(account.handle)
-        # "@brand" is enough for "@brand@example.social" (unless two servers have a "brand").
-        handles = {handle, handle.split("@", 1)[0]} if account.network == "mastodon" else {handle}
+        handles = registry.get(account.network).handle_aliases(handle)
         names = {f"{prefix}{h}" for h in handles
                  for prefix in ("", f"{account.network}:", f"{account.network_label.casefold()}:")}
         if account.profile_url:
@@ -156,7 +156,7 @@ def resolve_accounts(ctx: Context, raw: str, check: RowCheck) -> list[SocialAcco
             found[matches[0].pk] = matches[0]
         elif matches:
             check.add("accounts", _("“%(value)s” matches several accounts: write it as network:handle, for "
-                                    "example mastodon:%(value)s.") % {"value": token})
+                                    "example %(network)s:%(value)s.") % {"value": token, "network": matches[0].network})
         else:
             known = ", ".join(f"{a.network}:{a.handle}" for a in ctx.accounts[:6]) or _("none yet")
             check.add("accounts", _("“%(value)s” is not an account of this workspace (its accounts: %(known)s).")

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from parvis.accounts.models import Workspace
+from parvis.networks import registry
 from parvis.publishing.models import ImportBatch
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -167,7 +168,8 @@ def template_csv(workspace: Workspace, french: bool | None = None) -> str:
     in French expects); both are accepted on import."""
     french = workspace.language == "fr" if french is None else french
     accounts = list(workspace.social_accounts.all()[:3])
-    handles = [f"{a.network}:{a.handle}" for a in accounts] or ["mastodon:@brand@example.social"]
+    first = next(iter(registry.NETWORKS.values()))
+    handles = [f"{a.network}:{a.handle}" for a in accounts] or [f"{first.key}:{first.handle_example}"]
     campaign = workspace.campaigns.filter(archived=False).values_list("name", flat=True).first() or ""
     day = timezone.localdate() + timedelta(days=7)
     out = io.StringIO()

@@ -14,6 +14,7 @@ from parvis.accounts.models import Role, Workspace
 from parvis.accounts.requests import AuthedRequest
 from parvis.accounts.scoping import workspace_view
 from parvis.core.ids import parse_ids, parse_int
+from parvis.networks import registry
 from parvis.publishing import library
 from parvis.publishing.actions import MAX_UPLOADS
 from parvis.publishing.charter import RULES, Finding, charter_for, check_charter
@@ -73,7 +74,16 @@ def charter_settings(request: AuthedRequest, workspace: Workspace) -> HttpRespon
         "workspace": workspace, "values": values, "errors": errors, "sections": sections,
         "labels": {f.name: f.verbose_name for f in Charter._meta.get_fields() if hasattr(f, "verbose_name")},
         "link_policies": Charter.LinkPolicy.choices, "languages": sorted(ISO_639_1.items()),
+        "handle_syntaxes": handle_syntaxes(),
     }, status=400 if errors else 200)
+
+
+def handle_syntaxes() -> str:
+    """"@name@server (Mastodon) or @name.bsky.social (Bluesky)": each network's own."""
+    named = [f"{_(info.handle_syntax)} ({info.label})" for info in registry.NETWORKS.values() if info.handle_re]
+    if len(named) < 2:
+        return "".join(named)
+    return _("%(items)s or %(last)s") % {"items": ", ".join(named[:-1]), "last": named[-1]}
 
 
 def composer_media(request: HttpRequest, workspace: Workspace, post_input: PostInput) -> list[MediaInfo]:

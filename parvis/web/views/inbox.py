@@ -245,11 +245,13 @@ def _max_chars(item: Item) -> int | None:
 
 
 def _reply_prefill(item: Item) -> str:
-    """The reply box starts with the @mentions the reply will carry, as the network's
-    connector decides them (Mastodon: the author, and a private message's participants;
-    the connector adds them anyway if they are taken out)."""
-    prefill = getattr(item.account.checking_connector, "reply_prefill", None)
-    return prefill(ReplyTarget(**reply_target(item))) if prefill else ""  # type: ignore[arg-type]
+    """The reply box starts with the @mentions the reply will carry, on a network whose
+    replies need them, as its connector decides them (Mastodon: the author, and a private
+    message's participants; the connector adds them anyway if they are taken out)."""
+    if not registry.get(item.account.network).replies_need_mentions:
+        return ""
+    connector: Any = item.account.checking_connector
+    return str(connector.reply_prefill(ReplyTarget(**reply_target(item))))  # type: ignore[arg-type]
 
 
 def _replies(item: Item, in_conversation: frozenset[str] = frozenset()) -> list[dict[str, Any]]:

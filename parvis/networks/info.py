@@ -1,0 +1,96 @@
+"""What the rest of parvis asks of a network, declared by the network's own package.
+
+Each package (`parvis/networks/<name>/info.py`) declares one `INFO = NetworkInfo(...)`,
+stating only what differs from the defaults below (or a subclass overriding a method,
+for a rule a field cannot say). The settings import this module: no Django here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import grapheme
+
+from parvis.networks.text import find_links
+
+if TYPE_CHECKING:
+    from parvis.networks.base import Limits
+
+
+def gettext_noop(message: str) -> str:
+    """Marks a string for translation where it is shown (makemessages finds it by this
+    name). Django's own reads the settings, which are not loaded when they import this."""
+    return message
+
+
+@dataclass(frozen=True)
+class NetworkInfo:
+    key: str  # stored in the database; also the CSS class of the network's badges
+    label: str  # the brand's name, never translated
+    connector_path: str  # "module:Class", imported only when used
+    app: str = ""  # the Django app (default: the package the registry names)
+    urls: str = ""  # its URL module, included at the site root (default: <app>.urls)
+    connect_url_name: str = ""  # default: "<key>:connect"
+
+    # -- how it looks (rendered into /networks.css, see `parvis.networks.style`) ------
+    colour: str = "#667085"
+    preview_background: str = ""  # "" : a light tint of `colour`
+    preview_border: str = ""
+    event_background: str = ""  # calendar events coloured by network
+    avatar_radius: str = "50%"  # the author's picture in a preview, as the network draws it
+    image_radius: str = "8px"  # the images of a post in a preview
+    icon: str = ""  # a static path to an SVG in the package's static folder, or a short glyph
+
+    # -- handles and mentions ------------------------------------------------------------
+    # How a full handle is written, for help texts (mark it with gettext_noop: it is
+    # translated where shown), and a sample one for examples.
+    handle_syntax: str = "@name"
+    handle_example: str = "@brand"
+    # A full handle of this network, without the leading "@" (None: none is recognised).
+    # Networks are asked in registry order; keep the syntaxes apart (Mastodon: an "@"
+    # inside, Bluesky: a dot and no "@").
+    handle_re: re.Pattern[str] | None = None
+    # A mention as written in a post (group 1: the handle without "@").
+    mention_re: re.Pattern[str] | None = None
+
+    # -- how text is counted against the limit ------------------------------------------
+    counts_graphemes: bool = True  # False: code points, like Python's len()
+    url_length: int | None = None  # every link counts as this many (unless Limits says)
+
+    # -- replies -------------------------------------------------------------------------
+    # The reply must carry @mentions of whom it answers (the connector's `reply_text` and
+    # `reply_prefill` say which).
+    replies_need_mentions: bool = False
+
+    def __post_init__(self) -> None:
+        if self.app and not self.urls:
+            object.__setattr__(self, "urls", f"{self.app}.urls")
+        object.__setattr__(self, "connect_url_name", self.connect_url_name or f"{self.key}:connect")
+
+    def owns_handle(self, handle: str) -> bool:
+        """Whether a full handle ("@alice@example.social") names an account here."""
+        return bool(self.handle_re and self.handle_re.fullmatch(handle.lstrip("@")))
+
+    def handle_aliases(self, handle: str) -> set[str]:
+        """The ways people write an account's handle, given without "@" (the importer
+        matches them all)."""
+        return {handle}
+
+    def countable_text(self, text: str, url_length: int | None) -> str:
+        """The text as the network measures it."""
+        if not url_length:
+            return text
+        out, cursor = [], 0
+        for span in find_links(text):
+            out += [text[cursor:span.start], "x" * url_length]
+            cursor = span.end
+        out.append(text[cursor:])
+        return "".join(out)
+
+    def count(self, text: str, limits: Limits | None = None) -> int:
+        """The length of `text` against the limit; `limits` (an account's server's)
+        may set its own link length."""
+        countable = self.countable_text(text, (limits.url_length if limits else None) or self.url_length)
+        return grapheme.length(countable) if self.counts_graphemes else len(countable)
