@@ -556,7 +556,12 @@ require_once ABSPATH . 'wp-settings.php';
     def run_cron(self) -> None:
         """Run WP-Cron once (publishes scheduled posts that are due): WordPress's own
         requests never trigger it here (DISABLE_WP_CRON)."""
-        self._client().get("/wp-cron.php", params={"doing_wp_cron": f"{time.time():.6f}"})
+        # No doing_wp_cron parameter: that is for WordPress's own spawn, which sets a
+        # matching lock first; without it wp-cron.php takes the lock itself, as for a
+        # system cron job.
+        response = self._client().get("/wp-cron.php")
+        if response.is_error:
+            raise LocalWordPressError(f"wp-cron.php: HTTP {response.status_code} {response.text[:500]}")
 
     def processes(self) -> Iterator[int]:
         """The server's pids (its workers included), for tests checking the clean-up."""

@@ -277,3 +277,27 @@ def test_unreachable_database_is_reported_with_the_fix() -> None:
     assert INSTALL_COMMAND in reason
     with pytest.raises(WordPressNotInstalledError, match="does not answer"):
         LocalWordPress(mysql=mysql).start()
+
+
+def test_due_scheduled_post_is_published_when_cron_runs(wordpress_server: LocalWordPress) -> None:
+    when = (datetime.now(UTC) + timedelta(days=1)).replace(microsecond=0)
+    post = _created(wordpress_server.rest("POST", "/wp/v2/posts", json={
+        "title": "Bientôt", "status": "future", "date_gmt": when.strftime(WP_DATE),
+    }))
+    assert post["status"] == "future"
+    # Move its date (and its publish_future_post event) into the past, as time passing would.
+    wordpress_server.php(f"""
+        global $wpdb;
+        $past = gmdate('Y-m-d H:i:s', time() - 60);
+        $wpdb->update($wpdb->posts, ['post_date' => $past, 'post_date_gmt' => $past], ['ID' => {post['id']}]);
+        clean_post_cache({post['id']});
+        wp_clear_scheduled_hook('publish_future_post', [{post['id']}]);
+        wp_schedule_single_event(time() - 60, 'publish_future_post', [{post['id']}]);
+        return true;
+    """)
+    read = wordpress_server.rest_json("GET", f"/wp/v2/posts/{post['id']}", params={"context": "edit"})
+    assert read["status"] == "future"  # nothing publishes it by itself (DISABLE_WP_CRON)
+
+    wordpress_server.run_cron()
+    read = wordpress_server.rest_json("GET", f"/wp/v2/posts/{post['id']}", params={"context": "edit"})
+    assert read["status"] == "publish"

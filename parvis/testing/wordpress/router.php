@@ -19,6 +19,11 @@ if (strpos($path, '..') === false && $path !== '/') {
     // Static files (uploads under wp-content/) and PHP entry points (wp-admin/*.php,
     // wp-cron.php, wp-login.php…): the built-in server serves or runs them itself.
     if (is_file($file) || (is_dir($file) && is_file(rtrim($file, '/') . '/index.php'))) {
+        if ($path === '/wp-cron.php') {
+            // wp-cron.php loads WordPress only when ABSPATH is not defined yet (it is also
+            // included from a loaded WordPress): load it here, with the session's config.
+            require_once ABSPATH . 'wp-load.php';
+        }
         return false;
     }
 }
