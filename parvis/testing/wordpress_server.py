@@ -30,11 +30,17 @@ which only root can write and which every session on the machine would share. Wo
 loads ``ABSPATH . 'wp-config.php'``, and ``ABSPATH`` is kept when already defined; the
 router (``parvis/testing/wordpress/router.php``), which ``php -S`` runs first on every
 request, defines it as the shadow tree, and the php-cli scripts do the same
-(``boot.php``). Code and files still come from Debian's package, unmodified. The config
+(``boot.php``). PHP resolves symbolic links in ``__DIR__``, so the scripts under
+``wp-admin/`` find Debian's ``wp-load.php``; that one keeps the router's ``ABSPATH`` too.
+``wp-cron.php`` loads WordPress only when ``ABSPATH`` is undefined, so the router loads it
+first for that file. Code and files still come from Debian's package, unmodified. The config
 sets ``WP_ENVIRONMENT_TYPE=local``, without which WordPress refuses application
 passwords over plain http; ``DISABLE_WP_CRON`` (scheduled posts are published only when
 :meth:`LocalWordPress.run_cron` asks, not by a request that happens to come by); and
-``WP_HTTP_BLOCK_EXTERNAL`` (no update checks, only loopback requests).
+``WP_HTTP_BLOCK_EXTERNAL`` (no update checks, only loopback requests). Debian ships no
+theme, and none is installed: front-end pages come out empty, the REST API is unaffected.
+Tests can add filters with :meth:`LocalWordPress.mu_plugin` and run PHP in the site with
+:meth:`LocalWordPress.php`.
 
 Start-up: the server starts first, then ``install.php`` (php-cli) calls ``wp_install()``,
 which finds through loopback requests that the router handles pretty permalinks and keeps
