@@ -1,6 +1,6 @@
 """Fixtures shared by every app's tests: people with each role, workspaces, account rows,
 logged-in clients (parvis/testing/factories.py), and the real loopback servers
-(mastodon-mock, the Bluesky PDS) started once per session.
+(mastodon-mock, the Bluesky PDS, WordPress) started once per session.
 
 Real network calls are blocked: only loopback addresses may be reached.
 
@@ -34,7 +34,7 @@ def _loopback_only(self: socket.socket, address: Any) -> Any:
 
 # Fixtures that start something outside the test process: a test using one, even through
 # another fixture, is slow (`parvis` is `parvis up` in a subprocess, so also end-to-end).
-SLOW_FIXTURES = frozenset({"mastodon_server", "pds_server", "bsky_network", "parvis"})
+SLOW_FIXTURES = frozenset({"mastodon_server", "pds_server", "bsky_network", "wordpress_server", "parvis"})
 E2E_FIXTURES = frozenset({"parvis"})
 BROWSER_FIXTURES = frozenset({"browser"})
 
@@ -180,6 +180,22 @@ def bluesky_inbox_account(people: dict[str, Any], bsky_network: Any) -> tuple[An
     from parvis.testing.accounts import connect_bluesky
 
     return connect_bluesky(bsky_network, people["workspace"], people["owner"])
+
+
+@pytest.fixture(scope="session")
+def wordpress_server() -> Iterator[Any]:
+    """A real WordPress (Debian's package on PHP's built-in server, its database on the
+    loopback MariaDB/MySQL) with an administrator and his application password; see
+    parvis/testing/wordpress_server.py. Skips, saying why, where it cannot run; CI must."""
+    from parvis.testing.wordpress_server import LocalWordPress, wordpress_available
+
+    available, reason = wordpress_available()
+    if not available:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must run the WordPress tests: {reason}")
+        pytest.skip(reason)
+    with LocalWordPress() as server:
+        yield server
 
 
 @pytest.fixture

@@ -32,6 +32,9 @@ step "Bluesky reference PDS (npm)"
 bash scripts/install_pds.sh
 step "Bluesky test network: PLC, PDS, AppView, ozone (npm)" && bash scripts/install_bsky_network.sh
 
+step "WordPress for the WordPress tests (Debian packages; database on the local MariaDB)"
+bash scripts/install_wordpress.sh
+
 step "Chromium for the browser tests (Debian package)"
 bash scripts/install_browser.sh
 
