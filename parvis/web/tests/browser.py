@@ -99,17 +99,23 @@ def attach_image(page: Any, path: Path, alt: str) -> None:
     item.locator("input[type=text]").fill(alt)
 
 
+def new_workspace(page: Any, parvis: ParvisUp, name: str, timezone: str = "Europe/Paris") -> str:
+    """Create a workspace through its form (needs a logged-in page); ends on its accounts
+    page. Returns its id."""
+    page.goto(f"{parvis.url}/workspaces/new/")
+    page.fill("#id_name", name)
+    page.select_option("#id_timezone", timezone)
+    page.click("form.card button[type=submit]")
+    page.wait_for_url(re.compile(r"/w/\d+/accounts/$"))
+    return re.search(r"/w/(\d+)/", page.url).group(1)  # type: ignore[union-attr]
+
+
 def workspace_with_mastodon(page: Any, parvis: ParvisUp, mastodon_server: LocalMastodon, *,
                             name: str = "Boulangerie Dupont", prefix: str = "brand") -> tuple[str, LocalUser]:
     """Create a workspace in Europe/Paris and connect a new mastodon-mock user to it by
     pasting its token; ends on the workspace's accounts page. Needs a logged-in page.
     Returns the workspace id and the mastodon-mock user (its token, id, username)."""
-    page.goto(f"{parvis.url}/workspaces/new/")
-    page.fill("#id_name", name)
-    page.select_option("#id_timezone", "Europe/Paris")
-    page.click("form.card button[type=submit]")
-    page.wait_for_url(re.compile(r"/w/\d+/accounts/$"))
-    workspace_id = re.search(r"/w/(\d+)/", page.url).group(1)
+    workspace_id = new_workspace(page, parvis, name)
     local = mastodon_server.create_user(unique_username(prefix))
     page.goto(f"{parvis.url}/w/{workspace_id}/connect/mastodon/")
     page.fill("#id_instance", mastodon_server.url)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from parvis.web.tests.browser import browser_marks, log_in
+from parvis.web.tests.browser import browser_marks, log_in, new_workspace
 
 pytestmark = browser_marks
 
@@ -15,12 +15,7 @@ def test_in_chromium_the_test_button_swaps_in_the_count_without_leaving_the_form
     context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
     tab = context.new_page()
     log_in(tab, parvis)
-    tab.goto(f"{parvis.url}/workspaces/new/")
-    tab.fill("#id_name", "Crêperie Le Goff")
-    tab.select_option("#id_timezone", "Europe/Paris")
-    tab.click("form.card button[type=submit]")
-    tab.wait_for_url(re.compile(r"/w/\d+/accounts/$"))
-    workspace_id = re.search(r"/w/(\d+)/", tab.url).group(1)  # type: ignore[union-attr]
+    workspace_id = new_workspace(tab, parvis, "Crêperie Le Goff")
     tab.goto(f"{parvis.url}/w/{workspace_id}/settings/")
     tab.click("[data-testid=inbox-settings-links] >> text=Rules")
     tab.click("[data-testid=new-rule]")

@@ -17,7 +17,7 @@ import pytest
 from standardwebhooks import Webhook
 
 from parvis.testing.http_recorder import RecordingServer
-from parvis.web.tests.browser import browser_marks, log_in, shot
+from parvis.web.tests.browser import browser_marks, log_in, new_workspace, shot
 
 pytestmark = browser_marks
 
@@ -55,12 +55,7 @@ def test_a_cm_adds_an_endpoint_pings_it_and_sends_the_ping_again(browser, parvis
     context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     log_in(page, parvis)
-    page.goto(f"{parvis.url}/workspaces/new/")
-    page.fill("#id_name", "Fromagerie Morel")
-    page.select_option("#id_timezone", "Europe/Paris")
-    page.click("form.card button[type=submit]")
-    page.wait_for_url(re.compile(r"/w/\d+/accounts/$"))
-    workspace_id = re.search(r"/w/(\d+)/", page.url).group(1)  # type: ignore[union-attr]
+    workspace_id = new_workspace(page, parvis, "Fromagerie Morel")
 
     # Workspace settings → Webhooks → a new endpoint subscribed to two events.
     page.goto(f"{parvis.url}/w/{workspace_id}/settings/")
