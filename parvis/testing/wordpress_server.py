@@ -82,6 +82,8 @@ from typing import Any, Self
 
 import httpx
 
+from parvis.testing.parvis_server import free_port
+
 __all__ = [
     "INSTALL_COMMAND",
     "WORDPRESS_DIR",
@@ -186,12 +188,6 @@ def _php_string(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -278,7 +274,7 @@ class LocalWordPress:
             self._mysql.execute(
                 f"CREATE DATABASE `{self._database}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
             )
-            self._port = _free_port()
+            self._port = free_port()
             self._build_site()
             self._start_server()
             self._start_watchdog()
