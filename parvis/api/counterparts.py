@@ -35,6 +35,8 @@ COUNTERPARTS: dict[str, tuple[str, ...]] = {
     "publication": ("publication",),
     "publication_retry": ("publication-retry",),
     "publication_cancel": ("publication-cancel",),
+    "publication_confirm": ("publication-confirm",),
+    "publication_send_again": ("publication-send-again",),
     "calendar": ("publications",),
     "calendar_all": ("all-publications",),
     "calendar_feed": ("calendar-feed", "calendar-feed-rotate"),

@@ -35,7 +35,14 @@ from parvis.api.serializers import (
     WorkspaceSerializer,
 )
 from parvis.networks.models import SocialAccount
-from parvis.publishing.actions import cancel_post, cancel_publication, retry_publication, save_post
+from parvis.publishing.actions import (
+    cancel_post,
+    cancel_publication,
+    confirm_published,
+    retry_publication,
+    save_post,
+    send_again,
+)
 from parvis.publishing.charter import charter_for
 from parvis.publishing.charter_settings import CharterError, update_charter
 from parvis.publishing.models import ApprovalState, Charter, Post, Publication, State
@@ -264,6 +271,37 @@ class PublicationRetry(PublicationObjectMixin):
         publication = self.get_publication(Role.EDITOR)
         if not retry_publication(publication):
             raise Conflict("publication", _("Only a failed publication can be retried."))
+        return self.respond(publication)
+
+
+class ConfirmSerializer(serializers.Serializer):
+    url = serializers.URLField(required=False, allow_blank=True, max_length=500, default="",
+                               help_text="The post's address on the network, if known.")
+
+
+class PublicationConfirm(PublicationObjectMixin):
+    @extend_schema(operation_id="publications_confirm", request=ConfirmSerializer,
+                   responses={200: PublicationSerializer, **WRITE_ERRORS, 409: CONFLICT},
+                   description="A publication waiting to be checked (state to_check) is on the network: "
+                               "mark it published (409 if it is not waiting to be checked).")
+    def post(self, request: Request, pk: int) -> Response:
+        publication = self.get_publication(Role.EDITOR)
+        data = ConfirmSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if not confirm_published(publication, self.user, data.validated_data["url"]):
+            raise Conflict("publication", _("Only a publication waiting to be checked can be confirmed."))
+        return self.respond(publication)
+
+
+class PublicationSendAgain(PublicationObjectMixin):
+    @extend_schema(operation_id="publications_send_again", request=None,
+                   responses={200: PublicationSerializer, **WRITE_ERRORS, 409: CONFLICT},
+                   description="A publication waiting to be checked (state to_check) is not on the network: "
+                               "send it again now (409 if it is not waiting to be checked).")
+    def post(self, request: Request, pk: int) -> Response:
+        publication = self.get_publication(Role.EDITOR)
+        if not send_again(publication, self.user):
+            raise Conflict("publication", _("Only a publication waiting to be checked can be sent again."))
         return self.respond(publication)
 
 

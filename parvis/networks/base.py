@@ -13,13 +13,16 @@ way.
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from parvis.core.texts import Text, WordedError
+
+if TYPE_CHECKING:
+    from parvis.networks.models import SocialAccount
 
 
 class ErrorKind(enum.StrEnum):
@@ -84,6 +87,10 @@ class MediaFile:
         return self.mime_type.startswith("video/")
 
 
+def _keep_nowhere(progress: dict[str, Any]) -> None:
+    """A request built outside the engine (tests, checks) keeps its steps in memory only."""
+
+
 @dataclass(frozen=True)
 class PublishRequest:
     """One post to put on one account.
@@ -91,6 +98,13 @@ class PublishRequest:
     `idempotency_key` is stable across every attempt of the same publication: networks
     that support it use it to refuse duplicates; the others use it to derive a
     deterministic identifier or to reconcile.
+
+    Networks that publish in steps (a media container, then publishing it) find in
+    `progress` what earlier attempts recorded (container ids…) and call `record` with the
+    new state as soon as a step is done, before the next one: the engine writes it to the
+    database at once, so that a crash resumes the same container instead of making
+    another. `options` are this network's post options (a WordPress title, an Instagram
+    first comment), already validated by the package's `options_form`.
     """
 
     text: str
@@ -99,6 +113,10 @@ class PublishRequest:
     language: str | None = None
     created_at: datetime | None = None  # when the publication was created (stable)
     reply_to: ReplyTarget | None = None  # set for a reply from the inbox: thread it there
+    options: Mapping[str, Any] = field(default_factory=dict)
+    progress: Mapping[str, Any] = field(default_factory=dict)
+    record: Callable[[dict[str, Any]], None] = _keep_nowhere
+    scheduled_at: datetime | None = None  # the time it was planned for (blogs date articles)
 
 
 @dataclass(frozen=True)
@@ -110,11 +128,71 @@ class RemotePost:
 
 
 @dataclass(frozen=True)
-class Problem:
-    """Why a text or its media cannot be published on one network, before trying."""
+class Pending:
+    """What `publish` returns while the network is still processing (a video container):
+    nothing is held meanwhile; the engine asks again in `check_in` seconds, with the
+    progress recorded so far. `note` says what is going on, for the publication's history
+    ("Instagram is processing the video"; "the container had expired: made again")."""
 
-    field: str  # "text" or "media"
+    check_in: float
+    note: str | Text = ""
+
+
+class Presence(enum.StrEnum):
+    FOUND = "found"  # the post is on the network
+    ABSENT = "absent"  # the network says, for sure, that it is not
+    UNKNOWN = "unknown"  # the network cannot be asked, or its answer is unsure
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """`find_published`'s answer. Only ABSENT lets the engine send again: UNKNOWN holds
+    the publication as "to check" until a person says whether the post is there."""
+
+    presence: Presence
+    post: RemotePost | None = None
+    reason: str | Text = ""
+
+    @classmethod
+    def found(cls, post: RemotePost) -> Lookup:
+        return cls(Presence.FOUND, post)
+
+    @classmethod
+    def absent(cls) -> Lookup:
+        return cls(Presence.ABSENT)
+
+    @classmethod
+    def unknown(cls, reason: str | Text) -> Lookup:
+        return cls(Presence.UNKNOWN, reason=reason)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """New credentials after a refresh, to be saved encrypted (`values` replace the old
+    ones key by key), and when they stop working (None: they do not expire)."""
+
+    values: dict[str, Any]
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a text or its media cannot be published on one network, before trying.
+    `field` names the composer's field ("text", "media", "options.title"); `network` is
+    the network's key, so that a problem reads "Instagram: an image or a video is needed"."""
+
+    field: str  # "text", "media", or "options.<name>"
     message: str
+    network: str = ""
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What per-network checks look at: the post as it would go out on one account."""
+
+    text: str
+    media: Sequence[MediaFile] = ()
+    options: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -144,14 +222,58 @@ class Connector(Protocol):
         this account's limits."""
         ...
 
-    def publish(self, request: PublishRequest) -> RemotePost: ...
+    def publish(self, request: PublishRequest) -> RemotePost | Pending:
+        """Publish, or (networks that publish in steps) take the next step and say when
+        to come back. Raises NetworkError."""
+        ...
 
-    def find_published(self, request: PublishRequest, since: datetime) -> RemotePost | None:
+    def find_published(self, request: PublishRequest, since: datetime) -> Lookup:
         """Look on the network for a post that an earlier, uncertain attempt of the same
-        request may have created. Returns it, or None if the network has no such post."""
+        request may have created: found (with it), absent for sure, or unknown."""
         ...
 
     def delete(self, remote_id: str) -> None: ...
+
+    def checks(self, draft: Draft) -> list[Problem]:
+        """What this network refuses that the common checks (length, media count, types
+        and sizes from `limits`) do not see: media required, a title required, carousel
+        sizes, aspect ratios, reserved characters."""
+        ...
+
+    def refresh_credentials(self) -> Credentials:
+        """New credentials before the current ones expire. Raises NetworkError (RECONNECT
+        when the network refuses: a person must connect the account again)."""
+        ...
+
+
+class BaseConnector:
+    """Sensible defaults for a network package's connector: subclass it and override what
+    the network does differently. The defaults are the safe ones: `find_published` cannot
+    ask (so an uncertain attempt waits for a person instead of posting twice), no extra
+    checks, credentials that do not expire."""
+
+    network: ClassVar[str] = ""
+
+    def __init__(self, account: SocialAccount) -> None:
+        self.account = account
+
+    def limits(self) -> Limits:
+        raise NotImplementedError
+
+    def count(self, text: str) -> int:
+        from parvis.networks import registry  # the registry imports the packages
+
+        return registry.get(self.network).count(text, self.limits())
+
+    def find_published(self, request: PublishRequest, since: datetime) -> Lookup:
+        return Lookup.unknown(Text.gettext("This network cannot be asked whether the post went out."))
+
+    def checks(self, draft: Draft) -> list[Problem]:
+        return []
+
+    def refresh_credentials(self) -> Credentials:
+        raise NetworkError(Text.gettext("These credentials cannot be refreshed: connect the account again."),
+                           ErrorKind.RECONNECT)
 
 
 class ItemKind(enum.StrEnum):

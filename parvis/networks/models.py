@@ -44,6 +44,12 @@ class SocialAccount(models.Model):
     # reader's language (`shown_status_reason`); null when they are the network's.
     status_reason_text = models.JSONField(null=True, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
+    # When the stored credentials stop working (null: they do not expire). The token
+    # sweep refreshes them ahead of time, or warns the owners where it cannot.
+    credentials_expire_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    credentials_refreshed_at = models.DateTimeField(null=True, blank=True)
+    # The expiry the owners were last warned about (warned once per expiry date).
+    expiry_warned_for = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from parvis.accounts.audit import record
 from parvis.accounts.models import User, Workspace
 from parvis.networks.models import SocialAccount
-from parvis.publishing import library
+from parvis.publishing import events, library
 from parvis.publishing.approval import after_edit, publish_now_errors, snapshot
 from parvis.publishing.dispatcher import default_enqueue
 from parvis.publishing.models import EDITABLE_STATES, EditorialSettings, MediaAsset, Post, PostMedia, Publication, State
@@ -164,6 +164,39 @@ def retry_publication(publication: Publication) -> bool:
         error="", error_text=None, error_kind="", updated_at=now)
     if done:
         transaction.on_commit(lambda: _enqueue_now([publication.pk]))
+    return bool(done)
+
+
+# -- "to check": a person says whether the post went out --------------------------------
+
+def confirm_published(publication: Publication, actor: User, url: str = "") -> bool:
+    """"It is there": the person saw the post on the network. `url` (optional) is its
+    address, for the links; without it, parvis knows the post is out but not where."""
+    now = timezone.now()
+    with transaction.atomic():
+        done = Publication.objects.filter(pk=publication.pk, state=State.TO_CHECK).update(
+            state=State.PUBLISHED, published_at=now, remote_url=url, next_attempt_at=None,
+            error="", error_text=None, error_kind="", updated_at=now)
+        if done:
+            publication.refresh_from_db()
+            events.published(publication)
+            record(publication.post.workspace, "publication.confirmed", actor=actor, target=publication.post,
+                   summary=str(publication.account), after=url)
+    return bool(done)
+
+
+def send_again(publication: Publication, actor: User) -> bool:
+    """"Send it again": the person looked and the post is not there. A fresh round of
+    attempts that does not look first (the person just did)."""
+    now = timezone.now()
+    with transaction.atomic():
+        done = Publication.objects.filter(pk=publication.pk, state=State.TO_CHECK).update(
+            state=State.SCHEDULED, next_attempt_at=now, enqueued_at=None, attempts=0, may_exist=False,
+            error="", error_text=None, error_kind="", updated_at=now)
+        if done:
+            record(publication.post.workspace, "publication.sent_again", actor=actor, target=publication.post,
+                   summary=str(publication.account))
+            transaction.on_commit(lambda: _enqueue_now([publication.pk]))
     return bool(done)
 
 

@@ -9,6 +9,11 @@ Every step is safe to crash in:
   Bluesky's deterministic record key).
 - the result is recorded only by the lease holder; a crashed holder's lease runs out and
   the dispatcher hands the row to another worker, which reconciles first.
+- reconciling sends again only when the network says for sure that the post is not
+  there; when it cannot say, the publication waits as "to check" for a person.
+- networks that publish in steps record each step's state (`progress`) as soon as it is
+  done, and while the network processes, the publication waits in PROCESSING with no
+  lease held; the next attempt resumes from the recorded step.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import random
 import socket
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -34,7 +40,17 @@ from parvis.core.http import GuardError
 from parvis.core.http.guard import longest_exchange
 from parvis.core.texts import Text, for_storage
 from parvis.networks import registry
-from parvis.networks.base import ErrorKind, MediaFile, NetworkError, PublishRequest, RemotePost, ReplyTarget
+from parvis.networks.base import (
+    ErrorKind,
+    Lookup,
+    MediaFile,
+    NetworkError,
+    Pending,
+    Presence,
+    PublishRequest,
+    RemotePost,
+    ReplyTarget,
+)
 from parvis.networks.guarded import network_error
 from parvis.publishing import events, notices
 from parvis.publishing.crashpoints import crash_during, crashpoint
@@ -83,18 +99,24 @@ def released_filter(ignoring_pause: bool = False) -> Q:
     )
 
 
+# The states the dispatcher picks up at `next_attempt_at`.
+WAITING = (State.SCHEDULED, State.PROCESSING)
+
+
 def due_filter(now: datetime) -> Q:
     # A publication already under way (lease run out after a crash) is finished even
     # during a pause: it may already be on the network, and reconciling posts nothing new.
-    return (Q(state=State.SCHEDULED, next_attempt_at__lte=now) & released_filter()) | Q(
+    # A step waiting on the network is held by a pause like anything not yet published.
+    return (Q(state__in=WAITING, next_attempt_at__lte=now) & released_filter()) | Q(
         state=State.PUBLISHING, lease_expires_at__lt=now
     )
+
 
 
 def _claimable(now: datetime) -> Q:
     """`due_filter` on the publication's own columns only (no join): for the UPDATE that
     takes the lease, once the same transaction has found the row due and released."""
-    return Q(state=State.SCHEDULED, next_attempt_at__lte=now) | Q(state=State.PUBLISHING, lease_expires_at__lt=now)
+    return Q(state__in=WAITING, next_attempt_at__lte=now) | Q(state=State.PUBLISHING, lease_expires_at__lt=now)
 
 
 @dataclass
@@ -148,7 +170,7 @@ def claim(publication_id: int, worker: str = WORKER_ID) -> Claim | None:
         rows = Publication.objects.filter(_claimable(now), pk=publication_id).select_related(*CLAIM_RELATED)
         # Lock the publication row only, not the joined post and workspace rows.
         publication = skip_locked(rows).first()
-        if publication is None or (publication.state == State.SCHEDULED and not is_released(publication)):
+        if publication is None or (publication.state in WAITING and not is_released(publication)):
             return None
         previous = publication.may_exist
         taken = Publication.objects.filter(_claimable(now), pk=publication_id).update(
@@ -196,15 +218,36 @@ def ensure_lease(claim_: Claim, request: PublishRequest) -> bool:
 LEASE_MARGIN = timedelta(seconds=30)
 
 
+# Requests besides the uploads in one attempt: the post, a session or reconciliation, and
+# for networks that publish in steps a container's creation, its status and its publishing.
+EXCHANGES = 4
+
+
+class LeaseLost(Exception):  # noqa: N818 - a state, not a failure of ours
+    """Our lease ran out mid-attempt (another worker took over): stop, record nothing."""
+
+
 def call_duration(request: PublishRequest) -> timedelta:
     """The longest a publish call may take: every request is cut by the guarded HTTP
     layer at its total budget plus the time its bytes may take (an upload per media
     file, then the post and a session or reconciliation request)."""
-    seconds = sum(longest_exchange(m.size or 0) for m in request.media) + 2 * longest_exchange()
+    seconds = sum(longest_exchange(m.size or 0) for m in request.media) + EXCHANGES * longest_exchange()
     return timedelta(seconds=seconds)
 
 
-def build_request(publication: Publication) -> PublishRequest:
+def progress_recorder(claim_: Claim) -> Callable[[dict[str, Any]], None]:
+    """The `record` callback of a request: a step's state is written at once, by the lease
+    holder only, so that whoever attempts next resumes from it."""
+    def record(progress: dict[str, Any]) -> None:
+        saved = Publication.objects.filter(_held(claim_)).update(progress=progress, updated_at=timezone.now())
+        if not saved:
+            raise LeaseLost
+        claim_.publication.progress = progress
+    return record
+
+
+def build_request(publication: Publication, record: Callable[[dict[str, Any]], None] | None = None,
+                  ) -> PublishRequest:
     post = publication.post
     media = [
         MediaFile(path=Path(m.asset.file.path), mime_type=m.asset.mime_type,
@@ -218,6 +261,10 @@ def build_request(publication: Publication) -> PublishRequest:
         language=post.language or post.workspace.language or None,
         created_at=publication.created_at,
         reply_to=ReplyTarget(**publication.reply_to) if publication.reply_to else None,
+        options=(post.options or {}).get(publication.account.network, {}),
+        progress=dict(publication.progress or {}),
+        scheduled_at=publication.due_at,
+        **({"record": record} if record is not None else {}),
     )
 
 
@@ -276,8 +323,9 @@ def record_failure(claim_: Claim, error: NetworkError) -> str:
             fields = dict(state=State.FAILED)
             outcome = "reconnect" if error.kind is ErrorKind.RECONNECT else "failed"
         fields["error"], fields["error_text"] = for_storage(reason)
-        if error.uncertain:
-            fields["may_exist"] = True
+        # A sure refusal created nothing: the next attempt need not look first (which, on
+        # a network that cannot be asked, would hold it as "to check" for nothing).
+        fields["may_exist"] = error.uncertain
         updated = Publication.objects.filter(_held(claim_)).update(
             lease_token="", lease_expires_at=None, updated_at=now, error_kind=error.kind.value, **fields)
         _finish_attempt(claim_, outcome if updated else "lost", error.reason)
@@ -292,6 +340,55 @@ def record_failure(claim_: Claim, error: NetworkError) -> str:
     return outcome if updated else "lost"
 
 
+def record_pending(claim_: Claim, pending: Pending) -> str:
+    """The network is processing a step: let go of the publication until `check_in`. The
+    post is not on the network yet (that is what `Pending` says), and the poll does not
+    count as an attempt: a video may take many."""
+    now = timezone.now()
+    with transaction.atomic():
+        updated = Publication.objects.filter(_held(claim_)).update(
+            state=State.PROCESSING, next_attempt_at=now + timedelta(seconds=max(pending.check_in, 1.0)),
+            lease_token="", lease_expires_at=None, may_exist=False, attempts=F("attempts") - 1,
+            updated_at=now)
+        _finish_attempt(claim_, "waiting" if updated else "lost", pending.note)
+    if updated:
+        claim_.publication.state = State.PROCESSING
+    return "waiting" if updated else "lost"
+
+
+def record_to_check(claim_: Claim, reason: str | Text) -> str:
+    """An earlier attempt may have reached the network, which cannot say whether the post
+    is there: never send again blindly. The publication waits for a person."""
+    now = timezone.now()
+    plain, text = for_storage(reason)
+    with transaction.atomic():
+        updated = Publication.objects.filter(_held(claim_)).update(
+            state=State.TO_CHECK, next_attempt_at=None, lease_token="", lease_expires_at=None,
+            error=plain, error_text=text, error_kind=Presence.UNKNOWN.value, updated_at=now)
+        _finish_attempt(claim_, "to_check" if updated else "lost", reason)
+        if updated:
+            claim_.publication.state = State.TO_CHECK
+            notices.publication_to_check(claim_.publication, reason)
+    return "to_check" if updated else "lost"
+
+
+def first_attempt_at(publication: Publication) -> datetime:
+    """Since when the post may be on the network: the first attempt's start."""
+    started = publication.attempt_log.order_by("started_at").values_list("started_at", flat=True).first()
+    return started or publication.created_at
+
+
+def reconcile(claim_: Claim, lookup: Lookup) -> str | None:
+    """Act on `find_published`'s answer: an outcome, or None to go on and send."""
+    if lookup.presence is Presence.FOUND and lookup.post is not None:
+        record_published(claim_, lookup.post, outcome="found")
+        return "found"
+    if lookup.presence is Presence.ABSENT:
+        return None
+    return record_to_check(claim_, lookup.reason or Text.gettext(
+        "The network could not say whether the post went out."))
+
+
 def publish(publication_id: int, worker: str = WORKER_ID) -> str:
     """Run one attempt at one publication. Returns the outcome (for logs and tests)."""
     claim_ = claim(publication_id, worker)
@@ -304,12 +401,11 @@ def publish(publication_id: int, worker: str = WORKER_ID) -> str:
             Text.gettext("The worker stopped during every attempt; publishing was abandoned."), ErrorKind.PERMANENT))
     try:
         connector = registry.connector_for(publication.account)
-        request = build_request(publication)
+        request = build_request(publication, record=progress_recorder(claim_))
         if claim_.reconcile:
-            found = connector.find_published(request, since=publication.created_at)
-            if found is not None:
-                record_published(claim_, found, outcome="found")
-                return "found"
+            outcome = reconcile(claim_, connector.find_published(request, since=first_attempt_at(publication)))
+            if outcome is not None:
+                return outcome
         refusal = rights_refusal(publication.post)  # rights may have run out since scheduling
         if refusal is not None:
             raise NetworkError(refusal, ErrorKind.PERMANENT)
@@ -320,9 +416,14 @@ def publish(publication_id: int, worker: str = WORKER_ID) -> str:
         started = time.monotonic()
         with crash_during("during_call"):
             remote = connector.publish(request)
+        if isinstance(remote, Pending):
+            return record_pending(claim_, remote)
         log.info("publication %s published as %s in %.2fs", publication.pk, remote.remote_id,
                  time.monotonic() - started)
         crashpoint("after_call")
+    except LeaseLost:
+        _finish_attempt(claim_, "lost")
+        return "lost"
     except NetworkError as error:
         return record_failure(claim_, error)
     except GuardError as exc:  # a refusal no connector translated: keep parvis's words as words

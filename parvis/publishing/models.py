@@ -94,6 +94,9 @@ class Post(models.Model):
     text = models.TextField(_("text"))
     # Per-network variant texts, keyed by network key ("mastodon", "bluesky").
     variants = models.JSONField(_("variants"), default=dict, blank=True)
+    # Per-network post options, keyed by network key, each checked by its package's
+    # options form: {"wordpress": {"title": …}, "instagram": {"first_comment": …}}.
+    options = models.JSONField(_("network options"), default=dict, blank=True)
     language = models.CharField(_("language"), max_length=8, blank=True)
     is_draft = models.BooleanField(default=False)
     scheduled_at = models.DateTimeField(_("scheduled at"), null=True, blank=True)
@@ -200,6 +203,12 @@ class State(models.TextChoices):
     PUBLISHED = "published", _("Published")
     FAILED = "failed", _("Failed")
     CANCELLED = "cancelled", _("Cancelled")
+    # The network is processing a step (a video container): nothing is held meanwhile,
+    # the engine comes back at `next_attempt_at` with the recorded `progress`.
+    PROCESSING = "processing", _("Network processing")
+    # An attempt may have reached the network, which cannot say whether the post is
+    # there: never sent again blindly, a person decides ("it is there" / "send it again").
+    TO_CHECK = "to_check", _("To check")
 
 
 EDITABLE_STATES = (State.DRAFT, State.SCHEDULED, State.FAILED)
@@ -231,6 +240,9 @@ class Publication(models.Model):
     in_queue = models.BooleanField(default=False)
     # For a reply from the inbox: `ReplyTarget` fields (remote_id, root_id, extra).
     reply_to = models.JSONField(null=True, blank=True)
+    # What the network's steps recorded so far (a container id and when it was made),
+    # written by the lease holder as soon as each step is done: a crash resumes from it.
+    progress = models.JSONField(default=dict, blank=True)
     remote_id = models.CharField(max_length=500, blank=True)
     remote_url = models.CharField(max_length=500, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)

@@ -12,6 +12,19 @@ from parvis.core.texts import Text
 from parvis.publishing.models import Publication
 
 
+def publication_to_check(publication: Publication, reason: str | Text) -> None:
+    """The author (or the owners) must look: the network could not say whether it is out."""
+    post, account = publication.post, publication.account
+    workspace = post.workspace
+    url = reverse("web:publication", args=[workspace.pk, publication.pk])
+    recipients = [post.author] if post.author else owners_of(workspace)
+    notify(recipients, workspace, "publication_to_check",
+           Text.gettext("Is it on %(account)s? Please check", account=str(account)),
+           Text.gettext("parvis may have published “%(text)s” on %(account)s but cannot tell (%(reason)s). "
+                        "Look at the account, then say “it is there” or “send it again”.",
+                        text=post.text[:80], account=str(account), reason=reason), url)
+
+
 def publication_failed(publication: Publication, reason: str | Text, account_newly_flagged: bool) -> None:
     post, account = publication.post, publication.account
     workspace = post.workspace

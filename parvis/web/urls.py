@@ -84,6 +84,10 @@ urlpatterns = [
     path("w/<id:workspace_id>/publications/<id:publication_id>/", planning.publication_detail, name="publication"),
     path("w/<id:workspace_id>/publications/<id:publication_id>/retry/", planning.publication_retry,
          name="publication_retry"),
+    path("w/<id:workspace_id>/publications/<id:publication_id>/confirm/", planning.publication_confirm,
+         name="publication_confirm"),
+    path("w/<id:workspace_id>/publications/<id:publication_id>/send-again/", planning.publication_send_again,
+         name="publication_send_again"),
     path("w/<id:workspace_id>/publications/<id:publication_id>/cancel/", planning.publication_cancel,
          name="publication_cancel"),
     # The calendar (planning tool), its drag-and-drop rescheduling and its private ICS feed;

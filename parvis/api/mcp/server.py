@@ -48,7 +48,8 @@ Language = Annotated[str | None, Field(description="Optional ISO 639-1 language 
 Limit = Annotated[int, Field(ge=1, le=ops.MAX_PAGE, description="Page size (at most 500).")]
 Offset = Annotated[int, Field(ge=0, description="Rows to skip: the `next_offset` of the previous page.")]
 # Spelt out for the type checker; tests check them against the models' own lists.
-StateName = Literal["draft", "scheduled", "publishing", "published", "failed", "cancelled"]  # State.values
+StateName = Literal["draft", "scheduled", "publishing", "published", "failed", "cancelled", "processing",
+                    "to_check"]  # State.values
 ViewName = Literal["open", "pending", "done", "snoozed", "all"]  # inbox.queries.VIEWS
 ResumeAction = Literal["publish_now", "reschedule", "drop"]  # publishing.pause.ACTIONS
 ResumeDefault = Literal["publish_now", "drop"]  # publishing.pause.DEFAULTS

@@ -15,11 +15,13 @@ from django.conf import settings
 from parvis.core.http import GuardedTransport, GuardError
 from parvis.core.texts import Text
 from parvis.networks.base import (
+    BaseConnector,
     ErrorKind,
     Identity,
     InboundItem,
     InboxPage,
     Limits,
+    Lookup,
     MediaFile,
     Moderation,
     NetworkError,
@@ -97,11 +99,11 @@ def translate(exc: Exception, *, write: bool) -> NetworkError:
     raise exc
 
 
-class BlueskyConnector:
+class BlueskyConnector(BaseConnector):
     network: ClassVar[str] = "bluesky"
 
     def __init__(self, account: SocialAccount) -> None:
-        self.account = account
+        super().__init__(account)
         self.client = new_client(account.server_url)
         self.client.on_session_change(self._keep_session)
         self._logged_in = False
@@ -183,17 +185,18 @@ class BlueskyConnector:
             # The record key is deterministic: if an earlier attempt created it, the PDS
             # refuses this one. That record is our post: report it, never post twice.
             existing = self.find_published(request, since=datetime.now(UTC))
-            if existing:
-                return existing
+            if existing.post is not None:
+                return existing.post
             raise
         return RemotePost(remote_id=response.uri, url=self.web_url(rkey), extra={"cid": response.cid})
 
-    def find_published(self, request: PublishRequest, since: datetime) -> RemotePost | None:
+    def find_published(self, request: PublishRequest, since: datetime) -> Lookup:
+        """The record key is derived from the publication: the PDS says for sure."""
         rkey = self.record_key(request)
         found = self.get_record(POST_COLLECTION, rkey)
         if found is None:  # never created
-            return None
-        return RemotePost(remote_id=found["uri"], url=self.web_url(rkey), extra={"cid": found["cid"]})
+            return Lookup.absent()
+        return Lookup.found(RemotePost(remote_id=found["uri"], url=self.web_url(rkey), extra={"cid": found["cid"]}))
 
     def get_record(self, collection: str, rkey: str, repo: str | None = None) -> dict[str, Any] | None:
         """``{"uri", "cid", "value"}`` of a record (in the account's own repository unless

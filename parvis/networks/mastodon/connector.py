@@ -11,11 +11,14 @@ from urllib.parse import urlsplit
 
 from django.utils import timezone
 
+from parvis.core.texts import Text
 from parvis.networks.base import (
+    BaseConnector,
     Identity,
     InboundItem,
     InboxPage,
     Limits,
+    Lookup,
     Moderation,
     PublishRequest,
     RemoteAuthor,
@@ -47,6 +50,8 @@ DEFAULT_LIMITS: dict[str, Any] = {
     "video_mime_types": ["video/mp4", "video/quicktime", "video/webm"], "max_video_bytes": 99 * 1024 * 1024,
 }
 LIMITS_TTL = timedelta(hours=12)
+# Reconciliation reads one page of the account's statuses (Mastodon's largest).
+FIND_PAGE = 40
 
 
 def limits_from_instance(info: dict[str, Any]) -> dict[str, Any]:
@@ -93,11 +98,11 @@ def _same_text(a: str, b: str) -> bool:
     return comparable(a) == comparable(b)
 
 
-class MastodonConnector:
+class MastodonConnector(BaseConnector):
     network: ClassVar[str] = "mastodon"
 
     def __init__(self, account: SocialAccount) -> None:
-        self.account = account
+        super().__init__(account)
         self.client = make_client(account.server_url, account.credentials.get("access_token"))
 
     # -- identity and limits -------------------------------------------------------
@@ -156,27 +161,33 @@ class MastodonConnector:
         )
         return remote_post(status)
 
-    def find_published(self, request: PublishRequest, since: datetime) -> RemotePost | None:
+    def find_published(self, request: PublishRequest, since: datetime) -> Lookup:
         """Mastodon keeps idempotency keys for an hour only: past that, or on servers that
         ignore the header, look through the account's latest statuses for our text (and,
-        for a reply, the post it answers: the same words may answer two people)."""
+        for a reply, the post it answers: the same words may answer two people). The
+        answer is sure only if the page reaches back to `since`: a busier account may
+        hold our post further down."""
         statuses = call(
             self.client, self.client.account_statuses, self.account.remote_id,
-            exclude_reblogs=True, limit=40,
+            exclude_reblogs=True, limit=FIND_PAGE,
         )
         text = self.reply_text(request.text, request.reply_to)
         parent = request.reply_to.remote_id if request.reply_to else None
         for status in statuses:
             created = status.get("created_at")
             if created and created < since - timedelta(minutes=2):
-                break
+                return Lookup.absent()
             in_reply_to = status.get("in_reply_to_id")
             if (str(in_reply_to) if in_reply_to is not None else None) != parent:
                 continue
             same_media = len(status.get("media_attachments") or []) == len(request.media)
             if same_media and _same_text(plain_text(status.get("content", "")), text):
-                return remote_post(status)
-        return None
+                return Lookup.found(remote_post(status))
+        if len(statuses) < FIND_PAGE:
+            return Lookup.absent()  # the account's whole history was read
+        return Lookup.unknown(Text.gettext(
+            "The account posted more than %(n)d times since the first attempt; parvis could not "
+            "tell whether this post is among them.", n=FIND_PAGE))
 
     def delete(self, remote_id: str) -> None:
         call(self.client, self.client.status_delete, remote_id, write=True)

@@ -18,9 +18,10 @@ from parvis.accounts.models import Role, Workspace
 from parvis.accounts.requests import AuthedRequest
 from parvis.accounts.scoping import workspace_view
 from parvis.core.ids import parse_id
-from parvis.publishing.actions import cancel_publication, retry_publication
+from parvis.publishing.actions import cancel_publication, confirm_published, retry_publication, send_again
 from parvis.publishing.models import PostKind, Publication, State
 from parvis.publishing.utm import final_text
+from parvis.web.templatetags.parvis_tags import web_link
 from parvis.web.zones import viewer_tz
 
 
@@ -78,6 +79,27 @@ def _act(request: HttpRequest, workspace: Workspace, publication_id: int, action
 def publication_retry(request: AuthedRequest, workspace: Workspace, publication_id: int) -> HttpResponse:
     return _act(request, workspace, publication_id, retry_publication,
                 _("Publishing again now."), _("Only a failed publication can be retried."))
+
+
+@login_required
+@require_POST
+@workspace_view(Role.EDITOR)
+def publication_confirm(request: AuthedRequest, workspace: Workspace, publication_id: int) -> HttpResponse:
+    """"It is there", with the post's address if the person pasted it."""
+    url = request.POST.get("url", "").strip()
+    if url and not web_link(url):
+        messages.error(request, _("The post's address must be a web address (https://…), or left empty."))
+        return redirect("web:publication", workspace_id=workspace.pk, publication_id=publication_id)
+    return _act(request, workspace, publication_id, lambda p: confirm_published(p, request.user, url[:500]),
+                _("Marked as published."), _("Only a publication waiting to be checked can be confirmed."))
+
+
+@login_required
+@require_POST
+@workspace_view(Role.EDITOR)
+def publication_send_again(request: AuthedRequest, workspace: Workspace, publication_id: int) -> HttpResponse:
+    return _act(request, workspace, publication_id, lambda p: send_again(p, request.user),
+                _("Sending it again now."), _("Only a publication waiting to be checked can be sent again."))
 
 
 @login_required
