@@ -17,6 +17,7 @@ from parvis.publishing import events, library
 from parvis.publishing.approval import after_edit, publish_now_errors, snapshot
 from parvis.publishing.dispatcher import default_enqueue
 from parvis.publishing.models import EDITABLE_STATES, EditorialSettings, MediaAsset, Post, PostMedia, Publication, State
+from parvis.publishing.plan import LOCKED_STATES
 from parvis.publishing.queue import reserve_slots
 from parvis.publishing.types import FieldError, MediaInfo, PostInput, PostValidationError, Upload
 from parvis.publishing.validation import validate_post
@@ -227,7 +228,7 @@ def reschedule_post(post: Post, new_time_utc: datetime, actor: User) -> Post:
     nothing moves. Publications already out, failed or cancelled keep their time."""
     post = Post.objects.select_related("workspace", "campaign").get(pk=post.pk)
     publications = list(post.publications.select_related("account"))
-    if any(p.state in (State.PUBLISHING, State.PUBLISHED) for p in publications):
+    if any(p.state in LOCKED_STATES for p in publications):
         raise PostValidationError([FieldError(
             "post", _("This post is being published or was published: it can no longer be moved."),
             "not_editable")])

@@ -25,7 +25,7 @@ from parvis.publishing.models import EditorialSettings, Post, PostKind, Publicat
 
 WINDOW_BACK = timedelta(days=90)
 WINDOW_AHEAD = timedelta(days=365)
-FEED_STATES = (State.SCHEDULED, State.PUBLISHING, State.PUBLISHED)
+FEED_STATES = (State.SCHEDULED, State.PUBLISHING, State.PROCESSING, State.TO_CHECK, State.PUBLISHED)
 SUMMARY_CHARS = 60
 # Calendar apps draw an instant as a line nobody sees: give each post a short slot.
 EVENT_LENGTH = timedelta(minutes=15)

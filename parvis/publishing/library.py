@@ -44,7 +44,7 @@ MAX_TAGS, MAX_TAG_CHARS = 30, 50
 THUMBNAIL_SIZE = (480, 480)
 RIGHTS_FILTERS = ("expired", "expiring", "none")
 # Posts whose publications are still to go out: what a library change must not break.
-PENDING_STATES = (State.SCHEDULED, State.PUBLISHING)
+PENDING_STATES = (State.SCHEDULED, State.PUBLISHING, State.PROCESSING)
 
 
 def max_bytes(kind: str) -> int:

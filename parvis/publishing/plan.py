@@ -20,9 +20,10 @@ from parvis.publishing.schedule import parse_local_time
 from parvis.publishing.validation import FieldError, PostValidationError
 
 # The state an event shows when its publications differ: what needs attention first.
-STATE_PRIORITY = [State.FAILED, State.PUBLISHING, State.SCHEDULED, State.DRAFT, State.PUBLISHED,
-                  State.CANCELLED]
-LOCKED_STATES = (State.PUBLISHING, State.PUBLISHED)
+STATE_PRIORITY = [State.FAILED, State.TO_CHECK, State.PUBLISHING, State.PROCESSING, State.SCHEDULED, State.DRAFT,
+                  State.PUBLISHED, State.CANCELLED]
+# Under way or out (or maybe out): the calendar cannot move them.
+LOCKED_STATES = (State.PUBLISHING, State.PROCESSING, State.TO_CHECK, State.PUBLISHED)
 SLOT_MINUTES = 30
 EPOCH = datetime(1970, 1, 1)  # noqa: DTZ001 - the origin of wall-clock cell numbers, in no zone
 

@@ -387,7 +387,7 @@ def _make_first(post: Post, series: Series, first: datetime) -> None:
 def _replaceable(series: Series, now: datetime) -> Any:
     """Occurrences still to come that nothing has gone out for."""
     return series.occurrences.filter(occurrence_at__gt=now).exclude(
-        publications__state__in=(State.PUBLISHING, State.PUBLISHED))
+        publications__state__in=(State.PUBLISHING, State.PROCESSING, State.TO_CHECK, State.PUBLISHED))
 
 
 def edit_series(series: Series, actor: User, *, text: str, variants: dict[str, str] | None = None,

@@ -93,7 +93,7 @@ def test_an_unsure_network_holds_the_post_as_to_check_and_tells_its_author(accou
     assert publication.state == State.TO_CHECK and Scripted.published == []
     assert "cannot be asked" in publication.shown_error
     notice = Notification.objects.get(user=people["editor"], kind="publication_to_check")
-    assert "send it again" in notice.message and notice.url.endswith(f"/publications/{publication.pk}/")
+    assert "le renvoyer" in notice.message and notice.url.endswith(f"/publications/{publication.pk}/")
     # Held for good: neither the dispatcher nor a direct call sends it again.
     assert engine.publish(publication.pk) == "skipped"
     assert [a.outcome for a in publication.attempt_log.all()] == ["retry", "to_check"]
@@ -143,7 +143,7 @@ def test_a_sure_refusal_does_not_make_the_next_attempt_look_first(account, peopl
     assert engine.publish(pub(post).pk) == "published"
 
 
-def test_the_publication_page_offers_both_answers(account, people, client, english):
+def test_the_publication_page_offers_both_answers(account, people, client):
     post = schedule(people["workspace"], people["editor"], [account], "À vérifier")
     publication = pub(post)
     Publication.objects.filter(pk=publication.pk).update(state=State.TO_CHECK, error="unsure")
@@ -152,7 +152,7 @@ def test_the_publication_page_offers_both_answers(account, people, client, engli
     assert b'data-testid="confirm-published"' in page.content and b'data-testid="send-again"' in page.content
     bad = client.post(reverse("web:publication_confirm", args=[people["workspace"].pk, publication.pk]),
                       {"url": "javascript:alert(1)"}, follow=True)
-    assert b"must be a web address" in bad.content and pub(post).state == State.TO_CHECK
+    assert "adresse web" in bad.content.decode() and pub(post).state == State.TO_CHECK
     client.post(reverse("web:publication_confirm", args=[people["workspace"].pk, publication.pk]),
                 {"url": "https://example.social/@brand/1"})
     assert pub(post).state == State.PUBLISHED

@@ -45,7 +45,7 @@ LANGUAGES = ("fr", "en", "de", "es", "it", "pt", "nl", "pl", "ca", "sv", "da", "
 # The network actions in the order the pane shows them; the second of a pair undoes the first.
 ACTION_ORDER = (Moderation.LIKE, Moderation.BOOST, Moderation.HIDE, Moderation.MUTE, Moderation.BLOCK,
                 Moderation.REPORT)
-SENDING_STATES = (State.DRAFT, State.SCHEDULED, State.PUBLISHING)
+SENDING_STATES = (State.DRAFT, State.SCHEDULED, State.PUBLISHING, State.PROCESSING)
 
 
 
