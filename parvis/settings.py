@@ -296,6 +296,8 @@ PARVIS_SWEEPS = [
     "parvis.publishing.importer.lease.resume_stale_imports",
     # Every pass (work only when a series runs short): fill recurring series up to their horizon.
     "parvis.publishing.recurrence.materialise_series",
+    # Every pass: queue refreshes of credentials about to expire; warn owners of the others.
+    "parvis.networks.tokens.refresh_expiring_credentials",
     # Every pass: give new accounts their pollers, claim the due inbox polls and queue them.
     "parvis.inbox.tasks.dispatch_inbox_polls",
     # Every pass: put replies sent from the inbox, once published, into their threads.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import grapheme
@@ -63,6 +64,12 @@ class NetworkInfo:
     # The reply must carry @mentions of whom it answers (the connector's `reply_text` and
     # `reply_prefill` say which).
     replies_need_mentions: bool = False
+
+    # -- credentials that expire (see `parvis.networks.tokens`) -------------------------
+    # Refresh this long before they expire (None: the network gives no refresh, or they
+    # do not expire); warn the owners this long before an expiry nothing renewed.
+    refresh_ahead: timedelta | None = None
+    warn_before: timedelta = timedelta(days=7)
 
     def __post_init__(self) -> None:
         if self.app and not self.urls:

@@ -22,6 +22,7 @@ from parvis.core import sweeps
 NOT_SWEEPS = {
     "parvis.core.sweeps.run_sweeps": "runs the sweeps",
     "parvis.inbox.events.emit_overdue": "the work of announce_overdue_items, which paces it",
+    "parvis.networks.tokens.warn_expiring": "the second half of refresh_expiring_credentials",
 }
 
 
