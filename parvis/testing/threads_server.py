@@ -23,8 +23,14 @@ Time is a fake clock, frozen unless a test calls `advance(seconds)`: token ages,
 24 h quota windows and container expiry all follow it.
 
 Known differences from the real service (see meta.md for sources):
-- Containers leave IN_PROGRESS after N status reads (`polls_until_finished`), not after
-  processing time; the download happens synchronously at creation.
+- Containers (text ones too) leave IN_PROGRESS after N status reads
+  (`polls_until_finished`, default 1), not after processing time; publishing before
+  that is refused, as the real API does when called too early. The download happens
+  at creation, before the container id is answered; images must be PNG/JPEG ≤ 8 MB,
+  videos MP4/MOV (an `ftyp` box) ≤ 1 GB; nothing else of the media specs is checked.
+- Error bodies taken from captures of the real API (GitHub issues and client tests,
+  meta.md): 24/4279009 "Media Not Found" when
+  publishing a container that is not FINISHED, 100/4279004 for bad carousel children,
 - Error bodies taken from captures of the real API: 24/4279009 "Media Not Found" when
   publishing a container that is not FINISHED, 100/4279004 for bad carousel children,
   "Param text must be at most 500 characters long." (100), 190/463 for an expired token,
@@ -37,6 +43,9 @@ Known differences from the real service (see meta.md for sources):
   may do everything. No webhooks, keyword search, reposts, polls, GIFs, location
   search, auto_publish_text, allowlisted_country_codes, oEmbed, usage headers.
 - `since`/`until` take Unix timestamps only (no strtotime forms).
+- A refresh answers a new token; the old one stays valid until its own expiry.
+- Text length: characters outside the BMP (emoji) count their UTF-8 bytes, the rest one
+  each (meta.md 3.3); the reference only says "UTF-8" and links a grapheme splitter.
 """
 
 from __future__ import annotations
@@ -56,7 +65,7 @@ from parvis.testing.threads_state import Container, Download, Limits, Media, Thr
 VERSION = "v1.0"
 V = r"(?:/v1\.0)?"  # Graph serves unversioned calls too (with the app's default version)
 NODE = r"(?P<node>me|\d+)"
-START = 1_796_000_000.0  # 2026-11-30T01:33:20Z: a fixed start keeps timestamps reproducible
+START = 1_796_000_000.0  # 2026-11-30T00:53:20Z: a fixed start keeps timestamps reproducible
 MEDIA_KINDS = {"TEXT": "TEXT_POST", "IMAGE": "IMAGE", "VIDEO": "VIDEO", "CAROUSEL": "CAROUSEL_ALBUM"}
 TOPIC = re.compile(r"#(?!\d+\b)([^\s.&@!?,;:#]{1,50})")
 MENTION = re.compile(r"@([A-Za-z0-9._]+)")
@@ -78,7 +87,7 @@ class LocalThreads(FakeNetwork):
         self.containers: dict[str, Container] = {}
         self.media: dict[str, Media] = {}
         self.downloads: list[Download] = []
-        self.blobs: dict[str, tuple[bytes, str]] = {}  # media id -> downloaded bytes, content type
+        self.blobs: dict[str, tuple[bytes, str]] = {}  # container id -> downloaded bytes, content type
         self.quota_events: dict[tuple[str, str], list[float]] = {}
         self.http = httpx.Client(timeout=10, follow_redirects=True, headers={
             "User-Agent": "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)"})
@@ -89,9 +98,9 @@ class LocalThreads(FakeNetwork):
 
     def _declare_routes(self) -> None:
         routes: list[tuple[str, str, Handler]] = [
-            ("POST", r"/oauth/access_token", self.exchange_code),
-            ("GET", r"/access_token", self.exchange_token),
-            ("GET", r"/refresh_access_token", self.refresh_token),
+            ("POST", rf"{V}/oauth/access_token", self.exchange_code),
+            ("GET", rf"{V}/access_token", self.exchange_token),
+            ("GET", rf"{V}/refresh_access_token", self.refresh_token),
             ("GET", r"/media/(?P<media_id>\d+)", self.serve_blob),
             ("GET", rf"{V}/{NODE}/threads", self.list_threads),
             ("POST", rf"{V}/{NODE}/threads_publish", self.publish),
@@ -197,7 +206,7 @@ class LocalThreads(FakeNetwork):
     def error_body(self, status: int) -> Any:
         if status >= 500:
             return ts.graph_error("An unexpected error has occurred. Please retry your request later.", 2,
-                               kind="OAuthException", transient=True).response.body
+                                  kind="OAuthException", transient=True).response.body
         return ts.graph_error("An unknown error has occurred.", 1, kind="OAuthException", transient=True).response.body
 
     def not_found(self, request: Request) -> Response:
@@ -215,7 +224,7 @@ class LocalThreads(FakeNetwork):
             raise ts.oauth_endpoint_error("Matching code was not found or was already used")
         if redirect_uri != form.get("redirect_uri"):
             raise ts.oauth_endpoint_error("Error validating verification code. Please make sure your redirect_uri "
-                                       "is identical to the one you used in the OAuth dialog request")
+                                          "is identical to the one you used in the OAuth dialog request")
         return Response(200, {"access_token": self._issue(user_id, "short").value, "user_id": int(user_id)})
 
     def exchange_token(self, request: Request) -> Response:
@@ -227,8 +236,8 @@ class LocalThreads(FakeNetwork):
         if token.kind != "short":
             # Captured when a long-lived token was exchanged again (meta.md, [L]).
             raise ts.graph_error("Session key invalid. This could be because the session key has an incorrect "
-                              "format, or because the user has revoked this session", 452,
-                              kind="OAuthException", subcode=4279019)
+                                 "format, or because the user has revoked this session", 452,
+                                 kind="OAuthException", subcode=4279019)
         return Response(200, self._token_answer(self._issue(token.user_id, "long")))
 
     def refresh_token(self, request: Request) -> Response:
@@ -239,7 +248,7 @@ class LocalThreads(FakeNetwork):
             raise ts.invalid_parameter("Only long-lived access tokens can be refreshed")
         if self.now - token.issued_at < ts.DAY:
             raise ts.graph_error("The access token cannot be refreshed before it is 24 hours old", 100,
-                              kind="OAuthException")
+                                 kind="OAuthException")
         return Response(200, self._token_answer(self._issue(token.user_id, "long")))
 
     def _token_answer(self, token: Token) -> dict[str, Any]:
@@ -257,7 +266,7 @@ class LocalThreads(FakeNetwork):
                 kind = "VIDEO" if params.get("video_url") else "IMAGE"
             self._validate_container(kind, params)
         url = params.get("image_url" if kind == "IMAGE" else "video_url", "")
-        fetched = _fetch(self.http, url) if kind in ("IMAGE", "VIDEO") else None
+        fetched = ts.fetch_media(self.http, url) if kind in ("IMAGE", "VIDEO") else None
         with self.lock:
             container = Container(str(next(self._ids)), user.id, kind, params, self.now,
                                   polls_left=self.polls_until_finished)
@@ -291,9 +300,9 @@ class LocalThreads(FakeNetwork):
         bad = [child for child in ids if not self._usable_child(user, child)]
         if bad or not ts.CAROUSEL_MIN <= len(ids) <= ts.CAROUSEL_MAX:
             raise ts.graph_error("Invalid parameter", 100, kind="OAuthException", subcode=4279004,
-                              user_title="Invalid Carousel Children",
-                              user_msg=f"The children with IDs {', '.join(bad or ids)} are invalid, nonexistent, "
-                                       f"or expired. A carousel takes {ts.CAROUSEL_MIN} to {ts.CAROUSEL_MAX} items.")
+                                 user_title="Invalid Carousel Children",
+                                 user_msg=f"The children with IDs {', '.join(bad or ids)} are invalid, nonexistent, "
+                                          f"or expired. A carousel takes {ts.CAROUSEL_MIN} to {ts.CAROUSEL_MAX} items.")
         for child in ids:
             self.containers[child].used_in_carousel = True
         return ids
@@ -312,7 +321,7 @@ class LocalThreads(FakeNetwork):
         video = container.media_type == "VIDEO"
         if download.status == 0 or download.status >= 400:
             self._set_status(container, "ERROR", "FAILED_DOWNLOADING_VIDEO" if video else "UNKNOWN")
-        elif not _looks_like(container.media_type, content):
+        elif not ts.looks_like(container.media_type, content):
             self._set_status(container, "ERROR", "FAILED_PROCESSING_VIDEO" if video else "UNKNOWN")
         elif download.size > (ts.VIDEO_MAX_BYTES if video else ts.IMAGE_MAX_BYTES):
             self._set_status(container, "ERROR", "UNKNOWN")
@@ -327,13 +336,13 @@ class LocalThreads(FakeNetwork):
             raise ts.media_not_found(creation_id)
         container.publish_attempts += 1
         self._settle(container)
-        if container.status != "FINISHED" or container.used_in_carousel or container.media_type != "CAROUSEL" and \
-                container.params.get("is_carousel_item", "").lower() == "true":
+        carousel_item = container.params.get("is_carousel_item", "").lower() == "true"
+        if container.status != "FINISHED" or carousel_item:  # an item goes out only inside its carousel
             raise ts.media_not_found(creation_id)
         kind = "replies" if container.is_reply else "posts"
         if self._usage(user.id, kind) >= getattr(self.limits, kind):
             raise ts.graph_error(f"The user has reached the limit of {getattr(self.limits, kind)} {kind} "
-                              "published through the API in 24 hours", 9, transient=False)
+                                 "published through the API in 24 hours", 9, transient=False)
         media = self._media_from(user, container)
         self.quota_events.setdefault((user.id, kind), []).append(self.now)
         return Response(200, {"id": media.id})
@@ -347,7 +356,7 @@ class LocalThreads(FakeNetwork):
         media.reply_audience = params.get("reply_control", "everyone").upper()
         media.topic_tag = params.get("topic_tag", "") or media.topic_tag
         if container.media_type == "TEXT":
-            media.link_attachment_url = params.get("link_attachment", "") or _first_url(media.text)
+            media.link_attachment_url = params.get("link_attachment", "") or ts.first_url(media.text)
         if container.is_reply:
             parent = self.media[params["reply_to_id"]]
             media.replied_to, media.root_post = parent.id, parent.root_post or parent.id
@@ -364,7 +373,7 @@ class LocalThreads(FakeNetwork):
             raise ts.missing_object(node, "delete")
         if self._usage(token.user_id, "deletes") >= self.limits.deletes:
             raise ts.graph_error(f"The user has reached the limit of {self.limits.deletes} deletes in 24 hours", 9,
-                              transient=False)
+                                 transient=False)
         for item in [media, *(self.media[child] for child in media.children)]:
             item.deleted = True
         self.quota_events.setdefault((token.user_id, "deletes"), []).append(self.now)
@@ -413,29 +422,28 @@ class LocalThreads(FakeNetwork):
 
     def list_threads(self, request: Request, node: str) -> Response:
         user = self._owner(request, node)
-        items = _in_window(self.posts_of(user.id), request.query)
+        items = ts.in_window(self.posts_of(user.id), request.query)
         return self._page(request, user.id, items, ts.MEDIA_FIELDS)
 
     def replies(self, request: Request, node: str) -> Response:
         token = self._authenticate(request)
         if node == "me" or node in self.users:
             user = self._owner(request, node)
-            items = _in_window([m for m in self._by_recency() if m.owner_id == user.id and m.is_reply],
-                               request.query)
-            return self._page(request, token.user_id, items, ts.MEDIA_FIELDS)
+            own = [m for m in self._by_recency() if m.owner_id == user.id and m.is_reply]
+            return self._page(request, token.user_id, ts.in_window(own, request.query), ts.MEDIA_FIELDS)
         parent = self._live_media(node)
-        return self._page(request, token.user_id, self._replies_where(lambda m: m.replied_to == parent.id, request),
-                          ts.MEDIA_FIELDS)
+        items = self._replies_where(lambda m: m.replied_to == parent.id, request)
+        return self._page(request, token.user_id, items, ts.MEDIA_FIELDS)
 
     def conversation(self, request: Request, node: str) -> Response:
         token = self._authenticate(request)
         root = self._live_media(node)
-        return self._page(request, token.user_id, self._replies_where(lambda m: m.root_post == root.id, request),
-                          ts.MEDIA_FIELDS)
+        items = self._replies_where(lambda m: m.root_post == root.id, request)
+        return self._page(request, token.user_id, items, ts.MEDIA_FIELDS)
 
     def mentions(self, request: Request, node: str) -> Response:
         user = self._owner(request, node)
-        items = _in_window([m for m in self._by_recency() if user.id in m.mentions], request.query)
+        items = ts.in_window([m for m in self._by_recency() if user.id in m.mentions], request.query)
         return self._page(request, user.id, items, ts.MEDIA_FIELDS)
 
     def manage_reply(self, request: Request, node: str) -> Response:
@@ -459,11 +467,13 @@ class LocalThreads(FakeNetwork):
         media = self._visible(node)
         if media is None or media.owner_id != token.user_id:
             raise ts.missing_object(node)
-        names = _metrics(request.query.get("metric", ""), ts.MEDIA_METRICS)
-        counted = {"replies": len(self._descendants(media.id) if not media.is_reply
-                                  else [m for m in self.media.values() if m.replied_to == media.id and not m.deleted])}
-        return Response(200, {"data": [ts.media_metric(media.id, name, media.insights.get(name, counted.get(name, 0)))
-                                       for name in names]})
+        names = ts.metric_names(request.query.get("metric", ""), ts.MEDIA_METRICS)
+        # Unless a test set it: a root post counts every reply under it, a reply its direct ones.
+        replies = self._descendants(media.id) if not media.is_reply else \
+            [m for m in self.media.values() if m.replied_to == media.id and not m.deleted]
+        counted = {"replies": len(replies)}
+        values = {name: media.insights.get(name, counted.get(name, 0)) for name in names}
+        return Response(200, {"data": [ts.media_metric(media.id, name, value) for name, value in values.items()]})
 
     def user_insights(self, request: Request, node: str) -> Response:
         user = self._owner(request, node)
@@ -471,7 +481,7 @@ class LocalThreads(FakeNetwork):
             value = request.query.get(bound, "1712991600")
             if not value.isdigit() or int(value) < 1_712_991_600:
                 raise ts.invalid_parameter(f"Param {bound} must be a Unix timestamp on or after 1712991600")
-        names = _metrics(request.query.get("metric", ""), ts.USER_METRICS)
+        names = ts.metric_names(request.query.get("metric", ""), ts.USER_METRICS)
         return Response(200, {"data": [ts.user_metric(user, name, self.now, request.query.get("breakdown", ""))
                                        for name in names]})
 
@@ -489,9 +499,9 @@ class LocalThreads(FakeNetwork):
         if token is None:
             raise ts.graph_error("Invalid OAuth access token - Cannot parse access token", 190, kind="OAuthException")
         if token.expires_at <= self.now:
-            raise ts.graph_error(f"Error validating access token: Session has expired on "
-                              f"{ts.session_date(token.expires_at)}. The current time is {ts.session_date(self.now)}.",
-                              190, kind="OAuthException", subcode=463)
+            expired, now = ts.session_date(token.expires_at), ts.session_date(self.now)
+            raise ts.graph_error(f"Error validating access token: Session has expired on {expired}. "
+                                 f"The current time is {now}.", 190, kind="OAuthException", subcode=463)
         return token
 
     def _owner(self, request: Request, node: str) -> User:
@@ -585,48 +595,6 @@ class LocalThreads(FakeNetwork):
         return {"id": user.id, "username": user.username, "name": user.name,
                 "threads_profile_picture_url": user.picture_url or f"{self.url}/profile/{user.id}.jpg",
                 "threads_biography": user.biography, "is_verified": False, "is_eligible_for_geo_gating": False}
-
-
-def _fetch(client: httpx.Client, url: str) -> tuple[Download, bytes]:
-    """Fetch the media as Meta's crawler would (its documented user agent)."""
-    try:
-        answer = client.get(url)
-    except httpx.HTTPError as error:
-        return Download(url, 0, error=type(error).__name__), b""
-    content_type = answer.headers.get("Content-Type", "")
-    return Download(url, answer.status_code, len(answer.content), content_type), answer.content
-
-
-def _looks_like(kind: str, content: bytes) -> bool:
-    """Meta detects the format from the bytes, not the name: JPEG/PNG, or MP4/MOV."""
-    if kind == "IMAGE":
-        return content.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff"))
-    return content[4:8] == b"ftyp"
-
-
-def _first_url(text: str) -> str:
-    found = re.search(r"https?://\S+", text)
-    return found.group(0) if found else ""
-
-
-def _metrics(requested: str, allowed: tuple[str, ...]) -> list[str]:
-    names = [name.strip() for name in requested.split(",") if name.strip()]
-    if not names:
-        raise ts.invalid_parameter("(#100) The parameter metric is required")
-    for index, name in enumerate(names):
-        if name not in allowed:
-            choices = ", ".join(allowed)
-            raise ts.invalid_parameter(f"(#100) metric[{index}] must be one of the following values: {choices}")
-    return names
-
-
-def _in_window(items: list[Media], query: dict[str, str]) -> list[Media]:
-    """since/until as Unix timestamps (the reference also takes strtotime forms)."""
-    try:
-        since, until = float(query.get("since") or 0), float(query.get("until") or float("inf"))
-    except ValueError as error:
-        raise ts.invalid_parameter("Param since/until must be a Unix timestamp") from error
-    return [m for m in items if since <= m.timestamp <= until]
 
 
 __all__ = ["VERSION", "Container", "Download", "Limits", "LocalThreads", "Media", "Refusal", "ThreadsAccount",

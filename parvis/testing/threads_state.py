@@ -5,11 +5,14 @@ Graph pagination. Kept apart from the routes so that each file reads in one sitt
 from __future__ import annotations
 
 import base64
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
+
+import httpx
 
 from parvis.testing.fake_network import Refusal
 
@@ -315,3 +318,45 @@ def user_metric(user: User, name: str, now: float, breakdown: str) -> dict[str, 
     else:
         metric["total_value"] = {"value": int(stored or 0)}
     return metric
+
+
+def fetch_media(client: httpx.Client, url: str) -> tuple[Download, bytes]:
+    """Fetch the media as Meta's crawler would (its documented user agent)."""
+    try:
+        answer = client.get(url)
+    except httpx.HTTPError as error:
+        return Download(url, 0, error=type(error).__name__), b""
+    content_type = answer.headers.get("Content-Type", "")
+    return Download(url, answer.status_code, len(answer.content), content_type), answer.content
+
+
+def looks_like(kind: str, content: bytes) -> bool:
+    """Meta detects the format from the bytes, not the name: JPEG/PNG, or MP4/MOV."""
+    if kind == "IMAGE":
+        return content.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff"))
+    return content[4:8] == b"ftyp"
+
+
+def first_url(text: str) -> str:
+    found = re.search(r"https?://\S+", text)
+    return found.group(0) if found else ""
+
+
+def metric_names(requested: str, allowed: tuple[str, ...]) -> list[str]:
+    names = [name.strip() for name in requested.split(",") if name.strip()]
+    if not names:
+        raise invalid_parameter("(#100) The parameter metric is required")
+    for index, name in enumerate(names):
+        if name not in allowed:
+            choices = ", ".join(allowed)
+            raise invalid_parameter(f"(#100) metric[{index}] must be one of the following values: {choices}")
+    return names
+
+
+def in_window(items: list[Media], query: dict[str, str]) -> list[Media]:
+    """since/until as Unix timestamps (the reference also takes strtotime forms)."""
+    try:
+        since, until = float(query.get("since") or 0), float(query.get("until") or float("inf"))
+    except ValueError as error:
+        raise invalid_parameter("Param since/until must be a Unix timestamp") from error
+    return [m for m in items if since <= m.timestamp <= until]
