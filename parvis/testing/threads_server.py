@@ -29,16 +29,14 @@ Known differences from the real service (see meta.md for sources):
   at creation, before the container id is answered; images must be PNG/JPEG ≤ 8 MB,
   videos MP4/MOV (an `ftyp` box) ≤ 1 GB; nothing else of the media specs is checked.
 - Error bodies taken from captures of the real API (GitHub issues and client tests,
-  meta.md): 24/4279009 "Media Not Found" when
-  publishing a container that is not FINISHED, 100/4279004 for bad carousel children,
-- Error bodies taken from captures of the real API: 24/4279009 "Media Not Found" when
-  publishing a container that is not FINISHED, 100/4279004 for bad carousel children,
-  "Param text must be at most 500 characters long." (100), 190/463 for an expired token,
-  the flat {"error_type","code","error_message"} of /oauth/access_token. Not documented
-  anywhere, so chosen here: a too-young refresh (100), a spent quota (code 9, as
-  Instagram's publishing limit), a second publish of a PUBLISHED container (24/4279009),
-  an image that cannot be downloaded (ERROR with error_message UNKNOWN; the real API
-  may instead refuse the container at creation).
+  meta.md): 24/4279009 "Media Not Found" when publishing a container that is not
+  FINISHED, 100/4279004 for bad carousel children, "Param text must be at most 500
+  characters long." (100), 190/463 for an expired token, the flat
+  {"error_type","code","error_message"} of /oauth/access_token. Not documented anywhere,
+  so chosen here: a too-young refresh (100), a spent quota (code 9, as Instagram's
+  publishing limit), a second publish of a PUBLISHED container (24/4279009), an image
+  that cannot be downloaded (ERROR with error_message UNKNOWN; the real API may instead
+  refuse the container at creation).
 - Only user tokens; no app tokens, debug_token, permissions or App Review: every token
   may do everything. No webhooks, keyword search, reposts, polls, GIFs, location
   search, auto_publish_text, allowlisted_country_codes, oEmbed, usage headers.

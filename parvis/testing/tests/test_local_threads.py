@@ -92,6 +92,18 @@ def test_a_container_goes_in_progress_then_finished_then_published(threads, bran
     assert media["timestamp"].endswith("+0000")
 
 
+def test_a_quote_and_a_link_attachment_are_read_back_with_a_bearer_token(threads, brand):
+    threads.polls_until_finished = 0
+    quoted = post(threads, brand, media_type="TEXT", text="Annonce")
+    media_id = post(threads, brand, media_type="TEXT", text="Voir ci-dessous", quote_post_id=quoted,
+                    link_attachment="https://parvis.example/billet", reply_control="mentioned_only")
+    answer = HTTP.get(f"{threads.url}/v1.0/{media_id}", headers={"Authorization": f"Bearer {brand.long_token}"},
+                      params={"fields": "is_quote_post,quoted_post,link_attachment_url,reply_audience"})
+    assert answer.json() == {"is_quote_post": True, "quoted_post": {"id": quoted}, "id": media_id,
+                             "link_attachment_url": "https://parvis.example/billet",
+                             "reply_audience": "MENTIONED_ONLY"}
+
+
 def test_publishing_an_unfinished_container_is_refused_as_media_not_found(threads, brand):
     container_id = container(threads, brand, media_type="TEXT", text="trop tôt")
     error = error_of(publish(threads, brand, container_id))
