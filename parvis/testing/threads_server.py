@@ -40,7 +40,8 @@ Known differences from the real service (see meta.md for sources):
 - Only user tokens; no app tokens, debug_token, permissions or App Review: every token
   may do everything. No webhooks, keyword search, reposts, polls, GIFs, location
   search, auto_publish_text, allowlisted_country_codes, oEmbed, usage headers.
-- `since`/`until` take Unix timestamps only (no strtotime forms).
+- `since`/`until` take Unix timestamps only (no strtotime forms). No thumbnail_url on
+  videos; threads_profile_picture_url only when the test gave add_user a picture_url.
 - A refresh answers a new token; the old one stays valid until its own expiry.
 - Text length: characters outside the BMP (emoji) count their UTF-8 bytes, the rest one
   each (meta.md 3.3); the reference only says "UTF-8" and links a grapheme splitter.
@@ -57,8 +58,8 @@ from typing import Any
 import httpx
 
 from parvis.testing import threads_state as ts
-from parvis.testing.fake_network import FakeNetwork, Handler, Refusal, Request, Response
-from parvis.testing.threads_state import Container, Download, Limits, Media, ThreadsAccount, Token, User, graph_date
+from parvis.testing.fake_network import FakeNetwork, Handler, Request, Response
+from parvis.testing.threads_state import Container, Download, Limits, Media, ThreadsAccount, Token, User
 
 VERSION = "v1.0"
 V = r"(?:/v1\.0)?"  # Graph serves unversioned calls too (with the app's default version)
@@ -582,7 +583,7 @@ class LocalThreads(FakeNetwork):
 
     def _view(self, media: Media, viewer_id: str, names: list[str]) -> dict[str, Any]:
         has_replies = any(m.replied_to == media.id and not m.deleted for m in self.media.values())
-        return ts.media_view(media, viewer_id, names, self.url, has_replies)
+        return ts.media_view(media, viewer_id, names, has_replies)
 
     def _page(self, request: Request, viewer_id: str, items: list[Media], allowed: frozenset[str]) -> Response:
         names = ts.requested_fields(request.query.get("fields", ""), ("id",), allowed)
@@ -590,10 +591,9 @@ class LocalThreads(FakeNetwork):
         return Response(200, ts.page(rows, request.query, f"{self.url}{request.path}"))
 
     def _profile(self, user: User) -> dict[str, Any]:
-        return {"id": user.id, "username": user.username, "name": user.name,
-                "threads_profile_picture_url": user.picture_url or f"{self.url}/profile/{user.id}.jpg",
-                "threads_biography": user.biography, "is_verified": False, "is_eligible_for_geo_gating": False}
+        profile = {"id": user.id, "username": user.username, "name": user.name, "threads_biography": user.biography,
+                   "is_verified": False, "is_eligible_for_geo_gating": False}
+        return profile | ({"threads_profile_picture_url": user.picture_url} if user.picture_url else {})
 
 
-__all__ = ["VERSION", "Container", "Download", "Limits", "LocalThreads", "Media", "Refusal", "ThreadsAccount",
-           "graph_date"]
+__all__ = ["VERSION", "Container", "Download", "Limits", "LocalThreads", "Media", "ThreadsAccount"]

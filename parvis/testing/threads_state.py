@@ -217,7 +217,7 @@ def requested_fields(request_fields: str, default: tuple[str, ...], allowed: fro
     return names if "id" in names else [*names, "id"]  # Graph always answers a node's id
 
 
-def media_view(media: Media, viewer_id: str, names: list[str], base_url: str, has_replies: bool) -> dict[str, Any]:
+def media_view(media: Media, viewer_id: str, names: list[str], has_replies: bool) -> dict[str, Any]:
     """The fields asked for, leaving out the ones Threads omits for this kind of media."""
     values: dict[str, Any] = {
         "id": media.id, "media_product_type": "THREADS", "media_type": media.media_type,
@@ -231,7 +231,6 @@ def media_view(media: Media, viewer_id: str, names: list[str], base_url: str, ha
         "link_attachment_url": media.link_attachment_url, "topic_tag": media.topic_tag,
         "quoted_post": {"id": media.quoted_post} if media.quoted_post else None,
         "children": {"data": [{"id": child} for child in media.children]} if media.children else None,
-        "thumbnail_url": f"{base_url}/thumbnails/{media.id}.jpg" if media.media_type == "VIDEO" else None,
     }
     values.update({key: value for key, value in optional.items() if value})
     if media.is_reply:

