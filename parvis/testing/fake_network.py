@@ -103,6 +103,9 @@ Handler = Callable[..., Response]
 class _HTTPHandler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes: with Nagle's algorithm on, the body waits for
+    # the client's delayed ACK (~40 ms a request on a kept-alive connection).
+    disable_nagle_algorithm = True
 
     def _serve(self) -> None:
         split = urlsplit(self.path)
@@ -149,7 +152,7 @@ class FakeNetwork:
     name = "fake"
 
     def __init__(self) -> None:
-        self.routes: list[tuple[str, re.Pattern[str], Handler]] = []
+        self.routes: list[tuple[str, re.Pattern[str], Handler, bool]] = []
         self.received: list[Request] = []
         self.faults: list[Fault] = []
         self.lock = threading.RLock()  # held by every route: the state changes as one
@@ -158,14 +161,19 @@ class FakeNetwork:
         self._thread: threading.Thread | None = None
 
     # -- serving -------------------------------------------------------------------------
-    def route(self, method: str, pattern: str, handler: Handler) -> None:
-        self.routes.append((method, re.compile(pattern), handler))
+    def route(self, method: str, pattern: str, handler: Handler, *, locked: bool = True) -> None:
+        """`locked=False`: the handler takes `self.lock` itself, around its state changes
+        only (a route that waits on something else, such as a media download, must not
+        hold every other request up meanwhile)."""
+        self.routes.append((method, re.compile(pattern), handler, locked))
 
     def handle(self, request: Request) -> Response:
-        for method, pattern, handler in self.routes:
+        for method, pattern, handler, locked in self.routes:
             match = pattern.fullmatch(request.path)
             if match and method == request.method:
                 try:
+                    if not locked:
+                        return handler(request, **match.groupdict())
                     with self.lock:
                         return handler(request, **match.groupdict())
                 except Refusal as refusal:
