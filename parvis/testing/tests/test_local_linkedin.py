@@ -13,6 +13,14 @@ from parvis.testing.linkedin_server import LocalLinkedIn
 from parvis.testing.linkedin_text import escape_little_text, read_little_text
 
 DAY = 86_400
+# One client for the whole file: a new httpx client per call costs a TLS context each time.
+HTTP = httpx.Client(timeout=5)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _close_http():
+    yield
+    HTTP.close()
 
 
 @pytest.fixture
@@ -37,7 +45,7 @@ def rest(linkedin: LocalLinkedIn, method: str, path: str, token: str, *, version
     if version:
         headers["LinkedIn-Version"] = version
     headers.update(kwargs.pop("headers", {}))
-    return httpx.request(method, f"{linkedin.url}{path}", headers=headers, timeout=5, **kwargs)
+    return HTTP.request(method, f"{linkedin.url}{path}", headers=headers, **kwargs)
 
 
 def enc(urn: str) -> str:
@@ -168,7 +176,7 @@ def test_a_sunset_version_is_refused_with_426_and_the_accepted_versions_are_conf
 
 
 def test_the_restli_protocol_header_is_required(linkedin, alice, shop):
-    answer = httpx.get(f"{linkedin.url}/rest/organizations/{shop.id}",
+    answer = HTTP.get(f"{linkedin.url}/rest/organizations/{shop.id}",
                        headers={"Authorization": f"Bearer {alice.token}", "LinkedIn-Version": LocalLinkedIn.VERSION})
     assert answer.status_code == 400
 
@@ -176,7 +184,7 @@ def test_the_restli_protocol_header_is_required(linkedin, alice, shop):
 # -- identity ------------------------------------------------------------------------------
 def test_the_member_the_pages_they_administer_and_a_page_are_read(linkedin, alice, shop):
     linkedin.add_organization("Pas à elle")
-    me = httpx.get(f"{linkedin.url}/v2/userinfo", headers={"Authorization": f"Bearer {alice.token}"}).json()
+    me = HTTP.get(f"{linkedin.url}/v2/userinfo", headers={"Authorization": f"Bearer {alice.token}"}).json()
     assert me["sub"] == alice.id and me["name"] == "Alice Martin" and me["given_name"] == "Alice"
 
     acls = rest(linkedin, "GET", "/rest/organizationAcls", alice.token,
@@ -198,11 +206,11 @@ def test_an_image_is_uploaded_processed_and_posted_with_its_alt_text(linkedin, a
     status = rest(linkedin, "GET", f"/rest/images/{enc(image)}", alice.token).json()["status"]
     assert status == "WAITING_UPLOAD"
 
-    upload = httpx.put(init["uploadUrl"], content=b"\xff\xd8jpeg", headers={"Authorization": f"Bearer {alice.token}"})
+    upload = HTTP.put(init["uploadUrl"], content=b"\xff\xd8jpeg", headers={"Authorization": f"Bearer {alice.token}"})
     assert upload.status_code == 201
     assert rest(linkedin, "GET", f"/rest/images/{enc(image)}", alice.token).json()["status"] == "PROCESSING"
     ready = rest(linkedin, "GET", f"/rest/images/{enc(image)}", alice.token).json()
-    assert ready["status"] == "AVAILABLE" and httpx.get(ready["downloadUrl"]).content == b"\xff\xd8jpeg"
+    assert ready["status"] == "AVAILABLE" and HTTP.get(ready["downloadUrl"]).content == b"\xff\xd8jpeg"
 
     urn = publish(linkedin, alice.token, shop.urn, "En vitrine",
                   content={"media": {"id": image, "altText": "Sacs de café en toile"}})
@@ -224,7 +232,7 @@ def upload_video(linkedin: LocalLinkedIn, token: str, owner: str, data: bytes) -
                                                   "uploadCaptions": False, "uploadThumbnail": False}}).json()["value"]
     etags = []
     for part in init["uploadInstructions"]:
-        answer = httpx.put(part["uploadUrl"], content=data[part["firstByte"]:part["lastByte"] + 1],
+        answer = HTTP.put(part["uploadUrl"], content=data[part["firstByte"]:part["lastByte"] + 1],
                            headers={"Content-Type": "application/octet-stream"})
         assert answer.status_code == 200
         etags.append(answer.headers["ETag"])
@@ -259,9 +267,9 @@ def test_finalizing_with_part_ids_out_of_order_is_refused(linkedin, alice, shop)
     linkedin.video_part_size = 4
     init = rest(linkedin, "POST", "/rest/videos", alice.token, params={"action": "initializeUpload"},
                 json={"initializeUploadRequest": {"owner": shop.urn, "fileSizeBytes": 8}}).json()["value"]
-    etags = [httpx.put(p["uploadUrl"], content=b"abcd").headers["ETag"] for p in init["uploadInstructions"]]
+    etags = [HTTP.put(p["uploadUrl"], content=b"abcd").headers["ETag"] for p in init["uploadInstructions"]]
     assert etags[0] == etags[1]  # same bytes, same ETag: order is what counts
-    etags = [httpx.put(p["uploadUrl"], content=bytes([n]) * 4).headers["ETag"]
+    etags = [HTTP.put(p["uploadUrl"], content=bytes([n]) * 4).headers["ETag"]
              for n, p in enumerate(init["uploadInstructions"])]
     final = rest(linkedin, "POST", "/rest/videos", alice.token, params={"action": "finalizeUpload"},
                  json={"finalizeUploadRequest": {"video": init["video"], "uploadToken": "",
@@ -320,12 +328,12 @@ def test_commenting_as_a_page_without_a_role_is_access_denied(linkedin, alice, s
 # -- tokens --------------------------------------------------------------------------------
 def exchange(linkedin: LocalLinkedIn, **form: str) -> httpx.Response:
     form = {"client_id": linkedin.client_id, "client_secret": linkedin.client_secret, **form}
-    return httpx.post(f"{linkedin.url}/oauth/v2/accessToken", data=form)
+    return HTTP.post(f"{linkedin.url}/oauth/v2/accessToken", data=form)
 
 
 def test_the_authorization_page_redirects_back_with_a_code(linkedin, alice):
     linkedin.sign_in(alice)
-    answer = httpx.get(f"{linkedin.url}/oauth/v2/authorization",
+    answer = HTTP.get(f"{linkedin.url}/oauth/v2/authorization",
                        params={"response_type": "code", "client_id": linkedin.client_id, "state": "s1",
                                "redirect_uri": "http://127.0.0.1:8000/cb", "scope": "openid profile w_member_social"})
     assert answer.status_code == 302
