@@ -11,7 +11,8 @@ shared/authentication/authorization-code-flow, programmatic-refresh-tokens, toke
 consumer/…/sign-in-with-linkedin-v2 (userinfo); community-management/shares/posts-api,
 images-api, videos-api, multiimage-post-api, little-text-format, comments-api;
 organizations/organization-access-control-by-role, organization-lookup-api, share-statistics,
-follower-statistics (networkSizes); shared/api-guide/concepts/rate-limits and error-handling.
+follower-statistics (networkSizes); members/post-statistics (memberCreatorPostAnalytics);
+shared/api-guide/concepts/rate-limits and error-handling.
 
     with LocalLinkedIn() as linkedin:
         alice = linkedin.add_member("Alice Martin")            # alice.urn, alice.token
@@ -50,6 +51,8 @@ Known differences from the real API (beyond fields not modelled):
   returned as attributes); ``x-restli-id`` of a created comment is its numeric id.
 * Share statistics: lifetime totals only (``timeIntervals`` is refused); engagement is
   (clicks + likes + comments + shares) / impressions unless a test sets it.
+  memberCreatorPostAnalytics: TOTAL only (DAILY and dateRange are refused); its element
+  shape ({count, dateRange, metricType:{…V1: TYPE}}) comes from one recorded answer.
 * Token answers list scopes comma-separated and carry no ``id_token``; x-linkedin-id is the
   bare numeric id of a created post.
 """
@@ -60,6 +63,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from parvis.testing.fake_network import Refusal, Request, Response
 from parvis.testing.linkedin_base import (
@@ -84,6 +88,9 @@ LIFECYCLE_STATES = {"PUBLISHED", "DRAFT"}
 POSTER_ROLES = ("ADMINISTRATOR", "DIRECT_SPONSORED_CONTENT_POSTER", "CONTENT_ADMINISTRATOR")
 READER_ROLES = ("ADMINISTRATOR", "DIRECT_SPONSORED_CONTENT_POSTER", "CONTENT_ADMINISTRATOR", "ANALYST")
 MAX_COMMENTARY = 3000
+CREATOR_METRICS = ("IMPRESSION", "MEMBERS_REACHED", "RESHARE", "REACTION", "COMMENT")
+CREATOR_METRIC_TYPE = "com.linkedin.adsexternalapi.memberanalytics.v1.CreatorPostAnalyticsMetricTypeV1"
+_CREATOR_ENTITY = re.compile(r"\((?P<kind>share|ugc):(?P<urn>[^)]+)\)")
 STAT_NAMES = ("impressionCount", "uniqueImpressionsCount", "clickCount", "likeCount", "commentCount", "shareCount")
 _COMMENT_URN = re.compile(r"urn:li:comment:\((?P<post>urn:li:(?:activity|share|ugcPost):\d+),(?P<id>\d+)\)")
 
@@ -100,6 +107,7 @@ class Post:
     deleted: bool = False
     edited: bool = False
     stats: dict[str, float] = field(default_factory=dict)  # set by tests
+    creator_stats: dict[str, int] = field(default_factory=dict)  # memberCreatorPostAnalytics, set by tests
 
     @property
     def commentary(self) -> str:
@@ -142,6 +150,7 @@ class LocalLinkedIn(LinkedInMedia):
                         self.delete_comment)
         self.rest_route("GET", r"/rest/organizationalEntityShareStatistics", self.share_statistics)
         self.rest_route("GET", r"/rest/networkSizes/(?P<key>[^/]+)", self.network_size)
+        self.rest_route("GET", r"/rest/memberCreatorPostAnalytics", self.creator_analytics)
 
     # -- test helpers --------------------------------------------------------------------
     def live_posts(self, author: str | None = None) -> list[Post]:
@@ -159,6 +168,12 @@ class LocalLinkedIn(LinkedInMedia):
         assert not unknown, f"unknown statistics {unknown}"
         with self.lock:
             self.posts[urn].stats.update(values)
+
+    def set_creator_stats(self, urn: str, **values: int) -> None:
+        """A member's post as memberCreatorPostAnalytics reports it (IMPRESSION=…, REACTION=…)."""
+        assert set(values) <= set(CREATOR_METRICS), f"unknown metrics {set(values) - set(CREATOR_METRICS)}"
+        with self.lock:
+            self.posts[urn].creator_stats.update(values)
 
     def set_followers(self, org: Organization, count: int) -> None:
         with self.lock:
@@ -424,6 +439,37 @@ class LocalLinkedIn(LinkedInMedia):
         self.need_scope(caller, "networkSizes", "GET", "rw_organization_admin", "r_organization_admin",
                         "r_organization_social", "w_organization_social")
         return Response(200, {"firstDegreeSize": org.followers})
+
+    def creator_analytics(self, request: Request, caller: Caller) -> Response:
+        query = request.query
+        self.need_scope(caller, "memberCreatorPostAnalytics", "FINDER-" + query.get("q", ""), "r_member_postAnalytics")
+        metric = query.get("queryType", "")
+        if metric not in CREATOR_METRICS:
+            raise li_error(400, "ILLEGAL_ARGUMENT", f"Invalid value for queryType: {metric}")
+        if query.get("aggregation", "TOTAL") != "TOTAL" or "dateRange" in query:
+            raise li_error(400, "ILLEGAL_ARGUMENT", "DAILY aggregation and dateRange are not modelled by the fake")
+        if query.get("q") == "me":
+            posts = self.live_posts(caller.member.urn)
+        elif query.get("q") == "entity":
+            match = _CREATOR_ENTITY.fullmatch(query.get("entity", ""))
+            if match is None:
+                raise li_error(400, "ILLEGAL_ARGUMENT", "entity must be (share:…) or (ugc:…)")
+            post = self.post_for(unquote(match["urn"]))
+            if post.author != caller.member.urn:
+                raise self.access_denied(caller, "memberCreatorPostAnalytics", "FINDER-entity")
+            posts = [post]
+        else:
+            raise li_error(400, "ILLEGAL_ARGUMENT", "Unsupported finder: q=" + query.get("q", ""))
+        count = sum(self.creator_value(post, metric) for post in posts)
+        element = {"count": count, "dateRange": {}, "metricType": {CREATOR_METRIC_TYPE: metric}}
+        return Response(200, {"paging": {"start": 0, "count": 10, "links": [], "total": 1}, "elements": [element]})
+
+    def creator_value(self, post: Post, metric: str) -> int:
+        if metric in post.creator_stats:
+            return post.creator_stats[metric]
+        if metric == "COMMENT":
+            return sum(1 for c in self.comments.values() if c.post is post and not c.deleted)
+        return 0
 
 
 def with_engagement(stats: dict[str, float], engagement: float | None) -> dict[str, float]:

@@ -432,3 +432,28 @@ def test_share_statistics_and_followers_report_what_the_test_set(linkedin, alice
     size = rest(linkedin, "GET", f"/rest/networkSizes/{enc(shop.urn)}", alice.token,
                 params={"edgeType": "COMPANY_FOLLOWED_BY_MEMBER"})
     assert size.json() == {"firstDegreeSize": 1234}
+
+
+def test_creator_analytics_report_a_members_own_post(linkedin, alice):
+    urn = publish(linkedin, alice.token, alice.urn, "Mon parcours")
+    linkedin.set_creator_stats(urn, IMPRESSION=420, REACTION=12)
+    linkedin.comment_as(linkedin.add_member("Bob Durand"), on=urn, text="Bravo")
+
+    def metric(query_type: str, q: str = "entity") -> Any:
+        query = f"q={q}&queryType={query_type}&aggregation=TOTAL"
+        if q == "entity":
+            query += f"&entity=(share:{enc(urn)})"
+        answer = rest(linkedin, "GET", f"/rest/memberCreatorPostAnalytics?{query}", alice.token)
+        assert answer.status_code == 200, answer.text
+        return answer.json()["elements"][0]
+
+    impressions = metric("IMPRESSION")
+    assert impressions["count"] == 420
+    assert list(impressions["metricType"].values()) == ["IMPRESSION"]
+    assert metric("COMMENT")["count"] == 1 and metric("REACTION", q="me")["count"] == 12
+
+
+def test_a_members_posts_cannot_be_listed_without_r_member_social(linkedin, alice):
+    publish(linkedin, alice.token, alice.urn, "Perso")
+    answer = rest(linkedin, "GET", "/rest/posts", alice.token, params={"q": "author", "author": alice.urn})
+    assert (answer.status_code, answer.json()["code"]) == (403, "ACCESS_DENIED")
