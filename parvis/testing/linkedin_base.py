@@ -9,6 +9,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import itertools
+import json
 import secrets
 import time
 from collections.abc import Callable, Collection, Iterable
@@ -157,6 +158,7 @@ class LinkedInBase(FakeNetwork):
         self.signed_in: Member | None = None  # who consents on /oauth/v2/authorization
         self.limits: list[DailyLimit] = []
         self.numbers = itertools.count(1)
+        self.errors: list[Exception] = []  # the fake's own failures (answered 500), for tests to check
         self.route("POST", r"/oauth/v2/accessToken", self.access_token)
         self.route("GET", r"/oauth/v2/authorization", self.authorization)
         self.route("POST", r"/oauth/v2/introspectToken", self.introspect)
@@ -282,6 +284,15 @@ class LinkedInBase(FakeNetwork):
             return throttle_body("APPLICATION")
         service_code, code, message = known.get(status) or (None, None, "Error")
         return li_error(status, code, message, service_code).response.body
+
+    def handle(self, request: Request) -> Response:
+        try:
+            return super().handle(request)
+        except json.JSONDecodeError as error:
+            return li_error(400, "ILLEGAL_ARGUMENT", f"Invalid JSON body: {error}").response
+        except Exception as error:  # a bug of the fake must not look like a lost answer
+            self.errors.append(error)
+            return li_error(500, "INTERNAL_SERVER_ERROR", "Internal Server Error").response
 
     def not_found(self, request: Request) -> Response:
         return li_error(404, "RESOURCE_NOT_FOUND", "No virtual resource found", 0).response
@@ -481,8 +492,11 @@ def throttle_body(level: str) -> dict[str, Any]:
 
 def page(request: Request, elements: list[Any], *, default_count: int = 10) -> dict[str, Any]:
     """A Rest.li collection page from `start`/`count`, with a next link when there is more."""
-    start = int(request.query.get("start", 0) or 0)
-    count = min(int(request.query.get("count", default_count) or default_count), 100)
+    try:
+        start = int(request.query.get("start", 0) or 0)
+        count = min(int(request.query.get("count", default_count) or default_count), 100)
+    except ValueError as error:
+        raise li_error(400, "ILLEGAL_ARGUMENT", f"Invalid paging parameter: {error}") from error
     body: dict[str, Any] = {"paging": {"start": start, "count": count, "links": [], "total": len(elements)},
                             "elements": elements[start:start + count]}
     if start + count < len(elements):

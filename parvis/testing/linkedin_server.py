@@ -86,7 +86,7 @@ POST_FIELDS = {"author", "commentary", "visibility", "distribution", "lifecycleS
 VISIBILITIES = {"PUBLIC", "CONNECTIONS", "LOGGED_IN", "CONTAINER"}
 LIFECYCLE_STATES = {"PUBLISHED", "DRAFT"}
 POSTER_ROLES = ("ADMINISTRATOR", "DIRECT_SPONSORED_CONTENT_POSTER", "CONTENT_ADMINISTRATOR")
-READER_ROLES = ("ADMINISTRATOR", "DIRECT_SPONSORED_CONTENT_POSTER", "CONTENT_ADMINISTRATOR", "ANALYST")
+READER_ROLES = ("ADMINISTRATOR", "DIRECT_SPONSORED_CONTENT_POSTER", "CONTENT_ADMINISTRATOR")
 MAX_COMMENTARY = 3000
 CREATOR_METRICS = ("IMPRESSION", "MEMBERS_REACHED", "RESHARE", "REACTION", "COMMENT")
 CREATOR_METRIC_TYPE = "com.linkedin.adsexternalapi.memberanalytics.v1.CreatorPostAnalyticsMetricTypeV1"
@@ -386,7 +386,9 @@ class LocalLinkedIn(LinkedInMedia):
         actor = request.query.get("actor", "")
         if not actor:
             raise li_error(400, "ILLEGAL_ARGUMENT", "Parameter 'actor' is required")
-        comment = self.comments.get(comment_id)
+        key = urn_key(comment_id)
+        match = _COMMENT_URN.fullmatch(key)
+        comment = self.comments.get(match["id"] if match else key)  # the id, or the whole comment URN
         if comment is None or comment.deleted or comment.post is not post:
             raise li_error(404, "RESOURCE_NOT_FOUND", f"Comment {comment_id} does not exist")
         if actor not in (comment.actor, post.author):  # the author of the post may remove others' comments

@@ -27,6 +27,7 @@ def _close_http():
 def linkedin():
     with LocalLinkedIn() as server:
         yield server
+    assert server.errors == []  # the fake itself never failed
 
 
 @pytest.fixture
@@ -267,8 +268,6 @@ def test_finalizing_with_part_ids_out_of_order_is_refused(linkedin, alice, shop)
     linkedin.video_part_size = 4
     init = rest(linkedin, "POST", "/rest/videos", alice.token, params={"action": "initializeUpload"},
                 json={"initializeUploadRequest": {"owner": shop.urn, "fileSizeBytes": 8}}).json()["value"]
-    etags = [HTTP.put(p["uploadUrl"], content=b"abcd").headers["ETag"] for p in init["uploadInstructions"]]
-    assert etags[0] == etags[1]  # same bytes, same ETag: order is what counts
     etags = [HTTP.put(p["uploadUrl"], content=bytes([n]) * 4).headers["ETag"]
              for n, p in enumerate(init["uploadInstructions"])]
     final = rest(linkedin, "POST", "/rest/videos", alice.token, params={"action": "finalizeUpload"},
@@ -457,3 +456,13 @@ def test_a_members_posts_cannot_be_listed_without_r_member_social(linkedin, alic
     publish(linkedin, alice.token, alice.urn, "Perso")
     answer = rest(linkedin, "GET", "/rest/posts", alice.token, params={"q": "author", "author": alice.urn})
     assert (answer.status_code, answer.json()["code"]) == (403, "ACCESS_DENIED")
+
+
+def test_injected_failures_and_bad_bodies_answer_in_linkedins_error_shape(linkedin, alice, shop):
+    linkedin.fail_next(503, path="/rest/posts")
+    down = rest(linkedin, "POST", "/rest/posts", alice.token, json=post_body(shop.urn, "x"))
+    assert down.status_code == 503 and set(down.json()) == {"status", "code", "message"}
+    broken = rest(linkedin, "POST", "/rest/posts", alice.token, content=b"{not json",
+                  headers={"Content-Type": "application/json"})
+    assert (broken.status_code, broken.json()["code"]) == (400, "ILLEGAL_ARGUMENT")
+    assert linkedin.live_posts() == []
