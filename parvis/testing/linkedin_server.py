@@ -33,6 +33,15 @@ Commentary and comment text are read as LinkedIn's little text format
 (`linkedin_text`): an unescaped reserved character silently cuts the text there; the post
 keeps the cut little text as ``commentary`` and what a reader sees as ``shown``.
 
+Test helpers (state is plain objects: ``posts``, ``comments``, ``assets``, ``members``,
+``organizations``, ``tokens``, ``received``): ``add_member``, ``add_organization``,
+``grant_role``/``revoke_role``, ``authorize`` (a consent → code), ``sign_in`` (who consents on
+the authorization page), ``advance``, ``expire_token``, ``revoke_token``, ``limit_daily``,
+``throttle_next``, ``comment_as``, ``fail_processing``/``make_available`` (media),
+``set_post_stats``, ``set_creator_stats``, ``set_followers``, ``live_posts``; knobs
+``versions``, ``image_polls``, ``video_polls``, ``video_part_size``, ``duplicate_window``;
+and the harness's ``fail_next``/``lose_next``/``hang_next``.
+
 Known differences from the real API (beyond fields not modelled):
 
 * No pullable organisation mentions/notifications endpoint: the doc found only webhooks
@@ -53,6 +62,11 @@ Known differences from the real API (beyond fields not modelled):
   (clicks + likes + comments + shares) / impressions unless a test sets it.
   memberCreatorPostAnalytics: TOTAL only (DAILY and dateRange are refused); its element
   shape ({count, dateRange, metricType:{…V1: TYPE}}) comes from one recorded answer.
+* The little text reading is strict where LinkedIn's is not documented: a backslash before a
+  non-reserved character, or a ``#`` not followed by a word, also cuts the text.
+* Images may be posted while PROCESSING (only never-uploaded ones are refused); upload URLs
+  live 24 h (real lifetime unknown); the image upload wants the Bearer token, video parts not.
+* After a refresh the previous access token keeps working until its own expiry.
 * Token answers list scopes comma-separated and carry no ``id_token``; x-linkedin-id is the
   bare numeric id of a created post.
 """

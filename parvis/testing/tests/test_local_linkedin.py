@@ -219,6 +219,27 @@ def test_an_image_is_uploaded_processed_and_posted_with_its_alt_text(linkedin, a
     assert stored["content"] == {"media": {"id": image, "altText": "Sacs de café en toile"}}
 
 
+def uploaded_image(linkedin: LocalLinkedIn, token: str, owner: str, data: bytes) -> str:
+    init = rest(linkedin, "POST", "/rest/images", token, params={"action": "initializeUpload"},
+                json={"initializeUploadRequest": {"owner": owner}}).json()["value"]
+    HTTP.put(init["uploadUrl"], content=data, headers={"Authorization": f"Bearer {token}"})
+    return init["image"]
+
+
+def test_multi_image_and_article_posts_keep_their_content(linkedin, alice, shop):
+    images = [uploaded_image(linkedin, alice.token, shop.urn, bytes([n]) * 8) for n in range(2)]
+    gallery = {"multiImage": {"images": [{"id": urn, "altText": f"Photo {n}"} for n, urn in enumerate(images)]}}
+    urn = publish(linkedin, alice.token, shop.urn, "Galerie", content=gallery)
+    assert urn.startswith("urn:li:ugcPost:")
+    assert rest(linkedin, "GET", f"/rest/posts/{enc(urn)}", alice.token).json()["content"] == gallery
+
+    one = rest(linkedin, "POST", "/rest/posts", alice.token,
+               json=post_body(shop.urn, "Seule", content={"multiImage": {"images": [{"id": images[0]}]}}))
+    assert one.status_code == 422
+    article = {"article": {"source": "https://brulerie.example/blog", "title": "Notre blog"}}
+    assert publish(linkedin, alice.token, shop.urn, "À lire", content=article).startswith("urn:li:share:")
+
+
 def test_a_post_with_an_image_never_uploaded_is_refused(linkedin, alice, shop):
     init = rest(linkedin, "POST", "/rest/images", alice.token, params={"action": "initializeUpload"},
                 json={"initializeUploadRequest": {"owner": shop.urn}}).json()["value"]
