@@ -9,7 +9,7 @@ logs every request, and injects faults as tests ask, before or after the route r
     with LocalMeta() as meta:
         meta.fail_next(503, path="/v27.0/*/media_publish")         # refused, nothing done
         meta.lose_next(path="/v27.0/*/media_publish")              # done, answer never sent
-        meta.rate_limit_next(path="*", body=..., headers=...)      # the network's 429 shape
+        meta.fail_next(429, body=..., headers=...)                 # the network's 429 shape
 
 Routes are ``(method, regex)``; named groups become keyword arguments of the handler,
 which gets the `Request` and returns a `Response` (or raises `Refusal`, the network's
