@@ -81,6 +81,10 @@ class MediaFile:
     size: int = 0
     width: int | None = None
     height: int | None = None
+    # For networks that download media themselves (`NetworkInfo.media_by_url`): a signed
+    # address of the file that works for a limited time; "" otherwise.
+    url: str = ""
+    duration: float | None = None  # seconds, for a video when known
 
     @property
     def is_video(self) -> bool:

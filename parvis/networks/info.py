@@ -71,6 +71,14 @@ class NetworkInfo:
     refresh_ahead: timedelta | None = None
     warn_before: timedelta = timedelta(days=7)
 
+    # -- posts ---------------------------------------------------------------------------
+    # The package's post options: "module:Class" of a Django form whose cleaned data are
+    # the options the connector finds in `PublishRequest.options` ("" : none).
+    options_form: str = ""
+    # The network downloads media from an address parvis gives it (Meta): the engine
+    # fills `MediaFile.url` with a signed, expiring address of the file.
+    media_by_url: bool = False
+
     def __post_init__(self) -> None:
         if self.app and not self.urls:
             object.__setattr__(self, "urls", f"{self.app}.urls")
