@@ -1,0 +1,216 @@
+"""Comments, replies, moderation and insights on the fake Graph API. Facebook and
+Instagram comments share one object; they differ in field names (`message`/`text`,
+`is_hidden`/`hidden`) and in the reply edge (`/comments` vs `/replies`)."""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+from parvis.testing.fake_network import Request, Response
+from parvis.testing.meta_graph import Comment, InstagramMedia, MetaBase, graph_error, graph_time, missing
+
+IG_MEDIA_METRICS = ("views", "reach", "likes", "comments", "saved", "shares", "total_interactions", "follows",
+                    "profile_visits", "profile_activity", "navigation", "replies", "ig_reels_avg_watch_time",
+                    "ig_reels_video_view_total_time", "total_likes", "total_comments", "total_views")
+IG_REMOVED = {"impressions", "plays", "clips_replays_count", "ig_reels_aggregated_all_plays_count", "video_views",
+              "engagement"}
+POST_METRICS = ("post_media_view", "post_total_media_view_unique", "post_clicks", "post_clicks_by_type",
+                "post_reactions_by_type_total", "post_reactions_like_total", "post_video_views")
+PAGE_METRICS = ("page_media_view", "page_total_media_view_unique", "page_follows", "page_daily_follows",
+                "page_daily_unfollows_unique", "page_post_engagements", "page_views_total", "page_video_views")
+TITLES = {"views": "Views", "reach": "Accounts reached", "likes": "Likes", "comments": "Comments", "saved": "Saved",
+          "shares": "Shares", "total_interactions": "Interactions"}
+
+
+class Inbox(MetaBase):
+    def add_inbox_routes(self) -> None:
+        v = self.V
+        self.route("GET", v + r"/(?P<node>\w+)/comments", self.list_comments)
+        self.route("POST", v + r"/(?P<node>\w+)/comments", self.add_comment)
+        self.route("GET", v + r"/(?P<node>\w+)/replies", self.list_replies)
+        self.route("POST", v + r"/(?P<node>\w+)/replies", self.add_reply)
+        self.route("GET", v + r"/(?P<node>\w+)/insights", self.read_insights)
+        self.route("GET", v + r"/(?P<node>\w+)/tags", self.list_tags)
+
+    # -- test helpers ----------------------------------------------------------------------
+    def comment_as(self, author: str, on: str, text: str, parent: str | None = None) -> Comment:
+        """A comment by someone else (`author`: an IG username or a Facebook name) on a post or
+        media, or a reply under `parent` (a reply to a reply joins the top-level comment, as on IG)."""
+        with self.lock:
+            if parent is not None:
+                top = self.comments[parent]
+                on, parent = top.on, top.parent or top.id
+            network = "facebook" if on in self.posts else "instagram"
+            if on not in self.posts and on not in self.media:
+                raise KeyError(on)
+            return self.new_comment(on, str(9 * 10**15 + zlib.crc32(author.encode())), author, text, parent, network)
+
+    def new_comment(self, on: str, author_id: str, author: str, text: str, parent: str | None,
+                    network: str) -> Comment:
+        base = self.new_id(17_850_000_000_000_000)
+        comment_id = f"{on.split('_')[-1]}_{base}" if network == "facebook" else base
+        comment = Comment(comment_id, on, author_id, author, text, self.now, parent, network=network)
+        self.comments[comment.id] = comment
+        return comment
+
+    def set_insights(self, object_id: str, **values: Any) -> None:
+        """The metric values `/insights` reports for a media, post or page (others answer 0)."""
+        with self.lock:
+            self.insights.setdefault(object_id, {}).update(values)
+
+    def tag_account(self, ig_id: str, by: str, caption: str = "") -> str:
+        """Another account's media in which `ig_id` is tagged (`/tags`); returns the media id."""
+        with self.lock:
+            media = InstagramMedia(self.new_id(17_800_000_000_000_000), ig_id, caption, "IMAGE", "FEED", self.now,
+                                   shortcode="T" + str(self._counter), tagged=[ig_id])
+            self.tagged_by[media.id] = by
+            self.tagged_media[media.id] = media
+            return media.id
+
+    # -- rendering -------------------------------------------------------------------------
+    def comment_values(self, comment: Comment) -> dict[str, Any]:
+        replies = [c for c in self.comments.values() if c.parent == comment.id]
+        if comment.network == "facebook":
+            return {"__type__": "Comment", "id": comment.id, "message": comment.text,
+                    "created_time": graph_time(comment.created), "from": {"name": comment.author_name,
+                                                                          "id": comment.author_id},
+                    "is_hidden": comment.hidden, "can_hide": comment.author_id != self.posts[comment.on].page_id,
+                    "can_remove": True, "like_count": comment.like_count, "comment_count": len(replies),
+                    "parent": {"id": comment.parent} if comment.parent else None,
+                    "permalink_url": f"https://www.facebook.com/{comment.on.replace('_', '/posts/')}"
+                    f"?comment_id={comment.id.split('_')[-1]}",
+                    "comments": lambda sub: {"data": [self.pick(self.comment_values(r), sub or "id") for r in replies]}}
+        return {"__type__": "IGComment", "id": comment.id, "text": comment.text,
+                "timestamp": graph_time(comment.created),
+                "username": comment.author_name, "from": {"id": comment.author_id, "username": comment.author_name},
+                "hidden": comment.hidden, "like_count": comment.like_count,
+                "parent_id": comment.parent, "media": {"id": comment.on,
+                                                       "media_product_type": self.media[comment.on].product_type},
+                "replies": lambda sub: {"data": [self.pick(self.comment_values(r), sub or "id") for r in replies]}}
+
+    def commentable(self, request: Request, node: str) -> str:
+        token = self.auth(request)
+        if node not in self.posts and node not in self.media and node not in self.comments:
+            raise missing(node, request.method.lower())
+        self.check_reach(node, token, request.method.lower())
+        return node
+
+    def list_comments(self, request: Request, node: str) -> Response:
+        node = self.commentable(request, node)
+        if node in self.comments:  # Facebook: replies to a comment
+            items = [c for c in self.comments.values() if c.parent == node]
+        elif request.query.get("filter") == "stream":
+            items = [c for c in self.comments.values() if c.on == node]
+        else:
+            items = [c for c in self.comments.values() if c.on == node and c.parent is None]
+        if request.query.get("order") == "reverse_chronological":
+            items.reverse()
+        instagram = node in self.media or (node in self.comments and self.comments[node].network == "instagram")
+        default = "timestamp,text,id" if instagram else "created_time,from,message,id"
+        return Response(200, self.paged(request, [self.select(self.comment_values(c), request, default)
+                                                  for c in items]))
+
+    def add_comment(self, request: Request, node: str) -> Response:
+        """Facebook: a comment on a post or a reply to a comment; Instagram: a comment on a media."""
+        node = self.commentable(request, node)
+        message = request.form.get("message", "")
+        if not message:
+            raise graph_error("(#100) Missing message or attachment", 100)
+        if node in self.media:
+            media = self.media[node]
+            if not media.comment_enabled:
+                raise graph_error("(#100) Comments are turned off for this media", 100)
+            account = self.instagram_accounts[media.owner]
+            return Response(200, {"id": self.new_comment(node, account.id, account.username, message, None,
+                                                         "instagram").id})
+        if node in self.comments and self.comments[node].network == "instagram":
+            raise graph_error("(#100) Use the replies edge to reply to an Instagram comment", 100)
+        on, parent = (self.comments[node].on, node) if node in self.comments else (node, None)
+        page = self.pages[self.posts[on].page_id]
+        return Response(200, {"id": self.new_comment(on, page.id, page.name, message, parent, "facebook").id})
+
+    def list_replies(self, request: Request, node: str) -> Response:
+        node = self.commentable(request, node)
+        items = [c for c in self.comments.values() if c.parent == node]
+        return Response(200, self.paged(request, [self.select(self.comment_values(c), request, "timestamp,text,id")
+                                                  for c in items]))
+
+    def add_reply(self, request: Request, node: str) -> Response:
+        node = self.commentable(request, node)
+        comment = self.comments.get(node)
+        if comment is None or comment.network != "instagram":
+            raise missing(node, "post")
+        if comment.hidden:
+            raise graph_error("(#100) You cannot reply to a hidden comment", 100)
+        message = request.form.get("message", "")
+        if not message:
+            raise graph_error("(#100) The parameter message is required", 100)
+        account = self.instagram_accounts[self.media[comment.on].owner]
+        top = comment.parent or comment.id  # replies to replies attach to the top-level comment
+        return Response(200, {"id": self.new_comment(comment.on, account.id, account.username, message, top,
+                                                     "instagram").id})
+
+    def moderate(self, request: Request, comment: Comment) -> Response:
+        form = request.form
+        flag = form.get("hide") if comment.network == "instagram" else form.get("is_hidden")
+        if flag is None:
+            raise graph_error("(#100) Invalid parameter", 100)
+        comment.hidden = flag.lower() == "true"
+        return Response(200, {"success": True})
+
+    # -- insights --------------------------------------------------------------------------
+    def read_insights(self, request: Request, node: str) -> Response:
+        token = self.auth(request)
+        node = self.me(node, token)
+        if node not in self.media and node not in self.posts and node not in self.pages:
+            raise missing(node)
+        self.check_reach(node, token)
+        asked = [m.strip() for m in request.query.get("metric", "").split(",") if m.strip()]
+        if not asked:
+            raise graph_error("Invalid query", 3001, 1504028, title="No Metric Specified",
+                              user_msg="No metric was specified to be fetched. Please specify one or more metrics "
+                              "to be fetched and try again.")
+        if node in self.media:
+            return Response(200, {"data": self.media_insights(node, asked)})
+        allowed = POST_METRICS if node in self.posts else PAGE_METRICS
+        for metric in asked:
+            if metric not in allowed:
+                raise graph_error("(#100) The value must be a valid insights metric", 100)
+        period = request.query.get("period", "lifetime" if node in self.posts else "day")
+        values = self.insights.get(node, {})
+        return Response(200, {"data": [
+            {"name": m, "period": period, "values": [{"value": values.get(m, 0), "end_time": graph_time(self.now)}],
+             "title": m.replace("_", " ").capitalize(), "description": m.replace("_", " ").capitalize(),
+             "id": f"{node}/insights/{m}/{period}"} for m in asked]})
+
+    def media_insights(self, node: str, asked: list[str]) -> list[dict[str, Any]]:
+        if self.media[node].product_type == "CAROUSEL_ITEM":
+            raise graph_error("(#10) Insights are not available for media inside a carousel album", 10)
+        for index, metric in enumerate(asked):
+            if metric == "impressions":
+                raise graph_error("(#100) Starting from version v22.0 and above, the impressions metric is no longer "
+                                  "supported for the queried media. Please refer to the documentation at "
+                                  "https://developers.facebook.com/docs/instagram-platform/reference/instagram-media/"
+                                  "insights for a list of supported metrics.", 100)
+            if metric not in IG_MEDIA_METRICS:
+                raise graph_error(f"(#100) metric[{index}] must be one of the following values: "
+                                  + ", ".join(IG_MEDIA_METRICS), 100)
+        values = self.insights.get(node, {})
+        return [{"name": m, "period": "lifetime", "values": [{"value": values.get(m, 0)}],
+                 "title": TITLES.get(m, m.replace("_", " ").capitalize()),
+                 "description": TITLES.get(m, m.replace("_", " ").capitalize()),
+                 "id": f"{node}/insights/{m}/lifetime"} for m in asked]
+
+    # -- mentions ----------------------------------------------------------------------------
+    def list_tags(self, request: Request, node: str) -> Response:
+        token = self.auth(request)
+        ig_id = self.me(node, token)
+        if ig_id not in self.instagram_accounts or ig_id not in self.reach(token):
+            raise missing(ig_id)
+        items = [{"__type__": "IGMedia", "id": m.id, "caption": m.caption or None, "media_type": m.media_type,
+                  "timestamp": graph_time(m.created), "username": self.tagged_by[m.id],
+                  "permalink": f"https://www.instagram.com/p/{m.shortcode}/"}
+                 for m in sorted(self.tagged_media.values(), key=lambda m: m.created, reverse=True)
+                 if ig_id in m.tagged]
+        return Response(200, self.paged(request, [self.select(i, request, "id") for i in items]))
