@@ -166,6 +166,7 @@ class InstagramMedia:
     comment_enabled: bool = True
     like_count: int = 0
     tagged: list[str] = field(default_factory=list)  # Instagram account ids tagged in it
+    mentioned: list[str] = field(default_factory=list)  # Instagram account ids @mentioned in its caption
 
 
 @dataclass
@@ -311,8 +312,19 @@ class MetaBase(FakeNetwork):
                                f"The current time is {current}.", 190, 463)
         return None
 
+    @staticmethod
+    def token_value(request: Request) -> str:
+        """The token of a request: `Authorization: Bearer|OAuth`, the query or the form body."""
+        header = request.header("Authorization")
+        if header.lower().startswith("oauth "):
+            return header[6:].strip()
+        try:
+            return request.bearer() or request.form.get("access_token", "")
+        except ValueError:  # a body that is not the JSON it says
+            return ""
+
     def auth(self, request: Request) -> Token:
-        value = request.bearer() or request.form.get("access_token", "")
+        value = self.token_value(request)
         if not value:
             if "/me" in request.path:
                 raise graph_error("An active access token must be used to query information about the current "
@@ -379,7 +391,10 @@ class MetaBase(FakeNetwork):
 
     def paged(self, request: Request, items: list[dict[str, Any]]) -> dict[str, Any]:
         """Graph's list shape: {"data": [...], "paging": {"cursors": {...}, "next", "previous"}}."""
-        limit = max(1, min(int(request.query.get("limit", "25") or 25), 100))
+        raw = request.query.get("limit", "25")
+        if not raw.isdigit():
+            raise graph_error("(#100) Param limit must be an integer", 100)
+        limit = max(1, min(int(raw), 100))
         start = decode_cursor(request.query["after"]) + 1 if "after" in request.query else 0
         if "before" in request.query:
             start = max(0, decode_cursor(request.query["before"]) - limit)
@@ -415,7 +430,7 @@ class MetaBase(FakeNetwork):
         return headers
 
     def common_headers(self, request: Request) -> dict[str, str]:
-        value = request.bearer()
+        value = self.token_value(request)
         with self.lock:
             token = self.tokens.get(value) if value else None
             return self.usage_headers(token, self.usage)

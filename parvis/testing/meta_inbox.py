@@ -4,11 +4,20 @@ Instagram comments share one object; they differ in field names (`message`/`text
 
 from __future__ import annotations
 
+import re
 import zlib
 from typing import Any
 
 from parvis.testing.fake_network import Request, Response
-from parvis.testing.meta_graph import Comment, InstagramMedia, MetaBase, graph_error, graph_time, missing
+from parvis.testing.meta_graph import (
+    Comment,
+    InstagramMedia,
+    MetaBase,
+    graph_error,
+    graph_time,
+    missing,
+    parse_fields,
+)
 
 IG_MEDIA_METRICS = ("views", "reach", "likes", "comments", "saved", "shares", "total_interactions", "follows",
                     "profile_visits", "profile_activity", "navigation", "replies", "ig_reels_avg_watch_time",
@@ -60,13 +69,41 @@ class Inbox(MetaBase):
             self.insights.setdefault(object_id, {}).update(values)
 
     def tag_account(self, ig_id: str, by: str, caption: str = "") -> str:
-        """Another account's media in which `ig_id` is tagged (`/tags`); returns the media id."""
+        """Another account's media in which `ig_id` is photo-tagged (`/tags`); returns its id."""
+        return self.others_media(by, caption, tagged=[ig_id])
+
+    def mention_account(self, ig_id: str, by: str, caption: str) -> str:
+        """Another account's media whose caption @mentions `ig_id`, readable through
+        `GET /{ig_id}?fields=mentioned_media.media_id(<id>){caption,...}`; returns its id
+        (real Meta sends it in a `mentions` webhook)."""
+        return self.others_media(by, caption, mentioned=[ig_id])
+
+    def others_media(self, by: str, caption: str, tagged: list[str] | None = None,
+                     mentioned: list[str] | None = None) -> str:
         with self.lock:
-            media = InstagramMedia(self.new_id(17_800_000_000_000_000), ig_id, caption, "IMAGE", "FEED", self.now,
-                                   shortcode="T" + str(self._counter), tagged=[ig_id])
+            media = InstagramMedia(self.new_id(17_800_000_000_000_000), "", caption, "IMAGE", "FEED", self.now,
+                                   shortcode=f"X{self._counter}", tagged=tagged or [], mentioned=mentioned or [])
             self.tagged_by[media.id] = by
             self.tagged_media[media.id] = media
             return media.id
+
+    def others_values(self, media: InstagramMedia) -> dict[str, Any]:
+        return {"__type__": "IGMedia", "id": media.id, "caption": media.caption or None,
+                "media_type": media.media_type, "timestamp": graph_time(media.created),
+                "username": self.tagged_by[media.id], "comments_count": 0, "like_count": media.like_count,
+                "permalink": f"https://www.instagram.com/p/{media.shortcode}/"}
+
+    def mentioned_media(self, ig_id: str, fields: str) -> dict[str, Any]:
+        """`mentioned_media.media_id(<id>){...}` fields asked of an account, answered as `mentioned_media`."""
+        found: dict[str, Any] = {}
+        for name, sub in parse_fields(fields).items():
+            match = re.fullmatch(r"mentioned_media\.media_id\((\w+)\)", name)
+            if match:
+                media = self.tagged_media.get(match.group(1))
+                if media is None or ig_id not in media.mentioned:
+                    raise missing(match.group(1))
+                found["mentioned_media"] = self.pick(self.others_values(media), sub or "id")
+        return found
 
     # -- rendering -------------------------------------------------------------------------
     def comment_values(self, comment: Comment) -> dict[str, Any]:
@@ -208,9 +245,6 @@ class Inbox(MetaBase):
         ig_id = self.me(node, token)
         if ig_id not in self.instagram_accounts or ig_id not in self.reach(token):
             raise missing(ig_id)
-        items = [{"__type__": "IGMedia", "id": m.id, "caption": m.caption or None, "media_type": m.media_type,
-                  "timestamp": graph_time(m.created), "username": self.tagged_by[m.id],
-                  "permalink": f"https://www.instagram.com/p/{m.shortcode}/"}
-                 for m in sorted(self.tagged_media.values(), key=lambda m: m.created, reverse=True)
-                 if ig_id in m.tagged]
+        newest_first = sorted(self.tagged_media.values(), key=lambda m: m.created, reverse=True)
+        items = [self.others_values(m) for m in newest_first if ig_id in m.tagged]
         return Response(200, self.paged(request, [self.select(i, request, "id") for i in items]))

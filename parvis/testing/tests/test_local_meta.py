@@ -373,7 +373,7 @@ def test_instagram_comments_are_read_replied_hidden_and_deleted(meta, files, ig)
     fields = "id,text,username,timestamp,from,hidden,replies{id,text,username}"
     (item,) = get(meta, f"/{media_id}/comments", token, fields=fields).json()["data"]
     assert (item["id"], item["text"], item["username"], item["hidden"]) == (comment.id, "Love it", "fan", False)
-    assert item["from"]["username"] == "fan" and "replies" not in item or item["replies"] == {"data": []}
+    assert item["from"] == {"id": comment.author_id, "username": "fan"} and item["replies"] == {"data": []}
     reply_id = post(meta, f"/{comment.id}/replies", token, message="Merci !").json()["id"]
     replies = get(meta, f"/{comment.id}/replies", token, fields="text,username").json()["data"]
     assert replies == [{"text": "Merci !", "username": "brand", "id": reply_id}]
@@ -398,11 +398,25 @@ def test_facebook_comments_are_read_replied_and_hidden(meta):
     assert meta.comments[comment.id].hidden
 
 
-def test_media_the_account_is_tagged_in_is_listed(meta, ig):
+def test_media_the_account_is_tagged_or_mentioned_in_is_readable(meta, ig):
     account, token = ig
     media_id = meta.tag_account(account.id, by="friend", caption="with @brand")
     tags = get(meta, f"/{account.id}/tags", token, fields="id,caption,username").json()["data"]
     assert tags == [{"id": media_id, "caption": "with @brand", "username": "friend"}]
+    mention = meta.mention_account(account.id, by="critic", caption="@brand where is my parcel?")
+    answer = get(meta, f"/{account.id}", token,
+                 fields=f"username,mentioned_media.media_id({mention}){{caption,username}}").json()
+    assert answer == {"username": "brand", "id": account.id, "mentioned_media": {
+        "caption": "@brand where is my parcel?", "username": "critic", "id": mention}}
+    assert error_of(get(meta, f"/{account.id}", token, fields=f"mentioned_media.media_id({media_id})"))[2] == 33
+
+
+def test_comments_on_a_media_can_be_turned_off(meta, files, ig):
+    account, token = ig
+    media_id = published(meta, files, account, token)
+    assert post(meta, f"/{media_id}", token, comment_enabled="false").json() == {"success": True}
+    assert get(meta, f"/{media_id}", token, fields="is_comment_enabled").json()["is_comment_enabled"] is False
+    assert error_of(post(meta, f"/{media_id}/comments", token, message="first comment"))[1] == 100
 
 
 # -- insights -----------------------------------------------------------------------------------
@@ -438,6 +452,12 @@ def test_every_answer_carries_the_usage_headers_tests_set(meta, ig):
     buc = json.loads(answer.headers["X-Business-Use-Case-Usage"])
     page_id = account.page_id
     assert buc[page_id][0]["type"] == "pages" and buc[page_id][0]["call_count"] == 42
+    solo = meta.add_instagram_account("solo")
+    answer = HTTP.post(f"{meta.url}{V}/{solo.id}/media", json={"access_token": solo.token})
+    assert error_of(answer)[1] == 100
+    assert json.loads(answer.headers["X-Business-Use-Case-Usage"])[solo.id][0]["type"] == "instagram"
+    answer = HTTP.get(f"{meta.url}{V}/me", headers={"Authorization": f"OAuth {solo.token}"})
+    assert answer.json() == {"id": solo.id}
 
 
 def test_a_throttled_answer_has_the_real_body_and_full_usage(meta, ig):
