@@ -92,12 +92,16 @@ class Publishing(MetaBase):
 
     def attached(self, form: dict[str, str], page_id: str) -> list[str]:
         items: list[Any] = []
-        if "attached_media" in form:
-            loaded = json.loads(form["attached_media"])
-            items = loaded if isinstance(loaded, list) else [loaded]
         indexed = sorted((int(m.group(1)), v) for k, v in form.items()
                          if (m := re.fullmatch(r"attached_media\[(\d+)\]", k)))
-        items += [json.loads(v) if isinstance(v, str) else v for _, v in indexed]
+        try:
+            if "attached_media" in form:
+                loaded = json.loads(form["attached_media"])
+                items = loaded if isinstance(loaded, list) else [loaded]
+            items += [json.loads(v) for _, v in indexed]
+        except ValueError as exc:
+            raise graph_error("(#100) param attached_media must be an array of objects like "
+                              '{"media_fbid": "<id>"}', 100) from exc
         ids = [str(item.get("media_fbid", "")) if isinstance(item, dict) else str(item) for item in items]
         for photo_id in ids:
             photo = self.page_media.get(photo_id)
@@ -242,7 +246,8 @@ class Publishing(MetaBase):
                 self.check_image(container.download)
             elif not container.download.ok or not container.download.content_type.startswith("video/"):
                 subcode, text = (2207026, "Unsupported video format") if container.download.ok else \
-                    (2207052, f"Media download has failed. The media could not be fetched from this URI: {url}")
+                    (2207003, "It takes too long to download the media.") if container.download.error == "timeout" \
+                    else (2207052, f"Media download has failed. The media could not be fetched from this URI: {url}")
                 container.error_subcode, container.error_message = subcode, text
         self.containers[container.id] = container
         return Response(200, {"id": container.id})
@@ -256,6 +261,9 @@ class Publishing(MetaBase):
 
     def check_image(self, download: Download) -> None:
         """Image downloads fail at creation: Graph refuses the container there and then."""
+        if download.error == "timeout":
+            raise graph_error("It takes too long to download the media.", -2, 2207003, title="Timeout",
+                              user_msg="It takes too long to download the media.", transient=True)
         if not download.ok or not download.content_type.startswith("image/"):
             raise graph_error("Only photo or video can be accepted as media type.", 9004, 2207052,
                               title="Media download has failed.", transient=False,

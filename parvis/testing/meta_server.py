@@ -15,6 +15,14 @@ read its state directly, move its clock and inject faults (`fail_next`, `lose_ne
         ...
         assert meta.container(cid).media_id          # reconcile: status_code PUBLISHED
 
+Test helpers: `add_user`, `add_page`, `add_instagram_account`, `login_code`, `advance`,
+`expire_token`, `invalidate_token`, `set_quota`, `container`, `stick_container`,
+`expire_container`, `fail_container`, `comment_as`, `tag_account`, `mention_account`,
+`set_insights`, `set_usage`, `throttle_next`; knobs `image_polls`, `video_polls`,
+`download_timeout`, `max_image_bytes`, `ig_code_response_wrapped`; state in `pages`,
+`instagram_accounts`, `containers`, `media`, `posts`, `page_media`, `comments`, `downloads`,
+`tokens`, `received`.
+
 What follows what (see docs/networks/meta.md, which cites each source):
 - tokens: developers.facebook.com/docs/facebook-login/guides/access-tokens/get-long-lived;
   instagram-platform/reference/access_token and /refresh_access_token (24 h rule);
@@ -32,10 +40,16 @@ Known differences from the real API (keep them in mind when a test passes here):
 - one host for all: the fake does not check that an Instagram-Login token went to
   graph.instagram.com; `/me` of an Instagram-Login token has `id` = `user_id` (real: an
   app-scoped id and the professional account id differ);
+- the clock only moves when a test calls `advance`; ids are numeric strings from one counter;
 - image containers download the image while `POST /media` is answered, and a failed
   download refuses the call with 9004 / 2207052 as the real API does; a failed *video*
   download gives a container in ERROR instead. The ERROR `status` text is the fake's own
-  ("Error: <message> (<subcode>)"); the real wording is not documented;
+  ("Error: <message> (<subcode>)"); the real wording is not documented. Only the HTTP
+  status and the Content-Type are checked, not the bytes (any image/* is accepted,
+  although the reference says JPEG only);
+- media is fetched while the fake holds its lock: a media server that hangs stalls the
+  whole fake for `download_timeout` (then -2 / 2207003), and media served by the fake
+  itself would deadlock;
 - publishing an already PUBLISHED or EXPIRED container gives 24 / 2207008, an ERROR one
   -1 / 2207032, an unfinished one 9007 / 2207027 (codes seen in public clients, not all in
   Meta's table); the 400-containers-a-day cap, media dimensions, aspect ratios and video
@@ -43,12 +57,20 @@ Known differences from the real API (keep them in mind when a test passes here):
 - `DELETE /{ig-media-id}` works with Facebook-Login tokens only, whole posts only (third-party
   reports of 2025/2026; meta.md calls deletion UNKNOWN); with an Instagram-Login token it
   answers 100 / 33;
-- refusing a too-young `ig_refresh_token` uses a message of the fake's own; the
+- Pages: posting needs the Page token (a user token gets #200); `scheduled_publish_time`
+  must be 10 minutes to ~6 months ahead; #506 only when the message repeats the Page's
+  last one; a photo whose `url` cannot be fetched gets #324 / 2069019 (third-party code);
+  a video's `status.video_status` is `processing` for `video_polls` reads, then `ready`;
+- messages of the fake's own: refusing a too-young or short-lived `ig_refresh_token`, a
+  reply to a hidden comment, comments turned off, alt_text on a video; the
   api.instagram.com code exchange answers flat `{access_token, user_id, permissions}`
   (`ig_code_response_wrapped = True` gives the `data[0]` form some copies show);
-- throttling answers use HTTP 400 unless a status is given (Meta's status varies);
-- no multipart uploads (`source`), no resumable video upload, no Reels for Pages, no
-  Stories for Pages, no webhooks, no Messenger/Instagram DMs, no `/me/businesses`;
+- usage headers are on every answer (real: only "once enough calls have been made");
+  `X-Business-Use-Case-Usage` is sent for Page and Instagram tokens only, keyed by their id;
+  throttling answers use HTTP 400 unless a status is given (Meta's status varies);
+- no multipart uploads (`source`), no resumable video upload, no Reels or Stories for
+  Pages, no webhooks, no Messenger/Instagram DMs, no `/me/businesses`, no batch requests,
+  no `since`/`until` filters on lists (only `limit`, `after`, `before`);
 - per-media-type metric support (e.g. `shares` refused on IMAGE by the real API) is not
   modelled: every current metric answers for every media; values are what tests set (0).
 """

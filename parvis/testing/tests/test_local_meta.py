@@ -205,6 +205,12 @@ def test_a_multi_photo_post_attaches_unpublished_photos(meta, files):
     answer = HTTP.post(f"{meta.url}{V}/{page.id}/feed", json=body)
     assert meta.posts[answer.json()["id"]].photos == [p["id"] for p in photos]
     assert [d.content_type for d in meta.downloads] == ["image/png", "image/png"]
+    third = post(meta, f"/{page.id}/photos", page.token, url=files.url("/a.png"), published="false").json()["id"]
+    form_encoded = post(meta, f"/{page.id}/feed", page.token, message="Form", **{
+        "attached_media[0]": json.dumps({"media_fbid": third})})
+    assert meta.posts[form_encoded.json()["id"]].photos == [third]
+    used_again = post(meta, f"/{page.id}/feed", page.token, **{"attached_media[0]": json.dumps({"media_fbid": third})})
+    assert error_of(used_again)[1] == 100
 
 
 def test_a_single_photo_returns_its_id_and_post_id(meta, files):
@@ -334,6 +340,15 @@ def test_a_video_that_cannot_be_downloaded_leaves_the_container_in_error(meta, f
     assert answer["status_code"] == "ERROR" and "2207052" in answer["status"]
     assert error_of(post(meta, f"/{account.id}/media_publish", token, creation_id=cid))[2] == 2207032
     assert meta.container(cid).download.status == 403
+
+
+def test_a_download_that_takes_too_long_is_refused_as_transient(meta, files, ig):
+    account, token = ig
+    files.answer("/slow.png", Answer(hang=True))
+    meta.download_timeout = 0.2
+    answer = post(meta, f"/{account.id}/media", token, image_url=files.url("/slow.png"))
+    assert error_of(answer) == (400, -2, 2207003) and answer.json()["error"]["is_transient"] is True
+    assert meta.downloads[-1].error == "timeout"
 
 
 def test_a_caption_over_the_limits_and_alt_text_on_a_video_are_refused(meta, files, ig):
