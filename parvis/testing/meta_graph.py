@@ -24,6 +24,15 @@ OBJECT_MISSING = ("Unsupported {verb} request. Object with ID '{id}' does not ex
                   "missing permissions, or does not support this operation. Please read the Graph API "
                   "documentation at https://developers.facebook.com/docs/graph-api")
 
+INVALIDATED = {  # 190's subcodes and their messages (meta.md 7.1 and 7.2)
+    458: "The user has not authorized application.",
+    460: "The session has been invalidated because the user changed their password or Facebook has changed the "
+         "session for security reasons.",
+    467: "The session is invalid because the user logged out.",
+    492: "The session is invalid because the user does not have access to this Page.",
+    493: "The access token is invalid since the user hasn't engaged the app in longer than 90 days.",
+}
+
 
 def graph_error(message: str, code: int, subcode: int | None = None, *, kind: str = "OAuthException",
                 status: int = 400, title: str | None = None, user_msg: str | None = None,
@@ -302,9 +311,8 @@ class MetaBase(FakeNetwork):
 
     def token_error(self, token: Token) -> Refusal | None:
         if token.invalid_subcode is not None:
-            return graph_error("Error validating access token: The session has been invalidated because the user "
-                               "changed their password or Facebook has changed the session for security reasons.",
-                               190, token.invalid_subcode)
+            reason = INVALIDATED.get(token.invalid_subcode, INVALIDATED[460])
+            return graph_error(f"Error validating access token: {reason}", 190, token.invalid_subcode)
         if token.expires_at is not None and self.now >= token.expires_at:
             expired = datetime.fromtimestamp(token.expires_at, UTC).strftime("%A, %d-%b-%y %H:%M:%S UTC")
             current = datetime.fromtimestamp(self.now, UTC).strftime("%A, %d-%b-%y %H:%M:%S UTC")

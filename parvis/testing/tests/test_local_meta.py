@@ -158,6 +158,7 @@ def test_debug_token_says_whether_a_token_is_valid(meta):
     meta.invalidate_token(page.token, 460)
     data = get(meta, "/debug_token", app, input_token=page.token).json()["data"]
     assert not data["is_valid"] and data["error"]["subcode"] == 460
+    assert "changed their password" in get(meta, "/me", page.token).json()["error"]["message"]
 
 
 # -- Facebook Pages ----------------------------------------------------------------------------
@@ -287,6 +288,16 @@ def test_a_lost_publish_answer_leaves_the_container_published_and_the_media_list
     assert status(meta, cid, token) == "PUBLISHED"
     captions = [m["caption"] for m in get(meta, f"/{account.id}/media", token, fields="caption").json()["data"]]
     assert captions == ["Once"]
+
+
+def test_a_publish_that_hangs_publishes_nothing(meta, files, ig):
+    account, token = ig
+    cid = container(meta, account, token, image_url=files.url("/a.png"))
+    meta.hang_next(path="*/media_publish")
+    with pytest.raises(httpx.ReadTimeout):
+        HTTP.post(f"{meta.url}{V}/{account.id}/media_publish", data={"creation_id": cid, "access_token": token},
+                  timeout=0.3)
+    assert status(meta, cid, token) == "FINISHED" and meta.media == {}
 
 
 def test_the_publishing_quota_is_read_and_enforced(meta, files, ig):
