@@ -24,6 +24,11 @@ IG_MEDIA_METRICS = ("views", "reach", "likes", "comments", "saved", "shares", "t
                     "ig_reels_video_view_total_time", "total_likes", "total_comments", "total_views")
 IG_REMOVED = {"impressions", "plays", "clips_replays_count", "ig_reels_aggregated_all_plays_count", "video_views",
               "engagement"}
+IG_ACCOUNT_METRICS = ("views", "reach", "accounts_engaged", "total_interactions", "likes", "comments", "shares",
+                      "saves", "replies", "profile_links_taps", "follows_and_unfollows", "follower_count",
+                      "online_followers", "follower_demographics", "engaged_audience_demographics",
+                      "reached_audience_demographics")
+IG_TIME_SERIES = ("follower_count", "reach", "online_followers")  # answered with `values` without total_value
 POST_METRICS = ("post_media_view", "post_total_media_view_unique", "post_clicks", "post_clicks_by_type",
                 "post_reactions_by_type_total", "post_reactions_like_total", "post_video_views")
 PAGE_METRICS = ("page_media_view", "page_total_media_view_unique", "page_follows", "page_daily_follows",
@@ -200,7 +205,8 @@ class Inbox(MetaBase):
     def read_insights(self, request: Request, node: str) -> Response:
         token = self.auth(request)
         node = self.me(node, token)
-        if node not in self.media and node not in self.posts and node not in self.pages:
+        if node not in self.media and node not in self.posts and node not in self.pages \
+                and node not in self.instagram_accounts:
             raise missing(node)
         self.check_reach(node, token)
         asked = [m.strip() for m in request.query.get("metric", "").split(",") if m.strip()]
@@ -210,6 +216,8 @@ class Inbox(MetaBase):
                               "to be fetched and try again.")
         if node in self.media:
             return Response(200, {"data": self.media_insights(node, asked)})
+        if node in self.instagram_accounts:
+            return Response(200, {"data": self.account_insights(node, asked, request)})
         allowed = POST_METRICS if node in self.posts else PAGE_METRICS
         for metric in asked:
             if metric not in allowed:
@@ -238,6 +246,34 @@ class Inbox(MetaBase):
                  "title": TITLES.get(m, m.replace("_", " ").capitalize()),
                  "description": TITLES.get(m, m.replace("_", " ").capitalize()),
                  "id": f"{node}/insights/{m}/lifetime"} for m in asked]
+
+    def account_insights(self, node: str, asked: list[str], request: Request) -> list[dict[str, Any]]:
+        for index, metric in enumerate(asked):
+            if metric == "impressions":
+                raise graph_error("(#100) Starting from version 22 and above, the impressions metric is no longer "
+                                  "supported for the queried user. Please refer to the documentation at "
+                                  "https://developers.facebook.com/docs/instagram-api/reference/ig-user/insights "
+                                  "for a list of supported metrics.", 100)
+            if metric not in IG_ACCOUNT_METRICS:
+                raise graph_error(f"(#100) metric[{index}] must be one of the following values: "
+                                  + ", ".join(IG_ACCOUNT_METRICS), 100)
+        total = request.query.get("metric_type") == "total_value"
+        values = self.insights.get(node, {})
+        answer = []
+        for metric in asked:
+            if not total and metric not in IG_TIME_SERIES:
+                raise graph_error(f"(#100) The following metrics ({metric}) should be specified with parameter "
+                                  "metric_type=total_value", 100)
+            item: dict[str, Any] = {"name": metric, "period": request.query.get("period", "day"),
+                                    "title": TITLES.get(metric, metric.replace("_", " ").capitalize()),
+                                    "description": metric.replace("_", " ").capitalize(),
+                                    "id": f"{node}/insights/{metric}/day"}
+            if total:
+                item["total_value"] = {"value": values.get(metric, 0)}
+            else:
+                item["values"] = [{"value": values.get(metric, 0), "end_time": graph_time(self.now)}]
+            answer.append(item)
+        return answer
 
     # -- mentions ----------------------------------------------------------------------------
     def list_tags(self, request: Request, node: str) -> Response:

@@ -32,8 +32,9 @@ What follows what (see docs/networks/meta.md, which cites each source):
   /media_publish, /content_publishing_limit (quota 50 per moving 24 h), reference/ig-container
   (IN_PROGRESS, FINISHED, PUBLISHED, ERROR, EXPIRED after 24 h), reference/error-codes;
 - comments: instagram-platform/comment-moderation; Pages comments [M];
-- insights: reference/instagram-media/insights (views, no impressions since v22.0),
-  Page insights with the views family (page_media_view, post_total_media_view_unique...);
+- insights: reference/instagram-media/insights and ig-user/insights (views, no impressions
+  since v22.0; account totals with metric_type=total_value), Page insights with the
+  views family (page_media_view, post_total_media_view_unique...);
 - usage headers: docs/graph-api/overview/rate-limiting (X-App-Usage, X-Business-Use-Case-Usage).
 
 Known differences from the real API (keep them in mind when a test passes here):

@@ -458,6 +458,20 @@ def test_media_insights_answer_the_values_set_and_refuse_impressions(meta, files
     assert "must be one of" in get(meta, f"/{media_id}/insights", token, metric="plays").json()["error"]["message"]
 
 
+def test_account_insights_answer_total_values_and_refuse_impressions(meta, ig):
+    account, token = ig
+    meta.set_insights(account.id, views=900, accounts_engaged=40, follower_count=3)
+    data = get(meta, f"/{account.id}/insights", token, metric="views,accounts_engaged", period="day",
+               metric_type="total_value").json()["data"]
+    assert [(d["name"], d["total_value"]["value"]) for d in data] == [("views", 900), ("accounts_engaged", 40)]
+    series = get(meta, f"/{account.id}/insights", token, metric="follower_count", period="day").json()["data"]
+    assert series[0]["values"][0]["value"] == 3
+    refused = get(meta, f"/{account.id}/insights", token, metric="impressions", metric_type="total_value")
+    assert error_of(refused)[1] == 100 and "no longer supported" in refused.json()["error"]["message"]
+    assert "must be one of" in get(meta, f"/{account.id}/insights", token, metric="profile_views",
+                                   metric_type="total_value").json()["error"]["message"]
+
+
 def test_page_post_insights_use_the_views_family(meta):
     page = meta.add_page("Brand")
     post_id = post(meta, f"/{page.id}/feed", page.token, message="Hello").json()["id"]
@@ -467,6 +481,10 @@ def test_page_post_insights_use_the_views_family(meta):
     removed = get(meta, f"/{post_id}/insights", page.token, metric="post_impressions_unique")
     assert removed.json()["error"]["message"] == "(#100) The value must be a valid insights metric"
     assert error_of(get(meta, f"/{post_id}/insights", page.token)) == (400, 3001, 1504028)
+    meta.set_insights(page.id, page_media_view=1234)
+    daily = get(meta, f"/{page.id}/insights", page.token, metric="page_media_view", period="day").json()["data"]
+    assert daily[0]["values"][0]["value"] == 1234 and daily[0]["period"] == "day"
+    assert error_of(get(meta, f"/{page.id}/insights", page.token, metric="page_impressions"))[1] == 100
 
 
 # -- usage, throttling, errors, paging --------------------------------------------------------------
