@@ -22,9 +22,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from parvis.networks.base import ErrorKind, NetworkError
-from parvis.networks.graph import GraphClient
+from parvis.networks.graph import GRAPH_VERSION, GraphClient
 
-API_VERSION = "v27.0"  # the table above holds for this version (parvis.networks.graph.GRAPH_VERSION)
+API_VERSION = GRAPH_VERSION  # the table above holds for this version
 MEDIA_METRICS = ("views", "reach", "likes", "comments", "saved", "shares", "total_interactions")
 
 
