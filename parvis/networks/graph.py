@@ -363,3 +363,35 @@ def _lost(write: bool, what: str) -> NetworkError:
         return NetworkError(Text.gettext("Meta's answer was lost (%(error)s): the request may have been carried out.",
                                          error=what), ErrorKind.TRANSIENT, uncertain=True)
     return NetworkError(Text.gettext("Meta did not answer (%(error)s).", error=what), ErrorKind.TRANSIENT)
+
+
+# -- Facebook Login: a code, a long-lived user token, the Pages it manages -----------------
+@dataclass(frozen=True)
+class UserToken:
+    token: str
+    expires_in: int | None
+
+
+def user_token_from_code(base_url: str, app: AppCredentials, redirect_uri: str, code: str) -> UserToken:
+    """The login dialog's code as a long-lived user token (~60 days): Page tokens read
+    with a long-lived token do not expire (meta.md, 2.1)."""
+    oauth = GraphClient(base_url)
+    short = oauth.get("oauth/access_token", client_id=app.client_id, client_secret=app.client_secret,
+                      redirect_uri=redirect_uri, code=code)
+    long = oauth.get("oauth/access_token", grant_type="fb_exchange_token", client_id=app.client_id,
+                     client_secret=app.client_secret, fb_exchange_token=_token_of(short))
+    lifetime = long.get("expires_in") if isinstance(long, dict) else None
+    return UserToken(_token_of(long), lifetime if isinstance(lifetime, int) else None)
+
+
+def managed_pages(base_url: str, user_token: str, fields: str) -> list[dict[str, Any]]:
+    """The Pages the person manages, each with its Page token (`access_token`)."""
+    return [page for page in GraphClient(base_url, user_token).pages("me/accounts", fields=fields)
+            if page.get("id") and page.get("access_token")]
+
+
+def _token_of(answer: Any) -> str:
+    token = answer.get("access_token") if isinstance(answer, dict) else None
+    if not isinstance(token, str) or not token:
+        raise NetworkError(Text.gettext("Meta's answer carries no access token."), ErrorKind.PERMANENT)
+    return token

@@ -39,6 +39,7 @@ from parvis.networks.base import (
     RemoteAuthor,
     RemotePost,
 )
+from parvis.networks.facebook import hosts
 from parvis.networks.graph import GraphClient, graph_base
 from parvis.networks.instagram import checks, metrics
 from parvis.networks.instagram.inbox import MODERATIONS, STREAMS, InstagramInbox
@@ -47,8 +48,7 @@ from parvis.networks.instagram.publishing import Publisher
 if TYPE_CHECKING:
     from parvis.networks.models import SocialAccount
 
-# Meta's own hosts; the settings may point elsewhere (tests: the loopback fake).
-META_GRAPH = "https://graph.facebook.com"
+# Instagram Login's own Graph host; the setting may point elsewhere (tests: the fake).
 INSTAGRAM_GRAPH = "https://graph.instagram.com"
 FACEBOOK_LOGIN, INSTAGRAM_LOGIN = "facebook", "instagram"
 SERVER_URL = "https://www.instagram.com"  # the one "server" of every Instagram account
@@ -64,7 +64,7 @@ LIMITS = Limits(
 def graph_url(login: str) -> str:
     if login == INSTAGRAM_LOGIN:
         return graph_base("PARVIS_INSTAGRAM_GRAPH_URL", INSTAGRAM_GRAPH)
-    return graph_base("PARVIS_META_GRAPH_URL", META_GRAPH)
+    return hosts.graph_url()
 
 
 def identity_from(me: dict[str, object]) -> Identity:
