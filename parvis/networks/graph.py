@@ -271,6 +271,9 @@ class GraphClient:
         self.token = token
         self.account_key = f"{urlsplit(self.base_url).netloc}/{account_key}" if account_key else ""
         self.last_usage = Usage(0, 0.0)
+        # Whether the last `pages` loop read the list to its end (False: it stopped at
+        # `max_pages`, or was not read to the end).
+        self.list_ended = False
 
     def url(self, path: str, versioned: bool = True) -> str:
         return f"{self.base_url}/{GRAPH_VERSION}/{path.lstrip('/')}" if versioned \
@@ -290,15 +293,17 @@ class GraphClient:
         most edges; a `next` link to another host is not followed."""
         url: str | None = self.url(path)
         query: dict[str, Any] | None = params
+        self.list_ended = False
         for _page in range(max_pages):
             if url is None:
-                return
+                break
             answer = self.request("GET", url, params=query)
             data = answer.get("data") if isinstance(answer, dict) else None
             yield from (item for item in data or [] if isinstance(item, dict))
             following = (answer.get("paging") or {}).get("next") if isinstance(answer, dict) else None
             url = following if isinstance(following, str) and self._same_host(following) and data else None
             query = None  # the next link carries the query
+        self.list_ended = url is None
 
     def _same_host(self, url: str) -> bool:
         ours, theirs = urlsplit(self.base_url), urlsplit(url)
@@ -395,3 +400,20 @@ def _token_of(answer: Any) -> str:
     if not isinstance(token, str) or not token:
         raise NetworkError(Text.gettext("Meta's answer carries no access token."), ErrorKind.PERMANENT)
     return token
+
+
+def insight_values(answer: Any) -> dict[str, int]:
+    """Graph's insights answer, `{"data": [{"name", "values": [{"value"}]}]}` or with
+    `"total_value": {"value"}`, as {name: int}; a value that is not a number (a breakdown
+    by type) is left out."""
+    out: dict[str, int] = {}
+    for item in (answer.get("data") if isinstance(answer, dict) else None) or []:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            continue
+        total, values = item.get("total_value"), item.get("values")
+        value = total.get("value") if isinstance(total, dict) else (
+            values[-1].get("value") if isinstance(values, list) and values and isinstance(values[-1], dict)
+            else None)
+        if isinstance(value, int) and not isinstance(value, bool):
+            out[item["name"]] = value
+    return out

@@ -22,26 +22,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from parvis.networks.base import ErrorKind, NetworkError
-from parvis.networks.graph import GRAPH_VERSION, GraphClient
+from parvis.networks.graph import GRAPH_VERSION, GraphClient, insight_values
 
 API_VERSION = GRAPH_VERSION  # the table above holds for this version
 MEDIA_METRICS = ("views", "reach", "likes", "comments", "saved", "shares", "total_interactions")
-
-
-def values_of(answer: object) -> dict[str, int]:
-    """`{"data": [{"name", "values": [{"value"}]} or {"name", "total_value": {"value"}}]}` as {name: int}."""
-    out: dict[str, int] = {}
-    for item in (answer.get("data") if isinstance(answer, dict) else None) or []:
-        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
-            continue
-        total = item.get("total_value")
-        values = item.get("values")
-        value = total.get("value") if isinstance(total, dict) else (
-            values[-1].get("value") if isinstance(values, list) and values and isinstance(values[-1], dict)
-            else None)
-        if isinstance(value, int) and not isinstance(value, bool):
-            out[item["name"]] = value
-    return out
 
 
 def fetch(client: GraphClient, remote_ids: Sequence[str]) -> dict[str, dict[str, int]]:
@@ -55,5 +39,5 @@ def fetch(client: GraphClient, remote_ids: Sequence[str]) -> dict[str, dict[str,
             if error.kind is ErrorKind.PERMANENT:
                 continue
             raise
-        metrics[remote_id] = values_of(answer)
+        metrics[remote_id] = insight_values(answer)
     return metrics
