@@ -29,7 +29,8 @@ from parvis.networks.graph import GraphClient
 from parvis.networks.instagram.publishing import graph_time
 from parvis.networks.text import clean_text
 
-STREAMS = ("comments",)
+STREAMS = ("comments", "tags")
+TAG_FIELDS = "id,caption,username,timestamp,permalink"
 RECENT_MEDIA = 10
 FIRST_POLL_BACK = timedelta(days=1)  # the inbox starts from the connection, not from all history
 COMMENT = "id,text,timestamp,username,from,hidden,parent_id"
@@ -49,19 +50,40 @@ class InstagramInbox:
         since, seen = _read_cursor(cursor)
         if since is None:
             since, seen = timezone.now() - FIRST_POLL_BACK, set()
+        found = self.comments() if stream == "comments" else self.tags()
+        items = [i for i in found if i.created_at > since or (i.created_at == since and i.remote_id not in seen)]
+        items.sort(key=lambda i: (i.created_at, i.remote_id))
+        if not items:
+            return InboxPage([], cursor or json.dumps({"t": since.isoformat(), "ids": []}))
+        return InboxPage(items, _next_cursor(items, since, seen))
+
+    def comments(self) -> list[InboundItem]:
         items = []
         for media in self.client.pages(f"{self.ig_id}/media", max_pages=1, limit=RECENT_MEDIA,
                                        fields="id,permalink"):
             for comment in self.client.pages(f"{media['id']}/comments", max_pages=4, fields=COMMENT_FIELDS):
                 for raw in [comment, *((comment.get("replies") or {}).get("data") or [])]:
                     item = self.item(raw, str(media["id"]), str(media.get("permalink") or ""))
-                    if item is not None and (item.created_at > since or (item.created_at == since
-                                                                          and item.remote_id not in seen)):
+                    if item is not None:
                         items.append(item)
-        items.sort(key=lambda i: (i.created_at, i.remote_id))
-        if not items:
-            return InboxPage([], cursor or json.dumps({"t": since.isoformat(), "ids": []}))
-        return InboxPage(items, _next_cursor(items, since, seen))
+        return items
+
+    def tags(self) -> list[InboundItem]:
+        """Other accounts' posts the account is tagged in: mentions of the brand (caption
+        @mentions reach apps through webhooks only)."""
+        items = []
+        for raw in self.client.pages(f"{self.ig_id}/tags", max_pages=2, fields=TAG_FIELDS):
+            created = graph_time(raw.get("timestamp"))
+            username = clean_text(raw.get("username"))
+            if created is None or not raw.get("id"):
+                continue
+            items.append(InboundItem(
+                remote_id=str(raw["id"]), kind=ItemKind.MENTION,
+                author=RemoteAuthor(key=username, remote_id=username, handle=f"@{username}",
+                                    url=f"https://www.instagram.com/{username}/" if username else ""),
+                text=clean_text(raw.get("caption")), created_at=created, thread_key=str(raw["id"]),
+                url=str(raw.get("permalink") or ""), root_id=str(raw["id"]), extra={"tagged": True}))
+        return items
 
     def item(self, raw: dict[str, Any], media_id: str, permalink: str = "") -> InboundItem | None:
         created = graph_time(raw.get("timestamp"))

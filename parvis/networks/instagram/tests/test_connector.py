@@ -180,3 +180,12 @@ def test_metrics_use_the_current_names(meta, files, connector):
     assert connector.fetch_metrics([media_id, "424242"]) == {media_id: {
         "views": 340, "reach": 200, "likes": 12, "comments": 0, "saved": 3, "shares": 1, "total_interactions": 16}}
     assert "impressions" not in metrics.MEDIA_METRICS and metrics.API_VERSION == "v27.0"
+
+
+def test_posts_the_account_is_tagged_in_come_in_as_mentions(meta, ig, connector):
+    tagged = meta.tag_account(ig.id, by="cliente", caption="Au petit-déj avec @boulangerie")
+    page = connector.fetch_inbox("tags", None)
+    (item,) = page.items
+    assert (item.remote_id, item.kind, item.author.handle, item.text) == (
+        tagged, ItemKind.MENTION, "@cliente", "Au petit-déj avec @boulangerie")
+    assert connector.fetch_inbox("tags", page.cursor).items == []
