@@ -14,7 +14,7 @@ from html import escape
 
 from parvis.networks.text import find_links
 
-_BLANK_LINE = re.compile(r"\n[ \t]*\n+")
+_BLANK_LINE = re.compile(r"\n(?:[ \t]*\n)+")
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,9 @@ def verify(site_url: str, username: str, app_password: str) -> Verified:
                                ErrorKind.RECONNECT, field=field) from error
         error.field = error.field or "site"
         raise
+    except NetworkError as error:  # the guard's refusals: a redirect, a private address, too slow
+        error.field = error.field or "site"
+        raise
     capabilities = me.get("capabilities") if isinstance(me.get("capabilities"), dict) else {}
     assert isinstance(capabilities, dict)
     if not capabilities.get("publish_posts"):
