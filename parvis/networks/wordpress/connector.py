@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -25,14 +26,19 @@ from parvis.core.texts import Text
 from parvis.networks.base import (
     ErrorKind,
     Identity,
+    InboundItem,
+    InboxPage,
     Limits,
     MediaFile,
+    Moderation,
     NetworkError,
     PublishRequest,
+    RemoteAuthor,
     RemotePost,
 )
 from parvis.networks.wordpress.client import WordPressClient, WordPressError
 from parvis.networks.wordpress.content import Figure, article_html
+from parvis.networks.wordpress.inbox import MODERATIONS, STREAMS, WordPressInbox, comment_id
 from parvis.networks.wordpress.info import INFO
 from parvis.networks.wordpress.options import MAX_SLUG, featured_position, problems, split_tags
 
@@ -140,6 +146,8 @@ class WordPressConnector:
         return INFO.count(text, self.limits())
 
     def publish(self, request: PublishRequest) -> RemotePost:
+        if request.reply_to is not None:  # an answer to a comment, from the inbox
+            return self.inbox.reply(request)
         options = options_of(request)
         if found := problems(request.text, request.media, options):
             raise NetworkError(found[0].message, ErrorKind.PERMANENT, field=found[0].field)
@@ -162,6 +170,8 @@ class WordPressConnector:
             raise
 
     def find_published(self, request: PublishRequest, since: datetime) -> RemotePost | None:
+        if request.reply_to is not None:
+            return self.inbox.find_reply(request)
         return self.lookup(article_slug(request))
 
     def lookup(self, slug: str) -> RemotePost | None:
@@ -172,12 +182,45 @@ class WordPressConnector:
 
     def delete(self, remote_id: str, *, force: bool = False) -> None:
         """Move the article to the trash (where the site's owner can restore it), or
-        delete it for good with `force`. Already gone counts as done."""
+        delete it for good with `force`. Already gone counts as done. A reply of ours
+        (`comment-<id>`) is a comment: trashed the same way."""
+        if (number := comment_id(remote_id)) is not None:
+            self.inbox.delete(number)
+            return
         try:
             self.client.delete(f"/wp/v2/posts/{int(remote_id)}", {"force": True} if force else None)
         except WordPressError as error:
             if error.code not in ("rest_already_trashed", "rest_post_invalid_id"):
                 raise
+
+    # -- inbox (in inbox.py) -----------------------------------------------------------
+    @cached_property
+    def inbox(self) -> WordPressInbox:
+        return WordPressInbox(self)
+
+    def inbox_streams(self) -> Sequence[str]:
+        """The site's comments, when the user may moderate them (reading held comments
+        and every article's comments needs it)."""
+        return STREAMS if self.account.config.get("can_moderate", True) else ()
+
+    def fetch_inbox(self, stream: str, cursor: str | None) -> InboxPage:
+        if stream not in STREAMS:
+            raise NetworkError(Text.gettext("WordPress has no inbox stream %(name)s.", name=stream),
+                               ErrorKind.PERMANENT)
+        return self.inbox.fetch(cursor)
+
+    def refresh_items(self, remote_ids: Sequence[str]) -> dict[str, InboundItem | None]:
+        return self.inbox.refresh(remote_ids)
+
+    def thread_context(self, remote_id: str) -> list[InboundItem]:
+        return self.inbox.thread(remote_id)
+
+    def moderations(self) -> frozenset[Moderation]:
+        return MODERATIONS
+
+    def moderate(self, action: Moderation, item: InboundItem | None, author: RemoteAuthor,
+                 reason: str = "") -> None:
+        self.inbox.moderate(action, item)
 
     # -- the article -----------------------------------------------------------------
     def _article(self, request: PublishRequest, options: Mapping[str, Any], slug: str) -> dict[str, Any]:
