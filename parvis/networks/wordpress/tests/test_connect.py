@@ -194,3 +194,11 @@ def test_a_server_error_on_a_write_is_transient_and_uncertain(server):
     with pytest.raises(NetworkError) as caught:
         client.get("/wp/v2/posts")
     assert caught.value.kind is ErrorKind.TRANSIENT and not caught.value.uncertain
+
+
+def test_the_form_says_where_to_create_an_application_password(people):
+    page = client_for(people["owner"]).get(reverse("wordpress:connect", args=[people["workspace"].pk]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Connect a WordPress account" in html
+    assert "Users → Profile → Application Passwords" in html
