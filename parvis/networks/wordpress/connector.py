@@ -6,8 +6,10 @@ is not refused but created as `<slug>-2`. So every article's slug ends with a su
 the publication's idempotency key (`article_slug`), and the site is asked for that slug
 (`status=any`, drafts and scheduled ones included) before each attempt, inside `publish`
 as well as through `find_published`: an article an earlier attempt created is reported,
-never created again. The images are uploaded with slugs derived the same way and found
-again by them, so a retry after a failure half-way reuses them too.
+never created again. Should the title (so the start of the slug) change between two
+attempts, the user's articles changed since the first attempt are searched for the
+suffix alone. The images are uploaded with slugs derived the same way and found again by
+them, so a retry after a failure half-way reuses them too.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ LIMITS = Limits(
 WP_DATE = "%Y-%m-%dT%H:%M:%S"  # WordPress's dates, date_gmt included: no zone suffix
 SCHEDULE_MARGIN = timedelta(seconds=60)  # nearer than this, WordPress publishes at once anyway
 SLUG_BASE = 60  # characters of the title kept in a slug made from it
+LOOKBACK = timedelta(minutes=10)  # clocks of parvis and the site may differ a little
 
 
 def options_of(request: PublishRequest) -> Mapping[str, Any]:
@@ -152,7 +155,7 @@ class WordPressConnector:
         if found := problems(request.text, request.media, options):
             raise NetworkError(found[0].message, ErrorKind.PERMANENT, field=found[0].field)
         slug = article_slug(request)
-        if existing := self.lookup(slug):
+        if existing := self.find_published(request, request.created_at or datetime.now(UTC)):
             return existing
         article = self._article(request, options, slug)
         try:
@@ -172,13 +175,27 @@ class WordPressConnector:
     def find_published(self, request: PublishRequest, since: datetime) -> RemotePost | None:
         if request.reply_to is not None:
             return self.inbox.find_reply(request)
-        return self.lookup(article_slug(request))
+        return self.lookup(article_slug(request)) or self._by_key_suffix(request, since)
 
     def lookup(self, slug: str) -> RemotePost | None:
         """The article with this slug, published, scheduled or draft (not in the trash);
         raises NetworkError when the site cannot say."""
         posts = self.client.get("/wp/v2/posts", {"slug": slug, "status": "any", "context": "edit"})
         return published_among(posts, slug)
+
+    def _by_key_suffix(self, request: PublishRequest, since: datetime) -> RemotePost | None:
+        """An article of this user's, changed since the first attempt, whose slug ends
+        with the publication's suffix: found even if its title (so the start of its
+        slug) was edited between two attempts."""
+        posts = self.client.get("/wp/v2/posts", {
+            "author": self.account.remote_id or self.account.config.get("user_id"), "status": "any",
+            "modified_after": (since - LOOKBACK).astimezone(UTC).strftime(WP_DATE), "per_page": 100,
+            "context": "edit", "orderby": "id", "order": "desc",  # ours is among the newest
+        })
+        suffix = "-" + key_suffix(request.idempotency_key)
+        slugs = [str(p.get("slug") or "") for p in posts if isinstance(p, dict)] if isinstance(posts, list) else []
+        ours = next((slug for slug in slugs if slug.endswith(suffix)), None)
+        return published_among(posts, ours) if ours else None
 
     def delete(self, remote_id: str, *, force: bool = False) -> None:
         """Move the article to the trash (where the site's owner can restore it), or

@@ -105,6 +105,17 @@ def test_find_published_is_absent_before_and_found_after(connector):
     assert found is not None and found.remote_id == posted.remote_id and found.url == posted.url
 
 
+def test_an_article_is_found_by_its_key_even_if_the_title_changed_between_attempts(connector):
+    since = datetime.now(UTC)
+    key = _key()
+    posted = connector.publish(ArticleRequest(text="x", idempotency_key=key, options={"title": "Premier titre"}))
+    edited = ArticleRequest(text="x", idempotency_key=key, options={"title": "Titre corrigé"})
+    found = connector.find_published(edited, since)
+    assert found is not None and found.remote_id == posted.remote_id
+    assert connector.find_published(ArticleRequest(text="x", idempotency_key=_key(), options={"title": "Autre"}),
+                                    since) is None
+
+
 def test_publishing_the_same_request_again_returns_the_first_article(connector, wordpress_server):
     request = ArticleRequest(text="Une seule fois", idempotency_key=_key(), options={"title": "Doublon"})
     first = connector.publish(request)
