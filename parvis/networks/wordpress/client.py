@@ -33,8 +33,9 @@ ACCOUNT_REFUSALS = frozenset({
 
 
 class WordPressError(NetworkError):
-    """A `NetworkError` that keeps what WordPress said: its error code and HTTP status
-    (0 when no answer came), for callers that handle one case themselves."""
+    """A `NetworkError` that keeps what WordPress said: its error code, HTTP status (0
+    when no answer came) and `details` (the error's `data`, e.g. `term_id` of an existing
+    tag), for callers that handle one case themselves."""
 
     def __init__(self, message: str | Text, kind: ErrorKind, *, code: str = "", status: int = 0,
                  data: dict[str, Any] | None = None, **kwargs: Any) -> None:

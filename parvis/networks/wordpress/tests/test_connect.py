@@ -202,3 +202,19 @@ def test_the_form_says_where_to_create_an_application_password(people):
     assert page.status_code == 200
     assert "Connect a WordPress account" in html
     assert "Users → Profile → Application Passwords" in html
+
+
+def test_a_rest_api_closed_to_visitors_still_connects_with_the_password(server):
+    # "Disable REST API"-style plugins answer 401 to anonymous visitors, even for the index.
+    server.answer("/wp-json/", json_answer(json.dumps(
+        {"code": "rest_login_required", "message": "REST API restricted", "data": {"status": 401}}), 401))
+    server.answer("/wp-json/wp/v2/users/me", json_answer(json.dumps(
+        {"id": 3, "username": "redaction", "name": "La rédaction", "roles": ["author"],
+         "capabilities": {"publish_posts": True, "upload_files": True}})))
+    server.answer("/wp-json/wp/v2/categories", json_answer("[]", **{"X-WP-TotalPages": "1"}))
+    verified = verify(server.url(), "redaction", "abcdefghijklmnopqrstuvwx")
+    assert verified.identity.handle == f"redaction@127.0.0.1:{server.port}"
+    assert verified.config["api_root"] == server.url("/wp-json/")
+    assert not verified.config["can_moderate"]
+    me = next(r for r in server.received if r["path"].startswith("/wp-json/wp/v2/users/me"))
+    assert me["headers"]["Authorization"].startswith("Basic ")
