@@ -14,7 +14,7 @@ from django.db import connection
 from django.urls import reverse
 
 from parvis.core.http import override_policy
-from parvis.networks.base import ErrorKind, NetworkError
+from parvis.networks.base import NetworkError
 from parvis.networks.models import SocialAccount
 from parvis.networks.wordpress.discovery import discover
 from parvis.networks.wordpress.views import verify
@@ -180,20 +180,6 @@ def test_the_application_password_never_follows_a_redirect(server, other):
         verify(server.url(), "admin", "abcdefghijklmnopqrstuvwx")
     assert "redirect (HTTP 307)" in caught.value.message and caught.value.field == "site"
     assert other.received == []
-
-
-def test_a_server_error_on_a_write_is_transient_and_uncertain(server):
-    from parvis.networks.wordpress.client import WordPressClient
-
-    server.answer("/wp-json/wp/v2/posts", json_answer(json.dumps(
-        {"code": "internal_server_error", "message": "Critical error", "data": {"status": 500}}), 500))
-    client = WordPressClient(server.url("/wp-json/"), "admin", "x")
-    with pytest.raises(NetworkError) as caught:
-        client.post("/wp/v2/posts", {"title": "x"})
-    assert caught.value.kind is ErrorKind.TRANSIENT and caught.value.uncertain
-    with pytest.raises(NetworkError) as caught:
-        client.get("/wp/v2/posts")
-    assert caught.value.kind is ErrorKind.TRANSIENT and not caught.value.uncertain
 
 
 def test_the_form_says_where_to_create_an_application_password(people):
