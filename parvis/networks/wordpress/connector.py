@@ -59,7 +59,9 @@ LIMITS = Limits(
 WP_DATE = "%Y-%m-%dT%H:%M:%S"  # WordPress's dates, date_gmt included: no zone suffix
 SCHEDULE_MARGIN = timedelta(seconds=60)  # nearer than this, WordPress publishes at once anyway
 SLUG_BASE = 60  # characters of the title kept in a slug made from it
-LOOKBACK = timedelta(minutes=10)  # clocks of parvis and the site may differ a little
+# WordPress compares `modified_after` with the site's local time: a day back covers every
+# time zone (and clocks a little apart); older articles in the answer are just skipped.
+LOOKBACK = timedelta(days=1)
 
 
 def options_of(request: PublishRequest) -> Mapping[str, Any]:
