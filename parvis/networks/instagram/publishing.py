@@ -222,7 +222,10 @@ class Publisher:
             return Lookup.found(self.remote(str(progress["media_id"])))
         container = progress.get("container")
         if not container:
-            return Lookup.absent()  # nothing is published without a recorded container
+            # Nothing is published without a recorded container; a post with our caption
+            # since the first attempt is ours all the same (progress kept elsewhere).
+            found = self.find_media(request.text, since) if post_type(dict(request.options)) != STORY else None
+            return Lookup.found(found) if found is not None else Lookup.absent()
         state, _status = self.status(str(container))
         if state != "PUBLISHED":
             return Lookup.absent()  # Instagram's own word: that container is not out

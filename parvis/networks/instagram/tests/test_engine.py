@@ -2,21 +2,21 @@
 the fake: an image published once, a video through "processing" to published, and a
 lost media_publish answer found by the next attempt (exactly one post on Instagram).
 
-Media addresses: the engine will fill `MediaFile.url` with a signed, expiring address of
-each file for networks that download media (`media_by_url`); until it does, the
-`served_media` fixture wraps `engine.build_request` to serve each file from a loopback
-server and put that address in `MediaFile.url`, as the engine will."""
+The media go the real way: the engine gives the connector a signed, expiring address of
+each file under PARVIS_BASE_URL (`parvis.publishing.media_urls`), here Django's live
+server on 127.0.0.1, and the fake downloads them from it as Instagram would. The address
+policy lets the guarded layer reach the fake and count the live server as public."""
 
 from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 import pytest
 from django.utils import timezone
 
+from parvis.core.http import override_policy
 from parvis.networks.instagram.connector import SERVER_URL
 from parvis.networks.instagram.tests.conftest import jpeg_bytes
 from parvis.networks.models import SocialAccount
@@ -24,28 +24,18 @@ from parvis.publishing import engine
 from parvis.publishing.actions import Upload
 from parvis.publishing.models import Publication, State
 from parvis.publishing.tests.helpers import pub, schedule
-from parvis.testing.scripted_server import Answer, ScriptedServer
+from parvis.testing.scripted_server import LoopbackPorts
 from parvis.testing.videos import mp4_bytes
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def served_media(monkeypatch: pytest.MonkeyPatch) -> Iterator[ScriptedServer]:
-    with ScriptedServer() as server:
-        build = engine.build_request
-
-        def with_urls(publication: Publication, record: Any = None) -> Any:
-            request = build(publication, record)
-            media = []
-            for index, item in enumerate(request.media):
-                path = f"/media/{publication.pk}/{index}/{item.path.name}"
-                server.answer(path, Answer(200, {"Content-Type": item.mime_type}, item.path.read_bytes()))
-                media.append(replace(item, url=server.url(path)))
-            return replace(request, media=tuple(media))
-
-        monkeypatch.setattr(engine, "build_request", with_urls)
-        yield server
+def signed_media(live_server: Any, settings: Any, meta: Any) -> Iterator[None]:
+    port = int(live_server.url.rsplit(":", 1)[1])
+    settings.PARVIS_BASE_URL = f"http://127.0.0.1:{port}"  # a number: judged by the policy below
+    with override_policy(LoopbackPorts(port, meta.port)):
+        yield
 
 
 @pytest.fixture
@@ -65,9 +55,12 @@ def jpeg_upload() -> Upload:
     return Upload("miche.jpg", io.BytesIO(data), len(data), "Une miche dorée")
 
 
-def test_an_image_is_published_once_with_its_alt_text(people, meta, served_media, account):
+def test_an_image_is_published_once_with_its_alt_text(people, meta, signed_media, account, settings):
     post = schedule(people["workspace"], people["owner"], [account], "Fournée du jour", uploads=(jpeg_upload(),))
     assert engine.publish(pub(post).pk) == "published"
+    (download,) = meta.downloads  # from parvis's signed address, as Instagram fetches it
+    assert download.url.startswith(f"{settings.PARVIS_BASE_URL}/m/") and download.ok
+    assert (download.content_type, download.size) == ("image/jpeg", len(jpeg_bytes()))
     publication = pub(post)
     (media,) = meta.media.values()
     assert (publication.state, publication.remote_id) == (State.PUBLISHED, media.id)
@@ -76,7 +69,7 @@ def test_an_image_is_published_once_with_its_alt_text(people, meta, served_media
     assert publication.progress == {"container": media.container_id, "media_id": media.id}
 
 
-def test_a_video_waits_in_processing_then_is_published(people, meta, served_media, account):
+def test_a_video_waits_in_processing_then_is_published(people, meta, signed_media, account):
     meta.video_polls = 2
     video = mp4_bytes()
     post = schedule(people["workspace"], people["owner"], [account], "Le four en vidéo",
@@ -93,7 +86,7 @@ def test_a_video_waits_in_processing_then_is_published(people, meta, served_medi
     assert outcomes == ["waiting", "waiting", "published"]
 
 
-def test_a_lost_publish_answer_is_found_by_the_next_attempt_never_posted_twice(people, meta, served_media, account):
+def test_a_lost_publish_answer_is_found_by_the_next_attempt_never_posted_twice(people, meta, signed_media, account):
     post = schedule(people["workspace"], people["owner"], [account], "Une seule fois", uploads=(jpeg_upload(),))
     meta.lose_next(path="*/media_publish")
     assert engine.publish(pub(post).pk) == "retry"
