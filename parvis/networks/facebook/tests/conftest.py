@@ -3,6 +3,8 @@ server serving the media Facebook downloads."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -43,3 +45,20 @@ def page(meta: LocalMeta) -> Any:
 def connector(page: Any) -> FacebookConnector:
     return FacebookConnector(SocialAccount(network="facebook", server_url=SERVER_URL, remote_id=page.id,
                                            handle=page.name, credentials={"access_token": page.token}))
+
+
+@pytest.fixture
+def wall_clock(meta: LocalMeta) -> Iterator[None]:
+    """The fake's clock follows the real one (it moves only when told): for tests that run
+    for minutes, whose posts' times are compared with real attempt times."""
+    stop = threading.Event()
+
+    def follow() -> None:
+        while not stop.wait(0.1):
+            meta.advance(time.time() - meta.now)
+
+    thread = threading.Thread(target=follow, daemon=True)
+    thread.start()
+    yield
+    stop.set()
+    thread.join()

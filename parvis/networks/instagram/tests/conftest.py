@@ -5,6 +5,8 @@ addresses the engine gives connectors that declare `media_by_url`)."""
 from __future__ import annotations
 
 import io
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -74,3 +76,20 @@ def solo(meta: LocalMeta) -> Any:
 @pytest.fixture
 def solo_connector(solo: Any) -> InstagramConnector:
     return InstagramConnector(account_row(solo, solo.token, "instagram"))
+
+
+@pytest.fixture
+def wall_clock(meta: LocalMeta) -> Iterator[None]:
+    """The fake's clock follows the real one (it moves only when told): for tests that run
+    for minutes, whose posts' times are compared with real attempt times."""
+    stop = threading.Event()
+
+    def follow() -> None:
+        while not stop.wait(0.1):
+            meta.advance(time.time() - meta.now)
+
+    thread = threading.Thread(target=follow, daemon=True)
+    thread.start()
+    yield
+    stop.set()
+    thread.join()
