@@ -88,9 +88,43 @@ def _wordpress_count(server: Any) -> int:
     return int(answer.headers.get("X-WP-Total", "0"))
 
 
+# -- Facebook Pages: the loopback fake of Meta's Graph API (parvis/testing/meta_server.py) --
+
+def _facebook_start() -> Any:
+    from django.conf import settings
+
+    from parvis.testing.meta_server import LocalMeta
+
+    server = LocalMeta().start()
+    server.bench_page = server.add_page("Marque du banc")
+    settings.PARVIS_META_GRAPH_URL = server.url  # the connector reads it at call time
+    return server
+
+
+def _facebook_connect(server: Any, workspace: Any, user: Any) -> Any:
+    from parvis.networks.actions import save_account
+    from parvis.networks.facebook.connector import SERVER_URL, identity_from
+
+    page = server.bench_page
+    return save_account(workspace, "facebook", SERVER_URL, identity_from({"id": page.id, "name": page.name}),
+                        {"access_token": page.token}, user)
+
+
+def _facebook_bare(server: Any, client: httpx.Client, text: str, i: int) -> None:
+    page = server.bench_page
+    answer = client.post(f"{server.url}/v27.0/{page.id}/feed", data={"message": text},
+                         headers={"Authorization": f"Bearer {page.token}"})
+    answer.raise_for_status()
+
+
+def _facebook_count(server: Any) -> int:
+    return len(server.posts)
+
+
 DRIVERS: dict[str, Driver] = {
     "wordpress": Driver("wordpress", _wordpress_start, _wordpress_connect, _wordpress_bare, _wordpress_count,
                         options={"title": "Article du banc"}),
+    "facebook": Driver("facebook", _facebook_start, _facebook_connect, _facebook_bare, _facebook_count),
 }
 
 

@@ -29,6 +29,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -275,6 +276,16 @@ class GraphClient:
         # `max_pages`, or was not read to the end).
         self.list_ended = False
 
+    @cached_property
+    def http(self) -> httpx.Client:
+        """One guarded client for this account's calls: the steps of one publication
+        (quota, containers, status, publish) reuse its connection."""
+        return client(redirects="refuse")
+
+    def close(self) -> None:
+        if "http" in self.__dict__:
+            self.http.close()
+
     def url(self, path: str, versioned: bool = True) -> str:
         return f"{self.base_url}/{GRAPH_VERSION}/{path.lstrip('/')}" if versioned \
             else f"{self.base_url}/{path.lstrip('/')}"
@@ -282,8 +293,11 @@ class GraphClient:
     def get(self, path: str, versioned: bool = True, **params: Any) -> Any:
         return self.request("GET", self.url(path, versioned), params=params)
 
-    def post(self, path: str, **data: Any) -> Any:
-        return self.request("POST", self.url(path), data=data, write=True)
+    def post(self, path: str, fields: str = "", **data: Any) -> Any:
+        """A write; `fields` asks Graph to answer with those fields of what it made (a
+        post's permalink, without a second request)."""
+        return self.request("POST", self.url(path), params={"fields": fields} if fields else None, data=data,
+                            write=True)
 
     def delete(self, path: str) -> Any:
         return self.request("DELETE", self.url(path), write=True)
@@ -317,9 +331,8 @@ class GraphClient:
                                ErrorKind.TRANSIENT, retry_after=wait)
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         try:
-            with client(redirects="refuse") as http:
-                response = http.request(method, url, params=_plain(params), data=_plain(data), headers=headers)
-                response.read()
+            response = self.http.request(method, url, params=_plain(params), data=_plain(data), headers=headers)
+            response.read()
         except GuardError as exc:
             raise network_error(exc, write=write) from exc
         except httpx.TimeoutException as exc:

@@ -117,8 +117,9 @@ class FacebookConnector(BaseConnector):
         data: dict[str, Any] = {"message": request.text or None, "link": request.options.get("link") or None}
         for index, photo in enumerate(photos):
             data[f"attached_media[{index}]"] = {"media_fbid": photo}
-        answer = self.client.post(f"{self.page_id}/feed", **data)
-        return self.remote(str(answer["id"]))
+        answer = self.client.post(f"{self.page_id}/feed", fields=POST_FIELDS, **data)
+        return RemotePost(remote_id=str(answer["id"]), url=str(answer.get("permalink_url") or ""),
+                          created_at=graph_time(answer.get("created_time")))
 
     def upload_photos(self, request: PublishRequest, media: list[MediaFile]) -> list[str]:
         """Unpublished photos, each recorded as soon as Facebook has it, to attach to one
