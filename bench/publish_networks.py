@@ -111,8 +111,10 @@ def _facebook_connect(server: Any, workspace: Any, user: Any) -> Any:
 
 
 def _facebook_bare(server: Any, client: httpx.Client, text: str, i: int) -> None:
+    from parvis.networks.graph import GRAPH_VERSION
+
     page = server.bench_page
-    answer = client.post(f"{server.url}/v27.0/{page.id}/feed", data={"message": text},
+    answer = client.post(f"{server.url}/{GRAPH_VERSION}/{page.id}/feed", data={"message": text},
                          headers={"Authorization": f"Bearer {page.token}"})
     answer.raise_for_status()
 

@@ -160,17 +160,23 @@ class FacebookConnector(BaseConnector):
         if request.progress.get("video"):  # the upload answered: the video exists
             video = str(request.progress["video"])
             return Lookup.found(RemotePost(remote_id=video, url=""))
+        recent = False  # a post since the first attempt (ours, if we have no text to tell it by)
         for post in self.client.pages(f"{self.page_id}/published_posts", fields=POST_FIELDS):
             created = graph_time(post.get("created_time"))
             if created is not None and created < since - CLOCK_SLACK:
-                return Lookup.absent()
-            if same_text(post.get("message"), request.text):
+                break
+            recent = True
+            if request.text.strip() and same_text(post.get("message"), request.text):
                 return Lookup.found(RemotePost(remote_id=str(post["id"]), url=str(post.get("permalink_url") or ""),
                                                created_at=created))
-        if self.client.list_ended:
-            return Lookup.absent()
-        return Lookup.unknown(Text.gettext("The Page posted too much since the first attempt for parvis to tell "
-                                           "whether this post is among its posts."))
+        else:
+            if not self.client.list_ended:
+                return Lookup.unknown(Text.gettext("The Page posted too much since the first attempt for parvis to "
+                                                   "tell whether this post is among its posts."))
+        if recent and not request.text.strip():
+            return Lookup.unknown(Text.gettext("A post without text cannot be told from the Page's other posts: "
+                                               "check the Page."))
+        return Lookup.absent()
 
     def find_reply(self, request: PublishRequest) -> Lookup:
         assert request.reply_to is not None

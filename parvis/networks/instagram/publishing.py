@@ -239,6 +239,10 @@ class Publisher:
                                            "among the account's recent posts."))
 
     def find_media(self, caption: str, since: datetime | None) -> RemotePost | None:
+        """The account's post with this caption, since `since`; never a guess: a post
+        without a caption cannot be told from another one."""
+        if not caption.strip():
+            return None
         for item in self.client.pages(f"{self.ig_id}/media", fields=MEDIA_FIELDS):
             created = graph_time(item.get("timestamp"))
             if since is not None and created is not None and created < since - CLOCK_SLACK:

@@ -174,3 +174,10 @@ def test_errors_are_mapped(meta, connector, page):
     meta.invalidate_token(page.token, 492)
     error = refusal(lambda: connector.publish(Steps().request(text="c")))
     assert error.kind is ErrorKind.RECONNECT and "no longer has a role" in error.message
+
+
+def test_a_post_without_text_is_never_guessed_among_others(meta, files, connector):
+    assert connector.find_published(Steps().request(text=""), since=timezone.now()).presence is Presence.ABSENT
+    connector.publish(Steps().request(text="", media=(photo(files),)))
+    lookup = connector.find_published(Steps().request(text=""), since=timezone.now() - timedelta(minutes=1))
+    assert lookup.presence is Presence.UNKNOWN and "without text" in lookup.reason.render()

@@ -202,3 +202,12 @@ def test_find_published_stops_at_posts_older_than_the_first_attempt(meta, files,
     lookup = connector.find_published(steps.request(text="Autre", media=(image(files),)),
                                       since=timezone.now() - timedelta(minutes=1))
     assert lookup.presence is Presence.UNKNOWN
+
+
+def test_a_published_container_without_caption_is_never_matched_by_guess(meta, files, connector):
+    connector.publish(Steps().request(text="", media=(image(files),)))  # another post, no caption
+    steps = Steps()
+    meta.lose_next(path="*/media_publish")
+    refusal(lambda: connector.publish(steps.request(text="", media=(image(files),))))
+    lookup = connector.find_published(steps.request(text="", media=(image(files),)), since=timezone.now())
+    assert lookup.presence is Presence.UNKNOWN
