@@ -59,6 +59,7 @@ class Subject:
     refuse_publish: Callable[[int], object] | None = None  # it is refused with this status, nothing done
     media: list[MediaFile] = field(default_factory=list)  # what a post on this network needs, if anything
     between_steps: Callable[[], object] = lambda: None  # e.g. move a fake's clock while it processes
+    expire: Callable[[], object] | None = None  # how the network stops accepting them, if not by mangling
 
     def connector(self) -> Connector:
         return registry.connector_for(self.account)
@@ -70,8 +71,11 @@ class Subject:
                               **values)
 
     def expire_credentials(self) -> None:
-        """The network stops accepting the stored credentials (they are mangled: every
-        network refuses a token it never issued)."""
+        """The network stops accepting the stored credentials (by default they are mangled:
+        every network refuses a token it never issued)."""
+        if self.expire is not None:
+            self.expire()
+            return
         self.account.credentials = {k: f"revoked-{v}" if isinstance(v, str) else v
                                     for k, v in self.account.credentials.items()}
         self.account.save(update_fields=["credentials"])
