@@ -79,7 +79,7 @@ def choices_for(api: LinkedInClient) -> list[list[str]]:
     """[URN, name] of each page the member administers, then their own profile."""
     me = api.send("GET", f"{api_url()}/v2/userinfo", headers={"Authorization": f"Bearer {api.token}"}).json()
     acls = api.get("organizationAcls", params={"q": "roleAssignee", "role": "ADMINISTRATOR", "state": "APPROVED"})
-    pages = []
+    pages: list[list[str]] = []
     for element in acls.get("elements") or []:
         urn = str(element.get("organization") or "")
         if urn.startswith("urn:li:organization:") and urn not in (page[0] for page in pages):
