@@ -226,9 +226,10 @@ class LinkedInConnector(BaseConnector):
         return Comments(api, self.author)
 
     def inbox_streams(self) -> Sequence[str]:
-        """Comments under the account's recent posts. LinkedIn offers no pull endpoint
-        for mentions or page notifications (webhooks only), nor messages to pages."""
-        return ("comments",)
+        """Comments under a page's recent posts. LinkedIn offers no pull endpoint for
+        mentions or page notifications (webhooks only), nor messages to pages; and a
+        person's posts cannot be listed without r_member_social: no inbox for profiles."""
+        return ("comments",) if self.is_page else ()
 
     def fetch_inbox(self, stream: str, cursor: str | None) -> InboxPage:
         if stream != "comments":

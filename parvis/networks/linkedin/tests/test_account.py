@@ -15,6 +15,7 @@ from parvis.networks.linkedin import version
 from parvis.networks.linkedin.connector import LinkedInConnector
 from parvis.networks.linkedin.options import OptionsForm
 from parvis.networks.tokens import refresh as sweep_refresh
+from parvis.networks.tokens import warn_expiring
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 DAY = 86_400
@@ -79,6 +80,19 @@ def test_near_the_refresh_tokens_end_the_expiry_reported_is_that_end(linkedin, p
     assert LinkedInConnector(page).refresh_credentials().expires_at == ends  # nothing more to renew
 
 
+def test_the_owners_are_warned_a_week_before_the_refresh_token_ends(linkedin, page, people):
+    ends = timezone.now() + timedelta(days=20)
+    page.config = {**page.config, "refresh_expires_at": ends.isoformat()}
+    page.credentials_expire_at = timezone.now() + timedelta(days=5)
+    page.save()
+    assert sweep_refresh(page.pk) == "refreshed"
+    page.refresh_from_db()
+    assert page.credentials_expire_at == ends
+    assert warn_expiring(timezone.now()) == 0
+    assert warn_expiring(ends - timedelta(days=6)) == 1
+    assert people["owner"].notifications.filter(kind="account_expiring").exists()
+
+
 def test_a_revoked_refresh_token_asks_for_a_reconnection(linkedin, page):
     linkedin.revoke_token(page.credentials["refresh_token"])
     with pytest.raises(NetworkError) as caught:
@@ -127,6 +141,12 @@ def test_an_answer_to_an_answer_goes_under_the_first_comment(linkedin, page, sho
     connector.publish(PublishRequest(text="Merci", idempotency_key="r2",
                                      reply_to=ReplyTarget(item.remote_id, item.root_id, item.extra)))
     assert next(c for c in linkedin.comments.values() if c.actor == shop.urn).parent == top.urn
+
+
+def test_a_personal_profile_has_no_inbox_stream(people, linkedin, alice):
+    from parvis.networks.linkedin.tests.conftest import connect_as
+
+    assert LinkedInConnector(connect_as(people, linkedin, alice, alice.urn)).inbox_streams() == ()
 
 
 def test_linkedin_offers_no_moderation_but_deleting(page):

@@ -189,6 +189,13 @@ def test_a_server_error_on_the_post_is_transient_and_uncertain(linkedin, page):
     assert (caught.value.kind, caught.value.uncertain) == (ErrorKind.TRANSIENT, True)
 
 
+def test_a_post_never_answered_is_transient_and_uncertain(linkedin, page):
+    linkedin.hang_next(path="/rest/posts")
+    with pytest.raises(NetworkError) as caught:
+        LinkedInConnector(page).publish(Steps().request("x"))
+    assert (caught.value.kind, caught.value.uncertain) == (ErrorKind.TRANSIENT, True)
+
+
 def test_a_server_error_while_looking_keeps_the_publication_unsure(linkedin, page):
     linkedin.fail_next(502, method="GET", path="/rest/posts")
     with pytest.raises(NetworkError) as caught:
