@@ -194,3 +194,11 @@ def test_the_account_warnings_carry_the_version_warning_when_near(page, monkeypa
     assert LinkedInConnector(page).warnings() == []
     monkeypatch.setattr(version, "SUNSET", timezone.now().date() + timedelta(days=3))
     assert "ends on" in str(LinkedInConnector(page).warnings()[0])
+
+
+def test_a_version_near_its_end_is_logged_at_startup(monkeypatch, caplog):
+    assert not version.log_if_ending()
+    monkeypatch.setattr(version, "SUNSET", timezone.now().date() + timedelta(days=3))
+    with caplog.at_level("WARNING", logger=version.__name__):
+        assert version.log_if_ending()
+    assert version.VERSION in caplog.text and "update parvis" in caplog.text

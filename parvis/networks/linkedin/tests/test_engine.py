@@ -12,6 +12,7 @@ from parvis.publishing import engine
 from parvis.publishing.actions import Upload
 from parvis.publishing.models import Publication, State
 from parvis.publishing.tests.helpers import pub, schedule
+from parvis.testing.videos import mp4_bytes
 
 pytestmark = [pytest.mark.django_db]
 
@@ -39,3 +40,18 @@ def test_a_lost_answer_is_found_on_the_next_attempt_and_posted_once(linkedin, pa
     assert linkedin.assets[posted.fields["content"]["media"]["id"]].data == png
     assert len(linkedin.requests_to("/rest/posts", "POST")) == 1
     assert [a.outcome for a in publication.attempt_log.all()] == ["retry", "found"]
+
+
+def test_a_video_waits_for_linkedin_without_holding_the_publication(linkedin, page, shop, people):
+    clip = mp4_bytes()
+    post = schedule(people["workspace"], people["owner"], [page], "La torréfaction",
+                    uploads=(Upload("clip.mp4", io.BytesIO(clip), len(clip)),))
+    linkedin.video_polls = 1
+    assert engine.publish(pub(post).pk) == "waiting"
+    publication = pub(post)
+    assert publication.state == State.PROCESSING and publication.progress["video"]["finalized"]
+    due_now(publication)
+    assert engine.publish(publication.pk) == "published"
+    [posted] = linkedin.live_posts(shop.urn)
+    assert pub(post).remote_id == posted.urn
+    assert linkedin.assets[posted.fields["content"]["media"]["id"]].data == clip
