@@ -5,7 +5,8 @@ is recorded in the publication's progress as soon as it is uploaded, so that a l
 attempt goes on from there instead of uploading again. A video: initializeUpload
 (recorded with its part addresses) → PUT each part → finalizeUpload (recorded) → poll
 its status: while LinkedIn processes it, the engine is told to come back (`Pending`). A
-video LinkedIn fails to process is uploaded again once (`remade`), then given up.
+video LinkedIn fails to process, or whose upload addresses expired before an interrupted
+upload was finished, is uploaded again once (`remade`), then given up.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 from parvis.core.texts import Text
 from parvis.networks.base import ErrorKind, MediaFile, NetworkError, Pending, PublishRequest
-from parvis.networks.linkedin.client import LinkedInClient, enc
+from parvis.networks.linkedin.client import LinkedInClient, LinkedInError, enc
 
 VIDEO_CHECK_IN = 30.0  # seconds between status polls while LinkedIn processes a video
 PROCESSING = ("WAITING_UPLOAD", "PROCESSING")
@@ -70,14 +71,23 @@ class Uploads:
         if video is None:
             video = self.start_video(medium)
         if not video.get("finalized"):
-            video = self.finish_video(medium, video)
+            try:
+                video = self.finish_video(medium, video)
+            except LinkedInError as error:
+                if error.code != "EXPIRED_UPLOAD_URL":
+                    raise
+                # An upload left unfinished (a crash) for longer than its addresses live.
+                return self.remake_video(medium, error.reason, Text.gettext(
+                    "LinkedIn's upload addresses for the video had expired: it was uploaded again."))
         status = self.api.get(f"videos/{enc(video['urn'])}")
         state = status.get("status")
         if state == "AVAILABLE":
             return {"media": {"id": video["urn"]}}
         if state in PROCESSING:
             return Pending(VIDEO_CHECK_IN, Text.gettext("LinkedIn is processing the video."))
-        return self.video_failed(medium, str(status.get("processingFailureReason") or state))
+        reason = str(status.get("processingFailureReason") or state)
+        return self.remake_video(medium, reason, Text.gettext(
+            "LinkedIn could not process the video (%(reason)s): it was uploaded again.", reason=reason))
 
     def start_video(self, medium: MediaFile) -> dict[str, Any]:
         size = medium.size or medium.path.stat().st_size
@@ -102,16 +112,16 @@ class Uploads:
         self.record(video=video)
         return video
 
-    def video_failed(self, medium: MediaFile, reason: str) -> Pending:
+    def remake_video(self, medium: MediaFile, reason: str | Text, note: Text) -> Pending:
+        """Upload the video again, once; the note says so in the publication's history."""
         if self.progress.get("remade"):
-            raise NetworkError(Text.gettext("LinkedIn could not process the video, twice (%(reason)s).",
+            raise NetworkError(Text.gettext("LinkedIn could not take the video, twice (%(reason)s).",
                                             reason=reason), ErrorKind.PERMANENT, field="media")
         self.progress.pop("video", None)
         self.record(remade=True)
         video = self.start_video(medium)
         self.finish_video(medium, video)
-        return Pending(VIDEO_CHECK_IN, Text.gettext("LinkedIn could not process the video (%(reason)s): it was "
-                                                    "uploaded again.", reason=reason))
+        return Pending(VIDEO_CHECK_IN, note)
 
 
 def image_content(urns: list[str], media: Sequence[MediaFile]) -> dict[str, Any]:

@@ -133,6 +133,19 @@ def test_a_video_linkedin_fails_to_process_is_uploaded_again_once(linkedin, page
     assert caught.value.kind is ErrorKind.PERMANENT and linkedin.live_posts() == []
 
 
+def test_an_interrupted_video_upload_whose_addresses_expired_is_made_again(linkedin, page, tmp_path):
+    steps, clip = Steps(), video(tmp_path)
+    linkedin.fail_next(503, method="PUT", path="/dms-uploads/video/*")
+    with pytest.raises(NetworkError) as caught:
+        LinkedInConnector(page).publish(steps.request("Clip", (clip,)))
+    assert caught.value.kind is ErrorKind.TRANSIENT and not steps.progress["video"]["finalized"]
+    first = steps.progress["video"]["urn"]
+    linkedin.advance(25 * 3600)  # upload addresses live 24 h
+    again = LinkedInConnector(page).publish(steps.request("Clip", (clip,)))
+    assert isinstance(again, Pending) and "addresses for the video had expired" in str(again.note)
+    assert steps.progress["remade"] and steps.progress["video"]["urn"] != first
+
+
 # -- exactly once ----------------------------------------------------------------------------
 def test_a_lost_answer_is_uncertain_and_the_post_is_then_found(linkedin, page):
     connector, since = LinkedInConnector(page), timezone.now()
