@@ -48,6 +48,20 @@ class Comments:
     def __init__(self, api: LinkedInClient, author: str) -> None:
         self.api = api
         self.author = author
+        self.names: dict[str, str] = {}
+
+    def who(self, actor: str) -> RemoteAuthor:
+        """A comment's author. A page's name is read once per poll; a person's cannot
+        be (LinkedIn's People API is closed to apps): the URN stands for them."""
+        if actor.startswith("urn:li:organization:") and actor not in self.names:
+            try:
+                org = self.api.get(f"organizations/{actor.rsplit(':', 1)[1]}")
+                self.names[actor] = str(org.get("localizedName") or "")
+            except LinkedInError:
+                self.names[actor] = ""
+        name = self.names.get(actor, "")
+        return RemoteAuthor(key=actor, remote_id=actor, handle=f"@[{name}]({actor})" if name else actor,
+                            display_name=name)
 
     # -- reading -----------------------------------------------------------------------
     def listed(self, target: str) -> Iterator[dict[str, Any]]:
@@ -90,7 +104,7 @@ class Comments:
         parent = comment.get("parentComment")
         return InboundItem(
             remote_id=urn, kind=ItemKind.OWN if actor == self.author else ItemKind.REPLY,
-            author=RemoteAuthor(key=actor, remote_id=actor, handle=actor),
+            author=self.who(actor),
             text=unescape(str((comment.get("message") or {}).get("text") or "")),
             created_at=datetime.fromtimestamp(created_ms(comment) / 1000, tz=UTC),
             thread_key=post_urn, url=post_link(post_urn), in_reply_to_id=str(parent) if parent else post_urn,

@@ -125,6 +125,8 @@ def test_comments_are_read_answered_as_the_page_and_deleted(linkedin, page, shop
     later = connector.fetch_inbox("comments", first.cursor)
     assert [i.remote_id for i in later.items if i.remote_id != question.urn] == [replied.remote_id]
     assert {i.remote_id: i.kind for i in later.items}[replied.remote_id] == "own"
+    ours = next(i for i in later.items if i.remote_id == replied.remote_id)
+    assert (ours.author.display_name, ours.author.handle) == (shop.name, f"@[{shop.name}]({shop.urn})")
 
     connector.delete(question.urn)
     assert connector.refresh_items([question.urn, replied.remote_id])[question.urn] is None
