@@ -143,6 +143,18 @@ def error_for(response: httpx.Response, *, write: bool) -> LinkedInError:
     return LinkedInError(said, ErrorKind.PERMANENT, field=_field(body), **common)
 
 
+def more_after(answer: dict[str, Any], start: int, asked: int) -> bool:
+    """Whether a Rest.li collection has elements after this page (`start`: how many were
+    read, this page included). A `next` link or the total say so; without either, only a
+    short page is known to be the last."""
+    paging = answer.get("paging") or {}
+    if any(link.get("rel") == "next" for link in paging.get("links") or []):
+        return True
+    if paging.get("total") is not None:
+        return start < int(paging["total"])
+    return len(answer.get("elements") or []) >= asked
+
+
 class LinkedInClient:
     """One member's token against the API. Use as a context manager or call `close()`."""
 

@@ -39,7 +39,7 @@ from parvis.networks.base import (
     RemotePost,
 )
 from parvis.networks.linkedin import metrics, oauth, version
-from parvis.networks.linkedin.client import LinkedInClient, LinkedInError, api_url, enc
+from parvis.networks.linkedin.client import LinkedInClient, LinkedInError, api_url, enc, more_after
 from parvis.networks.linkedin.inbox import Comments, comment_parts
 from parvis.networks.linkedin.little_text import escape, unescape
 from parvis.networks.linkedin.media import Uploads, recorded_media
@@ -182,7 +182,7 @@ class LinkedInConnector(BaseConnector):
                 if int(post.get("lastModifiedAt") or 0) < oldest:
                     return Lookup.absent()
             start += len(elements)
-            if not elements or start >= int((answer.get("paging") or {}).get("total") or 0):
+            if not elements or not more_after(answer, start, FINDER_PAGE):
                 return Lookup.absent()
         return Lookup.unknown(Text.gettext("More than %(count)s LinkedIn posts changed since the first attempt: "
                                            "parvis did not look further.", count=FINDER_PAGE * FINDER_PAGES))

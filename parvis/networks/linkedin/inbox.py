@@ -25,7 +25,7 @@ from parvis.networks.base import (
     RemoteAuthor,
     RemotePost,
 )
-from parvis.networks.linkedin.client import LinkedInClient, LinkedInError, enc
+from parvis.networks.linkedin.client import LinkedInClient, LinkedInError, enc, more_after
 from parvis.networks.linkedin.little_text import escape, unescape
 
 COMMENT_URN = re.compile(r"urn:li:comment:\((?P<target>urn:li:[A-Za-z]+:\d+),(?P<id>\d+)\)")
@@ -73,7 +73,7 @@ class Comments:
             elements = answer.get("elements") or []
             yield from elements
             start += len(elements)
-            if not elements or start >= int((answer.get("paging") or {}).get("total") or 0):
+            if not elements or not more_after(answer, start, PAGE):
                 return
 
     def under(self, post_urn: str) -> Iterator[tuple[dict[str, Any], str]]:

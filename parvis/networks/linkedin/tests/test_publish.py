@@ -184,6 +184,29 @@ def test_a_duplicate_of_a_deleted_post_is_not_sent_again(linkedin, page):
     assert linkedin.live_posts() == []
 
 
+def test_the_finder_is_read_page_by_page_back_to_the_attempt(linkedin, page, monkeypatch):
+    from parvis.networks.linkedin import connector as module
+
+    monkeypatch.setattr(module, "FINDER_PAGE", 2)
+    connector, since = LinkedInConnector(page), timezone.now()
+    target = connector.publish(Steps().request("Le premier"))
+    for n in range(4):
+        connector.publish(Steps().request(f"Ensuite {n}"))
+    assert connector.find_published(Steps().request("Le premier"), since).post.remote_id == target.remote_id
+    assert connector.find_published(Steps().request("Aucun"), since).presence is Presence.ABSENT
+    monkeypatch.setattr(module, "FINDER_PAGES", 1)
+    assert connector.find_published(Steps().request("Aucun"), since).presence is Presence.UNKNOWN
+
+
+def test_without_a_total_only_a_short_page_ends_the_list():
+    from parvis.networks.linkedin.client import more_after
+
+    assert more_after({"paging": {"links": [{"rel": "next"}]}, "elements": [1]}, 1, 10)
+    assert not more_after({"paging": {"total": 3}, "elements": [1, 2, 3]}, 3, 3)
+    assert more_after({"paging": {}, "elements": [1, 2]}, 2, 2)
+    assert not more_after({"paging": {}, "elements": [1]}, 1, 2)
+
+
 def test_a_personal_profile_whose_posts_cannot_be_listed_is_unknown(people, linkedin, alice):
     from parvis.networks.linkedin.tests.conftest import connect_as
 
