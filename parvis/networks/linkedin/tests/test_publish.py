@@ -277,3 +277,15 @@ def test_a_post_is_deleted_and_deleting_again_is_fine(linkedin, page):
     connector.delete(posted.remote_id)
     connector.delete(posted.remote_id)
     assert linkedin.live_posts() == []
+
+
+def test_retry_after_follows_the_header_or_the_daily_reset():
+    import httpx
+
+    from parvis.networks.linkedin.client import retry_after
+
+    assert retry_after(httpx.Response(429, headers={"Retry-After": "120"}, text="{}")) == 120
+    assert retry_after(httpx.Response(429, text='{"message": "too many"}')) == 60
+    now = timezone.now().replace(hour=23, minute=0, second=0, microsecond=0)
+    daily = httpx.Response(429, text='{"message": "Resource level throttle MEMBER DAY limit ..."}')
+    assert retry_after(daily, now) == 3600
