@@ -88,9 +88,52 @@ def _wordpress_count(server: Any) -> int:
     return int(answer.headers.get("X-WP-Total", "0"))
 
 
+# -- LinkedIn: the loopback fake of the versioned REST API (parvis/testing/linkedin_server.py) --
+
+def _linkedin_start() -> Any:
+    from django.conf import settings
+
+    from parvis.testing.linkedin_server import LocalLinkedIn
+
+    server = LocalLinkedIn().start()
+    settings.PARVIS_LINKEDIN_API_URL = settings.PARVIS_LINKEDIN_OAUTH_URL = server.url
+    server.bench_member = server.add_member("Bench Admin")
+    server.bench_page = server.add_organization("Marque du banc", admins=[server.bench_member])
+    return server
+
+
+def _linkedin_connect(server: Any, workspace: Any, user: Any) -> Any:
+    from parvis.networks.actions import save_account
+    from parvis.networks.linkedin.client import LinkedInClient
+    from parvis.networks.linkedin.connector import identity_of
+
+    with LinkedInClient(server.bench_member.token) as api:
+        identity = identity_of(api, server.bench_page.urn)
+    return save_account(workspace, "linkedin", "https://www.linkedin.com", identity,
+                        {"access_token": server.bench_member.token}, user, config={"kind": "organization"})
+
+
+def _linkedin_bare(server: Any, client: httpx.Client, text: str, i: int) -> None:
+    from parvis.networks.linkedin.little_text import escape
+    from parvis.networks.linkedin.version import VERSION
+
+    answer = client.post(f"{server.url}/rest/posts", headers={
+        "Authorization": f"Bearer {server.bench_member.token}", "LinkedIn-Version": VERSION,
+        "X-Restli-Protocol-Version": "2.0.0"}, json={
+        "author": server.bench_page.urn, "commentary": escape(text), "visibility": "PUBLIC",
+        "distribution": {"feedDistribution": "MAIN_FEED", "targetEntities": [], "thirdPartyDistributionChannels": []},
+        "lifecycleState": "PUBLISHED", "isReshareDisabledByAuthor": False})
+    answer.raise_for_status()
+
+
+def _linkedin_count(server: Any) -> int:
+    return len(server.live_posts(server.bench_page.urn))
+
+
 DRIVERS: dict[str, Driver] = {
     "wordpress": Driver("wordpress", _wordpress_start, _wordpress_connect, _wordpress_bare, _wordpress_count,
                         options={"title": "Article du banc"}),
+    "linkedin": Driver("linkedin", _linkedin_start, _linkedin_connect, _linkedin_bare, _linkedin_count),
 }
 
 

@@ -25,6 +25,7 @@ PACKAGES = [
     "parvis.networks.mastodon",
     "parvis.networks.bluesky",
     "parvis.networks.wordpress",
+    "parvis.networks.linkedin",
 ]
 
 
