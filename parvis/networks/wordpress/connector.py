@@ -322,9 +322,9 @@ class WordPressConnector(BaseConnector):
             else:
                 missing.append(name)
         if missing:
-            raise NetworkError(Text.gettext("The WordPress site has no category “%(name)s” (option Categories): "
-                                            "create it on the site, or correct the name.",
-                                            name="”, “".join(missing)),
+            raise NetworkError(Text.gettext("The WordPress site has no category named %(name)s (option "
+                                            "Categories): create it on the site, or correct the name.",
+                                            name=", ".join(missing)),
                                ErrorKind.PERMANENT, field="options.categories")
         return list(dict.fromkeys(found))
 

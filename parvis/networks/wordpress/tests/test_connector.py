@@ -191,7 +191,7 @@ def test_categories_are_named_as_typed_and_an_unknown_one_is_refused_by_name(con
         connector.publish(PublishRequest(text="x", idempotency_key=_key(),
                                          options={"title": "Inconnue", "categories": [name, "Nulle part"]}))
     assert caught.value.kind is ErrorKind.PERMANENT and caught.value.field == "options.categories"
-    assert "“Nulle part”" in caught.value.message and name not in caught.value.message
+    assert "named Nulle part (option Categories)" in caught.value.message and name not in caught.value.message
 
 
 def test_a_missing_title_is_refused_before_anything_is_sent(connector):
