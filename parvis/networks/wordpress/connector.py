@@ -329,8 +329,10 @@ class WordPressConnector(BaseConnector):
         return list(dict.fromkeys(found))
 
     def _tag_ids(self, values: Any) -> list[int]:
-        ids, names = _ids_and_names(values)
-        return list(dict.fromkeys(ids + [self._tag_id(name) for name in names]))
+        """Typed tags are names, digits included ("2024"), looked up or created; only
+        numbers (from a caller other than the form) are ids."""
+        return list(dict.fromkeys(value if isinstance(value, int) else self._tag_id(str(value))
+                                  for value in split_tags(values)))
 
     def _tag_id(self, name: str) -> int:
         for tag in self.client.get("/wp/v2/tags", {"search": name, "per_page": 100, "hide_empty": False}):
@@ -342,11 +344,3 @@ class WordPressConnector(BaseConnector):
             if error.code == "term_exists" and error.details.get("term_id"):
                 return int(error.details["term_id"])  # created meanwhile, or named with other accents
             raise
-
-
-def _ids_and_names(values: Any) -> tuple[list[int], list[str]]:
-    items = split_tags(values) if isinstance(values, str) else list(values or [])
-    ids = [int(v) for v in items if isinstance(v, int) or (isinstance(v, str) and v.strip().isdigit())]
-    names = [str(v).strip() for v in items if not isinstance(v, int) and not str(v).strip().isdigit()]
-    return ids, [name for name in names if name]
-

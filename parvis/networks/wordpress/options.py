@@ -7,7 +7,7 @@ the post, per network: one form for every WordPress site of the workspace):
 * `categories`: names of the site's categories (or their ids), looked up on the site
   when the article is published and never created there: a category is part of the
   site's structure. Names, not ids, because an agency's sites number theirs apart;
-* `tags`: names (or ids); missing ones are created on the site;
+* `tags`: names (digits too: "2024" is a name); missing ones are created on the site;
 * `featured_image`: the position of one of the post's images, 1 for the first. That
   image becomes the article's featured image and is left out of the body (themes show
   it above the article already). The form cannot know how many images the post has:

@@ -194,6 +194,14 @@ def test_categories_are_named_as_typed_and_an_unknown_one_is_refused_by_name(con
     assert "named Nulle part (option Categories)" in caught.value.message and name not in caught.value.message
 
 
+def test_a_tag_made_of_digits_is_a_name_not_an_id(connector, wordpress_server):
+    year = str(secrets.randbelow(10**6) + 10**7)
+    posted = connector.publish(PublishRequest(text="x", idempotency_key=_key(),
+                                              options={"title": "Millésime", "tags": [year]}))
+    (tag_id,) = _read(wordpress_server, posted.remote_id)["tags"]
+    assert wordpress_server.rest_json("GET", f"/wp/v2/tags/{tag_id}")["name"] == year
+
+
 def test_a_missing_title_is_refused_before_anything_is_sent(connector):
     with pytest.raises(NetworkError) as caught:
         connector.publish(PublishRequest(text="Sans titre", idempotency_key=_key()))
