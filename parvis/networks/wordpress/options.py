@@ -75,7 +75,10 @@ def problems(text: str, media: Sequence[MediaFile], options: Mapping[str, Any]) 
     if any(m.is_video for m in media):
         found.append(Problem("media", _("parvis puts only images in WordPress articles, not videos."), NETWORK))
     position = featured_position(options)
-    if position is not None and not 1 <= position <= len(media):
+    if position is not None and not media:
+        found.append(Problem("options.featured_image", _("The post has no image to feature: leave the featured "
+                                                         "image empty, or add one."), NETWORK))
+    elif position is not None and not 1 <= position <= len(media):
         found.append(Problem("options.featured_image",
                              _("The featured image must be the number of one of the post's images (1 to "
                                "%(count)s).") % {"count": len(media)}, NETWORK))

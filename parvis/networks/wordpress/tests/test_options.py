@@ -62,6 +62,8 @@ def test_the_checks_name_their_fields_as_the_contract_does():
     assert {p.network for p in found} == {"wordpress"}
     assert [p.field for p in problems("", [], {"title": "T"})] == ["text"]
     assert "1 to 1" in found[2].message  # bounded by the post's images, not by the form
+    (no_image,) = problems("Texte", [], {"title": "T", "featured_image": 1})
+    assert no_image.field == "options.featured_image" and "no image to feature" in no_image.message
 
 
 def test_the_connectors_checks_are_the_packages_problems():
