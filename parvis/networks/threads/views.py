@@ -59,7 +59,7 @@ def callback(request: AuthedRequest) -> HttpResponse:
         credentials = oauth.exchange_code(request.GET["code"], pending["redirect_uri"])
         identity = read_identity(ThreadsClient(credentials.values["access_token"]))
     except NetworkError as exc:
-        messages.error(request, _("Threads refused the connection: %(error)s") % {"error": exc.message})
+        messages.error(request, exc.message)
         return redirect("threads:connect", workspace_id=workspace.pk)
     account = save_account(workspace, INFO.key, PROFILE, identity,
                            {**credentials.values, "user_id": identity.remote_id}, request.user)
