@@ -78,6 +78,15 @@ class GraphError(NetworkError):
         self.code, self.subcode, self.status = code, subcode, status
 
 
+def as_dict(value: Any) -> dict[str, Any]:
+    """Untrusted JSON read defensively: a dict, or an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _int(value: Any) -> int:
     try:
         return int(value)
@@ -195,8 +204,8 @@ class ThreadsClient:
             answer = self.get(path, **params, after=after)
             data = answer.get("data")
             rows += [row for row in data if isinstance(row, dict)] if isinstance(data, list) else []
-            paging = answer.get("paging") if isinstance(answer.get("paging"), dict) else {}
-            cursors = paging.get("cursors") if isinstance(paging.get("cursors"), dict) else {}
+            paging = as_dict(answer.get("paging"))
+            cursors = as_dict(paging.get("cursors"))
             after = cursors.get("after")
             if not paging.get("next") or not after:
                 break

@@ -46,7 +46,7 @@ from parvis.networks.base import (
     RemoteAuthor,
 )
 from parvis.networks.text import clean_text
-from parvis.networks.threads.client import GraphError, ThreadsClient
+from parvis.networks.threads.client import GraphError, ThreadsClient, as_dict, as_list
 from parvis.networks.threads.publishing import parse_time
 
 REPLIES, MENTIONS = "replies", "mentions"
@@ -106,13 +106,13 @@ class ThreadsInbox:
         after = None
         for _page in range(MAX_PAGES):
             answer = self.api.get(path, **params, limit=PAGE_SIZE, after=after)
-            data = answer.get("data") if isinstance(answer.get("data"), list) else []
+            data = as_list(answer.get("data"))
             for row in data:
                 when = parse_time(row.get("timestamp")) if isinstance(row, dict) else None
                 if when is not None and when >= floor and row.get("id"):
                     out.append(row)
-            paging = answer.get("paging") if isinstance(answer.get("paging"), dict) else {}
-            cursors = paging.get("cursors") if isinstance(paging.get("cursors"), dict) else {}
+            paging = as_dict(answer.get("paging"))
+            cursors = as_dict(paging.get("cursors"))
             oldest = parse_time(data[-1].get("timestamp")) if data and isinstance(data[-1], dict) else None
             after = cursors.get("after")
             if not paging.get("next") or not after or oldest is None or oldest < floor:
@@ -121,9 +121,9 @@ class ThreadsInbox:
 
     def _read_cursor(self, cursor: str | None) -> tuple[datetime, set[str]]:
         try:
-            state = json.loads(cursor) if cursor else None
+            state = as_dict(json.loads(cursor)) if cursor else {}
             mark = datetime.fromisoformat(state["mark"])
-            return mark, {str(i) for i in state.get("seen", [])}
+            return mark, {str(i) for i in as_list(state.get("seen"))}
         except (TypeError, ValueError, KeyError):
             return timezone.now() - FIRST_POLL + OVERLAP, set()
 

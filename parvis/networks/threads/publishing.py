@@ -51,7 +51,7 @@ from parvis.networks.base import (
     PublishRequest,
     RemotePost,
 )
-from parvis.networks.threads.client import QUOTA_CODE, GraphError, ThreadsClient
+from parvis.networks.threads.client import QUOTA_CODE, GraphError, ThreadsClient, as_dict, as_list
 
 CHECK_IN = 10.0  # seconds: a text or an image is usually processed at once
 CHECK_IN_VIDEO = 30.0  # Threads's own advice: about 30 s on average before publishing
@@ -252,9 +252,9 @@ class Steps:
     def check_quota(self, reply: bool) -> None:
         usage, config = ("reply_quota_usage", "reply_config") if reply else ("quota_usage", "config")
         answer = self.api.get(f"{self.user_id}/threads_publishing_limit", fields=f"{usage},{config}")
-        rows = answer.get("data") if isinstance(answer.get("data"), list) else []
+        rows = as_list(answer.get("data"))
         row = rows[0] if rows and isinstance(rows[0], dict) else {}
-        window = row.get(config) if isinstance(row.get(config), dict) else {}
+        window = as_dict(row.get(config))
         total = window.get("quota_total")
         if isinstance(total, int) and isinstance(row.get(usage), int) and row[usage] >= total:
             raise self._quota_error(reply, window.get("quota_duration"))
@@ -299,7 +299,7 @@ class Steps:
                               **params)
         wanted = MEDIA_TYPES[media_kind(request.media)]
         for row in rows:  # newest first
-            parent = row.get("replied_to") if isinstance(row.get("replied_to"), dict) else {}
+            parent = as_dict(row.get("replied_to"))
             if reply_to and str(parent.get("id")) != reply_to:
                 continue
             if row.get("media_type") == wanted and _same_text(str(row.get("text") or ""), request.text):
