@@ -159,6 +159,9 @@ class PostMediaSerializer(ApiModelSerializer):
 class PostSerializer(ApiModelSerializer):
     variants = serializers.DictField(child=serializers.CharField(), read_only=True,
                                      help_text="Text per network key, used instead of `text` there.")
+    options = serializers.DictField(child=serializers.DictField(), read_only=True,
+                                    help_text="Post options per network key, as that network's checks "
+                                              "cleaned them (`{\"wordpress\": {\"title\": …}}`).")
     timezone = serializers.CharField(source="schedule_timezone", read_only=True,
                                      help_text="The zone the time was entered in.")
     scheduled_at_local = serializers.SerializerMethodField()
@@ -167,7 +170,7 @@ class PostSerializer(ApiModelSerializer):
 
     class Meta:
         model = Post
-        fields = ["id", "workspace", "author", "text", "variants", "language", "is_draft",
+        fields = ["id", "workspace", "author", "text", "variants", "options", "language", "is_draft",
                   "scheduled_at", "timezone", "scheduled_at_local", "media", "publications",
                   "approval_state", "revision", "created_at", "updated_at", "campaign", "labels"]
         read_only_fields = fields
@@ -209,6 +212,10 @@ class PostWriteSerializer(serializers.Serializer):
     variants = serializers.DictField(
         child=serializers.CharField(allow_blank=True), required=False,
         help_text="Text per network key (`{\"bluesky\": \"…\"}`); replaces all variants.")
+    options = serializers.DictField(
+        child=serializers.DictField(), required=False,
+        help_text="Post options per network key (`{\"wordpress\": {\"title\": \"…\"}}`), each checked by "
+                  "its network (errors on `options.<network>.<name>`); replaces all options.")
     language = serializers.CharField(required=False, allow_blank=True, max_length=8)
     media = serializers.ListField(
         child=serializers.FileField(), required=False, max_length=MAX_UPLOADS,
@@ -229,7 +236,7 @@ class PostWriteSerializer(serializers.Serializer):
         the fields left out keep the post's values."""
         data: dict[str, Any] = self.validated_data
         given: dict[str, Any] = {name: data[name] for name in ("text", "accounts", "variants", "language",
-                                                               "campaign", "labels") if name in data}
+                                                               "campaign", "labels", "options") if name in data}
         if data.get("mode"):
             given["mode"] = data["mode"]
         if (data.get("timezone") or "").strip():

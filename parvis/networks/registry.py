@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 PACKAGES = [
     "parvis.networks.mastodon",
     "parvis.networks.bluesky",
+    "parvis.networks.wordpress",
     "parvis.networks.threads",
 ]
 

@@ -94,6 +94,7 @@ def save_post(
     if post is None:
         post = Post(workspace=workspace, author=author)
     post.text, post.variants, post.language = data.text, data.variants, data.language
+    post.options = data.options
     post.is_draft = data.mode == "draft"
     post.scheduled_at = due
     post.schedule_timezone = data.timezone_name or workspace.timezone
@@ -217,7 +218,7 @@ def input_for_saved_post(post: Post, accounts: list[SocialAccount], mode: str,
         text=post.text, accounts=accounts, mode=mode, scheduled_at=when,
         timezone_name=post.schedule_timezone or post.workspace.timezone, variants=dict(post.variants or {}),
         media=_saved_media(post), language=post.language, workspace=post.workspace,
-        campaign=post.campaign, labels=list(post.labels.all()),
+        campaign=post.campaign, labels=list(post.labels.all()), options=dict(post.options or {}),
     )
 
 

@@ -67,11 +67,16 @@ class ApprovalError(Exception):
 
 def snapshot(post: Post) -> str:
     """What an approver validates, as text for the audit log: the text, each network's
-    variant, the images with their alt text, and the time. The last line is the time."""
+    variant and post options, the images with their alt text, and the time. The last line
+    is the time."""
     lines = [post.text]
     for network, text in sorted((post.variants or {}).items()):
         label = registry.NETWORKS[network].label if network in registry.NETWORKS else network
         lines += ["", f"[{label}]", text]
+    for network, options in sorted((post.options or {}).items()):
+        # What goes out with the post (a blog article's title, a first comment) is validated too.
+        label = registry.NETWORKS[network].label if network in registry.NETWORKS else network
+        lines += [f"[{label} {name}] {value}" for name, value in sorted(options.items()) if value not in ("", None, [])]
     # A fresh query: the caller's post may carry a prefetched, now stale, media list.
     for media in PostMedia.objects.filter(post=post).select_related("asset").order_by("position", "pk"):
         lines.append(f"[image] {media.asset.original_name} — alt: {media.effective_alt_text or '∅'}")

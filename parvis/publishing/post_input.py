@@ -29,6 +29,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -62,6 +63,8 @@ class PostValues:
     campaign: int | str | Campaign | None = None
     labels: Sequence[int | str | Label] = ()
     language: str = ""
+    # Per-network post options, each checked by its network's form.
+    options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -90,7 +93,7 @@ def read_post(workspace: Workspace, values: PostValues) -> ReadPost:
         text=values.text.replace("\r\n", "\n").strip(), accounts=_accounts(workspace, values.accounts, errors),
         mode=mode, scheduled_at=when, timezone_name=tz_name, variants=_variants(values.variants, errors),
         media=list(values.media) + _library_media(workspace, values.media_ids, values.alt_texts, errors),
-        language=values.language, workspace=workspace,
+        language=values.language, workspace=workspace, options=_options(values.options, errors),
         campaign=_campaign(workspace, values.campaign, errors), labels=_labels(workspace, values.labels, errors),
     )
     return ReadPost(post_input, errors)
@@ -126,6 +129,7 @@ def post_values(post: Post) -> PostValues:
         text=post.text, mode="draft" if post.is_draft else "queue" if queued else "schedule", accounts=accounts,
         variants=dict(post.variants or {}), timezone=post.schedule_timezone, scheduled_at=post.scheduled_at,
         campaign=post.campaign_id, labels=list(post.labels.values_list("pk", flat=True)), language=post.language,
+        options=dict(post.options or {}),
     )
 
 
@@ -190,6 +194,19 @@ def _variants(given: Mapping[str, str], errors: list[FieldError]) -> dict[str, s
                                  % {"key": unknown[0], "keys": ", ".join(sorted(registry.NETWORKS))}, "invalid"))
     return {key: text.replace("\r\n", "\n").strip() for key, text in given.items()
             if key in registry.NETWORKS and text.strip()}
+
+
+def _options(given: Mapping[str, Any], errors: list[FieldError]) -> dict[str, dict[str, Any]]:
+    unknown = sorted(set(given) - set(registry.NETWORKS))
+    if unknown:
+        errors.append(FieldError("options", _("Unknown network “%(key)s”; use one of: %(keys)s.")
+                                 % {"key": unknown[0], "keys": ", ".join(sorted(registry.NETWORKS))}, "invalid"))
+    not_objects = sorted(key for key, value in given.items() if not isinstance(value, Mapping))
+    if not_objects:
+        errors.append(FieldError(f"options.{not_objects[0]}", _("The options of a network are an object of "
+                                                                "named values."), "invalid"))
+    return {key: dict(value) for key, value in given.items()
+            if key in registry.NETWORKS and isinstance(value, Mapping)}
 
 
 def _library_media(workspace: Workspace, ids: Sequence[int | str], alt_texts: Mapping[int, str],

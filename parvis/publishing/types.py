@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import IO
+from typing import IO, Any
 
 from parvis.accounts.models import Workspace
 from parvis.networks.models import SocialAccount
@@ -68,6 +68,8 @@ class PostInput:
     workspace: Workspace | None = None
     campaign: Campaign | None = None
     labels: list[Label] = field(default_factory=list)
+    # Per-network post options ({"wordpress": {"title": …}}), cleaned by `check_post`.
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass

@@ -16,6 +16,7 @@ from parvis.networks.base import Limits
 from parvis.networks.models import SocialAccount
 from parvis.publishing.charter import charter_errors
 from parvis.publishing.library import rights_errors
+from parvis.publishing.network_checks import clean_options, network_errors
 from parvis.publishing.schedule import parse_timezone, unknown_timezone
 from parvis.publishing.types import FieldError, MediaInfo, PostInput, PostValidationError
 from parvis.publishing.utm import final_input_text
@@ -121,9 +122,12 @@ def check_post(data: PostInput, now: datetime | None = None) -> list[FieldError]
     if data.mode not in {"draft", "now", "schedule", "queue"}:
         errors.append(FieldError("mode", _("Choose publish now, schedule or save as draft."), "invalid"))
     errors += check_schedule(data, now)
+    errors += clean_options(data)  # before the networks' rules, which read the cleaned options
     if data.text.strip() or data.media:
         for account in data.accounts:
             errors += check_account(account, data)
+            if data.mode != "draft":
+                errors += network_errors(account, data)
     errors += rights_errors(data, now)
     errors += charter_errors(data)
     return errors

@@ -6,14 +6,17 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django import forms
 from django.http import HttpRequest, QueryDict
 from django.utils.translation import gettext as _
 
 from parvis.accounts.models import Workspace
 from parvis.accounts.requests import AuthedRequest
 from parvis.core.ids import parse_id, parse_ids, parse_int
+from parvis.networks import registry
 from parvis.publishing import library
 from parvis.publishing.actions import MAX_UPLOADS
+from parvis.publishing.network_checks import options_form
 from parvis.publishing.post_input import PostValues, read_post
 from parvis.publishing.recurrence import parse_rule, preset_rule
 from parvis.publishing.schedule import parse_timezone
@@ -40,12 +43,60 @@ def read_composer(
         scheduled_at=data.get("scheduled_at", "") if mode == "schedule" else None,
         media_ids=media_ids, alt_texts={pk: data.get(f"library_alt_{pk}", "") for pk in media_ids},
         campaign=data.get("campaign", ""), labels=data.getlist("labels"), language=data.get("language", ""),
+        options=read_options(data),
     ))
     errors = [FieldError(FORM_FIELDS.get(e.field, e.field), e.message, e.code) for e in read.errors]
     files = request.FILES.getlist("media")[:MAX_UPLOADS]
     uploads = [Upload(f.name or "image", f, f.size or 0, data.get(f"alt_{i}", "").strip())
                for i, f in enumerate(files)]
     return read.post_input, uploads, errors
+
+
+def options_prefix(network: str) -> str:
+    return f"opt_{network}"
+
+
+def read_options(data: QueryDict) -> dict[str, dict[str, Any]]:
+    """Each network's post options as its form's fields sent them (`opt_<network>-<name>`),
+    for the networks whose fields are on the page."""
+    options: dict[str, dict[str, Any]] = {}
+    for network in registry.NETWORKS:
+        form_class = options_form(network)
+        prefix = options_prefix(network)
+        if form_class is None or not any(key.startswith(f"{prefix}-") for key in data):
+            continue
+        form = form_class(prefix=prefix)
+        options[network] = {name: field.widget.value_from_datadict(data, {}, form.add_prefix(name))
+                            for name, field in form.fields.items()}
+    return options
+
+
+@dataclass
+class OptionsFieldset:
+    network: str
+    label: str
+    rows: list[tuple[forms.BoundField, list[str]]]  # each field with its errors (from `check_post`)
+    open: bool  # shown unfolded: it holds values, or an error
+
+
+def option_fieldsets(networks: list[tuple[str, str]], saved: dict[str, Any], data: QueryDict | None,
+                     errors: dict[str, list[str]]) -> list[OptionsFieldset]:
+    """One fieldset per network of the workspace that has post options: bound to what was
+    sent when the form comes back with errors, else showing the post's saved options."""
+    fieldsets = []
+    for network, label in networks:
+        form_class = options_form(network)
+        if form_class is None:
+            continue
+        prefix = options_prefix(network)
+        sent = data is not None and any(key.startswith(f"{prefix}-") for key in data)
+        form = form_class(data=data, prefix=prefix) if sent else form_class(initial=saved.get(network) or {},
+                                                                           prefix=prefix)
+        # The errors shown are `check_post`'s (a draft may lack a required option), not the form's.
+        rows = [(form[name], errors.get(f"options.{network}.{name}", [])) for name in form.fields]
+        fieldsets.append(OptionsFieldset(network, label, rows,
+                                         open=any(messages for _f, messages in rows) or bool(saved.get(network))))
+    return fieldsets
 
 
 def uploads_into_library(request: AuthedRequest, workspace: Workspace, post_input: PostInput,

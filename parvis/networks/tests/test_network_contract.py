@@ -95,3 +95,67 @@ def test_the_account_list_shows_its_label_and_its_connect_button(people, kestrel
     html = page.content.decode()
     assert '<span class="net kestrel">Kestrel</span>' in html
     assert f'href="/w/{people["workspace"].pk}/connect/kestrel/">Kestrel</a>' in html
+
+
+# -- its post options and its own rules, from its package alone -------------------------
+
+def compose(people: dict[str, Any], account: SocialAccount, **fields: Any) -> Any:
+    data = {"text": "Nouvel article", "accounts": [account.pk], "mode": "schedule",
+            "scheduled_at": "2030-01-07T09:00", "timezone": "Europe/Paris", **fields}
+    return client_for(people["owner"]).post(reverse("web:compose", args=[people["workspace"].pk]), data)
+
+
+@pytest.mark.django_db
+def test_the_composer_shows_its_options_and_names_its_missing_title_and_its_rule(people, kestrel_account):
+    page = client_for(people["owner"]).get(reverse("web:compose", args=[people["workspace"].pk]))
+    assert 'data-testid="options-kestrel"' in page.content.decode()
+    assert 'name="opt_kestrel-title"' in page.content.decode()
+    refused = compose(people, kestrel_account)
+    html = refused.content.decode()
+    assert refused.status_code == 400
+    assert 'data-field="options.kestrel.title"' in html and "Kestrel:" in html
+    assert "Kestrel (@brand-kestrel): An image is needed." in html  # its connector's own rule
+    assert not kestrel_account.publications.exists()
+
+
+@pytest.mark.django_db
+def test_a_draft_may_wait_for_its_title_but_not_take_a_malformed_one(people, kestrel_account):
+    assert compose(people, kestrel_account, mode="draft").status_code == 302
+    too_long = compose(people, kestrel_account, mode="draft", **{"opt_kestrel-title": "t" * 81})
+    assert too_long.status_code == 400 and 'data-field="options.kestrel.title"' in too_long.content.decode()
+
+
+@pytest.mark.django_db
+def test_its_options_are_cleaned_by_its_form_and_kept_with_the_post(people, kestrel_account):
+    assert compose(people, kestrel_account, mode="draft",
+                   **{"opt_kestrel-title": " Les nouveautés ", "opt_kestrel-tags": "pain, , viennoiserie"}
+                   ).status_code == 302
+    post = kestrel_account.publications.get().post
+    assert post.options == {"kestrel": {"title": "Les nouveautés", "tags": ["pain", "viennoiserie"]}}
+    # Shown again in the composer when the post is edited.
+    page = client_for(people["owner"]).get(reverse("web:post_edit", args=[people["workspace"].pk, post.pk]))
+    assert 'value="Les nouveautés"' in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_live_check_lists_its_problems_before_scheduling(people, kestrel_account):
+    response = client_for(people["owner"]).post(reverse("web:compose_check", args=[people["workspace"].pk]),
+                                                {"text": "Bonjour", "accounts": [kestrel_account.pk],
+                                                 "mode": "schedule", "scheduled_at": "2030-01-07T09:00"})
+    html = response.content.decode()
+    assert "An image is needed." in html and "Kestrel:" in html
+
+
+@pytest.mark.django_db
+def test_the_api_takes_its_options_and_names_the_field_of_each_problem(people, kestrel_account):
+    client = client_for(people["owner"])
+    url = f"/api/v1/workspaces/{people['workspace'].pk}/posts/"
+    body = {"text": "Par l'API", "accounts": [kestrel_account.pk], "mode": "draft",
+            "options": {"kestrel": {"title": "t" * 81}, "nowhere": {}}}
+    refused = client.post(url, body, content_type="application/json")
+    errors = refused.json()["errors"]
+    assert refused.status_code == 400 and set(errors) >= {"options", "options.kestrel.title"}
+    body["options"] = {"kestrel": {"title": "Titre", "tags": "a,b"}}
+    created = client.post(url, body, content_type="application/json")
+    assert created.status_code == 201, created.content
+    assert created.json()["options"] == {"kestrel": {"title": "Titre", "tags": ["a", "b"]}}

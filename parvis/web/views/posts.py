@@ -31,7 +31,7 @@ from parvis.publishing.recurrence import PRESETS, create_series
 from parvis.publishing.types import PostInput
 from parvis.publishing.utm import final_input_text
 from parvis.publishing.validation import FieldError, MediaInfo, PostValidationError, check_post
-from parvis.web.composer import read_composer, read_repeat, uploads_into_library
+from parvis.web.composer import option_fieldsets, read_composer, read_repeat, uploads_into_library
 from parvis.web.forms import timezone_choices
 from parvis.web.views.charter import composer_findings
 from parvis.web.views.library import picker_context
@@ -107,9 +107,12 @@ def compose(request: AuthedRequest, workspace: Workspace, post_id: int | None = 
     accounts = list(workspace.social_accounts.all())
     media = list(post.media.select_related("asset")) if post else []
     picker = picker_context(request, workspace, data)
+    networks = sorted({(a.network, a.network_label) for a in accounts})
+    fieldsets = option_fieldsets(networks, dict(post.options or {}) if post else {},
+                                 request.POST if errors else None, errors)
     return render(request, "parvis/compose.html", {
         "workspace": workspace, "post": post, "accounts": accounts, "errors": errors, "values": values,
-        "networks": sorted({(a.network, a.network_label) for a in accounts}), "timezones": timezone_choices(),
+        "networks": networks, "option_fieldsets": fieldsets, "timezones": timezone_choices(),
         "media": media, "media_count": len(media) + len(picker["chosen_items"]), **picker,
         **_campaign_choices(workspace, post), "repeat_presets": PRESETS,
         "weekday_choices": sorted(WEEKDAYS.items()),

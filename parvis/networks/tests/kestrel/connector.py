@@ -7,10 +7,12 @@ from typing import ClassVar
 
 from parvis.networks.base import (
     BaseConnector,
+    Draft,
     ErrorKind,
     Identity,
     Limits,
     NetworkError,
+    Problem,
     PublishRequest,
     RemotePost,
 )
@@ -32,3 +34,7 @@ class KestrelConnector(BaseConnector):
 
     def delete(self, remote_id: str) -> None:
         raise NetworkError("Kestrel exists only in tests.", ErrorKind.PERMANENT)
+
+    def checks(self, draft: Draft) -> list[Problem]:
+        # Like Instagram, Kestrel takes no post without an image (test-only words: no gettext).
+        return [] if draft.media else [Problem("media", "An image is needed.", self.network)]

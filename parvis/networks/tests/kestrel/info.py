@@ -16,4 +16,5 @@ INFO = KestrelInfo(
     "kestrel", "Kestrel", "parvis.networks.tests.kestrel.connector:KestrelConnector",
     colour="#0a7d5a", handle_syntax="@name-kestrel", handle_example="@brand-kestrel",
     handle_re=re.compile(r"\w+-kestrel"), counts_graphemes=False, url_length=10,
+    options_form="parvis.networks.tests.kestrel.options:OptionsForm",
 )
