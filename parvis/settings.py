@@ -41,6 +41,16 @@ DEBUG = env_bool("PARVIS_DEBUG")
 ALLOWED_HOSTS = env_list("PARVIS_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("PARVIS_CSRF_TRUSTED_ORIGINS", "")
 PARVIS_BASE_URL = os.environ.get("PARVIS_BASE_URL", "").rstrip("/")
+# Networks that download media themselves (Meta) get a signed address under
+# PARVIS_BASE_URL valid this long, or, with a bucket set, a presigned S3 address (the file
+# is copied there once). See parvis/publishing/media_urls.py.
+PARVIS_MEDIA_URL_SECONDS = int(os.environ.get("PARVIS_MEDIA_URL_SECONDS", "3600"))
+PARVIS_S3_BUCKET = os.environ.get("PARVIS_S3_BUCKET", "")
+PARVIS_S3_ENDPOINT_URL = os.environ.get("PARVIS_S3_ENDPOINT_URL", "")  # MinIO, Scaleway, OVH…
+PARVIS_S3_REGION = os.environ.get("PARVIS_S3_REGION", "")
+PARVIS_S3_ACCESS_KEY_ID = os.environ.get("PARVIS_S3_ACCESS_KEY_ID", "")
+PARVIS_S3_SECRET_ACCESS_KEY = os.environ.get("PARVIS_S3_SECRET_ACCESS_KEY", "")
+PARVIS_S3_PREFIX = os.environ.get("PARVIS_S3_PREFIX", "parvis-media")
 
 INSTALLED_APPS = [
     "django.contrib.auth",

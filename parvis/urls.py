@@ -2,6 +2,7 @@ from django.urls import URLPattern, URLResolver, include, path
 
 from parvis.networks import registry
 from parvis.web.views.icons import favicon
+from parvis.web.views.media_download import media_download
 from parvis.web.views.network_style import network_css
 
 
@@ -11,6 +12,8 @@ def build_urlpatterns() -> list[URLPattern | URLResolver]:
     return [
         path("favicon.ico", favicon, name="favicon"),
         path("networks.css", network_css, name="network_css"),
+        # Media a network downloads itself: the signed token is the only key.
+        path("m/<str:token>/<str:name>", media_download, name="media_download"),
         path("api/v1/", include("parvis.api.urls")),
         *(path("", include(info.urls)) for info in registry.NETWORKS.values()),
         path("", include("parvis.web.urls")),

@@ -55,6 +55,7 @@ from parvis.networks.guarded import network_error
 from parvis.publishing import events, notices
 from parvis.publishing.crashpoints import crash_during, crashpoint
 from parvis.publishing.library import rights_refusal
+from parvis.publishing.media_urls import media_url
 from parvis.publishing.models import (
     AccountQueue,
     ApprovalState,
@@ -249,9 +250,11 @@ def progress_recorder(claim_: Claim) -> Callable[[dict[str, Any]], None]:
 def build_request(publication: Publication, record: Callable[[dict[str, Any]], None] | None = None,
                   ) -> PublishRequest:
     post = publication.post
+    by_url = publication.account.network_info.media_by_url  # the network downloads them itself
     media = [
         MediaFile(path=Path(m.asset.file.path), mime_type=m.asset.mime_type,
-                  alt_text=m.effective_alt_text, size=m.asset.size, width=m.asset.width, height=m.asset.height)
+                  alt_text=m.effective_alt_text, size=m.asset.size, width=m.asset.width, height=m.asset.height,
+                  url=media_url(m.asset) if by_url else "")
         for m in post.media.all()  # prefetched with their assets by `claim`
     ]
     return PublishRequest(

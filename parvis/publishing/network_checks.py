@@ -23,6 +23,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from parvis.networks import registry
 from parvis.networks.base import Draft, MediaFile
 from parvis.networks.models import SocialAccount
+from parvis.publishing.media_urls import reachability_problem
 from parvis.publishing.types import FieldError, PostInput
 from parvis.publishing.utm import final_input_text
 
@@ -93,6 +94,8 @@ def network_errors(account: SocialAccount, data: PostInput) -> list[FieldError]:
     label = f"{account.network_label} ({account.handle})"
     text_field = f"variants.{account.network}" if data.variants.get(account.network) else "text"
     errors = []
+    if data.media and account.network_info.media_by_url and (unreachable := reachability_problem()):
+        errors.append(FieldError("media", f"{label}: {unreachable}", "media_unreachable"))
     for problem in account.checking_connector.checks(draft_for(account, data)):
         field = text_field if problem.field == "text" else problem.field
         if field.startswith("options."):

@@ -131,11 +131,12 @@ class _HTTPHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         try:
-            self.wfile.write(body)
+            if self.command != "HEAD":  # a HEAD answer says the length, sends no body
+                self.wfile.write(body)
         except OSError:
             self.close_connection = True
 
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _serve
 
     def log_message(self, *args: Any) -> None:
         pass
