@@ -21,7 +21,9 @@ was lost. So:
 * `find_published` reads the recorded container: PUBLISHED → the post is looked for in
   the account's posts (or replies) since the first attempt, by its text: found, or
   unknown; any other status → absent for sure; no container recorded → absent (nothing
-  is published without a container).
+  is published without a container), unless a post with the same text is there since
+  (a request handed over without its recorded progress is never answered "absent"
+  while its post is there).
 
 Carousel items whose carousel container's answer was lost may already belong to that
 (orphan) container, and Threads refuses them in another: `children_used` is recorded
@@ -48,6 +50,7 @@ from parvis.networks.base import (
     MediaFile,
     NetworkError,
     Pending,
+    Presence,
     PublishRequest,
     RemotePost,
 )
@@ -283,7 +286,12 @@ class Steps:
     def find_published(self, request: PublishRequest, since: datetime) -> Lookup:
         container = request.progress.get("container")
         if not container:
-            return Lookup.absent()  # nothing goes out on Threads without a container
+            # Nothing goes out on Threads without a container, so this is absent; unless
+            # the request comes without its progress (a caller that did not keep it):
+            # the account's posts since then are read, so as never to say "absent" of a
+            # post that is there.
+            found = self.find(request, since)
+            return found if found.presence is Presence.FOUND else Lookup.absent()
         status, _message = self.status(str(container))
         if status != "PUBLISHED":
             return Lookup.absent()  # IN_PROGRESS, FINISHED, ERROR, EXPIRED: not published

@@ -2,48 +2,47 @@
 loopback fake: an image by its address, a video through PROCESSING, and a lost publish
 answer that the next attempt finds (one post, never two).
 
-The engine does not fill `MediaFile.url` yet (signed media addresses are being written):
-`with_media_addresses` wraps `engine.build_request` to give each file the address of a
-loopback server serving it, as the signed address will."""
+Media go by the engine's signed addresses, served by parvis itself (Django's live server
+on loopback, as PARVIS_BASE_URL), and the fake downloads them from there."""
 
 from __future__ import annotations
 
 import io
-from dataclasses import replace
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.utils import timezone
 
-from parvis.networks.base import PublishRequest
+from parvis.core.http import override_policy
 from parvis.publishing import engine
 from parvis.publishing.actions import Upload
 from parvis.publishing.models import Publication, State
 from parvis.publishing.tests.helpers import pub, schedule
 from parvis.testing.images import png_bytes
+from parvis.testing.scripted_server import LoopbackPorts
 from parvis.testing.videos import mp4_bytes
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def with_media_addresses(monkeypatch: pytest.MonkeyPatch, media_host: Any) -> None:
-    original = engine.build_request
-
-    def build_request(publication: Publication, record: Any = None) -> PublishRequest:
-        request = original(publication, record)
-        media = [replace(m, url=media_host.url("/clip.mp4" if m.is_video else "/a.png")) for m in request.media]
-        return replace(request, media=media)
-
-    monkeypatch.setattr(engine, "build_request", build_request)
+def served(live_server: Any, settings: Any, threads: Any) -> Iterator[None]:
+    """parvis serves its signed media addresses on loopback; the policy lets it reach
+    the fake and counts the live server as a public address (as parvis's would be)."""
+    port = int(live_server.url.rsplit(":", 1)[1])
+    settings.PARVIS_BASE_URL = f"http://127.0.0.1:{port}"
+    with override_policy(LoopbackPorts(port, threads.port)):
+        yield
 
 
 def due_now(publication: Publication) -> None:
     Publication.objects.filter(pk=publication.pk).update(next_attempt_at=timezone.now())
 
 
-@pytest.mark.usefixtures("with_media_addresses")
-def test_a_scheduled_image_is_published_by_its_address_with_its_alt_text(threads, brand, threads_account, people):
+@pytest.mark.usefixtures("served")
+def test_a_scheduled_image_is_published_by_its_address_with_its_alt_text(threads, brand, threads_account, people,
+                                                                         settings):
     threads.polls_until_finished = 0
     png = png_bytes()
     post = schedule(people["workspace"], people["owner"], [threads_account], "Fournée du jour",
@@ -55,9 +54,11 @@ def test_a_scheduled_image_is_published_by_its_address_with_its_alt_text(threads
     assert (posts[0].media_type, posts[0].alt_text) == ("IMAGE", "Une miche de pain")
     assert publication.remote_url.startswith("https://www.threads.com/@brand/post/")
     assert publication.progress["publish_sent"] is True
+    assert threads.downloads[0].url.startswith(f"{settings.PARVIS_BASE_URL}/m/")
+    assert threads.downloads[0].status == 200 and threads.downloads[0].size == len(png)
 
 
-@pytest.mark.usefixtures("with_media_addresses")
+@pytest.mark.usefixtures("served")
 def test_a_scheduled_video_waits_in_processing_then_is_published(threads, brand, threads_account, people):
     clip = mp4_bytes()
     post = schedule(people["workspace"], people["owner"], [threads_account], "En vidéo",
