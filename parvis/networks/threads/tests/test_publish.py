@@ -105,6 +105,22 @@ def test_a_carousel_records_each_item_before_the_carousel(threads, brand, thread
     assert recorder.progress["children"] == children[-1]
 
 
+def test_a_lost_carousel_answer_makes_fresh_items_and_one_post(threads, brand, threads_account, media_host):
+    recorder = Recorder()
+    media = [image(media_host, "a.png"), image(media_host, "b.png")]
+    connector = ThreadsConnector(threads_account)
+    assert isinstance(connector.publish(request("Album", recorder, media=media)), Pending)  # items processing
+    first_items = recorder.progress["children"]
+    threads.lose_next(path="/v1.0/*/threads")  # the carousel container is made, its id never arrives
+    with pytest.raises(NetworkError) as caught:
+        connector.publish(request("Album", recorder, media=media))
+    assert caught.value.uncertain and recorder.progress["children_used"] is True
+    remote, _waits = until_published(connector, "Album", recorder, media=media)
+    assert not set(recorder.progress["children"]) & set(first_items)  # claimed by the orphan: made again
+    assert [m.id for m in threads.posts_of(brand.id)] == [remote.remote_id]
+    assert len(threads.media[remote.remote_id].children) == 2
+
+
 def test_a_video_is_pending_while_threads_processes_it(threads, brand, threads_account, media_host):
     threads.polls_until_finished = 2
     clip = MediaFile(Path("/nowhere/clip.mp4"), "video/mp4", url=media_host.url("/clip.mp4"))
