@@ -142,7 +142,9 @@ class Steps:
 
     def _make(self, request: PublishRequest, progress: dict[str, Any]) -> dict[str, Any] | Pending:
         """The containers of a post, each recorded as soon as Threads gave its id."""
-        base = {"made_at": progress.get("made_at") or _iso(timezone.now()), "remade": bool(progress.get("remade")),
+        # Items made again (see `children_used`) start a new processing time.
+        made_at = None if progress.get("children_used") else progress.get("made_at")
+        base = {"made_at": made_at or _iso(timezone.now()), "remade": bool(progress.get("remade")),
                 "publish_sent": False}
         params = self._post_params(request)
         kind = media_kind(request.media)
@@ -157,10 +159,18 @@ class Steps:
             params |= _media_params(request.media[0])
         else:
             params["media_type"] = "TEXT"
-        container = str(self.api.post(f"{self.user_id}/threads", params)["id"])
+        container = self._created(self.api.post(f"{self.user_id}/threads", params))
         made = {**base, "container": container}
         request.record(made)
         return made
+
+    @staticmethod
+    def _created(answer: dict[str, Any]) -> str:
+        """The id Threads gave what it made; without one, whether it made it is unknown."""
+        if not answer.get("id"):
+            raise NetworkError(Text.gettext("Threads answered without the id of what it made."),
+                               ErrorKind.TRANSIENT, uncertain=True)
+        return str(answer["id"])
 
     def _post_params(self, request: PublishRequest) -> dict[str, str]:
         params: dict[str, str] = {}
@@ -179,7 +189,7 @@ class Steps:
         children = [] if progress.get("children_used") else list(progress.get("children") or [])
         for media in request.media[len(children):]:
             child = self.api.post(f"{self.user_id}/threads", {**_media_params(media), "is_carousel_item": "true"})
-            children.append(str(child["id"]))
+            children.append(self._created(child))
             request.record({**base, "children": list(children)})
         statuses = [self.status(child_id) for child_id in children]  # all read in one poll
         for status, message in statuses:
@@ -233,7 +243,7 @@ class Steps:
             if error.code == QUOTA_CODE:
                 raise self._quota_error(reply, None) from error
             raise
-        return self.remote_post(str(answer["id"]))
+        return self.remote_post(self._created(answer))
 
     def _already_published(self, request: PublishRequest) -> RemotePost:
         found = self.find(request, since=None)
