@@ -96,8 +96,14 @@ class ThreadsInbox:
         posts = self.api.get(f"{self.user_id}/threads", fields="id", since=since, limit=MAX_POSTS).get("data")
         rows: list[dict[str, Any]] = []
         for post in posts if isinstance(posts, list) else []:
-            if isinstance(post, dict) and post.get("id"):
+            if not isinstance(post, dict) or not post.get("id"):
+                continue
+            try:
                 rows += self._rows(f"{post['id']}/conversation", floor, fields=FIELDS, reverse="true")
+            except GraphError as error:
+                # A post deleted since it was listed has no replies to read; anything else stops the poll.
+                if error.subcode != MISSING_OBJECT:
+                    raise
         return rows
 
     def _rows(self, path: str, floor: datetime, **params: Any) -> list[dict[str, Any]]:

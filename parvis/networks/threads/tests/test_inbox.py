@@ -105,3 +105,11 @@ def test_the_thread_context_is_the_chain_above_root_first(threads, connector):
     second = threads.reply_as("bob", to=first, text="Deux")
     chain = connector.thread_context(second)
     assert [(i.remote_id, i.kind) for i in chain] == [(root, ItemKind.OWN), (first, ItemKind.REPLY)]
+
+
+def test_a_post_deleted_while_polling_does_not_stop_the_poll(threads, connector):
+    kept, gone = post(connector, "Reste"), post(connector, "Part")
+    reply = threads.reply_as("alice", to=kept, text="Bien")
+    threads.fail_next(400, {"error": {"message": "Unsupported get request.", "code": 100, "error_subcode": 33}},
+                      method="GET", path=f"/v1.0/{gone}/conversation")
+    assert [i.remote_id for i in connector.fetch_inbox("replies", None).items] == [reply]
