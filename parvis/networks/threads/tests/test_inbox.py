@@ -113,3 +113,21 @@ def test_a_post_deleted_while_polling_does_not_stop_the_poll(threads, connector)
     threads.fail_next(400, {"error": {"message": "Unsupported get request.", "code": 100, "error_subcode": 33}},
                       method="GET", path=f"/v1.0/{gone}/conversation")
     assert [i.remote_id for i in connector.fetch_inbox("replies", None).items] == [reply]
+
+
+def test_the_inbox_pollers_store_replies_and_mentions_once_with_their_thread(threads, threads_account, connector):
+    from parvis.inbox import polling
+    from parvis.inbox.models import Item, Poller
+
+    root = post(connector, "Question du jour ?")
+    first = threads.reply_as("alice", to=root, text="Moi !")
+    nested = threads.reply_as("carol", to=first, text="Toi ?")
+    mention = threads.mention_as("fan", "Merci @brand")
+    polling.ensure_pollers()
+    pollers = Poller.objects.filter(account=threads_account).exclude(stream=Poller.REFRESH)
+    assert sorted(p.stream for p in pollers) == ["mentions", "replies"]
+    for _round in range(2):
+        for poller in pollers:
+            polling.poll(poller.pk, connector=connector)
+    stored = dict(Item.objects.filter(account=threads_account).values_list("remote_id", "kind"))
+    assert stored == {first: "reply", nested: "reply", mention: "mention", root: "own"}
