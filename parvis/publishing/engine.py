@@ -244,6 +244,7 @@ def progress_recorder(claim_: Claim) -> Callable[[dict[str, Any]], None]:
         if not saved:
             raise LeaseLost
         claim_.publication.progress = progress
+        crashpoint("after_step")  # between a container's creation and its publishing
     return record
 
 

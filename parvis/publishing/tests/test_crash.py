@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from parvis.publishing.models import Publication, State
+from parvis.publishing.models import Post, Publication, State
 from parvis.publishing.tests.helpers import schedule
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]  # huey workers in subprocesses
@@ -51,11 +51,12 @@ def worker_env(tmp_path: Path, crashpoints: str, window: float) -> dict[str, str
 
 
 def run_until_done(
-    tmp_path: Path, publication_ids: list[int], crashpoints: str, window: float, workers: int = 2
+    tmp_path: Path, publication_ids: list[int], crashpoints: str, window: float, workers: int = 2,
+    env: dict[str, str] | None = None, steps: tuple[str, ...] = STEPS,
 ) -> tuple[int, Counter[str]]:
     """Run `workers` worker processes at once, restarting each one that dies, until every
     publication is settled. Two at once: they also race each other for the same rows."""
-    env = worker_env(tmp_path, crashpoints, window)
+    env = {**worker_env(tmp_path, crashpoints, window), **(env or {})}
     log = tmp_path / "worker.log"
     restarts, started = 0, time.monotonic()
     processes: list[subprocess.Popen[bytes] | None] = [None] * workers
@@ -66,7 +67,7 @@ def run_until_done(
                     if process is None or process.poll() is not None:
                         restarts += process is not None
                         if restarts >= MAX_CHAOS_RESTARTS or (
-                                restarts >= CHAOS_RESTARTS and set(crashes_in(log)) >= set(STEPS)):
+                                restarts >= CHAOS_RESTARTS and set(crashes_in(log)) >= set(steps)):
                             # Enough chaos (and every step crashed at least once: a kill at
                             # an early step takes all in-flight jobs, so the later steps are
                             # reached less often): let the rest settle. Otherwise a post whose
@@ -101,15 +102,24 @@ def assert_each_once(texts_on_server: list[str], expected: list[str]) -> None:
 
 
 def crash_and_check(
-    tmp_path: Path, people: dict[str, Any], account: Any, texts_on_server: Any, window: float
+    tmp_path: Path, people: dict[str, Any], account: Any, texts_on_server: Any, window: float,
+    steps: tuple[str, ...] = STEPS, env: dict[str, str] | None = None, options: dict[str, Any] | None = None,
 ) -> None:
+    """Schedule POSTS posts on `account`, run crashing workers until all are settled, and
+    check each is on the server once. Networks that publish in steps add "after_step"
+    (killed between a container's creation and its publishing); `env` points the
+    workers at a fake's address; `options` are the posts' network options."""
     run = uuid.uuid4().hex[:6]
     texts = [f"Crash test {run} n°{i}" for i in range(POSTS)]
-    ids = [schedule(people["workspace"], people["owner"], [account], t).publications.get().pk for t in texts]
-    restarts, crashes = run_until_done(tmp_path, ids, ",".join(f"{step}:0.2" for step in STEPS), window)
+    posts = [schedule(people["workspace"], people["owner"], [account], t) for t in texts]
+    if options:
+        Post.objects.filter(pk__in=[p.pk for p in posts]).update(options={account.network: options})
+    ids = [post.publications.get().pk for post in posts]
+    restarts, crashes = run_until_done(tmp_path, ids, ",".join(f"{step}:0.2" for step in steps), window,
+                                       env=env, steps=steps)
     states = Counter(Publication.objects.filter(pk__in=ids).values_list("state", flat=True))
     assert states == {State.PUBLISHED: POSTS}, (states, (tmp_path / "worker.log").read_text()[-3000:])
-    assert restarts >= 3 and all(crashes[step] >= 1 for step in STEPS), (restarts, crashes)
+    assert restarts >= 3 and all(crashes[step] >= 1 for step in steps), (restarts, crashes)
     assert_each_once(texts_on_server(), texts)
     remote_ids = list(Publication.objects.filter(pk__in=ids).values_list("remote_id", flat=True))
     assert len(set(remote_ids)) == POSTS

@@ -1,0 +1,214 @@
+"""bench/publish_networks: for each network parvis reaches through its own test server
+(WordPress's real one, the loopback fakes of Meta, Threads and LinkedIn), N posts
+published by parvis's engine next to a baseline in the same run: the bare HTTP client
+making the same requests for the same posts to the same server with the same concurrency.
+
+    .venv/bin/python -m bench.publish_networks [--networks wordpress,threads,...] [--posts 200]
+        [--concurrency 4] [--json results.json]
+
+* parvis: N publications due now on one connected account, each run by
+  `engine.publish` (claim with its lease, the connector's requests, the result recorded,
+  the outcome's event), from `--concurrency` threads. Networks that publish in steps
+  answer "processing" first; those publications are attempted again as soon as they are
+  due, as the dispatcher would, until all are published.
+* baseline: the same posts sent by `httpx` alone, from as many threads, with the requests
+  the network needs (WordPress: one POST; a container network: create, then publish), no
+  database and no checks.
+* Both run in this one process against the same server, in turn: baseline, parvis,
+  baseline, and the parvis figure is compared with the mean of the two baselines (the
+  server's own speed drifts as posts pile up). Target: parvis ≥ 0.8 × the baseline's
+  throughput. The fakes run in this process too (threads): they cost both sides alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.common import setup_django
+
+TARGET_RATIO = 0.8
+
+
+@dataclass
+class Driver:
+    """One network in the bench: how to start its server, connect an account to it, post
+    with bare HTTP, and count what is on it."""
+
+    name: str
+    start: Callable[[], Any]  # starts the server; returns it
+    connect: Callable[[Any, Any, Any], Any]  # (server, workspace, user) -> SocialAccount
+    bare_post: Callable[[Any, httpx.Client, str, int], None]  # (server, client, text, i)
+    count: Callable[[Any], int]  # posts on the server now
+    options: dict[str, Any] = field(default_factory=dict)
+    stop: Callable[[Any], None] = lambda server: server.stop()
+
+
+# -- WordPress: the real one (Debian's package, PHP's built-in server, MariaDB) ----------
+
+def _wordpress_start() -> Any:
+    from parvis.testing.wordpress_server import LocalWordPress
+
+    return LocalWordPress().start()
+
+
+def _wordpress_connect(server: Any, workspace: Any, user: Any) -> Any:
+    from parvis.networks.actions import save_account
+    from parvis.networks.wordpress.views import verify
+
+    verified = verify(server.url, server.username, server.app_password)
+    return save_account(workspace, "wordpress", server.url, verified.identity, verified.credentials, user,
+                        config=verified.config)
+
+
+def _wordpress_bare(server: Any, client: httpx.Client, text: str, i: int) -> None:
+    answer = client.post(f"{server.url}/wp-json/wp/v2/posts", auth=(server.username, server.app_password),
+                         json={"title": f"Article {i}", "content": f"<p>{text}</p>", "status": "publish",
+                               "slug": f"article-{uuid.uuid4().hex[:8]}"})
+    answer.raise_for_status()
+
+
+def _wordpress_count(server: Any) -> int:
+    answer = httpx.get(f"{server.url}/wp-json/wp/v2/posts", params={"per_page": 1, "status": "publish",
+                                                                     "context": "edit"},
+                       auth=(server.username, server.app_password))
+    return int(answer.headers.get("X-WP-Total", "0"))
+
+
+DRIVERS: dict[str, Driver] = {
+    "wordpress": Driver("wordpress", _wordpress_start, _wordpress_connect, _wordpress_bare, _wordpress_count,
+                        options={"title": "Article du banc"}),
+}
+
+
+# -- the runs ---------------------------------------------------------------------------------
+
+def text_for(run: str, i: int) -> str:
+    return f"Bench {run} n°{i:05d} : une publication planifiée, publiée une fois et une seule. #parvis"
+
+
+def baseline(driver: Driver, server: Any, posts: int, concurrency: int) -> float:
+    """Posts per second for the bare client."""
+    run = uuid.uuid4().hex[:6]
+    with httpx.Client(timeout=60) as client:
+        started = time.perf_counter()
+        with ThreadPoolExecutor(concurrency) as pool:
+            list(pool.map(lambda i: driver.bare_post(server, client, text_for(run, i), i), range(posts)))
+        return posts / (time.perf_counter() - started)
+
+
+def parvis_run(driver: Driver, account: Any, people: dict[str, Any], posts: int, concurrency: int) -> float:
+    """Posts per second for the engine, from publications due now to all published."""
+    from django.db import close_old_connections
+    from django.utils import timezone
+
+    from parvis.publishing import engine
+    from parvis.publishing.actions import save_post
+    from parvis.publishing.models import Post, Publication, State
+    from parvis.publishing.validation import PostInput
+
+    run = uuid.uuid4().hex[:6]
+    ids = []
+    for i in range(posts):
+        post = save_post(people["workspace"], people["user"], PostInput(
+            text=text_for(run, i), accounts=[account], mode="draft",
+            options={driver.name: driver.options} if driver.options else {}))
+        ids.append(post.publications.get().pk)
+    Post.objects.filter(publications__pk__in=ids).update(is_draft=False)
+    now = timezone.now()
+    Publication.objects.filter(pk__in=ids).update(state=State.SCHEDULED, due_at=now, next_attempt_at=now)
+
+    def attempt(pk: int) -> str:
+        try:
+            return engine.publish(pk)
+        finally:
+            close_old_connections()
+
+    started = time.perf_counter()
+    pending = ids
+    with ThreadPoolExecutor(concurrency) as pool:
+        while pending:
+            list(pool.map(attempt, pending))
+            # Steps the network is still processing come back when due, as the dispatcher would.
+            Publication.objects.filter(pk__in=pending, state=State.PROCESSING).update(
+                next_attempt_at=timezone.now() - timedelta(seconds=1))
+            pending = list(Publication.objects.filter(pk__in=ids).exclude(
+                state__in=[State.PUBLISHED, State.FAILED, State.TO_CHECK]).values_list("pk", flat=True))
+    elapsed = time.perf_counter() - started
+    states = Counter(Publication.objects.filter(pk__in=ids).values_list("state", flat=True))
+    if set(states) != {State.PUBLISHED}:
+        raise SystemExit(f"{driver.name}: not all published: {dict(states)}")
+    return posts / elapsed
+
+
+def setup_people() -> dict[str, Any]:
+    from parvis.accounts.actions import create_organisation, create_workspace
+    from parvis.accounts.models import User
+
+    user = User.objects.create_user(f"bench-{uuid.uuid4().hex[:6]}@agence.test", "x" * 20)
+    organisation = create_organisation("Agence du banc", user)
+    workspace = create_workspace(organisation, "Marque", user)
+    return {"user": user, "workspace": workspace}
+
+
+def bench(driver: Driver, posts: int, concurrency: int) -> dict[str, Any]:
+    server = driver.start()
+    try:
+        from parvis.core.http.addresses import PrivateAllowed, override_policy
+
+        with override_policy(PrivateAllowed()):
+            people = setup_people()
+            account = driver.connect(server, people["workspace"], people["user"])
+            baseline(driver, server, min(posts, 10), concurrency)  # warm both paths up
+            parvis_run(driver, account, people, min(posts, 10), concurrency)
+            before = driver.count(server)
+            first = baseline(driver, server, posts, concurrency)
+            ours = parvis_run(driver, account, people, posts, concurrency)
+            second = baseline(driver, server, posts, concurrency)
+            on_server = driver.count(server) - before
+    finally:
+        driver.stop(server)
+    mean = (first + second) / 2
+    return {"network": driver.name, "posts": posts, "concurrency": concurrency, "baseline_per_s": round(mean, 1),
+            "baselines": [round(first, 1), round(second, 1)], "parvis_per_s": round(ours, 1),
+            "ratio": round(ours / mean, 3), "on_server": on_server, "expected_on_server": 3 * posts}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--networks", default=",".join(DRIVERS))
+    parser.add_argument("--posts", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    setup_django(Path(tempfile.mkdtemp(prefix="parvis-bench-")), PARVIS_ALLOW_PRIVATE_URLS="1")
+    results, ok = [], True
+    for name in args.networks.split(","):
+        result = bench(DRIVERS[name.strip()], args.posts, args.concurrency)
+        results.append(result)
+        verdict = "ok" if result["ratio"] >= TARGET_RATIO else "BELOW TARGET"
+        ok &= result["ratio"] >= TARGET_RATIO and result["on_server"] == result["expected_on_server"]
+        print(f"{result['network']:>10}: parvis {result['parvis_per_s']:7.1f} posts/s, baseline "
+              f"{result['baseline_per_s']:7.1f} posts/s (runs {result['baselines']}), ratio {result['ratio']:.2f} "
+              f"(target ≥ {TARGET_RATIO}) {verdict}; on the server {result['on_server']} of "
+              f"{result['expected_on_server']}", flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
