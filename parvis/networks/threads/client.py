@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import astuple
+from functools import cache
 from typing import Any
 
 import httpx
 from django.conf import settings
 
-from parvis.core.http import GuardError, client
+from parvis.core.http import Budget, GuardError, client
 from parvis.core.texts import Text
 from parvis.networks.base import ErrorKind, NetworkError
 from parvis.networks.guarded import network_error
@@ -154,6 +156,14 @@ def _transport_error(exc: httpx.HTTPError, *, write: bool) -> NetworkError:
                                      error=exc.__class__.__name__), ErrorKind.TRANSIENT, uncertain=write and sent)
 
 
+@cache
+def shared_http(timeout: float, total: float, max_bytes: int) -> httpx.Client:
+    """One guarded client per process (and budget), so that connections to Threads are
+    kept alive from one call, and one attempt, to the next. Safe across threads; every
+    request is still judged by the address policy in force when it connects."""
+    return client(budget=Budget(timeout, total, max_bytes), redirects="refuse")
+
+
 class ThreadsClient:
     """One account's calls (or the app's, without a token). Every method returns the
     answer's JSON object or raises NetworkError."""
@@ -179,9 +189,8 @@ class ThreadsClient:
             headers["Authorization"] = f"Bearer {self.token}"
         clean = {k: str(v) for k, v in (params or {}).items() if v is not None}
         try:
-            with client(redirects="refuse") as http:
-                response = http.request(method, url, params=clean or None, data=data, headers=headers)
-                response.read()
+            response = shared_http(*astuple(Budget.default())).request(
+                method, url, params=clean or None, data=data, headers=headers)
         except GuardError as exc:
             raise network_error(exc, write=write) from exc
         except httpx.HTTPError as exc:

@@ -31,12 +31,15 @@ before the carousel container is asked for, and a resumed attempt that finds it 
 without a container makes fresh items.
 
 Before `threads_publish`, the quota is read from `threads_publishing_limit` (posts, or
-replies for a reply): a spent quota is TRANSIENT with `retry_after` until the oldest
-post of the moving window leaves it.
+replies for a reply; a reading that left plenty is trusted for a few minutes, so that a
+busy account does not pay one more call per post): a spent quota, or a publish Threads
+refuses for it, is TRANSIENT with `retry_after` until the oldest post of the moving
+window leaves it.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -54,7 +57,7 @@ from parvis.networks.base import (
     PublishRequest,
     RemotePost,
 )
-from parvis.networks.threads.client import QUOTA_CODE, GraphError, ThreadsClient, as_dict, as_list
+from parvis.networks.threads.client import QUOTA_CODE, GraphError, ThreadsClient, api_url, as_dict, as_list
 
 CHECK_IN = 10.0  # seconds: a text or an image is usually processed at once
 CHECK_IN_VIDEO = 30.0  # Threads's own advice: about 30 s on average before publishing
@@ -63,6 +66,12 @@ CHECK_IN_MAX = 300.0
 # polling for 5 minutes; a long video may take more): give up rather than poll for a day.
 GIVE_UP_AFTER = timedelta(hours=1)
 QUOTA_FALLBACK = 3600.0  # seconds, when the posts filling the window cannot be read
+QUOTA_MEMORY = 300.0  # seconds a reading of the quota is trusted...
+QUOTA_SLACK = 10  # ...while more posts than this were left
+QUOTA_SPENT = Text.gettext("The account has published as many posts through the API as Threads allows in 24 hours: "
+                           "parvis will try again when the window frees.")
+# (API address, user id, reply?) -> (when read, posts left): readings this process trusts.
+_quota_seen: dict[tuple[str, str, bool], tuple[float, int]] = {}
 FIND_MARGIN = timedelta(minutes=10)  # clocks differ: look a little before the first attempt
 FIND_PAGES = 3
 POST_FIELDS = "id,text,timestamp,permalink,media_type,replied_to,is_reply"
@@ -241,7 +250,7 @@ class Steps:
             answer = self.api.post(f"{self.user_id}/threads_publish", {"creation_id": progress["container"]})
         except GraphError as error:
             if error.code == QUOTA_CODE:
-                raise self._quota_error(reply, None) from error
+                raise self._spent(reply) from error
             raise
         return self.remote_post(self._created(answer))
 
@@ -263,20 +272,46 @@ class Steps:
 
     # -- quota -----------------------------------------------------------------------
     def check_quota(self, reply: bool) -> None:
+        """Refuse (TRANSIENT) before publishing when the quota is spent. A reading that
+        left plenty is trusted for a while, counting down as this process publishes."""
+        key = (api_url(), self.user_id, reply)
+        seen = _quota_seen.get(key)
+        if seen is not None and time.monotonic() - seen[0] < QUOTA_MEMORY and seen[1] > QUOTA_SLACK:
+            _quota_seen[key] = (seen[0], seen[1] - 1)
+            return
+        used, total, duration = self._read_quota(reply)
+        if total is None:
+            return
+        if used >= total:
+            _quota_seen.pop(key, None)
+            raise self._quota_error(reply, duration)
+        _quota_seen[key] = (time.monotonic(), total - used - 1)
+
+    def _read_quota(self, reply: bool) -> tuple[int, int | None, Any]:
+        """(used, total or None when not said, the window's duration) from threads_publishing_limit."""
         usage, config = ("reply_quota_usage", "reply_config") if reply else ("quota_usage", "config")
         answer = self.api.get(f"{self.user_id}/threads_publishing_limit", fields=f"{usage},{config}")
         rows = as_list(answer.get("data"))
-        row = rows[0] if rows and isinstance(rows[0], dict) else {}
+        row = as_dict(rows[0]) if rows else {}
         window = as_dict(row.get(config))
-        total = window.get("quota_total")
-        if isinstance(total, int) and isinstance(row.get(usage), int) and row[usage] >= total:
-            raise self._quota_error(reply, window.get("quota_duration"))
+        used, total = row.get(usage), window.get("quota_total")
+        if not isinstance(used, int) or not isinstance(total, int):
+            return 0, None, None
+        return used, total, window.get("quota_duration")
+
+    def _spent(self, reply: bool) -> NetworkError:
+        """Threads refused a publish for the quota: when its window frees, read now."""
+        _quota_seen.pop((api_url(), self.user_id, reply), None)
+        try:
+            _used, _total, duration = self._read_quota(reply)
+        except NetworkError:
+            duration = None
+        return self._quota_error(reply, duration)
 
     def _quota_error(self, reply: bool, duration: Any) -> NetworkError:
-        seconds = float(duration) if isinstance(duration, int | float) and duration > 0 else 86_400.0
-        return NetworkError(Text.gettext("The account has published as many posts through the API as Threads "
-                                         "allows in 24 hours: parvis will try again when the window frees."),
-                            ErrorKind.TRANSIENT, retry_after=self._window_frees(reply, seconds))
+        if not isinstance(duration, int | float) or duration <= 0:
+            return NetworkError(QUOTA_SPENT, ErrorKind.TRANSIENT, retry_after=QUOTA_FALLBACK)
+        return NetworkError(QUOTA_SPENT, ErrorKind.TRANSIENT, retry_after=self._window_frees(reply, float(duration)))
 
     def _window_frees(self, reply: bool, duration: float) -> float:
         """Seconds until the oldest post counted in the moving window leaves it."""

@@ -3,11 +3,13 @@ Pending while Threads processes, exactly once through lost answers and expiries.
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.test import override_settings
 from django.utils import timezone
 
 from parvis.networks.base import (
@@ -20,6 +22,7 @@ from parvis.networks.base import (
     RemotePost,
     ReplyTarget,
 )
+from parvis.networks.models import SocialAccount
 from parvis.networks.threads.connector import ThreadsConnector
 from parvis.testing.threads_server import Limits, LocalThreads
 
@@ -212,12 +215,6 @@ def test_a_container_stuck_for_an_hour_is_given_up(threads, brand, threads_accou
 
 def test_a_spent_quota_waits_until_the_window_frees():
     with LocalThreads(limits=Limits(posts=1)) as threads:
-        import time
-
-        from django.test import override_settings
-
-        from parvis.networks.models import SocialAccount
-
         threads.advance(time.time() - 3600 - threads.now)  # the first post, an hour ago
         threads.polls_until_finished = 0
         with override_settings(PARVIS_THREADS_API_URL=threads.url):
@@ -235,6 +232,27 @@ def test_a_spent_quota_waits_until_the_window_frees():
     # The first post leaves the moving 24 h window 23 hours from now.
     assert error.retry_after is not None and 22.9 * 3600 < error.retry_after < 24 * 3600 - 3500
     assert recorder.progress.get("publish_sent") is not True
+
+
+def test_a_publish_refused_for_the_quota_waits_until_the_window_frees():
+    with LocalThreads(limits=Limits(posts=20)) as threads:
+        threads.advance(time.time() - 3600 - threads.now)  # the first post, an hour ago
+        threads.polls_until_finished = 0
+        with override_settings(PARVIS_THREADS_API_URL=threads.url):
+            account = threads.add_user("brand")
+            row = SocialAccount(network="threads", remote_id=account.id, handle="@brand",
+                                credentials={"access_token": account.long_token})
+            connector = ThreadsConnector(row)
+            assert isinstance(connector.publish(request("Première", Recorder())), RemotePost)  # 19 left: trusted
+            threads.use_quota(account.id, "posts", 19)  # spent elsewhere meanwhile
+            threads.advance(3600)
+            with pytest.raises(NetworkError) as caught:
+                connector.publish(request("Deuxième", Recorder()))
+            assert len(threads.requests_to("/v1.0/*/threads_publishing_limit")) == 2  # once, then on the refusal
+    error = caught.value
+    assert error.kind is ErrorKind.TRANSIENT and not error.uncertain
+    assert error.retry_after is not None and 22.9 * 3600 < error.retry_after < 24 * 3600 - 3500
+    assert len(threads.posts_of(account.id)) == 1
 
 
 def test_a_reply_goes_under_the_post_it_answers_and_is_found_again(threads, brand, threads_account):
