@@ -130,10 +130,54 @@ def _linkedin_count(server: Any) -> int:
     return len(server.live_posts(server.bench_page.urn))
 
 
+# -- Threads: the loopback fake (parvis.testing.threads_server), containers processed at once --
+
+def _threads_start() -> Any:
+    from parvis.testing.threads_server import LocalThreads
+
+    server = LocalThreads().start()
+    server.advance(time.time() - server.now)  # parvis reads its `since` windows on its own clock
+    server.polls_until_finished = 0
+    server.limits.posts = 10**6  # the bench posts far more than a day's quota
+    return server
+
+
+def _threads_connect(server: Any, workspace: Any, user: Any) -> Any:
+    from django.conf import settings
+
+    from parvis.networks.actions import save_account
+    from parvis.networks.threads.client import ThreadsClient
+    from parvis.networks.threads.connector import PROFILE, read_identity
+
+    settings.PARVIS_THREADS_API_URL = server.url
+    brand = server.add_user("brand")
+    identity = read_identity(ThreadsClient(brand.long_token))
+    return save_account(workspace, "threads", PROFILE, identity, {"access_token": brand.long_token,
+                                                                  "user_id": brand.id}, user)
+
+
+def _threads_bare(server: Any, client: httpx.Client, text: str, i: int) -> None:
+    """The documented flow: create the container, read its status, publish it."""
+    user = next(iter(server.users))
+    token = next(t.value for t in server.tokens.values() if t.user_id == user and t.kind == "long")
+    headers = {"Authorization": f"Bearer {token}"}
+    made = client.post(f"{server.url}/v1.0/{user}/threads", data={"media_type": "TEXT", "text": text},
+                       headers=headers).json()
+    client.get(f"{server.url}/v1.0/{made['id']}", params={"fields": "status"}, headers=headers)
+    answer = client.post(f"{server.url}/v1.0/{user}/threads_publish", data={"creation_id": made["id"]},
+                         headers=headers)
+    answer.raise_for_status()
+
+
+def _threads_count(server: Any) -> int:
+    return sum(len(server.posts_of(user)) for user in server.users)
+
+
 DRIVERS: dict[str, Driver] = {
     "wordpress": Driver("wordpress", _wordpress_start, _wordpress_connect, _wordpress_bare, _wordpress_count,
                         options={"title": "Article du banc"}),
     "linkedin": Driver("linkedin", _linkedin_start, _linkedin_connect, _linkedin_bare, _linkedin_count),
+    "threads": Driver("threads", _threads_start, _threads_connect, _threads_bare, _threads_count),
 }
 
 

@@ -291,6 +291,15 @@ PARVIS_HTTP_TIMEOUT = float(os.environ.get("PARVIS_HTTP_TIMEOUT", "30"))
 PARVIS_HTTP_TOTAL_TIMEOUT = float(os.environ.get("PARVIS_HTTP_TOTAL_TIMEOUT", "60"))
 PARVIS_HTTP_MAX_BYTES = int(os.environ.get("PARVIS_HTTP_MAX_BYTES", str(10 * 1024 * 1024)))
 
+# Threads: a self-hosted parvis uses its own Meta app (its Threads app id and secret).
+# Without them the Threads connect page says which variables to set. The API and login
+# addresses default, in the network's package, to Meta's (empty here means that default):
+# tests point them at a loopback fake.
+PARVIS_THREADS_CLIENT_ID = os.environ.get("PARVIS_THREADS_CLIENT_ID", "")
+PARVIS_THREADS_CLIENT_SECRET = os.environ.get("PARVIS_THREADS_CLIENT_SECRET", "")
+PARVIS_THREADS_API_URL = os.environ.get("PARVIS_THREADS_API_URL", "")
+PARVIS_THREADS_AUTHORIZE_URL = os.environ.get("PARVIS_THREADS_AUTHORIZE_URL", "")
+
 # Publishing engine tuning.
 PARVIS_DISPATCH_INTERVAL = float(os.environ.get("PARVIS_DISPATCH_INTERVAL", "1.0"))
 # Periodic work: run in this order by every worker's dispatcher before each pass (every

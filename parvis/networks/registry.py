@@ -26,6 +26,7 @@ PACKAGES = [
     "parvis.networks.bluesky",
     "parvis.networks.wordpress",
     "parvis.networks.linkedin",
+    "parvis.networks.threads",
 ]
 
 
