@@ -51,6 +51,9 @@ PARVIS_S3_REGION = os.environ.get("PARVIS_S3_REGION", "")
 PARVIS_S3_ACCESS_KEY_ID = os.environ.get("PARVIS_S3_ACCESS_KEY_ID", "")
 PARVIS_S3_SECRET_ACCESS_KEY = os.environ.get("PARVIS_S3_SECRET_ACCESS_KEY", "")
 PARVIS_S3_PREFIX = os.environ.get("PARVIS_S3_PREFIX", "parvis-media")
+# PARVIS_BASE_URL is reachable by the networks although it looks private (a tunnel or a
+# port forwarded to a LAN address; tests): the composer then does not warn about it.
+PARVIS_MEDIA_URL_REACHABLE = env_bool("PARVIS_MEDIA_URL_REACHABLE")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
