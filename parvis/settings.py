@@ -51,6 +51,9 @@ PARVIS_S3_REGION = os.environ.get("PARVIS_S3_REGION", "")
 PARVIS_S3_ACCESS_KEY_ID = os.environ.get("PARVIS_S3_ACCESS_KEY_ID", "")
 PARVIS_S3_SECRET_ACCESS_KEY = os.environ.get("PARVIS_S3_SECRET_ACCESS_KEY", "")
 PARVIS_S3_PREFIX = os.environ.get("PARVIS_S3_PREFIX", "parvis-media")
+# PARVIS_BASE_URL is reachable by the networks although it looks private (a tunnel or a
+# port forwarded to a LAN address; tests): the composer then does not warn about it.
+PARVIS_MEDIA_URL_REACHABLE = env_bool("PARVIS_MEDIA_URL_REACHABLE")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -290,6 +293,15 @@ PARVIS_ALLOW_PRIVATE_URLS = env_bool("PARVIS_ALLOW_PRIVATE_URLS")
 PARVIS_HTTP_TIMEOUT = float(os.environ.get("PARVIS_HTTP_TIMEOUT", "30"))
 PARVIS_HTTP_TOTAL_TIMEOUT = float(os.environ.get("PARVIS_HTTP_TOTAL_TIMEOUT", "60"))
 PARVIS_HTTP_MAX_BYTES = int(os.environ.get("PARVIS_HTTP_MAX_BYTES", str(10 * 1024 * 1024)))
+
+# Threads: a self-hosted parvis uses its own Meta app (its Threads app id and secret).
+# Without them the Threads connect page says which variables to set. The API and login
+# addresses default, in the network's package, to Meta's (empty here means that default):
+# tests point them at a loopback fake.
+PARVIS_THREADS_CLIENT_ID = os.environ.get("PARVIS_THREADS_CLIENT_ID", "")
+PARVIS_THREADS_CLIENT_SECRET = os.environ.get("PARVIS_THREADS_CLIENT_SECRET", "")
+PARVIS_THREADS_API_URL = os.environ.get("PARVIS_THREADS_API_URL", "")
+PARVIS_THREADS_AUTHORIZE_URL = os.environ.get("PARVIS_THREADS_AUTHORIZE_URL", "")
 
 # Meta's Graph API (Facebook Pages, Instagram professional accounts). The hosts: empty
 # means Meta's own, which the network packages name (this file names no network); tests

@@ -161,7 +161,7 @@ class PostSerializer(ApiModelSerializer):
                                      help_text="Text per network key, used instead of `text` there.")
     options = serializers.DictField(child=serializers.DictField(), read_only=True,
                                     help_text="Post options per network key, as that network's checks "
-                                              "cleaned them (`{\"wordpress\": {\"title\": …}}`).")
+                                              "cleaned them (`{\"<network>\": {\"<option>\": …}}`).")
     timezone = serializers.CharField(source="schedule_timezone", read_only=True,
                                      help_text="The zone the time was entered in.")
     scheduled_at_local = serializers.SerializerMethodField()
@@ -214,7 +214,7 @@ class PostWriteSerializer(serializers.Serializer):
         help_text="Text per network key (`{\"bluesky\": \"…\"}`); replaces all variants.")
     options = serializers.DictField(
         child=serializers.DictField(), required=False,
-        help_text="Post options per network key (`{\"wordpress\": {\"title\": \"…\"}}`), each checked by "
+        help_text="Post options per network key (`{\"<network>\": {\"<option>\": \"…\"}}`), each checked by "
                   "its network (errors on `options.<network>.<name>`); replaces all options.")
     language = serializers.CharField(required=False, allow_blank=True, max_length=8)
     media = serializers.ListField(

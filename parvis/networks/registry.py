@@ -25,6 +25,8 @@ PACKAGES = [
     "parvis.networks.mastodon",
     "parvis.networks.bluesky",
     "parvis.networks.wordpress",
+    "parvis.networks.linkedin",
+    "parvis.networks.threads",
     "parvis.networks.instagram",
     "parvis.networks.facebook",
 ]

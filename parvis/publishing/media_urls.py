@@ -102,7 +102,7 @@ def asset_of(token: str) -> MediaAsset | None:
 def reachability_problem() -> str | None:
     """Why a network cannot download media from parvis, or None when it can (a bucket is
     configured, or `PARVIS_BASE_URL` is an address the internet reaches)."""
-    if settings.PARVIS_S3_BUCKET:
+    if settings.PARVIS_S3_BUCKET or settings.PARVIS_MEDIA_URL_REACHABLE:
         return None
     if not settings.PARVIS_BASE_URL:
         return _("this network downloads images and videos from parvis, but PARVIS_BASE_URL (parvis's public "

@@ -113,6 +113,8 @@ class _HTTPHandler(BaseHTTPRequestHandler):
         request = Request(self.command, split.path, {k: v[-1] for k, v in parse_qs(split.query).items()},
                           dict(self.headers), self.rfile.read(length) if length else b"")
         fake = self.server.fake
+        if fake.latency:
+            fake.stopping.wait(fake.latency)  # the network's own time to answer (benchmarks)
         fault = fake.take_fault(request)
         if fault is not None and fault.mode == "hang":
             fake.stopping.wait(60)
@@ -158,6 +160,9 @@ class FakeNetwork:
         self.faults: list[Fault] = []
         self.lock = threading.RLock()  # held by every route: the state changes as one
         self.stopping = threading.Event()
+        # Seconds every answer waits, outside the lock, as a real network's do (0: answer
+        # at once; benchmarks set it so they do not measure a network faster than any is).
+        self.latency = 0.0
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 

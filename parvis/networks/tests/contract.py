@@ -16,6 +16,9 @@ A network's tests take part with a `Subject` fixture and a subclass:
     class TestThreadsContract(ConnectorContract):
         pass
 
+A network whose posts need options (WordPress: a title) gives them as `options`: every
+request the suite builds carries them.
+
 What a network cannot do here (a real server without fault injection) is left as None
 and the tests that need it are skipped, saying so. Each publish goes through
 `publish_to_end`, which builds a new connector for every step and hands it the progress
@@ -59,19 +62,25 @@ class Subject:
     refuse_publish: Callable[[int], object] | None = None  # it is refused with this status, nothing done
     media: list[MediaFile] = field(default_factory=list)  # what a post on this network needs, if anything
     between_steps: Callable[[], object] = lambda: None  # e.g. move a fake's clock while it processes
+    expire: Callable[[], object] | None = None  # how the network stops accepting them, if not by mangling
+    options: dict[str, Any] = field(default_factory=dict)  # the post options it needs (a blog's title)
 
     def connector(self) -> Connector:
         return registry.connector_for(self.account)
 
     def request(self, text: str = "", **values: Any) -> PublishRequest:
         key = str(uuid.uuid4())
+        values = {"options": dict(self.options), **values}
         return PublishRequest(text=text or f"Contrat {key[:8]} : une phrase, un lien https://example.org/{key[:4]}",
                               idempotency_key=key, media=tuple(self.media), created_at=datetime.now(UTC),
                               **values)
 
     def expire_credentials(self) -> None:
-        """The network stops accepting the stored credentials (they are mangled: every
-        network refuses a token it never issued)."""
+        """The network stops accepting the stored credentials (by default they are mangled:
+        every network refuses a token it never issued)."""
+        if self.expire is not None:
+            self.expire()
+            return
         self.account.credentials = {k: f"revoked-{v}" if isinstance(v, str) else v
                                     for k, v in self.account.credentials.items()}
         self.account.save(update_fields=["credentials"])

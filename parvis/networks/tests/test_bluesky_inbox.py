@@ -262,7 +262,8 @@ def test_a_reply_published_with_reply_to_is_threaded_once(net, brand):
     net.process_all()
 
     assert again.remote_id == published.remote_id
-    assert connector.find_published(request, since=datetime.now(UTC)).remote_id == published.remote_id
+    found = connector.find_published(request, since=datetime.now(UTC)).post
+    assert found is not None and found.remote_id == published.remote_id
     assert reply_refs(net, published.remote_id) == {"root": post.as_ref(), "parent": question.as_ref()}
     thread = net.get_post_thread("fan", question.uri)["thread"]
     assert [r["post"]["uri"] for r in thread["replies"]] == [published.remote_id]

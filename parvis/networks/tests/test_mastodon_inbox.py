@@ -18,6 +18,7 @@ from parvis.networks.base import (
     ItemKind,
     Moderation,
     NetworkError,
+    Presence,
     PublishRequest,
     RemoteAuthor,
     ReplyTarget,
@@ -180,10 +181,10 @@ def test_public_reply_is_threaded_and_reconciled_on_its_parent(mastodon_server, 
     assert html_to_text(ours["content"]) == request.text  # the mention is not doubled
     since = timezone.now() - timedelta(minutes=5)
     found = connector.find_published(request, since)
-    assert found is not None and found.remote_id == sent.remote_id
+    assert found.presence is Presence.FOUND and found.post is not None and found.post.remote_id == sent.remote_id
     elsewhere = PublishRequest(text=request.text, idempotency_key="r-2",
                                reply_to=ReplyTarget(post["id"], post["id"], item.extra))
-    assert connector.find_published(elsewhere, since) is None
+    assert connector.find_published(elsewhere, since).presence is not Presence.FOUND
 
 
 def test_edits_show_in_refresh_and_deletions_give_none(mastodon_server, brand, fan):

@@ -25,6 +25,9 @@ ALLOWED = {
     ("api/serializers.py", "`variants.bluesky`"),
     ("api/inbox_rules.py", "like `mastodon`"),
     ("api/mcp/server.py", '({"bluesky": "…"})'),
+    # "threads" is also an English word: the web server's and the worker's threads.
+    ("cli.py", "--threads"), ("cli.py", "web server threads"), ("cli.py", "publishing threads"),
+    ("cli.py", " threads"),
 }
 KEYS = sorted(registry.NETWORKS)
 NAMED = re.compile(r"\b(?:" + "|".join(KEYS) + r")\b", re.IGNORECASE)

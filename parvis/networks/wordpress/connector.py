@@ -9,7 +9,12 @@ as well as through `find_published`: an article an earlier attempt created is re
 never created again. Should the title (so the start of the slug) change between two
 attempts, the user's articles changed since the first attempt are searched for the
 suffix alone. The images are uploaded with slugs derived the same way and found again by
-them, so a retry after a failure half-way reuses them too.
+them, so a retry after a failure half-way reuses them too. The site answers for sure
+whether such an article is there, so `find_published` says found or absent; a site that
+cannot answer raises `NetworkError` (the engine tries again later).
+
+An article published later than planned (retries, a worker down) is dated when it was
+planned (`PublishRequest.scheduled_at`), so the blog's order follows the calendar.
 """
 
 from __future__ import annotations
@@ -26,14 +31,18 @@ from django.utils.text import slugify
 
 from parvis.core.texts import Text
 from parvis.networks.base import (
+    BaseConnector,
+    Draft,
     ErrorKind,
     Identity,
     InboundItem,
     InboxPage,
     Limits,
+    Lookup,
     MediaFile,
     Moderation,
     NetworkError,
+    Problem,
     PublishRequest,
     RemoteAuthor,
     RemotePost,
@@ -41,7 +50,6 @@ from parvis.networks.base import (
 from parvis.networks.wordpress.client import WordPressClient, WordPressError
 from parvis.networks.wordpress.content import Figure, article_html
 from parvis.networks.wordpress.inbox import MODERATIONS, STREAMS, WordPressInbox, comment_id
-from parvis.networks.wordpress.info import INFO
 from parvis.networks.wordpress.options import MAX_SLUG, featured_position, problems, split_tags
 
 if TYPE_CHECKING:
@@ -57,7 +65,9 @@ LIMITS = Limits(
     max_image_bytes=8_000_000,
 )
 WP_DATE = "%Y-%m-%dT%H:%M:%S"  # WordPress's dates, date_gmt included: no zone suffix
-SCHEDULE_MARGIN = timedelta(seconds=60)  # nearer than this, WordPress publishes at once anyway
+# Published this much later than planned, an article is dated when it was planned. Not
+# nearer: a date the site's clock finds in the future would make it schedule the article.
+LATE_MARGIN = timedelta(seconds=60)
 SLUG_BASE = 60  # characters of the title kept in a slug made from it
 # WordPress compares `modified_after` with the site's local time: a day back covers every
 # time zone (and clocks a little apart); older articles in the answer are just skipped.
@@ -65,9 +75,8 @@ LOOKBACK = timedelta(days=1)
 
 
 def options_of(request: PublishRequest) -> Mapping[str, Any]:
-    """The request's per-network options (the contract's `PublishRequest.options`)."""
-    options = getattr(request, "options", None)
-    return options if isinstance(options, Mapping) else {}
+    """The request's WordPress options (the options form's cleaned data)."""
+    return request.options
 
 
 def key_suffix(idempotency_key: str) -> str:
@@ -127,11 +136,11 @@ def api_root_of(account: SocialAccount) -> str:
     return str(account.config.get("api_root") or account.server_url.rstrip("/") + "/wp-json/")
 
 
-class WordPressConnector:
+class WordPressConnector(BaseConnector):
     network: ClassVar[str] = "wordpress"
 
     def __init__(self, account: SocialAccount) -> None:
-        self.account = account
+        super().__init__(account)
         creds = account.credentials
         self.client = WordPressClient(api_root_of(account), str(creds.get("username", "")),
                                       str(creds.get("app_password", "")))
@@ -147,8 +156,8 @@ class WordPressConnector:
     def limits(self) -> Limits:
         return LIMITS
 
-    def count(self, text: str) -> int:
-        return INFO.count(text, self.limits())
+    def checks(self, draft: Draft) -> list[Problem]:
+        return problems(draft.text, draft.media, draft.options)
 
     def publish(self, request: PublishRequest) -> RemotePost:
         if request.reply_to is not None:  # an answer to a comment, from the inbox
@@ -156,9 +165,10 @@ class WordPressConnector:
         options = options_of(request)
         if found := problems(request.text, request.media, options):
             raise NetworkError(found[0].message, ErrorKind.PERMANENT, field=found[0].field)
+        # No look before posting: the engine asks `find_published` before any attempt that
+        # may follow one that reached the site (a lookup here cost every article two more
+        # requests, one of them listing the author's recent articles).
         slug = article_slug(request)
-        if existing := self.find_published(request, request.created_at or datetime.now(UTC)):
-            return existing
         article = self._article(request, options, slug)
         try:
             return remote_post(self.client.post("/wp/v2/posts", article))
@@ -174,10 +184,12 @@ class WordPressConnector:
                 return existing
             raise
 
-    def find_published(self, request: PublishRequest, since: datetime) -> RemotePost | None:
+    def find_published(self, request: PublishRequest, since: datetime) -> Lookup:
         if request.reply_to is not None:
-            return self.inbox.find_reply(request)
-        return self.lookup(article_slug(request)) or self._by_key_suffix(request, since)
+            found = self.inbox.find_reply(request)
+        else:
+            found = self.lookup(article_slug(request)) or self._by_key_suffix(request, since)
+        return Lookup.found(found) if found else Lookup.absent()
 
     def lookup(self, slug: str) -> RemotePost | None:
         """The article with this slug, published, scheduled or draft (not in the trash);
@@ -262,9 +274,8 @@ class WordPressConnector:
             article["tags"] = self._tag_ids(tags)
         if position:
             article["featured_media"] = int(uploaded[position - 1]["id"])
-        if (when := _moment(options.get("publish_at"))) and when > datetime.now(UTC) + SCHEDULE_MARGIN:
-            article["status"] = "future"
-            article["date_gmt"] = when.astimezone(UTC).strftime(WP_DATE)
+        if request.scheduled_at and request.scheduled_at < datetime.now(UTC) - LATE_MARGIN:
+            article["date_gmt"] = request.scheduled_at.astimezone(UTC).strftime(WP_DATE)
         return article
 
     def _upload_all(self, media: Any, slug: str) -> list[dict[str, Any]]:
@@ -295,22 +306,34 @@ class WordPressConnector:
         return rows
 
     def _category_ids(self, values: Any) -> list[int]:
-        """Ids as they are; names looked up among the site's categories (never created:
-        a category is part of the site's structure, a person chooses it)."""
-        ids, names = _ids_and_names(values)
-        if names:
-            known = {key: int(c["id"]) for c in self.categories()
-                     for key in (str(c["name"]).casefold(), str(c["slug"]).casefold())}
-            missing = [name for name in names if name.casefold() not in known]
-            if missing:
-                raise NetworkError(Text.gettext("The site has no category %(name)s.", name=", ".join(missing)),
-                                   ErrorKind.PERMANENT, field="categories")
-            ids += [known[name.casefold()] for name in names]
-        return list(dict.fromkeys(ids))
+        """Each category looked up among the site's by name, slug or id (never created: a
+        category is part of the site's structure, a person chooses it). A name made of
+        digits ("2024") is a name first. WordPress itself would skip an unknown id
+        silently: every unknown one is refused, named."""
+        site = self.categories()
+        known = {key: int(c["id"]) for c in site for key in (str(c["name"]).casefold(), str(c["slug"]).casefold())}
+        ids = {int(c["id"]) for c in site}
+        found, missing = [], []
+        for value in split_tags(values):
+            name = str(value).strip()
+            if name.casefold() in known:
+                found.append(known[name.casefold()])
+            elif name.isdigit() and int(name) in ids:
+                found.append(int(name))
+            else:
+                missing.append(name)
+        if missing:
+            raise NetworkError(Text.gettext("The WordPress site has no category named %(name)s (option "
+                                            "Categories): create it on the site, or correct the name.",
+                                            name=", ".join(missing)),
+                               ErrorKind.PERMANENT, field="options.categories")
+        return list(dict.fromkeys(found))
 
     def _tag_ids(self, values: Any) -> list[int]:
-        ids, names = _ids_and_names(values)
-        return list(dict.fromkeys(ids + [self._tag_id(name) for name in names]))
+        """Typed tags are names, digits included ("2024"), looked up or created; only
+        numbers (from a caller other than the form) are ids."""
+        return list(dict.fromkeys(value if isinstance(value, int) else self._tag_id(str(value))
+                                  for value in split_tags(values)))
 
     def _tag_id(self, name: str) -> int:
         for tag in self.client.get("/wp/v2/tags", {"search": name, "per_page": 100, "hide_empty": False}):
@@ -322,22 +345,3 @@ class WordPressConnector:
             if error.code == "term_exists" and error.details.get("term_id"):
                 return int(error.details["term_id"])  # created meanwhile, or named with other accents
             raise
-
-
-def _ids_and_names(values: Any) -> tuple[list[int], list[str]]:
-    items = split_tags(values) if isinstance(values, str) else list(values or [])
-    ids = [int(v) for v in items if isinstance(v, int) or (isinstance(v, str) and v.strip().isdigit())]
-    names = [str(v).strip() for v in items if not isinstance(v, int) and not str(v).strip().isdigit()]
-    return ids, [name for name in names if name]
-
-
-def _moment(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, str) and value:
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return None

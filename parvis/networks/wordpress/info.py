@@ -15,4 +15,5 @@ INFO = NetworkInfo(
     avatar_radius="50%", image_radius="0", icon="W",
     handle_syntax="", handle_example="", handle_re=None, mention_re=None,
     replies_need_mentions=False,
+    options_form="parvis.networks.wordpress.options:OptionsForm",
 )

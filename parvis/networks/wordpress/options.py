@@ -1,43 +1,41 @@
 """What a WordPress article needs besides its text: the options form and the checks.
 
-The options, as the connector reads them (the form's cleaned data, or the same keys as
-JSON):
+The options, as the connector reads them (the form's cleaned data, kept as JSON with
+the post, per network: one form for every WordPress site of the workspace):
 
 * `title` (required, 200 characters at most), `excerpt`;
-* `categories`: ids of the site's categories (names are accepted too and looked up);
-* `tags`: names (or ids); missing ones are created on the site;
+* `categories`: names of the site's categories (or their ids), looked up on the site
+  when the article is published and never created there: a category is part of the
+  site's structure. Names, not ids, because an agency's sites number theirs apart;
+* `tags`: names (digits too: "2024" is a name); missing ones are created on the site;
 * `featured_image`: the position of one of the post's images, 1 for the first. That
   image becomes the article's featured image and is left out of the body (themes show
-  it above the article already);
+  it above the article already). The form cannot know how many images the post has:
+  `problems` checks the position against them;
 * `slug`: the start of the article's address; parvis always ends it with a suffix of
   the publication's key (see `connector.article_slug`), which is how a retry finds an
-  article an earlier attempt created;
-* `publish_at`: a moment in the future for the site itself to publish the article
-  (sent as status `future` with `date_gmt`); empty publishes it at once.
+  article an earlier attempt created.
 
-Categories are read from the site when the account is connected and kept in
-`account.config["categories"]`; `refresh_categories` reads them again.
+When the article goes out is parvis's schedule, not an option: the site is never asked
+to publish it later itself (parvis would then report an article nobody can read yet).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from parvis.networks.base import MediaFile, Problem
 
-if TYPE_CHECKING:
-    from parvis.networks.models import SocialAccount
-
+NETWORK = "wordpress"
 MAX_TITLE = 200
 MAX_SLUG = 150  # WordPress allows 200; parvis adds its suffix
+MAX_TERM = 200  # a category's or tag's name, as WordPress stores it
 SLUG_RE = re.compile(r"[a-z0-9_]+(?:-[a-z0-9_]+)*")
 
 
@@ -63,55 +61,64 @@ def featured_position(options: Mapping[str, Any]) -> int | None:
 
 
 def problems(text: str, media: Sequence[MediaFile], options: Mapping[str, Any]) -> list[Problem]:
-    """Why this article cannot be published, before trying; each names its field."""
+    """Why this article cannot be published, before trying; each names its field as the
+    contract does ("text", "media", "options.<name>")."""
     found = []
     title = str(options.get("title") or "").strip()
     if not title:
-        found.append(Problem("title", _("A WordPress article needs a title.")))
+        found.append(Problem("options.title", _("A WordPress article needs a title."), NETWORK))
     elif len(title) > MAX_TITLE:
-        found.append(Problem("title", _("The title is longer than %(max)s characters.") % {"max": MAX_TITLE}))
+        found.append(Problem("options.title", _("The title is longer than %(max)s characters.") % {"max": MAX_TITLE},
+                             NETWORK))
     if not text.strip() and not media:
-        found.append(Problem("text", _("The article has no text and no image.")))
+        found.append(Problem("text", _("The article has no text and no image."), NETWORK))
     if any(m.is_video for m in media):
-        found.append(Problem("media", _("parvis puts only images in WordPress articles, not videos.")))
+        found.append(Problem("media", _("parvis puts only images in WordPress articles, not videos."), NETWORK))
     position = featured_position(options)
-    if position is not None and not 1 <= position <= len(media):
-        found.append(Problem("featured_image", _("The featured image must be the number of one of the post's "
-                                                 "images (1 to %(count)s).") % {"count": len(media)}))
+    if position is not None and not media:
+        found.append(Problem("options.featured_image", _("The post has no image to feature: leave the featured "
+                                                         "image empty, or add one."), NETWORK))
+    elif position is not None and not 1 <= position <= len(media):
+        found.append(Problem("options.featured_image",
+                             _("The featured image must be the number of one of the post's images (1 to "
+                               "%(count)s).") % {"count": len(media)}, NETWORK))
     slug = str(options.get("slug") or "")
     if slug and (len(slug) > MAX_SLUG or not SLUG_RE.fullmatch(slug)):
-        found.append(Problem("slug", _("The slug may hold only lowercase letters, digits, hyphens and "
-                                       "underscores (%(max)s at most).") % {"max": MAX_SLUG}))
+        found.append(Problem("options.slug", _("The slug may hold only lowercase letters, digits, hyphens and "
+                                               "underscores (%(max)s at most).") % {"max": MAX_SLUG}, NETWORK))
     return found
 
 
-def cached_categories(account: SocialAccount | None) -> list[tuple[int, str]]:
-    rows = (account.config.get("categories") if account else None) or []
-    return [(int(row["id"]), str(row["name"])) for row in rows if isinstance(row, dict) and "id" in row]
+class CommaSeparatedField(forms.CharField):
+    """Names typed separated by commas, cleaned to a list (kept as JSON with the post)
+    and shown again as typed when the post is edited."""
 
+    def prepare_value(self, value: Any) -> Any:
+        return ", ".join(str(item) for item in value) if isinstance(value, list | tuple) else value
 
-def refresh_categories(account: SocialAccount) -> list[tuple[int, str]]:
-    """Read the site's categories again and keep them in the account's config."""
-    from parvis.networks.wordpress.connector import WordPressConnector
-
-    rows = WordPressConnector(account).categories()
-    account.config = {**account.config, "categories": rows, "categories_checked_at": timezone.now().isoformat()}
-    if account.pk:
-        account.save(update_fields=["config"])
-    return cached_categories(account)
+    def clean(self, value: Any) -> list[str | int]:
+        names = split_tags(super().clean(self.prepare_value(value)))
+        if any(len(str(name)) > MAX_TERM for name in names):
+            raise forms.ValidationError(_("A name is longer than %(max)s characters.") % {"max": MAX_TERM},
+                                        code="name_too_long")
+        return names
 
 
 class OptionsForm(forms.Form):
-    """`OptionsForm(data, account=…, media_count=…)`: categories come from the account's
-    cached list; `media_count` (the post's number of images) bounds `featured_image`."""
+    """An article's options, the same for every WordPress site of the workspace: nothing
+    here depends on one site (its categories are looked up when publishing) or on the
+    post's images (`problems` bounds `featured_image`)."""
 
     title = forms.CharField(label=gettext_lazy("Title"), max_length=MAX_TITLE)
     excerpt = forms.CharField(label=gettext_lazy("Excerpt"), required=False, max_length=1000,
                               widget=forms.Textarea(attrs={"rows": 2}),
                               help_text=gettext_lazy("A short summary, shown in lists of articles."))
-    categories = forms.TypedMultipleChoiceField(label=gettext_lazy("Categories"), coerce=int, required=False)
-    tags = forms.CharField(label=gettext_lazy("Tags"), required=False, max_length=1000,
-                           help_text=gettext_lazy("Separated by commas; tags the site lacks are created."))
+    categories = CommaSeparatedField(
+        label=gettext_lazy("Categories"), required=False, max_length=2000,
+        help_text=gettext_lazy("Names separated by commas. Each must already exist on the site: parvis does "
+                               "not create categories."))
+    tags = CommaSeparatedField(label=gettext_lazy("Tags"), required=False, max_length=2000,
+                               help_text=gettext_lazy("Separated by commas; tags the site lacks are created."))
     featured_image = forms.IntegerField(
         label=gettext_lazy("Featured image"), required=False, min_value=1,
         help_text=gettext_lazy("The number of one of the post's images (1 for the first): it is shown above "
@@ -119,22 +126,6 @@ class OptionsForm(forms.Form):
     slug = forms.CharField(label=gettext_lazy("Slug"), required=False, max_length=MAX_SLUG,
                            help_text=gettext_lazy("The start of the article's address; parvis adds a short "
                                                   "suffix. Empty: made from the title."))
-    publish_at = forms.DateTimeField(label=gettext_lazy("Published by the site at"), required=False,
-                                     help_text=gettext_lazy("Empty: published at once."))
-
-    def __init__(self, *args: Any, account: SocialAccount | None = None, media_count: int | None = None,
-                 **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.media_count = media_count
-        field = self.fields["categories"]
-        assert isinstance(field, forms.TypedMultipleChoiceField)
-        field.choices = cached_categories(account)
-
-    def clean_tags(self) -> list[str | int]:
-        tags = split_tags(self.cleaned_data.get("tags"))
-        if any(len(str(tag)) > 200 for tag in tags):
-            raise forms.ValidationError(_("A tag is longer than 200 characters."), code="tag_too_long")
-        return tags
 
     def clean_slug(self) -> str:
         slug = (self.cleaned_data.get("slug") or "").strip().lower()
@@ -142,17 +133,3 @@ class OptionsForm(forms.Form):
             raise forms.ValidationError(_("The slug may hold only lowercase letters, digits, hyphens and "
                                           "underscores."), code="invalid_slug")
         return slug
-
-    def clean_featured_image(self) -> int | None:
-        position: int | None = self.cleaned_data.get("featured_image")
-        if position is not None and self.media_count is not None and position > self.media_count:
-            raise forms.ValidationError(
-                _("The post has %(count)s image(s): choose a number from 1 to %(count)s.")
-                % {"count": self.media_count}, code="no_such_image")
-        return position
-
-    def clean_publish_at(self) -> datetime | None:
-        when: datetime | None = self.cleaned_data.get("publish_at")
-        if when is not None and when <= timezone.now():
-            raise forms.ValidationError(_("Choose a moment in the future, or leave it empty."), code="past")
-        return when

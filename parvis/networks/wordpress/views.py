@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from parvis.accounts.models import Role
@@ -67,15 +66,10 @@ def verify(site_url: str, username: str, app_password: str) -> Verified:
                                         "Author, Editor or Administrator.", user=str(me.get("username") or username),
                                         roles=", ".join(map(str, me.get("roles") or [])) or "?"),
                            ErrorKind.PERMANENT, field="username")
-    try:
-        categories = connector.categories()
-    except NetworkError:
-        categories = []  # read again when the options form asks
     config = {
         "api_root": site.api_root, "site_name": site.name, "user_id": me["id"],
         "can_upload": bool(capabilities.get("upload_files")),
         "can_moderate": bool(capabilities.get("moderate_comments")),
-        "categories": categories, "categories_checked_at": timezone.now().isoformat(),
     }
     return Verified(identity_from(me, site_url), credentials, config)
 

@@ -130,10 +130,13 @@ def media_problems(account: SocialAccount, asset: MediaAsset, mode: str = "sched
     ("https://192.168.1.20", "", True),
     ("https://parvis.agence.fr", "", False),
     ("http://127.0.0.1:8000", "medias", False),
+    ("http://192.168.1.20:8000", "reachable", False),
 ])
 def test_the_composer_says_when_the_network_could_not_fetch_the_media(downloading, asset, settings, english,
                                                                       base_url, bucket, refused):
-    settings.PARVIS_BASE_URL, settings.PARVIS_S3_BUCKET = base_url, bucket
+    settings.PARVIS_BASE_URL = base_url
+    settings.PARVIS_S3_BUCKET = "" if bucket == "reachable" else bucket
+    settings.PARVIS_MEDIA_URL_REACHABLE = bucket == "reachable"  # a port forwarded to it
     problems = media_problems(downloading, asset)
     assert bool(problems) is refused
     if refused:

@@ -16,7 +16,15 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def subject(bluesky_account: tuple[Any, dict[str, Any]], pds_server: Any) -> Subject:
     account, _created = bluesky_account
-    return Subject(account=account, posts=lambda: [p["uri"] for p in pds_server.list_posts(account.remote_id)])
+
+    def expire() -> None:
+        # The saved session string carries live tokens whatever its handle says: drop it,
+        # and the app password the PDS no longer knows.
+        account.credentials = {**account.credentials, "session": "", "app_password": "abcd-efgh-ijkl-mnop"}
+        account.save(update_fields=["credentials"])
+
+    return Subject(account=account, posts=lambda: [p["uri"] for p in pds_server.list_posts(account.remote_id)],
+                   expire=expire)
 
 
 class TestBlueskyContract(ConnectorContract):

@@ -3,23 +3,13 @@ connected the way the connect form does it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
-from parvis.networks.base import PublishRequest
 from parvis.networks.models import SocialAccount
 from parvis.networks.wordpress.connector import WordPressConnector
 from parvis.networks.wordpress.views import verify
-
-
-@dataclass(frozen=True)
-class ArticleRequest(PublishRequest):
-    """A PublishRequest with its per-network options (the contract is gaining the field)."""
-
-    options: Mapping[str, Any] = field(default_factory=dict)
 
 
 @pytest.fixture

@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from parvis.networks.base import ItemKind, Moderation, PublishRequest, RemoteAuthor, ReplyTarget
-from parvis.networks.wordpress.tests.conftest import ArticleRequest
+from parvis.networks.base import ItemKind, Moderation, Presence, PublishRequest, RemoteAuthor, ReplyTarget
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow, pytest.mark.usefixtures("english")]
 
@@ -30,7 +29,7 @@ def _status(wp: Any, number: int) -> str:
 
 @pytest.fixture
 def article(connector) -> Any:
-    return connector.publish(ArticleRequest(text="Commentez !", idempotency_key=str(uuid.uuid4()),
+    return connector.publish(PublishRequest(text="Commentez !", idempotency_key=str(uuid.uuid4()),
                                             options={"title": "Vos avis"}))
 
 
@@ -73,13 +72,14 @@ def test_a_reply_is_threaded_under_the_comment_once(connector, wordpress_server,
     request = PublishRequest(text="Merci Camille !", idempotency_key=str(uuid.uuid4()),
                              reply_to=ReplyTarget(remote_id=item.remote_id, root_id=item.root_id or "",
                                                   extra=item.extra))
-    assert connector.find_published(request, datetime.now(UTC)) is None
+    assert connector.find_published(request, datetime.now(UTC)).presence is Presence.ABSENT
 
     reply = connector.publish(request)
 
     again = connector.publish(request)
     assert again.remote_id == reply.remote_id
-    assert connector.find_published(request, datetime.now(UTC)).remote_id == reply.remote_id
+    found = connector.find_published(request, datetime.now(UTC))
+    assert found.presence is Presence.FOUND and found.post is not None and found.post.remote_id == reply.remote_id
     answers = wordpress_server.rest_json("GET", "/wp/v2/comments", params={"parent": number, "context": "edit"})
     assert [f"comment-{a['id']}" for a in answers] == [reply.remote_id]
     assert answers[0]["author"] == wordpress_server.user_id and answers[0]["post"] == int(article.remote_id)
