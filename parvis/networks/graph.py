@@ -29,7 +29,6 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -116,6 +115,7 @@ def graph_base(setting: str, default: str) -> str:
 
 
 # -- usage ------------------------------------------------------------------------------
+_clients = threading.local()  # one guarded httpx client per thread (see GraphClient.http)
 _held: dict[str, float] = {}  # account key -> time.monotonic() until which no call is made
 _held_lock = threading.Lock()
 
@@ -276,15 +276,15 @@ class GraphClient:
         # `max_pages`, or was not read to the end).
         self.list_ended = False
 
-    @cached_property
+    @property
     def http(self) -> httpx.Client:
-        """One guarded client for this account's calls: the steps of one publication
-        (quota, containers, status, publish) reuse its connection."""
-        return client(redirects="refuse")
-
-    def close(self) -> None:
-        if "http" in self.__dict__:
-            self.http.close()
+        """The guarded client of this thread: connections to Meta are kept alive from one
+        call to the next, and from one connector to the next (a worker thread publishes
+        for many accounts; tokens travel per request, not per connection)."""
+        held: httpx.Client | None = getattr(_clients, "http", None)
+        if held is None or held.is_closed:
+            held = _clients.http = client(redirects="refuse")
+        return held
 
     def url(self, path: str, versioned: bool = True) -> str:
         return f"{self.base_url}/{GRAPH_VERSION}/{path.lstrip('/')}" if versioned \
