@@ -211,3 +211,21 @@ def test_a_published_container_without_caption_is_never_matched_by_guess(meta, f
     refusal(lambda: connector.publish(steps.request(text="", media=(image(files),))))
     lookup = connector.find_published(steps.request(text="", media=(image(files),)), since=timezone.now())
     assert lookup.presence is Presence.UNKNOWN
+
+
+def test_a_carousel_with_a_video_waits_for_its_items_before_the_album_is_made(meta, files, connector):
+    meta.video_polls = 1
+    steps = Steps()
+    first = connector.publish(steps.request(media=(image(files), video(files))))
+    assert isinstance(first, Pending) and len(steps.progress["children"]) == 2
+    assert "container" not in steps.progress
+    post = connector.publish(steps.request(media=(image(files), video(files))))
+    assert isinstance(post, RemotePost)
+    (album,) = [m for m in meta.media.values() if m.product_type != "CAROUSEL_ITEM"]
+    assert album.media_type == "CAROUSEL_ALBUM" and len(meta.containers) == 3
+
+
+def test_an_account_connected_with_instagram_login_publishes_with_its_own_token(meta, files, solo, solo_connector):
+    post = solo_connector.publish(Steps().request(media=(image(files),)))
+    assert meta.media[post.remote_id].owner == solo.id
+    assert all(r.header("Authorization") == f"Bearer {solo.token}" for r in meta.requests_to("*/media*"))
