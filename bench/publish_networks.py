@@ -43,7 +43,7 @@ from typing import Any
 
 import httpx
 
-from bench.common import setup_django
+from bench.common import drop_database, setup_django
 
 TARGET_RATIO = 0.8
 
@@ -294,9 +294,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.05,
                         help="seconds each answer of a loopback fake waits, as a network's do (default 0.05; "
                              "0 measures parvis's own work alone)")
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
-    setup_django(Path(tempfile.mkdtemp(prefix="parvis-bench-")), PARVIS_ALLOW_PRIVATE_URLS="1")
+    dbname = setup_django(Path(tempfile.mkdtemp(prefix="parvis-bench-")), args.db, PARVIS_ALLOW_PRIVATE_URLS="1")
     results, ok = [], True
     for name in args.networks.split(","):
         result = bench(DRIVERS[name.strip()], args.posts, args.concurrency, args.latency)
@@ -304,12 +305,13 @@ def main(argv: list[str] | None = None) -> int:
         verdict = "ok" if result["ratio"] >= TARGET_RATIO else "BELOW TARGET"
         ok &= result["ratio"] >= TARGET_RATIO and result["on_server"] == result["expected_on_server"]
         waits = f" ({result['latency_ms']} ms answers)" if result["latency_ms"] is not None else ""
-        print(f"{result['network']:>10}{waits}: parvis {result['parvis_per_s']:7.1f} posts/s, baseline "
+        print(f"{result['network']:>10}{waits} on {args.db}: parvis {result['parvis_per_s']:7.1f} posts/s, baseline "
               f"{result['baseline_per_s']:7.1f} posts/s (runs {result['baselines']}), ratio {result['ratio']:.2f} "
               f"(target ≥ {TARGET_RATIO}) {verdict}; on the server {result['on_server']} of "
               f"{result['expected_on_server']}", flush=True)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
+    drop_database(dbname)
     return 0 if ok else 1
 
 

@@ -165,9 +165,10 @@ class WordPressConnector(BaseConnector):
         options = options_of(request)
         if found := problems(request.text, request.media, options):
             raise NetworkError(found[0].message, ErrorKind.PERMANENT, field=found[0].field)
+        # No look before posting: the engine asks `find_published` before any attempt that
+        # may follow one that reached the site (a lookup here cost every article two more
+        # requests, one of them listing the author's recent articles).
         slug = article_slug(request)
-        if existing := self.find_published(request, request.created_at or datetime.now(UTC)).post:
-            return existing
         article = self._article(request, options, slug)
         try:
             return remote_post(self.client.post("/wp/v2/posts", article))
