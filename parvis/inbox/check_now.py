@@ -94,11 +94,11 @@ def check_now(workspace: Workspace, now: datetime | None = None) -> CheckResult:
     for account in accounts.prefetch_related("inbox_pollers"):
         streams = [p for p in account.inbox_pollers.all() if p.stream != Poller.REFRESH]
         if account.status != AccountStatus.ACTIVE:
-            result.reconnect.append(account.handle)
+            result.reconnect.append(account.shown_handle)
         elif any(p.failures == 0 for p in streams):
-            result.accounts.append(account.handle)
+            result.accounts.append(account.shown_handle)
         elif streams:
-            result.backing_off.append(account.handle)
+            result.backing_off.append(account.shown_handle)
     Poller.objects.filter(account__workspace=workspace, account__status=AccountStatus.ACTIVE, failures=0,
                           next_poll_at__gt=now).exclude(stream=Poller.REFRESH).update(next_poll_at=now)
     return result

@@ -88,6 +88,11 @@ class NetworkInfo:
         """Whether a full handle ("@alice@example.social") names an account here."""
         return bool(self.handle_re and self.handle_re.fullmatch(handle.lstrip("@")))
 
+    def shown_handle(self, handle: str) -> str:
+        """How an account's handle is shown (a network whose handles carry an id says the
+        name alone)."""
+        return handle
+
     def handle_aliases(self, handle: str) -> set[str]:
         """The ways people write an account's handle, given without "@" (the importer
         matches them all)."""

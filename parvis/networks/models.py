@@ -62,7 +62,12 @@ class SocialAccount(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.network_label} {self.handle}"
+        return f"{self.network_label} {self.shown_handle}"
+
+    @property
+    def shown_handle(self) -> str:
+        """The handle as people read it (its network may store a longer form)."""
+        return self.network_info.shown_handle(self.handle)
 
     @property
     def network_info(self) -> NetworkInfo:

@@ -147,8 +147,11 @@ def _save_media(post: Post, kept: list[PostMedia], uploads: Sequence[Upload], in
 
 
 def cancel_publication(publication: Publication) -> bool:
-    """Cancel unless it is already being published or published. Returns whether it was."""
-    return bool(Publication.objects.filter(pk=publication.pk, state__in=EDITABLE_STATES).update(
+    """Cancel unless it is already being published or published. Returns whether it was.
+    One waiting to be checked may be cancelled too: the person decides it should not go
+    out (whether or not it is there; parvis sends nothing more)."""
+    cancellable = (*EDITABLE_STATES, State.TO_CHECK)
+    return bool(Publication.objects.filter(pk=publication.pk, state__in=cancellable).update(
         state=State.CANCELLED, next_attempt_at=None, updated_at=timezone.now()))
 
 

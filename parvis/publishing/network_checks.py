@@ -91,7 +91,7 @@ def draft_for(account: SocialAccount, data: PostInput) -> Draft:
 def network_errors(account: SocialAccount, data: PostInput) -> list[FieldError]:
     """The connector's own rules on this post, as errors naming the field, the network
     and the account."""
-    label = f"{account.network_label} ({account.handle})"
+    label = f"{account.network_label} ({account.shown_handle})"
     text_field = f"variants.{account.network}" if data.variants.get(account.network) else "text"
     errors = []
     if data.media and account.network_info.media_by_url and (unreachable := reachability_problem()):

@@ -122,7 +122,7 @@ def set_slots(account: SocialAccount, slots: Iterable[tuple[int, time]], actor: 
         if wanted:
             _reflow(account, list(queued(account)))
         record(account.workspace, "queue.slots", actor=actor, target=queue,
-               summary=Text.gettext("Queue slots of %(account)s changed.", account=account.handle),
+               summary=Text.gettext("Queue slots of %(account)s changed.", account=account.shown_handle),
                before=before, after=_describe(wanted))
     return made
 
@@ -218,9 +218,9 @@ def move(publication: Publication, direction: str, actor: User | None = None) ->
         first, second = line[index], line[other]
         _assign([first, second], [second.due_at, first.due_at])  # type: ignore[list-item]
         record(account.workspace, "queue.move", actor=actor, target=queue,
-               summary=Text.gettext("Queued post moved up in the queue of %(account)s.", account=account.handle)
+               summary=Text.gettext("Queued post moved up in the queue of %(account)s.", account=account.shown_handle)
                if direction == "up" else
-               Text.gettext("Queued post moved down in the queue of %(account)s.", account=account.handle))
+               Text.gettext("Queued post moved down in the queue of %(account)s.", account=account.shown_handle))
     return True
 
 
@@ -236,7 +236,7 @@ def set_order(account: SocialAccount, publication_ids: Sequence[int], actor: Use
                 "The order must list every publication of this queue once."), "invalid")])
         _assign([by_id[pk] for pk in publication_ids], [p.due_at for p in line])  # type: ignore[misc]
         record(account.workspace, "queue.reorder", actor=actor, target=queue,
-               summary=Text.gettext("Queue of %(account)s reordered.", account=account.handle))
+               summary=Text.gettext("Queue of %(account)s reordered.", account=account.shown_handle))
 
 
 def shuffle(account: SocialAccount, actor: User | None = None, rng: random.Random | None = None) -> int:
@@ -248,7 +248,7 @@ def shuffle(account: SocialAccount, actor: User | None = None, rng: random.Rando
         (rng or random.SystemRandom()).shuffle(line)
         _assign(line, times)  # type: ignore[arg-type]
         record(account.workspace, "queue.shuffle", actor=actor, target=queue,
-               summary=Text.gettext("Queue of %(account)s shuffled.", account=account.handle))
+               summary=Text.gettext("Queue of %(account)s shuffled.", account=account.shown_handle))
     return len(line)
 
 
@@ -268,6 +268,6 @@ def set_paused(account: SocialAccount, paused: bool, actor: User | None = None,
         missed = [] if paused else list(queued(account).filter(due_at__lte=now))
         _reflow(account, missed, now)
         record(account.workspace, "queue.pause" if paused else "queue.resume", actor=actor, target=queue,
-               summary=Text.gettext("Queue of %(account)s paused.", account=account.handle) if paused
-               else Text.gettext("Queue of %(account)s resumed.", account=account.handle))
+               summary=Text.gettext("Queue of %(account)s paused.", account=account.shown_handle) if paused
+               else Text.gettext("Queue of %(account)s resumed.", account=account.shown_handle))
     return len(missed)

@@ -50,7 +50,7 @@ def check_schedule(data: PostInput, now: datetime) -> list[FieldError]:
 def check_account(account: SocialAccount, data: PostInput) -> list[FieldError]:
     connector = account.checking_connector
     limits = connector.limits()
-    label = f"{account.network_label} ({account.handle})"
+    label = f"{account.network_label} ({account.shown_handle})"
     text = final_input_text(data, account.network)  # with UTM parameters, as it will be sent
     text_field = f"variants.{account.network}" if data.variants.get(account.network) else "text"
     errors = []
@@ -122,12 +122,14 @@ def check_post(data: PostInput, now: datetime | None = None) -> list[FieldError]
     if data.mode not in {"draft", "now", "schedule", "queue"}:
         errors.append(FieldError("mode", _("Choose publish now, schedule or save as draft."), "invalid"))
     errors += check_schedule(data, now)
-    errors += clean_options(data)  # before the networks' rules, which read the cleaned options
+    option_errors = clean_options(data)  # before the networks' rules, which read the cleaned options
+    errors += option_errors
     if data.text.strip() or data.media:
         for account in data.accounts:
             errors += check_account(account, data)
             if data.mode != "draft":
-                errors += network_errors(account, data)
+                # An option its form already refused is not said twice by the network's rules.
+                errors += [e for e in network_errors(account, data) if e.field not in {o.field for o in option_errors}]
     errors += rights_errors(data, now)
     errors += charter_errors(data)
     return errors

@@ -12,6 +12,7 @@ conversations), posts/delete-posts, insights; facts and confidence in docs/netwo
         account = threads.add_user("brand")          # id, short_token, long_token
         threads.polls_until_finished = 2               # IN_PROGRESS for two status reads
         threads.lose_next(path="/v1.0/*/threads_publish")
+        threads.sign_in(account)                       # /oauth/authorize consents as them
 
 The container is the unit of exactly-once: a container id answers PUBLISHED once its
 post went out, even when the publish answer was lost, and a second publish of it is
@@ -54,6 +55,7 @@ import re
 import secrets
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
@@ -83,6 +85,7 @@ class LocalThreads(FakeNetwork):
         self.users: dict[str, User] = {}
         self.tokens: dict[str, Token] = {}
         self.codes: dict[str, tuple[str, str, float]] = {}  # code -> (user id, redirect_uri, expiry)
+        self.signed_in: str | None = None  # the user id whose browser consents on /oauth/authorize
         self.containers: dict[str, Container] = {}
         self.media: dict[str, Media] = {}
         self.downloads: list[Download] = []
@@ -97,6 +100,7 @@ class LocalThreads(FakeNetwork):
 
     def _declare_routes(self) -> None:
         routes: list[tuple[str, str, Handler]] = [
+            ("GET", r"/oauth/authorize", self.authorization_window),
             ("POST", rf"{V}/oauth/access_token", self.exchange_code),
             ("GET", rf"{V}/access_token", self.exchange_token),
             ("GET", rf"{V}/refresh_access_token", self.refresh_token),
@@ -134,6 +138,11 @@ class LocalThreads(FakeNetwork):
         with self.lock:
             self.codes[code] = (user_id, redirect_uri, self.now + ts.SHORT_LIVED)
         return code
+
+    def sign_in(self, account: ThreadsAccount | None) -> None:
+        """The profile whose browser reaches the Authorization Window (/oauth/authorize,
+        threads.net's page): it consents at once (None: nobody consents)."""
+        self.signed_in = account.id if account else None
 
     def advance(self, seconds: float) -> None:
         with self.lock:
@@ -212,6 +221,19 @@ class LocalThreads(FakeNetwork):
         return ts.graph_error(f"Unknown path components: {request.path}", 2500, kind="OAuthException").response
 
     # -- OAuth -----------------------------------------------------------------------------
+    def authorization_window(self, request: Request) -> Response:
+        """threads.net's consent page, answered for the profile `sign_in` chose: back to the
+        redirect_uri with a code, or with Meta's refusal when nobody consents."""
+        redirect_uri, state = request.query.get("redirect_uri", ""), request.query.get("state", "")
+        if request.query.get("client_id") != self.app_id or not redirect_uri:
+            return Response(400, b"Invalid App ID or redirect_uri", {"Content-Type": "text/plain"})
+        if self.signed_in is None:
+            query = {"error": "access_denied", "error_reason": "user_denied",
+                     "error_description": "Permissions error", "state": state}
+        else:
+            query = {"code": self.issue_code(self.signed_in, redirect_uri), "state": state}
+        return Response(302, b"", {"Location": f"{redirect_uri}?{urlencode(query)}"})
+
     def exchange_code(self, request: Request) -> Response:
         form = request.form
         if form.get("client_id") != self.app_id or form.get("client_secret") != self.app_secret:

@@ -16,6 +16,11 @@ NAME_IN_HANDLE = re.compile(r"\[(?P<name>[^\]]+)\]")
 
 
 class LinkedInInfo(NetworkInfo):
+    def shown_handle(self, handle: str) -> str:
+        # The page's name, not the mention form that carries its URN.
+        named = NAME_IN_HANDLE.search(handle)
+        return named["name"] if named else handle
+
     def handle_aliases(self, handle: str) -> set[str]:
         # "Brûlerie du Port" is enough for "[Brûlerie du Port](urn:li:organization:123)".
         named = NAME_IN_HANDLE.match(handle)

@@ -25,7 +25,7 @@ from parvis.networks.base import (
 )
 from parvis.networks.models import SocialAccount
 from parvis.publishing import engine
-from parvis.publishing.actions import confirm_published, send_again
+from parvis.publishing.actions import cancel_publication, confirm_published, send_again
 from parvis.publishing.models import Publication, State
 from parvis.publishing.tests.helpers import pub, schedule
 
@@ -106,6 +106,12 @@ def test_it_is_there_marks_it_published_with_the_address_given(account, people):
     publication = pub(post)
     assert publication.state == State.PUBLISHED and publication.remote_url == "https://example.social/@brand/9"
     assert not confirm_published(publication, people["editor"])  # only once, only from "to check"
+
+
+def test_a_publication_to_check_may_be_cancelled(account, people):
+    post = schedule(people["workspace"], people["editor"], [account], "Finalement non")
+    Publication.objects.filter(pk=pub(post).pk).update(state=State.TO_CHECK)
+    assert cancel_publication(pub(post)) and pub(post).state == State.CANCELLED
 
 
 def test_send_it_again_publishes_without_asking_the_network_first(account, people):

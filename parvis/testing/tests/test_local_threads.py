@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -235,6 +236,24 @@ def test_a_code_is_exchanged_once_for_a_short_lived_token(threads, brand):
     again = HTTP.post(f"{threads.url}/oauth/access_token", data=form)
     assert again.status_code == 400 and again.json() == {
         "error_type": "OAuthException", "code": 400, "error_message": "Matching code was not found or was already used"}
+
+
+def test_the_authorization_window_sends_the_signed_in_profile_back_with_a_code(threads, brand):
+    query = {"client_id": threads.app_id, "redirect_uri": "https://parvis.example/cb", "state": "s1",
+             "scope": "threads_basic", "response_type": "code"}
+    threads.sign_in(None)
+    refused = parse_qs(urlsplit(HTTP.get(f"{threads.url}/oauth/authorize", params=query).headers["Location"]).query)
+    assert refused["error"] == ["access_denied"] and refused["state"] == ["s1"] and "code" not in refused
+    threads.sign_in(brand)
+    answer = HTTP.get(f"{threads.url}/oauth/authorize", params=query)
+    location = urlsplit(answer.headers["Location"])
+    back = parse_qs(location.query)
+    assert answer.status_code == 302 and location.path == "/cb" and back["state"] == ["s1"]
+    form = {"client_id": threads.app_id, "client_secret": threads.app_secret, "code": back["code"][0],
+            "grant_type": "authorization_code", "redirect_uri": "https://parvis.example/cb"}
+    assert HTTP.post(f"{threads.url}/oauth/access_token", data=form).json()["user_id"] == int(brand.id)
+    wrong_app = HTTP.get(f"{threads.url}/oauth/authorize", params={**query, "client_id": "123"})
+    assert wrong_app.status_code == 400
 
 
 def test_a_short_lived_token_is_exchanged_for_60_days_while_it_lives(threads, brand):

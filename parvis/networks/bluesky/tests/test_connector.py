@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from parvis.networks.base import ErrorKind, MediaFile, NetworkError, PublishRequest
+from parvis.networks.base import ErrorKind, MediaFile, NetworkError, Presence, PublishRequest
 from parvis.networks.bluesky.connector import BlueskyConnector
 from parvis.networks.bluesky.richtext import build_facets
 from parvis.networks.bluesky.tid import decode, deterministic_tid, encode
@@ -87,13 +87,14 @@ def test_publishing_the_same_request_twice_creates_one_record(pds_server, bluesk
     assert len(pds_server.list_posts(account.remote_id)) == 1
 
 
-def test_find_published_answers_none_then_the_post(bluesky_account):
+def test_find_published_answers_absent_then_the_post(bluesky_account):
     account, _ = bluesky_account
     connector = BlueskyConnector(account)
     req = request("Cherche-moi", "find-key")
-    assert connector.find_published(req, since=datetime.now(UTC)) is None
+    assert connector.find_published(req, since=datetime.now(UTC)).presence is Presence.ABSENT
     posted = connector.publish(req)
-    assert connector.find_published(req, since=datetime.now(UTC)).remote_id == posted.remote_id
+    found = connector.find_published(req, since=datetime.now(UTC))
+    assert found.presence is Presence.FOUND and found.post.remote_id == posted.remote_id
 
 
 def test_session_is_kept_and_reused(bluesky_account):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from parvis.networks.base import ErrorKind, MediaFile, NetworkError, PublishRequest
+from parvis.networks.base import ErrorKind, MediaFile, NetworkError, Presence, PublishRequest
 from parvis.networks.mastodon.connector import MastodonConnector, limits_from_instance, plain_text
 
 pytestmark = pytest.mark.django_db
@@ -68,9 +68,26 @@ def test_find_published_recognises_our_post(mastodon_account):
     from django.utils import timezone
 
     found = connector.find_published(request, since=timezone.now().replace(year=2020))
-    assert found is not None and found.remote_id == posted.remote_id
+    assert found.presence is Presence.FOUND and found.post is not None and found.post.remote_id == posted.remote_id
     other = PublishRequest(text="Autre chose", idempotency_key="k2")
-    assert connector.find_published(other, since=timezone.now()) is None
+    # The account's whole history is one short page: sure it is not there.
+    assert connector.find_published(other, since=timezone.now()).presence is Presence.ABSENT
+
+
+def test_find_published_is_unsure_when_the_page_does_not_reach_back_to_the_first_attempt(
+        mastodon_account, monkeypatch):
+    from django.utils import timezone
+
+    from parvis.networks.mastodon import connector as module
+
+    account, _ = mastodon_account
+    connector = MastodonConnector(account)
+    for n in range(3):
+        connector.publish(PublishRequest(text=f"Billet {n}", idempotency_key=f"page-{n}"))
+    monkeypatch.setattr(module, "FIND_PAGE", 2)  # a busy account: our post could be further down
+    lookup = connector.find_published(PublishRequest(text="Jamais envoyé", idempotency_key="never"),
+                                      since=timezone.now().replace(year=2020))
+    assert lookup.presence is Presence.UNKNOWN and "2" in str(lookup.reason)
 
 
 @pytest.mark.parametrize(("fault", "kind", "uncertain"), [

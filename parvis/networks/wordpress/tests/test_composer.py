@@ -37,10 +37,14 @@ def test_the_composer_shows_the_wordpress_options(people, blog):
     assert "must already exist on the site" in html
 
 
-def test_scheduling_an_article_without_a_title_is_refused_on_that_field(people, blog):
+def test_scheduling_an_article_without_a_title_is_refused_on_that_field_once(people, blog):
     refused = compose(people, blog)
+    html = refused.content.decode()
     assert refused.status_code == 400
-    assert 'data-field="options.wordpress.title"' in refused.content.decode()
+    # Said by the options form (at the top and at the field); the network's own rule on the
+    # same field is not said a second time.
+    assert '<p class="error" data-field="options.wordpress.title">' in html
+    assert "needs a title" not in html
     assert not blog.publications.exists()
 
 
