@@ -207,8 +207,10 @@ class GraphFault:
         return self.message or f"HTTP {self.status}"
 
 
-def translate(fault: GraphFault, *, write: bool, usage: Usage | None = None) -> NetworkError:
-    """What the engine should do about one Graph error (meta.md, 7.2–7.3)."""
+def translate(fault: GraphFault, *, write: bool, usage: Usage | None = None,
+              retry_after: float | None = None) -> NetworkError:
+    """What the engine should do about one Graph error (meta.md, 7.2–7.3). `retry_after`:
+    the answer's Retry-After header, for a throttling answer that carries one."""
     code, subcode = fault.code, fault.subcode
     if code in (190, 102):
         reason: str | Text = Text.gettext(TOKEN_SUBCODES[subcode]) if subcode in TOKEN_SUBCODES else fault.message
@@ -221,8 +223,8 @@ def translate(fault: GraphFault, *, write: bool, usage: Usage | None = None) -> 
                             ErrorKind.TRANSIENT if transient else ErrorKind.PERMANENT,
                             retry_after=QUOTA_WAIT if subcode == 2207042 else None,
                             uncertain=write and subcode == 2207001)
-    if code in THROTTLE_CODES:
-        wait = usage.regain_seconds if usage and usage.regain_seconds else DEFAULT_WAIT
+    if code in THROTTLE_CODES or fault.status == 429:
+        wait = usage.regain_seconds if usage and usage.regain_seconds else retry_after or DEFAULT_WAIT
         return NetworkError(Text.gettext("Meta's rate limit was reached (code %(code)s): parvis tries again in "
                                          "%(seconds)s s.", code=code, seconds=int(wait)),
                             ErrorKind.TRANSIENT, retry_after=wait)
@@ -352,11 +354,19 @@ class GraphClient:
                 raise NetworkError(Text.gettext("Meta answered something that is not JSON (HTTP %(status)s).",
                                                 status=response.status_code), ErrorKind.TRANSIENT,
                                    uncertain=write) from exc
-        raise translate(GraphFault.of(response), write=write, usage=self.last_usage)
+        raise translate(GraphFault.of(response), write=write, usage=self.last_usage,
+                        retry_after=_seconds(response.headers.get("retry-after")))
 
     def _slow_down(self, usage: Usage) -> None:
         if self.account_key and usage.percent >= SLOW_DOWN_AT:
             hold(self.account_key, usage.regain_seconds or DEFAULT_WAIT * usage.percent / 100)
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:
+        return None  # an HTTP date: Meta does not send them; the default wait applies
 
 
 def _plain(values: Mapping[str, Any] | None) -> dict[str, str] | None:

@@ -145,3 +145,13 @@ def test_usage_near_the_limit_holds_the_next_call_back_without_sending_it(meta):
     error = refusal(lambda: client.get(page.id))
     assert error.kind is ErrorKind.TRANSIENT and 0 < error.retry_after <= 120
     assert len(meta.received) == sent
+
+
+def test_a_bare_429_is_transient_after_its_retry_after(meta):
+    page, client = page_client(meta)
+    meta.fail_next(429, {"error": {"message": "Too Many Requests", "code": 0}}, method="GET",
+                   headers={"Retry-After": "42"})
+    error = refusal(lambda: client.get(page.id))
+    assert error.kind is ErrorKind.TRANSIENT and error.retry_after == 42
+    meta.throttle_next(17, method="GET", status=429)
+    assert refusal(lambda: client.get(page.id)).retry_after == graph.DEFAULT_WAIT
