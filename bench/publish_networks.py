@@ -181,11 +181,49 @@ def _threads_count(server: Any) -> int:
     return sum(len(server.posts_of(user)) for user in server.users)
 
 
+# -- Facebook Pages: the loopback fake of Meta's Graph API (parvis/testing/meta_server.py) --
+
+def _facebook_start() -> Any:
+    from django.conf import settings
+
+    from parvis.testing.meta_server import LocalMeta
+
+    server = LocalMeta().start()
+    server.bench_page = server.add_page("Marque du banc")
+    settings.PARVIS_META_GRAPH_URL = server.url  # the connector reads it at call time
+    return server
+
+
+def _facebook_connect(server: Any, workspace: Any, user: Any) -> Any:
+    from parvis.networks.actions import save_account
+    from parvis.networks.facebook.connector import SERVER_URL, identity_from
+
+    page = server.bench_page
+    return save_account(workspace, "facebook", SERVER_URL, identity_from({"id": page.id, "name": page.name}),
+                        {"access_token": page.token}, user)
+
+
+def _facebook_bare(server: Any, client: httpx.Client, text: str, i: int) -> None:
+    from parvis.networks.graph import GRAPH_VERSION
+
+    page = server.bench_page
+    # parvis asks for the post's address with its creation (one request): so does the baseline.
+    answer = client.post(f"{server.url}/{GRAPH_VERSION}/{page.id}/feed", data={"message": text},
+                         params={"fields": "id,message,created_time,permalink_url"},
+                         headers={"Authorization": f"Bearer {page.token}"})
+    answer.raise_for_status()
+
+
+def _facebook_count(server: Any) -> int:
+    return len(server.posts)
+
+
 DRIVERS: dict[str, Driver] = {
     "wordpress": Driver("wordpress", _wordpress_start, _wordpress_connect, _wordpress_bare, _wordpress_count,
                         options={"title": "Article du banc"}),
     "linkedin": Driver("linkedin", _linkedin_start, _linkedin_connect, _linkedin_bare, _linkedin_count),
     "threads": Driver("threads", _threads_start, _threads_connect, _threads_bare, _threads_count),
+    "facebook": Driver("facebook", _facebook_start, _facebook_connect, _facebook_bare, _facebook_count),
 }
 
 

@@ -303,6 +303,21 @@ PARVIS_THREADS_CLIENT_SECRET = os.environ.get("PARVIS_THREADS_CLIENT_SECRET", ""
 PARVIS_THREADS_API_URL = os.environ.get("PARVIS_THREADS_API_URL", "")
 PARVIS_THREADS_AUTHORIZE_URL = os.environ.get("PARVIS_THREADS_AUTHORIZE_URL", "")
 
+# Meta's Graph API (Facebook Pages, Instagram professional accounts). The hosts: empty
+# means Meta's own, which the network packages name (this file names no network); tests
+# point them at the loopback fake. The apps: each organisation registers its own Meta app
+# (a self-hosted tool cannot share one) and gives its id and secret here; Instagram Login
+# has its own app id and secret (the Instagram product of the same Meta app).
+PARVIS_META_GRAPH_URL = os.environ.get("PARVIS_META_GRAPH_URL", "")
+PARVIS_META_LOGIN_URL = os.environ.get("PARVIS_META_LOGIN_URL", "")
+PARVIS_INSTAGRAM_GRAPH_URL = os.environ.get("PARVIS_INSTAGRAM_GRAPH_URL", "")
+PARVIS_INSTAGRAM_API_URL = os.environ.get("PARVIS_INSTAGRAM_API_URL", "")
+PARVIS_INSTAGRAM_LOGIN_URL = os.environ.get("PARVIS_INSTAGRAM_LOGIN_URL", "")
+PARVIS_META_APP_ID = os.environ.get("PARVIS_META_APP_ID", "")
+PARVIS_META_APP_SECRET = os.environ.get("PARVIS_META_APP_SECRET", "")
+PARVIS_INSTAGRAM_APP_ID = os.environ.get("PARVIS_INSTAGRAM_APP_ID", "")
+PARVIS_INSTAGRAM_APP_SECRET = os.environ.get("PARVIS_INSTAGRAM_APP_SECRET", "")
+
 # Publishing engine tuning.
 PARVIS_DISPATCH_INTERVAL = float(os.environ.get("PARVIS_DISPATCH_INTERVAL", "1.0"))
 # Periodic work: run in this order by every worker's dispatcher before each pass (every

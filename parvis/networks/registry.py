@@ -27,6 +27,8 @@ PACKAGES = [
     "parvis.networks.wordpress",
     "parvis.networks.linkedin",
     "parvis.networks.threads",
+    "parvis.networks.instagram",
+    "parvis.networks.facebook",
 ]
 
 

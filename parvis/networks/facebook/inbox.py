@@ -1,0 +1,131 @@
+"""A Facebook Page's comments in the inbox: the comments (and replies) under the Page's
+recent posts, polled; hiding and unhiding them.
+
+Like Instagram, a Page has no "what is new" list without webhooks (a public HTTPS
+address): each poll reads the comments of the `RECENT_POSTS` latest posts (`filter=stream`
+gives replies too, flat), and the cursor keeps the newest time seen with the ids seen at
+that second. Text is untrusted plain text.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from parvis.networks.base import (
+    ErrorKind,
+    InboundItem,
+    InboxPage,
+    ItemKind,
+    Moderation,
+    NetworkError,
+    RemoteAuthor,
+)
+from parvis.networks.graph import GraphClient
+from parvis.networks.text import clean_text
+
+STREAMS = ("comments",)
+RECENT_POSTS = 10
+FIRST_POLL_BACK = timedelta(days=1)
+COMMENT_FIELDS = "id,message,created_time,from,is_hidden,parent{id},permalink_url"
+MODERATIONS = frozenset({Moderation.HIDE, Moderation.UNHIDE})
+
+
+def graph_time(value: Any) -> datetime | None:
+    try:
+        return datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%S%z")
+    except ValueError:
+        return None
+
+
+class FacebookInbox:
+    def __init__(self, client: GraphClient, page_id: str) -> None:
+        self.client = client
+        self.page_id = page_id
+
+    def fetch(self, stream: str, cursor: str | None) -> InboxPage:
+        if stream not in STREAMS:
+            raise NetworkError(f"unknown stream {stream!r}", ErrorKind.PERMANENT)
+        since, seen = _read_cursor(cursor)
+        if since is None:
+            since, seen = timezone.now() - FIRST_POLL_BACK, set()
+        items = []
+        for post in self.client.pages(f"{self.page_id}/published_posts", max_pages=1, limit=RECENT_POSTS,
+                                      fields="id"):
+            for raw in self.client.pages(f"{post['id']}/comments", max_pages=4, filter="stream",
+                                         fields=COMMENT_FIELDS):
+                item = self.item(raw, str(post["id"]))
+                if item is not None and (item.created_at > since or (item.created_at == since
+                                                                      and item.remote_id not in seen)):
+                    items.append(item)
+        items.sort(key=lambda i: (i.created_at, i.remote_id))
+        if not items:
+            return InboxPage([], cursor or json.dumps({"t": since.isoformat(), "ids": []}))
+        newest = items[-1].created_at
+        ids = {i.remote_id for i in items if i.created_at == newest} | (seen if newest == since else set())
+        return InboxPage(items, json.dumps({"t": newest.isoformat(), "ids": sorted(ids)}))
+
+    def item(self, raw: dict[str, Any], post_id: str) -> InboundItem | None:
+        created = graph_time(raw.get("created_time"))
+        if created is None or not raw.get("id"):
+            return None
+        author = raw.get("from") or {}  # absent when Meta hides who wrote it
+        author_id = str(author.get("id") or "")
+        name = clean_text(author.get("name")) or "?"
+        parent = (raw.get("parent") or {}).get("id")
+        return InboundItem(
+            remote_id=str(raw["id"]), kind=ItemKind.OWN if author_id == self.page_id else ItemKind.REPLY,
+            author=RemoteAuthor(key=author_id or name, remote_id=author_id, handle=name, display_name=name),
+            text=clean_text(raw.get("message")), created_at=created, thread_key=post_id,
+            url=str(raw.get("permalink_url") or ""), in_reply_to_id=str(parent) if parent else post_id,
+            root_id=post_id, extra={"hidden": bool(raw.get("is_hidden"))},
+        )
+
+    def post_of(self, comment_id: str) -> str:
+        """A comment id is "<post number>_<comment number>"; the post is the Page's."""
+        return f"{self.page_id}_{comment_id.split('_', 1)[0]}"
+
+    def refresh(self, remote_ids: Sequence[str]) -> dict[str, InboundItem | None]:
+        out: dict[str, InboundItem | None] = {}
+        for remote_id in remote_ids:
+            try:
+                raw = self.client.get(remote_id, fields=COMMENT_FIELDS)
+            except NetworkError as error:
+                if error.kind is not ErrorKind.PERMANENT:
+                    raise
+                out[remote_id] = None
+                continue
+            out[remote_id] = self.item(raw, self.post_of(remote_id))
+        return out
+
+    def context(self, remote_id: str) -> list[InboundItem]:
+        raw = self.client.get(remote_id, fields=COMMENT_FIELDS)
+        post_id = self.post_of(remote_id)
+        post = self.client.get(post_id, fields="id,message,created_time,permalink_url,from")
+        page = RemoteAuthor(key=self.page_id, remote_id=self.page_id,
+                            handle=clean_text((post.get("from") or {}).get("name")) or self.page_id)
+        root = InboundItem(remote_id=post_id, kind=ItemKind.OWN, author=page, text=clean_text(post.get("message")),
+                           created_at=graph_time(post.get("created_time")) or timezone.now(), thread_key=post_id,
+                           url=str(post.get("permalink_url") or ""), root_id=post_id)
+        parent = (raw.get("parent") or {}).get("id")
+        if not parent:
+            return [root]
+        above = self.item(self.client.get(str(parent), fields=COMMENT_FIELDS), post_id)
+        return [root, above] if above is not None else [root]
+
+    def moderate(self, action: Moderation, item: InboundItem | None) -> None:
+        if action not in MODERATIONS or item is None:
+            raise NetworkError(f"Facebook does not offer {action} here", ErrorKind.PERMANENT)
+        self.client.post(item.remote_id, is_hidden=action is Moderation.HIDE)
+
+
+def _read_cursor(cursor: str | None) -> tuple[datetime | None, set[str]]:
+    try:
+        data = json.loads(cursor or "{}")
+        return datetime.fromisoformat(data["t"]), {str(i) for i in data.get("ids", [])}
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None, set()

@@ -1,0 +1,13 @@
+"""Facebook Pages as the rest of parvis sees it (see `parvis.networks.info`)."""
+
+from __future__ import annotations
+
+from parvis.networks.info import NetworkInfo
+
+INFO = NetworkInfo(
+    "facebook", "Facebook", "parvis.networks.facebook.connector:FacebookConnector",
+    colour="#1877f2", preview_background="#f5f8ff", preview_border="#c9dafc", event_background="#e7effe",
+    handle_syntax="@name", handle_example="@brand",
+    # Page tokens obtained from a long-lived user token do not expire: nothing to refresh.
+    options_form="parvis.networks.facebook.options:OptionsForm", media_by_url=True,
+)

@@ -1,0 +1,21 @@
+"""Instagram as the rest of parvis sees it (see `parvis.networks.info`)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from parvis.networks.info import NetworkInfo
+
+# A mention: @ and a username (letters, digits, "." and "_", at most 30).
+MENTION_RE = re.compile(r"(?<![\w.@])@([A-Za-z0-9._]{1,30})(?![\w@])")
+
+INFO = NetworkInfo(
+    "instagram", "Instagram", "parvis.networks.instagram.connector:InstagramConnector",
+    colour="#d62976", preview_background="#fff8fb", preview_border="#f3c6da", event_background="#fde8f1",
+    image_radius="0", handle_syntax="@name", handle_example="@brand", mention_re=MENTION_RE,
+    # Instagram-Login tokens last 60 days and can be refreshed once a day old; tokens
+    # through Facebook Login (Page tokens) do not expire.
+    refresh_ahead=timedelta(days=20), warn_before=timedelta(days=7),
+    options_form="parvis.networks.instagram.options:OptionsForm", media_by_url=True,
+)
