@@ -15,13 +15,14 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from parvis.networks import registry
-from parvis.networks.base import Presence, PublishRequest
+from parvis.networks.base import MediaFile, Presence, PublishRequest
 from parvis.networks.models import SocialAccount
 from parvis.networks.tests.contract import Subject, publish_to_end
 
@@ -57,6 +58,21 @@ def _linkedin(env: dict[str, str]) -> dict[str, Any]:
             "config": {"kind": "organization" if ":organization:" in author else "person"}}
 
 
+def _facebook(env: dict[str, str]) -> dict[str, Any]:
+    return {"server_url": "https://www.facebook.com", "remote_id": env["PAGE_ID"],
+            "credentials": {"access_token": env["PAGE_TOKEN"]}}
+
+
+def _instagram(env: dict[str, str]) -> dict[str, Any]:
+    # Instagram takes no post without an image, which it downloads itself: a public JPEG.
+    login = env.get("LOGIN", "instagram")
+    credentials = {"access_token": env["TOKEN"], "login": login}
+    if login == "facebook":
+        credentials["page_id"] = env["PAGE_ID"]
+    return {"server_url": "https://www.instagram.com", "remote_id": env["USER_ID"], "credentials": credentials,
+            "media": [MediaFile(path=Path("live.jpg"), mime_type="image/jpeg", alt_text="Test", url=env["IMAGE_URL"])]}
+
+
 # network key -> (the variables after PARVIS_LIVE_<KEY>_, how they make an account)
 LIVE: dict[str, tuple[tuple[str, ...], Callable[[dict[str, str]], dict[str, Any]]]] = {
     "mastodon": (("URL", "TOKEN", "ACCOUNT_ID"), _mastodon),
@@ -64,6 +80,8 @@ LIVE: dict[str, tuple[tuple[str, ...], Callable[[dict[str, str]], dict[str, Any]
     "wordpress": (("URL", "USERNAME", "APP_PASSWORD", "USER_ID"), _wordpress),
     "threads": (("TOKEN", "USER_ID"), _threads),
     "linkedin": (("TOKEN", "AUTHOR"), _linkedin),
+    "facebook": (("PAGE_ID", "PAGE_TOKEN"), _facebook),
+    "instagram": (("TOKEN", "USER_ID", "IMAGE_URL"), _instagram),
 }
 
 
@@ -83,13 +101,13 @@ def test_a_post_is_published_found_and_deleted_on_the_real_network(network: str,
     if network not in registry.NETWORKS:
         pytest.skip(f"{network} is not registered")
     made = LIVE[network][1](env)
-    options = made.pop("options", {})
+    options, media = made.pop("options", {}), made.pop("media", [])
     account = SocialAccount.objects.create(workspace=people["workspace"], network=network,
                                            handle=f"live-{network}", **made)
-    subject = Subject(account=account, posts=list, options=options)
+    subject = Subject(account=account, posts=list, options=options, media=media)
     text = f"Test automatique de parvis {uuid.uuid4().hex[:8]} : ce message sera supprimé aussitôt."
     request = PublishRequest(text=text, idempotency_key=str(uuid.uuid4()), created_at=datetime.now(UTC),
-                             options=options)
+                             options=options, media=tuple(media))
     assert subject.connector().identity().remote_id
     post = publish_to_end(subject, request)
     try:
