@@ -28,7 +28,9 @@ MONTH = OpenApiParameter("month", OpenApiTypes.STR, OpenApiParameter.PATH,
 
 class MissionNetworkSerializer(serializers.Serializer):
     network = serializers.ChoiceField(choices=sorted(registry.NETWORKS), read_only=True)
-    label = serializers.CharField(read_only=True)
+    # The brand's name, shown as it is. (DRF's metaclass takes declared fields off the
+    # class, so this does not clash with `Field.label` at run time; mypy cannot know.)
+    label = serializers.CharField(read_only=True)  # type: ignore[assignment]
     promised = serializers.IntegerField(read_only=True)
     planned = serializers.IntegerField(read_only=True, help_text=(
         "Publications of posts due in the month, in any state but cancelled and failed (published included)."))

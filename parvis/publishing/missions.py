@@ -121,8 +121,8 @@ def _effective(workspaces: list[Workspace], months: Mapping[int, date], now: dat
     copies: list[Mission] = []
     for workspace in workspaces:
         month = months[workspace.pk]
-        source, promised = found.get(workspace.pk, (month, {}))
-        positive = {network: n for network, n in promised.items() if n > 0}
+        source, given = found.get(workspace.pk, (month, {}))
+        positive = {network: n for network, n in given.items() if n > 0}
         carried = source < month and bool(positive)
         if carried and month <= current_month(workspace, now):
             copies += [Mission(workspace_id=workspace.pk, month=month, network=network, promised=n)

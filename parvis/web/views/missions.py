@@ -63,7 +63,7 @@ def mission(request: AuthedRequest, membership: Membership) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     posted: dict[str, str] = {}
     if request.method == "POST":
-        posted = {key.removeprefix("promises."): value for key, value in request.POST.items()
+        posted = {key.removeprefix("promises."): request.POST.get(key, "") for key in request.POST
                   if key.startswith("promises.")}
         try:
             month = missions.parse_month(request.POST.get("month", ""))
