@@ -2,7 +2,7 @@
 current month, planned and published per promised network — on SQLite or PostgreSQL.
 
     .venv/bin/python -m bench.missions [--workspaces 30] [--posts 2000] [--months 3]
-                                       [--repeat 30] [--db sqlite|postgres]
+                                       [--repeat 30] [--db sqlite|postgres] [--explain]
 
 W workspaces (half in Paris, half in Montréal), each with a Mastodon, a Bluesky and a
 WordPress account and a contract (Mastodon 900, Bluesky 700, WordPress 20 a month), and P
@@ -168,6 +168,11 @@ def run(args: argparse.Namespace) -> None:
         "home page (/), whole request": (home, []),
     }
     counts = {name: queries(call) for name, (call, _times) in runs.items()}
+    if args.explain:
+        from parvis.publishing import missions
+
+        spans = {w.pk: missions.month_span(missions.current_month(w), w.tz) for w in workspaces}
+        print("\nthe counting query's plan:\n" + missions.planned_counts(spans).explain())
     for _ in range(args.repeat):
         for call, times in runs.values():
             at = time.perf_counter()
@@ -190,6 +195,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--months", type=int, default=3, help="months of posts, ending with the current one")
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--explain", action="store_true", help="print the counting query's plan")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="parvis-bench-missions-") as folder:
         dbname = setup_django(Path(folder), args.db, PARVIS_ALLOWED_HOSTS="testserver")

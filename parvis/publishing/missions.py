@@ -24,10 +24,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import reduce
 from operator import or_
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -221,22 +222,28 @@ def network_order(network: str) -> tuple[int, str]:
     return (keys.index(network) if network in keys else len(keys), network)
 
 
-def count_planned(spans: Mapping[int, tuple[datetime, datetime]]) -> dict[int, dict[str, tuple[int, int]]]:
-    """Workspace → network → (planned, published) for each workspace's span of due
-    times: one query, whatever the number of workspaces and networks."""
+def planned_counts(spans: Mapping[int, tuple[datetime, datetime]]) -> QuerySet[Publication, tuple[Any, ...]]:
+    """The counting query: rows (workspace, network, planned, published), grouped in the
+    database. Workspaces whose months have the same bounds (the same zone) share a range
+    of due times, read through the (account, due_at) index."""
     by_span: dict[tuple[datetime, datetime], list[int]] = defaultdict(list)
     for workspace_id, span in spans.items():
         by_span[span].append(workspace_id)
-    if not by_span:
-        return {}
     window = reduce(or_, (Q(account__workspace_id__in=ids, due_at__gte=start, due_at__lt=end)
                           for (start, end), ids in by_span.items()))
-    rows = (Publication.objects.filter(window, post__kind=PostKind.POST).exclude(state__in=NOT_PLANNED)
+    return (Publication.objects.filter(window, post__kind=PostKind.POST).exclude(state__in=NOT_PLANNED)
             .values_list("account__workspace_id", "account__network")
             .annotate(planned=Count("pk"), published=Count("pk", filter=Q(state=State.PUBLISHED)))
             .order_by())
+
+
+def count_planned(spans: Mapping[int, tuple[datetime, datetime]]) -> dict[int, dict[str, tuple[int, int]]]:
+    """Workspace → network → (planned, published) for each workspace's span of due
+    times: one query, whatever the number of workspaces and networks."""
+    if not spans:
+        return {}
     out: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
-    for workspace_id, network, planned, published in rows:
+    for workspace_id, network, planned, published in planned_counts(spans):
         out[workspace_id][network] = (planned, published)
     return out
 
