@@ -14,15 +14,16 @@ Timed in-process, alternating, after a warm-up (which also copies the promises i
 current month, as the first page of a month does):
 
 - **parvis**: `missions.progress_for_workspaces(workspaces)`, what the home page calls:
-  one query for the promises and one count for all workspaces;
-- **per workspace**: `missions.progress(workspace, month)` for each workspace (two
+  a query for the promises, one for the accounts and one count for all workspaces;
+- **per workspace**: `missions.progress(workspace, month)` for each workspace (three
   queries each), what a page per workspace would cost at this scale;
 - **baseline, the naive loop**: per workspace its promises, then per promised network one
   count of planned and one of published (7 queries per workspace).
 
 The three must give the same figures (checked). Printed: p50 / p95 in ms, queries per
 call, and each one's p95 over parvis's. The whole home page (`/`, Django's test client,
-as the owner of every workspace) is timed too, with its query count.
+as the owner of every workspace) is timed too, with its query count, and the same page
+with the missions left out (what it cost before them).
 """
 
 from __future__ import annotations
@@ -161,18 +162,31 @@ def run(args: argparse.Namespace) -> None:
     client = Client(headers={"accept-language": "fr"})
     client.force_login(owner)
     home = lambda: client.get("/")  # noqa: E731 - timed like the others
+
+    def home_without_missions() -> object:
+        """The same page with every workspace's mission empty: what the page cost before."""
+        from parvis.web.views import workspaces as views
+
+        real = views.progress_for_workspaces
+        views.progress_for_workspaces = lambda listed, **_kw: {w.pk: [] for w in listed}  # type: ignore[assignment]
+        try:
+            return client.get("/")
+        finally:
+            views.progress_for_workspaces = real
     runs: dict[str, tuple[Callable[[], object], list[float]]] = {
         "parvis: progress_for_workspaces": (lambda: batched(workspaces), []),
         "per workspace: progress() each": (lambda: per_workspace(workspaces), []),
         "baseline: naive per-network loop": (lambda: naive(workspaces), []),
         "home page (/), whole request": (home, []),
+        "home page without the missions": (home_without_missions, []),
     }
     counts = {name: queries(call) for name, (call, _times) in runs.items()}
     if args.explain:
         from parvis.publishing import missions
 
         spans = {w.pk: missions.month_span(missions.current_month(w), w.tz) for w in workspaces}
-        print("\nthe counting query's plan:\n" + missions.planned_counts(spans).explain())
+        accounts = missions.accounts_of(spans)
+        print("\nthe counting query's plan:\n" + missions.planned_counts(spans, accounts).explain())
     for _ in range(args.repeat):
         for call, times in runs.values():
             at = time.perf_counter()

@@ -11,7 +11,8 @@ What this module keeps true:
 - A month is the workspace's: a post due at 23:30 on 31 December in Paris counts for
   December, whoever looks and from wherever.
 - Counting costs one query however many workspaces are counted (the home page lists them
-  all), grouped by workspace and network with filtered counts, never a query per network.
+  all), grouped in the database with filtered counts, never a query per network (and one
+  before it for the workspaces' accounts).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from parvis.accounts.actions import notify, owners_of
 from parvis.accounts.models import User, Workspace
 from parvis.core.texts import Text
 from parvis.networks import registry
+from parvis.networks.models import SocialAccount
 from parvis.publishing.models import Mission, PostKind, Publication, State
 from parvis.publishing.types import FieldError, PostValidationError
 
@@ -222,29 +224,48 @@ def network_order(network: str) -> tuple[int, str]:
     return (keys.index(network) if network in keys else len(keys), network)
 
 
-def planned_counts(spans: Mapping[int, tuple[datetime, datetime]]) -> QuerySet[Publication, tuple[Any, ...]]:
-    """The counting query: rows (workspace, network, planned, published), grouped in the
-    database. Workspaces whose months have the same bounds (the same zone) share a range
-    of due times, read through the (account, due_at) index."""
+Accounts = Mapping[int, tuple[int, str]]  # account id → (workspace id, network)
+
+
+def accounts_of(workspace_ids: Iterable[int]) -> dict[int, tuple[int, str]]:
+    return {pk: (workspace_id, network) for pk, workspace_id, network in SocialAccount.objects.filter(
+        workspace_id__in=list(workspace_ids)).values_list("pk", "workspace_id", "network")}
+
+
+def planned_counts(spans: Mapping[int, tuple[datetime, datetime]],
+                   accounts: Accounts) -> QuerySet[Publication, tuple[Any, ...]]:
+    """The counting query: (account, planned, published) rows, grouped in the database.
+
+    It names the accounts rather than joining them to their workspace: each account's
+    range of due times is then one search of the (account, due_at) index, and no row
+    looks its account up (measured at 30 workspaces × 2,000 posts a month on SQLite:
+    ~90 ms instead of ~240 ms through the due_at index and a join; bench/missions). The
+    join to the post, to leave inbox replies out, stays: it is what a reply is."""
     by_span: dict[tuple[datetime, datetime], list[int]] = defaultdict(list)
-    for workspace_id, span in spans.items():
-        by_span[span].append(workspace_id)
-    window = reduce(or_, (Q(account__workspace_id__in=ids, due_at__gte=start, due_at__lt=end)
-                          for (start, end), ids in by_span.items()))
+    for account_id, (workspace_id, _network) in accounts.items():
+        if workspace_id in spans:
+            by_span[spans[workspace_id]].append(account_id)
+    window = reduce(or_, (Q(account_id__in=ids, due_at__gte=start, due_at__lt=end)
+                          for (start, end), ids in by_span.items()), Q(pk__in=[]))
     return (Publication.objects.filter(window, post__kind=PostKind.POST).exclude(state__in=NOT_PLANNED)
-            .values_list("account__workspace_id", "account__network")
+            .values_list("account_id")
             .annotate(planned=Count("pk"), published=Count("pk", filter=Q(state=State.PUBLISHED)))
             .order_by())
 
 
-def count_planned(spans: Mapping[int, tuple[datetime, datetime]]) -> dict[int, dict[str, tuple[int, int]]]:
+def count_planned(spans: Mapping[int, tuple[datetime, datetime]],
+                  accounts: Accounts | None = None) -> dict[int, dict[str, tuple[int, int]]]:
     """Workspace → network → (planned, published) for each workspace's span of due
-    times: one query, whatever the number of workspaces and networks."""
-    if not spans:
-        return {}
+    times: one query for the accounts (unless given), one for the counts, whatever the
+    number of workspaces and networks."""
+    accounts = accounts_of(spans) if accounts is None else accounts
     out: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
-    for workspace_id, network, planned, published in planned_counts(spans):
-        out[workspace_id][network] = (planned, published)
+    if not any(workspace_id in spans for workspace_id, _network in accounts.values()):
+        return out
+    for account_id, planned, published in planned_counts(spans, accounts):
+        workspace_id, network = accounts[account_id]
+        before = out[workspace_id].get(network, (0, 0))
+        out[workspace_id][network] = (before[0] + planned, before[1] + published)
     return out
 
 
@@ -263,8 +284,8 @@ def progress_for_workspaces(workspaces: Iterable[Workspace], month: date | None 
                             now: datetime | None = None) -> dict[int, list[MissionProgress]]:
     """Each workspace's progress in `month` (by default its own current month, in its
     zone): one row per network promised or planned on. A query for the promises (two
-    around the turn of a month, when zones are in different months) and one for the
-    counts, however many workspaces."""
+    around the turn of a month, when zones are in different months), one for the
+    accounts and one for the counts, however many workspaces."""
     now = now or timezone.now()
     listed = list(workspaces)
     months = {w.pk: month.replace(day=1) if month else current_month(w, now) for w in listed}

@@ -198,14 +198,14 @@ def test_progress_for_many_workspaces_costs_the_same_few_queries_as_for_one(peop
         missions.progress_for_workspaces(few, now=MID_NOV)
     with CaptureQueriesContext(connection) as twelve:
         found = missions.progress_for_workspaces(many, now=MID_NOV)
-    assert len(one) == len(twelve) == 2  # the promises, the counts
+    assert len(one) == len(twelve) == 3  # the promises, the accounts, the counts
     assert all(by_network(found[w.pk])["mastodon"] == MissionProgress("mastodon", "Mastodon", 4, 2, 2, 2, False)
                for w in many)
 
 
 def test_progress_in_a_new_month_copies_the_promises_in_one_more_query(people, django_assert_num_queries):
     many = agency(12, people["owner"])
-    with django_assert_num_queries(3):  # the promises, copying them into November, the counts
+    with django_assert_num_queries(4):  # the promises, copying them into November, the accounts, the counts
         found = missions.progress_for_workspaces(many, now=MID_NOV)
     assert all(by_network(found[w.pk])["bluesky"].promised == 2 for w in many)
     assert Mission.objects.filter(month=NOV).count() == 24
