@@ -240,14 +240,18 @@ def planned_counts(spans: Mapping[int, tuple[datetime, datetime]],
     range of due times is then one search of the (account, due_at) index, and no row
     looks its account up (measured at 30 workspaces × 2,000 posts a month on SQLite:
     ~90 ms instead of ~240 ms through the due_at index and a join; bench/missions). The
-    join to the post, to leave inbox replies out, stays: it is what a reply is."""
+    join to the post, to leave inbox replies out, stays: it is what a reply is. Its
+    workspace, which the accounts already imply, is named for PostgreSQL's planner: it then
+    reads the workspace's posts by their index instead of every post of every workspace
+    (one workspace: 48 → 6 ms; bench/missions's data)."""
     by_span: dict[tuple[datetime, datetime], list[int]] = defaultdict(list)
     for account_id, (workspace_id, _network) in accounts.items():
         if workspace_id in spans:
             by_span[spans[workspace_id]].append(account_id)
     window = reduce(or_, (Q(account_id__in=ids, due_at__gte=start, due_at__lt=end)
                           for (start, end), ids in by_span.items()), Q(pk__in=[]))
-    return (Publication.objects.filter(window, post__kind=PostKind.POST).exclude(state__in=NOT_PLANNED)
+    return (Publication.objects.filter(window, post__kind=PostKind.POST, post__workspace_id__in=list(spans))
+            .exclude(state__in=NOT_PLANNED)
             .values_list("account_id")
             .annotate(planned=Count("pk"), published=Count("pk", filter=Q(state=State.PUBLISHED)))
             .order_by())
