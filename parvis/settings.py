@@ -333,6 +333,8 @@ PARVIS_SWEEPS = [
     "parvis.publishing.importer.lease.resume_stale_imports",
     # Every pass (work only when a series runs short): fill recurring series up to their horizon.
     "parvis.publishing.recurrence.materialise_series",
+    # Once an hour, in a month's last week only: tell owners once when a mission's plan falls short.
+    "parvis.publishing.missions.warn_short_missions",
     # Every pass: queue refreshes of credentials about to expire; warn owners of the others.
     "parvis.networks.tokens.refresh_expiring_credentials",
     # Every pass: give new accounts their pollers, claim the due inbox polls and queue them.

@@ -36,6 +36,7 @@ ACTION_LABELS: dict[str, Any] = {
     "client_approver.link_revoked": _("Review link revoked"),
     "client_approver.revoked": _("Client approver revoked"),
     "charter_changed": _("Editorial charter changed"),
+    "mission.changed": _("Mission changed"),
     "campaign.created": _("Campaign created"),
     "campaign.updated": _("Campaign changed"),
     "campaign.archived": _("Campaign archived"),

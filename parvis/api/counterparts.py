@@ -21,6 +21,7 @@ COUNTERPARTS: dict[str, tuple[str, ...]] = {
     "disconnect": ("account",),
     "members": ("members", "invitations", "invitation"),
     "charter": ("charter",),
+    "mission": ("mission",),
     "compose": ("posts",),
     "compose_upload": ("media",),
     "post_edit": ("post",),

@@ -18,6 +18,7 @@ from parvis.api import inbox_settings as inbox_settings_views
 from parvis.api import me as me_views
 from parvis.api import media as media_views
 from parvis.api import members as member_views
+from parvis.api import missions as mission_views
 from parvis.api import pause as pause_views
 from parvis.api import publications as publication_views
 from parvis.api import queue as queue_views
@@ -47,6 +48,7 @@ urlpatterns = [
     path("workspaces/<id:workspace_id>/accounts/", views.AccountList.as_view(), name="accounts"),
     path("workspaces/<id:workspace_id>/posts/", views.PostList.as_view(), name="posts"),
     path("workspaces/<id:workspace_id>/charter/", views.CharterDetail.as_view(), name="charter"),
+    path("workspaces/<id:workspace_id>/mission/<str:month>/", mission_views.MissionDetail.as_view(), name="mission"),
     path("workspaces/<id:workspace_id>/campaigns/", campaign_views.CampaignList.as_view(), name="campaigns"),
     path("workspaces/<id:workspace_id>/labels/", campaign_views.LabelList.as_view(), name="labels"),
     path("campaigns/<id:pk>/", campaign_views.CampaignDetail.as_view(), name="campaign"),

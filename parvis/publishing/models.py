@@ -492,3 +492,27 @@ class ImportBatch(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+class Mission(models.Model):
+    """What a freelancer's contract promises for one month and one network ("20 posts on
+    Instagram"). A contract carries on until changed: a month without rows reads the
+    latest earlier month's, and gets them as its own once it has begun (`missions.py`),
+    so that editing one month never changes another. A row promising 0 only marks a
+    contract ended in its month (nothing is carried past it)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="missions")
+    month = models.DateField(_("month"))  # its first day, in the workspace's time zone
+    network = models.CharField(_("network"), max_length=32)  # a registry key (no choices: see SocialAccount)
+    promised = models.PositiveIntegerField(_("promised"))
+    # When the owners were told this month's plan for this network fell short (once).
+    warned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["month", "network"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "month", "network"], name="one_mission_per_network_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workspace_id} {self.month:%Y-%m} {self.network} {self.promised}"

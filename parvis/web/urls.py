@@ -25,6 +25,7 @@ from parvis.web.views import calendar as calendar_views
 from parvis.web.views import inbox as inbox_views
 from parvis.web.views import inbox_check as inbox_check_views
 from parvis.web.views import library as library_views
+from parvis.web.views import missions as mission_views
 from parvis.web.views import pause as pause_views
 from parvis.web.views import queue as queue_views
 from parvis.web.views import saved_replies as saved_reply_views
@@ -56,6 +57,8 @@ urlpatterns = [
     path("w/<id:workspace_id>/accounts/<id:account_id>/disconnect/", workspaces.disconnect, name="disconnect"),
     path("w/<id:workspace_id>/members/", workspaces.members, name="members"),
     path("w/<id:workspace_id>/charter/", charter_settings, name="charter"),
+    # The mission: what the contract promises per network and month, and where the month stands.
+    path("w/<id:workspace_id>/mission/", mission_views.mission, name="mission"),
     # Outgoing webhooks (integrations): endpoints, deliveries and attempts.
     path("w/<id:workspace_id>/webhooks/", webhook_views.webhook_list, name="webhooks"),
     path("w/<id:workspace_id>/webhooks/<id:endpoint_id>/", webhook_views.webhook_endpoint, name="webhook_endpoint"),

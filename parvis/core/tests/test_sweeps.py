@@ -23,6 +23,7 @@ NOT_SWEEPS = {
     "parvis.core.sweeps.run_sweeps": "runs the sweeps",
     "parvis.inbox.events.emit_overdue": "the work of announce_overdue_items, which paces it",
     "parvis.networks.tokens.warn_expiring": "the second half of refresh_expiring_credentials",
+    "parvis.publishing.missions.warn_short": "the work of warn_short_missions, which paces it",
 }
 
 

@@ -51,3 +51,21 @@ def test_the_editorial_settings_of_every_workspace_survive_the_move_and_its_reve
         assert restored == expected
     finally:
         _migrate(latest)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_missions_table_comes_and_goes_with_its_migration() -> None:
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    try:
+        _migrate([("publishing", "0010_network_options_and_steps")])
+        assert "publishing_mission" not in connection.introspection.table_names()
+        new = _migrate([("publishing", "0011_missions")]).loader.project_state(
+            [("publishing", "0011_missions")]).apps
+        org = new.get_model("accounts", "Organisation").objects.create(name="Agence")
+        workspace = new.get_model("accounts", "Workspace").objects.create(organisation=org, name="Client")
+        Mission = new.get_model("publishing", "Mission")
+        Mission.objects.create(workspace=workspace, month=datetime(2026, 12, 1).date(), network="mastodon",
+                               promised=20)
+        assert Mission.objects.get().promised == 20
+    finally:
+        _migrate(latest)

@@ -33,6 +33,7 @@ from parvis.publishing.ics import (
     revoke_feed_token,
     workspace_for_feed,
 )
+from parvis.publishing.missions import progress
 from parvis.publishing.models import ApprovalState, Campaign, Label, Post, Publication, State
 from parvis.publishing.plan import (
     SLOT_MINUTES,
@@ -51,6 +52,7 @@ from parvis.publishing.plan import (
 from parvis.publishing.plan_cells import cell_page, cells_between, planned
 from parvis.publishing.validation import FieldError, PostValidationError, parse_timezone
 from parvis.web.views.calendar_cells import Items, Lookups, campaign_label, choices, month_cells, week_rows
+from parvis.web.views.missions import strip
 from parvis.web.zones import viewer_tz
 
 # Lines a cell shows at most: its events, or one line fewer and "+N more".
@@ -149,6 +151,8 @@ def _render(request: AuthedRequest, workspaces: QuerySet[Workspace], workspace: 
         grid = {"weeks": month_cells(items, month_grid(days, cells))}
     networks = sorted({(a.network, a.network_label) for a in scope.accounts})
     chosen, every = scope.filters.as_strings(), workspace is None
+    # The month's mission, in the workspace's own month (the one the grid shows).
+    mission = strip(progress(workspace, anchor.replace(day=1))) if workspace and view == "month" else []
     labels = Label.objects.filter(workspace_id__in=scope.workspace_ids).annotate(workspace_name=F("workspace__name"))
     return render(request, "parvis/calendar.html", {
         "workspace": workspace,
@@ -162,7 +166,7 @@ def _render(request: AuthedRequest, workspaces: QuerySet[Workspace], workspace: 
         "account_choices": choices(scope.accounts, chosen["account"], str, every),
         "campaign_choices": choices(scope.campaigns, chosen["campaign"], campaign_label, every),
         "label_choices": choices(labels, chosen["label"], lambda label: label.name, every),
-        "states": State.choices, "approvals": ApprovalState.choices,
+        "states": State.choices, "approvals": ApprovalState.choices, "mission": mission,
     })
 
 

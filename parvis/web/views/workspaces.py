@@ -19,8 +19,10 @@ from parvis.accounts.scoping import membership_view, workspace_view, workspaces_
 from parvis.core.ids import parse_id
 from parvis.networks import registry
 from parvis.networks.actions import disconnect as do_disconnect
+from parvis.publishing.missions import progress_for_workspaces
 from parvis.publishing.models import PostKind, Publication, State
 from parvis.web.forms import InviteForm, WorkspaceForm
+from parvis.web.views.missions import strip
 
 
 @login_required
@@ -37,7 +39,13 @@ def home(request: AuthedRequest) -> HttpResponse:
     failed = (Publication.objects.filter(post__workspace__in=workspaces_for(request.user),
                                          state=State.FAILED)
               .select_related("post", "account", "post__workspace").order_by("-updated_at")[:10])
-    return render(request, "parvis/home.html", {"workspaces": workspaces, "upcoming": upcoming, "failed": failed})
+    listed = list(workspaces)
+    progress = progress_for_workspaces(listed, now=now)  # each in its own current month, one count
+    for workspace in listed:
+        workspace.mission = strip(progress[workspace.pk])  # type: ignore[attr-defined]
+        workspace.mission_short = sum(  # type: ignore[attr-defined]
+            row.short_by for row in progress[workspace.pk] if row.at_risk)
+    return render(request, "parvis/home.html", {"workspaces": listed, "upcoming": upcoming, "failed": failed})
 
 
 @login_required
