@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from parvis.publishing.models import Post, Publication, State
+from parvis.publishing.models import Publication, State
 from parvis.publishing.tests.helpers import schedule
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]  # huey workers in subprocesses
@@ -111,9 +111,8 @@ def crash_and_check(
     workers at a fake's address; `options` are the posts' network options."""
     run = uuid.uuid4().hex[:6]
     texts = [f"Crash test {run} n°{i}" for i in range(POSTS)]
-    posts = [schedule(people["workspace"], people["owner"], [account], t) for t in texts]
-    if options:
-        Post.objects.filter(pk__in=[p.pk for p in posts]).update(options={account.network: options})
+    posts = [schedule(people["workspace"], people["owner"], [account], t,
+                      options={account.network: options} if options else None) for t in texts]
     ids = [post.publications.get().pk for post in posts]
     restarts, crashes = run_until_done(tmp_path, ids, ",".join(f"{step}:0.2" for step in steps), window,
                                        env=env, steps=steps)

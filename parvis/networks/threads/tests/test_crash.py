@@ -17,4 +17,4 @@ def test_threads_posts_exist_once_after_workers_are_killed_at_every_step(tmp_pat
     threads.polls_until_finished = 1  # every container is processing once: Pending under the chaos too
     crash_and_check(tmp_path, people, threads_account, lambda: [m.text for m in threads.posts_of(brand.id)],
                     window=0.03, steps=(*STEPS, "after_step"), env={"PARVIS_THREADS_API_URL": threads.url},
-                    options={"reply_control": "everyone"})
+                    options={"reply_control": "followers_only"})
