@@ -231,9 +231,10 @@ class LocalMeta(Publishing, Inbox):
         redirect_uri, state = query.get("redirect_uri", ""), query.get("state", "")
         if query.get("client_id") != app_id or not redirect_uri:
             return Response(400, b"Invalid App ID or redirect_uri", {"Content-Type": "text/plain"})
-        if isinstance(self.signed_in, kind):
+        who = self.signed_in
+        if who is not None and isinstance(who, kind):
             scopes = [scope for scope in query.get("scope", "").split(",") if scope]
-            back = {"code": self.login_code(self.signed_in, redirect_uri, scopes or None), "state": state}
+            back = {"code": self.login_code(who, redirect_uri, scopes or None), "state": state}
         else:
             back = {"error": "access_denied", "error_reason": "user_denied", "error_description": refusal,
                     "state": state}
