@@ -14,6 +14,12 @@ def png_bytes(size: tuple[int, int] = (64, 48), color: str = "orange") -> bytes:
     return buffer.getvalue()
 
 
+def jpeg_bytes(size: tuple[int, int] = (64, 48), color: str = "orange") -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
 def png_bomb(width: int = 13_000, height: int = 13_000) -> bytes:
     """A valid black-and-white PNG of `width` × `height` pixels that weighs a few tens of
     kilobytes (169 megapixels by default, as found when parvis was probed): written

@@ -15,13 +15,18 @@ read its state directly, move its clock and inject faults (`fail_next`, `lose_ne
         ...
         assert meta.container(cid).media_id          # reconcile: status_code PUBLISHED
 
-Test helpers: `add_user`, `add_page`, `add_instagram_account`, `login_code`, `advance`,
+Test helpers: `add_user`, `add_page`, `add_instagram_account`, `login_code`, `sign_in`, `advance`,
 `expire_token`, `invalidate_token`, `set_quota`, `container`, `stick_container`,
 `expire_container`, `fail_container`, `comment_as`, `tag_account`, `mention_account`,
 `set_insights`, `set_usage`, `throttle_next`; knobs `image_polls`, `video_polls`,
 `download_timeout`, `max_image_bytes`, `ig_code_response_wrapped`; state in `pages`,
 `instagram_accounts`, `containers`, `media`, `posts`, `page_media`, `comments`, `downloads`,
 `tokens`, `received`.
+
+A browser sent to a login dialog is answered at once for whoever `sign_in` chose: Facebook
+Login's `/vNN.N/dialog/oauth` (a Facebook user) and Instagram Login's `/oauth/authorize`
+(an Instagram account) send it back to `redirect_uri` with a code, or with Meta's refusal
+when nobody of their kind is signed in.
 
 What follows what (see docs/networks/meta.md, which cites each source):
 - tokens: developers.facebook.com/docs/facebook-login/guides/access-tokens/get-long-lived;
@@ -38,6 +43,8 @@ What follows what (see docs/networks/meta.md, which cites each source):
 - usage headers: docs/graph-api/overview/rate-limiting (X-App-Usage, X-Business-Use-Case-Usage).
 
 Known differences from the real API (keep them in mind when a test passes here):
+- the login dialogs show no page: they consent (or refuse) at once, granting the scopes asked
+  for; Instagram Login's redirect ends with `#_` as the reference says, Facebook Login's not;
 - one host for all: the fake does not check that an Instagram-Login token went to
   graph.instagram.com; `/me` of an Instagram-Login token has `id` = `user_id` (real: an
   app-scoped id and the professional account id differ);
@@ -80,6 +87,7 @@ from __future__ import annotations
 
 import secrets
 from typing import Any
+from urllib.parse import urlencode
 
 from parvis.testing.fake_network import Fault, Request, Response
 from parvis.testing.meta_graph import (
@@ -119,9 +127,12 @@ class LocalMeta(Publishing, Inbox):
     def __init__(self) -> None:
         super().__init__()
         self.ig_code_response_wrapped = False
+        self.signed_in: User | InstagramAccount | None = None  # who consents on the login dialogs
         self.app_token = f"{self.app_id}|{self.app_secret}"  # Graph's app access token form
         self.tokens[self.app_token] = Token(self.app_token, "app", self.app_id, self.now, None)
         v = self.V
+        self.route("GET", v + r"/dialog/oauth", self.facebook_login_dialog)
+        self.route("GET", r"/oauth/authorize", self.instagram_login_dialog)
         self.route("GET", v + r"/oauth/access_token", self.oauth_access_token)
         self.route("POST", v + r"/oauth/access_token", self.oauth_access_token)
         self.route("GET", v + r"/access_token", self.ig_exchange)
@@ -180,6 +191,12 @@ class LocalMeta(Publishing, Inbox):
                                 "scopes": scopes or (INSTAGRAM_SCOPES if instagram else USER_SCOPES), "used": False}
             return code
 
+    def sign_in(self, who: User | InstagramAccount | None) -> None:
+        """Who is logged in to Meta in the browser that reaches the login dialogs: a user
+        consents on Facebook Login's, an Instagram account on Instagram Login's (None: nobody)."""
+        with self.lock:
+            self.signed_in = who
+
     def set_quota(self, account: InstagramAccount, total: int) -> None:
         with self.lock:
             account.quota_total = total
@@ -199,6 +216,31 @@ class LocalMeta(Publishing, Inbox):
         return self.fail_next(status, body, method=method, path=path, count=count, headers=headers)
 
     # -- OAuth -----------------------------------------------------------------------------
+    def facebook_login_dialog(self, request: Request) -> Response:
+        """www.facebook.com/vNN.N/dialog/oauth, for the user `sign_in` chose."""
+        return self.consent(request, self.app_id, User, "Permissions error", "")
+
+    def instagram_login_dialog(self, request: Request) -> Response:
+        """www.instagram.com/oauth/authorize, for the Instagram account `sign_in` chose."""
+        return self.consent(request, self.ig_app_id, InstagramAccount, "The user denied your request", "#_")
+
+    def consent(self, request: Request, app_id: str, kind: type, refusal: str, suffix: str) -> Response:
+        """Back to `redirect_uri` with a code for the signed-in `kind`, or with the refusal
+        Meta's dialogs send when the person declines."""
+        query = request.query
+        redirect_uri, state = query.get("redirect_uri", ""), query.get("state", "")
+        if query.get("client_id") != app_id or not redirect_uri:
+            return Response(400, b"Invalid App ID or redirect_uri", {"Content-Type": "text/plain"})
+        who = self.signed_in
+        if who is not None and isinstance(who, kind):
+            scopes = [scope for scope in query.get("scope", "").split(",") if scope]
+            back = {"code": self.login_code(who, redirect_uri, scopes or None), "state": state}
+        else:
+            back = {"error": "access_denied", "error_reason": "user_denied", "error_description": refusal,
+                    "state": state}
+        joiner = "&" if "?" in redirect_uri else "?"
+        return Response(302, b"", {"Location": f"{redirect_uri}{joiner}{urlencode(back)}{suffix}"})
+
     def oauth_access_token(self, request: Request) -> Response:
         form = request.form
         grant = form.get("grant_type", "")

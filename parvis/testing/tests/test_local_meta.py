@@ -4,6 +4,7 @@ driven with plain HTTP as a connector would."""
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -119,6 +120,41 @@ def test_instagram_login_exchanges_then_refreshes_only_after_24_hours(meta):
     meta.advance(24 * 3600)
     fresh = HTTP.get(f"{meta.url}/refresh_access_token", params=refresh).json()
     assert fresh["expires_in"] == 5_183_944 and fresh["access_token"] != long["access_token"]
+
+
+def test_the_login_dialogs_send_the_signed_in_person_back_with_a_code_or_a_refusal(meta):
+    page = meta.add_page("Brand")
+    user, solo = meta.users[page.user_id], meta.add_instagram_account("solo")
+    back = "https://parvis.test/callback"
+    facebook = {"client_id": meta.app_id, "redirect_uri": back, "state": "s1", "scope": "pages_show_list"}
+    instagram = {**facebook, "client_id": meta.ig_app_id, "scope": "instagram_business_basic"}
+
+    def dialog(path: str, query: dict[str, str]) -> tuple[str, str, dict[str, list[str]]]:
+        """Where the dialog sends the browser: the address, its fragment, its query."""
+        answer = HTTP.get(f"{meta.url}{path}", params=query)
+        assert answer.status_code == 302, answer.text
+        to = urlsplit(answer.headers["Location"])
+        return f"{to.scheme}://{to.netloc}{to.path}", to.fragment, parse_qs(to.query)
+
+    refused = dialog(f"{V}/dialog/oauth", facebook)[2]  # nobody signed in
+    assert refused["error"] == ["access_denied"] and refused["state"] == ["s1"] and "code" not in refused
+    meta.sign_in(user)
+    assert "code" not in dialog("/oauth/authorize", instagram)[2]  # a Facebook user, on Instagram's
+    assert dialog(f"{V}/dialog/oauth", facebook)[:2] == (back, "")
+    granted = dialog(f"{V}/dialog/oauth", facebook)[2]
+    assert granted["state"] == ["s1"]
+    form = {"client_id": meta.app_id, "client_secret": meta.app_secret, "redirect_uri": back,
+            "code": granted["code"][0]}
+    token = get(meta, "/oauth/access_token", **form).json()["access_token"]
+    assert meta.tokens[token].subject == user.id and meta.tokens[token].scopes == ["pages_show_list"]
+    meta.sign_in(solo)
+    target, fragment, granted = dialog("/oauth/authorize", instagram)
+    assert (target, fragment) == (back, "_")  # Meta appends "#_": the code is only what comes before
+    exchanged = HTTP.post(f"{meta.url}/oauth/access_token", data={
+        **form, "client_id": meta.ig_app_id, "client_secret": meta.ig_app_secret,
+        "grant_type": "authorization_code", "code": granted["code"][0]}).json()
+    assert exchanged["user_id"] == int(solo.id)
+    assert HTTP.get(f"{meta.url}{V}/dialog/oauth", params={**facebook, "client_id": "1"}).status_code == 400
 
 
 def test_an_expired_token_answers_code_190_with_subcode_463(meta):

@@ -57,14 +57,15 @@ def sent_values(request: Any, field: str) -> list[str]:
     return parse_qs(body).get(field, [])
 
 
-def live_checked(page: Any, change: Callable[[], object], field: str, value: str) -> None:
+def live_checked(page: Any, change: Callable[[], object], field: str, value: str, *, sent: bool = True) -> None:
     """Make `change` in the composer, then wait for the live check to answer a form that
-    sent `value` for `field` (an earlier check's answer does not count) and for its swap.
+    sent `value` for `field` (with `sent=False`: that no longer sent it; an earlier check's
+    answer does not count) and for its swap.
 
     A check still in flight first settles: htmx drops a request its element triggers
     while another is running, so the change would go unchecked."""
     def answers(response: Any) -> bool:
-        return "/compose/check/" in response.url and value in sent_values(response.request, field)
+        return "/compose/check/" in response.url and (value in sent_values(response.request, field)) == sent
 
     settled(page)
     with page.expect_response(answers):
@@ -89,14 +90,16 @@ def log_in(page: Any, parvis: ParvisUp) -> None:
     page.wait_for_url(f"{parvis.url}/")
 
 
-def attach_image(page: Any, path: Path, alt: str) -> None:
+def attach_image(page: Any, path: Path, alt: str) -> str:
     """Pick an image in the composer: it is uploaded into the library at once and shown
-    among the post's chosen media, where its alt text for this post is typed."""
+    among the post's chosen media, where its alt text for this post is typed. Returns its
+    library id (its fields are `library_media` and `library_alt_<id>`)."""
     before = page.locator("#chosen-media [data-testid=media-choice]").count()
     page.set_input_files("#id_media", str(path))
     item = page.locator("#chosen-media [data-testid=media-choice]").nth(before)
     item.wait_for()
     item.locator("input[type=text]").fill(alt)
+    return str(item.get_attribute("data-asset"))
 
 
 def new_workspace(page: Any, parvis: ParvisUp, name: str, timezone: str = "Europe/Paris") -> str:

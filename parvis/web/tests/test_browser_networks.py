@@ -1,9 +1,11 @@
 """Every network in Chromium against `parvis up` and the loopback servers (issue 12): each
 account connected through its real connect page (a form, or the OAuth round trip through
-the fake's authorization page, then LinkedIn's choice of page); one post with an image for
-all of them, each network's problems shown live before scheduling (WordPress's title,
-Threads's topic) and gone once fixed; published now, each publication showing its live
-link, and each server holding exactly that one post with the image's alt text.
+the fake's authorization page or login dialog, then LinkedIn's choice of page); one post
+with an image for all of them, each network's problems shown live before scheduling
+(Instagram's image, none and then a PNG; WordPress's title; Threads's topic) and gone once
+fixed; published now, each publication showing its live link, and each server holding
+exactly that one post with the image's alt text (Facebook: the photo, as parvis sends no
+alt text there).
 
 A network is one `Network` row in `NETWORKS` (how to connect it, what its server holds),
 so adding one is a few lines here and, for an OAuth one, its fake's URLs in `parvis`."""
@@ -20,8 +22,9 @@ from typing import Any
 
 import pytest
 
-from parvis.testing.images import png_bytes
+from parvis.testing.images import jpeg_bytes, png_bytes
 from parvis.testing.linkedin_server import LocalLinkedIn
+from parvis.testing.meta_server import LocalMeta
 from parvis.testing.parvis_server import ParvisUp
 from parvis.testing.threads_server import LocalThreads
 from parvis.web.tests.browser import (
@@ -47,26 +50,31 @@ class Servers:
     wordpress: Any
     linkedin: LocalLinkedIn
     threads: LocalThreads
+    meta: LocalMeta
 
 
 @dataclass(frozen=True)
 class Network:
     """One network of the walk: `connect` connects an account from its connect page and
     returns what `posts` needs to find that account's posts on its server; `posts` answers
-    (text, alt text of the first image) of each post there that carries `mark`."""
+    (text, what the server holds of the first image) of each post there that carries `mark`:
+    its alt text, or `image` for a network that keeps none."""
 
     key: str
     connect: Callable[[Any, str, Servers, str], Any]
     posts: Callable[[Servers, Any, str], list[tuple[str, str]]]
     options: dict[str, str]  # composer option fields to fill (name -> value), besides problems
+    image: str = ALT
 
 
 # -- connecting, one per network -------------------------------------------------------------
-def submit_connect(page: Any, network: str) -> None:
-    """Send a connect form, then wait for the accounts page, or say what the page said."""
-    page.click("form.card button[type=submit]")
+def submit_connect(page: Any, network: str, button: str = "form.card button[type=submit]") -> None:
+    """Send a connect form, then wait for the accounts page, or say what the page said.
+    Instagram Login's redirect ends with "#_", which the browser keeps through parvis's
+    redirect to the accounts page."""
+    page.click(button)
     try:
-        page.wait_for_url(re.compile(r"/w/\d+/accounts/$"), timeout=30_000)
+        page.wait_for_url(re.compile(r"/w/\d+/accounts/(#_)?$"), timeout=30_000)
     except Exception as exc:
         raise AssertionError(f"connecting {network} did not end on the accounts page ({page.url}): "
                              f"{page.locator('main').inner_text()[:800]}") from exc
@@ -121,6 +129,23 @@ def connect_threads(page: Any, base: str, servers: Servers, workspace_id: str) -
     return profile.id
 
 
+def connect_facebook(page: Any, base: str, servers: Servers, workspace_id: str) -> Any:
+    owner = servers.meta.add_user("Alice Martin")
+    shop = servers.meta.add_page("Boulangerie Dupont", user=owner)
+    servers.meta.sign_in(owner)  # Facebook Login's dialog consents as her
+    page.goto(f"{base}/w/{workspace_id}/connect/facebook/")
+    submit_connect(page, "facebook")  # through the dialog; her only Page needs no choosing
+    return shop.id
+
+
+def connect_instagram(page: Any, base: str, servers: Servers, workspace_id: str) -> Any:
+    account = servers.meta.add_instagram_account(f"boulangerie{secrets.token_hex(3)}", name="Boulangerie Dupont")
+    servers.meta.sign_in(account)  # Instagram Login's dialog consents as it
+    page.goto(f"{base}/w/{workspace_id}/connect/instagram/")
+    submit_connect(page, "instagram", "form[data-login=instagram] button[type=submit]")
+    return account.id
+
+
 # -- what each server holds ------------------------------------------------------------------
 def mastodon_posts(servers: Servers, user: Any, mark: str) -> list[tuple[str, str]]:
     return [(s["content"], (s["media_attachments"] or [{}])[0].get("description") or "")
@@ -156,12 +181,29 @@ def threads_posts(servers: Servers, user_id: Any, mark: str) -> list[tuple[str, 
     return [(m.text, m.alt_text) for m in servers.threads.posts_of(user_id) if mark in m.text]
 
 
+def facebook_posts(servers: Servers, page_id: Any, mark: str) -> list[tuple[str, str]]:
+    meta = servers.meta
+    with meta.lock:
+        posts = [post for post in meta.posts.values() if post.page_id == page_id and mark in post.message]
+        photos = [meta.page_media[post.photos[0]].download if post.photos else None for post in posts]
+        return [(post.message, photo.content_type if photo and photo.ok else "")
+                for post, photo in zip(posts, photos, strict=True)]
+
+
+def instagram_posts(servers: Servers, account_id: Any, mark: str) -> list[tuple[str, str]]:
+    with servers.meta.lock:
+        return [(media.caption, media.alt_text) for media in servers.meta.media.values()
+                if media.owner == account_id and mark in media.caption]
+
+
 NETWORKS = [
     Network("mastodon", connect_mastodon, mastodon_posts, {}),
     Network("bluesky", connect_bluesky, bluesky_posts, {}),
     Network("wordpress", connect_wordpress, wordpress_posts, {"opt_wordpress-excerpt": "Le levain du dimanche"}),
     Network("linkedin", connect_linkedin, linkedin_posts, {"opt_linkedin-visibility": "PUBLIC"}),
     Network("threads", connect_threads, threads_posts, {"opt_threads-reply_control": "followers_only"}),
+    Network("facebook", connect_facebook, facebook_posts, {}, image="image/jpeg"),
+    Network("instagram", connect_instagram, instagram_posts, {"opt_instagram-post_type": "feed"}),
 ]
 
 
@@ -181,15 +223,27 @@ def threads() -> Iterator[LocalThreads]:
 
 
 @pytest.fixture(scope="module")
-def parvis(linkedin: LocalLinkedIn, threads: LocalThreads) -> Iterator[ParvisUp]:
-    """`parvis up` with the OAuth networks' apps pointed at their fakes; its own address
-    (ParvisUp sets PARVIS_BASE_URL to it) counts as reachable: the Threads fake downloads
-    the image from parvis's signed media address, as Threads does."""
+def meta() -> Iterator[LocalMeta]:
+    with LocalMeta() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def parvis(linkedin: LocalLinkedIn, threads: LocalThreads, meta: LocalMeta) -> Iterator[ParvisUp]:
+    """`parvis up` with the OAuth networks' apps pointed at their fakes (Meta's: every
+    Facebook and Instagram host at the one fake); its own address (ParvisUp sets
+    PARVIS_BASE_URL to it) counts as reachable: the Threads and Meta fakes download the
+    image from parvis's signed media address, as Threads, Facebook and Instagram do."""
     env = {
         "PARVIS_LINKEDIN_API_URL": linkedin.url, "PARVIS_LINKEDIN_OAUTH_URL": linkedin.url,
         "PARVIS_LINKEDIN_CLIENT_ID": linkedin.client_id, "PARVIS_LINKEDIN_CLIENT_SECRET": linkedin.client_secret,
         "PARVIS_THREADS_API_URL": threads.url, "PARVIS_THREADS_AUTHORIZE_URL": f"{threads.url}/oauth/authorize",
         "PARVIS_THREADS_CLIENT_ID": threads.app_id, "PARVIS_THREADS_CLIENT_SECRET": threads.app_secret,
+        "PARVIS_META_GRAPH_URL": meta.url, "PARVIS_META_LOGIN_URL": meta.url,
+        "PARVIS_META_APP_ID": meta.app_id, "PARVIS_META_APP_SECRET": meta.app_secret,
+        "PARVIS_INSTAGRAM_GRAPH_URL": meta.url, "PARVIS_INSTAGRAM_API_URL": meta.url,
+        "PARVIS_INSTAGRAM_LOGIN_URL": meta.url,
+        "PARVIS_INSTAGRAM_APP_ID": meta.ig_app_id, "PARVIS_INSTAGRAM_APP_SECRET": meta.ig_app_secret,
         "PARVIS_MEDIA_URL_REACHABLE": "1",
     }
     with ParvisUp(extra_env=env) as server:
@@ -198,8 +252,8 @@ def parvis(linkedin: LocalLinkedIn, threads: LocalThreads) -> Iterator[ParvisUp]
 
 @pytest.fixture(scope="module")
 def servers(mastodon_server: Any, pds_server: Any, wordpress_server: Any, linkedin: LocalLinkedIn,
-            threads: LocalThreads) -> Servers:
-    return Servers(mastodon_server, pds_server, wordpress_server, linkedin, threads)
+            threads: LocalThreads, meta: LocalMeta) -> Servers:
+    return Servers(mastodon_server, pds_server, wordpress_server, linkedin, threads, meta)
 
 
 # -- the composer ----------------------------------------------------------------------------
@@ -211,9 +265,11 @@ def open_options(page: Any) -> None:
 
 
 def problems(page: Any) -> dict[str, str]:
-    """The live panel's problems, by field."""
-    return {li.get_attribute("data-field") or "": li.inner_text()
-            for li in page.locator("#checks .problems li").all()}
+    """The live panel's problems, by field (a field's several problems on one line each)."""
+    found: dict[str, list[str]] = {}
+    for li in page.locator("#checks .problems li").all():
+        found.setdefault(li.get_attribute("data-field") or "", []).append(li.inner_text())
+    return {field: "\n".join(texts) for field, texts in found.items()}
 
 
 def publication_rows(page: Any) -> list[dict[str, str]]:
@@ -253,15 +309,25 @@ def test_one_post_with_an_image_goes_out_to_every_network_with_its_problems_seen
 
     mark = secrets.token_hex(4)
     text = f"Le pain au levain du dimanche est sorti du four {mark}"
-    image = tmp_path / "levain.png"
-    image.write_bytes(png_bytes((800, 600), "sienna"))
+    image = tmp_path / "levain.jpg"  # Instagram takes JPEG only
+    image.write_bytes(jpeg_bytes((800, 600), "sienna"))
+    png = tmp_path / "levain.png"
+    png.write_bytes(png_bytes((800, 600), "sienna"))
     page.goto(f"{parvis.url}/w/{workspace_id}/compose/")
     targets = page.locator("input[name=accounts]")
     assert targets.count() == len(NETWORKS)
     for i in range(targets.count()):
         targets.nth(i).check()
-    page.fill("#id_text", text)
     page.check("input[name=mode][value=now]")
+    live_checked(page, lambda: page.fill("#id_text", text), "text", text)
+
+    # Instagram needs an image, and a JPEG: the panel says so until the PNG gives way to one.
+    assert "Instagram needs an image" in problems(page).get("media", ""), problems(page)
+    png_id = attach_image(page, png, "")
+    live_checked(page, lambda: page.fill(f"[name='library_alt_{png_id}']", ALT), f"library_alt_{png_id}", ALT)
+    assert "image/png" in problems(page).get("media", ""), problems(page)
+    live_checked(page, lambda: page.uncheck(f"input[name=library_media][value='{png_id}']"), "library_media",
+                 png_id, sent=False)
     attach_image(page, image, ALT)
     open_options(page)
     for network in NETWORKS:
@@ -278,7 +344,7 @@ def test_one_post_with_an_image_goes_out_to_every_network_with_its_problems_seen
     live_checked(page, lambda: page.fill("[name='opt_threads-topic_tag']", "pain.levain"),
                  "opt_threads-topic_tag", "pain.levain")
     found = problems(page)
-    assert "title" in found.get("options.wordpress.title", "").lower(), found
+    assert found.get("options.wordpress.title", "").startswith("WordPress"), found  # the form's "required"
     assert "Threads" in found.get("options.threads.topic_tag", ""), found
     shot(page, "compose-networks")
     live_checked(page, lambda: page.fill("[name='opt_wordpress-title']", f"Pain au levain {mark}"),
@@ -299,7 +365,7 @@ def test_one_post_with_an_image_goes_out_to_every_network_with_its_problems_seen
     for network in NETWORKS:
         held = network.posts(servers, remote[network.key], mark)
         assert len(held) == 1, f"{network.key} holds {len(held)} posts marked {mark}"
-        assert text in held[0][0] and held[0][1] == ALT, f"{network.key}: {held[0]}"
+        assert text in held[0][0] and held[0][1] == network.image, f"{network.key}: {held[0]}"
 
     # A phone's width: the composer, options unfolded, fits without scrolling sideways.
     page.set_viewport_size({"width": 390, "height": 844})
