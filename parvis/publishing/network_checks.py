@@ -66,7 +66,10 @@ def clean_options(data: PostInput) -> list[FieldError]:
                 if data.mode == "draft" and error.code == "required":
                     continue  # a draft may be finished later
                 message = " ".join(error.messages)
-                errors.append(FieldError(f"options.{network}.{name}", f"{_label(network)}: {message}",
+                # "WordPress, Title: This field is required." — the form's own words do not name the field.
+                field = form.fields.get(name)
+                where = f"{_label(network)}, {field.label}" if field is not None and field.label else _label(network)
+                errors.append(FieldError(f"options.{network}.{name}", f"{where}: {message}",
                                          error.code or "invalid"))
         kept = {name: value for name, value in (data.options.get(network) or {}).items() if name in form.fields}
         cleaned[network] = _as_json({**kept, **form.cleaned_data})

@@ -64,7 +64,7 @@ def test_only_managers_change_the_mission_and_outsiders_do_not_see_it(world, api
 
 
 @pytest.mark.parametrize(("body", "field"), [
-    ({"promises": {"instagram": 20}}, "promises.instagram"),
+    ({"promises": {"myspace": 20}}, "promises.myspace"),
     ({"promises": {"mastodon": -1}}, "promises.mastodon"),
     ({"promises": {"mastodon": "vingt"}}, "promises.mastodon"),
     ({"promises": {"mastodon": 2.5}}, "promises.mastodon"),

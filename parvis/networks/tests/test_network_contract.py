@@ -113,7 +113,7 @@ def test_the_composer_shows_its_options_and_names_its_missing_title_and_its_rule
     refused = compose(people, kestrel_account)
     html = refused.content.decode()
     assert refused.status_code == 400
-    assert 'data-field="options.kestrel.title"' in html and "Kestrel:" in html
+    assert 'data-field="options.kestrel.title"' in html and "Kestrel, Title:" in html
     assert "Kestrel (@brand-kestrel): An image is needed." in html  # its connector's own rule
     assert not kestrel_account.publications.exists()
 
@@ -143,7 +143,7 @@ def test_the_live_check_lists_its_problems_before_scheduling(people, kestrel_acc
                                                 {"text": "Bonjour", "accounts": [kestrel_account.pk],
                                                  "mode": "schedule", "scheduled_at": "2030-01-07T09:00"})
     html = response.content.decode()
-    assert "An image is needed." in html and "Kestrel:" in html
+    assert "An image is needed." in html and "Kestrel (@brand-kestrel): An image is needed." in html
 
 
 @pytest.mark.django_db

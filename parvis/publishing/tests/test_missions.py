@@ -113,7 +113,7 @@ def test_each_change_is_in_the_audit_log_with_before_and_after(people):
 
 
 @pytest.mark.parametrize(("changes", "field"), [
-    ({"instagram": 20}, "promises.instagram"), ({"mastodon": -1}, "promises.mastodon"),
+    ({"myspace": 20}, "promises.myspace"), ({"mastodon": -1}, "promises.mastodon"),
     ({"mastodon": "douze"}, "promises.mastodon"), ({"mastodon": "1.5"}, "promises.mastodon"),
     ({"mastodon": True}, "promises.mastodon"), ({"mastodon": 10_001}, "promises.mastodon"),
     ({"mastodon": "²"}, "promises.mastodon"), ({"mastodon": [3]}, "promises.mastodon"),

@@ -69,7 +69,7 @@ def test_a_bad_number_is_refused_naming_the_field_and_nothing_is_saved(people):
 
 
 @pytest.mark.parametrize("data", [{"month": "2026-13", "promises.mastodon": "2"},
-                                  {"month": "2026-12", "promises.instagram": "2"}])
+                                  {"month": "2026-12", "promises.myspace": "2"}])
 def test_a_bad_month_or_an_unknown_network_is_a_400_not_a_500(people, data):
     response = client_for(people["manager"]).post(url(people), data)
     assert response.status_code == 400 and not Mission.objects.exists()

@@ -11,7 +11,7 @@ from parvis.networks.facebook.connector import SERVER_URL
 from parvis.networks.models import SocialAccount
 from parvis.networks.tests.contract import ConnectorContract, Subject
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]  # messages read in English
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from parvis.publishing import engine
 from parvis.publishing.models import Publication, State
 from parvis.publishing.tests.helpers import pub, schedule
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]  # messages read in English
 
 
 @pytest.fixture

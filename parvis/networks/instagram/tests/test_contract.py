@@ -13,7 +13,7 @@ from parvis.networks.instagram.connector import SERVER_URL
 from parvis.networks.models import SocialAccount
 from parvis.networks.tests.contract import ConnectorContract, Subject
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]  # messages read in English
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from parvis.publishing.tests.helpers import pub, schedule
 from parvis.testing.scripted_server import LoopbackPorts
 from parvis.testing.videos import mp4_bytes
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]  # messages read in English
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from parvis.publishing.models import Publication, State
 from parvis.publishing.tests.helpers import pub, schedule
 from parvis.testing.videos import mp4_bytes
 
-pytestmark = [pytest.mark.django_db]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]  # messages read in English
 
 
 def due_now(publication: Publication) -> None:

@@ -17,7 +17,7 @@ from parvis.networks.threads.metrics import METRICS
 from parvis.networks.threads.options import OptionsForm
 from parvis.networks.tokens import refresh
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]  # messages read in English
 
 DAY = 86_400
 

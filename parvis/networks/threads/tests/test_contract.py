@@ -8,7 +8,7 @@ from parvis.networks.models import SocialAccount
 from parvis.networks.tests.contract import ConnectorContract, Subject
 from parvis.testing.threads_server import LocalThreads, ThreadsAccount
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]  # messages read in English
 
 
 @pytest.fixture

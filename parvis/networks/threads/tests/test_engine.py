@@ -23,7 +23,7 @@ from parvis.testing.images import png_bytes
 from parvis.testing.scripted_server import LoopbackPorts
 from parvis.testing.videos import mp4_bytes
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]  # messages read in English
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from parvis.networks.base import (
 )
 from parvis.networks.threads.connector import ThreadsConnector
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]  # messages read in English
 
 
 @pytest.fixture

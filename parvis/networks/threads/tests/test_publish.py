@@ -26,7 +26,7 @@ from parvis.networks.models import SocialAccount
 from parvis.networks.threads.connector import ThreadsConnector
 from parvis.testing.threads_server import Limits, LocalThreads
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]  # messages read in English
 
 
 class Recorder:
