@@ -113,7 +113,6 @@ def due_filter(now: datetime) -> Q:
     )
 
 
-
 def _claimable(now: datetime) -> Q:
     """`due_filter` on the publication's own columns only (no join): for the UPDATE that
     takes the lease, once the same transaction has found the row due and released."""
