@@ -249,6 +249,10 @@ class Connector(Protocol):
         when the network refuses: a person must connect the account again)."""
         ...
 
+    def warnings(self) -> list[str | Text]:
+        """What the accounts page should say about the account beyond its status."""
+        ...
+
 
 class BaseConnector:
     """Sensible defaults for a network package's connector: subclass it and override what
@@ -273,6 +277,11 @@ class BaseConnector:
         return Lookup.unknown(Text.gettext("This network cannot be asked whether the post went out."))
 
     def checks(self, draft: Draft) -> list[Problem]:
+        return []
+
+    def warnings(self) -> list[str | Text]:
+        """What the accounts page should say about this account beyond its status (the API
+        version parvis speaks ending soon…). Never a network call: the page lists them all."""
         return []
 
     def refresh_credentials(self) -> Credentials:

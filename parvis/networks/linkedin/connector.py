@@ -87,7 +87,7 @@ class LinkedInConnector(BaseConnector):
     def limits(self) -> Limits:
         return LIMITS
 
-    def warnings(self) -> list[Text]:
+    def warnings(self) -> list[str | Text]:
         """What the account page should say about this account beyond its status: the
         API version parvis speaks ending soon (see `version.py`)."""
         warning = version.sunset_warning()

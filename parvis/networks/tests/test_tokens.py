@@ -115,3 +115,22 @@ def test_credentials_that_cannot_be_refreshed_are_announced_before_they_expire_o
     # Reconnected with new credentials expiring later: a new expiry is announced again.
     tokens.save_credentials(soon, Credentials({"access_token": "x"}, timezone.now() + timedelta(days=1)))
     assert tokens.warn_expiring(timezone.now()) == 1
+
+
+def test_the_accounts_page_says_when_access_ends_soon_and_what_the_network_warns(people, monkeypatch, english):
+    from django.urls import reverse
+
+    from parvis.networks.linkedin import version
+    from parvis.testing.factories import client_for
+
+    account_expiring_in(people, days=3)
+    account_expiring_in(people, days=40, remote_id="2")
+    SocialAccount.objects.create(workspace=people["workspace"], network="linkedin",
+                                 server_url="https://www.linkedin.com", remote_id="urn:li:organization:5",
+                                 handle="@[Brûlerie](urn:li:organization:5)", credentials={"access_token": "t"})
+    monkeypatch.setattr(version, "ending_within", lambda days, today=None: True)
+    page = client_for(people["owner"]).get(reverse("web:accounts", args=[people["workspace"].pk]))
+    html = page.content.decode()
+    assert html.count('data-testid="account-warning"') >= 2
+    assert "Access ends on" in html and html.count("Access ends on") == 1
+    assert ">Brûlerie<" in html  # a LinkedIn page by its name, not its mention form

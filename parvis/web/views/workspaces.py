@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -9,6 +11,7 @@ from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,8 +20,10 @@ from parvis.accounts.models import Membership, Role, Workspace
 from parvis.accounts.requests import AuthedRequest
 from parvis.accounts.scoping import membership_view, workspace_view, workspaces_for
 from parvis.core.ids import parse_id
+from parvis.core.texts import render as render_text
 from parvis.networks import registry
 from parvis.networks.actions import disconnect as do_disconnect
+from parvis.networks.models import SocialAccount
 from parvis.publishing.missions import progress_for_workspaces
 from parvis.publishing.models import PostKind, Publication, State
 from parvis.web.forms import InviteForm, WorkspaceForm
@@ -73,10 +78,27 @@ def workspace_settings(request: AuthedRequest, workspace: Workspace) -> HttpResp
 @membership_view()
 def accounts(request: AuthedRequest, membership: Membership) -> HttpResponse:
     workspace = membership.workspace
+    accounts = list(workspace.social_accounts.all())
+    for account in accounts:
+        account.warnings = account_warnings(account)  # type: ignore[attr-defined]
     return render(request, "parvis/accounts.html", {
-        "workspace": workspace, "accounts": workspace.social_accounts.all(),
+        "workspace": workspace, "accounts": accounts,
         "networks": registry.NETWORKS.values(), "can_manage": membership.at_least(Role.MANAGER),
     })
+
+
+EXPIRY_SHOWN = timedelta(days=14)
+
+
+def account_warnings(account: SocialAccount) -> list[str]:
+    """The network's own warnings, and credentials that stop working within two weeks (the
+    token sweep renews those it can; these are worth a look either way)."""
+    warnings = [render_text(w) for w in account.checking_connector.warnings()]
+    expires = account.credentials_expire_at
+    if expires is not None and expires - timezone.now() < EXPIRY_SHOWN:
+        warnings.append(_("Access ends on %(date)s unless it is renewed or reconnected before.")
+                        % {"date": date_format(timezone.localtime(expires), "DATE_FORMAT")})
+    return warnings
 
 
 @login_required
