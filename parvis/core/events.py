@@ -26,6 +26,7 @@ from parvis.core.models import Event
 EVENT_TYPES: dict[str, Promise] = {
     "publication.published": _("A publication went out on a network."),
     "publication.failed": _("A publication failed for good."),
+    "publication.to_check": _("The network could not say whether a publication went out: a person must check."),
     "post.submitted": _("A post was sent for review."),
     "post.approved": _("A post was approved."),
     "post.changes_requested": _("Changes were requested on a post."),

@@ -372,6 +372,7 @@ def record_to_check(claim_: Claim, reason: str | Text) -> str:
         if updated:
             claim_.publication.state = State.TO_CHECK
             notices.publication_to_check(claim_.publication, reason)
+            events.to_check(claim_.publication, reason)
     return "to_check" if updated else "lost"
 
 

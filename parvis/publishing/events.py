@@ -55,6 +55,10 @@ def failed(publication: Publication, reason: str | Text) -> None:
     emit(publication.post.workspace_id, "publication.failed", publication_data(publication, reason))
 
 
+def to_check(publication: Publication, reason: str | Text) -> None:
+    emit(publication.post.workspace_id, "publication.to_check", publication_data(publication, reason))
+
+
 def post_event(type_: str, post: Post, actor: str = "", comment: str = "") -> None:
     data = post_data(post)
     if actor:

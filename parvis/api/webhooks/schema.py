@@ -38,7 +38,7 @@ class PublicationData(S.Serializer):
     published_at = S.DateTimeField(allow_null=True)
     attempts = S.IntegerField()
     link = S.URLField(help_text="The publication's page in parvis.")
-    error = S.CharField(required=False, help_text="publication.failed: why, in words.")
+    error = S.CharField(required=False, help_text="publication.failed and publication.to_check: why, in words.")
 
 
 class PublicationEvent(S.Serializer):
@@ -148,6 +148,7 @@ class PingEvent(S.Serializer):
 
 DATA: dict[str, type[S.Serializer]] = {
     "publication.published": PublicationEvent, "publication.failed": PublicationEvent,
+    "publication.to_check": PublicationEvent,
     "post.submitted": PostEvent, "post.approved": PostEvent, "post.changes_requested": PostEvent,
     "inbox.item.received": ItemEvent, "inbox.item.assigned": ItemAssignedEvent,
     "inbox.item.overdue": ItemOverdueEvent, "crisis.alert": CrisisEvent,

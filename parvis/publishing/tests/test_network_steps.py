@@ -82,7 +82,9 @@ def uncertain_failure(request: PublishRequest) -> RemotePost:
 
 # -- "to check" ----------------------------------------------------------------------------
 
-def test_an_unsure_network_holds_the_post_as_to_check_and_tells_its_author(account, people, english):
+def test_an_unsure_network_holds_the_post_as_to_check_and_tells_its_author(account, people, english, monkeypatch):
+    emitted: list[tuple[str, dict[str, Any]]] = []
+    monkeypatch.setattr("parvis.publishing.events.emit", lambda ws, type_, data: emitted.append((type_, data)))
     post = schedule(people["workspace"], people["editor"], [account], "Peut-être partie")
     Scripted.steps = [uncertain_failure]
     assert engine.publish(pub(post).pk) == "retry"
@@ -93,6 +95,8 @@ def test_an_unsure_network_holds_the_post_as_to_check_and_tells_its_author(accou
     assert publication.state == State.TO_CHECK and Scripted.published == []
     assert "cannot be asked" in publication.shown_error
     notice = Notification.objects.get(user=people["editor"], kind="publication_to_check")
+    [(type_, data)] = [e for e in emitted if e[0] == "publication.to_check"]  # for the workspace's webhooks
+    assert data["publication"]["id"] == publication.pk and data["publication"]["state"] == "to_check"
     assert "le renvoyer" in notice.message and notice.url.endswith(f"/publications/{publication.pk}/")
     # Held for good: neither the dispatcher nor a direct call sends it again.
     assert engine.publish(publication.pk) == "skipped"
