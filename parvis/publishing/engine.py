@@ -218,9 +218,12 @@ def ensure_lease(claim_: Claim, request: PublishRequest) -> bool:
 LEASE_MARGIN = timedelta(seconds=30)
 
 
-# Requests besides the uploads in one attempt: the post, a session or reconciliation, and
-# for networks that publish in steps a container's creation, its status and its publishing.
-EXCHANGES = 4
+# Requests besides the uploads in one attempt: the post and a session or reconciliation.
+# Networks that publish in steps make a few more (a container, its status, publishing it);
+# counting them would make every claim renew its lease (one more write per post, measured)
+# for a case that is safe anyway: a lease that runs out mid-attempt makes that attempt's
+# next `record` fail (LeaseLost) and its result be reconciled by the next holder.
+EXCHANGES = 2
 
 
 class LeaseLost(Exception):  # noqa: N818 - a state, not a failure of ours
