@@ -104,17 +104,21 @@ def assert_each_once(texts_on_server: list[str], expected: list[str]) -> None:
 def crash_and_check(
     tmp_path: Path, people: dict[str, Any], account: Any, texts_on_server: Any, window: float,
     steps: tuple[str, ...] = STEPS, env: dict[str, str] | None = None, options: dict[str, Any] | None = None,
+    rates: dict[str, float] | None = None,
 ) -> None:
     """Schedule POSTS posts on `account`, run crashing workers until all are settled, and
     check each is on the server once. Networks that publish in steps add "after_step"
     (killed between a container's creation and its publishing); `env` points the
-    workers at a fake's address; `options` are the posts' network options."""
+    workers at a fake's address; `options` are the posts' network options; `rates` the
+    chance of a kill at a step (0.2 unless said: a network that polls a container goes
+    through "before_call" at every poll, and needs it rarer to reach the later steps)."""
     run = uuid.uuid4().hex[:6]
     texts = [f"Crash test {run} n°{i}" for i in range(POSTS)]
     posts = [schedule(people["workspace"], people["owner"], [account], t,
                       options={account.network: options} if options else None) for t in texts]
     ids = [post.publications.get().pk for post in posts]
-    restarts, crashes = run_until_done(tmp_path, ids, ",".join(f"{step}:0.2" for step in steps), window,
+    plan = ",".join(f"{step}:{(rates or {}).get(step, 0.2)}" for step in steps)
+    restarts, crashes = run_until_done(tmp_path, ids, plan, window,
                                        env=env, steps=steps)
     states = Counter(Publication.objects.filter(pk__in=ids).values_list("state", flat=True))
     assert states == {State.PUBLISHED: POSTS}, (states, (tmp_path / "worker.log").read_text()[-3000:])
