@@ -11,11 +11,12 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from parvis.accounts.models import Role
 from parvis.accounts.requests import AuthedRequest
 from parvis.accounts.scoping import workspace_for
-from parvis.networks import oauth_flow
+from parvis.networks import oauth_flow, oauth_views
 from parvis.networks.authorise import go_to_authorisation
 from parvis.networks.base import ErrorKind, NetworkError
 from parvis.networks.facebook import hosts
@@ -56,45 +57,27 @@ def pages_from_code(code: str, redirect_uri: str) -> list[oauth_flow.Found]:
     return found
 
 
+EXPIRED = gettext_noop("This Facebook login has expired or was not started here. Try again.")  # translated where shown
+
+
 @login_required
 def callback(request: AuthedRequest) -> HttpResponse:
     pending = oauth_flow.returned(request, KEY)
     if pending is None:
-        messages.error(request, _("This Facebook login has expired or was not started here. Try again."))
+        messages.error(request, _(EXPIRED))
         return redirect("web:home")
     workspace_id = int(pending["workspace"])
     if "code" not in request.GET:
-        messages.error(request, _("Meta did not authorise parvis: %(error)s") % {
-            "error": request.GET.get("error_description") or request.GET.get("error_reason")
-            or request.GET.get("error") or "?"})
+        messages.error(request, _("Meta did not authorise parvis: %(error)s") % {"error": oauth_views.refusal(request)})
         return redirect("facebook:connect", workspace_id=workspace_id)
     try:
         found = pages_from_code(request.GET["code"], _callback_uri(request))
     except NetworkError as exc:
         messages.error(request, exc.message)
         return redirect("facebook:connect", workspace_id=workspace_id)
-    if len(found) > 1:
-        oauth_flow.offer(request, KEY, workspace_id, found)
-        return redirect("facebook:choose")
-    return _saved(request, workspace_id, found[0])
+    return oauth_views.offer_or_save(request, KEY, SERVER_URL, workspace_id, found)
 
 
 @login_required
 def choose(request: AuthedRequest) -> HttpResponse:
-    choices = oauth_flow.offered(request, KEY)
-    if choices is None:
-        messages.error(request, _("This Facebook login has expired or was not started here. Try again."))
-        return redirect("web:home")
-    workspace = workspace_for(request.user, int(choices["workspace"]), Role.MANAGER)
-    if request.method == "POST":
-        picked = oauth_flow.chosen(request, KEY, request.POST.get("account", ""))
-        if picked is not None:
-            return _saved(request, picked[0], picked[1])
-        messages.error(request, _("Choose one of the Pages."))
-    return render(request, "facebook/choose.html", {"workspace": workspace, "accounts": choices["accounts"]})
-
-
-def _saved(request: AuthedRequest, workspace_id: int, found: oauth_flow.Found) -> HttpResponse:
-    account = oauth_flow.save_found(request.user, workspace_id, KEY, SERVER_URL, found)
-    messages.success(request, _("Connected %(handle)s.") % {"handle": account.handle})
-    return redirect("web:accounts", workspace_id=workspace_id)
+    return oauth_views.choose(request, KEY, SERVER_URL, _(EXPIRED), _("Choose one of the Pages."))

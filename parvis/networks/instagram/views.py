@@ -11,11 +11,12 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from parvis.accounts.models import Role
 from parvis.accounts.requests import AuthedRequest
 from parvis.accounts.scoping import workspace_for
-from parvis.networks import oauth_flow
+from parvis.networks import oauth_flow, oauth_views
 from parvis.networks.authorise import go_to_authorisation
 from parvis.networks.base import NetworkError
 from parvis.networks.instagram.connector import FACEBOOK_LOGIN, INSTAGRAM_LOGIN, SERVER_URL
@@ -51,46 +52,29 @@ def connect(request: AuthedRequest, workspace_id: int) -> HttpResponse:
     return render(request, "instagram/connect.html", {"workspace": workspace, "ways": _ways()}, status=200)
 
 
+EXPIRED = gettext_noop("This Instagram login has expired or was not started here. Try again.")  # translated where shown
+
+
 @login_required
 def callback(request: AuthedRequest) -> HttpResponse:
     pending = oauth_flow.returned(request, KEY)
     if pending is None:
-        messages.error(request, _("This Instagram login has expired or was not started here. Try again."))
+        messages.error(request, _(EXPIRED))
         return redirect("web:home")
     workspace_id, login = int(pending["workspace"]), str(pending.get("login"))
     app = app_for(login)
     if "code" not in request.GET or app is None:
         messages.error(request, _("Meta did not authorise parvis: %(error)s") % {
-            "error": request.GET.get("error_description") or request.GET.get("error_reason")
-            or request.GET.get("error") or _("the app is no longer configured")})
+            "error": oauth_views.refusal(request, _("the app is no longer configured"))})
         return redirect("instagram:connect", workspace_id=workspace_id)
     try:
         found = accounts_from_code(login, app, _callback_uri(request), request.GET["code"])
     except NetworkError as exc:
         messages.error(request, exc.message)
         return redirect("instagram:connect", workspace_id=workspace_id)
-    if len(found) > 1:
-        oauth_flow.offer(request, KEY, workspace_id, found)
-        return redirect("instagram:choose")
-    return _saved(request, workspace_id, found[0])
+    return oauth_views.offer_or_save(request, KEY, SERVER_URL, workspace_id, found)
 
 
 @login_required
 def choose(request: AuthedRequest) -> HttpResponse:
-    choices = oauth_flow.offered(request, KEY)
-    if choices is None:
-        messages.error(request, _("This Instagram login has expired or was not started here. Try again."))
-        return redirect("web:home")
-    workspace = workspace_for(request.user, int(choices["workspace"]), Role.MANAGER)
-    if request.method == "POST":
-        picked = oauth_flow.chosen(request, KEY, request.POST.get("account", ""))
-        if picked is not None:
-            return _saved(request, picked[0], picked[1])
-        messages.error(request, _("Choose one of the accounts."))
-    return render(request, "instagram/choose.html", {"workspace": workspace, "accounts": choices["accounts"]})
-
-
-def _saved(request: AuthedRequest, workspace_id: int, found: oauth_flow.Found) -> HttpResponse:
-    account = oauth_flow.save_found(request.user, workspace_id, KEY, SERVER_URL, found)
-    messages.success(request, _("Connected %(handle)s.") % {"handle": account.handle})
-    return redirect("web:accounts", workspace_id=workspace_id)
+    return oauth_views.choose(request, KEY, SERVER_URL, _(EXPIRED), _("Choose one of the accounts."))
