@@ -73,6 +73,23 @@ def live_checked(page: Any, change: Callable[[], object], field: str, value: str
     settled(page)
 
 
+def save_post(page: Any, button: str = "button.primary.big", parvis: ParvisUp | None = None) -> str:
+    """Click one of the composer's save buttons and wait for the post's publications page;
+    returns the post's id. When the page does not come, say what the browser shows instead
+    (the form's errors, or the page's text) and the end of `parvis up`'s log, so that a
+    failure names its cause rather than a bare timeout."""
+    settled(page)  # a live check in flight answers first: the click then meets a still form
+    page.click(button)
+    try:
+        page.wait_for_url(re.compile(r"/publications/\?post=\d+"), timeout=45_000)
+    except Exception as error:  # playwright's TimeoutError: its module is imported lazily
+        errors = page.locator("[data-testid=errors]")
+        shown = errors.inner_text() if errors.count() else page.locator("body").inner_text()[:800]
+        log = parvis.log.read_text(errors="replace")[-3000:] if parvis is not None else ""
+        raise AssertionError(f"the post was not saved: still on {page.url}\n{shown}\n{log}") from error
+    return re.search(r"post=(\d+)", page.url).group(1)  # type: ignore[union-attr]
+
+
 def unique_username(prefix: str) -> str:
     """A Mastodon username no other browser test module takes: each module has its own
     `parvis up` (ids start again at 1) but they all share one mastodon-mock."""

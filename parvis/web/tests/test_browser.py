@@ -7,7 +7,6 @@ The screenshots in docs/screenshots/ (shown in the README) are taken here.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,6 +18,7 @@ from parvis.web.tests.browser import (
     browser_marks,
     live_checked,
     log_in,
+    save_post,
     shot,
     workspace_with_mastodon,
 )
@@ -49,8 +49,7 @@ def walk(page, parvis: ParvisUp, mastodon_server, tmp_path: Path, *, brand: str,
     assert page.locator("[data-testid=count]").first.inner_text().endswith("/ 500")
     if lang == "en":
         shot(page, "compose")
-    page.click("button.primary.big")
-    page.wait_for_url(re.compile(r"/publications/\?post=\d+"))
+    save_post(page, parvis=parvis)
     state = page.locator("[data-testid=state]").first
     assert "scheduled" in state.get_attribute("class")
 

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from playwright.sync_api import expect
 
 from parvis.testing.parvis_server import ParvisUp
-from parvis.web.tests.browser import browser_marks, log_in, shot, workspace_with_mastodon
+from parvis.web.tests.browser import browser_marks, log_in, save_post, shot, workspace_with_mastodon
 
 pytestmark = browser_marks
 
@@ -37,8 +37,7 @@ def plan_post(page, parvis: ParvisUp, workspace_id: str, text: str, when: dateti
     page.fill("#id_scheduled_at", when.strftime("%Y-%m-%dT%H:%M"))
     if campaign_name:
         page.select_option("#id_campaign", label=campaign_name)
-    page.click("button.primary.big")
-    page.wait_for_url(re.compile(r"/publications/\?post=\d+"))
+    save_post(page, parvis=parvis)
 
 
 def event(page, text: str):

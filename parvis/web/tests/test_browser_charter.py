@@ -4,11 +4,10 @@ refused with the rule named until the text is fixed."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from parvis.web.tests.browser import browser_marks, live_checked, log_in, shot, workspace_with_mastodon
+from parvis.web.tests.browser import browser_marks, live_checked, log_in, save_post, shot, workspace_with_mastodon
 
 pytestmark = browser_marks
 
@@ -52,6 +51,5 @@ def test_charter_warns_as_you_type_and_blocks_scheduling(browser, parvis, mastod
     page.fill("#id_text", "Galettes du jour 🥐 #boulangerie https://example.com/galette")
     page.fill("#id_scheduled_at", due)
     page.locator("ul.charter-findings li.blocking").wait_for(state="detached")
-    page.click("button.primary.big")
-    page.wait_for_url(re.compile(r"/publications/\?post=\d+"))
+    save_post(page, parvis=parvis)
     context.close()

@@ -9,14 +9,13 @@ All of it under the Content-Security-Policy, with no violation."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from parvis.testing.images import png_bytes
-from parvis.web.tests.browser import attach_image, browser_marks, log_in, workspace_with_mastodon
+from parvis.web.tests.browser import attach_image, browser_marks, log_in, save_post, workspace_with_mastodon
 from parvis.web.tests.test_browser_csp import Watch
 
 pytestmark = browser_marks
@@ -83,8 +82,7 @@ def test_a_picked_image_and_its_alt_text_survive_a_refused_post(browser, parvis,
 
     due = (datetime.now(ZoneInfo("Europe/Paris")) + timedelta(days=2)).replace(hour=8, minute=0)
     page.fill("#id_scheduled_at", due.strftime("%Y-%m-%dT%H:%M"))
-    page.click("button.primary.big")
-    page.wait_for_url(re.compile(r"/publications/\?post=\d+"))
+    save_post(page, parvis=parvis)
     thumb = page.locator("[data-testid=post-thumbs] img").first
     assert thumb.get_attribute("alt") == "Six croissants dorés sur une grille" and shows(thumb)
     page.locator("tr[data-publication] td a").first.click()

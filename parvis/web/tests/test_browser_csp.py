@@ -14,7 +14,7 @@ from typing import Any
 from django.urls import reverse
 
 from parvis.testing.images import png_bytes
-from parvis.web.tests.browser import browser_marks, log_in, workspace_with_mastodon
+from parvis.web.tests.browser import browser_marks, log_in, save_post, workspace_with_mastodon
 from parvis.web.tests.test_csp import url_patterns
 
 pytestmark = browser_marks
@@ -77,8 +77,7 @@ def test_main_pages_load_with_no_csp_violation_and_their_scripts_still_work(
     page.fill("#id_text", "Pain de campagne, sans erreur de politique")
     page.fill("#id_scheduled_at", "2031-05-04T09:30")
     page.locator("#checks [data-testid=count]").first.wait_for()  # htmx ran the live check, without eval
-    page.click("button.primary.big")
-    page.wait_for_url(re.compile(r"/publications/\?post=\d+"))
+    save_post(page, parvis=parvis)
     ids["post_id"] = re.search(r"post=(\d+)", page.url).group(1)
     ids["publication_id"] = page.locator("tr[data-publication]").first.get_attribute("data-publication")
     page.goto(f"{base}/accounts/")

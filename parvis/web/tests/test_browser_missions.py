@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
 
-from parvis.web.tests.browser import browser_marks, log_in, workspace_with_mastodon
+from parvis.web.tests.browser import browser_marks, log_in, save_post, workspace_with_mastodon
 
 pytestmark = browser_marks
 
@@ -40,8 +40,7 @@ def test_a_missions_progress_reads_at_a_glance_on_a_phone(browser, parvis, masto
         page.check("input[name=accounts]")
         page.fill("#id_text", "La galette du mois")
         page.fill("#id_scheduled_at", when.strftime("%Y-%m-%dT%H:%M"))
-        page.click("button.primary.big")
-        page.wait_for_url(re.compile(r"/publications/\?post=\d+"))
+        save_post(page, parvis=parvis)
         page.goto(mission)
         expect(page.locator(".mission-row[data-network=mastodon]")).to_contain_text("1 planned · 0 published")
 

@@ -33,6 +33,7 @@ from parvis.web.tests.browser import (
     live_checked,
     log_in,
     new_workspace,
+    save_post,
     shot,
     unique_username,
 )
@@ -353,8 +354,7 @@ def test_one_post_with_an_image_goes_out_to_every_network_with_its_problems_seen
                  "opt_threads-topic_tag", "boulangerie")
     assert problems(page) == {}
 
-    page.click("button.primary.big")
-    page.wait_for_url(re.compile(r"/publications/\?post=\d+"))
+    save_post(page, parvis=parvis)
     rows = wait_until_published(page, len(NETWORKS))
     assert sorted(row["network"] for row in rows) == sorted(network.key for network in NETWORKS)
     shot(page, "publications-networks")

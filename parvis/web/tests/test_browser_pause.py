@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from parvis.web.tests.browser import browser_marks, log_in, shot, workspace_with_mastodon
+from parvis.web.tests.browser import browser_marks, log_in, save_post, shot, workspace_with_mastodon
 
 pytestmark = browser_marks
 
@@ -32,8 +32,7 @@ def test_pause_holds_a_post_published_now_and_resume_sends_it(browser, parvis, m
     page.check("input[name=accounts]")
     page.fill("#id_text", "Our camembert is back in store!")
     page.check("input[name=mode][value=now]")
-    page.click("button.primary.big")
-    page.wait_for_url(re.compile(r"/publications/\?post=\d+"))
+    save_post(page, parvis=parvis)
     # The list refreshes itself every 5 s: by its second refresh the worker has run the
     # "publish now" job and the dispatcher several passes (1 s apart); nothing went out.
     for _ in range(2):

@@ -18,7 +18,7 @@ import pytest
 
 from parvis.testing.images import png_bytes
 from parvis.testing.parvis_server import ParvisUp
-from parvis.web.tests.browser import attach_image, browser_marks, log_in, shot, workspace_with_mastodon
+from parvis.web.tests.browser import attach_image, browser_marks, log_in, save_post, shot, workspace_with_mastodon
 
 pytestmark = browser_marks
 CLIENT_EMAIL = "claire@boulangerie.test"
@@ -73,10 +73,9 @@ def send_for_review(page, parvis: ParvisUp, workspace_id: str, text: str, days: 
         attach_image(page, image, "Three golden galettes on a wooden table")
     when = (datetime.now(ZoneInfo("Europe/Paris")) + timedelta(days=days)).replace(hour=9, minute=30)
     page.fill("#id_scheduled_at", when.strftime("%Y-%m-%dT%H:%M"))
-    page.click("[data-testid=save-and-submit]")
-    page.wait_for_url(re.compile(r"/publications/\?post=\d+"))
+    post_id = save_post(page, "[data-testid=save-and-submit]", parvis=parvis)
     assert "in_review" in page.locator("[data-testid=approval]").first.get_attribute("class")
-    return re.search(r"post=(\d+)", page.url).group(1)
+    return post_id
 
 
 def test_client_approves_one_post_and_asks_for_changes_on_the_other(browser, parvis, mailbox, mastodon_server,

@@ -9,7 +9,7 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from parvis.web.tests.browser import browser_marks, live_checked, log_in, shot, workspace_with_mastodon
+from parvis.web.tests.browser import browser_marks, live_checked, log_in, save_post, shot, workspace_with_mastodon
 
 pytestmark = browser_marks
 
@@ -38,8 +38,7 @@ def test_queue_slots_reorder_and_a_repeating_post(browser, parvis, mastodon_serv
         page.fill("#id_text", text)
         page.check("[data-testid=mode-queue]")
         assert not page.locator("#id_scheduled_at").is_visible()  # no date to enter
-        page.click("button.primary.big")
-        page.wait_for_url(re.compile(r"/publications/\?post=\d+"))
+        save_post(page, parvis=parvis)
 
     page.goto(f"{base}/accounts/")
     page.click("[data-testid=queue-link]")
