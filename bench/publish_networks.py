@@ -60,6 +60,7 @@ class Driver:
     count: Callable[[Any], int]  # posts on the server now
     options: dict[str, Any] = field(default_factory=dict)
     stop: Callable[[Any], None] = lambda server: server.stop()
+    uploads: Callable[[], tuple[Any, ...]] = tuple  # the files each post carries (Instagram needs one)
 
 
 # -- WordPress: the real one (Debian's package, PHP's built-in server, MariaDB) ----------
@@ -218,12 +219,128 @@ def _facebook_count(server: Any) -> int:
     return len(server.posts)
 
 
+# -- Instagram: the loopback fake of Meta's Graph API, which downloads each image --------------
+
+class MediaServer:
+    """parvis's own web application on a loopback port, serving the signed media addresses
+    (`/m/<token>/<name>`) the engine gives Instagram, which the fake downloads from."""
+
+    def __init__(self) -> None:
+        import threading
+        from socketserver import ThreadingMixIn
+        from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+        from django.core.wsgi import get_wsgi_application
+
+        class Quiet(WSGIRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        class Threading(ThreadingMixIn, WSGIServer):
+            daemon_threads = True
+
+        self.httpd = make_server("127.0.0.1", 0, get_wsgi_application(), server_class=Threading,
+                                 handler_class=Quiet)
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def _jpeg() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (1080, 1080), "goldenrod").save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def _instagram_uploads() -> tuple[Any, ...]:
+    import io
+
+    from parvis.publishing.types import Upload
+
+    data = _jpeg()  # the same bytes each time: one library asset, one address to download
+    return (Upload("galette.jpg", io.BytesIO(data), len(data), "Une galette dorée"),)
+
+
+def _instagram_start() -> Any:
+    from django.conf import settings
+
+    from parvis.testing.meta_server import LocalMeta
+
+    server = LocalMeta().start()
+    server.media_server = MediaServer()
+    settings.PARVIS_BASE_URL = server.media_server.url
+    settings.PARVIS_META_GRAPH_URL = server.url
+    server.image_polls = 0  # an image container is ready at once: the bench measures publishing
+    page = server.add_page("Marque du banc")
+    server.bench_account = server.add_instagram_account("marqueduBanc".lower(), page=page)
+    server.set_quota(server.bench_account, 10**6)  # the bench posts far more than a day's 50
+    return server
+
+
+def _instagram_stop(server: Any) -> None:
+    server.media_server.stop()
+    server.stop()
+
+
+def _instagram_connect(server: Any, workspace: Any, user: Any) -> Any:
+    from parvis.networks.actions import save_account
+    from parvis.networks.base import Identity
+    from parvis.networks.instagram.connector import SERVER_URL
+    from parvis.publishing.library import add_asset
+    from parvis.publishing.media_urls import media_url
+
+    # The bare client's containers make the fake download the same bytes from the same
+    # server, at an address parvis signs as for its own posts.
+    server.bench_image_url = media_url(add_asset(workspace, user, _instagram_uploads()[0]).asset)
+    account = server.bench_account
+    page = server.pages[account.page_id]
+    identity = Identity(remote_id=account.id, handle=f"@{account.username}", display_name=account.username,
+                        url=f"https://www.instagram.com/{account.username}/")
+    return save_account(workspace, "instagram", SERVER_URL, identity,
+                        {"access_token": page.token, "login": "facebook", "page_id": page.id}, user)
+
+
+def _instagram_bare(server: Any, client: httpx.Client, text: str, i: int) -> None:
+    """The documented flow for one image (Content Publishing guide): read the 24-hour
+    quota, create the container from the image's address, read its status, publish it,
+    read the post's address (publishing answers only an id)."""
+    from parvis.networks.graph import GRAPH_VERSION
+
+    account = server.bench_account
+    base = f"{server.url}/{GRAPH_VERSION}"
+    headers = {"Authorization": f"Bearer {server.pages[account.page_id].token}"}
+    client.get(f"{base}/{account.id}/content_publishing_limit", params={"fields": "quota_usage,config"},
+               headers=headers).raise_for_status()
+    made = client.post(f"{base}/{account.id}/media", data={"image_url": server.bench_image_url, "caption": text,
+                                                           "alt_text": "Une galette dorée"}, headers=headers)
+    made.raise_for_status()
+    container = made.json()["id"]
+    client.get(f"{base}/{container}", params={"fields": "status_code,status"}, headers=headers).raise_for_status()
+    answer = client.post(f"{base}/{account.id}/media_publish", data={"creation_id": container}, headers=headers)
+    answer.raise_for_status()
+    client.get(f"{base}/{answer.json()['id']}", params={"fields": "id,permalink,timestamp"},
+               headers=headers).raise_for_status()
+
+
+def _instagram_count(server: Any) -> int:
+    return len(server.media)
+
+
 DRIVERS: dict[str, Driver] = {
     "wordpress": Driver("wordpress", _wordpress_start, _wordpress_connect, _wordpress_bare, _wordpress_count,
                         options={"title": "Article du banc"}),
     "linkedin": Driver("linkedin", _linkedin_start, _linkedin_connect, _linkedin_bare, _linkedin_count),
     "threads": Driver("threads", _threads_start, _threads_connect, _threads_bare, _threads_count),
     "facebook": Driver("facebook", _facebook_start, _facebook_connect, _facebook_bare, _facebook_count),
+    "instagram": Driver("instagram", _instagram_start, _instagram_connect, _instagram_bare, _instagram_count,
+                        stop=_instagram_stop, uploads=_instagram_uploads),
 }
 
 
@@ -258,7 +375,7 @@ def parvis_run(driver: Driver, account: Any, people: dict[str, Any], posts: int,
     for i in range(posts):
         post = save_post(people["workspace"], people["user"], PostInput(
             text=text_for(run, i), accounts=[account], mode="draft",
-            options={driver.name: driver.options} if driver.options else {}))
+            options={driver.name: driver.options} if driver.options else {}), uploads=driver.uploads())
         ids.append(post.publications.get().pk)
     Post.objects.filter(publications__pk__in=ids).update(is_draft=False)
     now = timezone.now()

@@ -167,13 +167,16 @@ def claim(publication_id: int, worker: str = WORKER_ID) -> Claim | None:
     token = uuid.uuid4().hex
     lease_until = now + lease_duration()
     with transaction.atomic():
-        rows = Publication.objects.filter(_claimable(now), pk=publication_id).select_related(*CLAIM_RELATED)
+        # Every post of a run goes through here: the filter is built once for both
+        # queries, and the row is read without ORDER BY (a primary key names one row).
+        mine = Publication.objects.filter(_claimable(now), pk=publication_id)
         # Lock the publication row only, not the joined post and workspace rows.
-        publication = skip_locked(rows).first()
+        found = list(skip_locked(mine.select_related(*CLAIM_RELATED))[:1])
+        publication = found[0] if found else None
         if publication is None or (publication.state in WAITING and not is_released(publication)):
             return None
         previous = publication.may_exist
-        taken = Publication.objects.filter(_claimable(now), pk=publication_id).update(
+        taken = mine.update(
             state=State.PUBLISHING, lease_token=token, lease_expires_at=lease_until, may_exist=True,
             claimed_by=worker, attempts=F("attempts") + 1, enqueued_at=None, updated_at=now,
         )
