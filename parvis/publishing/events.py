@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from parvis.accounts.links import absolute_url
 from parvis.accounts.models import User, Workspace
-from parvis.core.events import emit
+from parvis.core.events import emit, emit_many
 from parvis.core.texts import Text, for_storage
 from parvis.publishing.models import ImportBatch, Post, Publication
 
@@ -47,16 +47,22 @@ def publication_data(publication: Publication, reason: str | Text = "") -> dict[
     return data
 
 
+def _publication_event(type_: str, publication: Publication, reason: str | Text = "") -> None:
+    # A generator: the payload (links to build) is made only for a workspace that listens;
+    # most have no webhook, and every publication passes here.
+    emit_many(publication.post.workspace_id, type_, (publication_data(publication, reason) for _ in (0,)))
+
+
 def published(publication: Publication) -> None:
-    emit(publication.post.workspace_id, "publication.published", publication_data(publication))
+    _publication_event("publication.published", publication)
 
 
 def failed(publication: Publication, reason: str | Text) -> None:
-    emit(publication.post.workspace_id, "publication.failed", publication_data(publication, reason))
+    _publication_event("publication.failed", publication, reason)
 
 
 def to_check(publication: Publication, reason: str | Text) -> None:
-    emit(publication.post.workspace_id, "publication.to_check", publication_data(publication, reason))
+    _publication_event("publication.to_check", publication, reason)
 
 
 def post_event(type_: str, post: Post, actor: str = "", comment: str = "") -> None:
