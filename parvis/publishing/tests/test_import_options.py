@@ -6,6 +6,7 @@ option columns import as before."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -177,3 +178,9 @@ def test_the_api_gives_option_errors_under_their_column(people, blog):
     assert sent.status_code == 201, sent.content
     row = sent.json()["rows"][0]
     assert row["values"]["wordpress.title"] == "x" * 201 and list(row["errors"]) == ["wordpress.title"]
+
+
+def test_the_readme_names_every_option_column():
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("- **CSV import**"):readme.index("- **Crisis pause**")]
+    assert [c.column for c in importer.option_columns() if f"`{c.column}`" not in section] == []
