@@ -207,9 +207,12 @@ def row_options(values: dict[str, str]) -> dict[str, dict[str, Any]]:
     options: dict[str, dict[str, Any]] = {}
     for column, cell in values.items():
         found = import_options.split_column(column) if cell else None
-        if found is not None:
-            network, name = found
-            options.setdefault(network, {})[name] = split_list(cell) if import_options.takes_list(*found) else cell
+        if found is None:
+            continue
+        network, name = found
+        options.setdefault(network, {})[name] = (
+            [import_options.cell_value(network, name, item) for item in split_list(cell)]
+            if import_options.takes_list(network, name) else import_options.cell_value(network, name, cell))
     return options
 
 
@@ -246,7 +249,7 @@ def check_row(ctx: Context, values: dict[str, str]) -> RowCheck:
             continue  # the cell's own message already says what is wrong with the date
         if column == "accounts" and error.code == "required" and check.errors.get("accounts"):
             continue
-        check.add(column, error.message)
+        check.add(column, error.message + import_options.choices_hint(error))
     option_columns = [c for c in dict.fromkeys([*values, *check.errors]) if c not in (*COLUMNS, "row")]
     order = [*COLUMNS, *option_columns, "row"]  # the file's order
     check.errors = {column: check.errors[column] for column in order if column in check.errors}

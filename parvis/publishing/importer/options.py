@@ -11,6 +11,9 @@ one network: the columns are whatever the forms declare.
   and its errors land on its column. An option whose field takes a list (it cleans to
   one) is split like the accounts, media and labels cells: at `|` or line breaks, else at
   commas (`row_options` in `check`).
+- A choice may be written as its value or its label, in any case (`public`, `Anyone`);
+  a cell that is neither is refused by the form, and the message lists the values
+  (a spreadsheet shows no list to pick from).
 - An empty cell is no option: the form's default, or its "required" on that column.
 - A row's options count only for the networks it posts to, as in the composer.
 """
@@ -23,9 +26,11 @@ from functools import cache
 from typing import Any, cast
 
 from django import forms
+from django.utils.translation import gettext as _
 
 from parvis.networks import registry
 from parvis.publishing.network_checks import options_form
+from parvis.publishing.types import FieldError
 
 SEPARATOR = "."
 ERROR_PREFIX = "options."  # `check_post` names an option's errors `options.<network>.<name>`
@@ -99,6 +104,40 @@ def example(option: OptionColumn, text: str) -> str:
     if isinstance(field, forms.CharField):
         return text.split("#", 1)[0].strip()[:field.max_length]
     return ""
+
+
+def _choices(field: forms.Field) -> list[tuple[str, str]]:
+    """(value, label) of a choice field's choices (groups flattened); none for another field."""
+    if not isinstance(field, forms.ChoiceField):
+        return []
+    flat: list[tuple[str, str]] = []
+    for value, label in cast("Iterable[tuple[Any, Any]]", field.choices):
+        if isinstance(label, list | tuple):
+            flat += [(str(v), str(lbl)) for v, lbl in label]
+        else:
+            flat.append((str(value), str(label)))
+    return flat
+
+
+def cell_value(network: str, name: str, cell: str) -> Any:
+    """What the option's form is given for this cell (or one item of a list): the value of
+    a choice written as its value or its label, in any case; else the cell as typed."""
+    field = option_fields(network)[name]
+    wanted = cell.casefold()
+    for value, label in _choices(field):
+        if wanted in {value.casefold(), label.casefold()}:
+            return value
+    return cell
+
+
+def choices_hint(error: FieldError) -> str:
+    """For a choice the form refused, the values it takes (" Write one of: a, b."); "" else."""
+    column = error_column(error.field)
+    if column is None or error.code != "invalid_choice":
+        return ""
+    network, name = column.split(SEPARATOR, 1)
+    values = [value for value, _label in _choices(option_fields(network)[name]) if value]
+    return " " + _("Write one of: %(values)s.") % {"values": ", ".join(values)} if values else ""
 
 
 def split_column(column: str) -> tuple[str, str] | None:

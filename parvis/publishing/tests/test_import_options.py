@@ -184,3 +184,16 @@ def test_the_readme_names_every_option_column():
     readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("- **CSV import**"):readme.index("- **Crisis pause**")]
     assert [c.column for c in importer.option_columns() if f"`{c.column}`" not in section] == []
+
+
+def test_a_choice_is_read_by_its_value_or_label_in_any_case_and_a_wrong_one_lists_the_values(people, blog):
+    options = row_options({"linkedin.visibility": "public", "instagram.post_type": "REEL",
+                           "threads.reply_control": "Everyone"})
+    assert options == {"linkedin": {"visibility": "PUBLIC"}, "instagram": {"post_type": "reel"},
+                       "threads": {"reply_control": ""}}
+    linkedin = SocialAccount.objects.create(workspace=people["workspace"], network="linkedin", remote_id="urn:li:x",
+                                            handle="Boulangerie Dupont", credentials={"access_token": "x"})
+    batch = check(people, f"{HEADER},linkedin.visibility",
+                  [f"{YEAR}-06-01,09:30,,Du pain.,linkedin:{linkedin.handle},,,,everybody"])
+    (message,) = errors_of(batch)[2]["linkedin.visibility"]
+    assert "everybody" in message and message.endswith("Write one of: PUBLIC, CONNECTIONS.")
