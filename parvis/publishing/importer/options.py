@@ -62,6 +62,11 @@ class OptionColumn:
     def takes_list(self) -> bool:
         return takes_list(self.network, self.name)
 
+    @property
+    def values(self) -> list[str]:
+        """The values a choice takes (none for a free option)."""
+        return [value for value, _label in _choices(self.field) if value]
+
 
 @cache
 def option_fields(network: str) -> dict[str, forms.Field]:
@@ -136,7 +141,7 @@ def choices_hint(error: FieldError) -> str:
     if column is None or error.code != "invalid_choice":
         return ""
     network, name = column.split(SEPARATOR, 1)
-    values = [value for value, _label in _choices(option_fields(network)[name]) if value]
+    values = OptionColumn(network, name, option_fields(network)[name]).values
     return " " + _("Write one of: %(values)s.") % {"values": ", ".join(values)} if values else ""
 
 

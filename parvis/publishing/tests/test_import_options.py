@@ -160,6 +160,7 @@ def test_the_pages_list_the_option_columns_and_show_their_cells_and_errors(peopl
     workspace = people["workspace"]
     page = client.get(reverse("web:import_upload", args=[workspace.pk])).content.decode()
     assert "<code>wordpress.title</code>" in page and "<code>wordpress.tags</code>" in page
+    assert "<code>linkedin.visibility</code>" not in page  # only the workspace's networks
     batch = check(people, f"{HEADER},wordpress.tags", [f"{YEAR}-06-01,09:30,,Du pain.,{blog.handle},,,,levain"])
     detail = client.get(reverse("web:import_detail", args=[workspace.pk, batch.pk])).content.decode()
     assert '<th>wordpress.tags</th>' in detail and "<th>wordpress.title</th>" in detail
