@@ -26,6 +26,8 @@ from functools import cache
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from parvis.networks import registry
@@ -124,15 +126,25 @@ def _choices(field: forms.Field) -> list[tuple[str, str]]:
     return flat
 
 
+@cache
+def _choice_spellings(network: str, name: str) -> dict[str, str]:
+    """A choice's value by its value and its label in every language parvis speaks, in
+    any case: a file checked in one language is imported in its uploader's, which an
+    API client's request may not have used."""
+    spellings: dict[str, str] = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            for value, label in _choices(option_fields(network)[name]):
+                spellings.setdefault(label.casefold(), value)
+    for value, _label in _choices(option_fields(network)[name]):
+        spellings[value.casefold()] = value  # a value wins over a label spelt the same
+    return spellings
+
+
 def cell_value(network: str, name: str, cell: str) -> Any:
     """What the option's form is given for this cell (or one item of a list): the value of
     a choice written as its value or its label, in any case; else the cell as typed."""
-    field = option_fields(network)[name]
-    wanted = cell.casefold()
-    for value, label in _choices(field):
-        if wanted in {value.casefold(), label.casefold()}:
-            return value
-    return cell
+    return _choice_spellings(network, name).get(cell.casefold(), cell)
 
 
 def choices_hint(error: FieldError) -> str:

@@ -189,9 +189,10 @@ def test_the_readme_names_every_option_column():
 
 def test_a_choice_is_read_by_its_value_or_label_in_any_case_and_a_wrong_one_lists_the_values(people, blog):
     options = row_options({"linkedin.visibility": "public", "instagram.post_type": "REEL",
-                           "threads.reply_control": "Everyone"})
+                           "threads.reply_control": "Everyone", "facebook.link": "Anyone"})
     assert options == {"linkedin": {"visibility": "PUBLIC"}, "instagram": {"post_type": "reel"},
-                       "threads": {"reply_control": ""}}
+                       "threads": {"reply_control": ""}, "facebook": {"link": "Anyone"}}
+    assert row_options({"linkedin.visibility": "n’importe QUI"}) == {"linkedin": {"visibility": "PUBLIC"}}
     linkedin = SocialAccount.objects.create(workspace=people["workspace"], network="linkedin", remote_id="urn:li:x",
                                             handle="Boulangerie Dupont", credentials={"access_token": "x"})
     batch = check(people, f"{HEADER},linkedin.visibility",
