@@ -31,11 +31,12 @@ TRUE = {"1", "true", "yes", ""}
 
 class ImportRowSerializer(serializers.Serializer):
     line = serializers.IntegerField(help_text="The row number a spreadsheet shows (the header is row 1).")
-    values = serializers.DictField(child=serializers.CharField(allow_blank=True))
+    values = serializers.DictField(child=serializers.CharField(allow_blank=True),
+                                   help_text="The cells by column, post options as `<network>.<option>`.")
     errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Messages by column (`date`, `time`, `timezone`, `text`, `accounts`, `media`, `campaign`, "
-                  "`labels`, or `row`). Empty: the row is valid.")
+                  "`labels`, a post option's `<network>.<option>`, or `row`). Empty: the row is valid.")
     post = serializers.IntegerField(allow_null=True, help_text="The post created from this row, once imported.")
     new_labels = serializers.ListField(child=serializers.CharField(), required=False,
                                        help_text="Labels that do not exist yet: created at import.")
@@ -92,9 +93,11 @@ class ImportCreate(WorkspaceScoped, ApiView):
                                                  "`POST /imports/{id}/run/`.")],
         responses={201: ImportBatchSerializer, **WRITE_ERRORS},
         description="Check every row of a CSV file (columns date, time, timezone, text, accounts, media, "
-                    "campaign, labels, or their French names), store the result, and start creating the "
-                    "valid rows in the background unless `dry_run`. Rows with errors are never created. "
-                    "A file that cannot be read at all is a 400 on `file`.")
+                    "campaign, labels, or their French names; and post options as `<network>.<option>`, an "
+                    "option of that network's options form, checked like `options` of a post, lists "
+                    "separated by `|` or `,`), store the result, and start creating the valid rows in the "
+                    "background unless `dry_run`. Rows with errors are never created. A file that cannot "
+                    "be read at all, or names an unknown option column, is a 400 on `file`.")
     def post(self, request: Request, workspace_id: int) -> Response:
         workspace = self.workspace
         upload = ImportUploadSerializer(data=request.data)
@@ -154,7 +157,9 @@ class ImportTemplate(WorkspaceScoped, ApiView):
         parameters=[OpenApiParameter("language", str, enum=["en", "fr"], required=False,
                                      description="Column names and separator: `en` (“,”) or `fr` (“;”, what "
                                                  "Excel in French expects). Default: the workspace's language.")],
-        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="An example CSV file."),
+        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="An example CSV file, with "
+                                                                                   "the option columns of the "
+                                                                                   "workspace's networks."),
                    **READ_ERRORS, 403: WRITE_ERRORS[403]})
     def get(self, request: Request, workspace_id: int) -> Any:
         workspace = self.workspace

@@ -1,7 +1,8 @@
 """Checking the rows of an import file (step 1, `validate`): each cell read the way
-spreadsheets write it (dates, times, accounts by handle, media and campaigns by name),
-the post built from them by `read_post` and checked by `check_post`, every problem kept
-by column. Nothing is created: the rows and their errors are stored on an `ImportBatch`."""
+spreadsheets write it (dates, times, accounts by handle, media and campaigns by name, post
+options as their network's form reads them, see `options`), the post built from them by
+`read_post` and checked by `check_post`, every problem kept by column. Nothing is
+created: the rows and their errors are stored on an `ImportBatch`."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from parvis.accounts.models import User, Workspace
 from parvis.networks import registry
 from parvis.networks.models import SocialAccount
 from parvis.publishing import library
+from parvis.publishing.importer import options as import_options
 from parvis.publishing.importer.media import check_media_url, download_media, is_url
 from parvis.publishing.importer.read import COLUMN_LABELS, COLUMNS, ImportFileError, decode, read_rows, read_upload
 from parvis.publishing.models import Campaign, ImportBatch, Label, MediaAsset
@@ -199,6 +201,21 @@ def resolve_labels(ctx: Context, raw: str, check: RowCheck) -> list[Label]:
     return labels
 
 
+def row_options(values: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """The post options of a row's option cells, by network: each non-empty cell as typed,
+    split like the other lists when its option holds several values."""
+    options: dict[str, dict[str, Any]] = {}
+    for column, cell in values.items():
+        found = import_options.split_column(column) if cell else None
+        if found is None:
+            continue
+        network, name = found
+        options.setdefault(network, {})[name] = (
+            [import_options.cell_value(network, name, item) for item in split_list(cell)]
+            if import_options.takes_list(network, name) else import_options.cell_value(network, name, cell))
+    return options
+
+
 def check_row(ctx: Context, values: dict[str, str]) -> RowCheck:
     """Every error of one row by column, and what to create it from if there is none. The
     cells are read here (dates and times as spreadsheets write them, accounts by handle,
@@ -221,7 +238,7 @@ def check_row(ctx: Context, values: dict[str, str]) -> RowCheck:
     labels = resolve_labels(ctx, values.get("labels", ""), check)
     read = read_post(ctx.workspace, PostValues(
         text=values.get("text", ""), mode="schedule", accounts=accounts, media=media, campaign=campaign,
-        labels=labels, timezone=values.get("timezone") or ctx.default_timezone,
+        labels=labels, timezone=values.get("timezone") or ctx.default_timezone, options=row_options(values),
         scheduled_at=f"{day.isoformat()}T{clock}" if day and clock else None))
     for error in read.errors:  # the zone, or a time that does not exist that day (DST)
         check.add("time" if error.field == "scheduled_at" else column_of(error), error.message)
@@ -232,15 +249,17 @@ def check_row(ctx: Context, values: dict[str, str]) -> RowCheck:
             continue  # the cell's own message already says what is wrong with the date
         if column == "accounts" and error.code == "required" and check.errors.get("accounts"):
             continue
-        check.add(column, error.message)
-    check.errors = {column: check.errors[column] for column in (*COLUMNS, "row") if column in check.errors}
+        check.add(column, error.message + import_options.choices_hint(error))
+    option_columns = [c for c in dict.fromkeys([*values, *check.errors]) if c not in (*COLUMNS, "row")]
+    order = [*COLUMNS, *option_columns, "row"]  # the file's order
+    check.errors = {column: check.errors[column] for column in order if column in check.errors}
     if not check.errors:
         check.post_input = read.post_input
     return check
 
 
 def column_of(error: FieldError) -> str:
-    return FIELD_COLUMNS.get(error.field.split(".", 1)[0], "text")
+    return import_options.error_column(error.field) or FIELD_COLUMNS.get(error.field.split(".", 1)[0], "text")
 
 
 def validate(workspace: Workspace, upload: IO[bytes], *, user: User | None = None, filename: str = "",

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from parvis.accounts.models import Workspace
 from parvis.networks import registry
+from parvis.publishing.importer import options as import_options
 from parvis.publishing.models import ImportBatch
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -97,13 +98,20 @@ def normalise_header(name: str) -> str:
 
 
 def map_headers(header: list[str]) -> dict[int, str]:
-    """Cell position → column name, or ImportFileError naming the unknown or missing ones."""
+    """Cell position → column name (`network.option` for a post option), or
+    ImportFileError naming the unknown or missing ones."""
     positions: dict[int, str] = {}
-    unknown, seen = [], set()
+    unknown, unknown_options, seen = [], [], set()
     for index, name in enumerate(header):
         if not name.strip():
             continue  # the empty columns spreadsheets leave at the end
-        column = HEADER_ALIASES.get(normalise_header(name))
+        if import_options.SEPARATOR in name:
+            column, problem = option_header(name.strip())
+            if problem:
+                unknown_options.append(problem)
+                continue
+        else:
+            column = HEADER_ALIASES.get(normalise_header(name))
         if column is None:
             unknown.append(name.strip())
         elif column in seen:
@@ -112,14 +120,48 @@ def map_headers(header: list[str]) -> dict[int, str]:
             seen.add(column)
             positions[index] = column
     expected = ", ".join(COLUMNS)
+    problems = []
     if unknown:
-        raise ImportFileError(_("Unknown column(s): %(names)s. The columns are: %(expected)s.")
-                              % {"names": ", ".join(f"“{n}”" for n in unknown), "expected": expected})
+        problems.append(_("Unknown column(s): %(names)s. The columns are: %(expected)s.")
+                        % {"names": ", ".join(f"“{n}”" for n in unknown), "expected": expected})
+    if unknown or unknown_options:
+        raise ImportFileError(" ".join([*problems, *unknown_options, options_hint()]))
     missing = [c for c in REQUIRED if c not in seen]
     if missing:
         raise ImportFileError(_("Missing column(s): %(names)s. The first line must name the columns: "
                                 "%(expected)s.") % {"names": ", ".join(missing), "expected": expected})
     return positions
+
+
+def option_header(name: str) -> tuple[str | None, str]:
+    """The option column a header names (`WordPress.Title` → `wordpress.title`), or why
+    it names none."""
+    network_part, _sep, option_part = name.partition(import_options.SEPARATOR)
+    wanted = normalise_header(network_part)
+    network = next((key for key, info in registry.NETWORKS.items()
+                    if wanted in {normalise_header(key), normalise_header(info.label)}), None)
+    columns = import_options.option_columns([network] if network else [])
+    if not columns:
+        with_options = ", ".join(sorted({c.network for c in import_options.option_columns()}))
+        if network:
+            return None, _("The column “%(name)s”: %(network)s posts have no options (the networks that have "
+                           "some: %(networks)s).") % {"name": name, "network": registry.get(network).label,
+                                                      "networks": with_options}
+        return None, _("The column “%(name)s” names no network with post options (those that have some: "
+                       "%(networks)s).") % {"name": name, "networks": with_options}
+    found = next((c for c in columns if normalise_header(c.name) == normalise_header(option_part)), None)
+    if found is None:
+        return None, _("The column “%(name)s” names no option of %(network)s; its option columns are: "
+                       "%(columns)s.") % {"name": name, "network": columns[0].network_label,
+                                          "columns": ", ".join(c.column for c in columns)}
+    return found.column, ""
+
+
+def options_hint() -> str:
+    columns = import_options.option_columns()
+    if not columns:
+        return ""
+    return _("A post option is a column named network.option, like %(example)s.") % {"example": columns[0].column}
 
 
 def read_rows(text: str) -> Iterator[tuple[int, dict[str, str], bool]]:
@@ -134,7 +176,7 @@ def read_rows(text: str) -> Iterator[tuple[int, dict[str, str], bool]]:
         for line, cells in enumerate(reader, start=2):
             if not any(cell.strip() for cell in cells):
                 continue
-            values = {column: "" for column in COLUMNS}
+            values = {column: "" for column in (*COLUMNS, *positions.values())}
             for index, column in positions.items():
                 if index < len(cells):
                     values[column] = cells[index].strip()
@@ -164,27 +206,33 @@ def encoding_notice(batch: ImportBatch) -> str:
 
 def template_csv(workspace: Workspace, french: bool | None = None) -> str:
     """An example file to fill in: the header and three rows using the workspace's own
-    accounts, dated next week. French workspaces get French headers and ";" (what Excel
-    in French expects); both are accepted on import."""
+    accounts, dated next week, with the option columns of their networks (a required one
+    filled in on the rows that post there). French workspaces get French headers and ";"
+    (what Excel in French expects); both are accepted on import."""
     french = workspace.language == "fr" if french is None else french
     accounts = list(workspace.social_accounts.all()[:3])
     first = next(iter(registry.NETWORKS.values()))
     handles = [f"{a.network}:{a.handle}" for a in accounts] or [f"{first.key}:{first.handle_example}"]
     campaign = workspace.campaigns.filter(archived=False).values_list("name", flat=True).first() or ""
     day = timezone.localdate() + timedelta(days=7)
+    if french:
+        rows = [[day.strftime("%d/%m/%Y"), "09:30", "", "Nouvelle fournée ce matin ! #boulangerie",
+                 " | ".join(handles), "", campaign, "annonce"],
+                [(day + timedelta(days=1)).strftime("%d/%m/%Y"), "18h00", workspace.timezone,
+                 "Dernière chance pour la galette des rois.", handles[0], "", "", "promo, galette"]]
+    else:
+        rows = [[day.isoformat(), "09:30", "", "Fresh bread this morning! #bakery", " | ".join(handles), "",
+                 campaign, "announcement"],
+                [(day + timedelta(days=1)).isoformat(), "18:00", workspace.timezone, "Last chance for the king cake.",
+                 handles[0], "", "", "promo, cake"]]
+    rows.append([(day + timedelta(days=2)).isoformat(), "12:15", "America/Montreal",
+                 "Bonjour Montréal !" if french else "Hello Montreal!", handles[-1], "", "", ""])
+    options = import_options.option_columns({a.network for a in accounts})
+    posting = [{a.network for a in accounts}, {a.network for a in accounts[:1]}, {a.network for a in accounts[-1:]}]
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";" if french else ",", lineterminator="\r\n")
-    writer.writerow(FRENCH_HEADERS if french else COLUMNS)
-    if french:
-        writer.writerow([day.strftime("%d/%m/%Y"), "09:30", "", "Nouvelle fournée ce matin ! #boulangerie",
-                         " | ".join(handles), "", campaign, "annonce"])
-        writer.writerow([(day + timedelta(days=1)).strftime("%d/%m/%Y"), "18h00", workspace.timezone,
-                         "Dernière chance pour la galette des rois.", handles[0], "", "", "promo, galette"])
-    else:
-        writer.writerow([day.isoformat(), "09:30", "", "Fresh bread this morning! #bakery", " | ".join(handles),
-                         "", campaign, "announcement"])
-        writer.writerow([(day + timedelta(days=1)).isoformat(), "18:00", workspace.timezone,
-                         "Last chance for the king cake.", handles[0], "", "", "promo, cake"])
-    writer.writerow([(day + timedelta(days=2)).isoformat(), "12:15", "America/Montreal",
-                     "Bonjour Montréal !" if french else "Hello Montreal!", handles[-1], "", "", ""])
+    writer.writerow([*(FRENCH_HEADERS if french else COLUMNS), *(o.column for o in options)])
+    for row, networks in zip(rows, posting, strict=True):
+        text = row[COLUMNS.index("text")]
+        writer.writerow([*row, *(import_options.example(o, text) if o.network in networks else "" for o in options)])
     return "\ufeff" + out.getvalue()  # the BOM makes Excel read the accents as UTF-8

@@ -30,7 +30,8 @@ ROWS_PER_PAGE = 100
 class ImportForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("CSV file"),
                            help_text=gettext_lazy("Columns: date, time, timezone, text, accounts, media, campaign, "
-                                                  "labels (or their French names). 5 MB and 20,000 rows at most."))
+                                                  "labels (or their French names), and network.option for post "
+                                                  "options. 5 MB and 20,000 rows at most."))
     timezone = TimezoneField(label=gettext_lazy("Time zone of rows without one"))
 
 
@@ -51,8 +52,16 @@ def import_upload(request: AuthedRequest, workspace: Workspace) -> HttpResponse:
         else:
             return redirect("web:import_detail", workspace_id=workspace.pk, batch_id=batch.pk)
     recent = ImportBatch.objects.filter(workspace=workspace).defer("rows").select_related("created_by")[:10]
-    return render(request, "parvis/import_upload.html", {"workspace": workspace, "form": form, "recent": recent},
-                  status=400 if form.errors else 200)
+    return render(request, "parvis/import_upload.html", {
+        "workspace": workspace, "form": form, "recent": recent, "options": _option_columns(workspace),
+    }, status=400 if form.errors else 200)
+
+
+def _option_columns(workspace: Workspace) -> list[importer.OptionColumn]:
+    """The option columns of the workspace's networks; of every network while it has none
+    with options (the page then shows what is possible)."""
+    networks = set(workspace.social_accounts.values_list("network", flat=True))
+    return importer.option_columns(networks) or importer.option_columns()
 
 
 @workspace_view(Role.EDITOR)
@@ -76,7 +85,8 @@ def import_detail(request: AuthedRequest, workspace: Workspace, batch_id: int) -
     page, only_errors = _preview_rows(request, batch)
     return render(request, "parvis/import_detail.html", {
         "workspace": workspace, "batch": batch, "page": page, "only_errors": only_errors,
-        "columns": [(c, importer.COLUMN_LABELS[c]) for c in importer.COLUMNS],
+        "columns": [(c, importer.COLUMN_LABELS[c]) for c in importer.COLUMNS]
+        + [(c, c) for c in importer.columns_in(batch.rows)],  # options: named as in the file
         "invalid_rows": batch.total_rows - batch.valid_rows, "notice": importer.encoding_notice(batch),
         "refused": [m for row in batch.rows if row.get("import_failed") for m in importer.row_messages(row)][:200],
         "posts": importer.created_posts(batch)[:50] if batch.status != ImportBatch.Status.VALIDATED else [],
