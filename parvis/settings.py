@@ -317,6 +317,10 @@ PARVIS_META_APP_ID = os.environ.get("PARVIS_META_APP_ID", "")
 PARVIS_META_APP_SECRET = os.environ.get("PARVIS_META_APP_SECRET", "")
 PARVIS_INSTAGRAM_APP_ID = os.environ.get("PARVIS_INSTAGRAM_APP_ID", "")
 PARVIS_INSTAGRAM_APP_SECRET = os.environ.get("PARVIS_INSTAGRAM_APP_SECRET", "")
+# The verify token typed in the Meta app dashboard when subscribing its webhook (empty:
+# parvis refuses the subscription); the notifications themselves are signed with the app
+# secrets above.
+PARVIS_INSTAGRAM_WEBHOOK_VERIFY_TOKEN = os.environ.get("PARVIS_INSTAGRAM_WEBHOOK_VERIFY_TOKEN", "")
 
 # Publishing engine tuning.
 PARVIS_DISPATCH_INTERVAL = float(os.environ.get("PARVIS_DISPATCH_INTERVAL", "1.0"))

@@ -83,6 +83,23 @@ class Inbox(MetaBase):
         (real Meta sends it in a `mentions` webhook)."""
         return self.others_media(by, caption, mentioned=[ig_id])
 
+    def mention_in_comment(self, ig_id: str, by: str, text: str, on: str | None = None) -> tuple[str, str]:
+        """A comment by `by` that @mentions `ig_id` (its text should name `@username`), on
+        another account's media `on` (a new one if None), readable through
+        `GET /{ig_id}?fields=mentioned_comment.comment_id(<id>){text,...}`; returns (media id,
+        comment id). As on Instagram, the comment itself cannot be read with the account's token."""
+        with self.lock:
+            on = on or self.others_media(f"{by}_friend", "")
+            comment = self.new_comment(on, str(9 * 10**15 + zlib.crc32(by.encode())), by, text, None, "instagram")
+            self.mentioning_comments[comment.id] = ig_id
+            return on, comment.id
+
+    @property
+    def mentioning_comments(self) -> dict[str, str]:
+        """Comment id -> the account it @mentions (kept here: the shared state knows no such
+        comments)."""
+        return self.__dict__.setdefault("_mentioning_comments", {})
+
     def others_media(self, by: str, caption: str, tagged: list[str] | None = None,
                      mentioned: list[str] | None = None) -> str:
         with self.lock:
@@ -109,6 +126,36 @@ class Inbox(MetaBase):
                     raise missing(match.group(1))
                 found["mentioned_media"] = self.pick(self.others_values(media), sub or "id")
         return found
+
+    def mentioned_comment(self, ig_id: str, fields: str) -> dict[str, Any]:
+        """`mentioned_comment.comment_id(<id>){...}` asked of an account, answered as
+        `mentioned_comment` (an IG Comment, its `media` expandable)."""
+        found: dict[str, Any] = {}
+        for name, sub in parse_fields(fields).items():
+            match = re.fullmatch(r"mentioned_comment\.comment_id\((\w+)\)", name)
+            if match:
+                comment = self.comments.get(match.group(1))
+                media = self.tagged_media.get(comment.on) if comment is not None else None
+                if comment is None or media is None or self.mentioning_comments.get(comment.id) != ig_id:
+                    raise missing(match.group(1))
+                values = {"__type__": "IGComment", "id": comment.id, "text": comment.text,
+                          "timestamp": graph_time(comment.created), "username": comment.author_name,
+                          "like_count": comment.like_count, "hidden": comment.hidden,
+                          "media": {"__type__": "IGMedia", "id": media.id,
+                                    "permalink": f"https://www.instagram.com/p/{media.shortcode}/"}}
+                found["mentioned_comment"] = self.pick(values, sub or "id")
+        return found
+
+    def select(self, values: dict[str, Any], request: Request, default: str) -> dict[str, Any]:
+        """An account asked for `mentioned_comment.comment_id(<id>){...}` (a field with a
+        modifier): answered apart under its plain name, the other fields as usual."""
+        fields = request.query.get("fields", "")
+        if values.get("__type__") != "IGUser" or "mentioned_comment." not in fields:
+            return super().select(values, request, default)
+        mentioned = self.mentioned_comment(str(values["id"]), fields)
+        rest = ",".join(name + (f"{{{sub}}}" if sub else "") for name, sub in parse_fields(fields).items()
+                        if not name.startswith("mentioned_comment."))
+        return {**self.pick(values, rest or "id"), **mentioned}
 
     # -- rendering -------------------------------------------------------------------------
     def comment_values(self, comment: Comment) -> dict[str, Any]:

@@ -7,8 +7,8 @@ API (`parvis.networks.graph`), connected either way Meta offers:
   days and refreshed once at least a day old.
 
 `credentials`: {"access_token", "login": "facebook" | "instagram", "page_id" (Facebook
-Login)}. Publishing is in `publishing.py`, the inbox in `inbox.py`, metrics in
-`metrics.py`, the checks in `checks.py`.
+Login)}. Publishing is in `publishing.py`, the inbox in `inbox.py` (and `mentions.py`
+for what Meta's webhook brings), metrics in `metrics.py`, the checks in `checks.py`.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from parvis.networks.base import (
 )
 from parvis.networks.facebook import hosts
 from parvis.networks.graph import GraphClient, graph_base
-from parvis.networks.instagram import checks, metrics
+from parvis.networks.instagram import checks, mentions, metrics
 from parvis.networks.instagram.inbox import MODERATIONS, STREAMS, InstagramInbox
 from parvis.networks.instagram.publishing import Publisher
 
@@ -134,14 +134,21 @@ class InstagramConnector(BaseConnector):
     def inbox(self) -> InstagramInbox:
         return InstagramInbox(self.client, str(self.account.remote_id), self.account.handle)
 
+    @cached_property
+    def mention_stream(self) -> mentions.Mentions:
+        return mentions.Mentions(self.client, self.account)
+
     def inbox_streams(self) -> Sequence[str]:
-        return STREAMS
+        return (*STREAMS, mentions.STREAM)
 
     def fetch_inbox(self, stream: str, cursor: str | None) -> InboxPage:
+        if stream == mentions.STREAM:
+            return self.mention_stream.fetch(cursor)
         return self.inbox.fetch(stream, cursor)
 
     def refresh_items(self, remote_ids: Sequence[str]) -> dict[str, InboundItem | None]:
-        return self.inbox.refresh(remote_ids)
+        found, others = self.mention_stream.refresh(remote_ids)
+        return {**self.inbox.refresh(others), **found}
 
     def thread_context(self, remote_id: str) -> list[InboundItem]:
         return self.inbox.context(remote_id)
