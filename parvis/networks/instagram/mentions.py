@@ -15,6 +15,7 @@ error keeps it, and the rest after it, for the next poll.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import Q
@@ -29,6 +30,9 @@ from parvis.networks.text import clean_text
 
 STREAM = "mentions"
 PER_PAGE = 25  # one Graph call each
+# A mention read this long ago is forgotten: its item is in the inbox (and no longer
+# refreshed after 7 days), and Meta stopped retrying its notification long before.
+KEEP = timedelta(days=30)
 MEDIA_FIELDS = "caption,username,timestamp,permalink,media_type"
 COMMENT_FIELDS = "text,username,timestamp,media{id,permalink}"
 
@@ -62,8 +66,10 @@ class Mentions:
             last = max(last, row.pk)
             if item is not None:
                 items.append(item)
+        now = timezone.now()
         if read:
-            Mention.objects.filter(pk__in=read).update(fetched_at=timezone.now())
+            Mention.objects.filter(pk__in=read).update(fetched_at=now)
+        Mention.objects.filter(account_id=self.account.pk, fetched_at__lt=now - KEEP).delete()
         return InboxPage(items, str(last) if last else cursor, more=more)
 
     def read(self, row: Mention) -> InboundItem | None:

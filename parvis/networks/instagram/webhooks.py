@@ -95,7 +95,9 @@ def receive(request: HttpRequest) -> HttpResponse:
 def mentions_in(payload: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(account id, media id, comment id or "") for each `mentions` change; malformed
     changes are skipped (Meta sends other fields to the same address)."""
-    found = []
+    found: list[tuple[str, str, str]] = []
+    if payload.get("object") != "instagram":
+        return found  # a Page's or a user's webhook pointed here by mistake: not ours to read
     for entry in payload.get("entry") or []:
         if not isinstance(entry, dict):
             continue

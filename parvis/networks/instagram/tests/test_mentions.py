@@ -8,10 +8,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from parvis.inbox import polling
 from parvis.inbox.models import Item, Poller
@@ -123,6 +125,12 @@ def test_accounts_parvis_does_not_know_and_other_fields_are_acknowledged_and_ign
     assert not Mention.objects.exists()
 
 
+def test_another_objects_notification_is_ignored(client, brand):
+    body = json.dumps({"object": "page", "entry": [
+        {"id": brand.remote_id, "changes": [{"field": "mentions", "value": {"media_id": "1"}}]}]}).encode()
+    assert post(client, body).status_code == 200 and not Mention.objects.exists()
+
+
 def test_only_get_and_post_are_answered(client):
     assert client.put(reverse("instagram:webhook")).status_code == 405
 
@@ -190,6 +198,13 @@ def test_a_mention_committed_late_below_the_cursor_is_still_read(meta, brand, ig
     page = stream(brand).fetch_inbox("mentions", None)
     Mention.objects.filter(pk=slow.pk).update(fetched_at=None)  # as if it had not been there yet
     assert [i.remote_id for i in stream(brand).fetch_inbox("mentions", page.cursor).items] == [late]
+
+
+def test_mentions_read_long_ago_are_forgotten(meta, brand, ig):
+    old = Mention.objects.create(account=brand, media_id="1", fetched_at=timezone.now() - timedelta(days=31))
+    recent = Mention.objects.create(account=brand, media_id="2", fetched_at=timezone.now() - timedelta(days=2))
+    stream(brand).fetch_inbox("mentions", str(recent.pk))
+    assert list(Mention.objects.values_list("pk", flat=True)) == [recent.pk] and old.pk != recent.pk
 
 
 def test_refreshing_a_mention_reads_it_again_and_sees_it_deleted(meta, brand, ig):
