@@ -102,13 +102,16 @@ from parvis.testing.meta_graph import (
     parse_fields,
 )
 from parvis.testing.meta_inbox import Inbox
+from parvis.testing.meta_messages import Messaging
 from parvis.testing.meta_publishing import Publishing
 
 USER_SCOPES = ["pages_show_list", "pages_manage_posts", "pages_read_engagement", "pages_manage_engagement",
                "pages_read_user_content", "read_insights", "business_management", "instagram_basic",
-               "instagram_content_publish", "instagram_manage_comments", "instagram_manage_insights"]
+               "instagram_content_publish", "instagram_manage_comments", "instagram_manage_insights",
+               "pages_messaging", "pages_manage_metadata", "instagram_manage_messages"]
 INSTAGRAM_SCOPES = ["instagram_business_basic", "instagram_business_content_publish",
-                    "instagram_business_manage_comments", "instagram_business_manage_insights"]
+                    "instagram_business_manage_comments", "instagram_business_manage_insights",
+                    "instagram_business_manage_messages"]
 THROTTLES = {
     4: "(#4) Application request limit reached",
     17: "(#17) User request limit reached",
@@ -121,7 +124,7 @@ THROTTLES = {
 }
 
 
-class LocalMeta(Publishing, Inbox):
+class LocalMeta(Publishing, Inbox, Messaging):
     """Graph API v27.0 for Pages and Instagram, on 127.0.0.1 (see the module docstring)."""
 
     def __init__(self) -> None:
@@ -142,6 +145,7 @@ class LocalMeta(Publishing, Inbox):
         self.route("GET", v + r"/(?P<node>\w+)/permissions", self.list_permissions)
         self.add_publishing_routes()
         self.add_inbox_routes()
+        self.add_messaging_routes()
         self.route("GET", v + r"/(?P<node>\w+)", self.read_node)
         self.route("POST", v + r"/(?P<node>\w+)", self.update_node)
         self.route("DELETE", v + r"/(?P<node>\w+)", self.delete_node)
@@ -385,6 +389,11 @@ class LocalMeta(Publishing, Inbox):
             return self.post_values(self.posts[node]), "created_time,message,id"
         if node in self.page_media:
             return self.page_media_values(self.page_media[node], poll=True), "created_time,id"
+        if node in self.direct_messages:
+            return self.message_node(node, token), "id,created_time"
+        if node in self.conversations:
+            self.check_messaging(token, self.conversations[node].platform)
+            return self.conversation_values(self.conversations[node]), "id,updated_time"
         comment = self.comments[node]
         return self.comment_values(comment), ("timestamp,text,id" if comment.network == "instagram"
                                               else "created_time,from,message,id")
