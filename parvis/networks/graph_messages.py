@@ -11,7 +11,9 @@ Reading (the inbox stream ``messages``)
     second (Graph's times have one-second steps). The first poll goes back
     `FIRST_POLL_BACK` only. Both sides come in: the person's messages as ``MESSAGE``, the
     account's own as ``OWN``, all private, grouped by conversation (``thread_key`` and
-    ``root_id`` are the conversation id). Text is untrusted plain text.
+    ``root_id`` are the conversation id). Text is untrusted plain text. One poll reads at
+    most 250 conversations active since the last one, and 100 messages of each: a backlog
+    beyond that (an account left unpolled through a rush) is not fetched.
 
 Answering
     A reply to a private item goes through the Send API to the conversation's other
