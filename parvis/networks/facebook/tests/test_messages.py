@@ -208,18 +208,50 @@ def test_the_inbox_stores_messages_as_private_items_and_an_answer_goes_out_once(
     assert Item.objects.filter(account=page_account, remote_id=ours.id).count() == 1
 
 
-@pytest.mark.django_db
-def test_an_answer_outside_the_window_fails_visibly_without_sending(meta, page, page_account, people):
-    from parvis.inbox import polling, replies
-    from parvis.inbox.models import Item, Poller
-    from parvis.publishing import engine
-    from parvis.publishing.models import State
+def _polled_from_two_days_back(page_account):
+    from parvis.inbox import polling
+    from parvis.inbox.models import Poller
 
-    alex = meta.add_message(page, "Alex Dupont", "Bonjour ?", at=meta.now - DAY - 2 * 3600)
     polling.ensure_pollers()
     Poller.objects.filter(account=page_account, stream="messages").update(cursor=since(2))
     poller = Poller.objects.get(account=page_account, stream="messages")
     polling.poll(poller.pk, connector=FacebookConnector(page_account))
+
+
+@pytest.mark.django_db
+def test_the_reply_form_says_at_once_when_the_window_has_closed(meta, page, page_account, people):
+    from parvis.inbox import replies
+    from parvis.inbox.models import Item
+    from parvis.publishing.models import Publication
+    from parvis.publishing.validation import PostValidationError
+
+    alex = meta.add_message(page, "Alex Dupont", "Bonjour ?", at=meta.now - DAY - 2 * 3600)
+    _polled_from_two_days_back(page_account)
+    item = Item.objects.get(account=page_account, remote_id=alex.id)
+    with pytest.raises(PostValidationError) as refused:
+        replies.send_reply(item, "Désolé du retard", people["editor"])
+    (error,) = refused.value.errors
+    assert (error.field, error.code) == ("text", "outside_window")
+    assert "Facebook lets an account answer a private message only within 24 hours" in error.message
+    assert "26 hours ago" in error.message
+    assert not Publication.objects.exists()
+    meta.add_message(page, "Alex Dupont", "Vous êtes là ?")  # they write again: the window opens
+    _polled_from_two_days_back(page_account)
+    assert replies.check_reply(item, "Oui !") == []
+
+
+@pytest.mark.django_db
+def test_an_answer_outside_metas_window_fails_visibly_without_sending(meta, page, page_account, people):
+    """The stored copy says the person wrote a minute ago (a clock off somewhere), Meta's
+    conversation says 26 hours: the connector's own check before sending decides."""
+    from parvis.inbox import replies
+    from parvis.inbox.models import Item
+    from parvis.publishing import engine
+    from parvis.publishing.models import State
+
+    alex = meta.add_message(page, "Alex Dupont", "Bonjour ?", at=meta.now - DAY - 2 * 3600)
+    _polled_from_two_days_back(page_account)
+    Item.objects.filter(remote_id=alex.id).update(created_at=timezone.now() - timedelta(minutes=1))
     item = Item.objects.get(account=page_account, remote_id=alex.id)
     publication = replies.send_reply(item, "Désolé du retard", people["editor"]).post.publications.get()
     assert engine.publish(publication.pk) == "failed"
