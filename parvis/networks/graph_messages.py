@@ -102,7 +102,7 @@ def same_text(a: Any, b: str) -> bool:
 class Wording:
     """What a package says in its own words (its network's name is in them)."""
 
-    outside_window: Callable[[timedelta], Text]  # how long ago the person last wrote
+    outside_window: Callable[[timedelta | None], Text]  # how long ago the person last wrote (None: not found)
     too_long: Text
     missing_permission: Callable[[list[str]], Text]
 
@@ -238,7 +238,7 @@ class Mailbox:
             raise self.not_granted(error) from error
         age = timezone.now() - last if last is not None else None
         if age is None or age > STANDARD_WINDOW:
-            raise NetworkError(self.wording.outside_window(age or STANDARD_WINDOW), ErrorKind.PERMANENT)
+            raise NetworkError(self.wording.outside_window(age), ErrorKind.PERMANENT)
         try:
             answer = self.client.post(f"{self.sender}/messages", recipient={"id": recipient},
                                       messaging_type="RESPONSE", message={"text": text})

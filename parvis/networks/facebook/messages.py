@@ -18,7 +18,11 @@ from parvis.networks.text import clean_text
 MAX_TEXT = 2000  # characters in one Messenger text message (meta.md, 5.5)
 
 
-def outside_window(age: timedelta) -> Text:
+def outside_window(age: timedelta | None) -> Text:
+    if age is None:
+        return Text.gettext("Messenger lets a Page answer only within 24 hours of the person's last message, and "
+                            "none of theirs is left in the conversation: this reply was not sent. It can be sent "
+                            "once they write again.")
     return Text.gettext("Messenger lets a Page answer only within 24 hours of the person's last message, and theirs "
                         "came %(hours)s hours ago: this reply was not sent. It can be sent once they write again.",
                         hours=int(age.total_seconds() // 3600))

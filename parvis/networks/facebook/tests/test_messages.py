@@ -91,6 +91,17 @@ def test_the_window_counts_from_the_persons_latest_message_read_at_sending_time(
     assert [m.text for m in meta.sent_messages(old.conversation)] == ["Oui, livraison jeudi"]
 
 
+def test_an_answer_to_our_own_message_with_none_of_theirs_left_is_refused(meta, connector, page):
+    alex = meta.add_message(page, "Alex Dupont", "Vous livrez ?", at=meta.now - 3600)
+    conversation = meta.conversations[alex.conversation]
+    for number in range(100):  # ours only, as far back as parvis reads
+        meta.new_message(conversation, True, f"Relance {number}", meta.now - 1800 + number)
+    own = next(i for i in connector.fetch_inbox("messages", None).items if i.kind is ItemKind.OWN)
+    error = refusal(lambda: connector.publish(reply_to(own)))
+    assert error.kind is ErrorKind.PERMANENT and "none of theirs is left in the conversation" in error.message
+    assert meta.requests_to("*/messages", "POST") == []
+
+
 def test_metas_own_refusals_are_worded(meta, connector, page):
     alex = meta.add_message(page, "Alex Dupont", "Vous livrez ?")
     (item,) = connector.fetch_inbox("messages", None).items
