@@ -338,7 +338,8 @@ def _apply_update(item: Item, entry: InboundItem, author: Author) -> bool:
 
 def apply_refresh(items: Sequence[Item], found: dict[str, InboundItem | None], analyser: Analyser | None = None,
                   now: datetime | None = None) -> tuple[int, int]:
-    """Reflect edits and deletions read back from the network; returns (edited, deleted)."""
+    """Reflect edits and deletions read back from the network; returns (edited, deleted).
+    An item left out of `found` is one the network could not tell about: it stays as it is."""
     now = now or timezone.now()
     analyser = analyser if analyser is not None else _default_analyser()
     edited, deleted, touched = [], [], []
@@ -346,6 +347,8 @@ def apply_refresh(items: Sequence[Item], found: dict[str, InboundItem | None], a
         current = found.get(item.remote_id)
         item.refreshed_at = now
         touched.append(item)
+        if item.remote_id not in found:
+            continue
         if current is None:
             if item.deleted_at is None:
                 item.deleted_at = now

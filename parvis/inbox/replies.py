@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -59,9 +60,32 @@ def check_reply(item: Item, text: str) -> list[FieldError]:
     if item.deleted_at is not None:
         errors.append(FieldError("item", _("This message was deleted on the network: it can no longer be "
                                            "answered."), "deleted"))
+    window = window_error(item)
+    if window is not None:
+        errors.append(window)
     errors += check_account(item.account, PostInput(text=outgoing_text(item, text), accounts=[item.account],
                                                     mode="now", workspace=item.workspace))
     return errors
+
+
+def window_error(item: Item, now: datetime | None = None) -> FieldError | None:
+    """A private message its network lets the account answer only for a while after the
+    person's last one (`NetworkInfo.private_reply_window`), past that time: said at once,
+    from the messages stored. The connector checks again with the network before sending."""
+    window = registry.get(item.account.network).private_reply_window
+    if window is None or not item.private:
+        return None
+    last = Item.objects.filter(thread_id=item.thread_id, kind=Kind.MESSAGE).aggregate(last=Max("created_at"))["last"]
+    if last is None:
+        return None
+    ago = (now or timezone.now()) - last
+    if ago <= window:
+        return None
+    return FieldError("text", _("%(network)s lets an account answer a private message only within %(hours)d hours of "
+                                "the person's last message, and theirs came %(ago)d hours ago. Your reply can be "
+                                "sent once they write again.") % {
+        "network": item.account.network_info.label, "hours": int(window.total_seconds() // 3600),
+        "ago": int(ago.total_seconds() // 3600)}, "outside_window")
 
 
 @transaction.atomic

@@ -394,7 +394,9 @@ class InboxConnector(Protocol):
 
     def refresh_items(self, remote_ids: Sequence[str]) -> dict[str, InboundItem | None]:
         """The current state of items already ingested: edited text, or None for an item
-        that was deleted on the network (or that we may no longer see)."""
+        that was deleted on the network (or that we may no longer see). An id left out of
+        the answer is one the network cannot tell about (Meta reads only a conversation's
+        newest messages): the inbox keeps it as it is."""
         ...
 
     def thread_context(self, remote_id: str) -> list[InboundItem]:

@@ -95,6 +95,20 @@ MEDIA_SUBCODES: dict[int, tuple[str, bool]] = {
 }
 
 
+# The Send API's refusal of a message outside the standard messaging window (meta.md, 5.5).
+OUTSIDE_WINDOW_SUBCODE = 2018278
+
+
+class MissingPermission(NetworkError):
+    """A permission the account never granted (or took back): `permissions` names them.
+    A feature that only some connections grant (private messages) catches it to say so
+    without asking to reconnect the whole account."""
+
+    def __init__(self, message: str | Text, permissions: list[str]) -> None:
+        super().__init__(message, ErrorKind.RECONNECT)
+        self.permissions = permissions
+
+
 @dataclass(frozen=True)
 class AppCredentials:
     client_id: str
@@ -216,6 +230,15 @@ def translate(fault: GraphFault, *, write: bool, usage: Usage | None = None,
         reason: str | Text = Text.gettext(TOKEN_SUBCODES[subcode]) if subcode in TOKEN_SUBCODES else fault.message
         return NetworkError(Text.gettext("Meta no longer accepts parvis's access to this account: %(reason)s "
                                          "Reconnect the account.", reason=reason), ErrorKind.RECONNECT)
+    if subcode == OUTSIDE_WINDOW_SUBCODE:
+        return NetworkError(Text.gettext("Meta refused the message: a reply is allowed only within 24 hours of the "
+                                         "person's last message, and that time has passed. It can be sent once "
+                                         "they write again. (Meta: %(message)s)", message=fault.words),
+                            ErrorKind.PERMANENT)
+    if code == 551:
+        return NetworkError(Text.gettext("This person cannot receive the account's messages right now (they may "
+                                         "have blocked it or turned its messages off). (Meta: %(message)s)",
+                                         message=fault.words), ErrorKind.PERMANENT)
     if subcode in MEDIA_SUBCODES:
         meaning, transient = MEDIA_SUBCODES[subcode]
         return NetworkError(Text.gettext("%(meaning)s (Meta: %(message)s)", meaning=Text.gettext(meaning),
@@ -254,9 +277,9 @@ def _permission(fault: GraphFault) -> NetworkError:
     again and granting it; a refusal naming none is not a matter of reconnecting."""
     missing = sorted(set(PERMISSION_RE.findall(fault.message + " " + fault.user_message)))
     if missing:
-        return NetworkError(Text.gettext("Meta says parvis lacks the permission %(permissions)s for this account: "
-                                         "reconnect it and grant that permission.",
-                                         permissions=", ".join(missing)), ErrorKind.RECONNECT)
+        return MissingPermission(Text.gettext("Meta says parvis lacks the permission %(permissions)s for this "
+                                              "account: reconnect it and grant that permission.",
+                                              permissions=", ".join(missing)), missing)
     return NetworkError(Text.gettext("Meta does not allow this (code %(code)s): %(message)s", code=fault.code,
                                      message=fault.words), ErrorKind.PERMANENT)
 

@@ -64,6 +64,9 @@ class NetworkInfo:
     # The reply must carry @mentions of whom it answers (the connector's `reply_text` and
     # `reply_prefill` say which).
     replies_need_mentions: bool = False
+    # A private message can be answered only this long after the person's last message
+    # (Meta's standard messaging window: 24 hours); None: at any time.
+    private_reply_window: timedelta | None = None
 
     # -- credentials that expire (see `parvis.networks.tokens`) -------------------------
     # Refresh this long before they expire (None: the network gives no refresh, or they

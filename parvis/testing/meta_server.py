@@ -18,10 +18,11 @@ read its state directly, move its clock and inject faults (`fail_next`, `lose_ne
 Test helpers: `add_user`, `add_page`, `add_instagram_account`, `login_code`, `sign_in`, `advance`,
 `expire_token`, `invalidate_token`, `set_quota`, `container`, `stick_container`,
 `expire_container`, `fail_container`, `comment_as`, `tag_account`, `mention_account`,
-`set_insights`, `set_usage`, `throttle_next`; knobs `image_polls`, `video_polls`,
-`download_timeout`, `max_image_bytes`, `ig_code_response_wrapped`; state in `pages`,
-`instagram_accounts`, `containers`, `media`, `posts`, `page_media`, `comments`, `downloads`,
-`tokens`, `received`.
+`add_message`, `make_unavailable`, `sent_messages`, `set_insights`, `set_usage`,
+`throttle_next`; knobs `image_polls`, `video_polls`, `download_timeout`, `max_image_bytes`,
+`ig_code_response_wrapped`, `human_agent_approved`; state in `pages`, `instagram_accounts`,
+`containers`, `media`, `posts`, `page_media`, `comments`, `conversations`,
+`direct_messages`, `downloads`, `tokens`, `received`.
 
 A browser sent to a login dialog is answered at once for whoever `sign_in` chose: Facebook
 Login's `/vNN.N/dialog/oauth` (a Facebook user) and Instagram Login's `/oauth/authorize`
@@ -40,7 +41,13 @@ What follows what (see docs/networks/meta.md, which cites each source):
 - insights: reference/instagram-media/insights and ig-user/insights (views, no impressions
   since v22.0; account totals with metric_type=total_value), Page insights with the
   views family (page_media_view, post_total_media_view_unique...);
-- usage headers: docs/graph-api/overview/rate-limiting (X-App-Usage, X-Business-Use-Case-Usage).
+- usage headers: docs/graph-api/overview/rate-limiting (X-App-Usage, X-Business-Use-Case-Usage);
+- private messages (meta_messages.py): docs/messenger-platform/conversations (Page conversations,
+  platform=messenger|instagram), instagram-platform/instagram-api-with-instagram-login/
+  conversations-api (/me/conversations) and messaging-api, docs/messenger-platform/send-messages
+  (recipient, messaging_type, message; the 24-hour window, HUMAN_AGENT 7 days), and
+  docs/messenger-platform/error-codes (10 / 2018278 outside the window, 551 / 1545041 person
+  unavailable, 100 / 2018001 no matching user).
 
 Known differences from the real API (keep them in mind when a test passes here):
 - the login dialogs show no page: they consent (or refuse) at once, granting the scopes asked
@@ -77,8 +84,18 @@ Known differences from the real API (keep them in mind when a test passes here):
   `X-Business-Use-Case-Usage` is sent for Page and Instagram tokens only, keyed by their id;
   throttling answers use HTTP 400 unless a status is given (Meta's status varies);
 - no multipart uploads (`source`), no resumable video upload, no Reels or Stories for
-  Pages, no webhooks, no Messenger/Instagram DMs, no `/me/businesses`, no batch requests,
-  no `since`/`until` filters on lists (only `limit`, `after`, `before`);
+  Pages, no webhooks, no `/me/businesses`, no batch requests, no `since`/`until` filters on
+  lists (only `limit`, `after`, `before`);
+- private messages are text only (no attachments, reactions, story replies, read receipts,
+  private replies to comments); message tags other than HUMAN_AGENT are not modelled, and
+  HUMAN_AGENT widens the window to 7 days only when a test sets `human_agent_approved`;
+  the window follows the fake clock. `GET /{message-id}` of a message older than its
+  conversation's 20 newest answers 100 / 33 (third parties report a "deleted" error: the real
+  shape is not documented); a missing messaging permission answers "(#230) Requires <perm>
+  permission to manage the object" (wording seen in public clients). Ids have the documented
+  shapes (`t_…` and `m_…` on Messenger, base64 letters on Instagram), not their content;
+  `updated_time` is an ISO time (some doc copies show a Unix time); Instagram's Requests
+  folder (conversations idle 30 days left out) and the `folder` parameter are not modelled;
 - per-media-type metric support (e.g. `shares` refused on IMAGE by the real API) is not
   modelled: every current metric answers for every media; values are what tests set (0).
 """
@@ -102,13 +119,16 @@ from parvis.testing.meta_graph import (
     parse_fields,
 )
 from parvis.testing.meta_inbox import Inbox
+from parvis.testing.meta_messages import Messaging
 from parvis.testing.meta_publishing import Publishing
 
 USER_SCOPES = ["pages_show_list", "pages_manage_posts", "pages_read_engagement", "pages_manage_engagement",
                "pages_read_user_content", "read_insights", "business_management", "instagram_basic",
-               "instagram_content_publish", "instagram_manage_comments", "instagram_manage_insights"]
+               "instagram_content_publish", "instagram_manage_comments", "instagram_manage_insights",
+               "pages_messaging", "pages_manage_metadata", "instagram_manage_messages"]
 INSTAGRAM_SCOPES = ["instagram_business_basic", "instagram_business_content_publish",
-                    "instagram_business_manage_comments", "instagram_business_manage_insights"]
+                    "instagram_business_manage_comments", "instagram_business_manage_insights",
+                    "instagram_business_manage_messages"]
 THROTTLES = {
     4: "(#4) Application request limit reached",
     17: "(#17) User request limit reached",
@@ -121,7 +141,7 @@ THROTTLES = {
 }
 
 
-class LocalMeta(Publishing, Inbox):
+class LocalMeta(Publishing, Inbox, Messaging):
     """Graph API v27.0 for Pages and Instagram, on 127.0.0.1 (see the module docstring)."""
 
     def __init__(self) -> None:
@@ -142,6 +162,7 @@ class LocalMeta(Publishing, Inbox):
         self.route("GET", v + r"/(?P<node>\w+)/permissions", self.list_permissions)
         self.add_publishing_routes()
         self.add_inbox_routes()
+        self.add_messaging_routes()
         self.route("GET", v + r"/(?P<node>\w+)", self.read_node)
         self.route("POST", v + r"/(?P<node>\w+)", self.update_node)
         self.route("DELETE", v + r"/(?P<node>\w+)", self.delete_node)
@@ -385,6 +406,11 @@ class LocalMeta(Publishing, Inbox):
             return self.post_values(self.posts[node]), "created_time,message,id"
         if node in self.page_media:
             return self.page_media_values(self.page_media[node], poll=True), "created_time,id"
+        if node in self.direct_messages:
+            return self.message_node(node, token), "id,created_time"
+        if node in self.conversations:
+            self.check_messaging(token, self.conversations[node].platform)
+            return self.conversation_values(self.conversations[node]), "id,updated_time"
         comment = self.comments[node]
         return self.comment_values(comment), ("timestamp,text,id" if comment.network == "instagram"
                                               else "created_time,from,message,id")

@@ -135,6 +135,15 @@ def test_a_refresh_marks_deleted_items_and_follows_edits(account):
     assert Item.objects.get(remote_id=kept.remote_id).text == "Toujours là (modifié)"
 
 
+def test_an_item_the_network_cannot_tell_about_is_kept_as_it_is(account):
+    unknown = inbound("Un vieux message que le réseau ne relit plus")
+    store(account, [unknown])
+    items = list(Item.objects.select_related("author"))
+    assert apply_refresh(items, {}) == (0, 0)
+    item = Item.objects.get(remote_id=unknown.remote_id)
+    assert item.deleted_at is None and item.text == unknown.text and item.refreshed_at is not None
+
+
 def test_a_correction_survives_a_later_analysis(account, people):
     from parvis.inbox import triage
 

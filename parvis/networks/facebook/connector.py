@@ -40,9 +40,10 @@ from parvis.networks.base import (
     RemoteAuthor,
     RemotePost,
 )
-from parvis.networks.facebook import hosts, metrics
+from parvis.networks.facebook import hosts, messages, metrics
 from parvis.networks.facebook.inbox import MODERATIONS, STREAMS, FacebookInbox, graph_time
 from parvis.networks.graph import GraphClient
+from parvis.networks.graph_messages import MESSAGES, Mailbox, is_message_id, is_private
 
 if TYPE_CHECKING:
     from parvis.networks.models import SocialAccount
@@ -104,6 +105,8 @@ class FacebookConnector(BaseConnector):
 
     # -- publishing ------------------------------------------------------------------------
     def publish(self, request: PublishRequest) -> RemotePost | Pending:
+        if is_private(request.reply_to):
+            return self.messages.send(request)
         if request.reply_to is not None:
             answer = self.client.post(f"{request.reply_to.remote_id}/comments", message=request.text)
             return RemotePost(remote_id=str(answer["id"]), url="")
@@ -155,6 +158,8 @@ class FacebookConnector(BaseConnector):
         """The Page's published posts since the first attempt, newest first: ours is the
         one with our text. Reading back past `since` (or to the Page's first post)
         without it means it is not there."""
+        if is_private(request.reply_to):
+            return self.messages.find_sent(request, since)
         if request.reply_to is not None:
             return self.find_reply(request)
         if request.progress.get("video"):  # the upload answered: the video exists
@@ -198,23 +203,33 @@ class FacebookConnector(BaseConnector):
     def inbox(self) -> FacebookInbox:
         return FacebookInbox(self.client, self.page_id)
 
+    @cached_property
+    def messages(self) -> Mailbox:
+        return messages.mailbox(self.client, self.page_id)
+
     def inbox_streams(self) -> Sequence[str]:
-        return STREAMS
+        return (*STREAMS, MESSAGES)
 
     def fetch_inbox(self, stream: str, cursor: str | None) -> InboxPage:
+        if stream == MESSAGES:
+            return self.messages.fetch(cursor)
         return self.inbox.fetch(stream, cursor)
 
     def refresh_items(self, remote_ids: Sequence[str]) -> dict[str, InboundItem | None]:
-        return self.inbox.refresh(remote_ids)
+        found = self.inbox.refresh([r for r in remote_ids if not is_message_id(r)])
+        return {**found, **self.messages.refresh([r for r in remote_ids if is_message_id(r)])}
 
     def thread_context(self, remote_id: str) -> list[InboundItem]:
-        return self.inbox.context(remote_id)
+        return [] if is_message_id(remote_id) else self.inbox.context(remote_id)
 
     def moderations(self) -> frozenset[Moderation]:
         return MODERATIONS
 
     def moderate(self, action: Moderation, item: InboundItem | None, author: RemoteAuthor,
                  reason: str = "") -> None:
+        if item is not None and item.private:
+            raise NetworkError(Text.gettext("Facebook offers no moderation of private messages."),
+                               ErrorKind.PERMANENT)
         self.inbox.moderate(action, item)
 
     # -- metrics ---------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from parvis.networks.info import NetworkInfo
 
 INFO = NetworkInfo(
@@ -10,4 +12,5 @@ INFO = NetworkInfo(
     handle_syntax="@name", handle_example="@brand",
     # Page tokens obtained from a long-lived user token do not expire: nothing to refresh.
     options_form="parvis.networks.facebook.options:OptionsForm", media_by_url=True,
+    private_reply_window=timedelta(hours=24),  # Messenger's standard messaging window (meta.md, 5.5)
 )

@@ -25,7 +25,9 @@ from parvis.networks.graph import managed_pages, user_token_from_code
 
 KEY = "facebook"
 SCOPES = ["pages_show_list", "pages_manage_posts", "pages_read_engagement", "pages_manage_engagement",
-          "pages_read_user_content", "read_insights", "publish_video", "business_management"]
+          "pages_read_user_content", "read_insights", "publish_video", "business_management",
+          # Messenger conversations in the inbox, and answers to them (meta.md, 5.5 and 8).
+          "pages_messaging", "pages_manage_metadata"]
 
 
 def _callback_uri(request: AuthedRequest) -> str:

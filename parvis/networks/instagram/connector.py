@@ -41,7 +41,8 @@ from parvis.networks.base import (
 )
 from parvis.networks.facebook import hosts
 from parvis.networks.graph import GraphClient, graph_base
-from parvis.networks.instagram import checks, mentions, metrics
+from parvis.networks.graph_messages import MESSAGES, Mailbox, is_message_id, is_private
+from parvis.networks.instagram import checks, mentions, messages, metrics
 from parvis.networks.instagram.inbox import MODERATIONS, STREAMS, InstagramInbox
 from parvis.networks.instagram.publishing import Publisher
 
@@ -101,9 +102,13 @@ class InstagramConnector(BaseConnector):
 
     # -- publishing ------------------------------------------------------------------------
     def publish(self, request: PublishRequest) -> RemotePost | Pending:
+        if is_private(request.reply_to):
+            return self.messages.send(request)
         return self.publisher.publish(request)
 
     def find_published(self, request: PublishRequest, since: datetime) -> Lookup:
+        if is_private(request.reply_to):
+            return self.messages.find_sent(request, since)
         return self.publisher.find_published(request, since)
 
     def delete(self, remote_id: str) -> None:
@@ -135,29 +140,41 @@ class InstagramConnector(BaseConnector):
         return InstagramInbox(self.client, str(self.account.remote_id), self.account.handle)
 
     @cached_property
+    def messages(self) -> Mailbox:
+        page = self.account.credentials.get("page_id") if self.login == FACEBOOK_LOGIN else None
+        return messages.mailbox(self.client, str(self.account.remote_id), self.account.handle,
+                                str(page) if page else None)
+
+    @cached_property
     def mention_stream(self) -> mentions.Mentions:
         return mentions.Mentions(self.client, self.account)
 
     def inbox_streams(self) -> Sequence[str]:
-        return (*STREAMS, mentions.STREAM)
+        return (*STREAMS, MESSAGES, mentions.STREAM)
 
     def fetch_inbox(self, stream: str, cursor: str | None) -> InboxPage:
+        if stream == MESSAGES:
+            return self.messages.fetch(cursor)
         if stream == mentions.STREAM:
             return self.mention_stream.fetch(cursor)
         return self.inbox.fetch(stream, cursor)
 
     def refresh_items(self, remote_ids: Sequence[str]) -> dict[str, InboundItem | None]:
-        found, others = self.mention_stream.refresh(remote_ids)
-        return {**self.inbox.refresh(others), **found}
+        private = [r for r in remote_ids if is_message_id(r)]
+        mentioned, others = self.mention_stream.refresh([r for r in remote_ids if not is_message_id(r)])
+        return {**self.inbox.refresh(others), **self.messages.refresh(private), **mentioned}
 
     def thread_context(self, remote_id: str) -> list[InboundItem]:
-        return self.inbox.context(remote_id)
+        return [] if is_message_id(remote_id) else self.inbox.context(remote_id)
 
     def moderations(self) -> frozenset[Moderation]:
         return MODERATIONS
 
     def moderate(self, action: Moderation, item: InboundItem | None, author: RemoteAuthor,
                  reason: str = "") -> None:
+        if item is not None and item.private:
+            raise NetworkError(Text.gettext("Instagram offers no moderation of private messages."),
+                               ErrorKind.PERMANENT)
         self.inbox.moderate(action, item)
 
     # -- metrics ---------------------------------------------------------------------------

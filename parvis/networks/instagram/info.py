@@ -18,4 +18,5 @@ INFO = NetworkInfo(
     # through Facebook Login (Page tokens) do not expire.
     refresh_ahead=timedelta(days=20), warn_before=timedelta(days=7),
     options_form="parvis.networks.instagram.options:OptionsForm", media_by_url=True,
+    private_reply_window=timedelta(hours=24),  # the standard messaging window (meta.md, 5.5)
 )

@@ -32,9 +32,11 @@ INSTAGRAM_APP_SETTINGS = ("PARVIS_INSTAGRAM_APP_ID", "PARVIS_INSTAGRAM_APP_SECRE
 INSTAGRAM_AUTHORIZE = "https://www.instagram.com"
 INSTAGRAM_API = "https://api.instagram.com"
 FACEBOOK_SCOPES = ["instagram_basic", "instagram_content_publish", "instagram_manage_comments",
-                   "instagram_manage_insights", "pages_show_list", "pages_read_engagement", "business_management"]
+                   "instagram_manage_insights", "pages_show_list", "pages_read_engagement", "business_management",
+                   "instagram_manage_messages", "pages_manage_metadata"]  # the last two: messages (meta.md, 8)
 INSTAGRAM_SCOPES = ["instagram_business_basic", "instagram_business_content_publish",
-                    "instagram_business_manage_comments", "instagram_business_manage_insights"]
+                    "instagram_business_manage_comments", "instagram_business_manage_insights",
+                    "instagram_business_manage_messages"]
 PROFILE = "id,username,name,profile_picture_url"
 
 

@@ -84,7 +84,8 @@ def uncertain_failure(request: PublishRequest) -> RemotePost:
 
 def test_an_unsure_network_holds_the_post_as_to_check_and_tells_its_author(account, people, english, monkeypatch):
     emitted: list[tuple[str, dict[str, Any]]] = []
-    monkeypatch.setattr("parvis.publishing.events.emit", lambda ws, type_, data: emitted.append((type_, data)))
+    monkeypatch.setattr("parvis.publishing.events.emit_many",
+                        lambda ws, type_, data: emitted.extend((type_, item) for item in data))
     post = schedule(people["workspace"], people["editor"], [account], "Peut-être partie")
     Scripted.steps = [uncertain_failure]
     assert engine.publish(pub(post).pk) == "retry"
