@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -62,21 +62,39 @@ def inbox_connector(account: SocialAccount) -> InboxConnector | None:
     return connector if hasattr(connector, "fetch_inbox") else None  # type: ignore[return-value]
 
 
+def _pollers_of(account: SocialAccount, streams: Sequence[str], now: datetime) -> list[Poller]:
+    rows = [Poller(account=account, stream=s, next_poll_at=now, interval=min_interval()) for s in streams]
+    rows.append(Poller(account=account, stream=Poller.REFRESH,
+                       next_poll_at=now + timedelta(seconds=max_interval()), interval=max_interval()))
+    return rows
+
+
+# A network's streams change only with parvis's code (a new version adds private messages,
+# say): accounts connected before get the new ones once per process, at its first pass.
+_streams_checked: list[bool] = []
+
+
 def ensure_pollers(now: datetime | None = None) -> int:
     """Give every connected account that has none its pollers (new accounts start being
-    read at the next dispatcher pass)."""
+    read at the next dispatcher pass); once per process, also the streams a newer version
+    of a network's package added to accounts that have pollers already."""
     now = now or timezone.now()
-    created = 0
-    for account in SocialAccount.objects.filter(status=AccountStatus.ACTIVE, inbox_pollers__isnull=True):
+    rows: list[Poller] = []
+    missing_only = Q(inbox_pollers__isnull=True) if _streams_checked else Q()
+    accounts = SocialAccount.objects.filter(missing_only, status=AccountStatus.ACTIVE).distinct()
+    existing: dict[int, set[str]] = {}
+    if not _streams_checked:
+        for account_id, stream in Poller.objects.values_list("account_id", "stream"):
+            existing.setdefault(account_id, set()).add(stream)
+    for account in accounts:
         connector = inbox_connector(account)  # cheap: no network call until used
         streams = connector.inbox_streams() if connector is not None else ()
         if not streams:
             continue
-        rows = [Poller(account=account, stream=s, next_poll_at=now, interval=min_interval()) for s in streams]
-        rows.append(Poller(account=account, stream=Poller.REFRESH,
-                           next_poll_at=now + timedelta(seconds=max_interval()), interval=max_interval()))
-        Poller.objects.bulk_create(rows, ignore_conflicts=True)
-        created += len(rows)
+        have = existing.get(account.pk, set())
+        rows += [row for row in _pollers_of(account, streams, now) if row.stream not in have]
+    created = len(Poller.objects.bulk_create(rows, ignore_conflicts=True)) if rows else 0
+    _streams_checked[:] = [True]
     return created
 
 

@@ -281,6 +281,21 @@ def test_every_connected_account_gets_its_pollers_and_due_ones_are_claimed_once(
         "notifications", "conversations"}
 
 
+def test_a_stream_a_newer_version_adds_reaches_accounts_connected_before(mastodon_account, monkeypatch):
+    mastodon_account, _user = mastodon_account
+    # As connected by a version that read notifications only (and refreshed).
+    now = timezone.now()
+    Poller.objects.bulk_create([Poller(account=mastodon_account, stream=s, next_poll_at=now, interval=60)
+                                for s in ("notifications", Poller.REFRESH)])
+    monkeypatch.setattr(polling, "_streams_checked", [True])  # a process that already looked
+    assert polling.ensure_pollers() == 0  # each pass looks at accounts without pollers only
+    monkeypatch.setattr(polling, "_streams_checked", [])  # the next version's first pass
+    assert polling.ensure_pollers() == 1
+    assert set(mastodon_account.inbox_pollers.values_list("stream", flat=True)) == {
+        "notifications", "conversations", Poller.REFRESH}
+    assert polling.ensure_pollers() == 0
+
+
 def test_after_a_poll_the_rules_run_and_the_on_duty_people_are_told(account, people):
     from parvis.inbox import rules
     from parvis.inbox.models import Rule
