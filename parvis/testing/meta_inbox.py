@@ -44,6 +44,7 @@ class Inbox(MetaBase):
         self.route("POST", v + r"/(?P<node>\w+)/comments", self.add_comment)
         self.route("GET", v + r"/(?P<node>\w+)/replies", self.list_replies)
         self.route("POST", v + r"/(?P<node>\w+)/replies", self.add_reply)
+        self.route("POST", v + r"/(?P<node>\w+)/mentions", self.reply_to_mention)
         self.route("GET", v + r"/(?P<node>\w+)/insights", self.read_insights)
         self.route("GET", v + r"/(?P<node>\w+)/tags", self.list_tags)
 
@@ -238,6 +239,32 @@ class Inbox(MetaBase):
         account = self.instagram_accounts[self.media[comment.on].owner]
         top = comment.parent or comment.id  # replies to replies attach to the top-level comment
         return Response(200, {"id": self.new_comment(comment.on, account.id, account.username, message, top,
+                                                     "instagram").id})
+
+    def reply_to_mention(self, request: Request, node: str) -> Response:
+        """`POST /{ig-user-id}/mentions` (reference/ig-user/mentions): a comment of the account
+        on another account's media whose caption mentions it (`media_id`), or a reply to a
+        comment there that mentions it (`media_id` and `comment_id`)."""
+        self.check_reach(node, self.auth(request), "post")  # the token may act for this account
+        account = self.instagram_accounts.get(node)
+        form = request.form
+        media = self.tagged_media.get(form.get("media_id", ""))
+        message = form.get("message", "")
+        if account is None or media is None:
+            raise missing(form.get("media_id", "") or node)
+        if not message:
+            raise graph_error("(#100) The parameter message is required", 100)
+        comment_id = form.get("comment_id")
+        if comment_id:
+            comment = self.comments.get(comment_id)
+            if comment is None or comment.on != media.id or self.mentioning_comments.get(comment_id) != node:
+                raise missing(comment_id)
+            parent: str | None = comment.parent or comment.id
+        elif node in media.mentioned:
+            parent = None
+        else:  # only tagged in the photo, or not mentioned: the reference refuses both
+            raise graph_error("(#100) The account is not mentioned in this media's caption", 100)
+        return Response(200, {"id": self.new_comment(media.id, account.id, account.username, message, parent,
                                                      "instagram").id})
 
     def moderate(self, request: Request, comment: Comment) -> Response:

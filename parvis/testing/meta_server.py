@@ -18,6 +18,7 @@ read its state directly, move its clock and inject faults (`fail_next`, `lose_ne
 Test helpers: `add_user`, `add_page`, `add_instagram_account`, `login_code`, `sign_in`, `advance`,
 `expire_token`, `invalidate_token`, `set_quota`, `container`, `stick_container`,
 `expire_container`, `fail_container`, `comment_as`, `tag_account`, `mention_account`,
+`mention_in_comment`,
 `add_message`, `make_unavailable`, `sent_messages`, `set_insights`, `set_usage`,
 `throttle_next`; knobs `image_polls`, `video_polls`, `download_timeout`, `max_image_bytes`,
 `ig_code_response_wrapped`, `human_agent_approved`; state in `pages`, `instagram_accounts`,
@@ -84,8 +85,12 @@ Known differences from the real API (keep them in mind when a test passes here):
   `X-Business-Use-Case-Usage` is sent for Page and Instagram tokens only, keyed by their id;
   throttling answers use HTTP 400 unless a status is given (Meta's status varies);
 - no multipart uploads (`source`), no resumable video upload, no Reels or Stories for
-  Pages, no webhooks, no `/me/businesses`, no batch requests, no `since`/`until` filters on
-  lists (only `limit`, `after`, `before`);
+  Pages, no `/me/businesses`, no batch requests, no `since`/`until` filters on lists (only
+  `limit`, `after`, `before`);
+- the fake sends no webhooks (tests post signed notifications to parvis themselves); the
+  mentions a notification names are read through `mentioned_media` / `mentioned_comment`
+  and answered through `POST /{ig-user-id}/mentions` (reference/ig-user/mentions), which
+  refuses a media the account is only tagged in, as the reference says;
 - private messages are text only (no attachments, reactions, story replies, read receipts,
   private replies to comments); message tags other than HUMAN_AGENT are not modelled, and
   HUMAN_AGENT widens the window to 7 days only when a test sets `human_agent_approved`;

@@ -26,7 +26,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from parvis.core.texts import Text
-from parvis.networks.base import ErrorKind, Lookup, MediaFile, NetworkError, Pending, PublishRequest, RemotePost
+from parvis.networks.base import (
+    ErrorKind,
+    Lookup,
+    MediaFile,
+    NetworkError,
+    Pending,
+    PublishRequest,
+    RemotePost,
+    ReplyTarget,
+)
 from parvis.networks.graph import QUOTA_WAIT, GraphClient
 from parvis.networks.instagram.checks import post_type
 from parvis.networks.instagram.options import REEL, STORY
@@ -63,6 +72,8 @@ class Publisher:
     # -- publishing ----------------------------------------------------------------------
     def publish(self, request: PublishRequest) -> RemotePost | Pending:
         if request.reply_to is not None:
+            if mention_of(request.reply_to):
+                return self.reply_to_mention(request)
             answer = self.client.post(f"{request.reply_to.remote_id}/replies", message=request.text)
             return RemotePost(remote_id=str(answer["id"]), url="")
         progress = dict(request.progress)
@@ -95,6 +106,18 @@ class Publisher:
         progress["media_id"] = str(answer["id"])
         request.record(progress)
         return self.finish(request, progress)
+
+    def reply_to_mention(self, request: PublishRequest) -> RemotePost:
+        """A comment under someone else's media that mentions the account, or under their
+        comment that does: Instagram takes it through the account's `mentions` edge (the
+        media is not the account's, so its `/replies` and `/comments` edges refuse)."""
+        target = request.reply_to
+        assert target is not None
+        params = {"media_id": str(target.extra.get("media_id") or target.root_id), "message": request.text}
+        if mention_of(target) == "comment":
+            params["comment_id"] = target.remote_id
+        answer = self.client.post(f"{self.ig_id}/mentions", **params)
+        return RemotePost(remote_id=str(answer["id"]), url="")
 
     def check_in(self, request: PublishRequest) -> float:
         return VIDEO_CHECK_IN if any(m.is_video for m in request.media) else IMAGE_CHECK_IN
@@ -254,10 +277,20 @@ class Publisher:
 
     def find_reply(self, request: PublishRequest) -> Lookup:
         assert request.reply_to is not None
+        if mention_of(request.reply_to):
+            # Someone else's media: its comments cannot be listed with the account's token.
+            return Lookup.unknown(Text.gettext("Instagram does not let parvis read the comments under another "
+                                               "account's post: check whether the reply is there."))
         for item in self.client.pages(f"{request.reply_to.remote_id}/replies", fields="id,text,username,timestamp"):
             if item.get("username") == self.username and same_caption(item.get("text"), request.text):
                 return Lookup.found(RemotePost(remote_id=str(item["id"]), url=""))
         return Lookup.absent()
+
+
+def mention_of(target: ReplyTarget | None) -> str:
+    """"caption" or "comment" for a reply to a mention of the account (see mentions.py),
+    "" otherwise."""
+    return str(target.extra.get("mention") or "") if target is not None else ""
 
 
 def public_url(media: MediaFile) -> str:

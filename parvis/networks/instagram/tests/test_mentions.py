@@ -54,7 +54,7 @@ def post(client: Any, body: bytes, secret: str = SECRET, signature: str | None =
     if signature is None:
         signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     return client.post(reverse("instagram:webhook"), body, content_type="application/json",
-                       headers={"X-Hub-Signature-256": signature})
+                       headers={"X-Hub-Signature-256": signature, "Accept-Language": "en"})
 
 
 # -- the webhook -----------------------------------------------------------------------------
@@ -223,3 +223,54 @@ def test_from_the_webhook_to_the_inbox(client, meta, brand, ig):
     assert polling.poll(poller.pk).new == 1
     item = Item.objects.get(account=brand, remote_id=media_id)
     assert (item.kind, item.text) == ("mention", "Le meilleur croissant : @boulangerie")
+
+
+# -- answering a mention -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("where", ["caption", "comment"])
+def test_a_reply_from_the_inbox_goes_under_the_mention_through_the_mentions_edge(client, meta, brand, ig,
+                                                                                people, where):
+    from parvis.inbox import replies
+    from parvis.publishing import engine
+
+    if where == "caption":
+        media_id = meta.mention_account(ig.id, "blogueuse", "Le meilleur croissant : @boulangerie")
+        assert post(client, notification(ig.id, {"media_id": media_id})).status_code == 200
+        remote_id = media_id
+    else:
+        media_id, remote_id = meta.mention_in_comment(ig.id, "gourmande", "Allez voir @boulangerie !")
+        assert post(client, notification(ig.id, {"media_id": media_id, "comment_id": remote_id})).status_code == 200
+    polling.ensure_pollers()
+    polling.poll(Poller.objects.get(account=brand, stream="mentions").pk)
+    item = Item.objects.get(account=brand, remote_id=remote_id)
+
+    publication = replies.send_reply(item, "Merci beaucoup !", people["editor"]).post.publications.get()
+    assert engine.publish(publication.pk) == "published"
+    ours = [c for c in meta.comments.values() if c.text == "Merci beaucoup !"]
+    assert len(ours) == 1 and ours[0].on == media_id and ours[0].author_name == ig.username
+    assert ours[0].parent == (remote_id if where == "comment" else None)
+    publication.refresh_from_db()
+    assert publication.remote_id == ours[0].id
+
+
+def test_a_reply_to_a_mention_whose_answer_was_lost_is_held_to_check_not_sent_twice(client, meta, brand, ig,
+                                                                                    people):
+    from parvis.inbox import replies
+    from parvis.publishing import engine
+    from parvis.publishing.models import State
+
+    media_id = meta.mention_account(ig.id, "blogueuse", "Le meilleur croissant : @boulangerie")
+    post(client, notification(ig.id, {"media_id": media_id}))
+    polling.ensure_pollers()
+    polling.poll(Poller.objects.get(account=brand, stream="mentions").pk)
+    item = Item.objects.get(account=brand, remote_id=media_id)
+    publication = replies.send_reply(item, "Merci beaucoup !", people["editor"]).post.publications.get()
+    meta.lose_next(path="*/mentions")
+    assert engine.publish(publication.pk) == "retry"
+    publication.refresh_from_db()
+    publication.__class__.objects.filter(pk=publication.pk).update(next_attempt_at=timezone.now())
+    # Another account's media: its comments cannot be listed, so parvis cannot tell.
+    assert engine.publish(publication.pk) == "to_check"
+    assert len([c for c in meta.comments.values() if c.text == "Merci beaucoup !"]) == 1
+    publication.refresh_from_db()
+    assert publication.state == State.TO_CHECK
