@@ -103,15 +103,23 @@ class InstagramInbox:
 
     def refresh(self, remote_ids: Sequence[str]) -> dict[str, InboundItem | None]:
         out: dict[str, InboundItem | None] = {}
+        unreadable = []
         for remote_id in remote_ids:
             try:
                 raw = self.client.get(remote_id, fields=f"{COMMENT},media{{id}}")
             except NetworkError as error:
                 if error.kind is not ErrorKind.PERMANENT:
                     raise
-                out[remote_id] = None  # deleted, or no longer ours to see
+                unreadable.append(remote_id)
                 continue
             out[remote_id] = self.item(raw, str((raw.get("media") or {}).get("id") or ""))
+        if unreadable:
+            # Another account's post the brand is tagged in cannot be read by its id with
+            # the brand's token: it is alive while the tags list still shows it. What is in
+            # neither was deleted, or is no longer ours to see (items are followed for a
+            # week, and the list's first pages reach further back than that).
+            tagged = {item.remote_id: item for item in self.tags()}
+            out.update({remote_id: tagged.get(remote_id) for remote_id in unreadable})
         return out
 
     def context(self, remote_id: str) -> list[InboundItem]:

@@ -72,6 +72,9 @@ class Publisher:
     # -- publishing ----------------------------------------------------------------------
     def publish(self, request: PublishRequest) -> RemotePost | Pending:
         if request.reply_to is not None:
+            if request.reply_to.extra.get("tagged"):
+                raise NetworkError(Text.gettext("Instagram does not let apps comment on a post the account is only "
+                                                "tagged in: answer it from Instagram."), ErrorKind.PERMANENT)
             if mention_of(request.reply_to):
                 return self.reply_to_mention(request)
             answer = self.client.post(f"{request.reply_to.remote_id}/replies", message=request.text)

@@ -189,3 +189,22 @@ def test_posts_the_account_is_tagged_in_come_in_as_mentions(meta, ig, connector)
     assert (item.remote_id, item.kind, item.author.handle, item.text) == (
         tagged, ItemKind.MENTION, "@cliente", "Au petit-déj avec @boulangerie")
     assert connector.fetch_inbox("tags", page.cursor).items == []
+
+
+def test_a_post_the_account_is_tagged_in_stays_alive_on_refresh_while_deleted_comments_go(meta, ig, connector):
+    # Another account's media cannot be read by its id with the brand's token: the tags list says it is there.
+    tagged = meta.tag_account(ig.id, by="cliente", caption="Au petit-déj avec @boulangerie")
+    fresh = connector.refresh_items([tagged, "17850000000000999"])
+    assert fresh[tagged] is not None and fresh[tagged].text == "Au petit-déj avec @boulangerie"
+    assert fresh["17850000000000999"] is None  # neither readable nor tagged: gone
+
+
+def test_a_reply_to_a_post_the_account_is_only_tagged_in_is_refused_before_sending(meta, ig, connector):
+    tagged = meta.tag_account(ig.id, by="cliente", caption="Au petit-déj avec @boulangerie")
+    (item,) = connector.fetch_inbox("tags", None).items
+    before = dict(meta.comments)
+    with pytest.raises(NetworkError) as refused:
+        connector.publish(PublishRequest(text="Merci !", idempotency_key="k-tag-reply", reply_to=ReplyTarget(
+            remote_id=tagged, root_id=tagged, extra=item.extra)))
+    assert refused.value.kind is ErrorKind.PERMANENT and "only tagged in" in str(refused.value.reason)
+    assert meta.comments == before
