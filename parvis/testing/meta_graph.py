@@ -192,6 +192,18 @@ class PagePost:
 
 
 @dataclass
+class OthersPost:
+    """A public post by someone else (a Facebook user) that tags Pages (`/{page-id}/tagged`)."""
+    id: str  # "{user-id}_{post-id}"
+    author_id: str
+    author_name: str
+    message: str
+    created: float
+    tagged: list[str] = field(default_factory=list)  # the Page ids it tags
+    from_visible: bool = False  # Graph gives `from` of a user's post only to its author
+
+
+@dataclass
 class PageMedia:
     """A photo or video uploaded to a Page (published alone, or attached to a post later)."""
     id: str
@@ -268,6 +280,7 @@ class MetaBase(FakeNetwork):
         self.downloads: list[Download] = []
         self.tagged_media: dict[str, InstagramMedia] = {}  # other accounts' media our accounts are tagged in
         self.tagged_by: dict[str, str] = {}
+        self.tagged_posts: dict[str, OthersPost] = {}  # other users' posts that tag our Pages
         self.codes: dict[str, dict[str, Any]] = {}
         self.usage = {"call_count": 0, "total_cputime": 0, "total_time": 0, "estimated_time_to_regain_access": 0}
         self.image_polls = 0  # status reads an image container stays IN_PROGRESS

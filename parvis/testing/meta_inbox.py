@@ -13,6 +13,7 @@ from parvis.testing.meta_graph import (
     Comment,
     InstagramMedia,
     MetaBase,
+    OthersPost,
     graph_error,
     graph_time,
     missing,
@@ -47,6 +48,7 @@ class Inbox(MetaBase):
         self.route("POST", v + r"/(?P<node>\w+)/mentions", self.reply_to_mention)
         self.route("GET", v + r"/(?P<node>\w+)/insights", self.read_insights)
         self.route("GET", v + r"/(?P<node>\w+)/tags", self.list_tags)
+        self.route("GET", v + r"/(?P<node>\w+)/tagged", self.list_tagged)
 
     # -- test helpers ----------------------------------------------------------------------
     def comment_as(self, author: str, on: str, text: str, parent: str | None = None) -> Comment:
@@ -77,6 +79,20 @@ class Inbox(MetaBase):
     def tag_account(self, ig_id: str, by: str, caption: str = "") -> str:
         """Another account's media in which `ig_id` is photo-tagged (`/tags`); returns its id."""
         return self.others_media(by, caption, tagged=[ig_id])
+
+    def tag_page(self, page: Any, by: str, message: str, from_visible: bool = False) -> str:
+        """A public post by another user (`by`, a Facebook name) that tags `page` (a Page or
+        its id), listed by `GET /{page-id}/tagged`; returns its id. As on Facebook, `from`
+        is left out unless `from_visible`, and the Page cannot read it by its id."""
+        page_id = page if isinstance(page, str) else page.id
+        with self.lock:
+            if page_id not in self.pages:
+                raise KeyError(page_id)
+            author_id = str(10**16 + zlib.crc32(by.encode()))
+            post = OthersPost(f"{author_id}_{self.new_id(10**15)}", author_id, by, message, self.now,
+                              tagged=[page_id], from_visible=from_visible)
+            self.tagged_posts[post.id] = post
+            return post.id
 
     def mention_account(self, ig_id: str, by: str, caption: str) -> str:
         """Another account's media whose caption @mentions `ig_id`, readable through
@@ -358,3 +374,27 @@ class Inbox(MetaBase):
         newest_first = sorted(self.tagged_media.values(), key=lambda m: m.created, reverse=True)
         items = [self.others_values(m) for m in newest_first if ig_id in m.tagged]
         return Response(200, self.paged(request, [self.select(i, request, "id") for i in items]))
+
+    def list_tagged(self, request: Request, node: str) -> Response:
+        """`GET /{page-id}/tagged`: the public posts that tag the Page, newest first; a Page
+        token only (reference page/tagged)."""
+        token = self.auth(request)
+        page_id = self.me(node, token)
+        if page_id not in self.pages or page_id not in self.reach(token):
+            raise missing(page_id)
+        if token.kind != "page":
+            raise graph_error("(#190) This method must be called with a Page Access Token", 190)
+        if "pages_read_user_content" not in token.scopes:
+            raise graph_error("(#10) This endpoint requires the 'pages_read_user_content' permission", 10)
+        newest_first = sorted(self.tagged_posts.values(), key=lambda p: (p.created, p.id), reverse=True)
+        items = [self.others_post_values(p) for p in newest_first if page_id in p.tagged]
+        return Response(200, self.paged(request, [self.select(i, request, "created_time,message,id")
+                                                  for i in items]))
+
+    @staticmethod
+    def others_post_values(post: OthersPost) -> dict[str, Any]:
+        user, number = post.id.split("_", 1)
+        return {"__type__": "Post", "id": post.id, "message": post.message or None,
+                "created_time": graph_time(post.created),
+                "permalink_url": f"https://www.facebook.com/{user}/posts/{number}",
+                "from": {"name": post.author_name, "id": post.author_id} if post.from_visible else None}

@@ -18,11 +18,11 @@ read its state directly, move its clock and inject faults (`fail_next`, `lose_ne
 Test helpers: `add_user`, `add_page`, `add_instagram_account`, `login_code`, `sign_in`, `advance`,
 `expire_token`, `invalidate_token`, `set_quota`, `container`, `stick_container`,
 `expire_container`, `fail_container`, `comment_as`, `tag_account`, `mention_account`,
-`mention_in_comment`,
+`mention_in_comment`, `tag_page`,
 `add_message`, `make_unavailable`, `sent_messages`, `set_insights`, `set_usage`,
 `throttle_next`; knobs `image_polls`, `video_polls`, `download_timeout`, `max_image_bytes`,
 `ig_code_response_wrapped`, `human_agent_approved`; state in `pages`, `instagram_accounts`,
-`containers`, `media`, `posts`, `page_media`, `comments`, `conversations`,
+`containers`, `media`, `posts`, `page_media`, `comments`, `tagged_posts`, `conversations`,
 `direct_messages`, `downloads`, `tokens`, `received`.
 
 A browser sent to a login dialog is answered at once for whoever `sign_in` chose: Facebook
@@ -39,6 +39,8 @@ What follows what (see docs/networks/meta.md, which cites each source):
   /media_publish, /content_publishing_limit (quota 50 per moving 24 h), reference/ig-container
   (IN_PROGRESS, FINISHED, PUBLISHED, ERROR, EXPIRED after 24 h), reference/error-codes;
 - comments: instagram-platform/comment-moderation; Pages comments [M];
+- Page mentions: docs/graph-api/reference/page/tagged (public posts that tag the Page; a Page
+  token; `from` of a user's post only for its author);
 - insights: reference/instagram-media/insights and ig-user/insights (views, no impressions
   since v22.0; account totals with metric_type=total_value), Page insights with the
   views family (page_media_view, post_total_media_view_unique...);
@@ -91,6 +93,13 @@ Known differences from the real API (keep them in mind when a test passes here):
   mentions a notification names are read through `mentioned_media` / `mentioned_comment`
   and answered through `POST /{ig-user-id}/mentions` (reference/ig-user/mentions), which
   refuses a media the account is only tagged in, as the reference says;
+- posts that tag a Page (`tag_page`) are other users' text posts only (no photos, no tags in
+  comments, no Pages as authors); they are listed by `/{page-id}/tagged` alone: reading one by
+  its id or commenting on it answers 100 / 33 (the reference does not say what a Page may do
+  with a public post by id; its comments guide speaks of Page posts only), and a user token on
+  `/tagged` gets "(#190) This method must be called with a Page Access Token" (the fake's
+  choice), and one without `pages_read_user_content` "(#10) This endpoint requires the
+  'pages_read_user_content' permission" (wording modelled on Meta's #10 answers);
 - private messages are text only (no attachments, reactions, story replies, read receipts,
   private replies to comments); message tags other than HUMAN_AGENT are not modelled, and
   HUMAN_AGENT widens the window to 7 days only when a test sets `human_agent_approved`;

@@ -108,6 +108,10 @@ class FacebookConnector(BaseConnector):
         if is_private(request.reply_to):
             return self.messages.send(request)
         if request.reply_to is not None:
+            if request.reply_to.extra.get("tagged"):
+                raise NetworkError(Text.gettext("Facebook lets apps comment only on Page posts, not on a post by "
+                                                "someone else that tags the Page: answer it from Facebook."),
+                                   ErrorKind.PERMANENT)
             answer = self.client.post(f"{request.reply_to.remote_id}/comments", message=request.text)
             return RemotePost(remote_id=str(answer["id"]), url="")
         media = list(request.media)
@@ -161,6 +165,8 @@ class FacebookConnector(BaseConnector):
         if is_private(request.reply_to):
             return self.messages.find_sent(request, since)
         if request.reply_to is not None:
+            if request.reply_to.extra.get("tagged"):
+                return Lookup.absent()  # refused before sending: nothing went out
             return self.find_reply(request)
         if request.progress.get("video"):  # the upload answered: the video exists
             video = str(request.progress["video"])

@@ -1,5 +1,6 @@
 """A Facebook Page's comments in the inbox: the comments (and replies) under the Page's
-recent posts, polled; hiding and unhiding them.
+recent posts, polled; hiding and unhiding them. Its mentions: other people's public posts
+that tag the Page (`GET /{page-id}/tagged`), polled the same way.
 
 Like Instagram, a Page has no "what is new" list without webhooks (a public HTTPS
 address): each poll reads the comments of the `RECENT_POSTS` latest posts (`filter=stream`
@@ -15,7 +16,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from parvis.core.texts import Text
 from parvis.networks.base import (
     ErrorKind,
     InboundItem,
@@ -25,10 +28,12 @@ from parvis.networks.base import (
     NetworkError,
     RemoteAuthor,
 )
-from parvis.networks.graph import GraphClient
+from parvis.networks.graph import GraphClient, MissingPermission
 from parvis.networks.text import clean_text
 
-STREAMS = ("comments",)
+STREAMS = ("comments", "mentions")
+TAGGED_FIELDS = "id,message,created_time,permalink_url,from"
+TAGGED_PAGES = 2  # pages of `/tagged` read per poll (newest first; 25 posts each)
 RECENT_POSTS = 10
 FIRST_POLL_BACK = timedelta(days=1)
 COMMENT_FIELDS = "id,message,created_time,from,is_hidden,parent{id},permalink_url"
@@ -53,21 +58,59 @@ class FacebookInbox:
         since, seen = _read_cursor(cursor)
         if since is None:
             since, seen = timezone.now() - FIRST_POLL_BACK, set()
-        items = []
-        for post in self.client.pages(f"{self.page_id}/published_posts", max_pages=1, limit=RECENT_POSTS,
-                                      fields="id"):
-            for raw in self.client.pages(f"{post['id']}/comments", max_pages=4, filter="stream",
-                                         fields=COMMENT_FIELDS):
-                item = self.item(raw, str(post["id"]))
-                if item is not None and (item.created_at > since or (item.created_at == since
-                                                                      and item.remote_id not in seen)):
-                    items.append(item)
+        found = self.comments() if stream == "comments" else self.tagged()
+        items = [i for i in found if i.created_at > since or (i.created_at == since and i.remote_id not in seen)]
         items.sort(key=lambda i: (i.created_at, i.remote_id))
         if not items:
             return InboxPage([], cursor or json.dumps({"t": since.isoformat(), "ids": []}))
         newest = items[-1].created_at
         ids = {i.remote_id for i in items if i.created_at == newest} | (seen if newest == since else set())
         return InboxPage(items, json.dumps({"t": newest.isoformat(), "ids": sorted(ids)}))
+
+    def comments(self) -> list[InboundItem]:
+        items = []
+        for post in self.client.pages(f"{self.page_id}/published_posts", max_pages=1, limit=RECENT_POSTS,
+                                      fields="id"):
+            for raw in self.client.pages(f"{post['id']}/comments", max_pages=4, filter="stream",
+                                         fields=COMMENT_FIELDS):
+                item = self.item(raw, str(post["id"]))
+                if item is not None:
+                    items.append(item)
+        return items
+
+    def tagged(self) -> list[InboundItem]:
+        """Other people's public posts that tag the Page: its mentions. Facebook names the
+        author of a user's post only to that user, so most come without one."""
+        items = []
+        try:
+            found = list(self.client.pages(f"{self.page_id}/tagged", max_pages=TAGGED_PAGES, fields=TAGGED_FIELDS))
+        except MissingPermission as error:
+            # Only mentions need it: say so without asking to reconnect for everything else.
+            raise NetworkError(Text.gettext("Facebook mentions need the permission %(permissions)s, which this "
+                                            "Page's connection did not grant: connect the Page again and grant "
+                                            "it to see its mentions here.",
+                                            permissions=", ".join(error.permissions)),
+                               ErrorKind.PERMANENT) from error
+        for raw in found:
+            created = graph_time(raw.get("created_time"))
+            if created is None or not raw.get("id"):
+                continue
+            post_id = str(raw["id"])
+            items.append(InboundItem(
+                remote_id=post_id, kind=ItemKind.MENTION, author=self.tagger(raw.get("from"), post_id),
+                text=clean_text(raw.get("message")), created_at=created, thread_key=post_id,
+                url=str(raw.get("permalink_url") or ""), root_id=post_id, extra={"tagged": True}))
+        return items
+
+    @staticmethod
+    def tagger(author: Any, post_id: str) -> RemoteAuthor:
+        author_id = str((author or {}).get("id") or "") if isinstance(author, dict) else ""
+        if author_id:
+            name = clean_text(author.get("name")) or author_id
+            return RemoteAuthor(key=author_id, remote_id=author_id, handle=name, display_name=name)
+        # Unnamed: keyed by the post, so that strangers are never merged into one person.
+        name = gettext("Someone on Facebook (unnamed)")
+        return RemoteAuthor(key=f"facebook-tagged:{post_id}", remote_id="", handle=name, display_name=name)
 
     def item(self, raw: dict[str, Any], post_id: str) -> InboundItem | None:
         created = graph_time(raw.get("created_time"))
@@ -91,15 +134,27 @@ class FacebookInbox:
 
     def refresh(self, remote_ids: Sequence[str]) -> dict[str, InboundItem | None]:
         out: dict[str, InboundItem | None] = {}
+        unreadable = []
         for remote_id in remote_ids:
             try:
                 raw = self.client.get(remote_id, fields=COMMENT_FIELDS)
             except NetworkError as error:
                 if error.kind is not ErrorKind.PERMANENT:
                     raise
-                out[remote_id] = None
+                unreadable.append(remote_id)
                 continue
             out[remote_id] = self.item(raw, self.post_of(remote_id))
+        if unreadable:
+            # Comment and post ids have the same shape, and someone else's post that tags
+            # the Page cannot be read by its id (nor has a comment's fields): it is alive
+            # while the tagged list still shows it. What is in neither was deleted.
+            try:
+                tagged = {item.remote_id: item for item in self.tagged()}
+            except NetworkError as error:
+                if error.kind is not ErrorKind.PERMANENT:
+                    raise
+                tagged = {}  # no mentions to see: the unreadable are gone, as before
+            out.update({remote_id: tagged.get(remote_id) for remote_id in unreadable})
         return out
 
     def context(self, remote_id: str) -> list[InboundItem]:
@@ -118,6 +173,9 @@ class FacebookInbox:
         return [root, above] if above is not None else [root]
 
     def moderate(self, action: Moderation, item: InboundItem | None) -> None:
+        if item is not None and item.extra.get("tagged"):
+            raise NetworkError(Text.gettext("Facebook offers no hiding of a post by someone else that tags the "
+                                            "Page."), ErrorKind.PERMANENT)
         if action not in MODERATIONS or item is None:
             raise NetworkError(f"Facebook does not offer {action} here", ErrorKind.PERMANENT)
         self.client.post(item.remote_id, is_hidden=action is Moderation.HIDE)

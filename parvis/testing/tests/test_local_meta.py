@@ -473,6 +473,27 @@ def test_media_the_account_is_tagged_or_mentioned_in_is_readable(meta, ig):
     assert error_of(get(meta, f"/{account.id}", token, fields=f"mentioned_media.media_id({media_id})"))[2] == 33
 
 
+def test_posts_that_tag_a_page_are_listed_newest_first_page_by_page_without_their_author(meta):
+    page = meta.add_page("Brand")
+    user = meta.users[page.user_id]
+    first = meta.tag_page(page, by="Alex", message="hello @Brand")
+    meta.advance(60)
+    second = meta.tag_page(page.id, by="Sam", message="thanks @Brand", from_visible=True)
+    meta.tag_page(meta.add_page("Other"), by="Léa", message="not yours")
+    fields = "id,message,created_time,permalink_url,from"
+    answer = get(meta, f"/{page.id}/tagged", page.token, fields=fields, limit="1").json()
+    (newest,) = answer["data"]
+    assert newest["id"] == second and newest["from"] == {"name": "Sam", "id": second.split("_")[0]}
+    (older,) = HTTP.get(answer["paging"]["next"]).json()["data"]
+    assert older["id"] == first and "from" not in older and older["message"] == "hello @Brand"
+    assert older["permalink_url"] == "https://www.facebook.com/{}/posts/{}".format(*first.split("_"))
+    assert error_of(get(meta, f"/{page.id}/tagged", user.token))[1] == 190  # a Page token only
+    assert error_of(get(meta, f"/{first}", page.token))[2] == 33  # not readable by its id
+    assert error_of(post(meta, f"/{first}/comments", page.token, message="hi"))[2] == 33
+    meta.tokens[page.token].scopes.remove("pages_read_user_content")
+    assert error_of(get(meta, f"/{page.id}/tagged", page.token))[1] == 10
+
+
 def test_comments_on_a_media_can_be_turned_off(meta, files, ig):
     account, token = ig
     media_id = published(meta, files, account, token)
