@@ -27,8 +27,9 @@ import json
 import re
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -37,7 +38,7 @@ from django.conf import settings
 
 from parvis.core.http import GuardError, client
 from parvis.core.texts import Text
-from parvis.networks.base import ErrorKind, NetworkError
+from parvis.networks.base import ErrorKind, InboundItem, InboxPage, NetworkError
 from parvis.networks.guarded import network_error
 from parvis.networks.info import gettext_noop
 
@@ -463,3 +464,34 @@ def insight_values(answer: Any) -> dict[str, int]:
         if isinstance(value, int) and not isinstance(value, bool):
             out[item["name"]] = value
     return out
+
+
+# -- the inbox's cursor on Graph's lists ----------------------------------------------------
+# Graph has no "what is new" list: a poll reads recent comments, tags or messages again and
+# keeps those after the cursor, which holds the newest time seen and the ids seen at that
+# very second (Graph's times have one-second steps).
+FIRST_POLL_BACK = timedelta(days=1)  # the inbox starts from the connection, not from all history
+
+
+def write_cursor(moment: datetime, ids: Iterable[str]) -> str:
+    return json.dumps({"t": moment.isoformat(), "ids": sorted(ids)})
+
+
+def read_cursor(cursor: str | None, now: datetime) -> tuple[datetime, set[str]]:
+    """The cursor's time and ids; without one (the first poll), `FIRST_POLL_BACK` ago."""
+    try:
+        data = json.loads(cursor or "{}")
+        return datetime.fromisoformat(data["t"]), {str(i) for i in data.get("ids", [])}
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return now - FIRST_POLL_BACK, set()
+
+
+def page_after(found: Iterable[InboundItem], cursor: str | None, since: datetime, seen: set[str]) -> InboxPage:
+    """The items of `found` after the cursor, oldest first, and the cursor past them."""
+    items = sorted((i for i in found if i.created_at > since or (i.created_at == since and i.remote_id not in seen)),
+                   key=lambda i: (i.created_at, i.remote_id))
+    if not items:
+        return InboxPage([], cursor or write_cursor(since, ()))
+    newest = items[-1].created_at
+    ids = {i.remote_id for i in items if i.created_at == newest} | (seen if newest == since else set())
+    return InboxPage(items, write_cursor(newest, ids))

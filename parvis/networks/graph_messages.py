@@ -9,7 +9,7 @@ Reading (the inbox stream ``messages``)
     first, down to the cursor's time, and reads the messages of each, newest first, down
     to the same time. The cursor is the newest message time seen with the ids seen at that
     second (Graph's times have one-second steps). The first poll goes back
-    `FIRST_POLL_BACK` only. Both sides come in: the person's messages as ``MESSAGE``, the
+    `graph.FIRST_POLL_BACK` only. Both sides come in: the person's messages as ``MESSAGE``, the
     account's own as ``OWN``, all private, grouped by conversation (``thread_key`` and
     ``root_id`` are the conversation id). Text is untrusted plain text. One poll reads at
     most 250 conversations active since the last one, and 100 messages of each: a backlog
@@ -34,7 +34,6 @@ Refreshing
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -55,11 +54,10 @@ from parvis.networks.base import (
     RemotePost,
     ReplyTarget,
 )
-from parvis.networks.graph import GraphClient, MissingPermission
+from parvis.networks.graph import GraphClient, MissingPermission, page_after, read_cursor
 from parvis.networks.text import clean_text
 
 MESSAGES = "messages"  # the inbox stream's name
-FIRST_POLL_BACK = timedelta(days=1)  # the inbox starts from the connection, not from all history
 CONVERSATION_PAGES = 10  # 25 conversations a page: those active since the last poll
 MESSAGE_PAGES = 4  # 25 messages a page, per conversation
 MESSAGE_FIELDS = "id,message,from,to,created_time,attachments"
@@ -130,9 +128,7 @@ class Mailbox:
 
     # -- reading -------------------------------------------------------------------------
     def fetch(self, cursor: str | None) -> InboxPage:
-        since, seen = read_cursor(cursor)
-        if since is None:
-            since, seen = timezone.now() - FIRST_POLL_BACK, set()
+        since, seen = read_cursor(cursor, timezone.now())
         items: list[InboundItem] = []
         try:
             for conversation in self.client.pages(f"{self.listing}/conversations", max_pages=CONVERSATION_PAGES,
@@ -143,12 +139,7 @@ class Mailbox:
                 items += self.newer(conversation, since, seen)
         except MissingPermission as error:
             raise self.not_granted(error) from error
-        items.sort(key=lambda i: (i.created_at, i.remote_id))
-        if not items:
-            return InboxPage([], cursor or write_cursor(since, set()))
-        newest = items[-1].created_at
-        ids = {i.remote_id for i in items if i.created_at == newest} | (seen if newest == since else set())
-        return InboxPage(items, write_cursor(newest, ids))
+        return page_after(items, cursor, since, seen)
 
     def not_granted(self, error: MissingPermission) -> NetworkError:
         """Messages are the one feature some connections did not grant (accounts connected
@@ -286,15 +277,3 @@ class Mailbox:
         return Lookup.unknown(Text.gettext(
             "Meta does not say whether this message went out (its Send API cannot recognise a repeated message), "
             "and the conversation does not show it: check the conversation before sending it again."))
-
-
-def read_cursor(cursor: str | None) -> tuple[datetime | None, set[str]]:
-    try:
-        data = json.loads(cursor or "{}")
-        return datetime.fromisoformat(data["t"]), {str(i) for i in data.get("ids", [])}
-    except (ValueError, TypeError, KeyError, AttributeError):
-        return None, set()
-
-
-def write_cursor(moment: datetime, ids: set[str]) -> str:
-    return json.dumps({"t": moment.isoformat(), "ids": sorted(ids)})

@@ -10,9 +10,8 @@ that second. Text is untrusted plain text.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
@@ -28,14 +27,13 @@ from parvis.networks.base import (
     NetworkError,
     RemoteAuthor,
 )
-from parvis.networks.graph import GraphClient, MissingPermission
+from parvis.networks.graph import GraphClient, MissingPermission, page_after, read_cursor
 from parvis.networks.text import clean_text
 
 STREAMS = ("comments", "mentions")
 TAGGED_FIELDS = "id,message,created_time,permalink_url,from"
 TAGGED_PAGES = 2  # pages of `/tagged` read per poll (newest first; 25 posts each)
 RECENT_POSTS = 10
-FIRST_POLL_BACK = timedelta(days=1)
 COMMENT_FIELDS = "id,message,created_time,from,is_hidden,parent{id},permalink_url"
 MODERATIONS = frozenset({Moderation.HIDE, Moderation.UNHIDE})
 
@@ -55,17 +53,8 @@ class FacebookInbox:
     def fetch(self, stream: str, cursor: str | None) -> InboxPage:
         if stream not in STREAMS:
             raise NetworkError(f"unknown stream {stream!r}", ErrorKind.PERMANENT)
-        since, seen = _read_cursor(cursor)
-        if since is None:
-            since, seen = timezone.now() - FIRST_POLL_BACK, set()
-        found = self.comments() if stream == "comments" else self.tagged()
-        items = [i for i in found if i.created_at > since or (i.created_at == since and i.remote_id not in seen)]
-        items.sort(key=lambda i: (i.created_at, i.remote_id))
-        if not items:
-            return InboxPage([], cursor or json.dumps({"t": since.isoformat(), "ids": []}))
-        newest = items[-1].created_at
-        ids = {i.remote_id for i in items if i.created_at == newest} | (seen if newest == since else set())
-        return InboxPage(items, json.dumps({"t": newest.isoformat(), "ids": sorted(ids)}))
+        since, seen = read_cursor(cursor, timezone.now())
+        return page_after(self.comments() if stream == "comments" else self.tagged(), cursor, since, seen)
 
     def comments(self) -> list[InboundItem]:
         items = []
@@ -179,11 +168,3 @@ class FacebookInbox:
         if action not in MODERATIONS or item is None:
             raise NetworkError(f"Facebook does not offer {action} here", ErrorKind.PERMANENT)
         self.client.post(item.remote_id, is_hidden=action is Moderation.HIDE)
-
-
-def _read_cursor(cursor: str | None) -> tuple[datetime | None, set[str]]:
-    try:
-        data = json.loads(cursor or "{}")
-        return datetime.fromisoformat(data["t"]), {str(i) for i in data.get("ids", [])}
-    except (ValueError, TypeError, KeyError, AttributeError):
-        return None, set()

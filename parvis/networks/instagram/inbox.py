@@ -9,9 +9,7 @@ at that very second (Graph's times have one-second steps). Text is untrusted pla
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from datetime import datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -25,14 +23,13 @@ from parvis.networks.base import (
     NetworkError,
     RemoteAuthor,
 )
-from parvis.networks.graph import GraphClient
+from parvis.networks.graph import GraphClient, page_after, read_cursor
 from parvis.networks.instagram.publishing import graph_time
 from parvis.networks.text import clean_text
 
 STREAMS = ("comments", "tags")
 TAG_FIELDS = "id,caption,username,timestamp,permalink"
 RECENT_MEDIA = 10
-FIRST_POLL_BACK = timedelta(days=1)  # the inbox starts from the connection, not from all history
 COMMENT = "id,text,timestamp,username,from,hidden,parent_id"
 COMMENT_FIELDS = f"{COMMENT},replies{{{COMMENT}}}"
 MODERATIONS = frozenset({Moderation.HIDE, Moderation.UNHIDE})
@@ -47,15 +44,8 @@ class InstagramInbox:
     def fetch(self, stream: str, cursor: str | None) -> InboxPage:
         if stream not in STREAMS:
             raise NetworkError(f"unknown stream {stream!r}", ErrorKind.PERMANENT)
-        since, seen = _read_cursor(cursor)
-        if since is None:
-            since, seen = timezone.now() - FIRST_POLL_BACK, set()
-        found = self.comments() if stream == "comments" else self.tags()
-        items = [i for i in found if i.created_at > since or (i.created_at == since and i.remote_id not in seen)]
-        items.sort(key=lambda i: (i.created_at, i.remote_id))
-        if not items:
-            return InboxPage([], cursor or json.dumps({"t": since.isoformat(), "ids": []}))
-        return InboxPage(items, _next_cursor(items, since, seen))
+        since, seen = read_cursor(cursor, timezone.now())
+        return page_after(self.comments() if stream == "comments" else self.tags(), cursor, since, seen)
 
     def comments(self) -> list[InboundItem]:
         items = []
@@ -147,17 +137,3 @@ class InstagramInbox:
         if action not in MODERATIONS or item is None:
             raise NetworkError(f"Instagram does not offer {action} here", ErrorKind.PERMANENT)
         self.client.post(item.remote_id, hide=action is Moderation.HIDE)
-
-
-def _read_cursor(cursor: str | None) -> tuple[datetime | None, set[str]]:
-    try:
-        data = json.loads(cursor or "{}")
-        return datetime.fromisoformat(data["t"]), {str(i) for i in data.get("ids", [])}
-    except (ValueError, TypeError, KeyError, AttributeError):
-        return None, set()
-
-
-def _next_cursor(items: list[InboundItem], since: datetime, seen: set[str]) -> str:
-    newest = items[-1].created_at
-    ids = {i.remote_id for i in items if i.created_at == newest} | (seen if newest == since else set())
-    return json.dumps({"t": newest.isoformat(), "ids": sorted(ids)})

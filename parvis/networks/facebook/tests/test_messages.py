@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from parvis.networks import graph_messages
+from parvis.networks import graph
 from parvis.networks.base import ErrorKind, ItemKind, NetworkError, Presence, PublishRequest, ReplyTarget
 from parvis.networks.facebook.connector import SERVER_URL, FacebookConnector
 from parvis.networks.models import SocialAccount
@@ -32,7 +32,7 @@ def refusal(call) -> NetworkError:
 
 def since(days: float) -> str:
     """A cursor as if the last poll was `days` ago."""
-    return graph_messages.write_cursor(timezone.now() - timedelta(days=days), set())
+    return graph.write_cursor(timezone.now() - timedelta(days=days), set())
 
 
 def test_messages_come_in_as_private_items_grouped_by_conversation(meta, connector, page):

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from parvis.networks import graph_messages
+from parvis.networks import graph
 from parvis.networks.base import ErrorKind, ItemKind, NetworkError, Presence, PublishRequest, ReplyTarget
 from parvis.networks.instagram.connector import InstagramConnector
 from parvis.networks.instagram.tests.conftest import account_row
@@ -69,7 +69,7 @@ def test_messages_with_instagram_login_use_the_accounts_own_conversations(meta, 
 
 def test_outside_the_24_hours_an_answer_is_refused_in_words_and_nothing_is_sent(meta, ig, connector):
     meta.add_message(ig, "lea.b", "Vous avez la robe en M ?", at=meta.now - DAY - 600)
-    cursor = graph_messages.write_cursor(timezone.now() - timedelta(days=2), set())
+    cursor = graph.write_cursor(timezone.now() - timedelta(days=2), set())
     (item,) = connector.fetch_inbox("messages", cursor).items
     error = refusal(lambda: connector.publish(reply_to(item)))
     assert error.kind is ErrorKind.PERMANENT
