@@ -376,7 +376,8 @@ def run_parvis(db: str, settings_module: str, url: str, users: list[dict[str, An
     data_dir = Path(tempfile.mkdtemp(prefix=f"parvis-bench-{db}-", dir=workdir))
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     env.update(PARVIS_DATA_DIR=str(data_dir), DJANGO_SETTINGS_MODULE=settings_module,
-               PARVIS_WORKERS=str(args.concurrency), PARVIS_LOG_LEVEL=args.log_level)
+               PARVIS_WORKERS=str(args.concurrency), PARVIS_LOG_LEVEL=args.log_level,
+               PARVIS_ALLOW_PRIVATE_URLS="1")  # the mock is on loopback, which parvis refuses by default
     env.update(dict(item.split("=", 1) for item in args.env))
     pg_name = huey_name = None
     if db == "sqlite":

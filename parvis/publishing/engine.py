@@ -32,9 +32,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q, prefetch_related_objects
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, prefetch_related_objects
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from parvis.core.compiled import STAND_IN_ID, STAND_IN_TIME, CompiledRead, Param
 from parvis.core.due import skip_locked
 from parvis.core.http import GuardError
 from parvis.core.http.guard import longest_exchange
@@ -60,8 +62,10 @@ from parvis.publishing.models import (
     AccountQueue,
     ApprovalState,
     Attempt,
+    Charter,
     EditorialSettings,
     PostKind,
+    PostMedia,
     Publication,
     State,
 )
@@ -129,29 +133,58 @@ class Claim:
 
 
 def is_released(publication: Publication) -> bool:
-    """`released_filter` for one publication already fetched with its post, workspace
-    and account queue (the claim's query): the same three rules, checked in Python so
-    that the claim locks and reads the row in one query. Tests hold the two to agree."""
+    """`released_filter` for one publication read by `claim_query` (its post, and the
+    workspace's pause and approval rule and the account queue's state as annotations):
+    the same three rules, checked in Python so that the claim locks and reads the row in
+    one query. Tests hold the two to agree."""
     if publication.post.kind == PostKind.REPLY:
         return True
-    editorial = EditorialSettings.of(publication.post.workspace)  # loaded with the claim
-    if editorial.paused_at is not None:
+    read: Any = publication  # with `claim_query`'s annotations
+    # A missing settings row reads as the defaults (not paused, no approval), as in SQL.
+    if read.release_paused_at is not None:
         return False
-    if editorial.requires_approval and publication.post.approval_state != ApprovalState.APPROVED:
+    if read.release_requires_approval and publication.post.approval_state != ApprovalState.APPROVED:
         return False
     if publication.in_queue:
-        try:
-            return not publication.account.queue.paused
-        except AccountQueue.DoesNotExist:
-            return False  # as in SQL: no queue row, no release
+        return read.release_queue_paused is False  # as in SQL: no queue row, no release
     return True
 
 
-# What every attempt reads, fetched with the claim: the account's queue for the release
-# rules, the charter for the text (UTM). Rarer needs (the author, told of a failure; the
-# campaign, with UTM on) load on demand: each join here costs every claim.
-CLAIM_RELATED = ("post", "account", "account__queue", "post__workspace", "post__workspace__charter",
-                 "post__workspace__editorial")
+def claim_query(now: datetime) -> QuerySet[Publication]:
+    """The claim's read: the publications claimable at `now`, each with what every attempt
+    needs (its post, account and workspace) and, as annotations, the rest of what the
+    release rules and the text read (the pause, the approval rule, the queue's state,
+    UTM tagging, whether there are media). Scalar subqueries rather than joins:
+    PostgreSQL plans a join of the seven tables in ~1.3 ms, every claim, and this in
+    ~0.3 ms (measured with EXPLAIN ANALYZE). Rarer needs (the author, told of a failure;
+    the campaign, with UTM on) load on demand."""
+    workspace, account = OuterRef("post__workspace"), OuterRef("account")
+    editorial = EditorialSettings.objects.filter(workspace=workspace)
+    return Publication.objects.select_related("post", "account", "post__workspace").annotate(
+        release_paused_at=Subquery(editorial.values("paused_at")[:1]),
+        release_requires_approval=Subquery(editorial.values("requires_approval")[:1]),
+        release_queue_paused=Subquery(AccountQueue.objects.filter(account=account).values("paused")[:1]),
+        # No charter row: no tagging (as `utm_enabled`), said here so the text needs no query.
+        utm_on=Coalesce(Subquery(Charter.objects.filter(workspace=workspace).values("utm_enabled")[:1]), False),
+        has_media=Exists(PostMedia.objects.filter(post=OuterRef("post"))),
+    ).filter(_claimable(now))
+
+
+# Lock the publication row only, not the joined post and workspace rows. Every post of a
+# run goes through here: the SQL is compiled once per worker thread (compiling it took
+# more CPU than the rest of the claim: 1.4 ms a claim, measured at one thread), and the
+# row is read without ORDER BY (a primary key names one row).
+_CLAIM_READ = CompiledRead(
+    lambda now, pk: skip_locked(claim_query(now).filter(pk=pk).order_by())[:1],
+    now=Param(Publication._meta.get_field("next_attempt_at"), STAND_IN_TIME),
+    pk=Param(Publication._meta.get_field("id"), STAND_IN_ID),
+)
+
+
+def claim_row(publication_id: int, now: datetime) -> Publication | None:
+    """`claim_query`'s row for one publication, locked; None if it is not claimable (or
+    another claim holds it). Call inside a transaction."""
+    return _CLAIM_READ.first(now=now, pk=publication_id)
 
 
 def claim(publication_id: int, worker: str = WORKER_ID) -> Claim | None:
@@ -167,12 +200,8 @@ def claim(publication_id: int, worker: str = WORKER_ID) -> Claim | None:
     token = uuid.uuid4().hex
     lease_until = now + lease_duration()
     with transaction.atomic():
-        # Every post of a run goes through here: the filter is built once for both
-        # queries, and the row is read without ORDER BY (a primary key names one row).
         mine = Publication.objects.filter(_claimable(now), pk=publication_id)
-        # Lock the publication row only, not the joined post and workspace rows.
-        found = list(skip_locked(mine.select_related(*CLAIM_RELATED))[:1])
-        publication = found[0] if found else None
+        publication = claim_row(publication_id, now)
         if publication is None or (publication.state in WAITING and not is_released(publication)):
             return None
         previous = publication.may_exist
@@ -185,7 +214,11 @@ def claim(publication_id: int, worker: str = WORKER_ID) -> Claim | None:
         publication.state, publication.lease_token, publication.lease_expires_at = State.PUBLISHING, token, lease_until
         publication.may_exist, publication.claimed_by, publication.enqueued_at = True, worker, None
         publication.attempts += 1
-        prefetch_related_objects([publication], "post__media__asset")  # files and rights
+        read: Any = publication  # with `claim_query`'s annotations
+        if read.has_media:  # files and rights
+            prefetch_related_objects([publication], "post__media__asset")
+        else:  # most posts have none: what the prefetch would leave, without its query
+            read.post._prefetched_objects_cache = {"media": PostMedia.objects.none()}
         attempt = Attempt.objects.create(
             publication=publication, number=publication.attempts, worker=worker, started_at=now
         )
@@ -264,7 +297,7 @@ def build_request(publication: Publication, record: Callable[[dict[str, Any]], N
         for m in post.media.all()  # prefetched with their assets by `claim`
     ]
     return PublishRequest(
-        text=final_text(post, publication.account.network),
+        text=final_text(post, publication.account.network, utm=getattr(publication, "utm_on", None)),
         idempotency_key=str(publication.idempotency_key),
         media=media,
         language=post.language or post.workspace.language or None,

@@ -419,13 +419,17 @@ def rights_refusal(post: Post, now: datetime | None = None) -> Text | None:
     """Why the engine must not publish this post now (None if it may): a medium whose
     rights ran out since it was scheduled. A `Text`: stored, then read by each person in
     their own language."""
+    # The engine's claim prefetches the media with their assets; most posts have none,
+    # or none with an expiry, and need no date.
+    dated = [(m.asset, m.asset.rights_expire_on) for m in post.media.all()]
+    if all(expiry is None for _asset, expiry in dated):
+        return None
     today = workspace_today(post.workspace, now)
-    for media in post.media.all():  # the engine's claim prefetches them with their assets
-        asset = media.asset
-        if asset.rights_expire_on is not None and asset.rights_expire_on < today:
+    for asset, expiry in dated:
+        if expiry is not None and expiry < today:
             return Text.gettext("Not published: the rights to “%(name)s”%(terms)s expired on %(expiry)s. Renew "
                                 "the rights or choose another medium, then retry.",
-                                name=asset.original_name, terms=_terms_text(asset), expiry=asset.rights_expire_on)
+                                name=asset.original_name, terms=_terms_text(asset), expiry=expiry)
     return None
 
 

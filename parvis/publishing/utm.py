@@ -53,10 +53,11 @@ def utm_enabled(workspace: Workspace | None) -> bool:
         return False
 
 
-def final_text(post: Post, network: str) -> str:
-    """What is sent to `network` for this post."""
+def final_text(post: Post, network: str, utm: bool | None = None) -> str:
+    """What is sent to `network` for this post. `utm`: whether the workspace tags links,
+    when already read (the engine's claim); None reads it from the charter."""
     text = post.text_for(network)
-    if not utm_enabled(post.workspace):
+    if not (utm_enabled(post.workspace) if utm is None else utm):
         return text
     return add_utm(text, network, post.campaign.slug if post.campaign else None)
 

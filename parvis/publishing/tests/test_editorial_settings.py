@@ -27,7 +27,7 @@ def _account(workspace: Workspace) -> SocialAccount:
 def _released(publication: Publication) -> tuple[bool, bool]:
     """What the dispatcher's query and the claim's check each say of `publication`."""
     in_sql = Publication.objects.filter(engine.released_filter(), pk=publication.pk).exists()
-    fetched = Publication.objects.select_related(*engine.CLAIM_RELATED).get(pk=publication.pk)
+    fetched = engine.claim_row(publication.pk, timezone.now())
     return in_sql, engine.is_released(fetched)
 
 
