@@ -253,6 +253,12 @@ class Connector(Protocol):
         """What the accounts page should say about the account beyond its status."""
         ...
 
+    def after_connect(self) -> list[str | Text]:
+        """Set up, once an account is connected (or connected again), what the network
+        needs for parvis to hear from it (a webhook subscription). Never raises: what
+        could not be done is returned, in words, for the person who connected it."""
+        ...
+
 
 class BaseConnector:
     """Sensible defaults for a network package's connector: subclass it and override what
@@ -282,6 +288,9 @@ class BaseConnector:
     def warnings(self) -> list[str | Text]:
         """What the accounts page should say about this account beyond its status (the API
         version parvis speaks ending soon…). Never a network call: the page lists them all."""
+        return []
+
+    def after_connect(self) -> list[str | Text]:
         return []
 
     def refresh_credentials(self) -> Credentials:

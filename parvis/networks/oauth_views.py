@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from parvis.accounts.models import Role
 from parvis.accounts.requests import AuthedRequest
 from parvis.accounts.scoping import workspace_for
+from parvis.core.texts import render as render_text
 from parvis.networks import oauth_flow
 
 
@@ -49,4 +50,6 @@ def save(request: AuthedRequest, key: str, server_url: str, workspace_id: int,
          found: oauth_flow.Found) -> HttpResponse:
     account = oauth_flow.save_found(request.user, workspace_id, key, server_url, found)
     messages.success(request, _("Connected %(handle)s.") % {"handle": account.shown_handle})
+    for warning in account.checking_connector.after_connect():
+        messages.warning(request, render_text(warning))
     return redirect("web:accounts", workspace_id=workspace_id)

@@ -110,6 +110,10 @@ Known differences from the real API (keep them in mind when a test passes here):
   shapes (`t_…` and `m_…` on Messenger, base64 letters on Instagram), not their content;
   `updated_time` is an ISO time (some doc copies show a Unix time); Instagram's Requests
   folder (conversations idle 30 days left out) and the `folder` parameter are not modelled;
+- `POST /{node}/subscribed_apps` (a Page with its token and `pages_manage_metadata`, or an
+  Instagram-Login account with its own token) only records the fields (`subscribed_apps`);
+  the error for a missing permission, "(#200) Requires <perm> permission to manage the
+  object", follows Meta's usual #200 wording, not a documented answer of this edge;
 - per-media-type metric support (e.g. `shares` refused on IMAGE by the real API) is not
   modelled: every current metric answers for every media; values are what tests set (0).
 """
@@ -161,6 +165,7 @@ class LocalMeta(Publishing, Inbox, Messaging):
     def __init__(self) -> None:
         super().__init__()
         self.ig_code_response_wrapped = False
+        self.subscribed_apps: dict[str, list[str]] = {}  # page or Instagram account -> fields
         self.signed_in: User | InstagramAccount | None = None  # who consents on the login dialogs
         self.app_token = f"{self.app_id}|{self.app_secret}"  # Graph's app access token form
         self.tokens[self.app_token] = Token(self.app_token, "app", self.app_id, self.now, None)
@@ -174,6 +179,7 @@ class LocalMeta(Publishing, Inbox, Messaging):
         self.route("GET", v + r"/debug_token", self.debug_token)
         self.route("GET", v + r"/(?P<node>\w+)/accounts", self.list_accounts)
         self.route("GET", v + r"/(?P<node>\w+)/permissions", self.list_permissions)
+        self.route("POST", v + r"/(?P<node>\w+)/subscribed_apps", self.subscribe_app)
         self.add_publishing_routes()
         self.add_inbox_routes()
         self.add_messaging_routes()
@@ -381,6 +387,25 @@ class LocalMeta(Publishing, Inbox, Messaging):
         pages = [self.page_values(self.pages[p], token) for p in self.users[user_id].pages]
         default = "access_token,category,name,id,tasks"
         return Response(200, self.paged(request, [self.select(p, request, default) for p in pages]))
+
+    def subscribe_app(self, request: Request, node: str) -> Response:
+        """`POST /{page-id}/subscribed_apps` with the Page's token and
+        `pages_manage_metadata` (reference page/subscribed_apps), or `/{ig-user-id}` with an
+        Instagram-Login token (instagram-platform/webhooks): the account's webhooks on.
+        `subscribed_fields` is required; the last call's fields are kept."""
+        token = self.auth(request)
+        subject = self.me(node, token)
+        fields = request.form.get("subscribed_fields", "")
+        if token.kind not in ("page", "instagram") or subject != token.subject:
+            raise graph_error("(#210) A page access token is required to request this resource.", 210)
+        needed = "pages_manage_metadata" if token.kind == "page" else "instagram_business_basic"
+        if needed not in token.scopes:
+            raise graph_error(f"(#200) Requires {needed} permission to manage the object", 200)
+        if not fields:
+            raise graph_error("(#100) The parameter subscribed_fields is required", 100)
+        with self.lock:
+            self.subscribed_apps[subject] = fields.split(",")
+        return Response(200, {"success": True})
 
     def list_permissions(self, request: Request, node: str) -> Response:
         token = self.auth(request)

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, ClassVar
 
+from django.conf import settings
 from django.utils import timezone
 
 from parvis.core.texts import Text
@@ -121,6 +122,24 @@ class InstagramConnector(BaseConnector):
                     "Instagram allows deleting posts only for accounts connected with Facebook Login."),
                     ErrorKind.PERMANENT) from error
             raise
+
+    def after_connect(self) -> list[str | Text]:
+        """Turn on Meta's webhooks for this account, without which its @mentions never
+        come (meta.md, 5.4): the Page's subscription to the app (Facebook Login: any Page
+        field will do) or the account's own (Instagram Login). Only where the webhook is
+        set up here: otherwise nothing would listen."""
+        if not getattr(settings, "PARVIS_INSTAGRAM_WEBHOOK_VERIFY_TOKEN", ""):
+            return []
+        page_id = str(self.account.credentials.get("page_id") or "")
+        node, field = (page_id, "feed") if self.login == FACEBOOK_LOGIN and page_id else (
+            str(self.account.remote_id), "comments")
+        try:
+            self.client.post(f"{node}/subscribed_apps", subscribed_fields=field)
+        except NetworkError as exc:
+            return [Text.gettext("Instagram will not send parvis the @mentions of %(handle)s: Meta refused to "
+                                 "turn on its notifications (%(error)s). Connect the account again and grant "
+                                 "every permission asked.", handle=self.account.handle, error=exc.reason)]
+        return []
 
     def refresh_credentials(self) -> Credentials:
         if self.login != INSTAGRAM_LOGIN:

@@ -177,6 +177,13 @@ class ConnectorContract:
             assert problem.network == key and problem.message
             assert problem.field in ("text", "media") or problem.field.startswith("options.")
 
+    def test_setting_up_after_connect_never_raises_even_when_refused(self, subject: Subject) -> None:
+        # Then with its credentials refused: words to show, never an exception that would
+        # lose the account just saved.
+        assert subject.connector().after_connect() == []
+        subject.expire_credentials()
+        assert all(str(w) for w in subject.connector().after_connect())
+
     def test_post_options_are_a_form_that_names_its_fields(self, subject: Subject) -> None:
         path = subject.account.network_info.options_form
         if not path:

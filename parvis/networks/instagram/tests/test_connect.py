@@ -124,3 +124,58 @@ def test_without_a_meta_app_the_page_names_the_variables_to_set(people, meta):
 def test_an_editor_cannot_connect_accounts(people, meta, apps):
     response = client_for(people["editor"]).get(reverse("instagram:connect", args=[people["workspace"].pk]))
     assert response.status_code == 403
+
+
+# -- the mentions webhook turned on for the account at connect ---------------------------------
+
+def test_connecting_turns_on_the_pages_webhooks_when_parvis_listens_for_mentions(people, meta, apps, ig, settings):
+    settings.PARVIS_INSTAGRAM_WEBHOOK_VERIFY_TOKEN = "un-jeton-long-et-aleatoire"
+    client = client_for(people["owner"])
+    state = start(client, people, "facebook")
+    user = meta.users[meta.pages[ig.page_id].user_id]
+    response = client.get(reverse("instagram:callback"), {"code": meta.login_code(user, CALLBACK), "state": state},
+                          follow=True)
+    assert meta.subscribed_apps == {ig.page_id: ["feed"]}  # any Page field turns Instagram's on
+    assert [m.level_tag for m in response.context["messages"]] == ["success"]
+
+
+def test_an_instagram_login_account_turns_on_its_own_webhooks(people, meta, apps, solo, settings):
+    settings.PARVIS_INSTAGRAM_WEBHOOK_VERIFY_TOKEN = "un-jeton-long-et-aleatoire"
+    client = client_for(people["owner"])
+    state = start(client, people, "instagram")
+    client.get(reverse("instagram:callback"), {"code": meta.login_code(solo, CALLBACK), "state": state})
+    assert meta.subscribed_apps == {solo.id: ["comments"]}
+
+
+def test_without_the_webhook_set_up_nothing_is_subscribed(people, meta, apps, ig, settings):
+    settings.PARVIS_INSTAGRAM_WEBHOOK_VERIFY_TOKEN = ""
+    client = client_for(people["owner"])
+    state = start(client, people, "facebook")
+    user = meta.users[meta.pages[ig.page_id].user_id]
+    client.get(reverse("instagram:callback"), {"code": meta.login_code(user, CALLBACK), "state": state})
+    assert SocialAccount.objects.filter(network="instagram").exists() and meta.subscribed_apps == {}
+
+
+def test_a_refused_subscription_keeps_the_account_and_says_mentions_will_not_come(people, meta, apps, ig, settings):
+    settings.PARVIS_INSTAGRAM_WEBHOOK_VERIFY_TOKEN = "un-jeton-long-et-aleatoire"
+    meta.tokens[meta.pages[ig.page_id].token].scopes.remove("pages_manage_metadata")
+    client = client_for(people["owner"])
+    state = start(client, people, "facebook")
+    user = meta.users[meta.pages[ig.page_id].user_id]
+    response = client.get(reverse("instagram:callback"), {"code": meta.login_code(user, CALLBACK), "state": state},
+                          follow=True)
+    assert SocialAccount.objects.get(network="instagram").remote_id == ig.id
+    shown = [(m.level_tag, str(m)) for m in response.context["messages"]]
+    assert shown[0][0] == "success" and shown[1][0] == "warning"
+    assert "@mentions of @boulangerie" in shown[1][1] and "pages_manage_metadata" in shown[1][1]
+    assert meta.subscribed_apps == {}
+
+
+def test_a_token_refused_when_subscribing_is_a_warning_not_an_error(meta, ig, settings):
+    from parvis.networks.instagram.tests.conftest import account_row
+
+    settings.PARVIS_INSTAGRAM_WEBHOOK_VERIFY_TOKEN = "un-jeton-long-et-aleatoire"
+    page = meta.pages[ig.page_id]
+    meta.expire_token(page.token)
+    warnings = account_row(ig, page.token, "facebook").checking_connector.after_connect()
+    assert len(warnings) == 1 and "@boulangerie" in str(warnings[0]) and meta.subscribed_apps == {}
