@@ -132,6 +132,10 @@ class Membership(models.Model):
     # With "all named approvers", each named approver must approve every post.
     is_named_approver = models.BooleanField(_("named approver"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The workspace switcher's own: pinned by this person, and when they last opened it
+    # (written at most every `VISIT_EVERY`, so that browsing costs no write per page).
+    favourite = models.BooleanField(_("favourite"), default=False)
+    visited_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

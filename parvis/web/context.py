@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from parvis.accounts.models import Membership, Role, Workspace
-from parvis.accounts.scoping import workspaces_for
+from parvis.accounts.switcher import memberships, note_visit, switcher
 from parvis.publishing.models import EditorialSettings
 
 
@@ -17,14 +17,22 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {}
     match = getattr(request, "resolver_match", None)
     current = match.kwargs.get("workspace_id") if match else None
-    # With their editorial settings: the pause banner reads them on every page.
-    workspaces = list(workspaces_for(user).select_related("editorial"))
     current_id = int(current) if current else None
+    members = memberships(user)
+    workspaces = [m.workspace for m in members]
+    note_visit(members, current_id)
+    found = switcher(members, current_id)
+    unread, inbox_open = user.notifications.filter(read_at__isnull=True).count(), inbox_open_count(workspaces)
     return {
         "nav_workspaces": workspaces,
+        "nav_favourites": found.favourites,
+        "nav_recent": found.recent,
+        "nav_favourite_ids": {w.pk for w in found.favourites},
         "nav_current_workspace": current_id,
-        "nav_unread": user.notifications.filter(read_at__isnull=True).count(),
-        "nav_inbox_open": inbox_open_count(workspaces),
+        "nav_current": next((w for w in workspaces if w.pk == current_id), None),
+        "nav_unread": unread,
+        "nav_inbox_open": inbox_open,
+        "nav_menu_badge": menu_badge(inbox_open, unread),
         **paused_banner(user, workspaces, current_id),
     }
 
@@ -44,6 +52,14 @@ def inbox_open_count(workspaces: list[Workspace]) -> str:
     # every open item before taking the first thousand.
     count = waiting.order_by()[:INBOX_COUNT_CAP + 1].count()
     return f"{INBOX_COUNT_CAP}+" if count > INBOX_COUNT_CAP else (str(count) if count else "")
+
+
+def menu_badge(inbox_open: str, unread: int) -> str:
+    """What the phone's folded menu shows of the badges inside it: their sum ("" for none)."""
+    if inbox_open.endswith("+"):
+        return inbox_open
+    total = int(inbox_open or 0) + unread
+    return str(total) if total else ""
 
 
 def paused_banner(user: Any, workspaces: list[Workspace], current_id: int | None) -> dict[str, Any]:

@@ -53,6 +53,7 @@ urlpatterns = [
     path("", workspaces.home, name="home"),
     path("workspaces/new/", workspaces.workspace_create, name="workspace_create"),
     path("w/<id:workspace_id>/settings/", workspaces.workspace_settings, name="workspace_settings"),
+    path("w/<id:workspace_id>/favourite/", workspaces.workspace_favourite, name="workspace_favourite"),
     path("w/<id:workspace_id>/accounts/", workspaces.accounts, name="accounts"),
     path("w/<id:workspace_id>/accounts/<id:account_id>/disconnect/", workspaces.disconnect, name="disconnect"),
     path("w/<id:workspace_id>/members/", workspaces.members, name="members"),

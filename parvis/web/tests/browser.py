@@ -33,11 +33,12 @@ browser_marks = [
 ]
 
 
-def shot(page: Any, name: str) -> None:
-    """Take a full-page screenshot of the screen the README shows as <name>; write it to
-    docs/screenshots/<name>.png only when asked (PARVIS_SCREENSHOTS=1, or pytest's
-    --screenshots), so that a test run leaves the tracked images alone."""
-    image = page.screenshot(full_page=True)
+def shot(page: Any, name: str, full_page: bool = True) -> None:
+    """Take a screenshot of the screen the README shows as <name> (the whole page, or what
+    a phone's screen shows); write it to docs/screenshots/<name>.png only when asked
+    (PARVIS_SCREENSHOTS=1, or pytest's --screenshots), so that a test run leaves the
+    tracked images alone."""
+    image = page.screenshot(full_page=full_page)
     assert image.startswith(b"\x89PNG\r\n\x1a\n") and len(image) > 1000, f"screenshot {name} is empty"
     if os.environ.get("PARVIS_SCREENSHOTS") == "1":
         SHOTS.mkdir(parents=True, exist_ok=True)

@@ -262,3 +262,9 @@ def test_a_forged_revoke_value_is_ignored_not_a_server_error(people, name):
     client = client_for(people["owner"])
     url = reverse(name, args=[people["workspace"].pk]) if name == "web:members" else reverse(name)
     assert client.post(url, {"revoke": "'; DROP TABLE"}).status_code == 302
+
+
+def test_the_folded_menu_shows_the_sum_of_its_badges() -> None:
+    from parvis.web.context import menu_badge
+
+    assert [menu_badge("", 0), menu_badge("5", 3), menu_badge("", 2), menu_badge("999+", 4)] == ["", "8", "2", "999+"]

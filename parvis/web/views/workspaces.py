@@ -10,8 +10,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,6 +21,7 @@ from parvis.accounts.actions import create_own_workspace, invite_member, revoke_
 from parvis.accounts.models import Membership, Role, Workspace
 from parvis.accounts.requests import AuthedRequest
 from parvis.accounts.scoping import membership_view, workspace_view, workspaces_for
+from parvis.accounts.switcher import set_favourite
 from parvis.core.ids import parse_id
 from parvis.core.texts import render as render_text
 from parvis.networks import registry
@@ -63,6 +66,19 @@ def workspace_create(request: AuthedRequest) -> HttpResponse:
         messages.success(request, _("Workspace %(name)s created. Connect its accounts.") % {"name": workspace.name})
         return redirect("web:accounts", workspace_id=workspace.pk)
     return render(request, "parvis/workspace_form.html", {"form": form})
+
+
+@login_required
+@require_POST
+def workspace_favourite(request: AuthedRequest, workspace_id: int) -> HttpResponse:
+    """Pin a workspace in the switcher, or unpin it (`favourite=0`); back to the page the
+    person was on."""
+    set_favourite(request.user, workspace_id, request.POST.get("favourite") != "0")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        target = reverse("web:calendar", args=[workspace_id])
+    return redirect(target)
 
 
 @workspace_view(Role.MANAGER)

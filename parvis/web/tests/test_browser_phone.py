@@ -1,0 +1,182 @@
+"""parvis on a phone (390 × 844, French, the longer words): no page scrolls sideways, with
+the long handles, links and order numbers real workspaces have; the header's navigation
+folds behind a "Menu" button that opens it; the workspace's pages are one strip that
+scrolls in its own box; tables read as cards, each value under its column's name; and
+nothing breaks the Content-Security-Policy."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from textwrap import dedent
+
+from playwright.sync_api import expect
+
+from parvis.web.tests.browser import browser_marks, log_in, new_workspace, shot
+
+pytestmark = browser_marks
+
+# What makes pages wide, written straight into `parvis up`'s database (its own shell).
+SEED = dedent('''
+    from datetime import timedelta
+    from django.utils import timezone
+    from parvis.accounts.models import User, Workspace
+    from parvis.inbox.ingest import search_text_for
+    from parvis.inbox.models import Author, Item, Thread
+    from parvis.networks.models import SocialAccount
+    from parvis.publishing.models import Campaign, Post, Publication, State
+
+    workspace, user, now = Workspace.objects.get(name="Boulangerie Dupont"), User.objects.first(), timezone.now()
+    accounts = [SocialAccount.objects.create(
+        workspace=workspace, network=network, server_url=url, remote_id=f"phone{n}", handle=handle,
+        display_name=handle, credentials={"access_token": "x"}) for n, (network, url, handle) in enumerate([
+            ("mastodon", "https://mastodon.social", "@boulangerie.dupont.officielle@mastodon.social"),
+            ("bluesky", "https://bsky.social", "@boulangerie-dupont-officielle.bsky.social"),
+            ("facebook", "https://www.facebook.com", "Boulangerie Dupont — Artisan boulanger depuis 1952")])]
+    campaign = Campaign.objects.create(workspace=workspace, name="Galette des rois 2027 — opération fèves collector",
+                                       slug="galette-2027", colour="#aa5500")
+    text = ("Nouvelle fournée ! https://boulangerie-dupont-officielle.example/produits/galette-des-rois-frangipane"
+            "?utm_source=parvis_un_lien_tres_long #GaletteDesRois #BoulangerieArtisanale")
+    for k, state in enumerate([State.SCHEDULED, State.PUBLISHED, State.FAILED, State.TO_CHECK]):
+        post = Post.objects.create(workspace=workspace, author=user, text=text, campaign=campaign,
+                                   scheduled_at=now + timedelta(hours=k + 1))
+        for account in accounts:
+            Publication.objects.create(
+                post=post, account=account, state=state, due_at=post.scheduled_at, next_attempt_at=post.scheduled_at,
+                remote_url="https://www.instagram.com/p/C0dEfGhIjKlMnOpQrStUvWxYz0123456789/"
+                if state == State.PUBLISHED else "",
+                error="Le serveur a répondu HTTP 503 : Service_temporairement_indisponible_réessayez_plus_tard"
+                if state == State.FAILED else "")
+    author = Author.objects.create(
+        workspace=workspace, network="mastodon", key="fidele", remote_id="fidele",
+        handle="@une.cliente.tres.fidele.depuis.toujours@mastodon.social",
+        display_name="Marie-Christine de la Fontaine-Saint-Germain")
+    thread = Thread.objects.create(workspace=workspace, account=accounts[0], key="t1", root_remote_id="t1",
+                                   context_fetched_at=now)
+    message = ("Bonjour, ma commande n°FR-2026-0012345678 n'est jamais arrivée "
+               "https://suivi.laposte.example/colis/6A12345678901234567890 pouvez-vous regarder ?")
+    for k in range(3):
+        Item.objects.create(
+            workspace=workspace, account=accounts[0], thread=thread, author=author, network="mastodon",
+            remote_id=f"phone-item{k}", kind="reply", text=message, search_text=search_text_for(message, author),
+            created_at=now - timedelta(minutes=k), language="fr", sentiment="negative", status="open")
+''')
+
+
+# What sticks out of a page, innermost first: names the culprit when this test fails.
+WIDEST = """() => {
+  const edge = document.documentElement.clientWidth + 1;
+  const clipped = e => { for (let a = e.parentElement; a; a = a.parentElement) {
+    if (getComputedStyle(a).overflowX !== 'visible') return true; } return false; };
+  const out = Array.from(document.querySelectorAll('body *'))
+    .filter(e => e.getBoundingClientRect().right > edge && !clipped(e))
+    .filter(e => !Array.from(e.children).some(c => c.getBoundingClientRect().right > edge));
+  return out.slice(0, 4).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right));
+}"""
+
+
+def seed(parvis) -> None:
+    subprocess.run([sys.executable, "-m", "parvis", "manage", "shell", "-c", SEED], check=True, capture_output=True,
+                   env={**os.environ, "PARVIS_DATA_DIR": str(parvis.data_dir)})
+
+
+def test_every_page_fits_a_phone_with_a_folding_menu_and_tables_as_cards(browser, parvis):
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    log_in(page, parvis)
+    workspace = new_workspace(page, parvis, "Boulangerie Dupont")
+    for name in ("Fromagerie des Alpes", "Cave à vins du Marché"):
+        new_workspace(page, parvis, name)
+    seed(parvis)
+
+    phone = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844}, is_mobile=True,
+                                has_touch=True, storage_state=context.storage_state())
+    small = phone.new_page()
+    refused: list[str] = []
+    small.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    w = f"/w/{workspace}"
+    pages = ["/", "/inbox/", "/calendar/", "/notifications/", "/settings/", "/settings/tokens/", "/workspaces/new/",
+             f"{w}/compose/", f"{w}/inbox/", f"{w}/inbox/items/1/", f"{w}/inbox/settings/", f"{w}/calendar/",
+             f"{w}/calendar/?view=week", f"{w}/mission/", f"{w}/publications/", f"{w}/publications/1/",
+             f"{w}/posts/1/edit/", f"{w}/series/", f"{w}/library/", f"{w}/campaigns/", f"{w}/campaigns/1/",
+             f"{w}/accounts/", f"{w}/accounts/1/queue/", f"{w}/members/", f"{w}/settings/", f"{w}/charter/",
+             f"{w}/imports/", f"{w}/webhooks/", f"{w}/saved-replies/", f"{w}/approvals/", f"{w}/audit/",
+             f"{w}/pause/"]
+    wide = {}
+    for path in pages:
+        # The composer fills in its live check after loading: measure once it has.
+        answer = small.goto(parvis.url + path, wait_until="networkidle" if "/compose/" in path or "/edit/" in path
+                            else "load")
+        assert answer is not None and answer.status == 200, path
+        width = small.evaluate("document.documentElement.scrollWidth")
+        if width > 390:
+            wide[path] = (width, small.evaluate(WIDEST))
+    assert wide == {}, f"pages wider than the phone: {wide}"
+
+    # The menu: folded, then open with the switcher and the person's own links; the
+    # switcher opens in place with every workspace.
+    small.goto(f"{parvis.url}{w}/publications/")
+    menu = small.locator("[data-testid=menu-toggle]")
+    expect(small.locator("#top-menu")).to_be_hidden()
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    menu.click()
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    expect(small.locator("#top-menu [data-testid=nav-inbox]")).to_be_visible()
+    small.click("[data-testid=switcher]")
+    expect(small.locator("#top-menu").get_by_role("link", name="Cave à vins du Marché").first).to_be_visible()
+    assert small.evaluate("document.documentElement.scrollWidth") <= 390
+    menu.click()
+    expect(small.locator("#top-menu")).to_be_hidden()
+
+    # The workspace's pages scroll in their own strip; the table is cards, labelled.
+    strip = small.locator("nav.tabs")
+    assert strip.evaluate("e => e.scrollWidth > e.clientWidth")
+    cell = small.locator("table.list.publications.cards tbody tr").first.locator("td").nth(1)
+    assert cell.get_attribute("data-label") == "Compte"
+    assert cell.evaluate("e => getComputedStyle(e, '::before').content") == '"Compte"'
+    shot(small, "phone", full_page=False)
+    assert refused == []
+    phone.close()
+    context.close()
+
+
+def test_the_switcher_finds_a_client_among_many_by_keyboard_and_keeps_favourites_first(browser, parvis):
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    log_in(page, parvis)
+    names = ["Élan Studio", "Vélos Martin"] + [f"Client {n:02d}" for n in range(10)]
+    subprocess.run([sys.executable, "-m", "parvis", "manage", "shell", "-c", dedent(f'''
+        from parvis.accounts.actions import create_own_workspace
+        from parvis.accounts.models import User
+        owner = User.objects.get(email="{parvis.admin_email}")
+        for name in {names!r}:
+            create_own_workspace(owner, name, "Europe/Paris", "fr")
+    ''')], check=True, capture_output=True, env={**os.environ, "PARVIS_DATA_DIR": str(parvis.data_dir)})
+    page.goto(f"{parvis.url}/")
+    panel = page.locator("#switcher-panel")
+    expect(panel).to_be_hidden()
+    page.keyboard.press("Control+k")  # from anywhere: open, the search focused
+    expect(panel).to_be_visible()
+    expect(page.locator("[data-testid=switcher-search]")).to_be_focused()
+    page.keyboard.type("elan")  # accents ignored
+    visible = panel.locator("[data-testid=switcher-item]:visible a")
+    expect(visible).to_have_text(["Élan Studio"])
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/w/\d+/calendar/$"))
+    expect(page.locator("[data-testid=switcher]")).to_contain_text("Élan Studio")
+
+    page.click("[data-testid=switcher]")
+    page.get_by_role("button", name="Vélos Martin", exact=False).first.click()  # its star
+    page.wait_for_load_state()
+    page.click("[data-testid=switcher]")
+    groups = panel.locator("section h2")
+    expect(groups.first).to_have_text(re.compile("Favourites|Favoris"))
+    expect(panel.locator("section").first.locator("a")).to_have_text(["Vélos Martin"])
+    page.keyboard.press("Escape")
+    expect(panel).to_be_hidden()
+    assert errors == []
+    context.close()
