@@ -180,3 +180,20 @@ def test_the_switcher_finds_a_client_among_many_by_keyboard_and_keeps_favourites
     expect(panel).to_be_hidden()
     assert errors == []
     context.close()
+
+
+def test_without_network_a_page_says_so_and_parvis_comes_back_with_it(browser, parvis):
+    context = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    log_in(page, parvis)
+    assert page.evaluate("navigator.serviceWorker.ready.then(r => r.active.scriptURL)").endswith("/sw.js")
+    context.set_offline(True)
+    page.goto(f"{parvis.url}/calendar/")  # the network is gone: the service worker answers
+    expect(page.get_by_test_id("offline")).to_be_visible()
+    expect(page.locator("h1")).to_have_text("Pas de connexion")
+    assert page.evaluate("getComputedStyle(document.querySelector('header.top')).backgroundColor") == "rgb(20, 24, 39)"
+    context.set_offline(False)
+    page.get_by_role("link", name="Réessayer").click()
+    page.wait_for_url(f"{parvis.url}/")
+    expect(page.locator("[data-testid=menu-toggle]")).to_be_visible()
+    context.close()

@@ -35,6 +35,14 @@
     labelTables(table || event.target);
   });
 
+  // Installable app: the service worker shows an offline page when the network is gone
+  // (browsers allow one only over HTTPS or on this machine).
+  if ("serviceWorker" in navigator && window.isSecureContext) {
+    window.addEventListener("load", function () {
+      navigator.serviceWorker.register("/sw.js").catch(function () { /* the app still works without */ });
+    });
+  }
+
   // The header's "Menu" button (phones): opens and closes the navigation it controls.
   document.addEventListener("click", function (event) {
     const toggle = event.target instanceof Element && event.target.closest(".menu-toggle");
