@@ -197,3 +197,35 @@ def test_without_network_a_page_says_so_and_parvis_comes_back_with_it(browser, p
     page.wait_for_url(f"{parvis.url}/")
     expect(page.locator("[data-testid=menu-toggle]")).to_be_visible()
     context.close()
+
+
+def test_on_a_phone_the_composer_takes_a_photo_with_the_camera(browser, parvis, tmp_path):
+    from PIL import Image
+
+    photo = tmp_path / "vitrine.jpg"
+    Image.new("RGB", (64, 48), "orange").save(photo, "JPEG")
+    desk = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    page = desk.new_page()
+    log_in(page, parvis)
+    workspace = new_workspace(page, parvis, "Primeur du coin")
+    subprocess.run([sys.executable, "-m", "parvis", "manage", "shell", "-c", dedent(f'''
+        from parvis.networks.models import SocialAccount
+        SocialAccount.objects.create(workspace_id={workspace}, network="mastodon", server_url="https://mastodon.social",
+                                     remote_id="primeur", handle="@primeur@mastodon.social",
+                                     credentials={{"access_token": "x"}})
+    ''')], check=True, capture_output=True, env={**os.environ, "PARVIS_DATA_DIR": str(parvis.data_dir)})
+    page.goto(f"{parvis.url}/w/{workspace}/compose/")
+    expect(page.locator("#id_media")).to_be_attached()
+    expect(page.get_by_test_id("camera")).to_be_hidden()  # no camera button with a mouse
+
+    phone = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844}, is_mobile=True,
+                                has_touch=True, storage_state=desk.storage_state())
+    small = phone.new_page()
+    small.goto(f"{parvis.url}/w/{workspace}/compose/")
+    expect(small.get_by_test_id("camera")).to_be_visible()
+    small.set_input_files("#id_camera", str(photo))  # what the camera hands back
+    item = small.locator("#chosen-media [data-testid=media-choice]")
+    expect(item).to_have_count(1)
+    assert small.locator("#id_camera").evaluate("e => e.files.length") == 0  # uploaded, not sent twice
+    phone.close()
+    desk.close()

@@ -77,17 +77,22 @@
     note.textContent = file.name + ": " + reason;
   }
 
-  input.addEventListener("change", async function (event) {
+  // The file picker, and on a phone the camera (a photo taken now): both upload at once.
+  async function picked(event) {
     event.stopPropagation();  // the live check waits for the uploads
-    const files = Array.from(input.files);
+    const source = event.target;
+    const files = Array.from(source.files);
     if (!files.length) return;
     status.replaceChildren();
     form.classList.add("uploading");
     for (const file of files) await upload(file);  // one at a time: the order is kept
-    input.value = "";  // they are in the library now: the form must not send them again
+    source.value = "";  // they are in the library now: the form must not send them again
     form.classList.remove("uploading");
     changed();
-  });
+  }
+  input.addEventListener("change", picked);
+  const camera = document.getElementById("id_camera");
+  if (camera) camera.addEventListener("change", picked);
 
   function toggleWhen() {
     const mode = form.querySelector("input[name=mode]:checked");
