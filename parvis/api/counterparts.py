@@ -124,6 +124,8 @@ WEB_ONLY: dict[str, str] = {
     "compose_check": "The composer's live counter; the API checks a post when it is saved (400 naming the field).",
     "library_picker": "The composer's media picker; the API lists the library (`media`).",
     "library_thumb": "A thumbnail drawn for the page's grid.",
+    "workspace_favourite": "Pins a workspace in the web's switcher, a preference of the page; the API lists "
+                           "workspaces (`workspaces`).",
     "calendar_more": "The calendar's '+N more' fragment; the API lists publications (`publications`).",
     "calendar_all_more": "The calendar's '+N more' fragment; the API lists publications (`publications`).",
     "saved_reply_picker": "The picker beside the reply box; the API lists saved replies (`saved-replies`).",
