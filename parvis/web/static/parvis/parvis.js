@@ -66,7 +66,10 @@
     if (open) {
       const header = panel.closest("header");
       if (header && toggle && toggle.offsetParent === null) header.classList.add("open");  // the phone's menu
-      panel.querySelector(".switcher-search").focus();
+      const search = panel.querySelector(".switcher-search");
+      search.value = "";  // each opening starts from the whole list
+      switcherFilter(panel);
+      search.focus();
     }
   }
   function switcherFilter(panel) {
@@ -99,7 +102,9 @@
   document.addEventListener("keydown", function (event) {
     const panel = document.querySelector(".switcher-panel");
     if (!panel) return;
-    if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "k") {
+    // ⌘K on a Mac, where Ctrl+K deletes to the end of the line in a text field; Ctrl+K elsewhere.
+    const mac = /Mac|iPhone|iPad/.test(navigator.platform);
+    if ((mac ? event.metaKey : event.ctrlKey) && !event.altKey && event.key.toLowerCase() === "k") {
       event.preventDefault();
       switcherOpen(panel, true);
       return;

@@ -27,7 +27,8 @@ self.addEventListener("fetch", function (event) {
     event.respondWith(fetch(request).catch(function () { return caches.match(OFFLINE); }));
     return;
   }
-  if (SHELL.includes(new URL(request.url).pathname)) {
+  const url = new URL(request.url);
+  if (url.origin === self.location.origin && SHELL.includes(url.pathname)) {
     event.respondWith(caches.match(request).then(function (kept) { return kept || fetch(request); }));
   }
 });
