@@ -202,7 +202,10 @@ def test_a_crowded_day_opens_in_place_under_a_strict_policy_and_fits_a_phone(bro
             small.goto(f"{url}?view={view}&day={monday:%Y-%m-%d}")
             width = small.evaluate("document.documentElement.scrollWidth")
             assert width <= 390, f"{url} {view} is {width} px wide"
-    small.goto(f"{calendar}?day={monday:%Y-%m-%d}")
+    small.goto(f"{calendar}?day={monday:%Y-%m-%d}")  # no view chosen: a phone gets the agenda
+    small.wait_for_url(re.compile(r"view=agenda"))
+    expect(small.get_by_test_id("agenda")).to_be_visible()
+    assert small.evaluate("document.documentElement.scrollWidth") <= 390
     shot(small, "calendar-phone")
     assert phone_violations == []
     phone.close()

@@ -49,7 +49,8 @@ def test_a_missions_progress_reads_at_a_glance_on_a_phone(browser, parvis, masto
     small = phone.new_page()
     small.on("console", lambda message: refused.append(message.text)
              if "Content Security Policy" in message.text else None)
-    for url in (mission, f"{parvis.url}/w/{workspace_id}/calendar/", f"{parvis.url}/"):
+    for url in (mission, f"{parvis.url}/w/{workspace_id}/calendar/?view=month",
+                f"{parvis.url}/w/{workspace_id}/calendar/?view=agenda", f"{parvis.url}/"):
         small.goto(url)
         expect(small.locator("svg.mission-bar").first).to_be_visible()
         width = small.evaluate("document.documentElement.scrollWidth")

@@ -97,8 +97,9 @@ def test_every_page_fits_a_phone_with_a_folding_menu_and_tables_as_cards(browser
     refused: list[str] = []
     small.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
     w = f"/w/{workspace}"
-    pages = ["/", "/inbox/", "/calendar/", "/notifications/", "/settings/", "/settings/tokens/", "/workspaces/new/",
-             f"{w}/compose/", f"{w}/inbox/", f"{w}/inbox/items/1/", f"{w}/inbox/settings/", f"{w}/calendar/",
+    pages = ["/", "/inbox/", "/calendar/?view=agenda", "/calendar/?view=month", "/notifications/", "/settings/",
+             "/settings/tokens/", "/workspaces/new/", f"{w}/compose/", f"{w}/inbox/", f"{w}/inbox/items/1/",
+             f"{w}/inbox/settings/", f"{w}/calendar/?view=agenda", f"{w}/calendar/?view=month",
              f"{w}/calendar/?view=week", f"{w}/mission/", f"{w}/publications/", f"{w}/publications/1/",
              f"{w}/posts/1/edit/", f"{w}/series/", f"{w}/library/", f"{w}/campaigns/", f"{w}/campaigns/1/",
              f"{w}/accounts/", f"{w}/accounts/1/queue/", f"{w}/members/", f"{w}/settings/", f"{w}/charter/",
@@ -114,6 +115,11 @@ def test_every_page_fits_a_phone_with_a_folding_menu_and_tables_as_cards(browser
         if width > 390:
             wide[path] = (width, small.evaluate(WIDEST))
     assert wide == {}, f"pages wider than the phone: {wide}"
+
+    # The calendar opens as the agenda on a phone, the fortnight's posts day by day.
+    small.goto(f"{parvis.url}{w}/calendar/")
+    small.wait_for_url(re.compile(r"view=agenda"))
+    expect(small.get_by_test_id("agenda").locator(".agenda-day").first).to_contain_text("Nouvelle fournée")
 
     # The menu: folded, then open with the switcher and the person's own links; the
     # switcher opens in place with every workspace.

@@ -214,3 +214,32 @@ def test_only_managers_manage_the_feed(people):
     url = reverse("web:calendar_feed", args=[people["workspace"].pk])
     assert client_for(people["editor"]).post(url, {"action": "create"}).status_code == 403
     assert client_for(people["outsider"]).get(url).status_code == 404
+
+
+# -- the agenda: the phone's calendar ---------------------------------------------------------
+
+def test_the_agenda_lists_two_weeks_of_posts_day_by_day_in_the_workspaces_zone(people, plan):
+    html = page(people["editor"], people["workspace"], view="agenda", day=DAY)
+    days = re.findall(r'class="agenda-day[^"]*" data-day="([\d-]+)"', html)
+    assert days == ["2030-01-07", "2030-01-09", "2030-01-10"]  # only the days that have posts
+    agenda = html[html.index('data-testid="agenda"'):]
+    assert agenda.index("Galette des rois") < agenda.index("Brioche du dimanche") < agenda.index("Baguette")
+    assert "7 January to 20 January 2030" in html
+    assert 'day=2029-12-24' in html.replace("&amp;", "&") and "day=2030-01-21" in html.replace("&amp;", "&")
+
+
+def test_the_agenda_of_an_empty_fortnight_says_so_and_offers_to_write(people, plan):
+    html = page(people["editor"], people["workspace"], view="agenda", day="2031-03-02")
+    assert 'data-testid="agenda-empty"' in html and reverse("web:compose", args=[people["workspace"].pk]) in html
+
+
+def test_a_crowded_day_in_the_agenda_shows_its_first_posts_and_the_rest_on_demand(people, plan):
+    from datetime import timedelta
+
+    when = datetime(2030, 1, 8, 6, 0, tzinfo=UTC)
+    for n in range(15):
+        planned(people["workspace"], people["editor"], f"Fournée {n:02d}", when + timedelta(minutes=20 * n),
+                [plan["bsky"]])
+    html = page(people["editor"], people["workspace"], view="agenda", day=DAY)
+    day = html[html.index('data-day="2030-01-08"'):html.index('data-day="2030-01-09"')]
+    assert day.count('class="event') == 11 and '+4 more' in day  # the twelfth line is the link

@@ -57,6 +57,9 @@ from parvis.web.zones import viewer_tz
 
 # Lines a cell shows at most: its events, or one line fewer and "+N more".
 MONTH_LINES, WEEK_LINES = 4, 2
+# The agenda (a list, for phones): two weeks from the chosen day, a day's first posts.
+AGENDA_DAYS, AGENDA_LINES = 14, 12
+VIEWS = ("month", "week", "agenda")
 DAY_MINUTES = 24 * 60
 MORE_PAGE = 50  # events a "+N more" brings at a time
 KEPT_PARAMS = ("workspace", "account", "campaign", "label", "state", "approval", "colour", "tz")
@@ -64,6 +67,10 @@ KEPT_PARAMS = ("workspace", "account", "campaign", "label", "state", "approval",
 
 # The calendar's years: a grid around 9999-12 or 0001-01 would step out of `date`'s range.
 YEARS = range(1900, 3000)
+
+
+def agenda_days(anchor: date) -> list[date]:
+    return [anchor + timedelta(days=i) for i in range(AGENDA_DAYS)]
 
 
 def _parse_day(raw: str, today: date) -> date:
@@ -134,9 +141,9 @@ def _render(request: AuthedRequest, workspaces: QuerySet[Workspace], workspace: 
     scope = _scope(request, workspaces, workspace)
     tz = scope.tz
     today = timezone.now().astimezone(tz).date()
-    view = "week" if request.GET.get("view") == "week" else "month"
+    view = request.GET.get("view") if request.GET.get("view") in VIEWS else "month"
     anchor = _parse_day(request.GET.get("day", ""), today)
-    days = week_days(anchor) if view == "week" else month_days(anchor)
+    days = {"week": week_days, "month": month_days, "agenda": agenda_days}[view](anchor)
     start, end = span(days, tz)
     colour = _colour(request)
     items = scope.items(request, colour)
@@ -144,6 +151,13 @@ def _render(request: AuthedRequest, workspaces: QuerySet[Workspace], workspace: 
         prev_day, next_day = days[0] - timedelta(days=7), days[0] + timedelta(days=7)
         cells = cells_between(scope.planned(), tz, start, end, SLOT_MINUTES, WEEK_LINES)
         grid: dict[str, Any] = {"rows": week_rows(items, week_grid(days, cells))}
+    elif view == "agenda":
+        prev_day, next_day = anchor - timedelta(days=AGENDA_DAYS), anchor + timedelta(days=AGENDA_DAYS)
+        cells = cells_between(scope.planned(), tz, start, end, DAY_MINUTES, AGENDA_LINES)
+        listed = [cell for week in month_cells(items, month_grid(days, cells)) for cell in week]
+        # Days with posts, and today even when it has none: a list, not a grid of empty days.
+        grid = {"agenda": [cell for cell in listed if cell["items"] or cell["day"] == today],
+                "agenda_end": days[-1]}
     else:
         prev_day = (anchor.replace(day=1) - timedelta(days=1)).replace(day=1)
         next_day = (anchor.replace(day=1) + timedelta(days=32)).replace(day=1)
@@ -152,7 +166,7 @@ def _render(request: AuthedRequest, workspaces: QuerySet[Workspace], workspace: 
     networks = sorted({(a.network, a.network_label) for a in scope.accounts})
     chosen, every = scope.filters.as_strings(), workspace is None
     # The month's mission, in the workspace's own month (the one the grid shows).
-    mission = strip(progress(workspace, anchor.replace(day=1))) if workspace and view == "month" else []
+    mission = strip(progress(workspace, anchor.replace(day=1))) if workspace and view != "week" else []
     labels = Label.objects.filter(workspace_id__in=scope.workspace_ids).annotate(workspace_name=F("workspace__name"))
     return render(request, "parvis/calendar.html", {
         "workspace": workspace,

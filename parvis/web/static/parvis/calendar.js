@@ -6,7 +6,8 @@
 // - drag and drop: drop a post on a day (month view: same time of day) or on a half-hour
 //   cell (week view) to reschedule it. The server checks the move exactly as it checks a
 //   save; if it refuses, the post stays where it was and its message shows;
-// - inputs marked data-select-on-focus select their text (the feed address).
+// - inputs marked data-select-on-focus select their text (the feed address);
+// - on a phone, the calendar opens as the agenda unless a view was chosen.
 (function () {
   "use strict";
 
@@ -25,6 +26,16 @@
     });
   }
   paint(document);
+
+  // A phone opens the calendar as the agenda (a month is a grid of dots at 390 px),
+  // unless a view was chosen.
+  const here = new URL(window.location.href);
+  if (document.querySelector("[data-calendar]") && !here.searchParams.has("view")
+      && window.matchMedia("(max-width: 640px)").matches) {
+    here.searchParams.set("view", "agenda");
+    window.location.replace(here.toString());
+    return;
+  }
 
   const calendar = document.querySelector("[data-calendar]") || document.querySelector(".cal-list");
   if (!calendar) return;
