@@ -116,6 +116,14 @@ def test_every_page_fits_a_phone_with_a_folding_menu_and_tables_as_cards(browser
             wide[path] = (width, small.evaluate(WIDEST))
     assert wide == {}, f"pages wider than the phone: {wide}"
 
+    # The inbox's eleven filters fold under one line on a phone, open on a desk.
+    small.goto(f"{parvis.url}{w}/inbox/")
+    expect(small.locator("select[name=sentiment]")).to_be_hidden()
+    small.click("[data-testid=more-filters] summary")
+    expect(small.locator("select[name=sentiment]")).to_be_visible()
+    page.goto(f"{parvis.url}{w}/inbox/")
+    expect(page.locator("select[name=sentiment]")).to_be_visible()
+
     # The calendar opens as the agenda on a phone, the fortnight's posts day by day.
     small.goto(f"{parvis.url}{w}/calendar/")
     small.wait_for_url(re.compile(r"view=agenda"))

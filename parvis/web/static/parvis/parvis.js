@@ -29,7 +29,13 @@
       table.classList.add("cards");
     });
   }
-  document.addEventListener("DOMContentLoaded", function () { labelTables(document); });
+  document.addEventListener("DOMContentLoaded", function () {
+    labelTables(document);
+    // Filters folded for a phone show at once on a wide screen.
+    if (window.matchMedia("(min-width: 901px)").matches) {
+      document.querySelectorAll("details.more-filters").forEach(function (details) { details.open = true; });
+    }
+  });
   document.addEventListener("htmx:load", function (event) {  // rows swapped in later
     const table = event.target instanceof Element && event.target.closest("table.list");
     labelTables(table || event.target);
