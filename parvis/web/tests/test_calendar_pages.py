@@ -243,3 +243,26 @@ def test_a_crowded_day_in_the_agenda_shows_its_first_posts_and_the_rest_on_deman
     html = page(people["editor"], people["workspace"], view="agenda", day=DAY)
     day = html[html.index('data-day="2030-01-08"'):html.index('data-day="2030-01-09"')]
     assert day.count('class="event') == 11 and '+4 more' in day  # the twelfth line is the link
+
+
+def test_a_day_or_half_hour_offers_a_new_post_at_that_time_to_those_who_write(people, plan):
+    workspace = people["workspace"]
+    month = page(people["editor"], workspace, view="month")
+    compose = reverse("web:compose", args=[workspace.pk])
+    assert f'href="{compose}?at=2030-01-08T09:00&amp;tz=Europe/Paris"' in month
+    week = page(people["editor"], workspace, view="week")
+    assert f'href="{compose}?at=2030-01-08T14:30&amp;tz=Europe/Paris"' in week
+    assert 'class="add-here"' not in page(people["viewer"], workspace, view="month")  # viewers do not write
+    assert 'class="add-here"' not in page(people["editor"], view="month")  # all workspaces: which one?
+
+
+def test_the_composer_opens_at_the_slot_chosen_in_the_calendar(people, plan):
+    url = reverse("web:compose", args=[people["workspace"].pk])
+    html = client_for(people["editor"]).get(url, {"at": "2030-01-08T14:30", "tz": "America/Montreal"}).content.decode()
+    assert re.search(r'id="id_scheduled_at"[^>]*value="2030-01-08T14:30"', html) or \
+        re.search(r'value="2030-01-08T14:30"[^>]*id="id_scheduled_at"', html)
+    assert re.search(r'id="id_timezone"[^>]*value="America/Montreal"', html)
+    for wrong in ({"at": "demain 9h"}, {"at": "2030-02-30T09:00"}, {"at": "2030-01-08T14:30", "tz": "Mars/Olympus"}):
+        answer = client_for(people["editor"]).get(url, wrong)
+        assert answer.status_code == 200
+        assert "Mars/Olympus" not in answer.content.decode()

@@ -174,6 +174,7 @@ def _render(request: AuthedRequest, workspaces: QuerySet[Workspace], workspace: 
         else None,
         "view": view, "anchor": anchor, "today": today, "tz": tz, "days": days[:7], **grid,
         "prev_day": prev_day, "next_day": next_day, "filters": chosen, "colour": colour,
+        "can_write": workspace is not None and workspace.pk in scope.editable,  # "+": a post at that time
         "can_manage_feed": workspace is not None and membership_in(
             request.user, workspace.pk).at_least(Role.MANAGER),
         "networks": networks,

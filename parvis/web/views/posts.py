@@ -3,6 +3,7 @@ publish now, schedule or keep as a draft."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -21,6 +22,7 @@ from parvis.accounts.models import Role, Workspace
 from parvis.accounts.requests import AuthedRequest
 from parvis.accounts.scoping import workspace_view
 from parvis.core.ids import MAX_ID, parse_ids, parse_int
+from parvis.core.timezones import known_timezones
 from parvis.networks import registry
 from parvis.publishing import library
 from parvis.publishing.actions import Upload, cancel_post, save_post
@@ -62,11 +64,29 @@ def _initial(post: Post | None, workspace: Workspace) -> dict[str, object]:
             "campaign": str(post.campaign_id or ""), "labels": list(post.labels.values_list("pk", flat=True))}
 
 
+def _slot_chosen(request: AuthedRequest) -> dict[str, object]:
+    """The time (`at`, local, to the minute) and zone (`tz`) a calendar slot hands the
+    composer; anything malformed is ignored (the composer then starts empty)."""
+    chosen: dict[str, object] = {}
+    try:
+        # A wall-clock time in the chosen zone, echoed into the form (which reads it with the zone).
+        at = datetime.strptime(request.GET.get("at", ""), "%Y-%m-%dT%H:%M")  # noqa: DTZ007
+    except ValueError:
+        return chosen
+    chosen["scheduled_at"] = at.strftime("%Y-%m-%dT%H:%M")
+    zone = request.GET.get("tz", "")
+    if zone in known_timezones():
+        chosen["timezone"] = zone
+    return chosen
+
+
 @workspace_view(Role.EDITOR)
 def compose(request: AuthedRequest, workspace: Workspace, post_id: int | None = None) -> HttpResponse:
     post = get_object_or_404(Post, pk=post_id, workspace=workspace) if post_id else None
     errors: dict[str, list[str]] = {}
     values = _initial(post, workspace)
+    if post is None:
+        values.update(_slot_chosen(request))  # "+" in the calendar: a new post at that time
     data: QueryDict = request.POST
     if request.method == "POST":
         post_input, uploads, parse_errors = read_composer(request, workspace)
