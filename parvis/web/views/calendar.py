@@ -141,7 +141,8 @@ def _render(request: AuthedRequest, workspaces: QuerySet[Workspace], workspace: 
     scope = _scope(request, workspaces, workspace)
     tz = scope.tz
     today = timezone.now().astimezone(tz).date()
-    view = request.GET.get("view") if request.GET.get("view") in VIEWS else "month"
+    chosen_view = request.GET.get("view", "")
+    view = chosen_view if chosen_view in VIEWS else "month"
     anchor = _parse_day(request.GET.get("day", ""), today)
     days = {"week": week_days, "month": month_days, "agenda": agenda_days}[view](anchor)
     start, end = span(days, tz)
