@@ -6,6 +6,7 @@ nothing breaks the Content-Security-Policy."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -62,6 +63,9 @@ SEED = dedent('''
             workspace=workspace, account=accounts[0], thread=thread, author=author, network="mastodon",
             remote_id=f"phone-item{k}", kind="reply", text=message, search_text=search_text_for(message, author),
             created_at=now - timedelta(minutes=k), language="fr", sentiment="negative", status="open")
+    import json
+    print(json.dumps({"post": post.pk, "publication": post.publications.first().pk, "account": accounts[0].pk,
+                      "campaign": campaign.pk, "item": Item.objects.filter(workspace=workspace).first().pk}))
 ''')
 
 
@@ -77,9 +81,12 @@ WIDEST = """() => {
 }"""
 
 
-def seed(parvis) -> None:
-    subprocess.run([sys.executable, "-m", "parvis", "manage", "shell", "-c", SEED], check=True, capture_output=True,
-                   env={**os.environ, "PARVIS_DATA_DIR": str(parvis.data_dir)})
+def seed(parvis) -> dict[str, int]:
+    """Fill the workspace; the ids of what was made (other tests of the module may have
+    made rows before)."""
+    done = subprocess.run([sys.executable, "-m", "parvis", "manage", "shell", "-c", SEED], check=True,
+                          capture_output=True, text=True, env={**os.environ, "PARVIS_DATA_DIR": str(parvis.data_dir)})
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def test_every_page_fits_a_phone_with_a_folding_menu_and_tables_as_cards(browser, parvis):
@@ -89,7 +96,7 @@ def test_every_page_fits_a_phone_with_a_folding_menu_and_tables_as_cards(browser
     workspace = new_workspace(page, parvis, "Boulangerie Dupont")
     for name in ("Fromagerie des Alpes", "Cave à vins du Marché"):
         new_workspace(page, parvis, name)
-    seed(parvis)
+    made = seed(parvis)
 
     phone = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844}, is_mobile=True,
                                 has_touch=True, storage_state=context.storage_state())
@@ -98,11 +105,12 @@ def test_every_page_fits_a_phone_with_a_folding_menu_and_tables_as_cards(browser
     small.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
     w = f"/w/{workspace}"
     pages = ["/", "/inbox/", "/calendar/?view=agenda", "/calendar/?view=month", "/notifications/", "/settings/",
-             "/settings/tokens/", "/workspaces/new/", f"{w}/compose/", f"{w}/inbox/", f"{w}/inbox/items/1/",
-             f"{w}/inbox/settings/", f"{w}/calendar/?view=agenda", f"{w}/calendar/?view=month",
-             f"{w}/calendar/?view=week", f"{w}/mission/", f"{w}/publications/", f"{w}/publications/1/",
-             f"{w}/posts/1/edit/", f"{w}/series/", f"{w}/library/", f"{w}/campaigns/", f"{w}/campaigns/1/",
-             f"{w}/accounts/", f"{w}/accounts/1/queue/", f"{w}/members/", f"{w}/settings/", f"{w}/charter/",
+             "/settings/tokens/", "/workspaces/new/", f"{w}/compose/", f"{w}/inbox/", f"{w}/inbox/settings/",
+             f"{w}/inbox/items/{made['item']}/", f"{w}/calendar/?view=agenda", f"{w}/calendar/?view=month",
+             f"{w}/calendar/?view=week", f"{w}/mission/", f"{w}/publications/",
+             f"{w}/publications/{made['publication']}/", f"{w}/posts/{made['post']}/edit/", f"{w}/series/",
+             f"{w}/library/", f"{w}/campaigns/", f"{w}/campaigns/{made['campaign']}/", f"{w}/accounts/",
+             f"{w}/accounts/{made['account']}/queue/", f"{w}/members/", f"{w}/settings/", f"{w}/charter/",
              f"{w}/imports/", f"{w}/webhooks/", f"{w}/saved-replies/", f"{w}/approvals/", f"{w}/audit/",
              f"{w}/pause/"]
     wide = {}
