@@ -44,5 +44,5 @@ def test_instagram_posts_exist_once_after_workers_are_killed_at_every_step(
     with override_policy(LoopbackPorts(port, meta.port)):
         test_crash.crash_and_check(
             tmp_path, people, account, lambda: [m.caption for m in meta.media.values()], window=0.05,
-            steps=(*test_crash.STEPS, "after_step"), rates={"before_call": 0.05},
+            steps=(*test_crash.STEPS, "after_step"), rates={"before_call": 0.05, "during_call": 0.1},
             env={"PARVIS_META_GRAPH_URL": meta.url, "PARVIS_BASE_URL": base})

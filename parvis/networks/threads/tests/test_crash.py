@@ -18,6 +18,6 @@ def test_threads_posts_exist_once_after_workers_are_killed_at_every_step(tmp_pat
     # With a network's latency, "during the call" kills land inside the call (the fake alone answers in a millisecond).
     threads.latency = 0.05
     crash_and_check(tmp_path, people, threads_account, lambda: [m.text for m in threads.posts_of(brand.id)],
-                    window=0.05, steps=(*STEPS, "after_step"), rates={"before_call": 0.05},
+                    window=0.05, steps=(*STEPS, "after_step"), rates={"before_call": 0.05, "during_call": 0.1},
                     env={"PARVIS_THREADS_API_URL": threads.url},
                     options={"reply_control": "followers_only"})
