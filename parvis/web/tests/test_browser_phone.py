@@ -81,12 +81,17 @@ WIDEST = """() => {
 }"""
 
 
+def in_parvis(parvis, code: str) -> str:
+    """Run `code` in `parvis up`'s own shell (its database); what it printed."""
+    done = subprocess.run([sys.executable, "-m", "parvis", "manage", "shell", "-c", dedent(code)], check=True,
+                          capture_output=True, text=True, env={**os.environ, "PARVIS_DATA_DIR": str(parvis.data_dir)})
+    return done.stdout
+
+
 def seed(parvis) -> dict[str, int]:
     """Fill the workspace; the ids of what was made (other tests of the module may have
     made rows before)."""
-    done = subprocess.run([sys.executable, "-m", "parvis", "manage", "shell", "-c", SEED], check=True,
-                          capture_output=True, text=True, env={**os.environ, "PARVIS_DATA_DIR": str(parvis.data_dir)})
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return json.loads(in_parvis(parvis, SEED).strip().splitlines()[-1])
 
 
 def test_every_page_fits_a_phone_with_a_folding_menu_and_tables_as_cards(browser, parvis):
@@ -171,13 +176,13 @@ def test_the_switcher_finds_a_client_among_many_by_keyboard_and_keeps_favourites
     page.on("pageerror", lambda error: errors.append(str(error)))
     log_in(page, parvis)
     names = ["Élan Studio", "Vélos Martin"] + [f"Client {n:02d}" for n in range(10)]
-    subprocess.run([sys.executable, "-m", "parvis", "manage", "shell", "-c", dedent(f'''
+    in_parvis(parvis, f'''
         from parvis.accounts.actions import create_own_workspace
         from parvis.accounts.models import User
         owner = User.objects.get(email="{parvis.admin_email}")
         for name in {names!r}:
             create_own_workspace(owner, name, "Europe/Paris", "fr")
-    ''')], check=True, capture_output=True, env={**os.environ, "PARVIS_DATA_DIR": str(parvis.data_dir)})
+    ''')
     page.goto(f"{parvis.url}/")
     panel = page.locator("#switcher-panel")
     expect(panel).to_be_hidden()
@@ -230,12 +235,12 @@ def test_on_a_phone_the_composer_takes_a_photo_with_the_camera(browser, parvis, 
     page = desk.new_page()
     log_in(page, parvis)
     workspace = new_workspace(page, parvis, "Primeur du coin")
-    subprocess.run([sys.executable, "-m", "parvis", "manage", "shell", "-c", dedent(f'''
+    in_parvis(parvis, f'''
         from parvis.networks.models import SocialAccount
         SocialAccount.objects.create(workspace_id={workspace}, network="mastodon", server_url="https://mastodon.social",
                                      remote_id="primeur", handle="@primeur@mastodon.social",
                                      credentials={{"access_token": "x"}})
-    ''')], check=True, capture_output=True, env={**os.environ, "PARVIS_DATA_DIR": str(parvis.data_dir)})
+    ''')
     page.goto(f"{parvis.url}/w/{workspace}/compose/")
     expect(page.locator("#id_media")).to_be_attached()
     expect(page.get_by_test_id("camera")).to_be_hidden()  # no camera button with a mouse
