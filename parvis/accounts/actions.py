@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from parvis.accounts import channels
 from parvis.accounts.links import absolute_url
 from parvis.accounts.models import (
     Invitation,
@@ -23,6 +24,7 @@ from parvis.accounts.models import (
     Notification,
     Organisation,
     OrganisationMember,
+    PushSubscription,
     Role,
     User,
     Workspace,
@@ -139,30 +141,48 @@ def notify(
     users: Iterable[User], workspace: Workspace | None, kind: str, subject: str | Text,
     message: str | Text, url: str = "",
 ) -> None:
-    """Tell people something in the app and by email. Email failures are logged, never
-    raised: the in-app notice is already saved, and the caller's work must not fail.
+    """Tell people something in the app, by email and on their phones, each as they chose
+    (`channels`). Email and push failures are logged, never raised: the caller's work
+    must not fail for them.
 
     `subject` and `message` are `Text`s when parvis writes them: each person reads them
     in their own language (else the workspace's) and zone, in the app and in the email;
     a plain string is sent as it is (data, or written by a caller in the right language)."""
     recipients = list({u.pk: u for u in users}.values())
+    topic = channels.topic_of(kind)
+    chosen = channels.choices_of(recipients)
     texts = {name: value.as_json() for name, value in (("subject", subject), ("message", message))
              if isinstance(value, Text)}
     outgoing = []
     for user in recipients:
         with _reader(user, workspace):
-            outgoing.append((user, render(subject), render(message)))
+            outgoing.append((user, chosen[user.pk][topic.key], render(subject), render(message)))
     Notification.objects.bulk_create(
         [Notification(user=u, workspace=workspace, kind=kind, message=body, texts=texts, url=url)
-         for u, _subject, body in outgoing]
+         for u, wants, _subject, body in outgoing if wants["app"]]
     )
+    now = timezone.now()
+    ringing = [(u, title, body) for u, wants, title, body in outgoing
+               if wants["push"] and channels.push_allowed(u, workspace, topic, now)]
+    browsers: dict[int, list[int]] = {}
+    ringing_ids = [u.pk for u, _title, _body in ringing]
+    for user_id, pk in PushSubscription.objects.filter(user_id__in=ringing_ids).values_list("user_id", "pk"):
+        browsers.setdefault(user_id, []).append(pk)
+    pushes = [(pk, title, body) for u, title, body in ringing for pk in browsers.get(u.pk, [])]
 
     def send() -> None:
-        for user, title, body in outgoing:
+        from parvis.accounts.tasks import push_task
+
+        for user, wants, title, body in outgoing:
+            if not wants["email"]:
+                continue
             try:
                 send_mail(title, f"{body}\n\n{absolute_url(url) if url else ''}".strip(), None, [user.email])
             except Exception:  # noqa: BLE001 - any SMTP failure: keep going, log it
                 log.exception("could not email notification %s to user %s", kind, user.pk)
+        for subscription_id, title, body in pushes:
+            push_task(subscription_id, {"title": title[:200], "body": body[:500], "url": url or "/", "tag": kind},
+                      "high" if topic.urgent else "normal")
 
     transaction.on_commit(send)
 

@@ -216,6 +216,37 @@ class Notification(models.Model):
         return shown(self.texts.get("message"), self.message)
 
 
+class NotificationChoice(models.Model):
+    """What one person gets of one kind of notice, by channel. No row: the defaults of
+    `accounts.channels` (everything in the app and by email; push for what is urgent)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notification_choices")
+    topic = models.CharField(max_length=20)
+    app = models.BooleanField(default=True)
+    email = models.BooleanField(default=True)
+    push = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "topic"], name="unique_notification_choice")]
+
+
+class PushSubscription(models.Model):
+    """One browser (a phone, a laptop) where a person accepted push notifications: the
+    push service's address and the browser's keys (RFC 8291), as the browser gave them."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="push_subscriptions")
+    endpoint = models.URLField(max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=100)
+    auth = models.CharField(max_length=40)
+    device = models.CharField(_("device"), max_length=120, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    last_status = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+
 class ClientApprover(models.Model):
     """Someone at the client's company who validates posts, with no password: they reach
     the client portal through personal links (`PortalLink`) and see only this workspace's

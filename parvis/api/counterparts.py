@@ -15,6 +15,7 @@ COUNTERPARTS: dict[str, tuple[str, ...]] = {
     "settings": ("me",),
     "account": ("me", "me-email"),
     "notifications": ("me-notifications", "me-notifications-read"),
+    "notification_settings": ("me-notification-choices",),
     "workspace_create": ("workspaces",),
     "workspace_settings": ("workspace",),
     "accounts": ("accounts",),
@@ -124,6 +125,10 @@ WEB_ONLY: dict[str, str] = {
     "compose_check": "The composer's live counter; the API checks a post when it is saved (400 naming the field).",
     "library_picker": "The composer's media picker; the API lists the library (`media`).",
     "library_thumb": "A thumbnail drawn for the page's grid.",
+    "push_subscribe": "A browser subscribes itself to push notifications, with keys only it holds; a token "
+                      "has no browser.",
+    "push_remove": "Ends one browser's push notifications, from the page where browsers are listed.",
+    "push_test": "Sends a test to the person's own browsers, from the page where they are listed.",
     "workspace_favourite": "Pins a workspace in the web's switcher, a preference of the page; the API lists "
                            "workspaces (`workspaces`).",
     "calendar_more": "The calendar's '+N more' fragment; the API lists publications (`publications`).",

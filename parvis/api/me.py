@@ -18,6 +18,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from parvis.accounts import channels
 from parvis.accounts.actions import change_email, mark_read
 from parvis.accounts.links import absolute_url
 from parvis.accounts.models import Notification, User
@@ -152,3 +153,40 @@ class MyNotificationsRead(ApiView):
         body = MarkReadSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return Response({"marked": mark_read(self.user, body.validated_data.get("ids"))})
+
+
+class ChoiceSerializer(serializers.Serializer):
+    topic = serializers.ChoiceField(choices=[t.key for t in channels.TOPICS],
+                                    help_text="What the notices are about: " + ", ".join(
+                                        f"`{t.key}` ({', '.join(t.kinds)})" for t in channels.TOPICS) + ".")
+    app = serializers.BooleanField(help_text="Shown in the app (and in `me/notifications/`).")
+    email = serializers.BooleanField(help_text="Sent by email.")
+    push = serializers.BooleanField(help_text="Sent to the browsers where you turned push notifications on "
+                                              "(on the web page of your notification choices).")
+
+
+@extend_schema(tags=["me"])
+class MyNotificationChoices(ApiView):
+    """Where each kind of notice reaches you. Outside a workspace's working hours, push only
+    rings for urgent messages and crises, and for failed publications to whoever is on duty."""
+
+    serializer_class = ChoiceSerializer
+    http_method_names = ["get", "put", "head", "options"]
+
+    def _table(self) -> list[dict[str, Any]]:
+        chosen = channels.choices_of([self.user])[self.user.pk]
+        return [{"topic": t.key, **chosen[t.key]} for t in channels.TOPICS]
+
+    @extend_schema(operation_id="me_notification_choices", responses={200: ChoiceSerializer(many=True), **ME_ERRORS})
+    def get(self, request: Request) -> Response:
+        return Response(self._table())
+
+    @extend_schema(operation_id="me_notification_choices_update", request=ChoiceSerializer(many=True),
+                   responses={200: ChoiceSerializer(many=True), 400: ErrorsSerializer, 415: WRITE_ERRORS[415],
+                              **ME_ERRORS},
+                   description="Change your choices for the topics given (the others keep theirs).")
+    def put(self, request: Request) -> Response:
+        body = ChoiceSerializer(data=request.data, many=True)
+        body.is_valid(raise_exception=True)
+        channels.set_choices(self.user, {row["topic"]: row for row in body.validated_data})
+        return Response(self._table())

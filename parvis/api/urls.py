@@ -40,6 +40,7 @@ urlpatterns = [
     path("me/email/", me_views.MeEmail.as_view(), name="me-email"),
     path("me/notifications/", me_views.MyNotifications.as_view(), name="me-notifications"),
     path("me/notifications/read/", me_views.MyNotificationsRead.as_view(), name="me-notifications-read"),
+    path("me/notification-choices/", me_views.MyNotificationChoices.as_view(), name="me-notification-choices"),
     path("workspaces/", workspace_admin_views.WorkspaceListCreate.as_view(), name="workspaces"),
     path("workspaces/<id:pk>/", workspace_admin_views.WorkspaceDetailUpdate.as_view(), name="workspace"),
     path("workspaces/<id:workspace_id>/members/", member_views.MemberList.as_view(), name="members"),

@@ -12,6 +12,7 @@ import contextlib
 import os
 import secrets
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 PRIVATE_DIR = 0o700
@@ -60,8 +61,9 @@ def private_sqlite_file(path: Path) -> None:
         _restrict(path.with_name(path.name + suffix), PRIVATE_FILE)
 
 
-def load_or_create_secret(name: str, *, fernet: bool = False) -> str:
-    """Read a secret kept in the data folder, generating it on first use.
+def load_or_create_secret(name: str, *, fernet: bool = False, make: Callable[[], str] | None = None) -> str:
+    """Read a secret kept in the data folder, generating it on first use (with `make`
+    when it has a shape of its own, like a key pair).
 
     The file is created with mode 0600 atomically (O_EXCL), so two processes starting at
     once agree on one value instead of each writing its own.
@@ -70,11 +72,12 @@ def load_or_create_secret(name: str, *, fernet: bool = False) -> str:
     if path.exists():
         _restrict(path, PRIVATE_FILE)
         return path.read_text().strip()
-    value = (
-        base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
-        if fernet
-        else secrets.token_urlsafe(50)
-    )
+    if make is not None:
+        value = make()
+    elif fernet:
+        value = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+    else:
+        value = secrets.token_urlsafe(50)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
     except FileExistsError:

@@ -110,7 +110,8 @@ def test_every_page_fits_a_phone_with_a_folding_menu_and_tables_as_cards(browser
     small.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
     w = f"/w/{workspace}"
     pages = ["/", "/inbox/", "/calendar/?view=agenda", "/calendar/?view=month", "/notifications/", "/settings/",
-             "/settings/tokens/", "/workspaces/new/", f"{w}/compose/", f"{w}/inbox/", f"{w}/inbox/settings/",
+             "/settings/tokens/", "/settings/notifications/", "/workspaces/new/", f"{w}/compose/", f"{w}/inbox/",
+             f"{w}/inbox/settings/",
              f"{w}/inbox/items/{made['item']}/", f"{w}/calendar/?view=agenda", f"{w}/calendar/?view=month",
              f"{w}/calendar/?view=week", f"{w}/mission/", f"{w}/publications/",
              f"{w}/publications/{made['publication']}/", f"{w}/posts/{made['post']}/edit/", f"{w}/series/",
@@ -256,3 +257,60 @@ def test_on_a_phone_the_composer_takes_a_photo_with_the_camera(browser, parvis, 
     assert small.locator("#id_camera").evaluate("e => e.files.length") == 0  # uploaded, not sent twice
     phone.close()
     desk.close()
+
+
+# The push service itself is out of reach here (Chromium's is Google's): the browser's
+# PushManager answers with a subscription as a real one would, kept across reloads. What
+# is under test is parvis's page, its script and what the server keeps.
+FAKE_PUSH_SERVICE = """
+(() => {
+  const keep = (json) => json ? {endpoint: json.endpoint, toJSON: () => json,
+    unsubscribe: () => { localStorage.removeItem("fake-push"); return Promise.resolve(true); }} : null;
+  const kept = () => keep(JSON.parse(localStorage.getItem("fake-push") || "null"));
+  PushManager.prototype.getSubscription = function () { return Promise.resolve(kept()); };
+  PushManager.prototype.subscribe = function (options) {
+    localStorage.setItem("fake-push-key", btoa(String.fromCharCode(...new Uint8Array(options.applicationServerKey))));
+    localStorage.setItem("fake-push", JSON.stringify(%s));
+    return Promise.resolve(kept());
+  };
+})();
+"""
+
+
+def test_a_phone_turns_push_notifications_on_and_off(browser, parvis):
+    import base64
+
+    subscription = {"endpoint": "https://127.0.0.1:9/push/phone-1", "expirationTime": None,
+                    "keys": {"auth": "BTBZMqHH6r4Tts7J_aSIgg",  # RFC 8291's example keys
+                             "p256dh": "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6"
+                                       "SRpkNtoIAiw4"}}
+    context = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  has_touch=True)
+    context.grant_permissions(["notifications"], origin=parvis.url)
+    context.add_init_script(FAKE_PUSH_SERVICE % json.dumps(subscription))
+    page = context.new_page()
+    log_in(page, parvis)
+    email = parvis.admin_email
+    page.goto(f"{parvis.url}/settings/notifications/")
+    expect(page.get_by_test_id("notification-choices")).to_be_visible()
+    page.get_by_role("button", name="Recevoir les notifications push sur cet appareil").click()
+    expect(page.get_by_test_id("push-devices").locator("li.this-device")).to_have_count(1)
+    expect(page.get_by_text("Cet appareil reçoit les notifications push.")).to_be_visible()
+    # The browser subscribed with the instance's own VAPID key, the one the server signs with.
+    key = page.evaluate("localStorage.getItem('fake-push-key')")
+    public = in_parvis(parvis, "from parvis.accounts import webpush; print(webpush.public_key())").split()[-1]
+    assert base64.b64decode(key) == base64.urlsafe_b64decode(public + "=")
+    kept = json.loads(in_parvis(parvis, f'''
+        import json
+        from parvis.accounts.models import PushSubscription
+        mine = PushSubscription.objects.filter(user__email="{email}")
+        print(json.dumps(list(mine.values_list("endpoint", "p256dh"))))
+    ''').strip().splitlines()[-1])
+    assert kept == [[subscription["endpoint"], subscription["keys"]["p256dh"]]]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    page.locator("li.this-device").get_by_role("button", name="Retirer").click()
+    expect(page.get_by_test_id("push-devices")).to_have_count(0)
+    expect(page.get_by_role("button", name="Recevoir les notifications push sur cet appareil")).to_be_visible()
+    assert page.evaluate("localStorage.getItem('fake-push')") is None  # the browser forgot it too
+    context.close()

@@ -64,7 +64,8 @@ def manifest(request: HttpRequest) -> JsonResponse:
 @cache_control(no_cache=True)  # a new version of parvis must reach browsers at once
 def service_worker(request: HttpRequest) -> HttpResponse:
     shell = [reverse("web_offline"), *(static(path) for path in SHELL_STATIC)]
-    return render(request, "parvis/sw.js", {"version": shell_version(), "shell": shell, "offline": shell[0]},
+    return render(request, "parvis/sw.js", {"version": shell_version(), "shell": shell, "offline": shell[0],
+                                            "icon": static("parvis/icon-192.png")},
                   content_type="text/javascript")
 
 

@@ -32,3 +32,28 @@ self.addEventListener("fetch", function (event) {
     event.respondWith(caches.match(request).then(function (kept) { return kept || fetch(request); }));
   }
 });
+
+// Push notifications (parvis/accounts/webpush.py sends them): a title, a line and the
+// page to open. A notice replaces an unread one of the same kind rather than piling up.
+self.addEventListener("push", function (event) {
+  let data = {};
+  try { data = event.data ? event.data.json() : {}; } catch (error) { data = {body: event.data.text()}; }
+  event.waitUntil(self.registration.showNotification(data.title || "parvis", {
+    body: data.body || "", tag: data.tag || "parvis", renotify: Boolean(data.tag),
+    icon: "{{ icon|escapejs }}", badge: "{{ icon|escapejs }}", data: {url: data.url || "/"},
+  }));
+});
+
+self.addEventListener("notificationclick", function (event) {
+  event.notification.close();
+  const target = new URL(event.notification.data.url, self.location.origin);
+  if (target.origin !== self.location.origin) return;  // only parvis's own pages
+  event.waitUntil(self.clients.matchAll({type: "window", includeUncontrolled: true}).then(function (windows) {
+    const open = windows.find(function (w) { return new URL(w.url).origin === self.location.origin; });
+    if (open) {
+      return open.focus().then(function (w) { return (w || open).navigate(target.href); })
+        .catch(function () { return self.clients.openWindow(target.href); });
+    }
+    return self.clients.openWindow(target.href);
+  }));
+});
