@@ -3,6 +3,7 @@ and the API, so that both validate and scope the same way."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -39,6 +40,20 @@ def inspect_uploads(uploads: Sequence[Upload]) -> list[MediaInfo]:
     return infos
 
 
+def client_key_of(raw: str | None) -> str:
+    """The composer's key for a new post, if it is one (a UUID); else no key."""
+    try:
+        return str(uuid.UUID(str(raw or "")))
+    except ValueError:
+        return ""
+
+
+def post_of_client_key(workspace: Workspace, key: str) -> Post | None:
+    """The post a form with this key already made (sent twice: a double tap, a draft kept
+    offline and sent again)."""
+    return Post.objects.filter(workspace=workspace, client_key=key).first() if key else None
+
+
 def _enqueue_now(publication_ids: list[int]) -> None:
     for pk in publication_ids:
         default_enqueue(pk)
@@ -51,10 +66,12 @@ def _state_for(mode: str) -> State:
 @transaction.atomic
 def save_post(
     workspace: Workspace, author: User, data: PostInput, uploads: Sequence[Upload] = (),
-    post: Post | None = None, keep_media: Sequence[int] | None = None,
+    post: Post | None = None, keep_media: Sequence[int] | None = None, client_key: str = "",
 ) -> Post:
     """Create or update a post and its publications. Nothing is written unless the whole
-    post is valid for every chosen account."""
+    post is valid for every chosen account. A new post with a `client_key` another post
+    of the workspace already has is refused by the database (IntegrityError): see
+    `post_of_client_key`."""
     current = post.media.select_related("asset") if post else PostMedia.objects.none()
     kept = list(current.filter(pk__in=keep_media) if keep_media is not None else current)
     # Library media chosen in the composer or through the API come in as MediaInfo with
@@ -92,7 +109,7 @@ def save_post(
     slots = reserve_slots(data.accounts, post, now) if data.mode == "queue" else {}
     due = min(slots.values()) if slots else due
     if post is None:
-        post = Post(workspace=workspace, author=author)
+        post = Post(workspace=workspace, author=author, client_key=client_key)
     post.text, post.variants, post.language = data.text, data.variants, data.language
     post.options = data.options
     post.is_draft = data.mode == "draft"

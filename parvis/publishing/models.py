@@ -115,6 +115,10 @@ class Post(models.Model):
                                related_name="occurrences")
     occurrence_at = models.DateTimeField(null=True, blank=True)
     kind = models.CharField(max_length=10, choices=PostKind.choices, default=PostKind.POST)
+    # The composer's own id for a new post (a UUID made in the browser): a form sent twice
+    # (a double tap, a draft kept offline and sent again when the network returns) makes
+    # one post. Empty for posts made otherwise.
+    client_key = models.CharField(max_length=36, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -125,7 +129,9 @@ class Post(models.Model):
         ordering = ["-created_at"]
         default_manager_name = "objects"
         constraints = [
-            models.UniqueConstraint(fields=["series", "occurrence_at"], name="one_post_per_occurrence")
+            models.UniqueConstraint(fields=["series", "occurrence_at"], name="one_post_per_occurrence"),
+            models.UniqueConstraint(fields=["workspace", "client_key"], condition=~models.Q(client_key=""),
+                                    name="one_post_per_client_key"),
         ]
 
     def __str__(self) -> str:

@@ -314,3 +314,58 @@ def test_a_phone_turns_push_notifications_on_and_off(browser, parvis):
     expect(page.get_by_role("button", name="Recevoir les notifications push sur cet appareil")).to_be_visible()
     assert page.evaluate("localStorage.getItem('fake-push')") is None  # the browser forgot it too
     context.close()
+
+
+def count_posts(parvis, workspace: int) -> list[list]:
+    return json.loads(in_parvis(parvis, f'''
+        import json
+        from parvis.publishing.models import Post
+        print(json.dumps(list(Post.objects.filter(workspace_id={workspace}).values_list("text", "is_draft"))))
+    ''').strip().splitlines()[-1])
+
+
+def test_a_post_typed_without_network_is_kept_then_saved_once_as_a_draft(browser, parvis):
+    context = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  has_touch=True)
+    page = context.new_page()
+    log_in(page, parvis)
+    workspace = new_workspace(page, parvis, "Épicerie fine")
+    in_parvis(parvis, f'''
+        from parvis.networks.models import SocialAccount
+        SocialAccount.objects.create(workspace_id={workspace}, network="mastodon", server_url="https://mastodon.social",
+                                     remote_id="epicerie", handle="@epicerie@mastodon.social",
+                                     credentials={{"access_token": "x"}})
+    ''')
+    compose = f"{parvis.url}/w/{workspace}/compose/"
+    page.goto(compose)
+    page.locator("input[name=accounts]").first.check()
+    page.fill("#id_text", "Arrivage de truffes, tapé dans le métro")
+    page.check("input[name=mode][value=now]")
+
+    context.set_offline(True)
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+    banner = page.get_by_test_id("offline-drafts")
+    expect(banner).to_contain_text("Pas de connexion")
+    assert count_posts(parvis, workspace) == []
+    page.fill("#id_text", "")  # what is on the screen may change: the kept copy does not
+
+    context.set_offline(False)  # the browser says "online": the kept copy is sent, once
+    expect(banner).to_contain_text("Enregistré comme brouillon")
+    expect(banner.get_by_role("link")).to_have_text("« Arrivage de truffes, tapé dans le métro »")
+    assert count_posts(parvis, workspace) == [["Arrivage de truffes, tapé dans le métro", True]]
+    page.goto(f"{parvis.url}/")
+    expect(page.get_by_test_id("offline-drafts")).to_be_hidden()
+    assert page.evaluate("localStorage.getItem('parvis-offline-drafts')") == "[]"
+
+    # Online, the copy kept as the form leaves is sent again by the next page: parvis
+    # recognises it and makes no second post.
+    page.goto(compose)
+    page.locator("input[name=accounts]").first.check()
+    page.fill("#id_text", "Dégustation samedi")
+    page.check("input[name=mode][value=draft]")
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+    page.wait_for_url(re.compile(r"/publications/"))
+    page.wait_for_function("localStorage.getItem('parvis-offline-drafts') === '[]'")
+    assert sorted(text for text, _draft in count_posts(parvis, workspace)) == [
+        "Arrivage de truffes, tapé dans le métro", "Dégustation samedi"]
+    context.close()

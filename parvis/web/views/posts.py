@@ -3,14 +3,15 @@ publish now, schedule or keep as a draft."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.http import FileResponse, HttpResponse, QueryDict
+from django.http import FileResponse, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.dates import WEEKDAYS
@@ -25,7 +26,7 @@ from parvis.core.ids import MAX_ID, parse_ids, parse_int
 from parvis.core.timezones import known_timezones
 from parvis.networks import registry
 from parvis.publishing import library
-from parvis.publishing.actions import Upload, cancel_post, save_post
+from parvis.publishing.actions import Upload, cancel_post, client_key_of, post_of_client_key, save_post
 from parvis.publishing.approval import submit_after_save, unapproved_warning
 from parvis.publishing.models import Campaign, EditorialSettings, Label, Post, PostMedia
 from parvis.publishing.queue import missing_slots
@@ -53,7 +54,8 @@ def _account_checks(workspace: Workspace, post_input: PostInput) -> list[dict[st
 
 def _initial(post: Post | None, workspace: Workspace) -> dict[str, object]:
     if post is None:
-        return {"mode": "schedule", "timezone": workspace.timezone, "accounts": [], "variants": {}}
+        return {"mode": "schedule", "timezone": workspace.timezone, "accounts": [], "variants": {},
+                "client_key": str(uuid.uuid4())}
     tz = ZoneInfo(post.schedule_timezone or workspace.timezone)
     local = post.scheduled_at.astimezone(tz).strftime("%Y-%m-%dT%H:%M") if post.scheduled_at else ""
     queued = post.publications.filter(in_queue=True).exists()
@@ -88,6 +90,10 @@ def compose(request: AuthedRequest, workspace: Workspace, post_id: int | None = 
     if post is None:
         values.update(_slot_chosen(request))  # "+" in the calendar: a new post at that time
     data: QueryDict = request.POST
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    key = client_key_of(request.POST.get("client_key")) if post is None else ""
+    if request.method == "POST" and (made := post_of_client_key(workspace, key)):
+        return _saved(request, made, wants_json, again=True)  # this form was already saved once
     if request.method == "POST":
         post_input, uploads, parse_errors = read_composer(request, workspace)
         data, upload_errors = uploads_into_library(request, workspace, post_input, uploads)
@@ -97,15 +103,24 @@ def compose(request: AuthedRequest, workspace: Workspace, post_id: int | None = 
             if parse_errors or repeat_errors or upload_errors:
                 raise PostValidationError(upload_errors + parse_errors + repeat_errors)
             with transaction.atomic():  # a repeat that fails leaves no post behind
-                saved = save_post(workspace, request.user, post_input, post=post, keep_media=keep)
+                saved = save_post(workspace, request.user, post_input, post=post, keep_media=keep, client_key=key)
                 series = create_series(workspace, request.user, saved, repeat.rule, post_input.scheduled_at,  # type: ignore[arg-type]
                                        post_input.timezone_name, repeat.until, repeat.count) if repeat else None
                 library.adopt_alt_texts(workspace, {m.asset_id: m.alt_text for m in post_input.media if m.asset_id})
+        except IntegrityError:
+            # The same form, sent twice at the same moment: the other request made the post.
+            if (made := post_of_client_key(workspace, key)) is None:
+                raise
+            return _saved(request, made, wants_json, again=True)
         except PostValidationError as exc:
             errors = exc.by_field()
             values = {**request.POST.dict(), "accounts": [a.pk for a in post_input.accounts],
                       "variants": post_input.variants, "labels": [label.pk for label in post_input.labels]}
+            if wants_json:
+                return JsonResponse({"errors": errors}, status=400)
         else:
+            if wants_json:
+                return _saved(request, saved, wants_json, again=False)
             done = {"now": _("Publishing now."), "draft": _("Draft saved."),
                     "schedule": _("Post scheduled."), "queue": _("Added to the queue.")}[post_input.mode]
             if EditorialSettings.of(workspace).is_paused and post_input.mode == "now":
@@ -137,6 +152,17 @@ def compose(request: AuthedRequest, workspace: Workspace, post_id: int | None = 
         **_campaign_choices(workspace, post), "repeat_presets": PRESETS,
         "weekday_choices": sorted(WEEKDAYS.items()),
     }, status=400 if errors else 200)
+
+
+def _saved(request: AuthedRequest, post: Post, wants_json: bool, again: bool) -> HttpResponse:
+    """The answer to a composer form that made `post`: the list (a page), or its id (a
+    draft kept offline, sent by the page's script when the network returned)."""
+    if wants_json:
+        return JsonResponse({"id": post.pk, "url": reverse("web:post_edit", args=[post.workspace_id, post.pk]),
+                             "again": again}, status=200 if again else 201)
+    if again:
+        messages.info(request, _("This post was already saved: it is not saved twice."))
+    return redirect(f"{_list_url(post.workspace_id)}?post={post.pk}")
 
 
 def _campaign_choices(workspace: Workspace, post: Post | None) -> dict[str, object]:

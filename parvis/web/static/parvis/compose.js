@@ -118,10 +118,24 @@
   form.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && event.target.name === "library_q") event.preventDefault();
   });
-  // No post leaves while a file is still on its way to the library.
+  // No post leaves while a file is still on its way to the library. A new post keeps a
+  // copy on this device as it leaves (drafts.js): without a connection it stays here and
+  // is saved as a draft when the connection returns, never lost, never twice.
+  const keyed = form.querySelector("input[name=client_key]");
   form.addEventListener("submit", function (event) {
-    if (form.classList.contains("uploading")) event.preventDefault();
+    if (form.classList.contains("uploading")) { event.preventDefault(); return; }
+    if (!keyed || !window.parvisDrafts) return;
+    window.parvisDrafts.keep(form);
+    if (navigator.onLine) return;
+    event.preventDefault();
+    const banner = document.getElementById("offline-drafts");
+    if (banner) {
+      banner.textContent = banner.dataset.kept;
+      banner.hidden = false;
+      banner.scrollIntoView({block: "nearest"});
+    }
   });
+  if (keyed && window.parvisDrafts) window.parvisDrafts.restore(form);
   toggleWhen();
   recount();
 })();
