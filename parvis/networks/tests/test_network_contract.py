@@ -15,6 +15,7 @@ from django.urls import reverse
 from parvis.networks import registry
 from parvis.networks.info import NetworkInfo
 from parvis.networks.models import SocialAccount
+from parvis.networks.style import contrast, fill_for_white_text
 from parvis.publishing.charter import check_charter, mention_network
 from parvis.publishing.importer.check import RowCheck, load_context, resolve_accounts
 from parvis.publishing.models import Charter
@@ -77,7 +78,14 @@ def test_the_network_stylesheet_carries_its_colour(people, kestrel):
     assert response["Content-Type"].startswith("text/css")
     css = response.content.decode()
     assert ".net.kestrel { background:#0a7d5a; }" in css
-    assert ".event.net-kestrel {" in css and ".net.mastodon { background:#6364ff; }" in css
+    # A brand colour too light for a badge's white label is darkened just enough (WCAG AA).
+    assert ".event.net-kestrel {" in css and ".net.mastodon { background:#6061f7; }" in css
+    assert ".event .dot.mastodon { background:#6364ff; }" in css  # the brand colour itself elsewhere
+    for info in registry.NETWORKS.values():
+        assert contrast(fill_for_white_text(info.colour), "#ffffff") >= 4.5, info.key
+    # In dark mode the light tints give way to mixes into the dark surface.
+    dark = css.split("@media (prefers-color-scheme: dark)", 1)[1]
+    assert ".event.net-kestrel { background:color-mix(in srgb, #0a7d5a 22%, var(--card)); }" in dark
 
 
 @pytest.mark.django_db

@@ -29,7 +29,7 @@ SEED = dedent('''
     from parvis.networks.models import SocialAccount
     from parvis.publishing.models import Campaign, Post, Publication, State
 
-    workspace, user, now = Workspace.objects.get(name="Boulangerie Dupont"), User.objects.first(), timezone.now()
+    workspace, user, now = Workspace.objects.get(name="WORKSPACE"), User.objects.first(), timezone.now()
     accounts = [SocialAccount.objects.create(
         workspace=workspace, network=network, server_url=url, remote_id=f"phone{n}", handle=handle,
         display_name=handle, credentials={"access_token": "x"}) for n, (network, url, handle) in enumerate([
@@ -88,10 +88,10 @@ def in_parvis(parvis, code: str) -> str:
     return done.stdout
 
 
-def seed(parvis) -> dict[str, int]:
-    """Fill the workspace; the ids of what was made (other tests of the module may have
-    made rows before)."""
-    return json.loads(in_parvis(parvis, SEED).strip().splitlines()[-1])
+def seed(parvis, workspace: str = "Boulangerie Dupont") -> dict[str, int]:
+    """Fill the workspace of that name; the ids of what was made (other tests of the
+    module may have made rows before)."""
+    return json.loads(in_parvis(parvis, SEED.replace("WORKSPACE", workspace)).strip().splitlines()[-1])
 
 
 def test_every_page_fits_a_phone_with_a_folding_menu_and_tables_as_cards(browser, parvis):
