@@ -9,6 +9,7 @@ from django.utils import timezone
 from parvis.accounts.models import Membership, Role, Workspace
 from parvis.accounts.switcher import memberships, note_visit, switcher
 from parvis.publishing.models import EditorialSettings
+from parvis.web.settings_nav import sidebar
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -33,8 +34,17 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_unread": unread,
         "nav_inbox_open": inbox_open,
         "nav_menu_badge": menu_badge(inbox_open, unread),
+        "nav_settings": settings_sidebar(match, members, current_id),
         **paused_banner(user, workspaces, current_id),
     }
+
+
+def settings_sidebar(match: Any, members: list[Membership], current_id: int | None) -> list[Any]:
+    """The settings area's sidebar, on its pages (see `settings_nav`)."""
+    membership = next((m for m in members if m.workspace_id == current_id), None)
+    if match is None or membership is None:
+        return []
+    return sidebar(match.url_name or "", membership.workspace_id, membership.role)
 
 
 INBOX_COUNT_CAP = 999  # past this the badge says "999+": counting 100k rows on every page is waste

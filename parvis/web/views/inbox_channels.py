@@ -78,7 +78,7 @@ def masked(secret: dict[str, Any] | None) -> str:
 def _render(request: HttpRequest, workspace: Workspace, form: WebhookForm, hook: Webhook | None = None) -> HttpResponse:
     hooks = list(Webhook.objects.filter(workspace=workspace))
     return render(request, "parvis/inbox/settings_channels.html", {
-        "workspace": workspace, "settings_tab": "channels", "alert": crisis.active_alert(workspace),
+        "workspace": workspace, "alert": crisis.active_alert(workspace),
         "can_pause": True, "can_acknowledge": True, "form": form, "hook": hook,
         "hooks": [{"hook": h, "token": masked(h.secret)} for h in hooks],
         "saved_token": masked(hook.secret) if hook is not None else "",

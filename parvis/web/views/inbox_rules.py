@@ -86,7 +86,7 @@ def _choices(workspace: Workspace) -> dict[str, Any]:
 
 def _page_context(workspace: Workspace) -> dict[str, Any]:
     return {"workspace": workspace, "alert": crisis.active_alert(workspace), "can_pause": True,
-            "can_acknowledge": True, "settings_tab": "rules"}
+            "can_acknowledge": True}
 
 
 @workspace_view(Role.MANAGER)

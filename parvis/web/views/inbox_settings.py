@@ -88,7 +88,7 @@ def inbox_settings(request: AuthedRequest, workspace: Workspace) -> HttpResponse
         messages.success(request, _("Crisis alert settings saved."))
         return redirect("web:inbox_settings", workspace_id=workspace.pk)
     return render(request, "parvis/inbox/settings_inbox.html", {
-        "workspace": workspace, "form": form, "settings_tab": "settings", **_banner(workspace, True, True),
+        "workspace": workspace, "form": form, **_banner(workspace, True, True),
         "corrections": Correction.objects.filter(workspace=workspace).count(),
         "model": WorkspaceModel.objects.filter(workspace=workspace).defer("data").first(),
         "tz": viewer_tz(request, workspace.timezone),
@@ -183,7 +183,7 @@ def _hours_context(request: HttpRequest, workspace: Workspace, hour_rows: list[d
              "viewer_ends": in_zone(day if s.starts < s.ends else day + 1, s.ends, ws_tz, viewer, monday)}
             for s in slots]})
     return {
-        "workspace": workspace, "settings_tab": "hours", **_banner(workspace, True, True),
+        "workspace": workspace, **_banner(workspace, True, True),
         "hour_rows": hour_rows + [{"day": "", "starts": "", "ends": ""}] * NEW_HOUR_ROWS,
         "hour_errors": hour_errors or [], "weekdays": Weekday.choices,
         "slot_form": slot_form or SlotForm(workspace=workspace), "week": week,
@@ -273,7 +273,7 @@ def response_times(request: AuthedRequest, membership: Membership) -> HttpRespon
     periods = [(_("Last 7 days"), metrics.figures([workspace], now - timedelta(days=7), now=now)),
                (_("Last 30 days"), metrics.figures([workspace], now - timedelta(days=30), now=now))]
     return render(request, "parvis/inbox/settings_response_times.html", {
-        "workspace": workspace, "settings_tab": "times", "form": form, "can_manage": can_manage,
+        "workspace": workspace, "form": form, "can_manage": can_manage,
         **_banner(workspace, can_manage, membership.at_least(Role.EDITOR)),
         "periods": periods, "people": list(periods[1][1].by_person.values()),
         "overdue_now": metrics.overdue(workspace, now).count(), "target": metrics.target(workspace),

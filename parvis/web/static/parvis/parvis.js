@@ -34,6 +34,9 @@
     // Filters folded for a phone show at once on a wide screen.
     if (window.matchMedia("(min-width: 901px)").matches) {
       document.querySelectorAll("details.more-filters").forEach(function (details) { details.open = true; });
+    } else {
+      // On a phone the settings' sidebar folds above the page: the page comes first.
+      document.querySelectorAll("details.settings-nav").forEach(function (details) { details.open = false; });
     }
   });
   document.addEventListener("htmx:load", function (event) {  // rows swapped in later
