@@ -58,6 +58,12 @@ class NetworkInfo:
 
     # -- how text is counted against the limit ------------------------------------------
     counts_graphemes: bool = True  # False: code points, like Python's len()
+    # Where the network folds a long text behind "… more" in a feed (characters shown
+    # before it; None: shown whole). The composer's preview cuts there.
+    preview_fold: int | None = None
+    # Links in a post's text are links, and the first one shows its page's card (False:
+    # the network shows them as plain text).
+    link_cards: bool = True
     url_length: int | None = None  # every link counts as this many (unless Limits says)
 
     # -- replies -------------------------------------------------------------------------

@@ -28,7 +28,7 @@ def make_account(workspace: Any, network: str = "mastodon", **fields: Any) -> An
     from parvis.networks.models import SocialAccount
 
     return SocialAccount.objects.create(workspace=workspace, network=network,
-                                        **{**ACCOUNT_ROWS[network], **fields})
+                                        **{**ACCOUNT_ROWS.get(network, {}), **fields})
 
 
 def client_for(user: Any, language: str = "en") -> Client:

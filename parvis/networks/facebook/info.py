@@ -9,6 +9,7 @@ from parvis.networks.info import NetworkInfo
 INFO = NetworkInfo(
     "facebook", "Facebook", "parvis.networks.facebook.connector:FacebookConnector",
     colour="#1877f2", preview_background="#f5f8ff", preview_border="#c9dafc", event_background="#e7effe",
+    preview_fold=480,  # characters of a feed post before "… more"
     handle_syntax="@name", handle_example="@brand",
     # Page tokens obtained from a long-lived user token do not expire: nothing to refresh.
     options_form="parvis.networks.facebook.options:OptionsForm", media_by_url=True,

@@ -13,6 +13,8 @@ MENTION_RE = re.compile(r"(?<![\w.@])@([A-Za-z0-9._]{1,30})(?![\w@])")
 INFO = NetworkInfo(
     "instagram", "Instagram", "parvis.networks.instagram.connector:InstagramConnector",
     colour="#d62976", preview_background="#fff8fb", preview_border="#f3c6da", event_background="#fde8f1",
+    preview_fold=125,  # characters of a feed post before "… more"
+    link_cards=False,  # a caption's links are not clickable
     image_radius="0", handle_syntax="@name", handle_example="@brand", mention_re=MENTION_RE,
     # Instagram-Login tokens last 60 days and can be refreshed once a day old; tokens
     # through Facebook Login (Page tokens) do not expire.

@@ -34,6 +34,7 @@ class LinkedInInfo(NetworkInfo):
 INFO = LinkedInInfo(
     "linkedin", "LinkedIn", "parvis.networks.linkedin.connector:LinkedInConnector",
     colour="#0a66c2", preview_background="#f8fafd", preview_border="#cfdff0", event_background="#e8f1fa",
+    preview_fold=210,  # characters of a feed post before "… more"
     avatar_radius="4px", image_radius="4px",
     handle_syntax=gettext_noop("@[Name](urn:li:organization:123)"),
     handle_example="@[Brand](urn:li:organization:123)", handle_re=HANDLE_RE, mention_re=MENTION_RE,

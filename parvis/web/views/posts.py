@@ -4,6 +4,7 @@ publish now, schedule or keep as a draft."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -36,6 +37,7 @@ from parvis.publishing.utm import final_input_text
 from parvis.publishing.validation import FieldError, MediaInfo, PostValidationError, check_post
 from parvis.web.composer import option_fieldsets, read_composer, read_repeat, uploads_into_library
 from parvis.web.forms import timezone_choices
+from parvis.web.previews import input_previews
 from parvis.web.views.charter import composer_findings
 from parvis.web.views.library import picker_context
 
@@ -194,6 +196,7 @@ def compose_check(request: AuthedRequest, workspace: Workspace) -> HttpResponse:
     return render(request, "parvis/_compose_checks.html", {
         "rows": _account_checks(workspace, post_input), "problems": problems,
         "findings": composer_findings(request, workspace, post_input),
+        "previews": input_previews(workspace, replace(post_input, media=chosen)),
     })
 
 
