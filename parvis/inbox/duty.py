@@ -111,6 +111,13 @@ def add_slot(workspace: Workspace, user: User, weekday: int, starts: time | None
                                    role=role)
 
 
+def earliest_start(workspace_ids: Iterable[int]) -> time | None:
+    """When the earliest working period of these workspaces starts, on any day (wall
+    clock in each one's zone): where a week calendar opens."""
+    starts = WorkingHours.objects.filter(workspace_id__in=list(workspace_ids)).values_list("starts", flat=True)
+    return min(starts, default=None)
+
+
 def week_table(workspace: Workspace) -> Sequence[tuple[int, list[DutySlot]]]:
     """The rota by weekday, for display."""
     slots = list(DutySlot.objects.filter(workspace=workspace).select_related("user"))

@@ -115,7 +115,7 @@ def test_drag_a_post_to_reschedule_it_in_week_and_month_views(browser, parvis, m
     context.close()
 
 
-def test_keyboard_alternative_is_a_link_to_the_edit_page(browser, parvis, mastodon_server):
+def test_by_keyboard_a_post_is_moved_in_place_or_edited(browser, parvis, mastodon_server):
     context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     log_in(page, parvis)
@@ -128,6 +128,38 @@ def test_keyboard_alternative_is_a_link_to_the_edit_page(browser, parvis, mastod
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/posts/\d+/edit/$"))
     assert page.input_value("#id_scheduled_at") == f"{day:%Y-%m-%d}T09:00"
+
+    # Or moved in the calendar itself: M on the post, the arrows, Enter.
+    page.goto(f"{parvis.url}/w/{workspace_id}/calendar/?day={day:%Y-%m-%d}")
+    event(page, "Croissant day").locator("a").first.focus()
+    page.keyboard.press("m")
+    expect(page.locator("#cal-status")).to_contain_text("arrows")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    later = day + timedelta(days=2)
+    page.wait_for_function("() => document.querySelector('#cal-status').textContent.includes('09:00')")
+    assert cell_of(page, "Croissant day") == f"{later:%Y-%m-%d}"
+    assert page.evaluate("document.activeElement.closest('[data-testid=event]') !== null")  # the keyboard stays
+    # The week opens at the working day (08:00 without working hours), not at midnight; a
+    # half hour later by the down arrow.
+    page.goto(f"{parvis.url}/w/{workspace_id}/calendar/?view=week&day={later:%Y-%m-%d}")
+    top = page.evaluate("""() => { const box = document.querySelector('[data-calendar]');
+        return document.querySelector('tr[data-time="08:00"]').getBoundingClientRect().top
+               - box.getBoundingClientRect().top - box.querySelector('thead').offsetHeight; }""")
+    assert abs(top) <= 2, top
+    event(page, "Croissant day").locator("a").first.focus()
+    for key in ("m", "ArrowDown", "Enter"):
+        page.keyboard.press(key)
+    page.wait_for_function("() => document.querySelector('#cal-status').textContent.includes('09:30')")
+    page.reload()
+    assert cell_of(page, "Croissant day") == f"{later:%Y-%m-%d}T09:30"
+    # Escape leaves it where it was.
+    event(page, "Croissant day").locator("a").first.focus()
+    for key in ("m", "ArrowUp", "Escape"):
+        page.keyboard.press(key)
+    expect(page.locator("#cal-status")).to_have_text("Not moved.")
+    assert cell_of(page, "Croissant day") == f"{later:%Y-%m-%d}T09:30"
     context.close()
 
 

@@ -4,7 +4,7 @@ all-workspaces calendar (only the person's own), the reschedule endpoint, the fe
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from typing import Any
 
 import pytest
@@ -12,9 +12,10 @@ from django.urls import reverse
 
 from parvis.accounts.actions import create_workspace
 from parvis.accounts.models import AuditEntry, Membership, Role
+from parvis.inbox.models import WorkingHours
 from parvis.networks.models import SocialAccount
 from parvis.publishing.actions import save_post
-from parvis.publishing.models import ApprovalState, Campaign, Label, Post, State
+from parvis.publishing.models import ApprovalState, Campaign, EditorialSettings, Label, Post, State
 from parvis.publishing.validation import PostInput
 from parvis.testing.factories import client_for
 
@@ -266,3 +267,20 @@ def test_the_composer_opens_at_the_slot_chosen_in_the_calendar(people, plan):
         answer = client_for(people["editor"]).get(url, wrong)
         assert answer.status_code == 200
         assert "Mars/Olympus" not in answer.content.decode()
+
+
+@pytest.mark.parametrize("view", ["month", "week", "agenda"])
+def test_posts_waiting_for_approval_are_marked_in_every_view(people, plan, view):
+    EditorialSettings.objects.update_or_create(workspace=people["workspace"], defaults={"requires_approval": True})
+    html = page(people["owner"], people["workspace"], view=view)
+    marked = {match for match in re.findall(r'<span class="tx">([^<]+)</span> <span class="awaiting-mark"', html)}
+    # In review or never sent: both wait; a published post no longer does.
+    assert marked == {"Brioche du dimanche", "Galette des rois"}
+    assert html.count('data-testid="awaiting-mark"') == 2
+
+
+def test_the_week_opens_at_the_workspace_working_day(people, plan):
+    assert 'data-opens-at="08:00"' in page(people["owner"], people["workspace"], view="week")
+    WorkingHours.objects.create(workspace=people["workspace"], weekday=0, starts=time(9, 45), ends=time(18))
+    WorkingHours.objects.create(workspace=people["workspace"], weekday=5, starts=time(10), ends=time(12))
+    assert 'data-opens-at="09:30"' in page(people["owner"], people["workspace"], view="week")

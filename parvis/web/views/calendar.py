@@ -4,6 +4,7 @@ reschedule it; the private ICS feed."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -23,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from parvis.accounts.models import Membership, Role, User, Workspace
 from parvis.accounts.requests import AuthedRequest
 from parvis.accounts.scoping import membership_in, workspace_view, workspaces_for
+from parvis.inbox.duty import earliest_start
 from parvis.networks.models import SocialAccount
 from parvis.publishing.actions import reschedule_post
 from parvis.publishing.ics import (
@@ -128,6 +130,15 @@ def _scope(request: AuthedRequest, workspaces: QuerySet[Workspace], workspace: W
                  {pk for pk, _name, approval in rows if approval})
 
 
+WEEK_OPENS_AT = time(8)  # without working hours
+
+
+def opens_at(workspace_ids: Iterable[int]) -> str:
+    """The half hour the week view scrolls to: the start of the working day."""
+    start = earliest_start(workspace_ids) or WEEK_OPENS_AT
+    return f"{start.hour:02d}:{30 if start.minute >= 30 else 0:02d}"
+
+
 def _kept(request: HttpRequest) -> dict[str, str]:
     """The filters and display choices that links from the page keep."""
     return {key: request.GET[key] for key in KEPT_PARAMS if request.GET.get(key)}
@@ -151,7 +162,8 @@ def _render(request: AuthedRequest, workspaces: QuerySet[Workspace], workspace: 
     if view == "week":
         prev_day, next_day = days[0] - timedelta(days=7), days[0] + timedelta(days=7)
         cells = cells_between(scope.planned(), tz, start, end, SLOT_MINUTES, WEEK_LINES)
-        grid: dict[str, Any] = {"rows": week_rows(items, week_grid(days, cells))}
+        grid: dict[str, Any] = {"rows": week_rows(items, week_grid(days, cells)),
+                                "opens_at": opens_at(scope.workspace_ids)}
     elif view == "agenda":
         prev_day, next_day = anchor - timedelta(days=AGENDA_DAYS), anchor + timedelta(days=AGENDA_DAYS)
         cells = cells_between(scope.planned(), tz, start, end, DAY_MINUTES, AGENDA_LINES)

@@ -80,6 +80,7 @@ class Items:
             "reschedule": self.reschedule_url(ws, post) if movable else "",
             "edit": self.edit_url(ws, post) if movable else "",
             "thumb": self.thumb_url(ws, event.image) if event.image else "", "video": event.video,
+            "awaiting": self.awaiting_label if held else "",
         }
 
     def cell(self, cell: Cell, key: str, value: str) -> dict[str, Any]:

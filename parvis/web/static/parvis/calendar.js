@@ -6,6 +6,10 @@
 // - drag and drop: drop a post on a day (month view: same time of day) or on a half-hour
 //   cell (week view) to reschedule it. The server checks the move exactly as it checks a
 //   save; if it refuses, the post stays where it was and its message shows;
+// - by keyboard too: on a post, M starts moving it, the arrows choose the day (month) or
+//   the half hour (week: up and down) and the day (left and right), Enter moves it there
+//   through the same request as a drop, Escape leaves it where it was;
+// - the week opens scrolled to the start of the working day (data-opens-at);
 // - inputs marked data-select-on-focus select their text (the feed address);
 // - on a phone, the calendar opens as the agenda unless a view was chosen.
 (function () {
@@ -74,6 +78,66 @@
 
   if (!calendar.hasAttribute("data-calendar")) return;
   const dropKind = calendar.dataset.view === "week" ? "at" : "day";
+
+  // The week opens at the working day rather than at midnight.
+  if (calendar.dataset.opensAt) {
+    const row = calendar.querySelector('tr[data-time="' + calendar.dataset.opensAt + '"]');
+    const head = calendar.querySelector("thead");
+    if (row) calendar.scrollTop = row.offsetTop - (head ? head.offsetHeight : 0);
+  }
+
+  // Moving by keyboard: the cells in the page's order are the days of a month row by row,
+  // or the week's half hours row by row, seven to a row: up and down are seven cells away.
+  let moving = null;
+  const steps = {ArrowLeft: -1, ArrowRight: 1, ArrowUp: -7, ArrowDown: 7};
+
+  function cells() { return Array.from(calendar.querySelectorAll("[data-drop]")); }
+
+  function aim(index) {
+    const all = cells();
+    if (index < 0 || index >= all.length) return;
+    all[moving.index].classList.remove("drop-over");
+    moving.index = index;
+    all[index].classList.add("drop-over");
+    all[index].scrollIntoView({block: "nearest", inline: "nearest"});
+  }
+
+  function stopMoving() {
+    if (!moving) return;
+    cells()[moving.index].classList.remove("drop-over");
+    moving.item.classList.remove("keyboard-moving");
+    moving = null;
+  }
+
+  calendar.addEventListener("keydown", function (event) {
+    const item = event.target instanceof Element ? event.target.closest("[data-reschedule]") : null;
+    if (!item) return;
+    if (!moving && (event.key === "m" || event.key === "M") && !event.ctrlKey && !event.metaKey && !event.altKey) {
+      event.preventDefault();
+      moving = {item: item, index: cells().indexOf(item.closest("[data-drop]"))};
+      if (moving.index < 0) { moving = null; return; }
+      item.classList.add("keyboard-moving");
+      aim(moving.index);
+      say(calendar.dataset.moveHelp, false);
+    } else if (moving && event.key in steps) {
+      event.preventDefault();
+      aim(moving.index + steps[event.key]);
+    } else if (moving && event.key === "Enter") {
+      event.preventDefault();
+      const target = cells()[moving.index], moved = moving.item;
+      stopMoving();
+      if (!(target.contains(moved) && dropKind === "day")) move(moved, target);
+      const link = moved.querySelector("a");
+      if (link) link.focus();
+    } else if (moving && event.key === "Escape") {
+      event.preventDefault();
+      stopMoving();
+      say(calendar.dataset.moveCancelled, false);
+    }
+  });
+  calendar.addEventListener("focusout", function (event) {
+    if (moving && !moving.item.contains(event.relatedTarget)) stopMoving();
+  });
 
   function cellOf(target) {
     return target instanceof Element ? target.closest("[data-drop]") : null;
@@ -155,6 +219,8 @@
     if (time) { time.textContent = data.time; time.setAttribute("datetime", data.due_at); }
     if (!target) { item.remove(); return; }
     const more = target.querySelector(":scope > a[data-more]");
+    const focused = item.contains(document.activeElement) ? document.activeElement : null;
     target.insertBefore(item, more);
+    if (focused) focused.focus();  // moved by keyboard: the keyboard stays on it
   }
 })();
