@@ -65,6 +65,7 @@ COUNTERPARTS: dict[str, tuple[str, ...]] = {
     "import_progress": ("import",),
     "import_run": ("import-run",),
     "queue": ("account-queue",),
+    "queues": ("accounts", "account-queue"),
     "queue_move": ("account-queue-move",),
     "queue_shuffle": ("account-queue-shuffle",),
     "queue_pause": ("account-queue",),

@@ -14,6 +14,7 @@ row first, so that two people adding to the same queue cannot get the same slot.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -125,6 +126,53 @@ def set_slots(account: SocialAccount, slots: Iterable[tuple[int, time]], actor: 
                summary=Text.gettext("Queue slots of %(account)s changed.", account=account.shown_handle),
                before=before, after=_describe(wanted))
     return made
+
+
+# "9", "9h", "9h30", "09:30", "18 h 00": how people write a time in French and English.
+TIME_WRITTEN = re.compile(r"^([01]?\d|2[0-3])(?:[:h.]([0-5]\d)?)?$", re.IGNORECASE)
+
+
+def parse_times(raw: str) -> list[time]:
+    """The times of "09:00, 12h30 et 18h" (separated by commas, semicolons, spaces or
+    "and"/"et"), or a PostValidationError on `bulk_times` naming the one not understood."""
+    # "18 h 00" and "18 h" are one time each.
+    joined = re.sub(r"\s*([:h.])\s*(?=\d{2}(?![\dh:.]))", r"\1", raw.strip(), flags=re.IGNORECASE)
+    joined = re.sub(r"(\d)\s+h\b", r"\1h", joined, flags=re.IGNORECASE)
+    parts = [p for p in re.split(r"(?:[,;/\s]|\bet\b|\band\b)+", joined, flags=re.IGNORECASE) if p]
+    times = []
+    for part in parts:
+        found = TIME_WRITTEN.match(part)
+        if found is None:
+            raise PostValidationError([FieldError("bulk_times", _(
+                "“%(time)s” is not a time like 09:00 or 9h30.") % {"time": part}, "invalid")])
+        times.append(time(int(found.group(1)), int(found.group(2) or 0)))
+    if not times:
+        raise PostValidationError([FieldError("bulk_times", _("Give one or more times, like 09:00, 12:30, 18:00."),
+                                              "required")])
+    return sorted(set(times))
+
+
+def add_slots(account: SocialAccount, weekdays: Iterable[int], times: Iterable[time],
+              actor: User | None = None) -> list[QueueSlot]:
+    """Several posting times at once ("weekdays at 09:00, 12:30 and 18:00"), added to the
+    account's slots (those already there are kept, none is doubled)."""
+    days = sorted(set(weekdays))
+    if not days:
+        raise PostValidationError([FieldError("bulk_days", _("Choose at least one day."), "required")])
+    wanted = set(slots_of(account)) | {(d, t) for d in days for t in times}
+    return set_slots(account, wanted, actor)
+
+
+def week_summary(slots: Sequence[tuple[int, time]]) -> list[tuple[list[int], list[time]]]:
+    """The slots as people say them: the days that share the same times, grouped
+    ([Mon…Fri] at 09:00, 12:30, 18:00; [Sat] at 10:00), in the week's order."""
+    by_day: dict[int, tuple[time, ...]] = {}
+    for day, at in sorted(slots):
+        by_day[day] = (*by_day.get(day, ()), at)
+    groups: dict[tuple[time, ...], list[int]] = {}
+    for day, times in sorted(by_day.items()):
+        groups.setdefault(times, []).append(day)
+    return sorted(((days, list(times)) for times, days in groups.items()), key=lambda group: group[0][0])
 
 
 def _describe(slots: Sequence[tuple[int, time]]) -> str:

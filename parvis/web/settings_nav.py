@@ -33,7 +33,8 @@ GROUPS: tuple[tuple[Promise, tuple[Entry, ...]], ...] = (
         Entry("audit", _("Activity log"), Role.MANAGER),
     )),
     (_("Networks"), (
-        Entry("accounts", _("Accounts and queues"), also=("queue",)),
+        Entry("accounts", _("Accounts")),
+        Entry("queues", _("Queues"), also=("queue",)),
     )),
     (_("Team and approval"), (
         Entry("members", _("People")),

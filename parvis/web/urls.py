@@ -144,6 +144,7 @@ urlpatterns = [
     path("w/<id:workspace_id>/imports/<id:batch_id>/run/", imports.import_run, name="import_run"),
     # Queue slots per account, recurring posts.
     path("w/<id:workspace_id>/accounts/<id:account_id>/queue/", queue_views.queue_page, name="queue"),
+    path("w/<id:workspace_id>/queues/", queue_views.queues, name="queues"),
     path("w/<id:workspace_id>/accounts/<id:account_id>/queue/move/<id:publication_id>/", queue_views.queue_move,
          name="queue_move"),
     path("w/<id:workspace_id>/accounts/<id:account_id>/queue/shuffle/", queue_views.queue_shuffle,

@@ -193,3 +193,18 @@ def test_a_slot_day_out_of_range_names_the_field(account):
     with pytest.raises(PostValidationError) as caught:
         queue.set_slots(account, [(7, time(9))])
     assert "slots" in caught.value.by_field()
+
+
+@pytest.mark.parametrize(("written", "expected"), [
+    ("09:00, 12:30, 18:00", ["09:00", "12:30", "18:00"]),
+    ("9h 12h30 et 18 h 00", ["09:00", "12:30", "18:00"]),
+    ("18h; 9h30 and 7", ["07:00", "09:30", "18:00"]),
+    ("9:00 9:00", ["09:00"]),
+])
+def test_times_are_read_as_people_write_them(written, expected):
+    assert [t.strftime("%H:%M") for t in queue.parse_times(written)] == expected
+
+
+def test_the_week_reads_as_days_sharing_their_times():
+    slots = [(d, time(9)) for d in range(5)] + [(d, time(18)) for d in range(5)] + [(5, time(10))]
+    assert queue.week_summary(slots) == [([0, 1, 2, 3, 4], [time(9), time(18)]), ([5], [time(10)])]

@@ -14,7 +14,7 @@ from django.utils import timezone
 from parvis.networks.models import SocialAccount
 from parvis.publishing import queue
 from parvis.publishing.models import AccountQueue, Post, Publication, Series, State
-from parvis.testing.factories import client_for
+from parvis.testing.factories import client_for, make_account
 
 pytestmark = pytest.mark.django_db
 PARIS = ZoneInfo("Europe/Paris")
@@ -184,3 +184,48 @@ def test_outsider_cannot_see_a_series(people, account):
         reverse("web:series", args=[people["workspace"].pk, series.pk])).status_code == 404
     assert client_for(people["outsider"]).get(
         reverse("web:series", args=[people["other_workspace"].pk, series.pk])).status_code == 404
+
+
+def test_several_posting_times_are_added_at_once(people, account):
+    client = client_for(people["manager"])
+    client.post(queue_url(account), {"day": ["5"], "time": ["10:00"]})  # Saturday 10:00 stays
+    answer = client.post(queue_url(account), {"bulk": "1", "bulk_days": ["0", "1", "2", "3", "4"],
+                                              "bulk_times": "9h, 12h30 et 18 h 00"}, follow=True)
+    assert answer.status_code == 200 and "16 posting times in all." in answer.content.decode()
+    slots = queue.slots_of(account)
+    assert len(slots) == 16 and (5, time(10)) in slots
+    assert {t for d, t in slots if d == 2} == {time(9), time(12, 30), time(18)}
+    client.post(queue_url(account), {"bulk": "1", "bulk_days": ["0"], "bulk_times": "09:00"})  # none doubled
+    assert len(queue.slots_of(account)) == 16
+
+
+@pytest.mark.parametrize(("data", "field"), [
+    ({"bulk_days": ["0"], "bulk_times": "midi"}, "bulk_times"),
+    ({"bulk_days": ["0"], "bulk_times": " "}, "bulk_times"),
+    ({"bulk_times": "09:00"}, "bulk_days"),
+    ({"bulk_days": ["9"], "bulk_times": "09:00"}, "bulk_days"),
+])
+def test_several_times_badly_written_are_refused_naming_the_field(people, account, data, field):
+    answer = client_for(people["manager"]).post(queue_url(account), {"bulk": "1", **data})
+    assert answer.status_code == 400 and f'data-field="{field}"' in answer.content.decode()
+    assert queue.slots_of(account) == []
+
+
+def test_editors_cannot_add_several_times(people, account):
+    answer = client_for(people["editor"]).post(queue_url(account), {"bulk": "1", "bulk_days": ["0"],
+                                                                    "bulk_times": "09:00"})
+    assert answer.status_code == 403 and queue.slots_of(account) == []
+
+
+def test_one_view_shows_the_queues_of_every_account(people, account):
+    other = make_account(people["workspace"], "bluesky")
+    queue.add_slots(account, range(5), [time(9), time(18)])
+    queue.add_slots(account, [5], [time(10)])
+    page = client_for(people["viewer"]).get(reverse("web:queues", args=[people["workspace"].pk]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    row = html.split(f'data-account="{account.pk}"', 1)[1].split("</tr>", 1)[0]
+    assert "Monday – Friday</strong> · 09:00, 18:00" in row and "Saturday</strong> · 10:00" in row
+    other_row = html.split(f'data-account="{other.pk}"', 1)[1].split("</tr>", 1)[0]
+    assert "No posting time yet." in other_row
+    assert client_for(people["outsider"]).get(reverse("web:queues", args=[people["workspace"].pk])).status_code == 404

@@ -70,7 +70,18 @@ def queue_page(request: AuthedRequest, workspace: Workspace, account_id: int) ->
     user = request.user
     account = _account(workspace, account_id)
     errors: list[FieldError] = []
-    if request.method == "POST":
+    if request.method == "POST" and "bulk" in request.POST:
+        # Several times at once: "weekdays at 09:00, 12:30 and 18:00".
+        days = [d for d in (parse_int(v, 6) for v in request.POST.getlist("bulk_days")) if d is not None]
+        try:
+            made = queue.add_slots(account, days, queue.parse_times(request.POST.get("bulk_times", "")), user)
+        except PostValidationError as exc:
+            errors = exc.errors
+        else:
+            messages.success(request, ngettext("%(count)d posting time in all.", "%(count)d posting times in all.",
+                                               len(made)) % {"count": len(made)})
+            return redirect("web:queue", workspace_id=workspace.pk, account_id=account.pk)
+    elif request.method == "POST":
         slots, errors = read_slots(request.POST)
         if not errors:
             try:
@@ -125,3 +136,25 @@ def queue_pause(request: AuthedRequest, workspace: Workspace, account_id: int) -
             "%(count)d posts whose time went by were moved to the next free slots.", moved)
             % {"count": moved} if moved else ""))
     return redirect("web:queue", workspace_id=workspace.pk, account_id=account.pk)
+
+
+def days_label(days: list[int]) -> str:
+    """"Monday – Friday" for a run of three days or more, else the days one by one."""
+    if len(days) >= 3 and days == list(range(days[0], days[-1] + 1)):
+        return f"{WEEKDAYS[days[0]]} – {WEEKDAYS[days[-1]]}"
+    return ", ".join(str(WEEKDAYS[d]) for d in days)
+
+
+@workspace_view()
+def queues(request: AuthedRequest, workspace: Workspace) -> HttpResponse:
+    """Every account's queue in one view: its rhythm, what waits in it, its next free time."""
+    rows = []
+    for account in workspace.social_accounts.order_by("network", "handle"):
+        slots = queue.slots_of(account)
+        rows.append({
+            "account": account, "paused": queue.queue_of(account).paused,
+            "rhythm": [(days_label(days), times) for days, times in queue.week_summary(slots)],
+            "waiting": queue.queued(account).count(),
+            "next_free": next(iter(queue.next_free_slots(account, 1)), None) if slots else None,
+        })
+    return render(request, "parvis/queues.html", {"workspace": workspace, "rows": rows, "tz": workspace.tz})
