@@ -126,6 +126,11 @@ WEB_ONLY: dict[str, str] = {
     "compose_check": "The composer's live counter; the API checks a post when it is saved (400 naming the field).",
     "library_picker": "The composer's media picker; the API lists the library (`media`).",
     "library_thumb": "A thumbnail drawn for the page's grid.",
+    "inbox_view_counts": "The counts of the inbox's views strip; the API lists items with the same filters "
+                         "(`inbox`) and says how many.",
+    "inbox_view_save": "Keeps a filter combination as a shortcut of the web inbox; the API takes the same "
+                       "filters as query parameters (`inbox`).",
+    "inbox_view_delete": "Deletes a shortcut of the web inbox (see inbox_view_save).",
     "push_subscribe": "A browser subscribes itself to push notifications, with keys only it holds; a token "
                       "has no browser.",
     "push_remove": "Ends one browser's push notifications, from the page where browsers are listed.",

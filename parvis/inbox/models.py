@@ -248,6 +248,20 @@ class Reply(models.Model):
         indexes = [models.Index(fields=["linked_at"], name="inbox_reply_unlinked")]
 
 
+class SavedView(models.Model):
+    """A person's filter combination of the inbox, kept under a name ("Negative this
+    week"), for one workspace's inbox or for the all-workspaces inbox (no workspace)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="inbox_views")
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    name = models.CharField(_("name"), max_length=60)
+    query = models.CharField(max_length=500)  # the list's query string, as InboxFilters.as_query writes it
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+
 class SavedReply(models.Model):
     """An answer kept for reuse (the FAQ). `{name}`, `{handle}`, `{brand}` and `{me}`
     are filled in when inserted."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from django.db.models import Q, QuerySet
@@ -20,6 +20,7 @@ from parvis.inbox.search import search
 from parvis.networks import registry
 
 VIEWS = ("open", "pending", "done", "snoozed", "all")
+SINCE = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 LANGUAGE_CODE = re.compile(r"[A-Za-z0-9_-]{1,8}")  # what Item.language holds
 T = TypeVar("T")
 
@@ -40,6 +41,7 @@ class InboxFilters:
     sentiment: str = ""
     priority: int | None = None
     flag: str = ""  # "toxic" or "spam"
+    since: str = ""  # received in the last "24h", "7d" or "30d"
     q: str = ""
     errors: dict[str, str] = field(default_factory=dict)
 
@@ -70,6 +72,8 @@ class InboxFilters:
         language = params.get("language", "") or ""
         # A code (`fr`, `pt-br`), never control characters: PostgreSQL refuses a NUL in a query.
         found.language = language if not language or LANGUAGE_CODE.fullmatch(language) else found._bad("language", "")
+        since = params.get("since", "") or ""
+        found.since = since if not since or since in SINCE else found._bad("since", "")
         found.q = (params.get("q", "") or "")[:200]
         return found
 
@@ -81,7 +85,7 @@ class InboxFilters:
         """The non-default values, for links that keep the filters."""
         out = {}
         for name in ("view", "workspace", "account", "network", "kind", "assignee", "label", "language",
-                     "sentiment", "priority", "flag", "q"):
+                     "sentiment", "priority", "flag", "since", "q"):
             value = getattr(self, name)
             if value not in (None, "") and not (name == "view" and value == "open"):
                 out[name] = str(value)
@@ -125,6 +129,8 @@ def inbox_items(workspaces: QuerySet[Workspace] | Iterable[Workspace], filters: 
         items = items.filter(toxic=True)
     elif filters.flag == "spam":
         items = items.filter(spam=True)
+    if filters.since:
+        items = items.filter(created_at__gte=now - SINCE[filters.since])
     if filters.q:
         items = search(items, filters.q)
     return items.order_by("-created_at", "-id")

@@ -36,6 +36,7 @@ from parvis.networks.models import SocialAccount
 from parvis.publishing.languages import language_name
 from parvis.publishing.models import Label, State
 from parvis.web.templatetags.parvis_tags import web_link
+from parvis.web.views.inbox_saved_views import strip_context
 from parvis.web.zones import viewer_tz
 
 PAGE_SIZE = 50
@@ -136,6 +137,7 @@ def list_context(request: AuthedRequest, workspace: Workspace | None) -> dict[st
         "tz": viewer_tz(request, workspace.timezone if workspace else user.timezone),
         "workspace": workspace, "filter_errors": filters.errors, **options,
         "crisis_alerts": _crisis_alerts(user, [workspace] if workspace else workspaces),
+        **strip_context(request, workspace, filters),
     }
 
 
