@@ -371,3 +371,77 @@ def test_a_post_typed_without_network_is_kept_then_saved_once_as_a_draft(browser
     assert sorted(text for text, _draft in count_posts(parvis, workspace)) == [
         "Arrivage de truffes, tapé dans le métro", "Dégustation samedi"]
     context.close()
+
+
+SWIPE = """([selector, dx]) => {
+  const row = document.querySelector(selector), box = row.getBoundingClientRect();
+  const at = (x) => [new Touch({identifier: 1, target: row, clientX: x, clientY: box.top + 10})];
+  const x0 = box.left + box.width / 2;
+  row.dispatchEvent(new TouchEvent('touchstart', {touches: at(x0), bubbles: true}));
+  for (let step = 1; step <= 5; step++) {
+    row.dispatchEvent(new TouchEvent('touchmove', {touches: at(x0 + dx * step / 5), bubbles: true}));
+  }
+  row.dispatchEvent(new TouchEvent('touchend', {touches: [], bubbles: true}));
+}"""
+
+
+def item_state(parvis, pk: int) -> list:
+    return json.loads(in_parvis(parvis, f'''
+        import json
+        from parvis.inbox.models import Item
+        item = Item.objects.get(pk={pk})
+        print(json.dumps([item.status, item.assignee.email if item.assignee else None]))
+    ''').strip().splitlines()[-1])
+
+
+def test_on_a_phone_the_inbox_is_a_list_then_a_conversation_with_large_actions_and_swipes(browser, parvis):
+    desk = browser.new_context(locale="fr-FR")
+    page = desk.new_page()
+    log_in(page, parvis)
+    workspace = new_workspace(page, parvis, "Primeur Inbox")
+    seed(parvis, "Primeur Inbox")
+    rows = json.loads(in_parvis(parvis, f'''
+        import json
+        from parvis.inbox.models import Item
+        print(json.dumps(list(Item.objects.filter(workspace_id={workspace}).order_by("-created_at", "-id")
+                               .values_list("pk", flat=True))))
+    ''').strip().splitlines()[-1])
+    phone = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844}, is_mobile=True,
+                                has_touch=True, storage_state=desk.storage_state())
+    small = phone.new_page()
+    small.goto(f"{parvis.url}/w/{workspace}/inbox/")
+    expect(small.locator("#inbox-pane")).to_be_hidden()
+    small.locator(f"#row-{rows[0]} a.row-link").click()
+    expect(small.get_by_test_id("item-pane")).to_be_visible()
+    expect(small.locator(".inbox-side")).to_be_hidden()  # one conversation, full width
+    actions = small.get_by_test_id("phone-actions")
+    expect(actions).to_be_visible()
+    assert actions.locator("button").first.bounding_box()["height"] >= 44  # a thumb's target
+    actions.get_by_role("button", name="Prendre").click()
+    expect(small.get_by_test_id("done")).to_contain_text("Attribué à")
+    assert item_state(parvis, rows[0])[1] == parvis.admin_email
+    small.get_by_test_id("phone-actions").get_by_role("button", name="✓ Terminé").click()
+    # Done moves on to the next conversation, as on a desk.
+    expect(small.get_by_test_id("item-pane")).to_have_attribute("data-item", str(rows[1]))
+    assert item_state(parvis, rows[0])[0] == "done"
+    small.get_by_test_id("back-to-list").click()
+    expect(small.locator(".inbox-side")).to_be_visible()
+    expect(small.locator("#inbox-pane")).to_be_hidden()
+    assert small.evaluate("document.documentElement.scrollWidth") <= 390
+
+    # Swipe left: done, and Undo brings it back; swipe right: assigned to me.
+    small.evaluate(SWIPE, [f"#row-{rows[1]}", -300])
+    expect(small.locator("#inbox-toast")).to_contain_text("Marqué comme terminé")
+    expect(small.locator(f"#row-{rows[1]}")).to_have_count(0)
+    assert item_state(parvis, rows[1])[0] == "done"
+    small.locator("#inbox-toast [data-undo]").click()
+    expect(small.locator(f"#row-{rows[1]}")).to_be_visible()
+    assert item_state(parvis, rows[1])[0] == "open"
+    small.evaluate(SWIPE, [f"#row-{rows[2]}", 300])
+    expect(small.locator("#inbox-toast")).to_contain_text("Assigné à vous")
+    assert item_state(parvis, rows[2]) == ["open", parvis.admin_email]
+    small.evaluate(SWIPE, [f"#row-{rows[1]}", -60])  # too short: springs back, nothing changes
+    assert item_state(parvis, rows[1])[0] == "open"
+    shot(small, "inbox-phone", full_page=False)
+    phone.close()
+    desk.close()

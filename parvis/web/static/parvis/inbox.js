@@ -234,6 +234,125 @@
     if (currentId) mark(currentId);
   });
 
+  // -- on a phone: the list, then one conversation; large actions; swiping a row ----------
+  const narrow = window.matchMedia("(max-width: 900px)");
+  const toast = document.getElementById("inbox-toast");
+  let undo = null;
+
+  function reading(on) {
+    root.classList.toggle("reading", on);
+    if (on && narrow.matches) window.scrollTo(0, 0);
+  }
+
+  function say(text, undoWith) {
+    if (!toast) return;
+    toast.querySelector("span").textContent = text;
+    const button = toast.querySelector("[data-undo]");
+    undo = undoWith || null;
+    button.hidden = !undo;
+    button.textContent = root.dataset.undo;
+    toast.hidden = false;
+    clearTimeout(say.timer);
+    say.timer = setTimeout(function () { toast.hidden = true; undo = null; }, 6000);
+  }
+
+  document.body.addEventListener("htmx:afterSettle", function (event) {
+    if (event.detail.target === pane && openId()) reading(true);
+  });
+
+  document.addEventListener("click", function (event) {
+    if (!(event.target instanceof Element)) return;
+    const back = event.target.closest("[data-back-to-list]");
+    if (back && narrow.matches) {
+      // Back to the list where it was (no reload): the row read last is in view, focused.
+      event.preventDefault();
+      reading(false);
+      window.history.pushState({}, "", root.dataset.listUrl);
+      const row = rowOf(currentId);
+      if (row) {
+        row.scrollIntoView({ block: "center" });
+        const link = row.querySelector("a.row-link");
+        if (link) link.focus({ preventScroll: true });
+      }
+      return;
+    }
+    const presser = event.target.closest("[data-press]");
+    if (presser) { press(presser.dataset.press); return; }
+    const focuser = event.target.closest("[data-focus]");
+    if (focuser) {
+      const field = pane.querySelector(focuser.dataset.focus);
+      if (field) { field.scrollIntoView({ block: "center" }); field.focus(); }
+      return;
+    }
+    if (event.target.closest("[data-undo]") && undo) { undo(); toast.hidden = true; }
+  });
+
+  function csrf() {
+    const input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  function act(row, action, values) {
+    const url = new URL(row.dataset.url, window.location.href);
+    const body = new FormData();
+    Object.keys(values).forEach(function (name) { body.append(name, values[name]); });
+    body.append("list", url.search.replace(/^\?/, ""));
+    body.append("csrfmiddlewaretoken", csrf());
+    return fetch(url.pathname + "act/" + action + "/", {
+      method: "POST", body: body, credentials: "same-origin", headers: { "HX-Request": "true" },
+    }).then(function (response) { if (!response.ok) throw new Error(String(response.status)); });
+  }
+
+  // Swipe a row: to the left, done (it leaves an "open" list; Undo brings it back); to the
+  // right, assigned to me. Less than a third of the row's width springs back.
+  let swipe = null;
+  document.addEventListener("touchstart", function (event) {
+    const row = event.target instanceof Element ? event.target.closest("#inbox-rows > li.inbox-row") : null;
+    if (!row || event.touches.length !== 1 || !narrow.matches) return;
+    swipe = { row: row, x: event.touches[0].clientX, y: event.touches[0].clientY, dx: 0, sideways: null };
+  }, { passive: true });
+
+  document.addEventListener("touchmove", function (event) {
+    if (!swipe) return;
+    const dx = event.touches[0].clientX - swipe.x, dy = event.touches[0].clientY - swipe.y;
+    if (swipe.sideways === null && Math.abs(dx) + Math.abs(dy) > 12) swipe.sideways = Math.abs(dx) > Math.abs(dy);
+    if (!swipe.sideways) return;
+    swipe.dx = dx;
+    swipe.row.classList.add("swiping");
+    swipe.row.style.transform = "translateX(" + dx + "px)";
+  }, { passive: true });
+
+  document.addEventListener("touchend", function () {
+    if (!swipe) return;
+    const done = swipe, row = done.row;
+    swipe = null;
+    row.classList.remove("swiping");
+    if (!done.sideways || Math.abs(done.dx) < row.offsetWidth / 3) { row.style.transform = ""; return; }
+    if (done.dx < 0) {
+      const next = row.nextElementSibling, parent = row.parentElement;
+      row.style.transform = "translateX(-100%)";
+      row.classList.add("swiped-away");
+      act(row, "status", { status: "done" }).then(function () {
+        setTimeout(function () { row.remove(); }, 200);
+        say(root.dataset.swipedDone, function () {
+          act(row, "status", { status: "open" }).then(function () {
+            row.style.transform = "";
+            row.classList.remove("swiped-away");
+            parent.insertBefore(row, next && next.parentElement === parent ? next : null);
+          });
+        });
+      }).catch(function () {
+        row.style.transform = "";
+        row.classList.remove("swiped-away");
+        say(root.dataset.swipeFailed);
+      });
+    } else {
+      row.style.transform = "";
+      act(row, "assign", { assignee: "me" }).then(function () { say(root.dataset.swipedMine); })
+        .catch(function () { say(root.dataset.swipeFailed); });
+    }
+  });
+
   const first = openId();
   if (first) mark(first);
   refreshBulk();
