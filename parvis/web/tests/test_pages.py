@@ -268,3 +268,13 @@ def test_the_folded_menu_shows_the_sum_of_its_badges() -> None:
     from parvis.web.context import menu_badge
 
     assert [menu_badge("", 0), menu_badge("5", 3), menu_badge("", 2), menu_badge("999+", 4)] == ["", "8", "2", "999+"]
+
+
+def test_the_switcher_jumps_to_the_clients_pages_and_to_pages_everywhere(people):
+    html = client_for(people["editor"]).get(reverse("web:queues", args=[people["workspace"].pk])).content.decode()
+    panel = html.split('id="switcher-panel"', 1)[1].split("</nav>", 1)[0]
+    w = people["workspace"].pk
+    for url in (reverse("web:compose", args=[w]), reverse("web:queues", args=[w]), reverse("web:library", args=[w]),
+                reverse("web:workspace_pause", args=[w]), reverse("web:inbox"), reverse("web:calendar_all"),
+                reverse("web:notification_settings")):
+        assert f'href="{url}"' in panel, url
