@@ -183,7 +183,7 @@ def _describe(slots: Sequence[tuple[int, time]]) -> str:
 def queued(account: SocialAccount) -> QuerySet[Publication]:
     """The account's queue in order: scheduled publications put there by "add to queue"."""
     return (Publication.objects.filter(account=account, in_queue=True, state=State.SCHEDULED)
-            .select_related("post__workspace").order_by("due_at", "pk"))
+            .select_related("post__workspace").prefetch_related("post__media__asset").order_by("due_at", "pk"))
 
 
 def missing_slots(accounts: Sequence[SocialAccount]) -> list[FieldError]:

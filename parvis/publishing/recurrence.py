@@ -364,6 +364,7 @@ def series_of(workspace: Workspace, now: datetime | None = None) -> QuerySet[Ser
     """A workspace's series, the active ones first, each with its next occurrence (`next_at`)."""
     now = now or timezone.now()
     return (Series.objects.filter(workspace=workspace).select_related("template")
+            .prefetch_related("template__media__asset")
             .annotate(next_at=Min("occurrences__occurrence_at", filter=Q(occurrences__occurrence_at__gt=now)))
             .order_by("-active", "-pk"))
 

@@ -5,6 +5,7 @@ post refused for any reason keeps them; and the publications list and detail sho
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from parvis.networks.models import SocialAccount
+from parvis.publishing import queue
 from parvis.publishing.models import MediaAsset, Post, State
 from parvis.testing.factories import client_for
 from parvis.testing.images import forbid_decoding, png_bomb, png_bytes
@@ -149,3 +151,31 @@ def test_the_publications_list_reads_the_images_in_a_fixed_number_of_queries(peo
     with CaptureQueriesContext(connection) as five:
         assert client.get(url).content.decode().count('data-testid="post-thumbs"') == 5
     assert len(five) == len(one)
+
+
+def test_the_home_page_and_the_queue_show_the_posts_images_in_a_fixed_number_of_queries(people, bluesky_offline):
+    queue.add_slots(bluesky_offline, range(7), [time(9), time(18)])
+    client = client_for(people["editor"])
+
+    def queued_with_image(n: int) -> None:
+        png = png_bytes(color=("red", "green", "blue", "white", "black", "gold")[n])
+        asset = int(client.post(upload_url(people["workspace"]), {"file": SimpleUploadedFile(f"q{n}.png", png)})
+                    .content.decode().split('data-asset="', 1)[1].split('"', 1)[0])
+        client.post(reverse("web:compose", args=[people["workspace"].pk]), {
+            "text": f"Queued {n}", "accounts": [bluesky_offline.pk], "mode": "queue", "timezone": "Europe/Paris",
+            "library_media": [asset], f"library_alt_{asset}": f"Queued image {n}"})
+
+    pages = (reverse("web:home"), reverse("web:queue", args=[people["workspace"].pk, bluesky_offline.pk]))
+    queued_with_image(0)
+    counted = {}
+    for url in pages:
+        with CaptureQueriesContext(connection) as one:
+            html = client.get(url).content.decode()
+        assert 'alt="Queued image 0"' in html, url
+        counted[url] = len(one)
+    for n in range(1, 4):
+        queued_with_image(n)
+    for url in pages:
+        with CaptureQueriesContext(connection) as four:
+            assert client.get(url).content.decode().count('alt="Queued image') == 4, url
+        assert len(four) == counted[url], url

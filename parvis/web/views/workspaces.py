@@ -43,10 +43,12 @@ def home(request: AuthedRequest) -> HttpResponse:
     )
     upcoming = (Publication.objects.filter(post__workspace__in=workspaces_for(request.user),
                                            post__kind=PostKind.POST, state=State.SCHEDULED, due_at__gte=now)
-                .select_related("post", "account", "post__workspace").order_by("due_at")[:10])
+                .select_related("post", "account", "post__workspace").prefetch_related("post__media__asset")
+                .order_by("due_at")[:10])
     failed = (Publication.objects.filter(post__workspace__in=workspaces_for(request.user),
                                          state=State.FAILED)
-              .select_related("post", "account", "post__workspace").order_by("-updated_at")[:10])
+              .select_related("post", "account", "post__workspace").prefetch_related("post__media__asset")
+              .order_by("-updated_at")[:10])
     listed = list(workspaces)
     progress = progress_for_workspaces(listed, now=now)  # each in its own current month, one count
     for workspace in listed:
