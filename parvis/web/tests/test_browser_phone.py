@@ -127,9 +127,13 @@ def test_every_page_fits_a_phone_with_a_folding_menu_and_tables_as_cards(browser
         answer = small.goto(parvis.url + path, wait_until="networkidle" if "/compose/" in path or "/edit/" in path
                             else "load")
         assert answer is not None and answer.status == 200, path
-        width = small.evaluate("document.documentElement.scrollWidth")
-        if width > 390:
-            wide[path] = (width, small.evaluate(WIDEST))
+        # 390 px (an iPhone 14), then 360 px (the narrowest phones in use) on the same page.
+        for phone_width in (390, 360):
+            small.set_viewport_size({"width": phone_width, "height": 844})
+            width = small.evaluate("document.documentElement.scrollWidth")
+            if width > phone_width:
+                wide[f"{path} at {phone_width}"] = (width, small.evaluate(WIDEST))
+        small.set_viewport_size({"width": 390, "height": 844})
     assert wide == {}, f"pages wider than the phone: {wide}"
 
     # The inbox's eleven filters fold under one line on a phone, open on a desk.
