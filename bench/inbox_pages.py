@@ -10,7 +10,9 @@ three workspaces that hold the items. Measured pages:
 * the inbox, default view (open items, newest first), page 1;
 * the inbox filtered (negative, one network) and searched (full text, a common word);
 * the inbox scrolled far (page 20);
-* an open conversation (the item, its thread, the author panel with their history).
+* an open conversation (the item, its thread, the author panel with their history);
+* the views strip's counts (five built-in views, each counted up to 99+), which the
+  inbox loads after the list.
 
 Baseline, same process, same run: the notifications page (an authenticated page of the
 same layout with one small query), i.e. what any page costs here; the ratio says how much
@@ -154,6 +156,8 @@ def run(db: str, items: int, requests: int) -> bool:
                 "inbox, search 'remboursement'": reverse("web:inbox") + "?q=remboursement&view=all",
                 "inbox, page 20": reverse("web:inbox") + "?page=20",
                 "open conversation": reverse("web:inbox_item", args=[sample.workspace_id, sample.pk]),
+                # Loaded after the list: the five built-in views' counts, each capped at 99+.
+                "inbox views' counts": reverse("web:inbox_view_counts"),
             }
             results = {name: timed(client, url, requests) for name, url in pages.items()}
             base_p95 = p(results["baseline: notifications"], 0.95)

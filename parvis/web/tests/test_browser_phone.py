@@ -363,6 +363,23 @@ def test_a_post_typed_without_network_is_kept_then_saved_once_as_a_draft(browser
     expect(page.get_by_test_id("offline-drafts")).to_be_hidden()
     assert page.evaluate("localStorage.getItem('parvis-offline-drafts')") == "[]"
 
+    # Signed out meanwhile: a kept copy is not lost to the login page; it waits for its
+    # author (and only for them, on a shared browser).
+    page.goto(compose)
+    page.locator("input[name=accounts]").first.check()
+    page.fill("#id_text", "Gardé pendant la déconnexion")
+    context.set_offline(True)
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+    expect(banner).to_contain_text("Pas de connexion")
+    context.clear_cookies()
+    context.set_offline(False)
+    page.wait_for_timeout(500)
+    assert [d["title"] for d in json.loads(page.evaluate("localStorage.getItem('parvis-offline-drafts')"))] == [
+        "Gardé pendant la déconnexion"]
+    log_in(page, parvis)  # back: the home page sends it
+    expect(page.get_by_test_id("offline-drafts")).to_contain_text("Enregistré comme brouillon")
+    assert "Gardé pendant la déconnexion" in [text for text, _draft in count_posts(parvis, workspace)]
+
     # Online, the copy kept as the form leaves is sent again by the next page: parvis
     # recognises it and makes no second post.
     page.goto(compose)
@@ -373,7 +390,7 @@ def test_a_post_typed_without_network_is_kept_then_saved_once_as_a_draft(browser
     page.wait_for_url(re.compile(r"/publications/"))
     page.wait_for_function("localStorage.getItem('parvis-offline-drafts') === '[]'")
     assert sorted(text for text, _draft in count_posts(parvis, workspace)) == [
-        "Arrivage de truffes, tapé dans le métro", "Dégustation samedi"]
+        "Arrivage de truffes, tapé dans le métro", "Dégustation samedi", "Gardé pendant la déconnexion"]
     context.close()
 
 

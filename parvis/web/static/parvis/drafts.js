@@ -10,11 +10,17 @@
 (function () {
   const STORE = "parvis-offline-drafts";
   const banner = document.getElementById("offline-drafts");
+  // Whose drafts: a shared browser keeps each person's apart, and sends only its own.
+  const me = banner ? banner.dataset.user : "";
 
-  function all() {
+  function stored() {
     try { return JSON.parse(localStorage.getItem(STORE) || "[]"); } catch (error) { return []; }
   }
-  function write(drafts) { localStorage.setItem(STORE, JSON.stringify(drafts)); }
+  function all() { return stored().filter(function (d) { return d.user === me; }); }
+  function write(mine) {
+    const others = stored().filter(function (d) { return d.user !== me; });
+    localStorage.setItem(STORE, JSON.stringify(others.concat(mine)));
+  }
   function drop(key) { write(all().filter(function (d) { return d.key !== key; })); }
 
   // A copy of the composer form, always as a draft; files are already in the library.
@@ -25,7 +31,7 @@
     });
     fields.push(["mode", "draft"]);
     const text = form.querySelector("textarea[name=text]");
-    return {key: form.querySelector("input[name=client_key]").value,
+    return {key: form.querySelector("input[name=client_key]").value, user: me,
             url: form.getAttribute("action") || window.location.pathname,
             title: text ? text.value.slice(0, 60) : "", fields: fields};
   }
@@ -78,6 +84,8 @@
           response = await fetch(draft.url, {method: "POST", body: body, credentials: "same-origin",
                                              headers: {"Accept": "application/json", "X-CSRFToken": csrf()}});
         } catch (error) { break; }  // still no connection: next time
+        const answered = !response.redirected && (response.headers.get("Content-Type") || "").includes("json");
+        if (!answered) break;  // signed out (the login page), or not parvis's answer: kept
         if (response.status === 201 || response.status === 200) {
           drop(draft.key);
           if (response.status === 201) saved.push(Object.assign(draft, await response.json()));
