@@ -165,28 +165,31 @@ class ChoiceSerializer(serializers.Serializer):
                                               "(on the web page of your notification choices).")
 
 
+class ChoicesSerializer(serializers.Serializer):
+    choices = ChoiceSerializer(many=True, help_text="One row per topic.")
+
+
 @extend_schema(tags=["me"])
 class MyNotificationChoices(ApiView):
     """Where each kind of notice reaches you. Outside a workspace's working hours, push only
     rings for urgent messages and crises, and for failed publications to whoever is on duty."""
 
-    serializer_class = ChoiceSerializer
+    serializer_class = ChoicesSerializer
     http_method_names = ["get", "put", "head", "options"]
 
-    def _table(self) -> list[dict[str, Any]]:
+    def _table(self) -> dict[str, list[dict[str, Any]]]:
         chosen = channels.choices_of([self.user])[self.user.pk]
-        return [{"topic": t.key, **chosen[t.key]} for t in channels.TOPICS]
+        return {"choices": [{"topic": t.key, **chosen[t.key]} for t in channels.TOPICS]}
 
-    @extend_schema(operation_id="me_notification_choices", responses={200: ChoiceSerializer(many=True), **ME_ERRORS})
+    @extend_schema(operation_id="me_notification_choices", responses={200: ChoicesSerializer, **ME_ERRORS})
     def get(self, request: Request) -> Response:
         return Response(self._table())
 
-    @extend_schema(operation_id="me_notification_choices_update", request=ChoiceSerializer(many=True),
-                   responses={200: ChoiceSerializer(many=True), 400: ErrorsSerializer, 415: WRITE_ERRORS[415],
-                              **ME_ERRORS},
+    @extend_schema(operation_id="me_notification_choices_update", request=ChoicesSerializer,
+                   responses={200: ChoicesSerializer, 400: ErrorsSerializer, 415: WRITE_ERRORS[415], **ME_ERRORS},
                    description="Change your choices for the topics given (the others keep theirs).")
     def put(self, request: Request) -> Response:
-        body = ChoiceSerializer(data=request.data, many=True)
+        body = ChoicesSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        channels.set_choices(self.user, {row["topic"]: row for row in body.validated_data})
+        channels.set_choices(self.user, {row["topic"]: row for row in body.validated_data["choices"]})
         return Response(self._table())

@@ -68,11 +68,16 @@ def test_notifications_are_ones_own_and_marked_read_on_request(
 
 def test_reads_and_changes_own_notification_choices(api: APIClient) -> None:
     url = reverse("api:me-notification-choices")
-    table = api.get(url).json()
-    assert {row["topic"]: row["push"] for row in table}["crisis"] is True
-    changed = api.put(url, [{"topic": "crisis", "app": True, "email": False, "push": False}], format="json")
+
+    def by_topic(answer: Any, channel: str) -> dict[str, bool]:
+        return {row["topic"]: row[channel] for row in answer.json()["choices"]}
+
+    assert by_topic(api.get(url), "push")["crisis"] is True
+    changed = api.put(url, {"choices": [{"topic": "crisis", "app": True, "email": False, "push": False}]},
+                      format="json")
     assert changed.status_code == 200, changed.content
-    assert {row["topic"]: (row["email"], row["push"]) for row in changed.json()}["crisis"] == (False, False)
-    assert {row["topic"]: row["email"] for row in changed.json()}["inbox"] is True  # the others keep theirs
-    refused = api.put(url, [{"topic": "weather", "app": True, "email": True, "push": True}], format="json")
-    assert refused.status_code == 400 and "topic" in str(refused.json())
+    assert (by_topic(changed, "email")["crisis"], by_topic(changed, "push")["crisis"]) == (False, False)
+    assert by_topic(changed, "email")["inbox"] is True  # the others keep theirs
+    refused = api.put(url, {"choices": [{"topic": "weather", "app": True, "email": True, "push": True}]},
+                      format="json")
+    assert list(errors(refused)) == ["choices[0].topic"]

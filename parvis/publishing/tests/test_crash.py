@@ -58,7 +58,7 @@ def run_until_done(
     publication is settled. Two at once: they also race each other for the same rows."""
     env = {**worker_env(tmp_path, crashpoints, window), **(env or {})}
     log = tmp_path / "worker.log"
-    restarts, started = 0, time.monotonic()
+    restarts, launches, started = 0, 0, time.monotonic()
     processes: list[subprocess.Popen[bytes] | None] = [None] * workers
     try:
         with log.open("ab") as sink:
@@ -66,9 +66,11 @@ def run_until_done(
                 for slot, process in enumerate(processes):
                     if process is None or process.poll() is not None:
                         restarts += process is not None
-                        env["PARVIS_TEST_CRASHPOINTS"] = next_plan(crashpoints, restarts, crashes_in(log), steps)
+                        env["PARVIS_TEST_CRASHPOINTS"] = next_plan(crashpoints, launches, restarts,
+                                                                   crashes_in(log), steps)
                         processes[slot] = subprocess.Popen([sys.executable, "-m", "parvis", "worker"],
                                                            env=env, stdout=sink, stderr=sink)
+                        launches += 1
                 pending = Publication.objects.filter(pk__in=publication_ids).exclude(
                     state__in=[State.PUBLISHED, State.FAILED]).count()
                 if pending == 0:
@@ -82,12 +84,17 @@ def run_until_done(
     return restarts, crashes_in(log)
 
 
-def next_plan(crashpoints: str, restarts: int, crashed: Counter[str], steps: tuple[str, ...]) -> str:
-    """The kills the next worker is given. A kill at an early step takes every in-flight
-    job, so the later steps are reached less often: after CHAOS_RESTARTS, only the steps
-    not yet crashed stay armed, so that each one is reached without waiting on luck. Once
-    every step crashed (or after MAX_CHAOS_RESTARTS), none: the rest settles. Otherwise a
-    post whose every attempt is killed is rightly given up on, which is not under test."""
+def next_plan(crashpoints: str, launches: int, restarts: int, crashed: Counter[str],
+              steps: tuple[str, ...]) -> str:
+    """The kills the next worker is given. The first workers each die for sure at one step,
+    in turn (`step:1`): every step is crashed at least once whatever the luck, while most
+    posts are still to publish. Then the test's random kills, until CHAOS_RESTARTS; past
+    it, only the steps not crashed yet stay armed (a kill at an early step takes every
+    in-flight job, so the later steps are reached less often). Once every step crashed (or
+    after MAX_CHAOS_RESTARTS), none: the rest settles. Otherwise a post whose every attempt
+    is killed is rightly given up on, which is not under test here."""
+    if launches < len(steps):
+        return f"{steps[launches]}:1"
     missing = [step for step in steps if not crashed[step]]
     if restarts >= MAX_CHAOS_RESTARTS or (restarts >= CHAOS_RESTARTS and not missing):
         return ""
