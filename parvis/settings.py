@@ -399,7 +399,9 @@ SPECTACULAR_SETTINGS = {
                             "WebhookDeliveryStateEnum": "parvis.api.webhooks.models.DeliveryState",
                             # Two choice sets are named `role`: a member's role in a workspace, and a duty slot's.
                             "WorkspaceRoleEnum": "parvis.accounts.models.Role",
-                            "DutySlotRoleEnum": "parvis.inbox.models.DutySlot.Role"},
+                            "DutySlotRoleEnum": "parvis.inbox.models.DutySlot.Role",
+                            # A person's notification choices and a chat channel's topics share one set.
+                            "NotificationTopicEnum": "parvis.accounts.channels.TOPIC_KEYS"},
 }
 
 # Every record goes through the root handler, whose filter masks secrets (links that

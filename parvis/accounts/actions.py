@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 import zoneinfo
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -185,6 +186,23 @@ def notify(
                       "high" if topic.urgent else "normal")
 
     transaction.on_commit(send)
+    if workspace is not None and kind not in SENT_TO_CHAT_BY_CALLER:
+        _to_chat(workspace, topic, kind, subject, message, url)
+
+
+# Messages to answer and crisis alerts reach the chat channels from their own senders
+# (`inbox.alerts`, `inbox.crisis`), with their urgency and their keys.
+SENT_TO_CHAT_BY_CALLER = {"inbox_items", "inbox_crisis"}
+
+
+def _to_chat(workspace: Workspace, topic: channels.Topic, kind: str, subject: str | Text, message: str | Text,
+             url: str) -> None:
+    """The team's chat channels that carry this topic get the notice too. The chat
+    channels belong to the inbox app; imported here, when a notice is sent."""
+    from parvis.inbox.alerts import to_webhooks
+
+    to_webhooks(workspace, subject, message, url, urgent=topic.urgent, key=f"{kind}-{uuid.uuid4().hex}",
+                topic=topic.key)
 
 
 @contextmanager

@@ -47,6 +47,7 @@ TOPICS = (
     Topic("other", _("Imports and missions"), ("import_done", "mission_short"), push=False),
 )
 BY_KEY = {t.key: t for t in TOPICS}
+TOPIC_KEYS = [t.key for t in TOPICS]  # the API's choice set (settings: ENUM_NAME_OVERRIDES)
 OTHER = BY_KEY["other"]
 _BY_KIND = {kind: t for t in TOPICS for kind in t.kinds}
 

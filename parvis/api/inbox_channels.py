@@ -21,6 +21,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from parvis.accounts import channels as channel_topics
 from parvis.accounts.actions import absolute_url
 from parvis.accounts.models import Role, Workspace
 from parvis.api.scoping import ObjectScoped, WorkspaceScoped
@@ -32,6 +33,8 @@ from parvis.inbox.models import Webhook
 
 class ChannelSerializer(ApiModelSerializer):
     address = serializers.SerializerMethodField()
+    topics = serializers.ListField(child=serializers.CharField(), read_only=True,
+                                   help_text="What the channel carries (topics of notices).")
     room = serializers.SerializerMethodField()
     has_token = serializers.SerializerMethodField()
     last_status = serializers.CharField(source="shown_last_status", read_only=True, help_text=(
@@ -40,8 +43,8 @@ class ChannelSerializer(ApiModelSerializer):
 
     class Meta:
         model = Webhook
-        fields = ["id", "name", "format", "address", "room", "has_token", "urgent_only", "enabled", "last_status",
-                  "last_sent_at"]
+        fields = ["id", "name", "format", "address", "room", "has_token", "urgent_only", "topics", "enabled",
+                  "last_status", "last_sent_at"]
         read_only_fields = fields
 
     def get_address(self, hook: Webhook) -> str:
@@ -71,6 +74,10 @@ class ChannelWriteSerializer(serializers.Serializer):
         "keeps the saved one."))
     forget_token = serializers.BooleanField(required=False, default=False, help_text="Remove the saved token.")
     urgent_only = serializers.BooleanField(required=False, help_text="Urgent items only (high priority, or a crisis).")
+    topics = serializers.ListField(
+        child=serializers.ChoiceField(choices=channel_topics.TOPIC_KEYS), required=False,
+        help_text="What the channel carries (one or more): " + ", ".join(f"`{t.key}`" for t in channel_topics.TOPICS)
+        + ". New channels: `inbox` and `crisis`.")
     enabled = serializers.BooleanField(required=False)
 
 
@@ -89,7 +96,8 @@ def _save(workspace: Workspace, data: dict[str, Any], hook: Webhook | None = Non
             current("format", hook.format if hook else ""), current("url", hook.url if hook else ""),
             {"room": current("room", saved_secret.get("room", "")), "token": data.get("token", "")},
             current("urgent_only", hook.urgent_only if hook else False),
-            current("enabled", hook.enabled if hook else True), hook, forget_token=data.get("forget_token", False))
+            current("enabled", hook.enabled if hook else True), hook, forget_token=data.get("forget_token", False),
+            topics=data.get("topics"))
     except webhooks.WebhookError as exc:
         raise ValidationError({field: [message] for field, message in exc.errors.items()}) from exc
 

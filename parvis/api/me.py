@@ -156,7 +156,7 @@ class MyNotificationsRead(ApiView):
 
 
 class ChoiceSerializer(serializers.Serializer):
-    topic = serializers.ChoiceField(choices=[t.key for t in channels.TOPICS],
+    topic = serializers.ChoiceField(choices=channels.TOPIC_KEYS,
                                     help_text="What the notices are about: " + ", ".join(
                                         f"`{t.key}` ({', '.join(t.kinds)})" for t in channels.TOPICS) + ".")
     app = serializers.BooleanField(help_text="Shown in the app (and in `me/notifications/`).")

@@ -58,16 +58,19 @@ def _tell(workspace: Workspace, items: list[Item], urgent: bool, now: datetime) 
 
 
 def to_webhooks(workspace: Workspace, title: str | Text, text: str | Text, url: str, *, urgent: bool,
-                key: str) -> None:
-    """Queue the message to each enabled webhook of the workspace, after the commit. A
-    chat room or a push topic is a team's: it reads the workspace's language."""
+                key: str, topic: str = "inbox") -> None:
+    """Queue the message to each enabled webhook of the workspace that carries `topic`
+    (a key of `accounts.channels.TOPICS`), after the commit. A chat room or a push topic
+    is a team's: it reads the workspace's language."""
     from parvis.inbox.tasks import webhook_task
 
     title, text = render(title, workspace.language), render(text, workspace.language)
     hooks = Webhook.objects.filter(workspace=workspace, enabled=True)
     if not urgent:
         hooks = hooks.filter(urgent_only=False)
-    ids = list(hooks.values_list("pk", flat=True))
+    # A handful of channels per workspace: their topics are read here rather than with a
+    # JSON query each database writes its own way.
+    ids = [pk for pk, topics in hooks.values_list("pk", "topics") if topic in (topics or [])]
     link = absolute_url(url) if url else ""
     for pk in ids:
         transaction.on_commit(_sender(webhook_task, pk, title, text, link, urgent, key))

@@ -88,7 +88,8 @@ def tell(alert: CrisisAlert) -> None:
                            count=alert.count, usual=f"{alert.usual:g}")
     url = reverse("web:workspace_pause", args=[workspace.pk])
     notify(people, workspace, "inbox_crisis", subject, message, url)
-    alerts.to_webhooks(workspace, subject, message, url, urgent=True, key=f"crisis-{alert.pk}")
+    alerts.to_webhooks(workspace, subject, message, url, urgent=True, key=f"crisis-{alert.pk}",
+                       topic="crisis")
 
 
 def check_all(workspaces: Iterable[Workspace], now: datetime | None = None) -> list[CrisisAlert]:

@@ -401,6 +401,12 @@ class DutySlot(models.Model):
         ordering = ["weekday", "starts", "role"]
 
 
+def default_webhook_topics() -> list[str]:
+    """What a chat channel carries unless told otherwise: messages to answer and crises
+    (`accounts.channels` topics; all a channel carried before it could choose)."""
+    return ["inbox", "crisis"]
+
+
 class Webhook(models.Model):
     """An outgoing notification channel: a chat room or a push topic."""
 
@@ -417,6 +423,8 @@ class Webhook(models.Model):
     # Matrix: the access token; ntfy: an optional access token. Encrypted at rest.
     secret = EncryptedJSONField(default=dict, blank=True)
     urgent_only = models.BooleanField(_("urgent items only"), default=False)
+    # Which topics of notice it carries (keys of `accounts.channels.TOPICS`).
+    topics = models.JSONField(_("topics"), default=default_webhook_topics, blank=True)
     enabled = models.BooleanField(pgettext_lazy("switch", "On"), default=True)
     last_status = models.CharField(max_length=200, blank=True)
     # A refusal in parvis's own words ("parvis does not connect there…") as
@@ -431,6 +439,13 @@ class Webhook(models.Model):
     @property
     def shown_last_status(self) -> str:
         return shown(self.last_status_text, self.last_status) if self.last_status else ""
+
+    @property
+    def topic_labels(self) -> list[str]:
+        """What it carries, in the reader's language."""
+        from parvis.accounts.channels import BY_KEY
+
+        return [str(BY_KEY[key].label) for key in self.topics or [] if key in BY_KEY]
 
 
 class CrisisAlert(models.Model):

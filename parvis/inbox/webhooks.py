@@ -21,6 +21,7 @@ from __future__ import annotations
 import html
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -28,9 +29,10 @@ from urllib.parse import quote
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from parvis.accounts import channels as channel_topics
 from parvis.core.http import GuardError, UnsafeURLError, check_url, client
 from parvis.core.texts import Text, for_storage
-from parvis.inbox.models import Webhook
+from parvis.inbox.models import Webhook, default_webhook_topics
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +172,7 @@ SECRET_FIELDS: dict[str, tuple[str, ...]] = {Webhook.Format.MATRIX: ("room", "to
 
 def save_webhook(workspace: Any, name: str, format_: str, url: str, secret: dict[str, str],
                  urgent_only: bool = False, enabled: bool = True, webhook: Webhook | None = None,
-                 forget_token: bool = False) -> Webhook:
+                 forget_token: bool = False, topics: Sequence[str] | None = None) -> Webhook:
     """Create or update a channel; WebhookError holds the errors by field and nothing is
     saved. A token left empty on an existing channel keeps the stored one (it is never
     shown back, so the form cannot send it again)."""
@@ -188,10 +190,14 @@ def save_webhook(workspace: Any, name: str, format_: str, url: str, secret: dict
         errors["name"] = _("A name holds 120 characters at most.")
     if len(url) > 500:
         errors["url"] = _("An address holds 500 characters at most.")
+    chosen = list(dict.fromkeys(topics)) if topics is not None else (
+        list(webhook.topics) if webhook is not None else default_webhook_topics())
+    if not chosen or any(t not in channel_topics.BY_KEY for t in chosen):
+        errors["topics"] = _("Choose what the channel carries: one topic or more of the list.")
     if errors:
         raise WebhookError(errors)
     hook = webhook or Webhook(workspace=workspace)
     hook.name, hook.format, hook.url, hook.secret = name, format_, url, kept
-    hook.urgent_only, hook.enabled = urgent_only, enabled
+    hook.urgent_only, hook.enabled, hook.topics = urgent_only, enabled, chosen
     hook.save()
     return hook

@@ -117,6 +117,9 @@ def test_a_channel_s_secrets_never_come_back_and_its_test_reaches_the_server(wor
     body = created.json()
     assert "secret-path" not in json.dumps(body) and "tk_abcdefghijklmnop" not in json.dumps(body)
     assert body["has_token"] is True and body["address"] == "http://127.0.0.1"
+    assert body["topics"] == ["inbox", "crisis"]  # what a channel always carried
+    retopic = api.patch(f"/api/v1/inbox/channels/{body['id']}/", {"topics": ["publishing", "crisis"]}, format="json")
+    assert retopic.json()["topics"] == ["publishing", "crisis"]
     renamed = api.patch(f"/api/v1/inbox/channels/{body['id']}/", {"name": "Nuit"}, format="json")
     hook = Webhook.objects.get()
     assert renamed.json()["name"] == "Nuit" and hook.url == address and hook.secret["token"] == "tk_abcdefghijklmnop"
@@ -136,6 +139,8 @@ def test_a_channel_s_secrets_never_come_back_and_its_test_reaches_the_server(wor
     ({"name": "a", "format": "telex", "url": "https://hooks.example.com/x"}, "format"),
     ({"name": "a", "format": "matrix", "url": "https://matrix.example.org", "room": "general", "token": "t"}, "room"),
     ({"name": "a", "format": "matrix", "url": "https://matrix.example.org", "room": "!r:example.org"}, "token"),
+    ({"name": "a", "format": "slack", "url": "https://hooks.example.com/x", "topics": []}, "topics"),
+    ({"name": "a", "format": "slack", "url": "https://hooks.example.com/x", "topics": ["weather"]}, "topics"),
 ])
 def test_a_bad_channel_is_named(world: World, api: APIClient, body: dict[str, str], field: str,
                                 settings: Any) -> None:

@@ -88,6 +88,21 @@ def in_parvis(parvis, code: str) -> str:
     return done.stdout
 
 
+def mastodon_row(parvis, workspace: int, name: str) -> None:
+    """A Mastodon account row in the workspace (never reaches a server)."""
+    in_parvis(parvis, f'''
+        from parvis.networks.models import SocialAccount
+        SocialAccount.objects.create(workspace_id={workspace}, network="mastodon", server_url="https://mastodon.social",
+                                     remote_id="{name}", handle="@{name}@mastodon.social",
+                                     credentials={{"access_token": "x"}})
+    ''')
+
+
+def parvis_json(parvis, code: str):
+    """What `code`, run in parvis up's shell, printed as JSON on its last line."""
+    return json.loads(in_parvis(parvis, "import json\n" + dedent(code)).strip().splitlines()[-1])
+
+
 def seed(parvis, workspace: str = "Boulangerie Dupont") -> dict[str, int]:
     """Fill the workspace of that name; the ids of what was made (other tests of the
     module may have made rows before)."""
@@ -242,12 +257,7 @@ def test_on_a_phone_the_composer_takes_a_photo_with_the_camera(browser, parvis, 
     page = desk.new_page()
     log_in(page, parvis)
     workspace = new_workspace(page, parvis, "Primeur du coin")
-    in_parvis(parvis, f'''
-        from parvis.networks.models import SocialAccount
-        SocialAccount.objects.create(workspace_id={workspace}, network="mastodon", server_url="https://mastodon.social",
-                                     remote_id="primeur", handle="@primeur@mastodon.social",
-                                     credentials={{"access_token": "x"}})
-    ''')
+    mastodon_row(parvis, workspace, "primeur")
     page.goto(f"{parvis.url}/w/{workspace}/compose/")
     expect(page.locator("#id_media")).to_be_attached()
     expect(page.get_by_test_id("camera")).to_be_hidden()  # no camera button with a mouse
@@ -306,12 +316,11 @@ def test_a_phone_turns_push_notifications_on_and_off(browser, parvis):
     key = page.evaluate("localStorage.getItem('fake-push-key')")
     public = in_parvis(parvis, "from parvis.accounts import webpush; print(webpush.public_key())").split()[-1]
     assert base64.b64decode(key) == base64.urlsafe_b64decode(public + "=")
-    kept = json.loads(in_parvis(parvis, f'''
-        import json
+    kept = parvis_json(parvis, f'''
         from parvis.accounts.models import PushSubscription
         mine = PushSubscription.objects.filter(user__email="{email}")
         print(json.dumps(list(mine.values_list("endpoint", "p256dh"))))
-    ''').strip().splitlines()[-1])
+    ''')
     assert kept == [[subscription["endpoint"], subscription["keys"]["p256dh"]]]
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
@@ -323,11 +332,10 @@ def test_a_phone_turns_push_notifications_on_and_off(browser, parvis):
 
 
 def count_posts(parvis, workspace: int) -> list[list]:
-    return json.loads(in_parvis(parvis, f'''
-        import json
+    return parvis_json(parvis, f'''
         from parvis.publishing.models import Post
         print(json.dumps(list(Post.objects.filter(workspace_id={workspace}).values_list("text", "is_draft"))))
-    ''').strip().splitlines()[-1])
+    ''')
 
 
 def test_a_post_typed_without_network_is_kept_then_saved_once_as_a_draft(browser, parvis):
@@ -336,12 +344,7 @@ def test_a_post_typed_without_network_is_kept_then_saved_once_as_a_draft(browser
     page = context.new_page()
     log_in(page, parvis)
     workspace = new_workspace(page, parvis, "Épicerie fine")
-    in_parvis(parvis, f'''
-        from parvis.networks.models import SocialAccount
-        SocialAccount.objects.create(workspace_id={workspace}, network="mastodon", server_url="https://mastodon.social",
-                                     remote_id="epicerie", handle="@epicerie@mastodon.social",
-                                     credentials={{"access_token": "x"}})
-    ''')
+    mastodon_row(parvis, workspace, "epicerie")
     compose = f"{parvis.url}/w/{workspace}/compose/"
     page.goto(compose)
     page.locator("input[name=accounts]").first.check()
@@ -407,12 +410,11 @@ SWIPE = """([selector, dx]) => {
 
 
 def item_state(parvis, pk: int) -> list:
-    return json.loads(in_parvis(parvis, f'''
-        import json
+    return parvis_json(parvis, f'''
         from parvis.inbox.models import Item
         item = Item.objects.get(pk={pk})
         print(json.dumps([item.status, item.assignee.email if item.assignee else None]))
-    ''').strip().splitlines()[-1])
+    ''')
 
 
 def test_on_a_phone_the_inbox_is_a_list_then_a_conversation_with_large_actions_and_swipes(browser, parvis):
@@ -421,12 +423,11 @@ def test_on_a_phone_the_inbox_is_a_list_then_a_conversation_with_large_actions_a
     log_in(page, parvis)
     workspace = new_workspace(page, parvis, "Primeur Inbox")
     seed(parvis, "Primeur Inbox")
-    rows = json.loads(in_parvis(parvis, f'''
-        import json
+    rows = parvis_json(parvis, f'''
         from parvis.inbox.models import Item
         print(json.dumps(list(Item.objects.filter(workspace_id={workspace}).order_by("-created_at", "-id")
                                .values_list("pk", flat=True))))
-    ''').strip().splitlines()[-1])
+    ''')
     phone = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844}, is_mobile=True,
                                 has_touch=True, storage_state=desk.storage_state())
     small = phone.new_page()

@@ -296,11 +296,14 @@ def loopback(server: Any, path: str = "/hook") -> str:
 
 def test_a_channel_is_created_and_its_test_reaches_the_server(people, server):
     client = client_for(people["manager"])
+    form = page(client.get(url("web:inbox_channels", people)))
+    assert 'name="topics" value="inbox" id="id_topics_0" checked' in form  # what a channel always carried
     response = client.post(url("web:inbox_channels", people), {
-        "name": "Équipe", "format": "slack", "url": loopback(server), "enabled": "on"})
+        "name": "Équipe", "format": "slack", "url": loopback(server), "enabled": "on",
+        "topics": ["inbox", "publishing"]})
     assert response.status_code == 302
     hook = Webhook.objects.get()
-    assert (hook.format, hook.enabled, hook.urgent_only) == ("slack", True, False)
+    assert (hook.format, hook.enabled, hook.urgent_only, hook.topics) == ("slack", True, False, ["inbox", "publishing"])
     response = client.post(url("web:inbox_channel_test", people, hook.pk), follow=True)
     assert len(server.received) == 1 and server.received[0]["path"] == "/hook"
     hook.refresh_from_db()
@@ -320,10 +323,11 @@ def test_a_failed_test_shows_the_server_s_answer(people, server):
 @pytest.mark.parametrize(("changes", "field"), [
     ({"name": ""}, "name"), ({"url": "ftp://x"}, "url"), ({"format": "telex"}, "format"),
     ({"format": "matrix", "room": "general"}, "room"), ({"format": "matrix", "token": ""}, "token"),
+    ({"topics": []}, "topics"), ({"topics": ["weather"]}, "topics"),
 ])
 def test_a_bad_channel_names_the_field(people, server, changes, field):
     data = {"name": "Salon", "format": "matrix", "url": loopback(server, ""), "room": "!abc:example.org",
-            "token": "syt_token", **changes}
+            "token": "syt_token", "topics": ["inbox"], **changes}
     response = client_for(people["manager"]).post(url("web:inbox_channels", people), data)
     assert response.status_code == 400
     assert field in error_fields(response)
@@ -343,14 +347,15 @@ def test_a_saved_token_is_never_shown_and_an_empty_field_keeps_it(people, server
     token = "syt_c2VjcmV0_abcdefghijklmnop1234"
     client = client_for(people["manager"])
     client.post(url("web:inbox_channels", people), {"name": "Matrix", "format": "matrix", "url": loopback(server, ""),
-                                                     "room": "!room:example.org", "token": token, "enabled": "on"})
+                                                     "room": "!room:example.org", "token": token, "enabled": "on",
+                                                     "topics": ["inbox", "crisis"]})
     hook = Webhook.objects.get()
     for name in ("web:inbox_channels", "web:inbox_channel_edit"):
         body = page(client.get(url(name, people, *([hook.pk] if name.endswith("edit") else []))))
         assert token not in body and "••••1234" in body
     response = client.post(url("web:inbox_channel_edit", people, hook.pk), {
         "name": "Matrix team", "format": "matrix", "url": loopback(server, ""), "room": "!room:example.org",
-        "token": "", "urgent_only": "on", "enabled": "on"})
+        "token": "", "urgent_only": "on", "enabled": "on", "topics": ["crisis"]})
     assert response.status_code == 302
     hook.refresh_from_db()
     assert hook.secret == {"room": "!room:example.org", "token": token}

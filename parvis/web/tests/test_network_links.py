@@ -156,6 +156,7 @@ OWN_URLS = {
     # The calendar's items and cells (web/views/calendar_cells.py: built with reverse()).
     "e.thumb", "e.href", "e.edit", "cell.more_url", "back",
     "request.get_full_path",
+    "link.url",  # the settings area's sidebar (web/settings_nav.py: built with reverse())
     # The API docs page: drf-spectacular's static files and set-up script.
     "swagger_ui_css", "swagger_ui_bundle", "swagger_ui_standalone", "script_url",
 }

@@ -19,11 +19,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
+from parvis.accounts import channels as channel_topics
 from parvis.accounts.models import Role, Workspace
 from parvis.accounts.requests import AuthedRequest
 from parvis.accounts.scoping import workspace_view
 from parvis.inbox import crisis, webhooks
-from parvis.inbox.models import Webhook
+from parvis.inbox.models import Webhook, default_webhook_topics
 
 
 class WebhookForm(forms.Form):
@@ -44,13 +45,18 @@ class WebhookForm(forms.Form):
     forget_token = forms.BooleanField(label=gettext_lazy("Remove the saved token"), required=False)
     urgent_only = forms.BooleanField(label=gettext_lazy("Urgent items only (high priority, or a crisis)"),
                                      required=False)
+    topics = forms.MultipleChoiceField(
+        label=gettext_lazy("It carries"), required=False, widget=forms.CheckboxSelectMultiple,
+        choices=[(t.key, t.label) for t in channel_topics.TOPICS], initial=default_webhook_topics,
+        help_text=gettext_lazy("What the team reads in this channel; each person chooses their own notices "
+                               "in their notification choices."))
     enabled = forms.BooleanField(label=pgettext_lazy("switch", "On"), required=False, initial=True)
 
     @classmethod
     def of(cls, hook: Webhook) -> WebhookForm:
         return cls(initial={"name": hook.name, "format": hook.format, "url": hook.url,
                             "room": (hook.secret or {}).get("room", ""), "urgent_only": hook.urgent_only,
-                            "enabled": hook.enabled})
+                            "topics": list(hook.topics or []), "enabled": hook.enabled})
 
     def save(self, workspace: Workspace, hook: Webhook | None = None) -> Webhook | None:
         """Saved channel, or None with the errors on the form's fields."""
@@ -60,7 +66,8 @@ class WebhookForm(forms.Form):
         try:
             return webhooks.save_webhook(workspace, data["name"], data["format"], data["url"],
                                          {"room": data["room"], "token": data["token"]}, data["urgent_only"],
-                                         data["enabled"], hook, forget_token=data["forget_token"])
+                                         data["enabled"], hook, forget_token=data["forget_token"],
+                                         topics=data["topics"])
         except webhooks.WebhookError as exc:
             for field, message in exc.errors.items():
                 self.add_error(field if field in self.fields else None, message)
