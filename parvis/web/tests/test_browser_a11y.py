@@ -59,8 +59,13 @@ def test_the_main_pages_pass_the_wcag_aa_audit(browser, parvis, scheme):
     for url in (f"{w}/calendar/?view=agenda", f"{w}/publications/", f"{w}/inbox/"):
         if found := audit(small, url):
             failed["phone " + url.removeprefix(parvis.url)] = found
+    # Where the keyboard is, always visible (WCAG 2.4.7): the focused control has an outline.
+    page.goto(f"{w}/publications/")
+    page.keyboard.press("Tab")
+    outline = page.evaluate("() => { const s = getComputedStyle(document.activeElement); "
+                            "return [document.activeElement.tagName, s.outlineStyle, parseFloat(s.outlineWidth)]; }")
+    assert outline[0] != "BODY" and outline[1] != "none" and outline[2] >= 2, outline
     if scheme == "dark":
-        page.goto(f"{w}/publications/")
         shot(page, "dark", full_page=False)
     assert failed == {}, "\n".join(f"{url}: {v['rule']} ({v['impact']}): {' | '.join(v['nodes'])}"
                                    for url, found in failed.items() for v in found)
