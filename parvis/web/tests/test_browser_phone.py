@@ -461,6 +461,7 @@ def test_on_a_phone_the_inbox_is_a_list_then_a_conversation_with_large_actions_a
     assert item_state(parvis, rows[1])[0] == "open"
     small.evaluate(SWIPE, [f"#row-{rows[2]}", 300])
     expect(small.locator("#inbox-toast")).to_contain_text("Assigné à vous")
+    expect(small.locator("#inbox-toast [data-undo]")).to_be_hidden()  # only "done" is undone
     assert item_state(parvis, rows[2]) == ["open", parvis.admin_email]
     small.evaluate(SWIPE, [f"#row-{rows[1]}", -60])  # too short: springs back, nothing changes
     assert item_state(parvis, rows[1])[0] == "open"
