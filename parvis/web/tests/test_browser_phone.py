@@ -312,6 +312,7 @@ def test_a_phone_turns_push_notifications_on_and_off(browser, parvis):
     page.get_by_role("button", name="Recevoir les notifications push sur cet appareil").click()
     expect(page.get_by_test_id("push-devices").locator("li.this-device")).to_have_count(1)
     expect(page.get_by_text("Cet appareil reçoit les notifications push.")).to_be_visible()
+    expect(page.get_by_role("button", name="Recevoir les notifications push sur cet appareil")).to_be_hidden()
     # The browser subscribed with the instance's own VAPID key, the one the server signs with.
     key = page.evaluate("localStorage.getItem('fake-push-key')")
     public = in_parvis(parvis, "from parvis.accounts import webpush; print(webpush.public_key())").split()[-1]
