@@ -162,9 +162,9 @@ def notify(
         [Notification(user=u, workspace=workspace, kind=kind, message=body, texts=texts, url=url)
          for u, wants, _subject, body in outgoing if wants["app"]]
     )
-    now = timezone.now()
-    ringing = [(u, title, body) for u, wants, title, body in outgoing
-               if wants["push"] and channels.push_allowed(u, workspace, topic, now)]
+    wanting = [u for u, wants, _title, _body in outgoing if wants["push"]]
+    allowed = channels.may_ring(wanting, workspace, topic, timezone.now()) if wanting else set()
+    ringing = [(u, title, body) for u, _wants, title, body in outgoing if u.pk in allowed]
     browsers: dict[int, list[int]] = {}
     ringing_ids = [u.pk for u, _title, _body in ringing]
     for user_id, pk in PushSubscription.objects.filter(user_id__in=ringing_ids).values_list("user_id", "pk"):

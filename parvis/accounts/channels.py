@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from parvis.accounts.models import NotificationChoice, PushSubscription, User, Workspace
@@ -79,19 +80,21 @@ def set_choices(user: User, table: dict[str, dict[str, bool]]) -> None:
             user=user, topic=key, defaults={c: bool(channels.get(c)) for c in CHANNELS})
 
 
-def push_allowed(user: User, workspace: Workspace | None, topic: Topic, now: datetime) -> bool:
-    """May this person's phone ring now for this topic (see the module's docstring)?"""
+def may_ring(users: list[User], workspace: Workspace | None, topic: Topic, now: datetime) -> set[int]:
+    """Whose phones may ring now for this topic (see the module's docstring): the
+    working hours and the rota are read once for all the notice's people."""
     if workspace is None or topic.urgent:
-        return True
+        return {u.pk for u in users}
     # The working hours and the rota belong to the inbox app; imported here, when a
     # notice is sent, so that accounts stays below it.
     from parvis.inbox import duty
 
     if duty.is_working_time(workspace, now):
-        return True
+        return {u.pk for u in users}
     if topic.key != "publishing":
-        return False
-    return user.pk in {u.pk for u in duty.on_duty(workspace, now) + duty.relays(workspace, now)}
+        return set()
+    on_call = {u.pk for u in duty.on_duty(workspace, now) + duty.relays(workspace, now)}
+    return {u.pk for u in users if u.pk in on_call}
 
 
 MAX_BROWSERS = 20  # per person: a new one beyond it replaces the oldest
@@ -106,13 +109,11 @@ class SubscriptionError(ValueError):
 def subscribe(user: User, endpoint: str, p256dh: str, auth: str, device: str = "") -> PushSubscription:
     """Keep the push subscription a browser made for this person (the same browser
     subscribing again updates its keys). Every field is checked before anything is saved."""
-    from django.utils.translation import gettext as gettext_now
-
-    from parvis.accounts import webpush
+    from parvis.accounts import webpush  # cryptography: loaded when a browser subscribes
     from parvis.core.http import UnsafeURLError, check_url
 
     if not endpoint.startswith("https://") or len(endpoint) > 1000:
-        raise SubscriptionError("endpoint", gettext_now("The push service's address must start with https://."))
+        raise SubscriptionError("endpoint", gettext("The push service's address must start with https://."))
     try:
         check_url(endpoint)
     except UnsafeURLError as exc:
@@ -120,7 +121,7 @@ def subscribe(user: User, endpoint: str, p256dh: str, auth: str, device: str = "
     try:
         webpush.check_keys(p256dh, auth)
     except ValueError as exc:
-        raise SubscriptionError(str(exc), gettext_now("The browser's key is not a valid Web Push key.")) from exc
+        raise SubscriptionError(str(exc), gettext("The browser's key is not a valid Web Push key.")) from exc
     subscription, _created = PushSubscription.objects.update_or_create(
         endpoint=endpoint, defaults={"user": user, "p256dh": p256dh, "auth": auth, "device": device[:120]})
     newest_first = PushSubscription.objects.filter(user=user).order_by("-created_at", "-pk")
