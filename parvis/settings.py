@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     *network_registry.apps(),
     "parvis.publishing",
     "parvis.inbox",
+    "parvis.listening",
     "parvis.api",
     "parvis.web",
 ]
@@ -349,6 +350,8 @@ PARVIS_SWEEPS = [
     "parvis.inbox.tasks.announce_overdue_items",
     # Every six hours: re-analyse the inbox tables so that the planner's statistics stay true.
     "parvis.inbox.tasks.refresh_planner_statistics",
+    # Every pass: claim the due feed fetches (a few per server at once) and queue them.
+    "parvis.listening.tasks.dispatch_feed_fetches",
     # Every pass: fan new outbox events out to webhook endpoints, claim due deliveries, queue them.
     "parvis.api.tasks.dispatch_webhooks",
     # Once an hour: delete finished webhook deliveries and events past PARVIS_WEBHOOK_KEEP_DAYS.
@@ -362,6 +365,12 @@ PARVIS_WEBHOOK_KEEP_DAYS = int(os.environ.get("PARVIS_WEBHOOK_KEEP_DAYS", "30"))
 # coming, slowing down to the maximum while nothing does.
 PARVIS_INBOX_MIN_INTERVAL = int(os.environ.get("PARVIS_INBOX_MIN_INTERVAL", "60"))
 PARVIS_INBOX_MAX_INTERVAL = int(os.environ.get("PARVIS_INBOX_MAX_INTERVAL", "900"))
+# Feeds (la veille), in seconds: the shortest and longest wait between two fetches of a
+# source (the wait follows how often it publishes), and how many fetches of one server
+# may run at once.
+PARVIS_FEEDS_MIN_INTERVAL = int(os.environ.get("PARVIS_FEEDS_MIN_INTERVAL", "300"))
+PARVIS_FEEDS_MAX_INTERVAL = int(os.environ.get("PARVIS_FEEDS_MAX_INTERVAL", "86400"))
+PARVIS_FEEDS_PER_HOST = int(os.environ.get("PARVIS_FEEDS_PER_HOST", "2"))
 PARVIS_PUBLISH_LEASE_SECONDS = int(os.environ.get("PARVIS_PUBLISH_LEASE_SECONDS", "180"))
 PARVIS_PUBLISH_MAX_ATTEMPTS = int(os.environ.get("PARVIS_PUBLISH_MAX_ATTEMPTS", "8"))
 # CSV imports: rows created per transaction, and how long a run may go silent before it

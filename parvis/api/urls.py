@@ -23,6 +23,7 @@ from parvis.api import pause as pause_views
 from parvis.api import publications as publication_views
 from parvis.api import queue as queue_views
 from parvis.api import series as series_views
+from parvis.api import veille as veille_views
 from parvis.api import views
 from parvis.api import webhook_endpoints as webhook_views
 from parvis.api import workspaces_admin as workspace_admin_views
@@ -126,6 +127,16 @@ urlpatterns = [
     path("workspaces/<id:workspace_id>/inbox/hours/", inbox_settings_views.InboxHours.as_view(), name="inbox-hours"),
     path("workspaces/<id:workspace_id>/inbox/rota/", inbox_settings_views.InboxRota.as_view(), name="inbox-rota"),
     path("inbox/rota/<id:pk>/", inbox_settings_views.InboxRotaSlot.as_view(), name="inbox-rota-slot"),
+    # La veille: feeds followed (OPML in and out), folders, entries and one's marks.
+    path("workspaces/<id:workspace_id>/feeds/", veille_views.FeedList.as_view(), name="feeds"),
+    path("workspaces/<id:workspace_id>/feeds/import/", veille_views.FeedImport.as_view(), name="feeds-import"),
+    path("workspaces/<id:workspace_id>/feeds/export/", veille_views.FeedExport.as_view(), name="feeds-export"),
+    path("feeds/<id:pk>/", veille_views.FeedDetail.as_view(), name="feed"),
+    path("feeds/<id:pk>/resume/", veille_views.FeedResume.as_view(), name="feed-resume"),
+    path("workspaces/<id:workspace_id>/feed-folders/", veille_views.FolderList.as_view(), name="feed-folders"),
+    path("feed-folders/<id:pk>/", veille_views.FolderDetail.as_view(), name="feed-folder"),
+    path("workspaces/<id:workspace_id>/entries/", veille_views.EntryList.as_view(), name="entries"),
+    path("workspaces/<id:workspace_id>/entries/marks/", veille_views.EntryMarks.as_view(), name="entry-marks"),
     path("workspaces/<id:workspace_id>/inbox/channels/", channel_views.ChannelList.as_view(),
          name="inbox-channels"),
     path("inbox/channels/<id:pk>/", channel_views.ChannelDetail.as_view(), name="inbox-channel"),

@@ -301,7 +301,8 @@ def _new_item(account: SocialAccount, entry: InboundItem, author: Author, thread
     }
     # Positional arguments take Model.__init__'s fast path (keywords cost ~20 µs an item
     # over 40 fields); the related objects are then attached so reading them is free.
-    item = Item(*[values[name] if name in values else default() for name, default in _item_defaults()])
+    fields: list[Any] = [values[name] if name in values else default() for name, default in _item_defaults()]
+    item = Item(*fields)
     item.account, item.thread, item.author = account, thread, author
     return item
 

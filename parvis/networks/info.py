@@ -107,6 +107,12 @@ class NetworkInfo:
         matches them all)."""
         return {handle}
 
+    def public_feed(self, typed: str) -> str | None:
+        """The address of the public feed (RSS or Atom) of the account someone typed (its
+        handle or its profile's address) for la veille to follow; None when `typed` is
+        not one of this network's accounts, or the network publishes no such feed."""
+        return None
+
     def countable_text(self, text: str, url_length: int | None) -> str:
         """The text as the network measures it."""
         if not url_length:

@@ -20,6 +20,7 @@ from parvis.web.views import (
     portal,
     posts,
     review,
+    veille_sources,
     workspaces,
 )
 from parvis.web.views import approval_override as approval_override_views
@@ -32,6 +33,7 @@ from parvis.web.views import pause as pause_views
 from parvis.web.views import queue as queue_views
 from parvis.web.views import saved_replies as saved_reply_views
 from parvis.web.views import series as series_views
+from parvis.web.views import veille as veille_views
 from parvis.web.views import webhook_endpoints as webhook_views
 from parvis.web.views.charter import charter_settings
 
@@ -146,6 +148,16 @@ urlpatterns = [
     # Queue slots per account, recurring posts.
     path("w/<id:workspace_id>/accounts/<id:account_id>/queue/", queue_views.queue_page, name="queue"),
     path("w/<id:workspace_id>/queues/", queue_views.queues, name="queues"),
+    # La veille: the reading list, its entries' marks, and the sources followed.
+    path("w/<id:workspace_id>/veille/", veille_views.veille, name="veille"),
+    path("w/<id:workspace_id>/veille/mark/", veille_views.veille_mark, name="veille_mark"),
+    path("w/<id:workspace_id>/veille/read-up-to/", veille_views.veille_read_up_to, name="veille_read_up_to"),
+    path("w/<id:workspace_id>/veille/entries/<id:entry_id>/write/", veille_views.veille_write, name="veille_write"),
+    path("w/<id:workspace_id>/veille/sources/", veille_sources.veille_sources, name="veille_sources"),
+    path("w/<id:workspace_id>/veille/sources/<id:subscription_id>/", veille_sources.veille_source_edit,
+         name="veille_source_edit"),
+    path("w/<id:workspace_id>/veille/sources/import/", veille_sources.veille_import, name="veille_import"),
+    path("w/<id:workspace_id>/veille/sources/export.opml", veille_sources.veille_export, name="veille_export"),
     path("w/<id:workspace_id>/accounts/<id:account_id>/queue/move/<id:publication_id>/", queue_views.queue_move,
          name="queue_move"),
     path("w/<id:workspace_id>/accounts/<id:account_id>/queue/shuffle/", queue_views.queue_shuffle,

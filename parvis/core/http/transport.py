@@ -8,8 +8,8 @@ backend connects through `guard.connect_checked`. Per request it:
 * refuses redirects outright with `redirects="refuse"` (APIs and logins have none), or
   hands them back to the client (`"return"`, or `"follow"` for the client to follow);
 * stops the whole exchange at the budget's deadline, and reads at most `max_bytes` of
-  the answer once decompressed (it decompresses gzip/deflate itself to count, and asks
-  for nothing else).
+  the answer once decompressed (it decompresses gzip, deflate and brotli itself to
+  count, and asks for nothing else).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator
 from functools import cache
 from typing import Any, Literal
 
+import brotli
 import httpcore
 import httpx
 
@@ -32,7 +33,7 @@ from parvis.core.http.guard import Budget, RequestGuard, connect_checked, curren
 
 Redirects = Literal["refuse", "return", "follow"]
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-ACCEPT_ENCODING = "gzip, deflate"  # what the transport can decompress while counting
+ACCEPT_ENCODING = "gzip, deflate, br"  # what the transport can decompress while counting
 CHUNK = 64 * 1024
 
 
@@ -143,6 +144,33 @@ class _Backend(httpcore.NetworkBackend):
         time.sleep(seconds)
 
 
+class _Brotli:
+    """brotli's decompressor behind zlib's interface, as `_Body` uses it: at most `room`
+    bytes out per call, the rest kept (`unconsumed_tail` says whether some is)."""
+
+    def __init__(self) -> None:
+        self._inner = brotli.Decompressor()
+        self.unconsumed_tail = b""
+
+    def decompress(self, chunk: bytes, room: int) -> bytes:
+        try:
+            if not self._inner.can_accept_more_data():
+                data = self._inner.process(b"", output_buffer_limit=room)
+            else:
+                data = self._inner.process(chunk, output_buffer_limit=room)
+                chunk = b""
+        except brotli.error as exc:
+            raise zlib.error(str(exc)) from exc
+        # More output waiting past `room` (or input not taken yet) means the cap is hit.
+        self.unconsumed_tail = chunk or (b"" if self._inner.can_accept_more_data() else b"\0")
+        return data
+
+    def flush(self) -> bytes:
+        if not self._inner.is_finished():
+            raise zlib.error("the brotli stream is truncated")
+        return b""
+
+
 class _Body(httpx.SyncByteStream):
     """The answer's body, read under its request's guard: deadline, size cap, and
     decompression counted as it happens (a small gzip can hold gigabytes)."""
@@ -151,7 +179,11 @@ class _Body(httpx.SyncByteStream):
         self._inner = inner
         self._guard = guard
         self._count = 0
-        self._inflater = zlib.decompressobj(32 + zlib.MAX_WBITS) if encoding else None
+        self._inflater: Any = None
+        if encoding == "br":
+            self._inflater = _Brotli()
+        elif encoding:
+            self._inflater = zlib.decompressobj(32 + zlib.MAX_WBITS)
 
     def _take(self, data: bytes) -> bytes:
         self._count += len(data)
@@ -165,10 +197,13 @@ class _Body(httpx.SyncByteStream):
         try:
             data = self._inflater.flush() if final else self._inflater.decompress(chunk, room)
         except zlib.error as exc:
-            raise httpx.DecodingError(f"the answer is not valid gzip/deflate: {exc}") from exc
+            raise httpx.DecodingError(f"the answer is not valid {self._kind()}: {exc}") from exc
         if self._inflater.unconsumed_tail:
             raise ResponseTooLarge(self._guard.host, self._guard.budget.max_bytes)
         return self._take(data)
+
+    def _kind(self) -> str:
+        return "brotli" if isinstance(self._inflater, _Brotli) else "gzip/deflate"
 
     def __iter__(self) -> Iterator[bytes]:
         chunks = iter(self._inner)
@@ -236,7 +271,7 @@ class GuardedTransport(httpx.BaseTransport):
             if declared.isdigit() and int(declared) > guard.budget.max_bytes:
                 raise ResponseTooLarge(guard.host, guard.budget.max_bytes)
             return ""
-        if encoding not in ("gzip", "x-gzip", "deflate"):
+        if encoding not in ("gzip", "x-gzip", "deflate", "br"):
             raise UnsupportedEncoding(guard.host, encoding)
         # Decompressed here, so that httpx does not decompress again, uncounted.
         del response.headers["content-encoding"]

@@ -211,3 +211,20 @@ def test_compressed_answers_within_the_limit_are_read(server, stack):
         assert response.content == body
     else:
         assert session(budget=small(total=10.0)).get(server.url("/api")).content == body
+
+
+def test_brotli_answers_are_read_and_counted(server):
+    import brotli
+
+    body = b"<rss>" + "é".encode() * 40_000 + b"</rss>"
+    server.answer("/feed", Answer(200, {"Content-Encoding": "br"}, brotli.compress(body)))
+    with client(budget=small(total=10.0)) as http:
+        response = http.get(server.url("/feed"))
+    assert response.content == body
+    bomb = brotli.compress(b"0" * 5_000_000)  # a few hundred bytes that hold 5 MB
+    server.answer("/bomb", Answer(200, {"Content-Encoding": "br"}, bomb))
+    with pytest.raises(ResponseTooLarge), client(budget=small(total=10.0)) as http:
+        http.get(server.url("/bomb"))
+    server.answer("/cut", Answer(200, {"Content-Encoding": "br"}, brotli.compress(body)[:-8]))
+    with pytest.raises(httpx.DecodingError), client(budget=small(total=10.0)) as http:
+        http.get(server.url("/cut"))

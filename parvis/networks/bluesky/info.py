@@ -13,7 +13,24 @@ MENTION_RE = re.compile(
     r"(?<![\w@/])@((?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)"
 )
 
-INFO = NetworkInfo(
+# What people type for an account whose feed la veille follows: its handle under
+# bsky.social (a custom domain handle would be taken for a web site: its profile's address
+# says it), or its profile on bsky.app, whose "/rss" is the account's public feed.
+TYPED_HANDLE = re.compile(r"@?((?:[A-Za-z0-9-]+\.)+bsky\.social)", re.IGNORECASE)
+PROFILE = re.compile(r"https://bsky\.app/profile/([^/?#\s]+)(?:/rss)?/?")
+
+
+class BlueskyInfo(NetworkInfo):
+    def public_feed(self, typed: str) -> str | None:
+        typed = typed.strip()
+        if match := TYPED_HANDLE.fullmatch(typed):
+            return f"https://bsky.app/profile/{match[1].lower()}/rss"
+        if match := PROFILE.fullmatch(typed):
+            return f"https://bsky.app/profile/{match[1]}/rss"
+        return None
+
+
+INFO = BlueskyInfo(
     "bluesky", "Bluesky", "parvis.networks.bluesky.connector:BlueskyConnector",
     colour="#1185fe", preview_background="#f7fbff", preview_border="#cfe3ff", event_background="#e7f2ff",
     image_radius="12px", handle_syntax=gettext_noop("@name.bsky.social"),

@@ -14,7 +14,21 @@ MENTION_RE = re.compile(
 )
 
 
+# What people type for an account whose feed la veille follows: "@name@server" or the
+# profile's address; every Mastodon account publishes its public posts at "<profile>.rss".
+TYPED_HANDLE = re.compile(r"@?([A-Za-z0-9_]{1,30})@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
+PROFILE = re.compile(r"https://([A-Za-z0-9.-]+\.[A-Za-z]{2,})/@([A-Za-z0-9_]{1,30})/?(?:\.rss)?")
+
+
 class MastodonInfo(NetworkInfo):
+    def public_feed(self, typed: str) -> str | None:
+        typed = typed.strip()
+        if match := TYPED_HANDLE.fullmatch(typed):
+            return f"https://{match[2].lower()}/@{match[1]}.rss"
+        if match := PROFILE.fullmatch(typed):
+            return f"https://{match[1].lower()}/@{match[2]}.rss"
+        return None
+
     def handle_aliases(self, handle: str) -> set[str]:
         # "brand" is enough for "brand@example.social" (unless two servers have a "brand").
         return {handle, handle.split("@", 1)[0]}

@@ -25,6 +25,8 @@ from parvis.accounts.requests import AuthedRequest
 from parvis.accounts.scoping import workspace_view
 from parvis.core.ids import MAX_ID, parse_ids, parse_int
 from parvis.core.timezones import known_timezones
+from parvis.listening.curation import post_text
+from parvis.listening.reading import followed_entry
 from parvis.networks import registry
 from parvis.publishing import library
 from parvis.publishing.actions import Upload, cancel_post, client_key_of, post_of_client_key, save_post
@@ -84,6 +86,15 @@ def _slot_chosen(request: AuthedRequest) -> dict[str, object]:
     return chosen
 
 
+def _from_entry(request: AuthedRequest, workspace: Workspace) -> dict[str, object]:
+    """A new post about an entry of the workspace's veille (`entry`): its text drafted
+    from the article; anything else is ignored (the composer then starts empty)."""
+    if "entry" not in request.GET:
+        return {}
+    entry = followed_entry(workspace, request.GET.get("entry"))
+    return {"text": post_text(entry), "from_entry": entry} if entry else {}
+
+
 @workspace_view(Role.EDITOR)
 def compose(request: AuthedRequest, workspace: Workspace, post_id: int | None = None) -> HttpResponse:
     post = get_object_or_404(Post, pk=post_id, workspace=workspace) if post_id else None
@@ -91,6 +102,7 @@ def compose(request: AuthedRequest, workspace: Workspace, post_id: int | None = 
     values = _initial(post, workspace)
     if post is None:
         values.update(_slot_chosen(request))  # "+" in the calendar: a new post at that time
+        values.update(_from_entry(request, workspace))  # "write a post" in la veille
     data: QueryDict = request.POST
     wants_json = "application/json" in request.headers.get("Accept", "")
     key = client_key_of(request.POST.get("client_key")) if post is None else ""

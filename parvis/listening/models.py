@@ -1,0 +1,165 @@
+"""La veille's tables.
+
+A `Source` is one feed address, fetched once for every workspace that follows it (an
+agency reading the same trade press for ten clients fetches it once); its `Entry` rows
+are shared too. What belongs to a workspace is its `Subscription` to a source (title,
+folder, tags) and its `Folder`s; what belongs to a person is their `EntryMark` (read,
+saved for later), per workspace.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from parvis.accounts.models import Workspace
+from parvis.networks import registry
+
+FEED, YOUTUBE = "feed", "youtube"  # the kinds of source that are not a network's account
+
+
+class Source(models.Model):
+    """One feed, and when and how to fetch it next.
+
+    The dispatcher claims due rows (`next_fetch_at`) like inbox pollers; the fetch job
+    takes a lease, sends a conditional request (ETag, Last-Modified) and schedules the
+    next one from how often the source publishes, what its cache headers allow, and its
+    failures. A permanent redirect moves `url`; a 410 or too many failures pause it,
+    with the reason shown to the people who follow it.
+    """
+
+    url = models.URLField(max_length=2000, unique=True)
+    # "feed", "youtube", or the key of the network whose account's public feed this is
+    # (no choices: the networks come from the registry).
+    kind = models.CharField(max_length=20, default=FEED)
+    title = models.CharField(max_length=300, blank=True)
+    site_url = models.URLField(max_length=2000, blank=True)
+    description = models.TextField(blank=True)
+    language = models.CharField(max_length=20, blank=True)
+    image = models.URLField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Conditional requests: what the server said last time, sent back as it was.
+    etag = models.CharField(max_length=300, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+    body_hash = models.CharField(max_length=64, blank=True)  # a server without validators: same body, no parse
+    # Scheduling (see fetching.py).
+    next_fetch_at = models.DateTimeField(default=timezone.now)
+    interval = models.PositiveIntegerField(default=3600)  # seconds, from the entries' frequency
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    lease_token = models.CharField(max_length=32, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # What happened: the last attempt, and counts since the source was added.
+    last_fetched_at = models.DateTimeField(null=True, blank=True)
+    last_changed_at = models.DateTimeField(null=True, blank=True)
+    last_status = models.PositiveIntegerField(null=True, blank=True)
+    last_duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    failures = models.PositiveIntegerField(default=0)  # in a row
+    fetches = models.PositiveIntegerField(default=0)
+    not_modified = models.PositiveIntegerField(default=0)
+    # A paused source is not fetched until someone resumes it (410, failures, by hand).
+    paused_at = models.DateTimeField(null=True, blank=True)
+    paused_reason = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["next_fetch_at"], name="listening_source_due")]
+
+    def __str__(self) -> str:
+        return self.title or self.url
+
+    @property
+    def kind_label(self) -> str:
+        if self.kind == YOUTUBE:
+            return str(_("YouTube channel"))
+        if self.kind in registry.NETWORKS:
+            return str(_("%(network)s account") % {"network": registry.NETWORKS[self.kind].label})
+        return str(_("Feed"))
+
+
+class Folder(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="feed_folders")
+    name = models.CharField(_("name"), max_length=100)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        constraints = [models.UniqueConstraint(fields=["workspace", "name"], name="unique_feed_folder")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Subscription(models.Model):
+    """A workspace follows a source: under its own title, in one of its folders."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="feed_subscriptions")
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="subscriptions")
+    folder = models.ForeignKey(Folder, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="subscriptions")
+    title = models.CharField(_("title"), max_length=300, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    # Entries that carry only a summary get the article's text from its page.
+    full_text = models.BooleanField(_("fetch the full article"), default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [models.UniqueConstraint(fields=["workspace", "source"], name="unique_feed_subscription")]
+
+    def __str__(self) -> str:
+        return self.shown_title
+
+    @property
+    def shown_title(self) -> str:
+        return self.title or self.source.title or self.source.url
+
+
+class Entry(models.Model):
+    """One article (or post, or video) of a source, stored sanitised.
+
+    `key` deduplicates within the source (the feed's id, else its link, else a hash of
+    its content); `story` (the canonical link without tracking parameters) groups the
+    same article reached through several sources, shown once with "also in …".
+    """
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="entries")
+    key = models.CharField(max_length=64)
+    story = models.CharField(max_length=64, db_index=True)
+    guid = models.CharField(max_length=2000, blank=True)
+    url = models.URLField(max_length=2000, blank=True)
+    title = models.CharField(max_length=1000, blank=True)
+    author = models.CharField(max_length=300, blank=True)
+    summary = models.TextField(blank=True)  # sanitised HTML
+    content = models.TextField(blank=True)  # sanitised HTML (the feed's, or the page's full text)
+    full_text = models.BooleanField(default=False)  # content was extracted from the article page
+    image = models.URLField(max_length=2000, blank=True)
+    language = models.CharField(max_length=20, blank=True)
+    published_at = models.DateTimeField()  # the feed's date, else when parvis first saw it
+    updated_at = models.DateTimeField(null=True, blank=True)
+    fetched_at = models.DateTimeField(default=timezone.now)
+    search_text = models.TextField(blank=True)  # title, author and text, folded (search.py)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["source", "key"], name="unique_entry_key")]
+        indexes = [models.Index(fields=["source", "-published_at"], name="listening_entry_source_date")]
+
+    def __str__(self) -> str:
+        return self.title or self.url
+
+
+class EntryMark(models.Model):
+    """One person's state of one entry in one workspace: read, saved for later."""
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="entry_marks")
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="marks")
+    read_at = models.DateTimeField(null=True, blank=True)
+    saved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "workspace", "entry"], name="unique_entry_mark")]
