@@ -352,6 +352,8 @@ PARVIS_SWEEPS = [
     "parvis.inbox.tasks.refresh_planner_statistics",
     # Every pass: claim the due feed fetches (a few per server at once) and queue them.
     "parvis.listening.tasks.dispatch_feed_fetches",
+    # Every pass: queue monitors to apply to the last 30 days, and the monitors' look at new texts.
+    "parvis.listening.tasks.dispatch_monitoring",
     # Every pass: fan new outbox events out to webhook endpoints, claim due deliveries, queue them.
     "parvis.api.tasks.dispatch_webhooks",
     # Once an hour: delete finished webhook deliveries and events past PARVIS_WEBHOOK_KEEP_DAYS.

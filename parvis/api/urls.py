@@ -24,6 +24,7 @@ from parvis.api import publications as publication_views
 from parvis.api import queue as queue_views
 from parvis.api import series as series_views
 from parvis.api import veille as veille_views
+from parvis.api import veille_monitors as monitor_views
 from parvis.api import views
 from parvis.api import webhook_endpoints as webhook_views
 from parvis.api import workspaces_admin as workspace_admin_views
@@ -137,6 +138,11 @@ urlpatterns = [
     path("feed-folders/<id:pk>/", veille_views.FolderDetail.as_view(), name="feed-folder"),
     path("workspaces/<id:workspace_id>/entries/", veille_views.EntryList.as_view(), name="entries"),
     path("workspaces/<id:workspace_id>/entries/marks/", veille_views.EntryMarks.as_view(), name="entry-marks"),
+    path("workspaces/<id:workspace_id>/monitors/", monitor_views.MonitorList.as_view(), name="monitors"),
+    path("workspaces/<id:workspace_id>/monitors/lab/", monitor_views.MonitorLab.as_view(), name="monitor-lab"),
+    path("monitors/<id:pk>/", monitor_views.MonitorDetail.as_view(), name="monitor"),
+    path("monitors/<id:pk>/apply/", monitor_views.MonitorApply.as_view(), name="monitor-apply"),
+    path("monitors/<id:pk>/hits/", monitor_views.MonitorHits.as_view(), name="monitor-hits"),
     path("workspaces/<id:workspace_id>/inbox/channels/", channel_views.ChannelList.as_view(),
          name="inbox-channels"),
     path("inbox/channels/<id:pk>/", channel_views.ChannelDetail.as_view(), name="inbox-channel"),

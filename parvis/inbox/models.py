@@ -158,6 +158,8 @@ class Item(models.Model):
     done_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="+")
     liked_at = models.DateTimeField(null=True, blank=True)
+    # When la veille's monitors were run on it (None: to do; found by a partial index).
+    monitored_at = models.DateTimeField(null=True, blank=True)
     boosted_at = models.DateTimeField(null=True, blank=True)
     hidden_at = models.DateTimeField(null=True, blank=True)
 
@@ -178,6 +180,7 @@ class Item(models.Model):
             models.Index(fields=["author", "-created_at"], name="inbox_item_author"),
             models.Index(fields=["account", "-created_at"], name="inbox_item_account"),
             models.Index(fields=["assignee", "status"], name="inbox_item_assignee"),
+            models.Index(fields=["id"], condition=models.Q(monitored_at__isnull=True), name="inbox_item_to_monitor"),
         ]
 
     def __str__(self) -> str:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from parvis.accounts.models import Workspace
+from parvis.inbox.models import Sentiment
 from parvis.networks import registry
 
 FEED, YOUTUBE = "feed", "youtube"  # the kinds of source that are not a network's account
@@ -142,11 +143,15 @@ class Entry(models.Model):
     updated_at = models.DateTimeField(null=True, blank=True)
     fetched_at = models.DateTimeField(default=timezone.now)
     search_text = models.TextField(blank=True)  # title, author and text, folded (search.py)
+    # When the monitors were run on it (None: to do; the sweep finds these by a partial index).
+    monitored_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-published_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["source", "key"], name="unique_entry_key")]
-        indexes = [models.Index(fields=["source", "-published_at"], name="listening_entry_source_date")]
+        indexes = [models.Index(fields=["source", "-published_at"], name="listening_entry_source_date"),
+                   models.Index(fields=["id"], condition=models.Q(monitored_at__isnull=True),
+                                name="listening_entry_to_monitor")]
 
     def __str__(self) -> str:
         return self.title or self.url
@@ -163,3 +168,55 @@ class EntryMark(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["person", "workspace", "entry"], name="unique_entry_mark")]
+
+
+class Monitor(models.Model):
+    """A workspace's keyword monitor: a query in the query language (query/), looked for
+    in what the workspace's feeds bring and in its inbox. A new or edited monitor is
+    applied to the last 30 days already there (monitoring.apply_monitor)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="monitors")
+    name = models.CharField(_("name"), max_length=120)
+    query = models.TextField(_("query"))
+    in_feeds = models.BooleanField(_("in the feeds followed"), default=True)
+    in_inbox = models.BooleanField(_("in the inbox"), default=True)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+    # When the query as it is now was applied to what was already there (None: to do;
+    # a sweep resumes it after a crash).
+    applied_at = models.DateTimeField(null=True, blank=True)
+    apply_queued_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["workspace", "name"], name="unique_monitor_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Hit(models.Model):
+    """Something a monitor found: an entry of a feed, or an item of the inbox, with where
+    the query matched and what the inbox's models say of it."""
+
+    monitor = models.ForeignKey(Monitor, on_delete=models.CASCADE, related_name="hits")
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, null=True, blank=True, related_name="hits")
+    item = models.ForeignKey("inbox.Item", on_delete=models.CASCADE, null=True, blank=True, related_name="hits")
+    published_at = models.DateTimeField()  # when it was said (volumes and spikes count by it)
+    found_at = models.DateTimeField(default=timezone.now)
+    spans = models.JSONField(default=list)  # [[field, start, end], …] in the text as stored
+    language = models.CharField(max_length=8, blank=True)
+    sentiment = models.CharField(max_length=10, choices=Sentiment.choices, blank=True)
+    toxic = models.BooleanField(default=False)
+    spam = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["monitor", "entry"], name="unique_hit_entry"),
+            models.UniqueConstraint(fields=["monitor", "item"], name="unique_hit_item"),
+        ]
+        indexes = [models.Index(fields=["monitor", "-published_at"], name="listening_hit_monitor_date")]

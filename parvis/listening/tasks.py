@@ -1,13 +1,14 @@
-"""Background jobs (huey) and the dispatcher sweep that schedules them (listed, with the
-others, in `settings.PARVIS_SWEEPS`). Thin: the work is in `fetching` and `fulltext`."""
+"""Background jobs (huey) and the dispatcher sweeps that schedule them (listed, with the
+others, in `settings.PARVIS_SWEEPS`). Thin: the work is in `fetching`, `fulltext` and `monitoring`."""
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 from huey.contrib.djhuey import db_task
 
-from parvis.listening import fetching, fulltext
+from parvis.listening import fetching, fulltext, monitoring
 
 
 @db_task()
@@ -30,3 +31,29 @@ def enqueue_fetch(source_id: int) -> object:
 
 def dispatch_feed_fetches(now: datetime) -> int:
     return fetching.dispatch(enqueue_fetch, now)
+
+
+@db_task()
+def monitor_new_task() -> None:
+    monitoring.monitor_new()
+
+
+@db_task()
+def apply_monitor_task(monitor_id: int) -> None:
+    monitoring.apply_monitor(monitor_id)
+
+
+_last_monitoring: list[float] = []
+MONITORING_EVERY = 2.0  # seconds between two queued monitoring jobs, at most
+
+
+def dispatch_monitoring(now: datetime) -> int:
+    """Queue the monitors' work: new or edited monitors to apply to the last 30 days, and
+    (at most every two seconds) a job for entries and inbox items not looked at yet."""
+    queued = monitoring.queue_applications(now, apply_monitor_task)
+    clock = time.monotonic()
+    if (not _last_monitoring or clock - _last_monitoring[-1] >= MONITORING_EVERY) and monitoring.anything_new():
+        _last_monitoring[:] = [clock]
+        monitor_new_task()
+        queued += 1
+    return queued
