@@ -354,6 +354,8 @@ PARVIS_SWEEPS = [
     "parvis.listening.tasks.dispatch_feed_fetches",
     # Every pass: queue monitors to apply to the last 30 days, and the monitors' look at new texts.
     "parvis.listening.tasks.dispatch_monitoring",
+    # Twice a minute: queue la veille's digests whose local time has come.
+    "parvis.listening.tasks.dispatch_digests",
     # Every pass: fan new outbox events out to webhook endpoints, claim due deliveries, queue them.
     "parvis.api.tasks.dispatch_webhooks",
     # Once an hour: delete finished webhook deliveries and events past PARVIS_WEBHOOK_KEEP_DAYS.

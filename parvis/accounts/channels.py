@@ -43,6 +43,8 @@ TOPICS = (
           ("approval_requested", "approval_reminder", "approval_missed", "approval_overridden",
            "changes_requested", "post_approved", "review_comment"), push=True),
     Topic("mentions", _("Mentions in comments"), ("mention",), push=False),
+    Topic("veille", _("La veille: spikes and articles shared with the team"), ("veille_spike", "veille_shared"),
+          push=True),
     Topic("accounts", _("Network accounts and webhooks to fix"),
           ("account_reconnect", "account_expiring", "webhook_disabled"), push=False),
     Topic("other", _("Imports and missions"), ("import_done", "mission_short"), push=False),

@@ -24,6 +24,7 @@ from parvis.api import publications as publication_views
 from parvis.api import queue as queue_views
 from parvis.api import series as series_views
 from parvis.api import veille as veille_views
+from parvis.api import veille_digests as digest_views
 from parvis.api import veille_monitors as monitor_views
 from parvis.api import views
 from parvis.api import webhook_endpoints as webhook_views
@@ -138,6 +139,11 @@ urlpatterns = [
     path("feed-folders/<id:pk>/", veille_views.FolderDetail.as_view(), name="feed-folder"),
     path("workspaces/<id:workspace_id>/entries/", veille_views.EntryList.as_view(), name="entries"),
     path("workspaces/<id:workspace_id>/entries/marks/", veille_views.EntryMarks.as_view(), name="entry-marks"),
+    path("workspaces/<id:workspace_id>/digests/", digest_views.DigestList.as_view(), name="digests"),
+    path("workspaces/<id:workspace_id>/digests/schedule/", digest_views.DigestScheduleView.as_view(),
+         name="digest-schedule"),
+    path("digests/<id:pk>/", digest_views.DigestDetail.as_view(), name="digest"),
+    path("workspaces/<id:workspace_id>/entries/share/", digest_views.EntryShare.as_view(), name="entry-share"),
     path("workspaces/<id:workspace_id>/monitors/", monitor_views.MonitorList.as_view(), name="monitors"),
     path("workspaces/<id:workspace_id>/monitors/lab/", monitor_views.MonitorLab.as_view(), name="monitor-lab"),
     path("monitors/<id:pk>/", monitor_views.MonitorDetail.as_view(), name="monitor"),

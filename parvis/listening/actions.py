@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -146,3 +147,22 @@ def mark_read_up_to(person: User, workspace: Workspace, entries: QuerySet[Entry]
     above = entries.filter(published_at__gt=last.published_at) | entries.filter(
         published_at=last.published_at, pk__gte=last.pk)
     return mark_read(person, workspace, above.values_list("pk", flat=True)[:10_000])
+
+
+def share(person: User, workspace: Workspace, entry: Entry, note: str = "") -> int:
+    """Tell the workspace's other members about an article (each as they chose to hear
+    of la veille); how many were told."""
+    from parvis.accounts.actions import notify
+    from parvis.core.texts import Text
+
+    others = [m.user for m in workspace.memberships.select_related("user") if m.user_id != person.pk]
+    if not others:
+        return 0
+    name = person.get_full_name() or person.email
+    message = Text.gettext("%(name)s shared “%(title)s”.", name=name, title=entry.title or entry.url)
+    if note.strip():
+        message = Text.gettext("%(name)s shared “%(title)s”: %(note)s", name=name, title=entry.title or entry.url,
+                               note=" ".join(note.split())[:300])
+    url = reverse("web:veille", args=[workspace.pk]) + f"?show=all&q={quote(entry.title[:80])}"
+    notify(others, workspace, "veille_shared", Text.gettext("An article shared with the team"), message, url)
+    return len(others)

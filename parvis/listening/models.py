@@ -220,3 +220,35 @@ class Hit(models.Model):
             models.UniqueConstraint(fields=["monitor", "item"], name="unique_hit_item"),
         ]
         indexes = [models.Index(fields=["monitor", "-published_at"], name="listening_hit_monitor_date")]
+
+
+class DigestSchedule(models.Model):
+    """When one person gets la veille's digest for one workspace: at these local times
+    (their own time zone), in the app and, if they want, by email."""
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_schedules")
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="digest_schedules")
+    times = models.JSONField(default=list)  # ["07:30", "13:00"], local to the person
+    by_email = models.BooleanField(_("by email"), default=True)
+    active = models.BooleanField(_("active"), default=True)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "workspace"], name="unique_digest_schedule")]
+
+
+class Digest(models.Model):
+    """One digest as it was made: what was new since the one before (ids, resolved when
+    shown, so that it always shows the entries and hits as they are)."""
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digests")
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="digests")
+    since = models.DateTimeField()
+    made_at = models.DateTimeField(default=timezone.now)
+    content = models.JSONField(default=dict)  # {"stories": [...], "monitors": [...]}
+    emailed = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-made_at", "-id"]
+        indexes = [models.Index(fields=["person", "workspace", "-made_at"], name="listening_digest_latest")]

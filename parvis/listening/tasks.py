@@ -8,7 +8,7 @@ from datetime import datetime
 
 from huey.contrib.djhuey import db_task
 
-from parvis.listening import fetching, fulltext, monitoring
+from parvis.listening import digests, fetching, fulltext, monitoring
 
 
 @db_task()
@@ -57,3 +57,24 @@ def dispatch_monitoring(now: datetime) -> int:
         monitor_new_task()
         queued += 1
     return queued
+
+
+@db_task()
+def digest_task(schedule_id: int) -> None:
+    digests.make_due(schedule_id)
+
+
+_last_digests: list[float] = []
+DIGESTS_EVERY = 30.0  # seconds: digests are made at minutes people choose
+
+
+def dispatch_digests(now: datetime) -> int:
+    """Queue the digests whose local time has come (each job claims its schedule)."""
+    clock = time.monotonic()
+    if _last_digests and clock - _last_digests[-1] < DIGESTS_EVERY:
+        return 0
+    _last_digests[:] = [clock]
+    ids = digests.due_schedules(now)
+    for pk in ids:
+        digest_task(pk)
+    return len(ids)

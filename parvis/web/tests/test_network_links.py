@@ -158,6 +158,7 @@ OWN_URLS = {
     "request.get_full_path",
     "link.url",  # the settings area's sidebar (web/settings_nav.py: built with reverse())
     "next_url", "url",  # la veille's next page and its tabs (web/views/veille.py: built with reverse())
+    "page_url",  # the digest email's link to its page (listening/digests.py: absolute_url(reverse()))
     # The API docs page: drf-spectacular's static files and set-up script.
     "swagger_ui_css", "swagger_ui_bundle", "swagger_ui_standalone", "script_url",
 }
