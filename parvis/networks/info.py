@@ -113,6 +113,11 @@ class NetworkInfo:
         not one of this network's accounts, or the network publishes no such feed."""
         return None
 
+    def handle_of_feed(self, url: str) -> str | None:
+        """The account's full handle (with "@") whose public feed is at `url` (the
+        inverse of `public_feed`), to mention it in a post; None if not this network's."""
+        return None
+
     def countable_text(self, text: str, url_length: int | None) -> str:
         """The text as the network measures it."""
         if not url_length:

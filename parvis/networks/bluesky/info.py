@@ -29,6 +29,11 @@ class BlueskyInfo(NetworkInfo):
             return f"https://bsky.app/profile/{match[1]}/rss"
         return None
 
+    def handle_of_feed(self, url: str) -> str | None:
+        # A profile named by its DID has no handle to write in a post.
+        match = PROFILE.fullmatch(url.strip())
+        return f"@{match[1].lower()}" if match and not match[1].startswith("did:") else None
+
 
 INFO = BlueskyInfo(
     "bluesky", "Bluesky", "parvis.networks.bluesky.connector:BlueskyConnector",

@@ -18,6 +18,7 @@ MENTION_RE = re.compile(
 # profile's address; every Mastodon account publishes its public posts at "<profile>.rss".
 TYPED_HANDLE = re.compile(r"@?([A-Za-z0-9_]{1,30})@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
 PROFILE = re.compile(r"https://([A-Za-z0-9.-]+\.[A-Za-z]{2,})/@([A-Za-z0-9_]{1,30})/?(?:\.rss)?")
+FEED = re.compile(r"https://([A-Za-z0-9.-]+\.[A-Za-z]{2,})/@([A-Za-z0-9_]{1,30})\.rss")
 
 
 class MastodonInfo(NetworkInfo):
@@ -28,6 +29,10 @@ class MastodonInfo(NetworkInfo):
         if match := PROFILE.fullmatch(typed):
             return f"https://{match[1].lower()}/@{match[2]}.rss"
         return None
+
+    def handle_of_feed(self, url: str) -> str | None:
+        match = FEED.fullmatch(url.strip())
+        return f"@{match[2]}@{match[1].lower()}" if match else None
 
     def handle_aliases(self, handle: str) -> set[str]:
         # "brand" is enough for "brand@example.social" (unless two servers have a "brand").

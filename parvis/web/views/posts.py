@@ -25,7 +25,7 @@ from parvis.accounts.requests import AuthedRequest
 from parvis.accounts.scoping import workspace_view
 from parvis.core.ids import MAX_ID, parse_ids, parse_int
 from parvis.core.timezones import known_timezones
-from parvis.listening.curation import post_text
+from parvis.listening.curation import already_shared, post_text, variants
 from parvis.listening.reading import followed_entry
 from parvis.networks import registry
 from parvis.publishing import library
@@ -92,7 +92,10 @@ def _from_entry(request: AuthedRequest, workspace: Workspace) -> dict[str, objec
     if "entry" not in request.GET:
         return {}
     entry = followed_entry(workspace, request.GET.get("entry"))
-    return {"text": post_text(entry), "from_entry": entry} if entry else {}
+    if entry is None:
+        return {}
+    return {"text": post_text(entry), "variants": variants(entry), "from_entry": entry,
+            "already_shared": already_shared(workspace, entry)}
 
 
 @workspace_view(Role.EDITOR)
