@@ -356,6 +356,8 @@ PARVIS_SWEEPS = [
     "parvis.listening.tasks.dispatch_monitoring",
     # Twice a minute: queue la veille's digests whose local time has come.
     "parvis.listening.tasks.dispatch_digests",
+    # Once an hour: forget feed entries past PARVIS_FEEDS_KEEP_DAYS that left their feed.
+    "parvis.listening.tasks.forget_old_entries",
     # Every pass: fan new outbox events out to webhook endpoints, claim due deliveries, queue them.
     "parvis.api.tasks.dispatch_webhooks",
     # Once an hour: delete finished webhook deliveries and events past PARVIS_WEBHOOK_KEEP_DAYS.
@@ -375,6 +377,9 @@ PARVIS_INBOX_MAX_INTERVAL = int(os.environ.get("PARVIS_INBOX_MAX_INTERVAL", "900
 PARVIS_FEEDS_MIN_INTERVAL = int(os.environ.get("PARVIS_FEEDS_MIN_INTERVAL", "300"))
 PARVIS_FEEDS_MAX_INTERVAL = int(os.environ.get("PARVIS_FEEDS_MAX_INTERVAL", "86400"))
 PARVIS_FEEDS_PER_HOST = int(os.environ.get("PARVIS_FEEDS_PER_HOST", "2"))
+# Entries are forgotten this many days after they were fetched, once out of their feed
+# (unless saved for later or found by a monitor).
+PARVIS_FEEDS_KEEP_DAYS = int(os.environ.get("PARVIS_FEEDS_KEEP_DAYS", "90"))
 PARVIS_PUBLISH_LEASE_SECONDS = int(os.environ.get("PARVIS_PUBLISH_LEASE_SECONDS", "180"))
 PARVIS_PUBLISH_MAX_ATTEMPTS = int(os.environ.get("PARVIS_PUBLISH_MAX_ATTEMPTS", "8"))
 # CSV imports: rows created per transaction, and how long a run may go silent before it

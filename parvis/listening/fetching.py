@@ -262,6 +262,8 @@ def _fetch(source: Source, http: httpx.Client, now: datetime, result: FetchResul
         _failed(source, now, str(exc), result)
         return
     _describe(source, feed)
+    dates = [e.published or e.updated for e in feed.entries]
+    source.window_start = min((d for d in dates if d), default=now) if all(dates) else None
     new = store_entries(source, feed, now)
     source.body_hash = digest
     source.last_changed_at = now

@@ -45,6 +45,9 @@ class Source(models.Model):
     etag = models.CharField(max_length=300, blank=True)
     last_modified = models.CharField(max_length=100, blank=True)
     body_hash = models.CharField(max_length=64, blank=True)  # a server without validators: same body, no parse
+    # The oldest date in the feed's last document: older entries are no longer in it, so
+    # forgetting them (retention.py) cannot bring them back as new at the next fetch.
+    window_start = models.DateTimeField(null=True, blank=True)
     # Scheduling (see fetching.py).
     next_fetch_at = models.DateTimeField(default=timezone.now)
     interval = models.PositiveIntegerField(default=3600)  # seconds, from the entries' frequency

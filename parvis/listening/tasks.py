@@ -6,9 +6,10 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
+from django.utils import timezone
 from huey.contrib.djhuey import db_task
 
-from parvis.listening import digests, fetching, fulltext, monitoring
+from parvis.listening import digests, fetching, fulltext, monitoring, retention
 
 
 @db_task()
@@ -78,3 +79,22 @@ def dispatch_digests(now: datetime) -> int:
     for pk in ids:
         digest_task(pk)
     return len(ids)
+
+
+@db_task()
+def forget_old_entries_task() -> None:
+    retention.forget_old_entries(timezone.now())
+
+
+_last_forget: list[float] = []
+FORGET_EVERY = 3600.0
+
+
+def forget_old_entries(now: datetime) -> int:
+    """Once an hour (per process), a job that forgets old entries."""
+    clock = time.monotonic()
+    if _last_forget and clock - _last_forget[-1] < FORGET_EVERY:
+        return 0
+    _last_forget[:] = [clock]
+    forget_old_entries_task()
+    return 1

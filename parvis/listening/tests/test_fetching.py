@@ -208,3 +208,28 @@ def test_a_source_nobody_follows_is_not_fetched(people, server):
     source = follow(people, server.url("/feed.xml"))
     Subscription.objects.filter(source=source).delete()
     assert fetching.claim_due(timezone.now() + timedelta(seconds=1)) == []
+
+
+def test_old_entries_that_left_their_feed_are_forgotten_unless_saved_or_found(people, server, settings):
+    from parvis.listening import monitoring, retention
+    from parvis.listening.models import EntryMark, Monitor
+
+    settings.PARVIS_FEEDS_KEEP_DAYS = 30
+    server.put("/feed.xml", rss(items(10, every=timedelta(days=1))))
+    source = follow(people, server.url("/feed.xml"))
+    fetching.fetch(source.pk, now=NOW)
+    later = NOW + timedelta(days=40)
+    server.put("/feed.xml", rss(items(3, every=timedelta(days=1))))  # the feed now carries its 3 newest
+    fetching.fetch(source.pk, now=later)
+    saved = Entry.objects.get(title="Article 8")
+    EntryMark.objects.create(person=people["owner"], workspace=people["workspace"], entry=saved, saved_at=later)
+    monitoring.save_monitor(Monitor(workspace=people["workspace"], name="n9", query='"Article 9"'))
+    monitoring.apply_monitor(Monitor.objects.get().pk, now=NOW)
+    assert retention.forget_old_entries(later) == 5  # 3..7: old, out of the feed, nobody kept them
+    assert sorted(Entry.objects.values_list("title", flat=True)) == [
+        "Article 0", "Article 1", "Article 2", "Article 8", "Article 9"]
+    rows = items(3, every=timedelta(days=1))
+    rows[0]["title"] = "Article 0, mis à jour"  # a changed document, parsed again
+    server.put("/feed.xml", rss(rows))
+    assert fetching.fetch(source.pk, now=later + timedelta(days=1)).changed
+    assert Entry.objects.count() == 5  # nothing forgotten comes back as new
