@@ -26,6 +26,7 @@ COUNTERPARTS: dict[str, tuple[str, ...]] = {
     "compose": ("posts",),
     "veille": ("entries", "feeds", "feed-folders"),
     "veille_mark": ("entry-marks",),
+    "veille_counts": ("feeds",),
     "veille_read_up_to": ("entry-marks",),
     "veille_write": ("entries", "posts"),
     "veille_sources": ("feeds", "feed-folders"),

@@ -44,12 +44,20 @@ class FeedSerializer(ApiModelSerializer):
     paused_reason = serializers.CharField(source="source.paused_reason", read_only=True,
                                           help_text="Why the feed is not fetched any more (410, failures).")
     next_fetch_at = UtcDateTimeField(source="source.next_fetch_at", read_only=True)
+    unread = serializers.SerializerMethodField()
 
     class Meta:
         model = Subscription
         fields = ["id", "url", "kind", "title", "source_title", "site_url", "folder", "tags", "full_text",
-                  "created_at", "last_fetched_at", "last_error", "paused_at", "paused_reason", "next_fetch_at"]
+                  "created_at", "last_fetched_at", "last_error", "paused_at", "paused_reason", "next_fetch_at",
+                  "unread"]
         read_only_fields = fields
+
+
+    def get_unread(self, subscription: Subscription) -> int | None:
+        """Entries the requester has not read (in lists; null elsewhere)."""
+        counts = self.context.get("unread")
+        return counts.get(subscription.pk, 0) if counts is not None else None
 
 
 class FeedWriteSerializer(serializers.Serializer):
@@ -151,6 +159,9 @@ class FeedList(WorkspaceScoped, ApiView, generics.ListAPIView):
 
     def get_queryset(self) -> QuerySet[Subscription]:
         return _feeds().filter(workspace=self.workspace).order_by("folder__name", "title", "source__title", "pk")
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "unread": reading.unread_counts(self.user, self.workspace)}
 
     @extend_schema(responses={200: FeedSerializer(many=True), **READ_ERRORS})
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -14,6 +14,7 @@ from parvis.core.http import GuardError, client
 from parvis.listening.models import Entry, Subscription
 from parvis.listening.sanitise import clean_html, plain_text
 from parvis.listening.search import folded
+from parvis.listening.store import TEXT_LIMIT
 
 log = logging.getLogger(__name__)
 SHORT = 600  # characters of text: a summary this short is not the article
@@ -48,9 +49,10 @@ def extract(entry: Entry, http: httpx.Client) -> bool:
     content = clean_html(article_html(response.text, str(response.url)), str(response.url))
     if len(plain_text(content)) <= len(plain_text(entry.summary)):
         return False  # nothing better than what the feed gave
-    entry.content, entry.full_text = content, True
-    entry.search_text = folded(" ".join((entry.title, entry.author, plain_text(content))))
-    entry.save(update_fields=["content", "full_text", "search_text"])
+    text = plain_text(content)
+    entry.content, entry.full_text, entry.text = content, True, text[:TEXT_LIMIT]
+    entry.search_text = folded(" ".join((entry.title, entry.author, text)))
+    entry.save(update_fields=["content", "full_text", "search_text", "text"])
     return True
 
 

@@ -146,6 +146,9 @@ class Entry(models.Model):
     updated_at = models.DateTimeField(null=True, blank=True)
     fetched_at = models.DateTimeField(default=timezone.now)
     search_text = models.TextField(blank=True)  # title, author and text, folded (search.py)
+    # The opening of its text as plain text (what monitors read: no markup to strip again
+    # for every monitor and every query typed in the lab).
+    text = models.TextField(blank=True)
     # When the monitors were run on it (None: to do; the sweep finds these by a partial index).
     monitored_at = models.DateTimeField(null=True, blank=True)
 

@@ -28,16 +28,15 @@ from django.utils import timezone
 
 from parvis.inbox.models import Item as InboxItem
 from parvis.listening.models import Entry, Hit, Monitor, Subscription
+from parvis.listening.prefilter import narrow
 from parvis.listening.query import Item as Text
 from parvis.listening.query import Match, MonitorSet, Query, QuerySyntaxError, compile_query
-from parvis.listening.sanitise import plain_text
 from parvis.networks import registry
 
 log = logging.getLogger(__name__)
 WINDOW = timedelta(days=30)
 BATCH = 500
 APPLY_REQUEUE = timedelta(minutes=5)
-TEXT_LIMIT = 5000  # characters of an entry looked at: the opening of a long article says enough
 
 
 # -- texts as the query language reads them ------------------------------------------------------
@@ -45,8 +44,8 @@ TEXT_LIMIT = 5000  # characters of an entry looked at: the opening of a long art
 def entry_text(entry: Entry) -> Text:
     site = urlsplit(entry.url).hostname or urlsplit(entry.source.site_url or entry.source.url).hostname or ""
     network = entry.source.kind if entry.source.kind in registry.NETWORKS else ""
-    return Text(title=entry.title, text=plain_text(entry.content or entry.summary)[:TEXT_LIMIT],
-                author=entry.author, site=site, lang=entry.language, network=network)
+    return Text(title=entry.title, text=entry.text, author=entry.author, site=site, lang=entry.language,
+                network=network)
 
 
 def item_text(item: InboxItem) -> Text:
@@ -101,7 +100,7 @@ def _analyse_entry_hits(hits: list[Hit]) -> None:
 
     entries = {hit.entry_id: hit.entry for hit in hits if hit.entry is not None}
     ordered = list(entries.values())
-    texts = [f"{e.title}. {plain_text(e.summary or e.content)[:500]}" for e in ordered]
+    texts = [f"{e.title}. {e.text[:500]}" for e in ordered]
     found = dict(zip([e.pk for e in ordered], analyse(texts), strict=True))
     for hit in hits:
         analysis = found[hit.entry.pk]  # type: ignore[union-attr]
@@ -182,9 +181,15 @@ def anything_new() -> bool:
 
 # -- what was there: a new or edited monitor ----------------------------------------------------------
 
+# What monitors read of an entry and its source (not its HTML, which can be long).
+ENTRY_FIELDS = ("id", "source_id", "title", "author", "url", "language", "published_at", "text",
+                "source__title", "source__url", "source__site_url", "source__kind")
+
+
 def recent_entries(monitor: Monitor, since: datetime) -> QuerySet[Entry]:
     followed = Subscription.objects.filter(workspace_id=monitor.workspace_id).values("source_id")
-    return Entry.objects.filter(source_id__in=followed, published_at__gte=since).select_related("source")
+    return (Entry.objects.filter(source_id__in=followed, published_at__gte=since).select_related("source")
+            .only(*ENTRY_FIELDS))
 
 
 def recent_items(monitor: Monitor, since: datetime) -> QuerySet[InboxItem]:
@@ -211,11 +216,15 @@ def apply_monitor(monitor_id: int, now: datetime | None = None) -> int:
     started = monitor.updated_at
     Hit.objects.filter(monitor=monitor).delete()
     found = 0
+    queries = compiled([monitor])
+    if not queries:
+        return 0
+    query = queries[monitor.pk]
     if monitor.active and monitor.in_feeds:
-        for chunk in _chunks(recent_entries(monitor, now - WINDOW)):
+        for chunk in _chunks(narrow(recent_entries(monitor, now - WINDOW), "listening_entry", query)):
             found += _save(_entry_hits(chunk, [monitor], now))
     if monitor.active and monitor.in_inbox:
-        for chunk in _chunks(recent_items(monitor, now - WINDOW)):
+        for chunk in _chunks(narrow(recent_items(monitor, now - WINDOW), "inbox_item", query)):
             found += _save(_item_hits(chunk, [monitor], now))
     # Edited meanwhile: leave it to do again (the sweep queues it).
     Monitor.objects.filter(pk=monitor.pk, updated_at=started).update(applied_at=now)
@@ -258,7 +267,7 @@ class Example:
 @dataclass
 class LabResult:
     count: int = 0
-    read: int = 0  # texts looked at
+    read: int = 0  # texts looked at (those the full-text index says may match)
     complete: bool = True  # False: the time budget ran out before the oldest texts
     examples: list[Example] = field(default_factory=list)
     error: str = ""
@@ -316,10 +325,13 @@ def lab(workspace_id: int, query: str, *, in_feeds: bool = True, in_inbox: bool 
     deadline = time.monotonic() + budget
     probe = Monitor(workspace_id=workspace_id)
     streams: list[tuple[str, QuerySet[Any]]] = []
+    # Only the texts the full-text index says may match are read (prefilter.py).
     if in_feeds:
-        streams.append(("entry", recent_entries(probe, since).order_by("-published_at", "-id")))
+        entries = narrow(recent_entries(probe, since), "listening_entry", compiled_query)
+        streams.append(("entry", entries.order_by("-published_at", "-id")))
     if in_inbox:
-        streams.append(("item", recent_items(probe, since).select_related("account").order_by("-created_at", "-id")))
+        items = narrow(recent_items(probe, since), "inbox_item", compiled_query)
+        streams.append(("item", items.order_by("-created_at", "-id")))
     for kind, rows in streams:
         for row in rows.iterator(chunk_size=1000):
             text = entry_text(row) if kind == "entry" else item_text(row)

@@ -6,15 +6,17 @@ story from several followed sources shown once with "also in …"."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import QueryDict
+from django.utils import timezone
 
 from parvis.accounts.models import User, Workspace
 from parvis.core.ids import parse_id
 from parvis.listening.models import Entry, EntryMark, Source, Subscription
 from parvis.listening.search import search
+from parvis.listening.store import FUTURE_SLACK
 
 PAGE = 40
 SHOWS = ("unread", "all", "saved")
@@ -61,8 +63,9 @@ def entries(person: User, workspace: Workspace, filters: ReadingFilters) -> Quer
                          is_saved=Exists(marks.filter(saved_at__isnull=False)))
     if filters.show == "unread":
         rows = rows.filter(is_read=False)
-    elif filters.show == "saved":
-        rows = rows.filter(is_saved=True)
+    elif filters.show == "saved":  # a few entries among many: asked of the marks first
+        saved = EntryMark.objects.filter(person=person, workspace=workspace, saved_at__isnull=False)
+        rows = rows.filter(pk__in=saved.values("entry_id"))
     if filters.q:
         rows = search(rows, filters.q)
     return rows.order_by("-published_at", "-id")
@@ -82,12 +85,26 @@ class Page:
     next_before: int | None
 
 
+# The newest entries are looked for in widening windows of time: each followed source's
+# recent entries are read from its (source, date) index, rather than every entry of every
+# source sorted by date (at 100,000 entries: 75 ms a page, against a few with the window).
+WINDOWS = (timedelta(days=2), timedelta(days=14), None)
+
+
 def page(person: User, workspace: Workspace, filters: ReadingFilters, size: int = PAGE) -> Page:
     rows = entries(person, workspace, filters)
+    upper = None
     if filters.before and (last := Entry.objects.filter(pk=filters.before).only("published_at").first()):
+        upper = last.published_at
         rows = rows.filter(Q(published_at__lt=last.published_at) | Q(published_at=last.published_at,
                                                                      pk__lt=filters.before))
-    found = list(rows.select_related("source")[:size + 1])
+    anchor = upper or timezone.now() + FUTURE_SLACK
+    found: list[Entry] = []
+    for window in WINDOWS:
+        windowed = rows if window is None else rows.filter(published_at__gte=anchor - window)
+        found = list(windowed.select_related("source")[:size + 1])
+        if len(found) > size:
+            break
     more = len(found) > size
     found = found[:size]
     followed = {s.source_id: s for s in Subscription.objects.filter(workspace=workspace).select_related("source")}

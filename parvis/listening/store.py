@@ -23,6 +23,7 @@ TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "mtm_")
 TRACKING_NAMES = frozenset({"fbclid", "gclid", "dclid", "msclkid", "igshid", "yclid", "_hsenc", "_hsmi",
                             "ref_src", "xtor", "at_medium", "at_campaign", "cmpid"})
 FUTURE_SLACK = timedelta(hours=1)  # a date further ahead than this is a mistake of the feed's
+TEXT_LIMIT = 5000  # characters of plain text kept for monitors: an article's opening says enough
 
 
 def _digest(text: str) -> str:
@@ -69,11 +70,12 @@ def _row(source: Source, entry: ParsedEntry, key: str, now: datetime) -> Entry:
     content = clean_html(entry.content, base) if entry.content and entry.content != entry.summary else ""
     title = plain_text(entry.title)[:1000]
     author = plain_text(entry.author)[:300]
+    text = plain_text(content or summary)
     return Entry(
         source=source, key=key, story=story_key(entry, key), guid=entry.guid[:2000], url=link,
         title=title, author=author, summary=summary, content=content, image=web_address(entry.image),
         language=(entry.language or source.language)[:20], published_at=published, updated_at=entry.updated,
-        fetched_at=now, search_text=folded(" ".join((title, author, plain_text(content or summary)))),
+        fetched_at=now, search_text=folded(" ".join((title, author, text))), text=text[:TEXT_LIMIT],
     )
 
 
@@ -103,7 +105,7 @@ def _update_changed(source: Source, keyed: dict[str, ParsedEntry], known: dict[s
             fresh = _row(source, entry, key, now)
             Entry.objects.filter(pk=row.pk).update(
                 title=fresh.title, summary=fresh.summary, content=fresh.content, updated_at=entry.updated,
-                search_text=fresh.search_text, author=fresh.author, image=fresh.image)
+                search_text=fresh.search_text, author=fresh.author, image=fresh.image, text=fresh.text)
 
 
 def also_in(entries: Iterable[Entry], sources: Iterable[int]) -> dict[int, list[Source]]:

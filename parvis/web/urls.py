@@ -152,6 +152,7 @@ urlpatterns = [
     path("w/<id:workspace_id>/queues/", queue_views.queues, name="queues"),
     # La veille: the reading list, its entries' marks, and the sources followed.
     path("w/<id:workspace_id>/veille/", veille_views.veille, name="veille"),
+    path("w/<id:workspace_id>/veille/counts/", veille_views.veille_counts, name="veille_counts"),
     path("w/<id:workspace_id>/veille/mark/", veille_views.veille_mark, name="veille_mark"),
     path("w/<id:workspace_id>/veille/read-up-to/", veille_views.veille_read_up_to, name="veille_read_up_to"),
     path("w/<id:workspace_id>/veille/entries/<id:entry_id>/write/", veille_views.veille_write, name="veille_write"),

@@ -121,12 +121,23 @@ def test_the_lab_counts_what_a_query_would_have_found_with_highlighted_examples(
     entries(press, [("Les clients d'Orange", "Orange augmente ses forfaits"), ("Sosh et Orange", "promo Sosh"),
                     ("La SNCF", "rien")])
     result = monitoring.lab(people["workspace"].pk, "orange -sosh")
-    assert (result.count, result.read, result.complete) == (1, 3, True)
+    assert (result.count, result.read, result.complete) == (1, 2, True)  # the SNCF text is not even read
     example = result.examples[0]
     assert ("d'Orange", True) in example.title and any(marked for _piece, marked in example.text)
     bad = monitoring.lab(people["workspace"].pk, "(orange")
     assert bad.error and bad.error_at is not None
     assert monitoring.lab(people["workspace"].pk, "orange", in_feeds=False).count == 0
+
+
+@pytest.mark.parametrize(("query", "text"), [
+    ("cheval", "Les chevaux de Camargue"), ("chevaux", "Un cheval blanc"), ("société", "SOCIETE GENERALE"),
+    ("client", "Nos client·e·s d’abord"), ("happy", "Happiness at work"), ("orang*", "L’Orangerie ouvre"),
+    ('"grand frais"', "Chez Grand Frais ce matin"), ("#lyon", "Fête des lumières #Lyon"),
+])
+def test_asking_the_index_first_loses_no_text_the_query_matches(people, press, query, text):
+    entries(press, [("Titre", text), ("Autre", "rien à voir")])
+    result = monitoring.lab(people["workspace"].pk, query)
+    assert result.count == 1 and result.read == 1
 
 
 def test_the_lab_says_when_it_could_not_read_everything_in_time(people, press):

@@ -31,19 +31,27 @@ def _reading_url(workspace: Workspace, filters: reading.ReadingFilters, **change
     return f"{base}?{query}" if query else base
 
 
+def _sources(request: AuthedRequest, workspace: Workspace, filters: reading.ReadingFilters,
+             counted: bool) -> dict[str, object]:
+    """The sidebar: the workspace's sources by folder, with their unread counts when
+    `counted` (loaded after the list, so that the list never waits for them)."""
+    subscriptions = list(workspace.feed_subscriptions.select_related("source", "folder")
+                         .order_by("folder__position", "folder__name", "title", "source__title"))
+    counts = reading.unread_counts(request.user, workspace) if counted else {}
+    for subscription in subscriptions:
+        subscription.unread = counts.get(subscription.pk, 0)  # type: ignore[attr-defined]
+    return {"workspace": workspace, "filters": filters, "subscriptions": subscriptions, "counted": counted,
+            "total_unread": sum(counts.values())}
+
+
 @_article_images
 @workspace_view()
 def veille(request: AuthedRequest, workspace: Workspace) -> HttpResponse:
     filters = reading.ReadingFilters.from_query(request.GET)
     found = reading.page(request.user, workspace, filters)
-    subscriptions = list(workspace.feed_subscriptions.select_related("source", "folder")
-                         .order_by("folder__position", "folder__name", "title", "source__title"))
-    counts = reading.unread_counts(request.user, workspace)
-    for subscription in subscriptions:
-        subscription.unread = counts.get(subscription.pk, 0)  # type: ignore[attr-defined]
     context = {
-        "workspace": workspace, "filters": filters, "rows": found.rows, "subscriptions": subscriptions,
-        "folders": Folder.objects.filter(workspace=workspace), "total_unread": sum(counts.values()),
+        **_sources(request, workspace, filters, counted=False), "rows": found.rows,
+        "folders": Folder.objects.filter(workspace=workspace),
         "paused": reading.paused_sources(workspace).count(),
         "next_url": _reading_url(workspace, filters, before=found.next_before) if found.next_before else "",
         "tabs": [(show, label, _reading_url(workspace, filters, show=show, before=None))
@@ -51,6 +59,13 @@ def veille(request: AuthedRequest, workspace: Workspace) -> HttpResponse:
     }
     template = "parvis/veille/_entries.html" if request.headers.get("HX-Request") else "parvis/veille/reading.html"
     return render(request, template, context)
+
+
+@workspace_view()
+def veille_counts(request: AuthedRequest, workspace: Workspace) -> HttpResponse:
+    """The sidebar again, with each source's unread count."""
+    filters = reading.ReadingFilters.from_query(request.GET)
+    return render(request, "parvis/veille/_sources_counted.html", _sources(request, workspace, filters, counted=True))
 
 
 def _entry_ids(request: AuthedRequest, workspace: Workspace) -> list[int]:
