@@ -354,6 +354,8 @@ PARVIS_SWEEPS = [
     "parvis.listening.tasks.dispatch_feed_fetches",
     # Every pass: queue monitors to apply to the last 30 days, and the monitors' look at new texts.
     "parvis.listening.tasks.dispatch_monitoring",
+    # Every five minutes: is a monitor's hour a spike? (told through the duty rota and channels)
+    "parvis.listening.tasks.dispatch_spike_checks",
     # Twice a minute: queue la veille's digests whose local time has come.
     "parvis.listening.tasks.dispatch_digests",
     # Once an hour: forget feed entries past PARVIS_FEEDS_KEEP_DAYS that left their feed.

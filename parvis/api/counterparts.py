@@ -34,7 +34,7 @@ COUNTERPARTS: dict[str, tuple[str, ...]] = {
     "veille_import": ("feeds-import",),
     "veille_export": ("feeds-export",),
     "veille_monitors": ("monitors",),
-    "veille_monitor": ("monitor", "monitor-hits"),
+    "veille_monitor": ("monitor", "monitor-hits", "monitor-spikes"),
     "veille_monitor_apply": ("monitor-apply",),
     "veille_lab": ("monitor-lab",),
     "veille_digest_latest": ("digests", "digest-schedule"),

@@ -149,6 +149,7 @@ urlpatterns = [
     path("monitors/<id:pk>/", monitor_views.MonitorDetail.as_view(), name="monitor"),
     path("monitors/<id:pk>/apply/", monitor_views.MonitorApply.as_view(), name="monitor-apply"),
     path("monitors/<id:pk>/hits/", monitor_views.MonitorHits.as_view(), name="monitor-hits"),
+    path("monitors/<id:pk>/spikes/", monitor_views.MonitorSpikes.as_view(), name="monitor-spikes"),
     path("workspaces/<id:workspace_id>/inbox/channels/", channel_views.ChannelList.as_view(),
          name="inbox-channels"),
     path("inbox/channels/<id:pk>/", channel_views.ChannelDetail.as_view(), name="inbox-channel"),

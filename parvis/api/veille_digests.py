@@ -33,7 +33,9 @@ class DigestStorySerializer(serializers.Serializer):
     title = serializers.CharField()
     url = serializers.CharField()
     source_title = serializers.CharField(help_text="The feed it was read in.")
-    sources = serializers.IntegerField(help_text="Followed sources that carry the story.")
+    sources = serializers.IntegerField(help_text="Followed sources that carry the story (the same link, or "
+                                                 "a near-duplicate text).")
+    unread = serializers.IntegerField(help_text="Of the story's entries, those the requester has not read.")
     published_at = UtcDateTimeField()
 
 
@@ -66,7 +68,7 @@ def _digest_data(digest: Digest) -> dict[str, Any]:
     shown = digests.resolve(digest)
     return {"id": digest.pk, "since": digest.since, "made_at": digest.made_at, "emailed": digest.emailed,
             "stories": [{"entry": e.pk, "title": e.title, "url": e.url, "source_title": e.source.title, "sources": n,
-                         "published_at": e.published_at} for e, n in shown.stories],
+                         "unread": unread, "published_at": e.published_at} for e, n, unread in shown.stories],
             "monitors": [{"monitor": m.pk, "name": m.name, "count": count, "hits": [h.pk for h in hits]}
                          for m, count, hits in shown.monitors]}
 

@@ -17,7 +17,7 @@ from parvis.api.scoping import ObjectScoped, WorkspaceScoped
 from parvis.api.serializers import ApiModelSerializer, UtcDateTimeField
 from parvis.api.views import READ_ERRORS, WRITE_ERRORS, ApiView
 from parvis.listening import monitoring
-from parvis.listening.models import Hit, Monitor
+from parvis.listening.models import Hit, Monitor, SpikeAlert
 from parvis.listening.query import QuerySyntaxError, compile_query
 
 QUERY_HELP = ('The query: words, "exact phrases", AND / OR / NOT (or ET / OU / SAUF), parentheses, NEAR/n, '
@@ -74,6 +74,16 @@ class HitSerializer(ApiModelSerializer):
     def get_kind(self, hit: Hit) -> str:
         """`entry` (from a feed) or `item` (from the inbox)."""
         return "entry" if hit.entry_id else "item"
+
+
+class SpikeSerializer(ApiModelSerializer):
+    drivers = serializers.DictField(child=serializers.ListField(), read_only=True, help_text=(
+        "What drives it: `terms`, `sources`, `authors`, each a list of [name, hits]."))
+
+    class Meta:
+        model = SpikeAlert
+        fields = ["id", "hour", "count", "expected", "z", "drivers", "created_at"]
+        read_only_fields = fields
 
 
 class LabExampleSerializer(serializers.Serializer):
@@ -170,6 +180,21 @@ class MonitorHits(ObjectScoped, ApiView, generics.ListAPIView):
         return Hit.objects.filter(monitor=monitor).order_by("-published_at", "-id")
 
     @extend_schema(responses={200: HitSerializer(many=True), **READ_ERRORS}, description="Newest first.")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+@extend_schema(tags=["veille"])
+class MonitorSpikes(ObjectScoped, ApiView, generics.ListAPIView):
+    serializer_class = SpikeSerializer
+    queryset = SpikeAlert.objects.none()
+
+    def get_queryset(self) -> QuerySet[SpikeAlert]:
+        return SpikeAlert.objects.filter(monitor=self.scoped(Monitor.objects.all())).order_by("-hour")
+
+    @extend_schema(responses={200: SpikeSerializer(many=True), **READ_ERRORS},
+                   description="The monitor's spikes, newest first: an hour far above its usual level "
+                               "(the same hours of the last 7 days), with what drove it.")
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 

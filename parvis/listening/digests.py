@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from parvis.accounts.links import absolute_url
 from parvis.accounts.models import User, Workspace
 from parvis.listening.models import Digest, DigestSchedule, Entry, EntryMark, Hit, Monitor, Subscription
+from parvis.listening.stories import StoryIndex, fingerprint
 
 log = logging.getLogger(__name__)
 TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -97,7 +98,7 @@ def is_due(schedule: DigestSchedule, now: datetime) -> bool:
 
 @dataclass
 class Content:
-    stories: list[dict[str, Any]] = field(default_factory=list)  # {"entry": id, "sources": n}
+    stories: list[dict[str, Any]] = field(default_factory=list)  # {"entry": id, "sources": n, "unread": n}
     monitors: list[dict[str, Any]] = field(default_factory=list)  # {"monitor": id, "count": n, "hits": [ids]}
 
     def as_json(self) -> dict[str, Any]:
@@ -115,16 +116,10 @@ def build(person: User, workspace: Workspace, since: datetime, now: datetime) ->
     read = EntryMark.objects.filter(person=person, workspace=workspace, entry=OuterRef("pk"),
                                     read_at__isnull=False)
     new = (Entry.objects.filter(source_id__in=followed, fetched_at__gt=since, fetched_at__lte=now)
-           .annotate(is_read=Exists(read)).only("id", "story", "source_id", "published_at"))
-    by_story: dict[str, list[Entry]] = defaultdict(list)
-    for entry in new.order_by("-published_at")[:2000]:
-        by_story[entry.story].append(entry)
-    def rank(group: list[Entry]) -> tuple[bool, int, float]:
-        read = all(getattr(e, "is_read", False) for e in group)  # annotated by the query
-        return read, -len({e.source_id for e in group}), -group[0].published_at.timestamp()
-
-    ranked = sorted(by_story.values(), key=rank)
-    content = Content(stories=[{"entry": group[0].pk, "sources": len({e.source_id for e in group})}
+           .annotate(is_read=Exists(read)).only("id", "story", "source_id", "published_at", "title", "text"))
+    ranked = sorted(stories_of(list(new.order_by("-published_at")[:2000])), key=_rank)
+    content = Content(stories=[{"entry": group[0].pk, "sources": len({e.source_id for e in group}),
+                                "unread": sum(not getattr(e, "is_read", False) for e in group)}
                                for group in ranked[:STORIES]])
     hits = Hit.objects.filter(monitor__workspace=workspace, monitor__active=True, found_at__gt=since,
                               found_at__lte=now)
@@ -133,6 +128,35 @@ def build(person: User, workspace: Workspace, since: datetime, now: datetime) ->
                       .values_list("pk", flat=True)[:HITS_PER_MONITOR])
         content.monitors.append({"monitor": row["monitor_id"], "count": row["n"], "hits": newest})
     return content
+
+
+def stories_of(entries: list[Entry]) -> list[list[Entry]]:
+    """`entries` grouped into stories, newest first in each: the same link (without
+    tracking parameters) from several feeds, or near-duplicate texts (stories.py)."""
+    parent = {e.pk: e.pk for e in entries}
+
+    def root(pk: int) -> int:
+        while parent[pk] != pk:
+            parent[pk] = parent[parent[pk]]
+            pk = parent[pk]
+        return pk
+
+    by_link: dict[str, int] = {}
+    index: StoryIndex[int] = StoryIndex()
+    for entry in sorted(entries, key=lambda e: e.published_at):
+        near = index.add(entry.pk, fingerprint(entry.title, entry.text), entry.published_at)
+        for other in (near, by_link.setdefault(entry.story, entry.pk)):
+            parent[root(entry.pk)] = root(other)
+    groups: dict[int, list[Entry]] = defaultdict(list)
+    for entry in entries:  # newest first
+        groups[root(entry.pk)].append(entry)
+    return list(groups.values())
+
+
+def _rank(group: list[Entry]) -> tuple[bool, int, float]:
+    """Unread stories first, then the most covered, then the newest."""
+    read = all(getattr(e, "is_read", False) for e in group)  # annotated by the query
+    return read, -len({e.source_id for e in group}), -group[0].published_at.timestamp()
 
 
 # -- sending -----------------------------------------------------------------------------------------
@@ -178,7 +202,7 @@ class Shown:
     """A digest resolved for showing: entries and hits as they are now."""
 
     digest: Digest
-    stories: list[tuple[Entry, int]]
+    stories: list[tuple[Entry, int, int]]  # the story's newest entry, its sources, those unread
     monitors: list[tuple[Monitor, int, list[Hit]]]
 
 
@@ -186,7 +210,8 @@ def resolve(digest: Digest) -> Shown:
     content = digest.content or {}
     ids = [s["entry"] for s in content.get("stories", [])]
     entries = Entry.objects.select_related("source").in_bulk(ids)
-    stories = [(entries[s["entry"]], s["sources"]) for s in content.get("stories", []) if s["entry"] in entries]
+    stories = [(entries[s["entry"]], s["sources"], s.get("unread", 0)) for s in content.get("stories", [])
+               if s["entry"] in entries]
     monitor_rows = content.get("monitors", [])
     monitors = Monitor.objects.in_bulk([m["monitor"] for m in monitor_rows])
     hit_ids = [pk for m in monitor_rows for pk in m["hits"]]

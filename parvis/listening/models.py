@@ -258,3 +258,19 @@ class Digest(models.Model):
     class Meta:
         ordering = ["-made_at", "-id"]
         indexes = [models.Index(fields=["person", "workspace", "-made_at"], name="listening_digest_latest")]
+
+
+class SpikeAlert(models.Model):
+    """A monitor's hour that rose far above its usual level (spikes.py), told once."""
+
+    monitor = models.ForeignKey(Monitor, on_delete=models.CASCADE, related_name="spikes")
+    hour = models.DateTimeField()  # the start of the UTC hour
+    count = models.PositiveIntegerField()
+    expected = models.FloatField()
+    z = models.FloatField()
+    drivers = models.JSONField(default=dict)  # {"terms": [[word, n]], "sources": [...], "authors": [...]}
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-hour"]
+        constraints = [models.UniqueConstraint(fields=["monitor", "hour"], name="unique_spike_hour")]

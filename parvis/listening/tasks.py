@@ -9,7 +9,7 @@ from datetime import datetime
 from django.utils import timezone
 from huey.contrib.djhuey import db_task
 
-from parvis.listening import digests, fetching, fulltext, monitoring, retention
+from parvis.listening import digests, fetching, fulltext, monitoring, retention, spike_alerts
 
 
 @db_task()
@@ -97,4 +97,22 @@ def forget_old_entries(now: datetime) -> int:
         return 0
     _last_forget[:] = [clock]
     forget_old_entries_task()
+    return 1
+
+
+@db_task()
+def check_spikes_task() -> None:
+    spike_alerts.check_all(timezone.now())
+
+
+_last_spikes: list[float] = []
+SPIKES_EVERY = 300.0  # seconds: an hour's count is looked at every five minutes
+
+
+def dispatch_spike_checks(now: datetime) -> int:
+    clock = time.monotonic()
+    if _last_spikes and clock - _last_spikes[-1] < SPIKES_EVERY:
+        return 0
+    _last_spikes[:] = [clock]
+    check_spikes_task()
     return 1

@@ -24,7 +24,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 def entries(source: Source, texts: list[tuple[str, str]], days_ago: float = 0) -> list[Entry]:
     now = timezone.now()
-    parsed = [ParsedEntry(guid=f"{source.url}#{n}", link=f"https://presse.example/{source.pk}/{n}", title=title,
+    parsed = [ParsedEntry(guid=f"{source.url}#{title}#{text}", link=f"https://presse.example/{abs(hash(text))}/{n}",
+                          title=title,
                           summary=f"<p>{text}</p>", published=now - timedelta(days=days_ago, minutes=n))
               for n, (title, text) in enumerate(texts)]
     return store_entries(source, ParsedFeed("rss", entries=parsed), now)
@@ -198,3 +199,42 @@ def test_the_api_creates_monitors_and_answers_the_lab(people, press):
     monitoring.apply_monitor(made.json()["id"])
     hits = api.get(f"/api/v1/monitors/{made.json()['id']}/hits/").json()["results"]
     assert [h["kind"] for h in hits] == ["entry"]
+
+
+def test_a_spike_is_told_once_to_whoever_is_on_duty_and_to_the_chat_channels_with_what_drives_it(people, press):
+    from parvis.accounts.models import Notification
+    from parvis.inbox.models import Webhook
+    from parvis.listening import spike_alerts
+    from parvis.listening.models import SpikeAlert
+
+    ws = people["workspace"]
+    Webhook.objects.create(workspace=ws, name="Slack", format=Webhook.Format.SLACK,
+                           url="https://hooks.slack.example/x", topics=["veille"])
+    watch = monitoring.save_monitor(Monitor(workspace=ws, name="Orange", query="orange"))
+    now = timezone.now().replace(minute=30)
+    usual = [("Orange", f"Les forfaits Orange, jour {d}") for d in range(7)]  # one a day, usually
+    burst = [("Orange en panne", f"Panne du réseau Orange à Lyon, témoignage {n}") for n in range(15)]
+    for d, row in enumerate(usual, 1):
+        entries(press, [row], days_ago=d)
+    entries(press, burst)
+    monitoring.monitor_new()
+    Hit.objects.filter(entry__title="Orange en panne").update(published_at=now.replace(minute=10))
+    with mock.patch("parvis.inbox.alerts.transaction.on_commit") as queued:
+        alert = spike_alerts.check(watch, now)
+    assert alert is not None and alert.count == 15
+    assert "panne" in [w for w, _n in alert.drivers["terms"]][:3]
+    assert queued.called  # the chat channel that carries la veille
+    told = Notification.objects.filter(kind="veille_spike")
+    assert told.exists()  # nobody is on the rota: the relays (owners and managers) are told
+    assert spike_alerts.check(watch, now) is None and SpikeAlert.objects.count() == 1
+    page = client_for(people["viewer"]).get(reverse("web:veille_monitor", args=[ws.pk, watch.pk])).content.decode()
+    assert 'data-testid="spikes"' in page and "<mark>panne</mark>" in page
+
+
+def test_a_quiet_monitor_going_from_none_to_a_few_is_not_a_spike(people, press):
+    from parvis.listening import spike_alerts
+
+    watch = monitoring.save_monitor(Monitor(workspace=people["workspace"], name="Vélo", query="vélo"))
+    entries(press, [("Vélo", f"vélo {n}") for n in range(4)])
+    monitoring.monitor_new()
+    assert spike_alerts.check(watch, timezone.now()) is None

@@ -94,6 +94,7 @@ def veille_monitor(request: AuthedRequest, workspace: Workspace, monitor_id: int
     shown = [_hit_row(hit) for hit in hits]
     return render(request, "parvis/veille/monitor.html", {
         "workspace": workspace, "monitor": monitor, "form": form, "hits": hits, "rows": shown,
+        "spikes": monitor.spikes.all()[:5],
     }, status=400 if form.errors else 200)
 
 
