@@ -32,6 +32,7 @@ COUNTERPARTS: dict[str, tuple[str, ...]] = {
     "veille_sources": ("feeds", "feed-folders"),
     "veille_source_edit": ("feed", "feed-resume"),
     "veille_import": ("feeds-import",),
+    "veille_watch": ("feeds-watch",),
     "veille_export": ("feeds-export",),
     "veille_monitors": ("monitors",),
     "veille_monitor": ("monitor", "monitor-hits", "monitor-spikes"),

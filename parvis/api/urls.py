@@ -133,6 +133,7 @@ urlpatterns = [
     path("workspaces/<id:workspace_id>/feeds/", veille_views.FeedList.as_view(), name="feeds"),
     path("workspaces/<id:workspace_id>/feeds/import/", veille_views.FeedImport.as_view(), name="feeds-import"),
     path("workspaces/<id:workspace_id>/feeds/export/", veille_views.FeedExport.as_view(), name="feeds-export"),
+    path("workspaces/<id:workspace_id>/feeds/watch/", veille_views.FeedWatch.as_view(), name="feeds-watch"),
     path("feeds/<id:pk>/", veille_views.FeedDetail.as_view(), name="feed"),
     path("feeds/<id:pk>/resume/", veille_views.FeedResume.as_view(), name="feed-resume"),
     path("workspaces/<id:workspace_id>/feed-folders/", veille_views.FolderList.as_view(), name="feed-folders"),

@@ -77,6 +77,12 @@ class FollowSerializer(FeedWriteSerializer):
         "the others are listed in the answer's `alternatives`."))
 
 
+class WatchSerializer(serializers.Serializer):
+    network = serializers.CharField(help_text="A network whose public posts can be watched (its key).")
+    instance = serializers.CharField(max_length=500, help_text="The instance to read them on, e.g. piaille.fr.")
+    hashtag = serializers.CharField(max_length=200)
+
+
 class FollowedSerializer(serializers.Serializer):
     feed = FeedSerializer()
     created = serializers.BooleanField(help_text="False when the workspace followed it already.")
@@ -364,3 +370,28 @@ class EntryMarks(WorkspaceScoped, ApiView):
         if "saved" in body.validated_data:
             actions.mark_saved(self.user, workspace, ids, saved=body.validated_data["saved"])
         return Response(EntriesMarkedSerializer({"marked": len(ids)}).data)
+
+
+@extend_schema(tags=["veille"])
+class FeedWatch(WorkspaceScoped, ApiView):
+    serializer_class = FollowedSerializer
+    pagination_class = None
+
+    @extend_schema(operation_id="veille_feeds_watch", request=WatchSerializer,
+                   responses={201: FollowedSerializer, 200: FollowedSerializer, **WRITE_ERRORS},
+                   description="Follow a network's public posts with a hashtag, read on an instance you choose "
+                               "(201; 200 if followed already). They arrive as a feed's entries.")
+    def post(self, request: Request, workspace_id: int) -> Response:
+        from parvis.listening import watching
+
+        workspace = self.workspace
+        body = WatchSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        try:
+            subscription, created = watching.watch(workspace, self.user, data["network"], "hashtag",
+                                                   data["instance"], data["hashtag"])
+        except watching.WatchError as exc:
+            raise ValidationError({"hashtag" if exc.field == "term" else exc.field: [str(exc)]}) from exc
+        answer = {"feed": _feeds().get(pk=subscription.pk), "created": created, "alternatives": []}
+        return Response(FollowedSerializer(answer).data, status=status.HTTP_201_CREATED if created else 200)

@@ -41,7 +41,7 @@ from parvis.core import due
 from parvis.core.http import GuardError, client
 from parvis.listening.feeds.parse import parse_feed
 from parvis.listening.feeds.types import FeedError, ParsedFeed
-from parvis.listening.models import Entry, Source, Subscription
+from parvis.listening.models import WATCH, Entry, Source, Subscription
 from parvis.listening.sanitise import plain_text
 from parvis.listening.store import store_entries, web_address
 
@@ -205,7 +205,10 @@ def fetch(source_id: int, *, now: datetime | None = None, http: httpx.Client | N
     own = http is None
     http = http or client(redirects="return")
     try:
-        _fetch(source, http, now, result)
+        if source.kind == WATCH:
+            _watch(source, now, result)
+        else:
+            _fetch(source, http, now, result)
     except GuardError as exc:
         _failed(source, now, exc.message, result)
     except (httpx.HTTPError, OSError) as exc:
@@ -269,6 +272,28 @@ def _fetch(source: Source, http: httpx.Client, now: datetime, result: FetchResul
     source.last_changed_at = now
     result.changed, result.new, result.new_entries = True, len(new), new
     _succeeded(source, now, response.headers)
+
+
+def _watch(source: Source, now: datetime, result: FetchResult) -> None:
+    """A watch of public posts: read through the network's reader, scheduled as a feed."""
+    from parvis.listening import watching
+    from parvis.networks.public import ReadError
+
+    try:
+        new = watching.read(source, now)
+    except ReadError as exc:
+        if exc.transient:
+            _failed(source, now, exc.message, result, at_least=int(exc.retry_after or 0))
+        else:  # the instance will not show it (signed-in only, search disabled…): say so
+            _pause(source, now, exc.message, result)
+        return
+    source.last_status = 200
+    if new:
+        source.last_changed_at = now
+    result.status, result.changed, result.new, result.new_entries = 200, bool(new), len(new), new
+    wait = source.next_fetch_at
+    _succeeded(source, now, httpx.Headers())
+    source.next_fetch_at = max(source.next_fetch_at, wait)
 
 
 def _describe(source: Source, feed: ParsedFeed) -> None:

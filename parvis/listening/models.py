@@ -19,6 +19,7 @@ from parvis.inbox.models import Sentiment
 from parvis.networks import registry
 
 FEED, YOUTUBE = "feed", "youtube"  # the kinds of source that are not a network's account
+WATCH = "watch"  # public posts of a network (a hashtag on an instance): read by its Watch, not fetched
 
 
 class Source(models.Model):
@@ -75,6 +76,8 @@ class Source(models.Model):
 
     @property
     def kind_label(self) -> str:
+        if self.kind == WATCH and hasattr(self, "watch"):
+            return str(_("%(network)s hashtag") % {"network": registry.get(self.watch.network).label})
         if self.kind == YOUTUBE:
             return str(_("YouTube channel"))
         if self.kind in registry.NETWORKS:
@@ -274,3 +277,23 @@ class SpikeAlert(models.Model):
     class Meta:
         ordering = ["-hour"]
         constraints = [models.UniqueConstraint(fields=["monitor", "hour"], name="unique_spike_hour")]
+
+
+class Watch(models.Model):
+    """Public posts of a network that la veille reads into a source's entries: a hashtag
+    on an instance the CM chooses, read by the network's PublicReader. Shared like feeds:
+    workspaces follow its source. Scheduled, leased and paused like a feed."""
+
+    source = models.OneToOneField(Source, on_delete=models.CASCADE, related_name="watch")
+    network = models.CharField(max_length=32)
+    kind = models.CharField(max_length=20)  # one of the reader's kinds ("hashtag")
+    instance_url = models.URLField(max_length=500)
+    term = models.CharField(max_length=200)
+    cursor = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["network", "kind", "instance_url", "term"],
+                                               name="unique_watch")]
+
+    def __str__(self) -> str:
+        return f"{self.network} {self.kind} {self.term}"

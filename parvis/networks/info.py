@@ -84,6 +84,9 @@ class NetworkInfo:
     # The package's post options: "module:Class" of a Django form whose cleaned data are
     # the options the connector finds in `PublishRequest.options` ("" : none).
     options_form: str = ""
+    # Public posts la veille can watch without an account (parvis.networks.public.
+    # PublicReader): "module:Class", "" for none.
+    public_reader: str = ""
     # The network downloads media from an address parvis gives it (Meta): the engine
     # fills `MediaFile.url` with a signed, expiring address of the file.
     media_by_url: bool = False

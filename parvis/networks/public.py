@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, Protocol
 
 from parvis.core.texts import Text, WordedError
 
@@ -114,3 +114,19 @@ def count(value: Any) -> int | None:
 def counts(**values: Any) -> dict[str, int]:
     """The counters a network reported, under the shared keys; the others left out."""
     return {key: number for key, raw in values.items() if (number := count(raw)) is not None}
+
+
+class PublicReader(Protocol):
+    """What a network package offers la veille to read public posts with (declared in its
+    NetworkInfo as `public_reader`, "module:Class"). `kinds`: what can be watched without
+    an account ("hashtag"); each kind is read from an instance the CM chooses."""
+
+    kinds: tuple[str, ...]
+
+    def page_url(self, instance_url: str, kind: str, term: str) -> str:
+        """The public web page of what is watched (shown and linked to)."""
+        ...
+
+    def read(self, instance_url: str, kind: str, term: str, cursor: str) -> Page:
+        """The posts newer than `cursor`, and the cursor to resume from; ReadError else."""
+        ...

@@ -60,6 +60,15 @@ def connector_class(key: str) -> Any:
     return getattr(import_module(module_name), class_name)
 
 
+def public_reader(key: str) -> Any:
+    """The network's reader of public posts (parvis.networks.public.PublicReader), or None."""
+    path = get(key).public_reader if key in NETWORKS else ""
+    if not path:
+        return None
+    module_name, _, class_name = path.partition(":")
+    return getattr(import_module(module_name), class_name)()
+
+
 def connector_for(account: SocialAccount) -> Connector:
     return connector_class(account.network)(account)
 

@@ -171,6 +171,7 @@ urlpatterns = [
     path("w/<id:workspace_id>/veille/sources/<id:subscription_id>/", veille_sources.veille_source_edit,
          name="veille_source_edit"),
     path("w/<id:workspace_id>/veille/sources/import/", veille_sources.veille_import, name="veille_import"),
+    path("w/<id:workspace_id>/veille/sources/watch/", veille_sources.veille_watch, name="veille_watch"),
     path("w/<id:workspace_id>/veille/sources/export.opml", veille_sources.veille_export, name="veille_export"),
     path("w/<id:workspace_id>/accounts/<id:account_id>/queue/move/<id:publication_id>/", queue_views.queue_move,
          name="queue_move"),

@@ -24,6 +24,8 @@ NOT_SWEEPS = {
     "parvis.inbox.events.emit_overdue": "the work of announce_overdue_items, which paces it",
     "parvis.networks.tokens.warn_expiring": "the second half of refresh_expiring_credentials",
     "parvis.publishing.missions.warn_short": "the work of warn_short_missions, which paces it",
+    "parvis.listening.retention.forget_old_entries": "the job forget_old_entries queues once an hour",
+    "parvis.listening.spike_alerts.check_all": "the job dispatch_spike_checks queues every five minutes",
 }
 
 

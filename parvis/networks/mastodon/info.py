@@ -49,5 +49,5 @@ INFO = MastodonInfo(
     colour="#6364ff", preview_background="#fbfaff", preview_border="#d9d4ff", event_background="#eeeeff",
     avatar_radius="8px", handle_syntax=gettext_noop("@name@server"),
     handle_example="@brand@example.social", handle_re=HANDLE_RE, mention_re=MENTION_RE, url_length=23,
-    replies_need_mentions=True,
+    replies_need_mentions=True, public_reader="parvis.networks.mastodon.public:HashtagReader",
 )

@@ -215,3 +215,15 @@ def _post(status: dict[str, Any], domain: str) -> PublicPost | None:
         counts=counts(replies=status.get("replies_count"), reposts=status.get("reblogs_count"),
                       likes=status.get("favourites_count"), quotes=status.get("quotes_count")),  # quotes: 4.5+
     )
+
+
+class HashtagReader:
+    """La veille's watch of a hashtag on an instance the CM chooses (no account needed)."""
+
+    kinds = ("hashtag",)
+
+    def page_url(self, instance_url: str, kind: str, term: str) -> str:
+        return f"{_base(instance_url)}/tags/{quote(term.lstrip('#'), safe='')}"
+
+    def read(self, instance_url: str, kind: str, term: str, cursor: str) -> Page:
+        return hashtag_timeline(instance_url, term.lstrip("#"), since_id=cursor)

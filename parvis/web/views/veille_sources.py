@@ -16,7 +16,7 @@ from parvis.accounts.models import Role, Workspace
 from parvis.accounts.requests import AuthedRequest
 from parvis.accounts.scoping import workspace_view
 from parvis.core.ids import parse_id
-from parvis.listening import actions, fetching
+from parvis.listening import actions, fetching, watching
 from parvis.listening.feeds.discovery import DiscoveryError, Found, discover, kind_of
 from parvis.listening.feeds.opml import OPMLError
 from parvis.listening.models import Folder, Subscription
@@ -62,7 +62,8 @@ def veille_sources(request: AuthedRequest, workspace: Workspace) -> HttpResponse
     subscriptions = (Subscription.objects.filter(workspace=workspace).select_related("source", "folder")
                      .order_by("folder__position", "folder__name", "title", "source__title"))
     context.update(subscriptions=subscriptions, folders=Folder.objects.filter(workspace=workspace),
-                   now=timezone.now(), account_examples=_account_examples())
+                   now=timezone.now(), account_examples=_account_examples(),
+                   watch_networks=watching.networks_for("hashtag"))
     return render(request, "parvis/veille/sources.html", context, status=400 if context["errors"] else 200)
 
 
@@ -120,3 +121,19 @@ def veille_export(request: AuthedRequest, workspace: Workspace) -> HttpResponse:
     name = slugify(workspace.name) or "parvis"
     response["Content-Disposition"] = f'attachment; filename="{name}-feeds.opml"'
     return response
+
+
+@require_POST
+@workspace_view(Role.EDITOR)
+def veille_watch(request: AuthedRequest, workspace: Workspace) -> HttpResponseBase:
+    """Follow a network's public posts with a hashtag, on an instance the CM chooses."""
+    try:
+        subscription, created = watching.watch(workspace, request.user, request.POST.get("network", ""), "hashtag",
+                                               request.POST.get("instance", ""), request.POST.get("hashtag", ""))
+    except watching.WatchError as exc:
+        labels = {"network": _("Network"), "instance": _("Instance"), "term": _("Hashtag")}
+        messages.error(request, f"{labels[exc.field]}: {exc}")
+    else:
+        messages.success(request, (_("Now following “%(title)s”.") if created
+                                   else _("“%(title)s” was followed already.")) % {"title": subscription.shown_title})
+    return redirect("web:veille_sources", workspace_id=workspace.pk)
