@@ -224,7 +224,11 @@ def fetch(source_id: int, *, now: datetime | None = None, http: httpx.Client | N
         source.lease_token, source.lease_expires_at, source.enqueued_at = "", None, None
         source.fetches += 1
         source.last_fetched_at = now
-        source.save()
+        # An update, never an insert: a source its last follower dropped while it was
+        # being fetched stays deleted.
+        values = {f.attname: getattr(source, f.attname) for f in Source._meta.concrete_fields if not f.primary_key}
+        if not Source.objects.filter(pk=source.pk).update(**values):
+            log.info("feed %s: gone while it was fetched", source.pk)
     return result
 
 

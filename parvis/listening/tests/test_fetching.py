@@ -233,3 +233,15 @@ def test_old_entries_that_left_their_feed_are_forgotten_unless_saved_or_found(pe
     server.put("/feed.xml", rss(rows))
     assert fetching.fetch(source.pk, now=later + timedelta(days=1)).changed
     assert Entry.objects.count() == 5  # nothing forgotten comes back as new
+
+
+def test_a_source_unfollowed_while_it_was_fetched_stays_deleted(people, server):
+    server.put("/feed.xml", rss(items(2)))
+    source = follow(people, server.url("/feed.xml"))
+    def unfollowed_meanwhile(source_row, feed, now):
+        Source.objects.filter(pk=source_row.pk).delete()  # the last follower left
+        return []
+
+    with mock.patch.object(fetching, "store_entries", side_effect=unfollowed_meanwhile):
+        fetching.fetch(source.pk, now=NOW)
+    assert not Source.objects.filter(pk=source.pk).exists()
