@@ -200,3 +200,21 @@ def test_plain_text_and_excerpts_read_like_text():
 ])
 def test_the_same_article_is_recognised_through_tracking_parameters(a, b):
     assert canonical_link(a) == canonical_link(b)
+
+
+@pytest.mark.django_db
+def test_the_command_line_imports_opml_with_its_progress(people, tmp_path):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    (tmp_path / "flux.opml").write_bytes(OPML)
+    out = StringIO()
+    call_command("import_opml", str(tmp_path / "flux.opml"), workspace=people["workspace"].pk, stdout=out)
+    printed = out.getvalue()
+    assert "3/3 feeds" in printed and "3 added, 0 followed already, 0 refused" in printed
+    with pytest.raises(CommandError, match="--workspace"):
+        call_command("import_opml", str(tmp_path / "flux.opml"), workspace=999999)
+    (tmp_path / "bad.opml").write_bytes(b"<html/>")
+    with pytest.raises(CommandError, match="not OPML"):
+        call_command("import_opml", str(tmp_path / "bad.opml"), workspace=people["workspace"].pk)
