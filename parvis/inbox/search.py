@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from django.db import connection
 from django.db.models import QuerySet
 
+from parvis.core.fulltext import matching, prefix_queries
 from parvis.inbox.models import Item
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -32,16 +32,5 @@ def search(items: QuerySet[Item], query: str) -> QuerySet[Item]:
     words = terms(query)
     if not words:
         return items
-    if connection.vendor == "postgresql":
-        # The same expression as the GIN index (migration 0002), so that it is used.
-        tsquery = " & ".join(f"{word}:*" for word in words)
-        return items.extra(  # noqa: S610 - parameters are bound, not interpolated
-            where=["to_tsvector('simple'::regconfig, inbox_item.search_text) @@ to_tsquery('simple', %s)"],
-            params=[tsquery],
-        )
-    # FTS5: each word quoted (no operator can be injected) and matched as a prefix.
-    match = " ".join('"' + word.replace('"', "") + '"*' for word in words)
-    return items.extra(  # noqa: S610 - parameters are bound, not interpolated
-        where=["inbox_item.id IN (SELECT rowid FROM inbox_item_fts WHERE inbox_item_fts MATCH %s)"],
-        params=[match],
-    )
+    tsquery, fts = prefix_queries(words)
+    return matching(items, "inbox_item", tsquery=tsquery, fts=fts)

@@ -16,9 +16,9 @@ from __future__ import annotations
 import re
 from typing import TypeVar
 
-from django.db import connection
 from django.db.models import Model, QuerySet
 
+from parvis.core.fulltext import matching
 from parvis.listening.query import Query
 
 _M = TypeVar("_M", bound=Model)
@@ -48,16 +48,6 @@ def narrow(rows: QuerySet[_M], table: str, query: Query) -> QuerySet[_M]:
     groups = _prefixes(query)
     if groups is None:
         return rows
-    if connection.vendor == "postgresql":
-        tsquery = " & ".join("(" + " | ".join(f"{start}:*" for start in group) + ")" for group in groups)
-        return rows.extra(  # noqa: S610 - the table name is ours; the query is bound
-            where=[f"to_tsvector('simple'::regconfig, {table}.search_text) @@ to_tsquery('simple', %s)"],
-            params=[tsquery])
-    match = " AND ".join("(" + " OR ".join(f'"{start}"*' for start in group) + ")" for group in groups)
-    return rows.extra(  # noqa: S610 - the table name is ours; the query is bound
-        where=[f"{table}.id IN (SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH %s)"],  # noqa: S608
-        params=[match])
-
-
-def model_table(model: type[Model]) -> str:
-    return model._meta.db_table
+    tsquery = " & ".join("(" + " | ".join(f"{start}:*" for start in group) + ")" for group in groups)
+    fts = " AND ".join("(" + " OR ".join(f'"{start}"*' for start in group) + ")" for group in groups)
+    return matching(rows, table, tsquery=tsquery, fts=fts)

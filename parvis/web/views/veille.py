@@ -75,7 +75,9 @@ def _entry_ids(request: AuthedRequest, workspace: Workspace) -> list[int]:
     return reading.same_stories(workspace, [entry.pk])
 
 
-def _back(request: AuthedRequest, workspace: Workspace) -> HttpResponseBase:
+def back(request: AuthedRequest, workspace: Workspace) -> HttpResponseBase:
+    """After an entry's action: nothing to swap for htmx, else back where the person was
+    (a `next` on this site only), else the reading list."""
     if request.headers.get("HX-Request"):
         return HttpResponse(status=204)
     nxt = request.POST.get("next", "")
@@ -95,7 +97,7 @@ def veille_mark(request: AuthedRequest, workspace: Workspace) -> HttpResponseBas
         actions.mark_saved(request.user, workspace, ids, saved=what == "save")
     else:
         raise Http404
-    return _back(request, workspace)
+    return back(request, workspace)
 
 
 @require_POST

@@ -15,6 +15,7 @@ from parvis.accounts.requests import AuthedRequest
 from parvis.accounts.scoping import workspace_view
 from parvis.listening import actions, digests, reading
 from parvis.listening.models import Digest, DigestSchedule
+from parvis.web.views.veille import back
 
 
 @workspace_view()
@@ -58,7 +59,4 @@ def veille_share(request: AuthedRequest, workspace: Workspace) -> HttpResponseBa
     told = actions.share(request.user, workspace, entry, request.POST.get("note", ""))
     messages.success(request, ngettext("Shared with %(count)d person.", "Shared with %(count)d people.", told)
                      % {"count": told} if told else _("Nobody else works on this workspace yet."))
-    nxt = request.POST.get("next", "")
-    if nxt.startswith("/") and not nxt.startswith("//"):  # back where the person was, on this site only
-        return redirect(nxt)
-    return redirect("web:veille", workspace_id=workspace.pk)
+    return back(request, workspace)
