@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -85,7 +85,7 @@ def import_opml(workspace: Workspace, data: bytes, person: User | None,
     for done, outline in enumerate(outlines, 1):
         # Only the form is checked here; where the address leads is checked by the
         # guarded HTTP layer at every fetch (a name may resolve elsewhere tomorrow).
-        if not urlsplit(outline.url).hostname or len(outline.url) > 2000:
+        if not web_address(outline.url):
             report.refused.append((outline.url, _("This is not a web address.")))
             continue
         kind = (known_address(outline.url) or (outline.url, FEED))[1]

@@ -44,8 +44,11 @@ def _absolute(base: str) -> Callable[[str, str, str], str | None]:
     def rewrite(tag: str, attribute: str, value: str) -> str | None:
         if attribute not in URL_ATTRIBUTES:
             return value
-        address = urljoin(base, value.strip()) if base else value.strip()
-        scheme = urlsplit(address).scheme.lower()
+        try:
+            address = urljoin(base, value.strip()) if base else value.strip()
+            scheme = urlsplit(address).scheme.lower()
+        except ValueError:  # "http://[::1" and the like: not an address
+            return None
         if scheme in ("http", "https") or (scheme == "mailto" and tag == "a"):
             return address
         return None  # javascript:, data:, relative with no base: dropped

@@ -32,8 +32,11 @@ def _digest(text: str) -> str:
 
 def canonical_link(url: str) -> str:
     """`url` as the same article's address from any feed would be written."""
-    parts = urlsplit(url.strip())
-    host = (parts.hostname or "").lower().removeprefix("www.")
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").lower().removeprefix("www.")
+    except ValueError:  # "http://[::1": not an address; compared as it is
+        return url.strip()
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
              if not k.lower().startswith(TRACKING_PREFIXES) and k.lower() not in TRACKING_NAMES]
     path = parts.path.rstrip("/") or "/"
@@ -57,7 +60,12 @@ def story_key(entry: ParsedEntry, key: str) -> str:
 def web_address(url: str) -> str:
     """`url` if it is an http(s) address, else "" (a feed's `javascript:` link is not one)."""
     url = url.strip()
-    return url[:2000] if urlsplit(url).scheme.lower() in ("http", "https") and len(url) <= 2000 else ""
+    try:
+        parts = urlsplit(url)
+        ok = parts.scheme.lower() in ("http", "https") and bool(parts.hostname) and len(url) <= 2000
+    except ValueError:  # a malformed address in a feed ("http://[::1"): none
+        return ""
+    return url if ok else ""
 
 
 def _row(source: Source, entry: ParsedEntry, key: str, now: datetime) -> Entry:

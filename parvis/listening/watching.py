@@ -51,6 +51,8 @@ def watch(workspace: Workspace, person: User | None, network: str, kind: str, in
         check_url(base)
     except GuardError as exc:
         raise WatchError("instance", exc.message) from exc
+    except ValueError as exc:  # a malformed address ("http://[::1")
+        raise WatchError("instance", _("This is not a web address.")) from exc
     url = reader.page_url(base, kind, term)
     with transaction.atomic():
         source, _created = Source.objects.get_or_create(url=url[:2000], defaults={"kind": WATCH, "title": f"#{term}"})

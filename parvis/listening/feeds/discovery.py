@@ -49,7 +49,11 @@ def known_address(typed: str) -> tuple[str, str] | None:
     for info in registry.NETWORKS.values():
         if feed := info.public_feed(typed):
             return feed, info.key
-    parts = urlsplit(typed)
+    try:
+        parts = urlsplit(typed)
+        parts.hostname  # noqa: B018 - raises on a malformed host
+    except ValueError:
+        return None
     host, path = (parts.hostname or "").lower(), parts.path.rstrip("/")
     if host in YOUTUBE_HOSTS:
         if match := re.fullmatch(r"/channel/(UC[\w-]{22})", path):
@@ -73,7 +77,11 @@ def alternate_links(page: bytes | str, base_url: str) -> list[tuple[str, str]]:
         kind = (link.get("type") or "").split(";")[0].strip().lower()
         href = (link.get("href") or "").strip()
         if "alternate" in rel and kind in FEED_TYPES and href and "comments" not in href.lower():
-            address = urljoin(base_url, href)
+            try:
+                address = urljoin(base_url, href)
+                urlsplit(address).hostname  # noqa: B018 - raises on a malformed host
+            except ValueError:
+                continue
             if urlsplit(address).scheme in ("http", "https") and address not in [a for a, _t in found]:
                 found.append((address, (link.get("title") or "").strip()))
     return found
@@ -110,7 +118,13 @@ def discover(typed: str, http: httpx.Client | None = None) -> list[Found]:
         raise DiscoveryError(_("Type a site's or a feed's address."))
     known = known_address(typed)
     url = known[0] if known else (typed if "://" in typed else "https://" + typed)
-    if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a port out of range
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # "http://[::1", "http://a:99999": not addresses
+        valid = False
+    if not valid:
         raise DiscoveryError(_("This is not a web address."))
     own = http is None
     http = http or client(redirects="follow")

@@ -218,3 +218,20 @@ def test_the_command_line_imports_opml_with_its_progress(people, tmp_path):
     (tmp_path / "bad.opml").write_bytes(b"<html/>")
     with pytest.raises(CommandError, match="not OPML"):
         call_command("import_opml", str(tmp_path / "bad.opml"), workspace=people["workspace"].pk)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("typed", ["http://[::1", "https://a.example:99999/feed", "http://[zz]/"])
+def test_a_malformed_address_is_refused_with_a_reason_not_an_error(typed):
+    with pytest.raises(DiscoveryError, match="not a web address"):
+        discover(typed)
+    assert known_address(typed) is None
+
+
+def test_malformed_addresses_inside_a_feed_are_dropped_not_fatal():
+    from parvis.listening.store import canonical_link, web_address
+
+    assert web_address("http://[::1") == "" and canonical_link("http://[::1") == "http://[::1"
+    assert 'href' not in clean_html('<a href="http://[::1">x</a>', "https://blog.example/")
+    page = b'<link rel="alternate" type="application/rss+xml" href="http://[::1">'
+    assert alternate_links(page, "https://a.example/") == []
