@@ -197,3 +197,10 @@ def test_the_api_lists_feeds_entries_and_marks_them(veille):
     outsider = APIClient()
     outsider.force_authenticate(veille["outsider"])
     assert outsider.get(f"/api/v1/feeds/{veille['agg'].pk}/").status_code == 404
+
+
+def test_an_entrys_text_is_shown_escaped_once(people):
+    feed_of(people["workspace"], people["owner"], "https://x.example/feed",
+            [article(1, summary="<p>Fish &amp; chips &lt;script&gt; à Lyon</p>")])
+    html = client_for(people["owner"]).get(reverse("web:veille", args=[people["workspace"].pk])).content.decode()
+    assert "Fish &amp; chips &lt;script&gt; à Lyon" in html and "&amp;amp;" not in html

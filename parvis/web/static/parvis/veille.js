@@ -85,7 +85,7 @@
     switch (event.key) {
       case "j": move(1); break;
       case "k": move(-1); break;
-      case "o": if (entry) { markRead(entry); window.open(entry.dataset.url, "_blank", "noopener,noreferrer"); } break;
+      case "o": if (entry && entry.dataset.url) { markRead(entry); window.open(entry.dataset.url, "_blank", "noopener,noreferrer"); } break;
       case "Enter": if (entry) { const text = entry.querySelector("details[data-text]"); if (text) text.open = !text.open; } break;
       case "s": if (entry) press(entry, "s"); break;
       case "m": if (entry) press(entry, "m"); break;
