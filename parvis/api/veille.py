@@ -19,7 +19,7 @@ from rest_framework.response import Response
 
 from parvis.accounts.models import Role
 from parvis.api.scoping import ObjectScoped, WorkspaceScoped
-from parvis.api.serializers import ApiModelSerializer, UtcDateTimeField
+from parvis.api.serializers import ApiModelSerializer, IdField, UtcDateTimeField
 from parvis.api.views import READ_ERRORS, WRITE_ERRORS, ApiView
 from parvis.listening import actions, fetching, reading
 from parvis.listening.feeds.discovery import DiscoveryError, discover
@@ -27,7 +27,7 @@ from parvis.listening.feeds.opml import OPMLError
 from parvis.listening.models import Entry, Folder, Subscription
 
 MAX_OPML_BYTES = 2 * 1024 * 1024
-MAX_MARKS = 1000
+MAX_MARKS = 500  # ids at once (a form's fields stay under Django's limit of 1,000)
 
 
 class FeedSerializer(ApiModelSerializer):
@@ -121,7 +121,7 @@ class EntrySerializer(ApiModelSerializer):
 
 
 class EntryMarksSerializer(serializers.Serializer):
-    entries = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1,
+    entries = serializers.ListField(child=IdField(), min_length=1,
                                     max_length=MAX_MARKS)
     read = serializers.BooleanField(required=False)
     saved = serializers.BooleanField(required=False)

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from parvis.accounts.models import Role
 from parvis.api.scoping import ObjectScoped, WorkspaceScoped
-from parvis.api.serializers import UtcDateTimeField
+from parvis.api.serializers import IdField, UtcDateTimeField
 from parvis.api.views import READ_ERRORS, WRITE_ERRORS, ApiView
 from parvis.listening import actions, digests, reading
 from parvis.listening.models import Digest, DigestSchedule
@@ -56,7 +56,7 @@ class DigestSerializer(serializers.Serializer):
 
 
 class ShareSerializer(serializers.Serializer):
-    entry = serializers.IntegerField(min_value=1)
+    entry = IdField()
     note = serializers.CharField(required=False, allow_blank=True, max_length=300)
 
 

@@ -208,7 +208,7 @@ class MonitorLab(WorkspaceScoped, ApiView):
         OpenApiParameter("query", str, required=True, description=QUERY_HELP),
         OpenApiParameter("in_feeds", bool, description="Look in the feeds followed (default true)."),
         OpenApiParameter("in_inbox", bool, description="Look in the inbox (default true)."),
-    ], responses={200: LabSerializer, **READ_ERRORS},
+    ], responses={200: LabSerializer, **READ_ERRORS, 400: WRITE_ERRORS[400]},
         description="What a query would have found in the last 30 days: a count and five examples with "
                     "where it matched; nothing is saved. A query that cannot be read answers 400 naming "
                     "`query`, with the position.")

@@ -59,6 +59,12 @@ from parvis.inbox.ingest import store
 from parvis.inbox.models import CrisisAlert, Item, Note, Webhook
 from parvis.inbox.saved_replies import SavedReplyInput, create_saved_reply
 from parvis.inbox.tests.factories import author, inbound
+from parvis.listening import actions as veille_actions
+from parvis.listening import digests, monitoring
+from parvis.listening.feeds.discovery import Found
+from parvis.listening.feeds.types import ParsedEntry, ParsedFeed
+from parvis.listening.models import Monitor
+from parvis.listening.store import store_entries
 from parvis.publishing import importer, library, queue, recurrence
 from parvis.publishing.actions import Upload
 from parvis.publishing.approval import add_review_comment
@@ -144,7 +150,9 @@ def _seed(world: World, api: APIClient) -> dict[str, list[int]]:
     links = [PortalLink.issue(client)[0].pk for client in (*clients, their_client)]
     Notification.objects.bulk_create([Notification(user=owner, workspace=workspace, kind="failed",
                                                    message=f"Échec {n}", url="/") for n in range(3)])
+    veille = _seed_veille(world)
     return {
+        **veille,
         "workspace": [workspace.pk, world.other_workspace.pk],
         "account": [world.mastodon.pk, world.bluesky.pk, world.other_account.pk],
         "post": posts,
@@ -169,6 +177,28 @@ def _seed(world: World, api: APIClient) -> dict[str, list[int]]:
         "link": links,
         "post_media": list(PostMedia.objects.filter(post_id__in=posts).values_list("pk", flat=True)),
     }
+
+
+def _seed_veille(world: World) -> dict[str, list[int]]:
+    """La veille: followed feeds with an entry, a folder, monitors with a hit, a digest."""
+    owner, workspace, now = world.owner, world.workspace, timezone.now()
+    feeds = [veille_actions.follow(workspace, Found(f"https://presse{n}.example/feed", "feed"), owner,
+                                   folder="Presse")[0] for n in range(3)]
+    theirs = veille_actions.follow(world.other_workspace, Found("https://autre.example/feed", "feed"),
+                                   world.outsider)[0]
+    entries = store_entries(feeds[0].source, ParsedFeed("rss", entries=[ParsedEntry(
+        guid=str(n), link=f"https://presse0.example/{n}", title=f"Grève {n}", summary="<p>Grève</p>",
+        published=now - timedelta(hours=n)) for n in range(3)]), now)
+    monitors = [monitoring.save_monitor(Monitor(workspace=workspace, name=f"Grève {n}", query="grève"))
+                for n in range(3)]
+    their_monitor = monitoring.save_monitor(Monitor(workspace=world.other_workspace, name="X", query="x"))
+    for monitor in monitors:
+        monitoring.apply_monitor(monitor.pk)
+    digest = digests.make(digests.save_schedule(owner, workspace, "07:30", by_email=False), now)
+    assert digest is not None
+    return {"feed": [f.pk for f in feeds] + [theirs.pk], "feed_folder": [feeds[0].folder_id],
+            "monitor": [m.pk for m in monitors] + [their_monitor.pk], "digest": [digest.pk],
+            "entry": [e.pk for e in entries]}
 
 
 @pytest.fixture
@@ -209,14 +239,16 @@ PATH_KINDS = [("/api/v1/workspaces/{workspace_id}/saved-replies/", "saved"),
               ("/api/v1/accounts/", "account"), ("/api/v1/imports/", "import"), ("/api/v1/inbox/items/", "item"),
               ("/api/v1/media/", "media"), ("/api/v1/posts/", "post"), ("/api/v1/publications/", "publication"),
               ("/api/v1/campaigns/", "campaign"), ("/api/v1/labels/", "label"), ("/api/v1/invitations/", "invitation"),
-              ("/api/v1/client-approvers/", "client"), ("/api/v1/portal-links/", "link")]
+              ("/api/v1/client-approvers/", "client"), ("/api/v1/portal-links/", "link"),
+              ("/api/v1/feeds/", "feed"), ("/api/v1/feed-folders/", "feed_folder"), ("/api/v1/monitors/", "monitor"),
+              ("/api/v1/digests/", "digest")]
 # Paths whose `{id}` is of another kind than their prefix says (checked first).
 EXACT_PATH_KINDS = {"/api/v1/accounts/{id}/": "spare_account"}
 # Query and body field → kind.
 FIELD_KINDS = {"workspace": "workspace", "workspace_id": "workspace", "account": "account", "accounts": "account",
                "label": "label", "labels": "label", "media_ids": "media", "keep_media": "media",
                "campaign": "campaign", "assignee": "user", "publication": "publication", "post": "post",
-               "user": "user", "person": "user"}
+               "user": "user", "person": "user", "entries": "entry", "entry": "entry"}
 
 
 def _mapped(value: Any, ids: list[int], text: bool = False) -> Any:
