@@ -33,7 +33,8 @@ MAX_MARKS = 500  # ids at once (a form's fields stay under Django's limit of 1,0
 class FeedSerializer(ApiModelSerializer):
     url = serializers.URLField(source="source.url", read_only=True, help_text="The feed's address.")
     kind = serializers.CharField(source="source.kind", read_only=True, help_text=(
-        "`feed`, `youtube`, or the key of the network whose account's public feed this is."))
+        "`feed`, `youtube`, `watch` (a network's public posts with a hashtag), or the key of the network "
+        "whose account's public feed this is."))
     source_title = serializers.CharField(source="source.title", read_only=True,
                                          help_text="The title the feed gives itself.")
     site_url = serializers.CharField(source="source.site_url", read_only=True)
