@@ -6,7 +6,7 @@ story from several followed sources shown once with "also in …"."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import QueryDict
@@ -156,8 +156,3 @@ def followed_entry(workspace: Workspace, entry_id: object) -> Entry | None:
 
 def paused_sources(workspace: Workspace) -> QuerySet[Source]:
     return Source.objects.filter(subscriptions__workspace=workspace, paused_at__isnull=False)
-
-
-def newest(workspace: Workspace) -> datetime | None:
-    return (Entry.objects.filter(source__subscriptions__workspace=workspace)
-            .order_by("-published_at").values_list("published_at", flat=True).first())

@@ -10,7 +10,6 @@ feeds is shown once, with "also in …".
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -114,13 +113,3 @@ def _update_changed(source: Source, keyed: dict[str, ParsedEntry], known: dict[s
             Entry.objects.filter(pk=row.pk).update(
                 title=fresh.title, summary=fresh.summary, content=fresh.content, updated_at=entry.updated,
                 search_text=fresh.search_text, author=fresh.author, image=fresh.image, text=fresh.text)
-
-
-def also_in(entries: Iterable[Entry], sources: Iterable[int]) -> dict[int, list[Source]]:
-    """For each entry, the other followed sources that carry the same story."""
-    entries = list(entries)
-    stories = {e.story for e in entries}
-    others: dict[str, list[Entry]] = {}
-    for row in Entry.objects.filter(story__in=stories, source_id__in=list(sources)).select_related("source"):
-        others.setdefault(row.story, []).append(row)
-    return {e.pk: [o.source for o in others.get(e.story, []) if o.source_id != e.source_id] for e in entries}

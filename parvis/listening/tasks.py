@@ -44,17 +44,37 @@ def apply_monitor_task(monitor_id: int) -> None:
     monitoring.apply_monitor(monitor_id)
 
 
-_last_monitoring: list[float] = []
-MONITORING_EVERY = 2.0  # seconds between two queued monitoring jobs, at most
+class _Pace:
+    """At most once every `seconds` in this process (the dispatcher's pass is every
+    second; these jobs need not be)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.last: float | None = None
+
+    def ready(self) -> bool:
+        return self.last is None or time.monotonic() - self.last >= self.seconds
+
+    def stamp(self) -> None:
+        self.last = time.monotonic()
+
+    def take(self) -> bool:
+        """Whether the time has come, counting from now if so."""
+        if not self.ready():
+            return False
+        self.stamp()
+        return True
+
+
+_monitoring = _Pace(2.0)  # seconds between two queued monitoring jobs, at most
 
 
 def dispatch_monitoring(now: datetime) -> int:
     """Queue the monitors' work: new or edited monitors to apply to the last 30 days, and
     (at most every two seconds) a job for entries and inbox items not looked at yet."""
     queued = monitoring.queue_applications(now, apply_monitor_task)
-    clock = time.monotonic()
-    if (not _last_monitoring or clock - _last_monitoring[-1] >= MONITORING_EVERY) and monitoring.anything_new():
-        _last_monitoring[:] = [clock]
+    if _monitoring.ready() and monitoring.anything_new():
+        _monitoring.stamp()
         monitor_new_task()
         queued += 1
     return queued
@@ -65,16 +85,13 @@ def digest_task(schedule_id: int) -> None:
     digests.make_due(schedule_id)
 
 
-_last_digests: list[float] = []
-DIGESTS_EVERY = 30.0  # seconds: digests are made at minutes people choose
+_digests = _Pace(30.0)  # digests are made at minutes people choose
 
 
 def dispatch_digests(now: datetime) -> int:
     """Queue the digests whose local time has come (each job claims its schedule)."""
-    clock = time.monotonic()
-    if _last_digests and clock - _last_digests[-1] < DIGESTS_EVERY:
+    if not _digests.take():
         return 0
-    _last_digests[:] = [clock]
     ids = digests.due_schedules(now)
     for pk in ids:
         digest_task(pk)
@@ -86,16 +103,13 @@ def forget_old_entries_task() -> None:
     retention.forget_old_entries(timezone.now())
 
 
-_last_forget: list[float] = []
-FORGET_EVERY = 3600.0
+_forgetting = _Pace(3600.0)
 
 
 def forget_old_entries(now: datetime) -> int:
     """Once an hour (per process), a job that forgets old entries."""
-    clock = time.monotonic()
-    if _last_forget and clock - _last_forget[-1] < FORGET_EVERY:
+    if not _forgetting.take():
         return 0
-    _last_forget[:] = [clock]
     forget_old_entries_task()
     return 1
 
@@ -105,14 +119,11 @@ def check_spikes_task() -> None:
     spike_alerts.check_all(timezone.now())
 
 
-_last_spikes: list[float] = []
-SPIKES_EVERY = 300.0  # seconds: an hour's count is looked at every five minutes
+_spikes = _Pace(300.0)  # an hour's count is looked at every five minutes
 
 
 def dispatch_spike_checks(now: datetime) -> int:
-    clock = time.monotonic()
-    if _last_spikes and clock - _last_spikes[-1] < SPIKES_EVERY:
+    if not _spikes.take():
         return 0
-    _last_spikes[:] = [clock]
     check_spikes_task()
     return 1

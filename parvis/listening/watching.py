@@ -19,7 +19,7 @@ from parvis.listening.feeds.types import ParsedEntry, ParsedFeed
 from parvis.listening.models import WATCH, Entry, Source, Subscription, Watch
 from parvis.listening.store import store_entries
 from parvis.networks import registry
-from parvis.networks.public import PublicPost, ReadError
+from parvis.networks.public import PublicPost
 
 
 class WatchError(ValueError):
@@ -89,7 +89,3 @@ def read(source: Source, now: datetime) -> list[Entry]:
     if page.retry_after:
         source.next_fetch_at = max(source.next_fetch_at, now + timedelta(seconds=page.retry_after))
     return new
-
-
-def is_permanent(error: ReadError) -> bool:
-    return not error.transient

@@ -30,6 +30,7 @@ lang: the item's language ("fr" matches "fr-CA"); network: the network's key.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Hashable, Iterable, Mapping, Set
 from dataclasses import dataclass
 from typing import Generic, NamedTuple, TypeVar
@@ -128,10 +129,10 @@ class _Prepared:
         return found
 
 
-class _Node:
+class _Node(ABC):
+    @abstractmethod
     def hits(self, item: _Prepared, scope: tuple[str, ...]) -> list[_Hit] | None:
         """None when the node does not match; else where it did ([] for a NOT)."""
-        raise NotImplementedError
 
 
 class _Term(_Node):
