@@ -87,6 +87,9 @@ class NetworkInfo:
     # Public posts la veille can watch without an account (parvis.networks.public.
     # PublicReader): "module:Class", "" for none.
     public_reader: str = ""
+    # Competitors' public accounts la veille can follow (parvis.networks.public.
+    # ProfileReader): "module:Class", "" for none.
+    profile_reader: str = ""
     # The network downloads media from an address parvis gives it (Meta): the engine
     # fills `MediaFile.url` with a signed, expiring address of the file.
     media_by_url: bool = False

@@ -116,6 +116,49 @@ def counts(**values: Any) -> dict[str, int]:
     return {key: number for key, raw in values.items() if (number := count(raw)) is not None}
 
 
+@dataclass(frozen=True)
+class PublicProfile:
+    """A public account as the network shows it to anyone: its stable id, handle and
+    public counts (None when the network did not say)."""
+
+    network: str
+    remote_id: str  # stable: a handle may change, this does not
+    handle: str  # full, with "@" where the network writes one
+    name: str
+    url: str
+    followers: int | None = None
+    following: int | None = None
+    posts: int | None = None
+
+
+@dataclass
+class Timeline:
+    """An account's profile and its latest own posts (no replies to others, no reposts),
+    newest first, each with its public counts as read now."""
+
+    profile: PublicProfile
+    posts: list[PublicPost]
+    retry_after: float | None = None  # as Page.retry_after
+
+
+class ProfileReader(Protocol):
+    """What a network package offers la veille to follow a competitor's public account
+    with (declared in its NetworkInfo as `profile_reader`, "module:Class").
+    `needs_account`: the network only answers through one of the workspace's connected
+    accounts (Instagram's business discovery); `read` is then given it."""
+
+    needs_account: bool
+
+    def normalise(self, typed: str) -> str | None:
+        """The account's handle as stored, from what a person typed (its handle or its
+        profile's address); None when `typed` is not one of this network's accounts."""
+        ...
+
+    def read(self, handle: str, *, account: Any = None, limit: int = 40) -> Timeline:
+        """The profile and its latest `limit` own posts; ReadError when it cannot."""
+        ...
+
+
 class PublicReader(Protocol):
     """What a network package offers la veille to read public posts with (declared in its
     NetworkInfo as `public_reader`, "module:Class"). `kinds`: what can be watched without

@@ -69,6 +69,15 @@ def public_reader(key: str) -> Any:
     return getattr(import_module(module_name), class_name)()
 
 
+def profile_reader(key: str) -> Any:
+    """The network's reader of public accounts (parvis.networks.public.ProfileReader), or None."""
+    path = get(key).profile_reader if key in NETWORKS else ""
+    if not path:
+        return None
+    module_name, _, class_name = path.partition(":")
+    return getattr(import_module(module_name), class_name)()
+
+
 def connector_for(account: SocialAccount) -> Connector:
     return connector_class(account.network)(account)
 
