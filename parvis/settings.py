@@ -304,6 +304,10 @@ PARVIS_THREADS_CLIENT_SECRET = os.environ.get("PARVIS_THREADS_CLIENT_SECRET", ""
 PARVIS_THREADS_API_URL = os.environ.get("PARVIS_THREADS_API_URL", "")
 PARVIS_THREADS_AUTHORIZE_URL = os.environ.get("PARVIS_THREADS_AUTHORIZE_URL", "")
 
+# Bluesky's AppView, which serves profiles and author feeds to anyone without a login
+# (la veille's follow of a public account); tests point it at the local network's.
+PARVIS_BLUESKY_APPVIEW = os.environ.get("PARVIS_BLUESKY_APPVIEW", "https://public.api.bsky.app")
+
 # Meta's Graph API (Facebook Pages, Instagram professional accounts). The hosts: empty
 # means Meta's own, which the network packages name (this file names no network); tests
 # point them at the loopback fake. The apps: each organisation registers its own Meta app
@@ -352,6 +356,8 @@ PARVIS_SWEEPS = [
     "parvis.inbox.tasks.refresh_planner_statistics",
     # Every pass: claim the due feed fetches (a few per server at once) and queue them.
     "parvis.listening.tasks.dispatch_feed_fetches",
+    # Every pass: competitors' public accounts due for a read (each every PARVIS_COMPETITORS_INTERVAL).
+    "parvis.listening.tasks.dispatch_competitor_reads",
     # Every pass: queue monitors to apply to the last 30 days, and the monitors' look at new texts.
     "parvis.listening.tasks.dispatch_monitoring",
     # Every five minutes: is a monitor's hour a spike? (told through the duty rota and channels)
@@ -382,6 +388,11 @@ PARVIS_FEEDS_PER_HOST = int(os.environ.get("PARVIS_FEEDS_PER_HOST", "2"))
 # Entries are forgotten this many days after they were fetched, once out of their feed
 # (unless saved for later or found by a monitor).
 PARVIS_FEEDS_KEEP_DAYS = int(os.environ.get("PARVIS_FEEDS_KEEP_DAYS", "90"))
+# Bluesky's Jetstream (wss://…/subscribe), read for la veille's stream watches by
+# `parvis manage veille_jetstream` (and by `parvis up`); "" = off.
+PARVIS_BLUESKY_JETSTREAM = os.environ.get("PARVIS_BLUESKY_JETSTREAM", "").strip()
+# Seconds between two reads of a competitor's public account (profile, latest posts, counts).
+PARVIS_COMPETITORS_INTERVAL = int(os.environ.get("PARVIS_COMPETITORS_INTERVAL", "21600"))
 PARVIS_PUBLISH_LEASE_SECONDS = int(os.environ.get("PARVIS_PUBLISH_LEASE_SECONDS", "180"))
 PARVIS_PUBLISH_MAX_ATTEMPTS = int(os.environ.get("PARVIS_PUBLISH_MAX_ATTEMPTS", "8"))
 # CSV imports: rows created per transaction, and how long a run may go silent before it

@@ -297,3 +297,108 @@ class Watch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.network} {self.kind} {self.term}"
+
+
+# -- competitors ----------------------------------------------------------------------------
+
+BLOG = "feed"  # a competitor's account that is its blog's feed (read as a source, not by a network)
+
+
+class Competitor(models.Model):
+    """A brand the workspace watches (or, `is_brand`, the workspace's own brand: its
+    connected accounts read the same way, so the figures side by side are comparable)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="competitors")
+    name = models.CharField(_("name"), max_length=120)
+    is_brand = models.BooleanField(default=False)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-is_brand", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="unique_competitor_name"),
+            models.UniqueConstraint(fields=["workspace"], condition=models.Q(is_brand=True),
+                                    name="one_brand_per_workspace"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CompetitorAccount(models.Model):
+    """One public account of a competitor on a network (read by the network's
+    ProfileReader on a schedule), or its blog (`network` BLOG: a followed source)."""
+
+    competitor = models.ForeignKey(Competitor, on_delete=models.CASCADE, related_name="accounts")
+    network = models.CharField(max_length=32)
+    handle = models.CharField(max_length=300)  # as the reader normalised it; a blog: its feed's address
+    source = models.ForeignKey(Source, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # The connected account it is read through (a reader that needs one; the brand's own).
+    through = models.ForeignKey("networks.SocialAccount", on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="+")
+    remote_id = models.CharField(max_length=300, blank=True)
+    name = models.CharField(max_length=300, blank=True)
+    url = models.URLField(max_length=2000, blank=True)
+    followers = models.PositiveIntegerField(null=True, blank=True)
+    following = models.PositiveIntegerField(null=True, blank=True)
+    posts_count = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Reading
+    next_read_at = models.DateTimeField(default=timezone.now)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    last_read_at = models.DateTimeField(null=True, blank=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    paused_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["network", "handle"]
+        constraints = [models.UniqueConstraint(fields=["competitor", "network", "handle"],
+                                               name="unique_competitor_account")]
+        indexes = [models.Index(fields=["next_read_at"], name="competitor_account_due")]
+
+    def __str__(self) -> str:
+        return f"{self.network} {self.handle}"
+
+
+class CompetitorPost(models.Model):
+    """A post of a competitor's account with its public counts as last read, and the
+    account's followers then (engagement is relative to the audience of the moment)."""
+
+    account = models.ForeignKey(CompetitorAccount, on_delete=models.CASCADE, related_name="posts")
+    remote_id = models.CharField(max_length=300)
+    url = models.URLField(max_length=2000, blank=True)
+    text = models.TextField(blank=True)  # plain text, as the reader gives it
+    published_at = models.DateTimeField()
+    likes = models.PositiveIntegerField(null=True, blank=True)
+    reposts = models.PositiveIntegerField(null=True, blank=True)
+    replies = models.PositiveIntegerField(null=True, blank=True)
+    quotes = models.PositiveIntegerField(null=True, blank=True)
+    followers = models.PositiveIntegerField(null=True, blank=True)
+    counted_at = models.DateTimeField(default=timezone.now)
+    first_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-published_at"]
+        constraints = [models.UniqueConstraint(fields=["account", "remote_id"], name="unique_competitor_post")]
+        indexes = [models.Index(fields=["account", "published_at"], name="competitor_post_time")]
+
+    @property
+    def interactions(self) -> int:
+        return sum(n or 0 for n in (self.likes, self.reposts, self.replies, self.quotes))
+
+
+class CompetitorCount(models.Model):
+    """An account's public counts, once a day (append-only: any period is recomputed)."""
+
+    account = models.ForeignKey(CompetitorAccount, on_delete=models.CASCADE, related_name="counts")
+    day = models.DateField()
+    followers = models.PositiveIntegerField(null=True, blank=True)
+    following = models.PositiveIntegerField(null=True, blank=True)
+    posts = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["day"]
+        constraints = [models.UniqueConstraint(fields=["account", "day"], name="unique_competitor_count")]

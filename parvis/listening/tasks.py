@@ -9,7 +9,8 @@ from datetime import datetime
 from django.utils import timezone
 from huey.contrib.djhuey import db_task
 
-from parvis.listening import digests, fetching, fulltext, monitoring, retention, spike_alerts
+from parvis.accounts.models import Workspace
+from parvis.listening import competitors, digests, fetching, fulltext, monitoring, retention, spike_alerts
 
 
 @db_task()
@@ -127,3 +128,26 @@ def dispatch_spike_checks(now: datetime) -> int:
         return 0
     check_spikes_task()
     return 1
+
+
+@db_task()
+def read_competitor_task(account_id: int) -> None:
+    competitors.read_account(account_id)
+
+
+_brands = _Pace(600.0)
+_competitors = _Pace(30.0)  # accounts are read every few hours: no need to look every second
+
+
+def dispatch_competitor_reads(now: datetime) -> int:
+    """Lease the competitors' accounts due for a read and queue each; every ten minutes,
+    the brands' own columns follow their workspaces' connected accounts first."""
+    if not _competitors.take():
+        return 0
+    if _brands.take():
+        for workspace in Workspace.objects.filter(competitors__isnull=False).distinct():
+            competitors.sync_brand(workspace)
+    ids = competitors.claim_due(now)
+    for pk in ids:
+        read_competitor_task(pk)
+    return len(ids)
