@@ -92,7 +92,14 @@ def cmd_up(args: argparse.Namespace) -> None:
         server.run()
         return
     threading.Thread(target=server.run, name="parvis-web", daemon=True).start()
-    _run_worker(args.workers, web=server)
+    from parvis.listening import jetstream
+
+    stream = jetstream.start_thread()  # None unless PARVIS_BLUESKY_JETSTREAM is set
+    try:
+        _run_worker(args.workers, web=server)
+    finally:
+        if stream is not None:
+            stream.set()
 
 
 def _say_where_emails_go(settings: object) -> None:

@@ -24,6 +24,8 @@ from parvis.api import publications as publication_views
 from parvis.api import queue as queue_views
 from parvis.api import series as series_views
 from parvis.api import veille as veille_views
+from parvis.api import veille_clusters as cluster_views
+from parvis.api import veille_competitors as competitor_views
 from parvis.api import veille_digests as digest_views
 from parvis.api import veille_monitors as monitor_views
 from parvis.api import views
@@ -145,6 +147,17 @@ urlpatterns = [
          name="digest-schedule"),
     path("digests/<id:pk>/", digest_views.DigestDetail.as_view(), name="digest"),
     path("workspaces/<id:workspace_id>/entries/share/", digest_views.EntryShare.as_view(), name="entry-share"),
+    path("workspaces/<id:workspace_id>/veille/clusters/", cluster_views.ClusterList.as_view(), name="clusters"),
+    path("workspaces/<id:workspace_id>/competitors/", competitor_views.CompetitorList.as_view(), name="competitors"),
+    path("workspaces/<id:workspace_id>/competitors/board/", competitor_views.CompetitorBoard.as_view(),
+         name="competitor-board"),
+    path("competitors/<id:pk>/", competitor_views.CompetitorDetail.as_view(), name="competitor"),
+    path("competitors/<id:pk>/accounts/", competitor_views.CompetitorAccounts.as_view(), name="competitor-accounts"),
+    path("competitors/<id:pk>/posts/", competitor_views.CompetitorPosts.as_view(), name="competitor-posts"),
+    path("competitor-accounts/<id:pk>/", competitor_views.CompetitorAccountDetail.as_view(),
+         name="competitor-account"),
+    path("competitor-accounts/<id:pk>/resume/", competitor_views.CompetitorAccountResume.as_view(),
+         name="competitor-account-resume"),
     path("workspaces/<id:workspace_id>/monitors/", monitor_views.MonitorList.as_view(), name="monitors"),
     path("workspaces/<id:workspace_id>/monitors/lab/", monitor_views.MonitorLab.as_view(), name="monitor-lab"),
     path("monitors/<id:pk>/", monitor_views.MonitorDetail.as_view(), name="monitor"),

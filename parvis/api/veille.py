@@ -80,8 +80,18 @@ class FollowSerializer(FeedWriteSerializer):
 
 class WatchSerializer(serializers.Serializer):
     network = serializers.CharField(help_text="A network whose public posts can be watched (its key).")
-    instance = serializers.CharField(max_length=500, help_text="The instance to read them on, e.g. piaille.fr.")
-    hashtag = serializers.CharField(max_length=200)
+    kind = serializers.ChoiceField(
+        choices=["hashtag", "search", "stream"], default="hashtag",
+        help_text="`hashtag` (read on `instance`), `search` (words, searched through one of the workspace's "
+                  "connected accounts of that network: the one on `instance` if given), or `stream` (words "
+                  "matched in the stream of every new post of a network that offers one, where the server's "
+                  "administrator turned it on).")
+    instance = serializers.CharField(max_length=500, required=False, default="", allow_blank=True,
+                                     help_text="The instance to read them on, e.g. piaille.fr (a hashtag needs one).")
+    hashtag = serializers.CharField(max_length=200, required=False, default="", allow_blank=True,
+                                    help_text="The hashtag (kind `hashtag`).")
+    term = serializers.CharField(max_length=200, required=False, default="", allow_blank=True,
+                                 help_text="The words (kinds `search` and `stream`; also accepted for a hashtag).")
 
 
 class FollowedSerializer(serializers.Serializer):
@@ -380,8 +390,9 @@ class FeedWatch(WorkspaceScoped, ApiView):
 
     @extend_schema(operation_id="veille_feeds_watch", request=WatchSerializer,
                    responses={201: FollowedSerializer, 200: FollowedSerializer, **WRITE_ERRORS},
-                   description="Follow a network's public posts with a hashtag, read on an instance you choose "
-                               "(201; 200 if followed already). They arrive as a feed's entries.")
+                   description="Follow a network's public posts with a hashtag, read on an instance you choose, "
+                               "or a search through a connected account (201; 200 if followed already). They "
+                               "arrive as a feed's entries.")
     def post(self, request: Request, workspace_id: int) -> Response:
         from parvis.listening import watching
 
@@ -390,9 +401,12 @@ class FeedWatch(WorkspaceScoped, ApiView):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         try:
-            subscription, created = watching.watch(workspace, self.user, data["network"], "hashtag",
-                                                   data["instance"], data["hashtag"])
+            subscription, created = watching.watch(workspace, self.user, data["network"], data["kind"],
+                                                   data["instance"], data["term"] or data["hashtag"])
         except watching.WatchError as exc:
-            raise ValidationError({"hashtag" if exc.field == "term" else exc.field: [str(exc)]}) from exc
+            field = exc.field
+            if field == "term":
+                field = "hashtag" if data["kind"] == "hashtag" and not data["term"] else "term"
+            raise ValidationError({field: [str(exc)]}) from exc
         answer = {"feed": _feeds().get(pk=subscription.pk), "created": created, "alternatives": []}
         return Response(FollowedSerializer(answer).data, status=status.HTTP_201_CREATED if created else 200)

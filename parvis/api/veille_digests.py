@@ -46,6 +46,15 @@ class DigestMonitorSerializer(serializers.Serializer):
     hits = serializers.ListField(child=serializers.IntegerField(), help_text="The newest hits' ids.")
 
 
+class DigestCompetitorSerializer(serializers.Serializer):
+    competitor = serializers.IntegerField()
+    name = serializers.CharField()
+    posts = serializers.IntegerField(help_text="Its posts first read since the previous digest.")
+    top_url = serializers.CharField(allow_blank=True, help_text="Its most engaging one among them.")
+    top_text = serializers.CharField(allow_blank=True)
+    top_interactions = serializers.IntegerField(allow_null=True)
+
+
 class DigestSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     since = UtcDateTimeField()
@@ -53,6 +62,7 @@ class DigestSerializer(serializers.Serializer):
     emailed = serializers.BooleanField()
     stories = DigestStorySerializer(many=True)
     monitors = DigestMonitorSerializer(many=True)
+    competitors = DigestCompetitorSerializer(many=True, help_text="Competitors' moves since the previous digest.")
 
 
 class ShareSerializer(serializers.Serializer):
@@ -70,7 +80,10 @@ def _digest_data(digest: Digest) -> dict[str, Any]:
             "stories": [{"entry": e.pk, "title": e.title, "url": e.url, "source_title": e.source.title, "sources": n,
                          "unread": unread, "published_at": e.published_at} for e, n, unread in shown.stories],
             "monitors": [{"monitor": m.pk, "name": m.name, "count": count, "hits": [h.pk for h in hits]}
-                         for m, count, hits in shown.monitors]}
+                         for m, count, hits in shown.monitors],
+            "competitors": [{"competitor": c.pk, "name": c.name, "posts": n, "top_url": top.url if top else "",
+                             "top_text": top.text if top else "", "top_interactions": top.interactions if top else None}
+                            for c, n, top in shown.competitors]}
 
 
 @extend_schema(tags=["veille"])

@@ -305,8 +305,9 @@ def posts_of(competitors: list[Competitor], start: datetime, end: datetime) -> d
                                           published_at__lt=end)
             .select_related("account").order_by("-published_at"))
     for row in rows[:20000]:
-        counted = any(n is not None for n in (row.likes, row.reposts, row.replies, row.quotes))
-        interactions = row.interactions if counted else None
+        # Every network says a post's likes unless its owner hid them (Instagram): such a
+        # post's other counts alone would understate it, so it counts for none.
+        interactions = row.interactions if row.likes is not None else None
         rate = 100.0 * interactions / row.followers if interactions is not None and row.followers else None
         out[row.account.competitor_id].append(Post(row.account.competitor_id, row.account.network, row.url,
                                                    row.text, row.published_at, interactions, rate))

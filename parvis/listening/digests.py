@@ -26,7 +26,18 @@ from django.utils.translation import gettext as _
 
 from parvis.accounts.links import absolute_url
 from parvis.accounts.models import User, Workspace
-from parvis.listening.models import Digest, DigestSchedule, Entry, EntryMark, Hit, Monitor, Subscription
+from parvis.listening.competitors import moves as competitor_moves
+from parvis.listening.models import (
+    Competitor,
+    CompetitorPost,
+    Digest,
+    DigestSchedule,
+    Entry,
+    EntryMark,
+    Hit,
+    Monitor,
+    Subscription,
+)
 from parvis.listening.stories import StoryIndex, fingerprint
 
 log = logging.getLogger(__name__)
@@ -100,13 +111,14 @@ def is_due(schedule: DigestSchedule, now: datetime) -> bool:
 class Content:
     stories: list[dict[str, Any]] = field(default_factory=list)  # {"entry": id, "sources": n, "unread": n}
     monitors: list[dict[str, Any]] = field(default_factory=list)  # {"monitor": id, "count": n, "hits": [ids]}
+    competitors: list[dict[str, Any]] = field(default_factory=list)  # {"competitor": id, "posts": n, "top": id}
 
     def as_json(self) -> dict[str, Any]:
-        return {"stories": self.stories, "monitors": self.monitors}
+        return {"stories": self.stories, "monitors": self.monitors, "competitors": self.competitors}
 
     @property
     def empty(self) -> bool:
-        return not self.stories and not self.monitors
+        return not self.stories and not self.monitors and not self.competitors
 
 
 def build(person: User, workspace: Workspace, since: datetime, now: datetime) -> Content:
@@ -127,6 +139,7 @@ def build(person: User, workspace: Workspace, since: datetime, now: datetime) ->
         newest = list(hits.filter(monitor_id=row["monitor_id"]).order_by("-published_at")
                       .values_list("pk", flat=True)[:HITS_PER_MONITOR])
         content.monitors.append({"monitor": row["monitor_id"], "count": row["n"], "hits": newest})
+    content.competitors = competitor_moves(workspace, since, now)
     return content
 
 
@@ -204,6 +217,7 @@ class Shown:
     digest: Digest
     stories: list[tuple[Entry, int, int]]  # the story's newest entry, its sources, those unread
     monitors: list[tuple[Monitor, int, list[Hit]]]
+    competitors: list[tuple[Competitor, int, CompetitorPost | None]] = field(default_factory=list)
 
 
 def resolve(digest: Digest) -> Shown:
@@ -218,7 +232,11 @@ def resolve(digest: Digest) -> Shown:
     hits = Hit.objects.select_related("entry", "item", "item__author").in_bulk(hit_ids)
     shown = [(monitors[m["monitor"]], m["count"], [hits[pk] for pk in m["hits"] if pk in hits])
              for m in monitor_rows if m["monitor"] in monitors]
-    return Shown(digest, stories, shown)
+    moves = content.get("competitors", [])
+    rivals = Competitor.objects.in_bulk([m["competitor"] for m in moves])
+    tops = CompetitorPost.objects.in_bulk([m["top"] for m in moves])
+    moved = [(rivals[m["competitor"]], m["posts"], tops.get(m["top"])) for m in moves if m["competitor"] in rivals]
+    return Shown(digest, stories, shown, moved)
 
 
 def send(digest: Digest) -> None:

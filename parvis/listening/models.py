@@ -77,7 +77,12 @@ class Source(models.Model):
     @property
     def kind_label(self) -> str:
         if self.kind == WATCH and hasattr(self, "watch"):
-            return str(_("%(network)s hashtag") % {"network": registry.get(self.watch.network).label})
+            label = registry.get(self.watch.network).label
+            if self.watch.kind == "search":
+                return str(_("%(network)s search") % {"network": label})
+            if self.watch.kind == "stream":
+                return str(_("%(network)s stream") % {"network": label})
+            return str(_("%(network)s hashtag") % {"network": label})
         if self.kind == YOUTUBE:
             return str(_("YouTube channel"))
         if self.kind in registry.NETWORKS:
@@ -361,6 +366,12 @@ class CompetitorAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.network} {self.handle}"
+
+    @property
+    def network_label(self) -> str:
+        if self.network == BLOG:
+            return str(_("Blog"))
+        return registry.get(self.network).label if self.network in registry.NETWORKS else self.network
 
 
 class CompetitorPost(models.Model):

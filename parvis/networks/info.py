@@ -90,6 +90,12 @@ class NetworkInfo:
     # Competitors' public accounts la veille can follow (parvis.networks.public.
     # ProfileReader): "module:Class", "" for none.
     profile_reader: str = ""
+    # Every new public post of the network as a stream ("module:function" called as
+    # `(url, *, cursor_us, max_events, timeout, stop)` and yielding PublicPost and, from
+    # time to time, a parvis.networks.public.StreamCursor to resume from), and the name of
+    # the setting that holds its address (empty: off). "" for none.
+    public_stream: str = ""
+    public_stream_setting: str = ""
     # The network downloads media from an address parvis gives it (Meta): the engine
     # fills `MediaFile.url` with a signed, expiring address of the file.
     media_by_url: bool = False

@@ -159,17 +159,30 @@ class ProfileReader(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class StreamCursor:
+    """Where to resume a network's stream of new public posts (NetworkInfo.public_stream):
+    the time, in unix microseconds, of the last event read."""
+
+    time_us: int
+
+
 class PublicReader(Protocol):
     """What a network package offers la veille to read public posts with (declared in its
-    NetworkInfo as `public_reader`, "module:Class"). `kinds`: what can be watched without
-    an account ("hashtag"); each kind is read from an instance the CM chooses."""
+    NetworkInfo as `public_reader`, "module:Class"). `kinds`: what can be watched
+    ("hashtag", "search"), each read from an instance the CM chooses. `account_kinds`:
+    those of `kinds` the network answers only through a connected account (a full-text
+    search): `read` is then given one, on the watched instance, and searches with its
+    login; a `ReadError` with `reconnect` says that login was refused."""
 
     kinds: tuple[str, ...]
+    account_kinds: tuple[str, ...]
 
     def page_url(self, instance_url: str, kind: str, term: str) -> str:
         """The public web page of what is watched (shown and linked to)."""
         ...
 
-    def read(self, instance_url: str, kind: str, term: str, cursor: str) -> Page:
-        """The posts newer than `cursor`, and the cursor to resume from; ReadError else."""
+    def read(self, instance_url: str, kind: str, term: str, cursor: str, *, account: Any = None) -> Page:
+        """The posts newer than `cursor`, and the cursor to resume from; ReadError else.
+        `account` (a SocialAccount) is given for the `account_kinds`, None otherwise."""
         ...

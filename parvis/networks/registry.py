@@ -78,6 +78,24 @@ def profile_reader(key: str) -> Any:
     return getattr(import_module(module_name), class_name)()
 
 
+def stream_network() -> str | None:
+    """The key of the network whose stream of new public posts an administrator turned on
+    (its setting holds an address), or None."""
+    from django.conf import settings
+
+    return next((key for key, info in NETWORKS.items()
+                 if info.public_stream and getattr(settings, info.public_stream_setting, "")), None)
+
+
+def public_stream(key: str) -> tuple[Any, str]:
+    """The network's stream reader and the address its setting holds."""
+    from django.conf import settings
+
+    info = get(key)
+    module_name, _, name = info.public_stream.partition(":")
+    return getattr(import_module(module_name), name), str(getattr(settings, info.public_stream_setting, ""))
+
+
 def connector_for(account: SocialAccount) -> Connector:
     return connector_class(account.network)(account)
 

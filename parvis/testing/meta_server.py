@@ -20,7 +20,8 @@ Test helpers: `add_user`, `add_page`, `add_instagram_account`, `login_code`, `si
 `expire_container`, `fail_container`, `comment_as`, `tag_account`, `mention_account`,
 `mention_in_comment`, `tag_page`,
 `add_message`, `make_unavailable`, `sent_messages`, `set_insights`, `set_usage`,
-`throttle_next`; knobs `image_polls`, `video_polls`, `download_timeout`, `max_image_bytes`,
+`throttle_next`, `add_discoverable_account`, `add_discoverable_media` (business discovery:
+meta_discovery.py); knobs `image_polls`, `video_polls`, `download_timeout`, `max_image_bytes`,
 `ig_code_response_wrapped`, `human_agent_approved`; state in `pages`, `instagram_accounts`,
 `containers`, `media`, `posts`, `page_media`, `comments`, `tagged_posts`, `conversations`,
 `direct_messages`, `downloads`, `tokens`, `received`.
@@ -125,6 +126,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from parvis.testing.fake_network import Fault, Request, Response
+from parvis.testing.meta_discovery import Discovery
 from parvis.testing.meta_graph import (
     LONG_LIVED,
     SHORT_LIVED,
@@ -159,7 +161,7 @@ THROTTLES = {
 }
 
 
-class LocalMeta(Publishing, Inbox, Messaging):
+class LocalMeta(Discovery, Publishing, Inbox, Messaging):
     """Graph API v27.0 for Pages and Instagram, on 127.0.0.1 (see the module docstring)."""
 
     def __init__(self) -> None:

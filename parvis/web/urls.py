@@ -20,6 +20,7 @@ from parvis.web.views import (
     portal,
     posts,
     review,
+    veille_competitors,
     veille_digest,
     veille_monitors,
     veille_sources,
@@ -36,6 +37,7 @@ from parvis.web.views import queue as queue_views
 from parvis.web.views import saved_replies as saved_reply_views
 from parvis.web.views import series as series_views
 from parvis.web.views import veille as veille_views
+from parvis.web.views import veille_stories as veille_story_views
 from parvis.web.views import webhook_endpoints as webhook_views
 from parvis.web.views.charter import charter_settings
 
@@ -161,12 +163,23 @@ urlpatterns = [
     path("w/<id:workspace_id>/veille/digest/schedule/", veille_digest.veille_digest_schedule,
          name="veille_digest_schedule"),
     path("w/<id:workspace_id>/veille/share/", veille_digest.veille_share, name="veille_share"),
+    path("w/<id:workspace_id>/veille/stories/", veille_story_views.veille_stories, name="veille_stories"),
+    path("w/<id:workspace_id>/veille/stories/read/", veille_story_views.veille_stories_read,
+         name="veille_stories_read"),
     path("w/<id:workspace_id>/veille/monitors/", veille_monitors.veille_monitors, name="veille_monitors"),
     path("w/<id:workspace_id>/veille/monitors/lab/", veille_monitors.veille_lab, name="veille_lab"),
     path("w/<id:workspace_id>/veille/monitors/<id:monitor_id>/", veille_monitors.veille_monitor,
          name="veille_monitor"),
     path("w/<id:workspace_id>/veille/monitors/<id:monitor_id>/apply/", veille_monitors.veille_monitor_apply,
          name="veille_monitor_apply"),
+    path("w/<id:workspace_id>/veille/competitors/", veille_competitors.veille_competitors,
+         name="veille_competitors"),
+    path("w/<id:workspace_id>/veille/competitors/<id:competitor_id>/accounts/",
+         veille_competitors.veille_competitor_account, name="veille_competitor_account"),
+    path("w/<id:workspace_id>/veille/competitors/<id:competitor_id>/delete/",
+         veille_competitors.veille_competitor_delete, name="veille_competitor_delete"),
+    path("w/<id:workspace_id>/veille/competitor-accounts/<id:account_id>/<str:action>/",
+         veille_competitors.veille_competitor_account_action, name="veille_competitor_account_action"),
     path("w/<id:workspace_id>/veille/sources/", veille_sources.veille_sources, name="veille_sources"),
     path("w/<id:workspace_id>/veille/sources/<id:subscription_id>/", veille_sources.veille_source_edit,
          name="veille_source_edit"),

@@ -63,7 +63,7 @@ from parvis.listening import actions as veille_actions
 from parvis.listening import digests, monitoring
 from parvis.listening.feeds.discovery import Found
 from parvis.listening.feeds.types import ParsedEntry, ParsedFeed
-from parvis.listening.models import Monitor
+from parvis.listening.models import Competitor, CompetitorAccount, CompetitorPost, Monitor
 from parvis.listening.store import store_entries
 from parvis.publishing import importer, library, queue, recurrence
 from parvis.publishing.actions import Upload
@@ -180,7 +180,8 @@ def _seed(world: World, api: APIClient) -> dict[str, list[int]]:
 
 
 def _seed_veille(world: World) -> dict[str, list[int]]:
-    """La veille: followed feeds with an entry, a folder, monitors with a hit, a digest."""
+    """La veille: followed feeds with an entry, a folder, monitors with a hit, a digest,
+    competitors with an account and a post."""
     owner, workspace, now = world.owner, world.workspace, timezone.now()
     feeds = [veille_actions.follow(workspace, Found(f"https://presse{n}.example/feed", "feed"), owner,
                                    folder="Presse")[0] for n in range(3)]
@@ -196,7 +197,16 @@ def _seed_veille(world: World) -> dict[str, list[int]]:
         monitoring.apply_monitor(monitor.pk)
     digest = digests.make(digests.save_schedule(owner, workspace, "07:30", by_email=False), now)
     assert digest is not None
-    return {"feed": [f.pk for f in feeds] + [theirs.pk], "feed_folder": [feeds[0].folder_id],
+    rivals = [Competitor.objects.create(workspace=workspace, name=f"Rival {n}") for n in range(2)]
+    their_rival = Competitor.objects.create(workspace=world.other_workspace, name="Rival")
+    rival_accounts = [CompetitorAccount.objects.create(competitor=c, network="mastodon",
+                                                       handle=f"@r{c.pk}@rival.example")
+                      for c in (*rivals, their_rival)]
+    CompetitorPost.objects.create(account=rival_accounts[0], remote_id="1", url="https://rival.example/1",
+                                  text="#grève", published_at=now, likes=3, followers=10)
+    return {"competitor": [c.pk for c in (*rivals, their_rival)],
+            "competitor_account": [a.pk for a in rival_accounts],
+            "feed": [f.pk for f in feeds] + [theirs.pk], "feed_folder": [feeds[0].folder_id],
             "monitor": [m.pk for m in monitors] + [their_monitor.pk], "digest": [digest.pk],
             "entry": [e.pk for e in entries]}
 
@@ -241,7 +251,8 @@ PATH_KINDS = [("/api/v1/workspaces/{workspace_id}/saved-replies/", "saved"),
               ("/api/v1/campaigns/", "campaign"), ("/api/v1/labels/", "label"), ("/api/v1/invitations/", "invitation"),
               ("/api/v1/client-approvers/", "client"), ("/api/v1/portal-links/", "link"),
               ("/api/v1/feeds/", "feed"), ("/api/v1/feed-folders/", "feed_folder"), ("/api/v1/monitors/", "monitor"),
-              ("/api/v1/digests/", "digest")]
+              ("/api/v1/digests/", "digest"), ("/api/v1/competitors/", "competitor"),
+              ("/api/v1/competitor-accounts/", "competitor_account")]
 # Paths whose `{id}` is of another kind than their prefix says (checked first).
 EXACT_PATH_KINDS = {"/api/v1/accounts/{id}/": "spare_account"}
 # Query and body field → kind.

@@ -250,3 +250,180 @@ def test_the_digest_moves_and_the_composer_badge_see_competitor_posts(people):
     shared = competitors.shared_by_competitors(workspace, entry)
     assert [(s.competitor, s.url) for s in shared] == [("Martin", "https://rival.example/@rival/1")]
     assert competitors.shared_by_competitors(people["other_workspace"], entry) == []
+
+
+def test_the_competitors_page_adds_competitors_and_accounts_and_shows_the_board(people, reader):
+    from django.urls import reverse
+
+    from parvis.testing.factories import client_for
+
+    ws = people["workspace"]
+    make_account(ws)  # the brand's column
+    web = client_for(people["editor"])
+    page_url = reverse("web:veille_competitors", args=[ws.pk])
+    empty = web.get(page_url).content.decode()
+    assert 'data-testid="competitors-empty"' not in empty  # the brand's column is there
+    assert "the brand" in empty
+    assert web.post(page_url, {"name": " "}).status_code == 400
+    assert web.post(page_url, {"name": "Martin"}).status_code == 302
+    rival = Competitor.objects.get(workspace=ws, name="Martin")
+    add = reverse("web:veille_competitor_account", args=[ws.pk, rival.pk])
+    refused = web.post(add, {"network": "mastodon", "handle": "two words"}, follow=True).content.decode()
+    assert "This is not an account of Mastodon." in refused
+    assert web.post(add, {"network": "mastodon", "handle": "@martin"}).status_code == 302
+    account = CompetitorAccount.objects.get(competitor=rival)
+    reader.answers["@martin"] = timeline(100, post(1, "Nos #galettes", NOW - timedelta(hours=1), likes=5),
+                                         handle="@martin")
+    competitors.read_account(account.pk)
+    board = web.get(page_url).content.decode()
+    assert 'data-testid="competitor-figures"' in board and "#galettes" in board
+    assert board.count('data-testid="heatmap"') == 2 and "5.0 %" in board
+    month = web.get(page_url, {"period": "30"}).content.decode()
+    assert 'aria-current="page">30 days' in month
+    # A viewer reads the board but cannot change it; another workspace's person sees nothing.
+    viewer = client_for(people["viewer"])
+    assert viewer.get(page_url).status_code == 200
+    assert viewer.post(add, {"network": "mastodon", "handle": "x"}).status_code == 403
+    assert client_for(people["outsider"]).get(page_url).status_code == 404
+    remove = reverse("web:veille_competitor_account_action", args=[ws.pk, account.pk, "remove"])
+    assert client_for(people["outsider"]).post(remove).status_code == 404
+    assert web.post(remove).status_code == 302 and not CompetitorAccount.objects.filter(pk=account.pk).exists()
+    assert web.post(reverse("web:veille_competitor_delete", args=[ws.pk, rival.pk])).status_code == 302
+    assert not Competitor.objects.filter(pk=rival.pk).exists()
+
+
+def test_the_api_follows_competitors_and_answers_the_board(people, reader):
+    from rest_framework.test import APIClient
+
+    ws = people["workspace"]
+    make_account(ws)
+    api = APIClient()
+    api.force_authenticate(people["editor"])
+    made = api.post(f"/api/v1/workspaces/{ws.pk}/competitors/", {"name": "Martin"}, format="json")
+    assert made.status_code == 201 and made.json()["accounts"] == []
+    again = api.post(f"/api/v1/workspaces/{ws.pk}/competitors/", {"name": "MARTIN"}, format="json")
+    assert again.status_code == 400 and "name" in again.json()["errors"]
+    rival = made.json()["id"]
+    wrong = api.post(f"/api/v1/competitors/{rival}/accounts/", {"network": "myspace", "handle": "x"}, format="json")
+    assert wrong.status_code == 400 and "network" in wrong.json()["errors"]
+    added = api.post(f"/api/v1/competitors/{rival}/accounts/", {"network": "mastodon", "handle": "Martin"},
+                     format="json")
+    assert added.status_code == 201 and added.json()["handle"] == "@martin"
+    reader.answers["@martin"] = timeline(200, post(1, "#galette du jour", NOW - timedelta(hours=2), likes=10),
+                                         handle="@martin")
+    competitors.read_account(added.json()["id"])
+    listed = api.get(f"/api/v1/workspaces/{ws.pk}/competitors/").json()["results"]
+    assert [(c["name"], c["is_brand"]) for c in listed] == [(ws.name, True), ("Martin", False)]
+    posts = api.get(f"/api/v1/competitors/{rival}/posts/").json()["results"]
+    assert [(p["likes"], p["interactions"], p["followers"]) for p in posts] == [(10, 10, 200)]
+    board = api.get(f"/api/v1/workspaces/{ws.pk}/competitors/board/", {"days": 30}).json()
+    martin = next(c for c in board["columns"] if c["name"] == "Martin")
+    assert (martin["posts"], martin["rate_mean"], martin["hashtags"]) == (1, 5.0, [["galette", 1]])
+    assert board["gaps"][0]["topic"] == "#galette" and board["gaps"][0]["competitors"] == ["Martin"]
+    assert api.get(f"/api/v1/workspaces/{ws.pk}/competitors/board/", {"days": 12}).status_code == 400
+    brand = listed[0]["id"]
+    assert api.delete(f"/api/v1/competitors/{brand}/").status_code == 400
+    viewer = APIClient()
+    viewer.force_authenticate(people["viewer"])
+    assert viewer.get(f"/api/v1/competitors/{rival}/").status_code == 200
+    assert viewer.delete(f"/api/v1/competitors/{rival}/").status_code == 403
+    outsider = APIClient()
+    outsider.force_authenticate(people["outsider"])
+    assert outsider.get(f"/api/v1/competitor-accounts/{added.json()['id']}/").status_code == 404
+    paused = CompetitorAccount.objects.get(pk=added.json()["id"])
+    CompetitorAccount.objects.filter(pk=paused.pk).update(paused_at=NOW, paused_reason="gone")
+    resumed = api.post(f"/api/v1/competitor-accounts/{paused.pk}/resume/")
+    assert resumed.status_code == 200 and resumed.json()["paused_at"] is None
+    assert api.delete(f"/api/v1/competitor-accounts/{paused.pk}/").status_code == 204
+    assert api.delete(f"/api/v1/competitors/{rival}/").status_code == 204
+
+
+def test_a_bluesky_competitor_is_read_end_to_end_through_the_appview(people, bsky_network, settings):
+    """The whole path with the real reader: followed by its profile's address, read from the
+    local network's AppView, its likes counted against its followers."""
+    import uuid
+
+    from parvis.listening import tasks
+
+    suffix = uuid.uuid4().hex[:6]
+    rival = bsky_network.create_account(f"martin{suffix}", "pw-martin-123", display_name="Martin")
+    fan = bsky_network.create_account(f"fan{suffix}", "pw-fan-12345")
+    latest = bsky_network.post_as(rival["handle"], "La #galette des rois est arrivée")
+    bsky_network.create_record(fan["handle"], "app.bsky.graph.follow", {
+        "$type": "app.bsky.graph.follow", "subject": rival["did"], "createdAt": NOW.isoformat()})
+    bsky_network.like_as(fan["handle"], latest.uri)
+    bsky_network.process_all()
+    settings.PARVIS_BLUESKY_APPVIEW = bsky_network.appview_url
+    competitor = competitors.add_competitor(people["workspace"], "Martin")
+    account = competitors.add_account(competitor, "bluesky", f"https://bsky.app/profile/{rival['handle']}")
+    assert account.handle == f"@{rival['handle']}"
+    tasks._competitors.last = None
+    assert tasks.dispatch_competitor_reads(NOW) == 1  # leased and queued; the job does:
+    competitors.read_account(account.pk)
+    account.refresh_from_db()
+    assert (account.followers, account.remote_id, account.last_error) == (1, rival["did"], "")
+    read = CompetitorPost.objects.get(account=account)
+    assert (read.likes, read.followers, read.interactions) == (1, 1, 1)
+    column = next(c for c in competitors.board(people["workspace"]).columns if c.competitor == competitor)
+    assert column.rate_mean == 100.0 and column.hashtags == [("galette", 1)]
+
+
+def test_the_digest_tells_competitor_moves_in_the_app_by_email_and_through_the_api(people):
+    from django.core import mail
+    from django.urls import reverse
+    from rest_framework.test import APIClient
+
+    from parvis.listening import digests
+    from parvis.testing.factories import client_for
+
+    ws, owner = people["workspace"], people["owner"]
+    owner.language = "en"  # the email is in the person's language
+    owner.save()
+    rival = Competitor.objects.create(workspace=ws, name="Martin")
+    _record(rival, "@martin", 100, post(1, "La galette est là", NOW - timedelta(hours=3), likes=12),
+            post(2, "Bonjour", NOW - timedelta(hours=2), likes=1), at=NOW - timedelta(hours=1))
+    schedule = digests.save_schedule(owner, ws, "07:30", by_email=True)
+    digest = digests.make(schedule, NOW)
+    assert digest is not None and len(mail.outbox) == 1  # competitors' moves alone are worth the email
+    shown = digests.resolve(digest)
+    assert [(c.name, n, top.text if top else None) for c, n, top in shown.competitors] == [
+        ("Martin", 2, "La galette est là")]
+    assert "Martin: 2 new posts" in mail.outbox[0].body and "La galette est là" in mail.outbox[0].alternatives[0][0]
+    page = client_for(owner).get(reverse("web:veille_digest", args=[ws.pk, digest.pk])).content.decode()
+    assert 'data-testid="digest-competitors"' in page and "2 new posts" in page and "12 interactions" in page
+    api = APIClient()
+    api.force_authenticate(owner)
+    moves = api.get(f"/api/v1/digests/{digest.pk}/").json()["competitors"]
+    assert moves == [{"competitor": rival.pk, "name": "Martin", "posts": 2, "top_url": "https://rival.example/@rival/1",
+                      "top_text": "La galette est là", "top_interactions": 12}]
+
+
+def test_an_instagram_competitor_is_read_through_the_workspace_connected_account(people, settings):
+    """Business discovery end to end against the Graph fake: the competitor is followed
+    by its @name, read through the workspace's Instagram account (Facebook Login), its
+    hidden likes left out rather than counted as none."""
+    from parvis.networks.instagram.tests.conftest import account_row
+    from parvis.testing.meta_server import LocalMeta
+
+    with LocalMeta() as meta:
+        settings.PARVIS_META_GRAPH_URL = meta.url
+        settings.PARVIS_INSTAGRAM_GRAPH_URL = meta.url
+        settings.PARVIS_INSTAGRAM_API_URL = meta.url
+        ours = meta.add_instagram_account("boulangerie", page=meta.add_page("Boulangerie"))
+        connected = account_row(ours, meta.pages[ours.page_id].token, "facebook")
+        connected.workspace = people["workspace"]
+        connected.save()
+        found = meta.add_discoverable_account("Fournil.Rival", name="Le Fournil", followers_count=400)
+        meta.add_discoverable_media(found, "Pain au levain #levain", ago=7200, like_count=31, comments_count=4)
+        meta.add_discoverable_media(found, "Likes cachés", ago=60, like_count=5, comments_count=1, likes_hidden=True)
+        rival = competitors.add_competitor(people["workspace"], "Le Fournil")
+        account = competitors.add_account(rival, "instagram", "https://www.instagram.com/fournil.rival/")
+        assert (account.handle, account.through_id) == ("@fournil.rival", connected.pk)
+        competitors.read_account(account.pk)
+    account.refresh_from_db()
+    assert (account.followers, account.posts_count, account.paused_at) == (400, 2, None)
+    posts = {p.text: p for p in CompetitorPost.objects.filter(account=account)}
+    assert (posts["Pain au levain #levain"].likes, posts["Pain au levain #levain"].replies) == (31, 4)
+    assert (posts["Likes cachés"].likes, posts["Likes cachés"].replies) == (None, 1)
+    column = next(c for c in competitors.board(people["workspace"]).columns if c.competitor == rival)
+    assert column.posts == 2 and column.rate_mean == round(100 * 35 / 400, 2)  # the hidden one is left out

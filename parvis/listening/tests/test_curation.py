@@ -62,7 +62,16 @@ def test_the_composer_says_when_the_brand_already_shared_the_link(people):
     assert "#Lyon" in page or "#Pistes" in page
     Post.objects.create(workspace=ws, author=people["editor"], text="Lisez ça : https://presse.example/articles/42.")
     page = web.get(reverse("web:compose", args=[ws.pk]) + f"?entry={entry.pk}").content.decode()
-    assert 'data-testid="already-shared"' in page
+    assert 'data-testid="already-shared"' in page and 'data-testid="competitor-shared"' not in page
+    # A competitor's post with the same link (another way of writing it) shows too.
+    from parvis.listening.models import Competitor, CompetitorAccount, CompetitorPost
+
+    rival = Competitor.objects.create(workspace=ws, name="Vélo Martin")
+    account = CompetitorAccount.objects.create(competitor=rival, network="mastodon", handle="@martin@rival.example")
+    CompetitorPost.objects.create(account=account, remote_id="1", url="https://rival.example/@martin/1",
+                                  text="À lire http://presse.example/articles/42", published_at=AT)
+    page = web.get(reverse("web:compose", args=[ws.pk]) + f"?entry={entry.pk}").content.decode()
+    assert 'data-testid="competitor-shared"' in page and "Shared by Vélo Martin" in page
     other = Entry.objects.get(pk=entry.pk)
     other.url = "https://presse.example/"
     assert curation.already_shared(ws, other) == []  # a home page is not an article

@@ -149,6 +149,21 @@ class BlueskyConnector(BaseConnector):
         except Exception as exc:  # noqa: BLE001 - translated
             raise translate(exc, write=write) from exc
 
+    def access(self, *, fresh: bool = False) -> tuple[str, str]:
+        """The PDS's address and an access token, for requests parvis makes without the
+        SDK (la veille's search): the stored session, refreshed when it is about to
+        expire; `fresh` logs in again with the app password (the PDS refused the token)."""
+        self._login(force=fresh)
+        try:
+            with self.client._refresh_lock:  # noqa: SLF001 - the SDK refreshes only around its own calls
+                if self.client._should_refresh_session():  # noqa: SLF001
+                    self.client._refresh_and_set_session()  # noqa: SLF001
+        except Exception as exc:  # noqa: BLE001 - translated
+            raise translate(exc, write=False) from exc
+        session = self.client._session  # noqa: SLF001 - the SDK exposes no public accessor
+        assert session is not None  # a login that returns has set one
+        return self.client._base_url.removesuffix("/xrpc"), session.access_jwt  # noqa: SLF001
+
     @property
     def did(self) -> str:
         return self.account.remote_id

@@ -40,4 +40,7 @@ INFO = BlueskyInfo(
     colour="#1185fe", preview_background="#f7fbff", preview_border="#cfe3ff", event_background="#e7f2ff",
     image_radius="12px", handle_syntax=gettext_noop("@name.bsky.social"),
     handle_example="@brand.bsky.social", handle_re=HANDLE_RE, mention_re=MENTION_RE,
+    public_reader="parvis.networks.bluesky.public:SearchReader",
+    public_stream="parvis.networks.bluesky.public:read_jetstream", public_stream_setting="PARVIS_BLUESKY_JETSTREAM",
+    profile_reader="parvis.networks.bluesky.public:ProfileReader",
 )

@@ -29,16 +29,28 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
+from django.conf import settings
 from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI, WebSocketException
 from websockets.sync.client import ClientConnection, connect
 
 from parvis.core.http import USER_AGENT, GuardError, check_url, client, default_policy, normalise_base_url
 from parvis.core.http.guard import resolve_checked
 from parvis.core.texts import Text
-from parvis.networks.public import Page, PublicPost, ReadError, aware_utc, counts, seconds_until
+from parvis.networks.public import (
+    Page,
+    PublicPost,
+    PublicProfile,
+    ReadError,
+    StreamCursor,
+    Timeline,
+    aware_utc,
+    count,
+    counts,
+    seconds_until,
+)
 from parvis.networks.text import clean_text
 
 NETWORK = "bluesky"
@@ -139,6 +151,48 @@ def _raise_for_error(response: httpx.Response, data: Any, host: str) -> None:
     raise ReadError(Text.gettext("Bluesky refused the search (%(detail)s).", detail=detail), transient=False)
 
 
+class SearchReader:
+    """La veille's watch of a Bluesky search: asked of the PDS of one of the workspaces'
+    accounts, with its session (any account will do: every PDS answers through the same
+    AppView, so `account_on_instance` is False). The cursor is the time of the newest
+    post read; the next search asks for posts from then on (`since` compares the post's
+    sort time, which is never later than when it was indexed), the overlap deduplicated
+    by the store."""
+
+    kinds = ("search",)
+    account_kinds = ("search",)
+    account_on_instance = False
+
+    def page_url(self, instance_url: str, kind: str, term: str) -> str:
+        return f"https://bsky.app/search?q={quote(term, safe='')}"
+
+    def read(self, instance_url: str, kind: str, term: str, cursor: str, *, account: Any = None) -> Page:
+        if account is None:
+            raise ReadError(Text.gettext("Connect an account of this network to search it."), transient=False)
+        try:
+            return self._search(account, term, cursor, fresh=False)
+        except ReadError as exc:
+            if not exc.reconnect:
+                raise
+        return self._search(account, term, cursor, fresh=True)  # one new login with the app password
+
+    def _search(self, account: Any, term: str, cursor: str, *, fresh: bool) -> Page:
+        from parvis.networks.base import ErrorKind, NetworkError
+        from parvis.networks.bluesky.connector import BlueskyConnector
+
+        try:
+            service_url, access_jwt = BlueskyConnector(account).access(fresh=fresh)
+        except NetworkError as exc:
+            raise ReadError(exc.reason, transient=exc.kind is ErrorKind.TRANSIENT, retry_after=exc.retry_after,
+                            reconnect=exc.kind is ErrorKind.RECONNECT) from exc
+        since = aware_utc(cursor)
+        page = search_posts(service_url, access_jwt, term, since=since, limit=MAX_LIMIT)
+        newest = max((post.created_at for post in page.posts), default=since)
+        if newest is not None:
+            newest = min(newest, datetime.now(UTC))  # a post dated in the future must not hide the next ones
+        return Page(page.posts, newest.isoformat() if newest else cursor, retry_after=page.retry_after)
+
+
 def _from_view(view: Any) -> PublicPost | None:
     """A PostView (app.bsky.feed.defs#postView) as a PublicPost; None if it is not one."""
     if not isinstance(view, dict) or not isinstance(view.get("author"), dict):
@@ -180,11 +234,7 @@ def _post(did: str, rkey: str, record: dict[str, Any], created_at: datetime, *, 
     )
 
 
-@dataclass(frozen=True)
-class Cursor:
-    """Where to resume the stream: the `time_us` of the last event read."""
-
-    time_us: int
+Cursor = StreamCursor  # where to resume the stream: the `time_us` of the last event read
 
 
 @dataclass(frozen=True)
@@ -392,3 +442,140 @@ def _pause(seconds: float, stop: threading.Event | None) -> None:
         stop.wait(seconds)
     else:
         time.sleep(seconds)
+
+
+# A competitor's account, as la veille follows it: read from the AppView
+# (PARVIS_BLUESKY_APPVIEW), which serves profiles and author feeds without a login.
+_PROFILE_ADDRESS = re.compile(r"https://bsky\.app/profile/([^/?#\s]+)/?")
+# A handle is a domain name whose last label does not start with a digit (atproto's spec).
+_TYPED_HANDLE = re.compile(r"@?((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]"
+                           r"(?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)")
+# Errors the AppView gives for an account that is not there to be read.
+GONE_ERRORS = frozenset({"ActorNotFound", "AccountTakedown", "AccountDeactivated"})
+
+
+def actor_of(typed: str) -> str | None:
+    """The account as stored: "@handle" (lowercased) or its DID, from a handle, a DID or
+    the address of its profile on bsky.app; None for anything else."""
+    typed = typed.strip()
+    if match := _PROFILE_ADDRESS.fullmatch(typed):
+        typed = match[1]
+    if _DID.match(typed):
+        return typed
+    if (match := _TYPED_HANDLE.fullmatch(typed)) and len(match[1]) <= 253 and match[1] != "handle.invalid":
+        return f"@{match[1].lower()}"
+    return None
+
+
+def author_timeline(actor: str, *, limit: int = 40, http: httpx.Client | None = None) -> Timeline:
+    """The public profile of `actor` (a handle without "@", or a DID) and its latest own
+    posts, newest first: neither reposts nor replies to others (a reply to itself, a
+    thread, is its own words), each with its counts as the AppView says them now."""
+    base = _appview()
+    host = urlsplit(base).netloc
+    response, found = _appview_get(base, "app.bsky.actor.getProfile", {"actor": actor}, actor, http)
+    did = clean_text(found.get("did")) if isinstance(found, dict) else ""
+    if not isinstance(found, dict) or not _DID.match(did):
+        raise _not_appview(host)
+    handle = clean_text(found.get("handle"))
+    handle = handle if _HANDLE.match(handle) and handle != "handle.invalid" else ""
+    profile = PublicProfile(
+        network=NETWORK, remote_id=did, handle=f"@{handle}" if handle else "",
+        name=clean_text(found.get("displayName")) or handle, url=f"https://bsky.app/profile/{handle or did}",
+        followers=count(found.get("followersCount")), following=count(found.get("followsCount")),
+        posts=count(found.get("postsCount")),
+    )
+    params = {"actor": did, "filter": "posts_no_replies", "limit": max(1, min(MAX_LIMIT, int(limit)))}
+    response, data = _appview_get(base, "app.bsky.feed.getAuthorFeed", params, actor, http)
+    items = data.get("feed") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise _not_appview(host)
+    posts = [post for item in items
+             if _own_words(item, did) and (post := _from_view(item["post"])) is not None]
+    posts.sort(key=lambda post: post.created_at, reverse=True)
+    spent = response.headers.get("ratelimit-remaining", "").strip() == "0"
+    return Timeline(profile, posts, retry_after=_wait(response) if spent else None)
+
+
+def _appview() -> str:
+    try:
+        return normalise_base_url(settings.PARVIS_BLUESKY_APPVIEW)
+    except GuardError as exc:
+        raise ReadError(exc.reason, transient=False) from exc
+
+
+def _own_words(item: Any, did: str) -> bool:
+    """Whether a feed item (app.bsky.feed.defs#feedViewPost) is a post of the account's
+    own: not a repost or a pin (a `reason`), not a reply to someone else."""
+    if not isinstance(item, dict) or item.get("reason") or not isinstance(item.get("post"), dict):
+        return False
+    view = item["post"]
+    author = view.get("author")
+    if not isinstance(author, dict) or author.get("did") != did:
+        return False
+    reply = _record(view).get("reply")
+    if reply is None:
+        return True
+    parent = reply.get("parent") if isinstance(reply, dict) else None
+    parent_uri = clean_text(parent.get("uri")) if isinstance(parent, dict) else ""
+    return parent_uri.startswith(f"at://{did}/")
+
+
+def _appview_get(base: str, method: str, params: dict[str, Any], actor: str,
+                 http: httpx.Client | None) -> tuple[httpx.Response, Any]:
+    host = urlsplit(base).netloc
+    session = http or client(redirects="refuse")
+    try:
+        response = session.get(f"{base}/xrpc/{method}", params=params, headers={"Accept": "application/json"})
+    except GuardError as exc:
+        raise ReadError(exc.reason, transient=exc.transient) from exc
+    except httpx.HTTPError as exc:
+        raise ReadError(Text.gettext("The server %(host)s could not be reached or did not answer in time.",
+                                     host=host), transient=True) from exc
+    finally:
+        if http is None:
+            session.close()
+    data = _json(response)
+    status = response.status_code
+    if status == 200:
+        return response, data
+    error = clean_text(data.get("error")) if isinstance(data, dict) else ""
+    message = clean_text(data.get("message")) if isinstance(data, dict) else ""
+    detail = (f"{error}: {message}" if error and message else error or message or f"HTTP {status}")[:200]
+    name = actor if actor.startswith("did:") else f"@{actor}"
+    if status == 429:
+        raise ReadError(Text.gettext("Bluesky asks parvis to slow down (rate limit reached)."),
+                        transient=True, retry_after=_wait(response))
+    if status >= 500 or status == 408:
+        raise ReadError(Text.gettext("The server %(host)s had an error (HTTP %(status)s).", host=host,
+                                     status=status), transient=True)
+    if error == "ActorNotFound" or message == "Profile not found":
+        raise ReadError(Text.gettext("No Bluesky account has the name %(name)s. Check the spelling: the account "
+                                     "may also have been deleted, or have changed its name.", name=name),
+                        transient=False)
+    if error in GONE_ERRORS:
+        raise ReadError(Text.gettext("The Bluesky account %(name)s is suspended or deactivated (%(detail)s).",
+                                     name=name, detail=detail), transient=False)
+    raise ReadError(Text.gettext("Bluesky refused to show the account %(name)s (%(detail)s).", name=name,
+                                 detail=detail), transient=False)
+
+
+def _not_appview(host: str) -> ReadError:
+    return ReadError(Text.gettext("The server %(host)s did not answer as a Bluesky AppView does.", host=host),
+                     transient=False)
+
+
+class ProfileReader:
+    """La veille's follow of a competitor's public account (no account needed)."""
+
+    needs_account = False
+
+    def normalise(self, typed: str) -> str | None:
+        return actor_of(typed)
+
+    def read(self, handle: str, *, account: Any = None, limit: int = 40) -> Timeline:
+        stored = actor_of(handle)
+        if stored is None:
+            raise ReadError(Text.gettext("Enter the account as @name.bsky.social, its DID, or the address of its "
+                                         "profile on bsky.app."), transient=False)
+        return author_timeline(stored.lstrip("@"), limit=limit)

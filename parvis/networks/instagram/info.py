@@ -21,4 +21,5 @@ INFO = NetworkInfo(
     refresh_ahead=timedelta(days=20), warn_before=timedelta(days=7),
     options_form="parvis.networks.instagram.options:OptionsForm", media_by_url=True,
     private_reply_window=timedelta(hours=24),  # the standard messaging window (meta.md, 5.5)
+    profile_reader="parvis.networks.instagram.competitors:ProfileReader",
 )

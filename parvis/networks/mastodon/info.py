@@ -50,4 +50,5 @@ INFO = MastodonInfo(
     avatar_radius="8px", handle_syntax=gettext_noop("@name@server"),
     handle_example="@brand@example.social", handle_re=HANDLE_RE, mention_re=MENTION_RE, url_length=23,
     replies_need_mentions=True, public_reader="parvis.networks.mastodon.public:HashtagReader",
+    profile_reader="parvis.networks.mastodon.public:ProfileReader",
 )

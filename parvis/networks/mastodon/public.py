@@ -21,6 +21,7 @@ successful answer that spends the last request of the window (`X-RateLimit-Remai
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -29,7 +30,17 @@ import httpx
 from parvis.core.http import GuardError, client, normalise_base_url
 from parvis.core.texts import Text
 from parvis.networks.mastodon.content import html_to_text
-from parvis.networks.public import Page, PublicPost, ReadError, aware_utc, counts, seconds_until
+from parvis.networks.public import (
+    Page,
+    PublicPost,
+    PublicProfile,
+    ReadError,
+    Timeline,
+    aware_utc,
+    count,
+    counts,
+    seconds_until,
+)
 from parvis.networks.text import clean_text
 
 NETWORK = "mastodon"
@@ -218,12 +229,123 @@ def _post(status: dict[str, Any], domain: str) -> PublicPost | None:
 
 
 class HashtagReader:
-    """La veille's watch of a hashtag on an instance the CM chooses (no account needed)."""
+    """La veille's watches on an instance: a hashtag's timeline (no account needed), and a
+    full-text search, made with the token of an account of that instance."""
 
-    kinds = ("hashtag",)
+    kinds = ("hashtag", "search")
+    account_kinds = ("search",)
 
     def page_url(self, instance_url: str, kind: str, term: str) -> str:
+        if kind == "search":
+            return f"{_base(instance_url)}/search?q={quote(term, safe='')}"
         return f"{_base(instance_url)}/tags/{quote(term.lstrip('#'), safe='')}"
 
-    def read(self, instance_url: str, kind: str, term: str, cursor: str) -> Page:
+    def read(self, instance_url: str, kind: str, term: str, cursor: str, *, account: Any = None) -> Page:
+        if kind == "search":
+            token = account.credentials.get("access_token", "") if account is not None else ""
+            if not token:
+                raise ReadError(Text.gettext("Connect an account of this network to search it."), transient=False)
+            return search_statuses(instance_url, term, token=token, since_id=cursor)
         return hashtag_timeline(instance_url, term.lstrip("#"), since_id=cursor)
+
+
+# A competitor's account, as la veille follows it. Its handle names the server to ask:
+# an instance serving its accounts under a shorter domain (Mastodon's LOCAL_DOMAIN set
+# apart from WEB_DOMAIN) is only reachable by the address of one of its profiles.
+_TYPED_ACCOUNT = re.compile(r"@?([A-Za-z0-9_]{1,30})@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
+_PROFILE_ADDRESS = re.compile(r"https://([A-Za-z0-9.-]+\.[A-Za-z]{2,})/@([A-Za-z0-9_]{1,30})/?")
+
+
+def account_handle(typed: str) -> str | None:
+    """"@user@instance.tld" from a handle ("@user@instance.tld", "user@instance.tld") or a
+    profile's address ("https://instance.tld/@user"); None for anything else."""
+    typed = typed.strip()
+    if match := _TYPED_ACCOUNT.fullmatch(typed):
+        return f"@{match[1]}@{match[2].lower()}"
+    if match := _PROFILE_ADDRESS.fullmatch(typed):
+        return f"@{match[2]}@{match[1].lower()}"
+    return None
+
+
+def account_timeline(instance_url: str, username: str, *, limit: int = 40,
+                     http: httpx.Client | None = None) -> Timeline:
+    """The public profile of the instance's local account `username` and its latest
+    public statuses, newest first: neither boosts nor replies to others (a reply to
+    itself, a thread, is its own words)."""
+    base = _base(instance_url)
+    host, domain = _host(base), urlsplit(base).hostname or ""
+    response = _get(base, "/api/v1/accounts/lookup", {"acct": username}, "", http)
+    if response.status_code in (404, 410):
+        raise _no_such_account(username, host)
+    if response.status_code in (401, 403):
+        raise _accounts_hidden(host, response)
+    found = _json(response) if response.status_code == 200 else None
+    account_id = clean_text(found.get("id")) if isinstance(found, dict) else ""
+    if not isinstance(found, dict) or not account_id:
+        raise _not_understood(host, response)
+    profile = _profile(found, domain)
+    params = {"exclude_replies": "true", "exclude_reblogs": "true", "limit": _limit(limit)}
+    response = _get(base, f"/api/v1/accounts/{quote(account_id, safe='')}/statuses", params, "", http)
+    if response.status_code in (404, 410):  # 410: suspended between the two requests
+        raise _no_such_account(username, host)
+    if response.status_code in (401, 403):
+        raise _accounts_hidden(host, response)
+    statuses = _json(response) if response.status_code == 200 else None
+    if not isinstance(statuses, list):
+        raise _not_understood(host, response)
+    posts = [post for status in statuses
+             if _own_words(status, account_id) and (post := _post(status, domain)) is not None]
+    posts.sort(key=lambda post: post.created_at, reverse=True)
+    remaining = response.headers.get("X-RateLimit-Remaining", "").strip()
+    return Timeline(profile, posts, retry_after=_wait(response) if remaining == "0" else None)
+
+
+def _own_words(status: Any, account_id: str) -> bool:
+    # A server may ignore exclude_replies / exclude_reblogs: they are checked here again.
+    if not isinstance(status, dict) or status.get("reblog"):
+        return False
+    replied_to = clean_text(status.get("in_reply_to_account_id"))
+    return not status.get("in_reply_to_id") or replied_to == account_id
+
+
+def _profile(account: dict[str, Any], domain: str) -> PublicProfile:
+    acct = clean_text(account.get("acct"))
+    handle = acct if "@" in acct or not acct else f"{acct}@{domain}"
+    return PublicProfile(
+        network=NETWORK,
+        # As PublicPost.author_id names it, so that a profile and its posts match.
+        remote_id=clean_text(account.get("uri")) or clean_text(account.get("url")) or clean_text(account.get("id")),
+        handle=f"@{handle}" if handle else "",
+        name=clean_text(account.get("display_name")) or clean_text(account.get("username")),
+        url=clean_text(account.get("url")),
+        followers=count(account.get("followers_count")), following=count(account.get("following_count")),
+        posts=count(account.get("statuses_count")),
+    )
+
+
+def _no_such_account(username: str, host: str) -> ReadError:
+    return ReadError(Text.gettext("No account has the name %(name)s on %(server)s. Check the spelling: the "
+                                  "account may also have been deleted or moved.", name=f"@{username}", server=host),
+                     transient=False)
+
+
+def _accounts_hidden(host: str, response: httpx.Response) -> ReadError:
+    return ReadError(Text.gettext("The instance %(host)s shows its accounts only to its signed-in users "
+                                  "(%(detail)s).", host=host, detail=_detail(response)), transient=False)
+
+
+class ProfileReader:
+    """La veille's follow of a competitor's public account (no account needed)."""
+
+    needs_account = False
+
+    def normalise(self, typed: str) -> str | None:
+        return account_handle(typed)
+
+    def read(self, handle: str, *, account: Any = None, limit: int = 40) -> Timeline:
+        stored = account_handle(handle)
+        if stored is None:
+            raise ReadError(Text.gettext("Enter the account as @name@server, or the address of its profile."),
+                            transient=False)
+        username, _, server = stored.lstrip("@").partition("@")
+        return account_timeline(f"https://{server}", username, limit=limit)

@@ -25,6 +25,7 @@ from parvis.accounts.requests import AuthedRequest
 from parvis.accounts.scoping import workspace_view
 from parvis.core.ids import MAX_ID, parse_ids, parse_int
 from parvis.core.timezones import known_timezones
+from parvis.listening.competitors import shared_by_competitors
 from parvis.listening.curation import already_shared, post_text, variants
 from parvis.listening.reading import followed_entry
 from parvis.networks import registry
@@ -95,7 +96,8 @@ def _from_entry(request: AuthedRequest, workspace: Workspace) -> dict[str, objec
     if entry is None:
         return {}
     return {"text": post_text(entry), "variants": variants(entry), "from_entry": entry,
-            "already_shared": already_shared(workspace, entry)}
+            "already_shared": already_shared(workspace, entry),
+            "competitors_shared": shared_by_competitors(workspace, entry)}
 
 
 @workspace_view(Role.EDITOR)

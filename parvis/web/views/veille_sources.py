@@ -63,7 +63,9 @@ def veille_sources(request: AuthedRequest, workspace: Workspace) -> HttpResponse
                      .order_by("folder__position", "folder__name", "title", "source__title"))
     context.update(subscriptions=subscriptions, folders=Folder.objects.filter(workspace=workspace),
                    now=timezone.now(), account_examples=_account_examples(),
-                   watch_networks=watching.networks_for("hashtag"))
+                   watch_networks=watching.networks_for(*_watch_kinds()), watch_kinds=_watch_kinds().items(),
+                   search_accounts=watching.searching_accounts(workspace),
+                   search_networks=" / ".join(label for _key, label in watching.networks_for(watching.SEARCH)))
     return render(request, "parvis/veille/sources.html", context, status=400 if context["errors"] else 200)
 
 
@@ -123,15 +125,27 @@ def veille_export(request: AuthedRequest, workspace: Workspace) -> HttpResponse:
     return response
 
 
+def _watch_kinds() -> dict[str, str]:
+    kinds = {watching.HASHTAG: str(watching.KIND_LABELS[watching.HASHTAG]),
+             watching.SEARCH: str(watching.KIND_LABELS[watching.SEARCH])}
+    if watching.stream_on():
+        kinds[watching.STREAM] = str(watching.KIND_LABELS[watching.STREAM])
+    return kinds
+
+
 @require_POST
 @workspace_view(Role.EDITOR)
 def veille_watch(request: AuthedRequest, workspace: Workspace) -> HttpResponseBase:
-    """Follow a network's public posts with a hashtag, on an instance the CM chooses."""
+    """Follow a network's public posts: a hashtag on an instance the CM chooses, a search
+    through one of the workspace's connected accounts, or words in Bluesky's stream."""
+    kind = request.POST.get("kind", "") or watching.HASHTAG
+    term = request.POST.get("term", "") or request.POST.get("hashtag", "")
     try:
-        subscription, created = watching.watch(workspace, request.user, request.POST.get("network", ""), "hashtag",
-                                               request.POST.get("instance", ""), request.POST.get("hashtag", ""))
+        subscription, created = watching.watch(workspace, request.user, request.POST.get("network", ""), kind,
+                                               request.POST.get("instance", ""), term)
     except watching.WatchError as exc:
-        labels = {"network": _("Network"), "instance": _("Instance"), "term": _("Hashtag")}
+        labels = {"network": _("Network"), "instance": _("Instance"), "kind": _("Watch"),
+                  "term": _("Hashtag") if kind == watching.HASHTAG else _("Words")}
         messages.error(request, f"{labels[exc.field]}: {exc}")
     else:
         messages.success(request, (_("Now following “%(title)s”.") if created
