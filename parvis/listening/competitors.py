@@ -23,6 +23,7 @@ import zoneinfo
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from django.conf import settings
@@ -279,6 +280,14 @@ class Post:
     interactions: int | None  # None: a blog, or no counts given
     rate: float | None  # interactions per 100 followers
 
+    @cached_property
+    def tags(self) -> set[str]:
+        return set(hashtags(self.text))
+
+    @cached_property
+    def words(self) -> dict[str, str]:
+        return keywords(self.text)
+
 
 @dataclass
 class Figures:
@@ -302,15 +311,15 @@ def posts_of(competitors: list[Competitor], start: datetime, end: datetime) -> d
     out: dict[int, list[Post]] = defaultdict(list)
     ids = [c.pk for c in competitors]
     rows = (CompetitorPost.objects.filter(account__competitor_id__in=ids, published_at__gte=start,
-                                          published_at__lt=end)
-            .select_related("account").order_by("-published_at"))
-    for row in rows[:20000]:
+                                          published_at__lt=end).order_by("-published_at")
+            .values_list("account__competitor_id", "account__network", "url", "text", "published_at", "likes",
+                         "reposts", "replies", "quotes", "followers"))  # tuples: no model per post
+    for owner, network, url, text, at, likes, reposts, replies, quotes, followers in rows[:20000]:
         # Every network says a post's likes unless its owner hid them (Instagram): such a
         # post's other counts alone would understate it, so it counts for none.
-        interactions = row.interactions if row.likes is not None else None
-        rate = 100.0 * interactions / row.followers if interactions is not None and row.followers else None
-        out[row.account.competitor_id].append(Post(row.account.competitor_id, row.account.network, row.url,
-                                                   row.text, row.published_at, interactions, rate))
+        interactions = likes + (reposts or 0) + (replies or 0) + (quotes or 0) if likes is not None else None
+        rate = 100.0 * interactions / followers if interactions is not None and followers else None
+        out[owner].append(Post(owner, network, url, text, at, interactions, rate))
     blogs = CompetitorAccount.objects.filter(competitor_id__in=ids, network=BLOG, source__isnull=False)
     by_source = {a.source_id: a.competitor_id for a in blogs}
     entries = (Entry.objects.filter(source_id__in=list(by_source), published_at__gte=start, published_at__lt=end)
@@ -349,8 +358,8 @@ def figures(competitor: Competitor, posts: list[Post], start: datetime, end: dat
     for post in posts:
         local = post.published_at.astimezone(tz)
         shown.heatmap[local.weekday()][local.hour] += 1
-        tags.update(set(hashtags(post.text)))
-        for stem, word in keywords(post.text).items():
+        tags.update(post.tags)
+        for stem, word in post.words.items():
             topics[stem] += 1
             forms.setdefault(stem, word)
     shown.hashtags = tags.most_common(TOPICS)
@@ -398,20 +407,22 @@ class Gap:
 def not_covered(brand_posts: list[Post], others: dict[Competitor, list[Post]], limit: int = 10) -> list[Gap]:
     """Hashtags, then topics, that competitors' posts carried and the brand's did not:
     those several competitors carried first, then those most posted about."""
-    ours_tags = {t for p in brand_posts for t in hashtags(p.text)}
-    ours_topics = {s for p in brand_posts for s in keywords(p.text)}
+    ours_tags = {t for p in brand_posts for t in p.tags}
+    ours_topics = {s for p in brand_posts for s in p.words}
     found: dict[str, tuple[set[str], list[Post], int]] = {}
     for competitor, posts in others.items():
         for post in posts:
-            labels = [f"#{t}" for t in set(hashtags(post.text)) if t not in ours_tags]
-            labels += [w for s, w in keywords(post.text).items() if s not in ours_topics]
+            labels = [f"#{t}" for t in post.tags if t not in ours_tags]
+            labels += [w for s, w in post.words.items() if s not in ours_topics]
             for label in labels:
                 names, examples, count = found.get(label, (set(), [], 0))
                 names.add(competitor.name)
                 if len(examples) < 2:
                     examples.append(post)
                 found[label] = (names, examples, count + 1)
-    ranked = sorted(((label, *value) for label, value in found.items() if value[2] > 1 or label.startswith("#")),
+    tags = {label[1:] for label in found if label.startswith("#")}
+    ranked = sorted(((label, *value) for label, value in found.items()
+                     if (value[2] > 1 or label.startswith("#")) and fold(label) not in tags),  # "#galette" says it
                     key=lambda row: (-len(row[1]), not row[0].startswith("#"), -row[3], row[0]))
     return [Gap(label, sorted(names), examples) for label, names, examples, _n in ranked[:limit]]
 

@@ -136,7 +136,7 @@ def read_competitor_task(account_id: int) -> None:
 
 
 _brands = _Pace(600.0)
-_competitors = _Pace(30.0)  # accounts are read every few hours: no need to look every second
+_competitors = _Pace(10.0)  # accounts are read every few hours: no need to look every second
 
 
 def dispatch_competitor_reads(now: datetime) -> int:
