@@ -43,3 +43,19 @@ def drop_database(dbname: str | None) -> None:
 
     with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+
+
+def page_times(client: object, url: str, requests: int) -> tuple[float, float]:
+    """p50 and p95, in ms, of `requests` GETs of `url` through a Django test client (each
+    must answer 200)."""
+    import statistics
+    import time
+
+    times = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        response = client.get(url)  # type: ignore[attr-defined]
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    times.sort()
+    return statistics.median(times), times[max(0, int(len(times) * 0.95) - 1)]

@@ -22,14 +22,13 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
-from bench.common import drop_database, setup_django
+from bench.common import drop_database, page_times, setup_django
 
 VOCABULARY = ("galette croissant brioche chocolat fournée levain farine boulangerie pâtisserie viennoiserie "
               "dimanche marché salon atelier recette tradition artisan quartier fête noël")
@@ -91,17 +90,6 @@ def _seed(args: argparse.Namespace) -> tuple[object, object, int]:
     return owner, workspace, article.pk
 
 
-def _time(client: object, url: str, requests: int) -> tuple[float, float]:
-    times = []
-    for _ in range(requests):
-        started = time.perf_counter()
-        response = client.get(url)  # type: ignore[attr-defined]
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-    times.sort()
-    return statistics.median(times), times[max(0, int(len(times) * 0.95) - 1)]
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--competitors", type=int, default=12)
@@ -139,7 +127,7 @@ def main() -> int:
         print(f"{'page':30} {'p50 ms':>8} {'p95 ms':>8} {'× base':>7}")
         for label, url in pages:
             client.get(url)  # warm
-            p50, p95 = _time(client, url, args.requests)
+            p50, p95 = page_times(client, url, args.requests)
             base = base or p50
             print(f"{label:30} {p50:8.1f} {p95:8.1f} {p50 / base:7.1f}")
         return 0

@@ -25,14 +25,13 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
-from bench.common import drop_database, setup_django
+from bench.common import drop_database, page_times, setup_django
 
 VOCABULARY = ("réseaux sociaux instagram tiktok linkedin modération influence marque campagne vidéo algorithme "
               "audience engagement story reels publicité contenu communauté créateurs données lancement")
@@ -86,17 +85,6 @@ def _seed(args: argparse.Namespace) -> tuple[object, object, list[int]]:
     return owner, workspace, [m.pk for m in monitors]
 
 
-def _time(client: object, url: str, requests: int) -> tuple[float, float]:
-    times = []
-    for _ in range(requests):
-        started = time.perf_counter()
-        response = client.get(url)  # type: ignore[attr-defined]
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-    times.sort()
-    return statistics.median(times), times[max(0, int(len(times) * 0.95) - 1)]
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sources", type=int, default=300)
@@ -139,7 +127,7 @@ def main() -> int:
         print(f"{'page':34} {'p50 ms':>8} {'p95 ms':>8} {'× base':>7}")
         for label, url in pages:
             client.get(url)  # warm
-            p50, p95 = _time(client, url, args.requests if "lab" not in url else max(5, args.requests // 8))
+            p50, p95 = page_times(client, url, args.requests if "lab" not in url else max(5, args.requests // 8))
             base = base or p50
             print(f"{label:34} {p50:8.1f} {p95:8.1f} {p50 / base:7.1f}")
         return 0

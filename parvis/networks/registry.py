@@ -60,22 +60,22 @@ def connector_class(key: str) -> Any:
     return getattr(import_module(module_name), class_name)
 
 
+def _loaded(path: str) -> Any:
+    """What a NetworkInfo's "module:name" names."""
+    module_name, _, name = path.partition(":")
+    return getattr(import_module(module_name), name)
+
+
 def public_reader(key: str) -> Any:
     """The network's reader of public posts (parvis.networks.public.PublicReader), or None."""
     path = get(key).public_reader if key in NETWORKS else ""
-    if not path:
-        return None
-    module_name, _, class_name = path.partition(":")
-    return getattr(import_module(module_name), class_name)()
+    return _loaded(path)() if path else None
 
 
 def profile_reader(key: str) -> Any:
     """The network's reader of public accounts (parvis.networks.public.ProfileReader), or None."""
     path = get(key).profile_reader if key in NETWORKS else ""
-    if not path:
-        return None
-    module_name, _, class_name = path.partition(":")
-    return getattr(import_module(module_name), class_name)()
+    return _loaded(path)() if path else None
 
 
 def stream_network() -> str | None:
@@ -92,8 +92,7 @@ def public_stream(key: str) -> tuple[Any, str]:
     from django.conf import settings
 
     info = get(key)
-    module_name, _, name = info.public_stream.partition(":")
-    return getattr(import_module(module_name), name), str(getattr(settings, info.public_stream_setting, ""))
+    return _loaded(info.public_stream), str(getattr(settings, info.public_stream_setting, ""))
 
 
 def connector_for(account: SocialAccount) -> Connector:

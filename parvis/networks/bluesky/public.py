@@ -94,18 +94,7 @@ def search_posts(service_url: str, access_jwt: str, query: str, *, cursor: str =
     except GuardError as exc:
         raise ReadError(exc.reason, transient=False) from exc
     host = urlsplit(base).netloc
-    session = http or client(redirects="refuse")
-    try:
-        response = session.get(f"{base}/xrpc/app.bsky.feed.searchPosts", params=params,
-                               headers={"Authorization": f"Bearer {access_jwt}", "Accept": "application/json"})
-    except GuardError as exc:
-        raise ReadError(exc.reason, transient=exc.transient) from exc
-    except httpx.HTTPError as exc:
-        raise ReadError(Text.gettext("The server %(host)s could not be reached or did not answer in time.",
-                                     host=host), transient=True) from exc
-    finally:
-        if http is None:
-            session.close()
+    response = _xrpc_get(base, "app.bsky.feed.searchPosts", params, http, token=access_jwt)
     data = _json(response)
     _raise_for_error(response, data, host)
     views = data.get("posts") if isinstance(data, dict) else None
@@ -115,6 +104,24 @@ def search_posts(service_url: str, access_jwt: str, query: str, *, cursor: str =
     posts = [post for view in views if (post := _from_view(view)) is not None]
     spent = response.headers.get("ratelimit-remaining", "").strip() == "0"
     return Page(posts, clean_text(data.get("cursor")), retry_after=_wait(response) if spent else None)
+
+
+def _xrpc_get(base: str, method: str, params: dict[str, Any], http: httpx.Client | None, *,
+              token: str = "") -> httpx.Response:
+    """GET an XRPC method through the guarded layer, no redirects; ReadError when the
+    server cannot be reached."""
+    headers = {"Accept": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
+    session = http or client(redirects="refuse")
+    try:
+        return session.get(f"{base}/xrpc/{method}", params=params, headers=headers)
+    except GuardError as exc:
+        raise ReadError(exc.reason, transient=exc.transient) from exc
+    except httpx.HTTPError as exc:
+        raise ReadError(Text.gettext("The server %(host)s could not be reached or did not answer in time.",
+                                     host=urlsplit(base).netloc), transient=True) from exc
+    finally:
+        if http is None:
+            session.close()
 
 
 def _json(response: httpx.Response) -> Any:
@@ -524,17 +531,7 @@ def _own_words(item: Any, did: str) -> bool:
 def _appview_get(base: str, method: str, params: dict[str, Any], actor: str,
                  http: httpx.Client | None) -> tuple[httpx.Response, Any]:
     host = urlsplit(base).netloc
-    session = http or client(redirects="refuse")
-    try:
-        response = session.get(f"{base}/xrpc/{method}", params=params, headers={"Accept": "application/json"})
-    except GuardError as exc:
-        raise ReadError(exc.reason, transient=exc.transient) from exc
-    except httpx.HTTPError as exc:
-        raise ReadError(Text.gettext("The server %(host)s could not be reached or did not answer in time.",
-                                     host=host), transient=True) from exc
-    finally:
-        if http is None:
-            session.close()
+    response = _xrpc_get(base, method, params, http)
     data = _json(response)
     status = response.status_code
     if status == 200:

@@ -21,14 +21,21 @@ PROFILE = re.compile(r"https://([A-Za-z0-9.-]+\.[A-Za-z]{2,})/@([A-Za-z0-9_]{1,3
 FEED = re.compile(r"https://([A-Za-z0-9.-]+\.[A-Za-z]{2,})/@([A-Za-z0-9_]{1,30})\.rss")
 
 
+def typed_account(typed: str) -> tuple[str, str] | None:
+    """(name, server) of the account someone typed as "@name@server", "name@server" or its
+    profile's address (with or without ".rss"); None for anything else."""
+    typed = typed.strip()
+    if match := TYPED_HANDLE.fullmatch(typed):
+        return match[1], match[2].lower()
+    if match := PROFILE.fullmatch(typed):
+        return match[2], match[1].lower()
+    return None
+
+
 class MastodonInfo(NetworkInfo):
     def public_feed(self, typed: str) -> str | None:
-        typed = typed.strip()
-        if match := TYPED_HANDLE.fullmatch(typed):
-            return f"https://{match[2].lower()}/@{match[1]}.rss"
-        if match := PROFILE.fullmatch(typed):
-            return f"https://{match[1].lower()}/@{match[2]}.rss"
-        return None
+        found = typed_account(typed)
+        return f"https://{found[1]}/@{found[0]}.rss" if found else None
 
     def handle_of_feed(self, url: str) -> str | None:
         match = FEED.fullmatch(url.strip())

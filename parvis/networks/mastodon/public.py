@@ -21,7 +21,6 @@ successful answer that spends the last request of the window (`X-RateLimit-Remai
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -30,6 +29,7 @@ import httpx
 from parvis.core.http import GuardError, client, normalise_base_url
 from parvis.core.texts import Text
 from parvis.networks.mastodon.content import html_to_text
+from parvis.networks.mastodon.info import typed_account
 from parvis.networks.public import (
     Page,
     PublicPost,
@@ -252,19 +252,11 @@ class HashtagReader:
 # A competitor's account, as la veille follows it. Its handle names the server to ask:
 # an instance serving its accounts under a shorter domain (Mastodon's LOCAL_DOMAIN set
 # apart from WEB_DOMAIN) is only reachable by the address of one of its profiles.
-_TYPED_ACCOUNT = re.compile(r"@?([A-Za-z0-9_]{1,30})@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
-_PROFILE_ADDRESS = re.compile(r"https://([A-Za-z0-9.-]+\.[A-Za-z]{2,})/@([A-Za-z0-9_]{1,30})/?")
-
-
 def account_handle(typed: str) -> str | None:
     """"@user@instance.tld" from a handle ("@user@instance.tld", "user@instance.tld") or a
     profile's address ("https://instance.tld/@user"); None for anything else."""
-    typed = typed.strip()
-    if match := _TYPED_ACCOUNT.fullmatch(typed):
-        return f"@{match[1]}@{match[2].lower()}"
-    if match := _PROFILE_ADDRESS.fullmatch(typed):
-        return f"@{match[2]}@{match[1].lower()}"
-    return None
+    found = typed_account(typed)
+    return f"@{found[0]}@{found[1]}" if found else None
 
 
 def account_timeline(instance_url: str, username: str, *, limit: int = 40,
