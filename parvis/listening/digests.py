@@ -229,7 +229,7 @@ def resolve(digest: Digest) -> Shown:
     monitor_rows = content.get("monitors", [])
     monitors = Monitor.objects.in_bulk([m["monitor"] for m in monitor_rows])
     hit_ids = [pk for m in monitor_rows for pk in m["hits"]]
-    hits = Hit.objects.select_related("entry", "item", "item__author").in_bulk(hit_ids)
+    hits = Hit.objects.select_related("entry__source", "item", "item__author").in_bulk(hit_ids)
     shown = [(monitors[m["monitor"]], m["count"], [hits[pk] for pk in m["hits"] if pk in hits])
              for m in monitor_rows if m["monitor"] in monitors]
     moves = content.get("competitors", [])

@@ -124,6 +124,19 @@ def test_the_digest_page_sets_the_schedule_and_shows_items_with_their_actions(ve
     assert other.status_code == 404  # one's own digests only
 
 
+def test_a_monitor_hit_in_the_digest_has_the_same_actions_as_a_story(veille):
+    ws, editor = veille["workspace"], veille["editor"]
+    monitoring.save_monitor(Monitor(workspace=ws, name="Météo", query="météo"))
+    monitoring.monitor_new()
+    Hit.objects.update(found_at=MORNING - timedelta(minutes=30))
+    digests.make(digests.save_schedule(editor, ws, "07:30", by_email=False), MORNING)
+    weather = Entry.objects.get(title="Météo")
+    page = client_for(editor).get(reverse("web:veille_digest_latest", args=[ws.pk])).content.decode()
+    monitors = page.split('data-testid="digest-monitors"', 1)[1]
+    assert reverse("web:veille_write", args=[ws.pk, weather.pk]) in monitors
+    assert "Save for later" in monitors and "Share with the team" in monitors
+
+
 def test_sharing_an_article_tells_the_other_members(veille):
     ws = veille["workspace"]
     entry = Entry.objects.filter(source=veille["a"]).first()
