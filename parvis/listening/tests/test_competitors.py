@@ -28,7 +28,13 @@ from parvis.testing.factories import make_account
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
-NOW = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=1)  # accounts are due from their creation
+NOW = datetime.now(UTC).replace(microsecond=0)  # when the module was read: posts are dated from it
+
+
+def due_now() -> datetime:
+    """A moment just after now: an account is due from its creation (the test's, not the
+    module's reading, which may be half an hour earlier in a long run)."""
+    return datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=1)
 
 
 class ScriptedReader:
@@ -79,18 +85,19 @@ def test_a_competitor_account_is_read_its_posts_and_counts_recorded(people, read
     reader.answers[account.handle] = timeline(
         2000, post(2, "Nos #galettes des rois arrivent", NOW - timedelta(hours=3), likes=30, reposts=8, replies=2),
         post(1, "Fermé lundi", NOW - timedelta(days=1), likes=4))
-    assert competitors.claim_due(NOW) == [account.pk]
-    assert competitors.claim_due(NOW) == []  # leased
-    competitors.read_account(account.pk, NOW)
+    at = due_now()
+    assert competitors.claim_due(at) == [account.pk]
+    assert competitors.claim_due(at) == []  # leased
+    competitors.read_account(account.pk, at)
     account.refresh_from_db()
-    assert (account.followers, account.posts_count, account.last_read_at) == (2000, 2, NOW)
-    assert account.next_read_at == NOW + competitors.interval() and account.lease_expires_at is None
+    assert (account.followers, account.posts_count, account.last_read_at) == (2000, 2, at)
+    assert account.next_read_at == at + competitors.interval() and account.lease_expires_at is None
     first = CompetitorPost.objects.get(account=account, remote_id__endswith="/2")
     assert (first.likes, first.reposts, first.replies, first.followers, first.interactions) == (30, 8, 2, 2000, 40)
     # A later read updates the counts in place and keeps one row a day of the profile's.
     reader.answers[account.handle] = timeline(
         2010, post(2, "Nos #galettes des rois arrivent", NOW - timedelta(hours=3), likes=55, reposts=9, replies=2))
-    competitors.read_account(account.pk, NOW + timedelta(hours=6))
+    competitors.read_account(account.pk, at + timedelta(hours=6))
     first.refresh_from_db()
     assert (first.likes, first.followers) == (55, 2010)
     assert CompetitorPost.objects.filter(account=account).count() == 2
@@ -99,9 +106,10 @@ def test_a_competitor_account_is_read_its_posts_and_counts_recorded(people, read
 
 def test_a_lost_worker_lease_expires_and_the_account_is_read_again(people, reader):
     account = competitors.add_account(competitors.add_competitor(people["workspace"], "Martin"), "mastodon", "rival")
-    assert competitors.claim_due(NOW) == [account.pk]
-    assert competitors.claim_due(NOW + timedelta(minutes=5)) == []
-    assert competitors.claim_due(NOW + competitors.LEASE + timedelta(seconds=1)) == [account.pk]
+    at = due_now()
+    assert competitors.claim_due(at) == [account.pk]
+    assert competitors.claim_due(at + timedelta(minutes=5)) == []
+    assert competitors.claim_due(at + competitors.LEASE + timedelta(seconds=1)) == [account.pk]
 
 
 def test_a_transient_failure_backs_off_and_a_permanent_one_pauses_with_its_reason(people, reader):
@@ -358,7 +366,7 @@ def test_a_bluesky_competitor_is_read_end_to_end_through_the_appview(people, bsk
     account = competitors.add_account(competitor, "bluesky", f"https://bsky.app/profile/{rival['handle']}")
     assert account.handle == f"@{rival['handle']}"
     tasks._competitors.last = None
-    assert tasks.dispatch_competitor_reads(NOW) == 1  # leased and queued; the job does:
+    assert tasks.dispatch_competitor_reads(due_now()) == 1  # leased and queued; the job does:
     competitors.read_account(account.pk)
     account.refresh_from_db()
     assert (account.followers, account.remote_id, account.last_error) == (1, rival["did"], "")
