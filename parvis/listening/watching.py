@@ -48,8 +48,9 @@ class WatchError(ValueError):
 
 def networks_for(*kinds: str) -> list[tuple[str, str]]:
     """(key, label) of the networks whose public posts of one of these kinds can be watched."""
+    streaming = registry.stream_network() if STREAM in kinds else None
     return [(key, info.label) for key, info in registry.NETWORKS.items()
-            if (STREAM in kinds and key == registry.stream_network())
+            if key == streaming
             or (info.public_reader and set(kinds) & set(registry.public_reader(key).kinds))]
 
 
