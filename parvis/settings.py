@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "parvis.publishing",
     "parvis.inbox",
     "parvis.listening",
+    "parvis.analytics",
     "parvis.api",
     "parvis.web",
 ]
@@ -364,6 +365,8 @@ PARVIS_SWEEPS = [
     "parvis.listening.tasks.dispatch_spike_checks",
     # Twice a minute: queue la veille's digests whose local time has come.
     "parvis.listening.tasks.dispatch_digests",
+    # Every pass: queue the due readings of posts' and accounts' figures (analytics).
+    "parvis.analytics.tasks.dispatch_metric_reads",
     # Once an hour: forget feed entries past PARVIS_FEEDS_KEEP_DAYS that left their feed.
     "parvis.listening.tasks.forget_old_entries",
     # Every pass: fan new outbox events out to webhook endpoints, claim due deliveries, queue them.

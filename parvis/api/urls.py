@@ -1,6 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularJSONAPIView
 
+from parvis.api import analytics as analytics_views
 from parvis.api import approval as approval_views
 from parvis.api import approval_override as approval_override_views
 from parvis.api import approval_settings as approval_settings_views
@@ -148,6 +149,17 @@ urlpatterns = [
     path("digests/<id:pk>/", digest_views.DigestDetail.as_view(), name="digest"),
     path("workspaces/<id:workspace_id>/entries/share/", digest_views.EntryShare.as_view(), name="entry-share"),
     path("workspaces/<id:workspace_id>/veille/clusters/", cluster_views.ClusterList.as_view(), name="clusters"),
+    path("workspaces/<id:workspace_id>/analytics/dashboard/", analytics_views.AnalyticsDashboard.as_view(),
+         name="analytics-dashboard"),
+    path("workspaces/<id:workspace_id>/analytics/posts/", analytics_views.AnalyticsPosts.as_view(),
+         name="analytics-posts"),
+    path("analytics/dashboard/", analytics_views.AgencyDashboard.as_view(), name="analytics-agency-dashboard"),
+    path("accounts/<id:pk>/best-times/", analytics_views.AccountBestTimes.as_view(), name="account-best-times"),
+    path("workspaces/<id:workspace_id>/timing-experiments/", analytics_views.TimingExperimentList.as_view(),
+         name="timing-experiments"),
+    path("timing-experiments/<id:pk>/", analytics_views.TimingExperimentDetail.as_view(), name="timing-experiment"),
+    path("publications/<id:pk>/snapshots/", analytics_views.PublicationSnapshots.as_view(),
+         name="publication-snapshots"),
     path("workspaces/<id:workspace_id>/competitors/", competitor_views.CompetitorList.as_view(), name="competitors"),
     path("workspaces/<id:workspace_id>/competitors/board/", competitor_views.CompetitorBoard.as_view(),
          name="competitor-board"),

@@ -19,6 +19,7 @@ time) and a sweep is safe to run from every worker at once.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
 from functools import cache
@@ -55,3 +56,25 @@ def run_sweeps(now: datetime) -> int:
             log.exception("sweep %s failed", path)
             close_old_connections()
     return total
+
+
+class Pace:
+    """At most once every `seconds` in this process: for a sweep whose work need not
+    be looked for at every pass of the dispatcher (every second)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.last: float | None = None
+
+    def ready(self) -> bool:
+        return self.last is None or time.monotonic() - self.last >= self.seconds
+
+    def stamp(self) -> None:
+        self.last = time.monotonic()
+
+    def take(self) -> bool:
+        """Whether the time has come, counting from now if so."""
+        if not self.ready():
+            return False
+        self.stamp()
+        return True

@@ -28,7 +28,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Avg, Count, F, FloatField, Q
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -448,6 +449,40 @@ def board(workspace: Workspace, days: int = 7, now: datetime | None = None) -> B
     others = {c: posts.get(c.pk, []) for c in competitors if not c.is_brand}
     gaps = not_covered(posts.get(brand.pk, []) if brand else [], others)
     return Board(start, now, columns, gaps, brand is not None)
+
+
+@dataclass
+class Summary:
+    """A competitor's figures over a period, for analytics' dashboard and the report."""
+
+    competitor: Competitor
+    posts: int
+    per_week: float
+    interactions_mean: float | None
+    rate_mean: float | None  # % of followers, mean of the posts
+    followers: int | None
+    followers_change: int | None
+
+
+def summaries(workspace: Workspace, start: datetime, end: datetime) -> list[Summary]:
+    """Each competitor's (not the brand's column) figures over [start, end), in a few
+    aggregate queries (the dashboard's budget allows no per-post work)."""
+    interactions = (Coalesce("likes", 0) + Coalesce("reposts", 0) + Coalesce("replies", 0) + Coalesce("quotes", 0))
+    found = CompetitorPost.objects.filter(
+        account__competitor__workspace=workspace, account__competitor__is_brand=False,
+        published_at__gte=start, published_at__lt=end).values("account__competitor_id").annotate(
+        n=Count("pk"), mean=Avg(interactions),
+        rate=Avg(Cast(interactions, FloatField()) * 100.0 / F("followers"), filter=Q(followers__gt=0)))
+    rows: dict[int, dict[str, Any]] = {row["account__competitor_id"]: dict(row) for row in found}
+    weeks = max(1.0, (end - start).total_seconds()) / (7 * 86400)
+    out = []
+    for competitor in Competitor.objects.filter(workspace=workspace, is_brand=False).prefetch_related("accounts"):
+        row = rows.get(competitor.pk, {})
+        followers, change = _followers(competitor, start, end)
+        out.append(Summary(competitor, row.get("n", 0), round(row.get("n", 0) / weeks, 1),
+                           round(row["mean"], 1) if row.get("mean") is not None else None,
+                           round(row["rate"], 2) if row.get("rate") is not None else None, followers, change))
+    return out
 
 
 # -- for the digest and the composer ----------------------------------------------------------------

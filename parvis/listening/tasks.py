@@ -3,13 +3,13 @@ others, in `settings.PARVIS_SWEEPS`). Thin: the work is in `fetching`, `fulltext
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 
 from django.utils import timezone
 from huey.contrib.djhuey import db_task
 
 from parvis.accounts.models import Workspace
+from parvis.core.sweeps import Pace
 from parvis.listening import competitors, digests, fetching, fulltext, monitoring, retention, spike_alerts
 
 
@@ -45,29 +45,7 @@ def apply_monitor_task(monitor_id: int) -> None:
     monitoring.apply_monitor(monitor_id)
 
 
-class _Pace:
-    """At most once every `seconds` in this process (the dispatcher's pass is every
-    second; these jobs need not be)."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.last: float | None = None
-
-    def ready(self) -> bool:
-        return self.last is None or time.monotonic() - self.last >= self.seconds
-
-    def stamp(self) -> None:
-        self.last = time.monotonic()
-
-    def take(self) -> bool:
-        """Whether the time has come, counting from now if so."""
-        if not self.ready():
-            return False
-        self.stamp()
-        return True
-
-
-_monitoring = _Pace(2.0)  # seconds between two queued monitoring jobs, at most
+_monitoring = Pace(2.0)  # seconds between two queued monitoring jobs, at most
 
 
 def dispatch_monitoring(now: datetime) -> int:
@@ -86,7 +64,7 @@ def digest_task(schedule_id: int) -> None:
     digests.make_due(schedule_id)
 
 
-_digests = _Pace(30.0)  # digests are made at minutes people choose
+_digests = Pace(30.0)  # digests are made at minutes people choose
 
 
 def dispatch_digests(now: datetime) -> int:
@@ -104,7 +82,7 @@ def forget_old_entries_task() -> None:
     retention.forget_old_entries(timezone.now())
 
 
-_forgetting = _Pace(3600.0)
+_forgetting = Pace(3600.0)
 
 
 def forget_old_entries(now: datetime) -> int:
@@ -120,7 +98,7 @@ def check_spikes_task() -> None:
     spike_alerts.check_all(timezone.now())
 
 
-_spikes = _Pace(300.0)  # an hour's count is looked at every five minutes
+_spikes = Pace(300.0)  # an hour's count is looked at every five minutes
 
 
 def dispatch_spike_checks(now: datetime) -> int:
@@ -135,8 +113,8 @@ def read_competitor_task(account_id: int) -> None:
     competitors.read_account(account_id)
 
 
-_brands = _Pace(600.0)
-_competitors = _Pace(10.0)  # accounts are read every few hours: no need to look every second
+_brands = Pace(600.0)
+_competitors = Pace(10.0)  # accounts are read every few hours: no need to look every second
 
 
 def dispatch_competitor_reads(now: datetime) -> int:

@@ -423,5 +423,33 @@ class InboxConnector(Protocol):
         ...
 
 
+# The names analytics keeps metrics under, whatever the network: each network package
+# maps its own names to these in `NetworkInfo.metric_names` (a name it does not map is
+# not kept). Interactions are likes + replies + reposts + quotes + shares + saves;
+# clicks, views and reach are counted apart.
+POST_METRICS = ("likes", "replies", "reposts", "quotes", "shares", "saves", "clicks", "views", "reach")
+ACCOUNT_METRICS = ("followers", "following", "posts")
+
+
+def counters(data: Any, names: Sequence[str]) -> dict[str, int]:
+    """The counters among `names` that a network's answer gave as numbers (an answer
+    may leave some out: an older server without quotes)."""
+    return {name: int(data[name]) for name in names
+            if isinstance(data.get(name), int) and not isinstance(data.get(name), bool)}
+
+
 class MetricsConnector(Protocol):
-    def fetch_metrics(self, remote_ids: Sequence[str]) -> dict[str, dict[str, int]]: ...
+    """What analytics reads from a connected account (a connector has these methods
+    when its network gives figures)."""
+
+    def fetch_metrics(self, remote_ids: Sequence[str]) -> dict[str, dict[str, int]]:
+        """Each post's counters as read now, under the network's own names; a post the
+        network no longer shows (deleted, or too young for insights) is left out rather
+        than failing the others. NetworkError otherwise (a rate limit is TRANSIENT, with
+        `retry_after` when the network said)."""
+        ...
+
+    def fetch_account_metrics(self) -> dict[str, int]:
+        """The account's counts now (followers among them, when the network gives them),
+        under the network's own names; NetworkError as above."""
+        ...

@@ -8,7 +8,8 @@ for a rule a field cannot say). The settings import this module: no Django here.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -99,6 +100,16 @@ class NetworkInfo:
     # The network downloads media from an address parvis gives it (Meta): the engine
     # fills `MediaFile.url` with a signed, expiring address of the file.
     media_by_url: bool = False
+
+    # -- figures (analytics) -------------------------------------------------------------
+    # The network's names of the counters its connector's `fetch_metrics` and
+    # `fetch_account_metrics` return, mapped to parvis's (parvis.networks.base.
+    # POST_METRICS and ACCOUNT_METRICS); a name not listed is not kept. Empty: the network
+    # gives no figures.
+    metric_names: Mapping[str, str] = field(default_factory=dict)
+    # How long after a post its figures may still be revised by the network (Meta's lag
+    # up to 48 hours): figures read before are shown as provisional. None: final as read.
+    metrics_settle: timedelta | None = None
 
     def __post_init__(self) -> None:
         if self.app and not self.urls:

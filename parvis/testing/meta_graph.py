@@ -93,6 +93,7 @@ class Page:
     category: str = "Brand"
     instagram_id: str | None = None
     followers_count: int = 0
+    fan_count: int | None = None  # people who like the Page; None: as many as its followers
 
 
 @dataclass
@@ -105,6 +106,7 @@ class InstagramAccount:
     profile_picture_url: str = ""
     followers_count: int = 0
     follows_count: int = 0
+    media_count: int | None = None  # None: the media published on the fake (not stories)
     biography: str = ""
     quota_total: int = 50  # the current reference's value (meta.md 3.2); older copies said 25 or 100
     publishes: list[float] = field(default_factory=list)  # times of media_publish, for the 24 h window

@@ -19,7 +19,7 @@ Test helpers: `add_user`, `add_page`, `add_instagram_account`, `login_code`, `si
 `expire_token`, `invalidate_token`, `set_quota`, `container`, `stick_container`,
 `expire_container`, `fail_container`, `comment_as`, `tag_account`, `mention_account`,
 `mention_in_comment`, `tag_page`,
-`add_message`, `make_unavailable`, `sent_messages`, `set_insights`, `set_usage`,
+`add_message`, `make_unavailable`, `sent_messages`, `set_insights`, `set_counts`, `set_usage`,
 `throttle_next`, `add_discoverable_account`, `add_discoverable_media` (business discovery:
 meta_discovery.py); knobs `image_polls`, `video_polls`, `download_timeout`, `max_image_bytes`,
 `ig_code_response_wrapped`, `human_agent_approved`; state in `pages`, `instagram_accounts`,
@@ -149,6 +149,8 @@ USER_SCOPES = ["pages_show_list", "pages_manage_posts", "pages_read_engagement",
 INSTAGRAM_SCOPES = ["instagram_business_basic", "instagram_business_content_publish",
                     "instagram_business_manage_comments", "instagram_business_manage_insights",
                     "instagram_business_manage_messages"]
+PAGE_COUNTS = ("followers_count", "fan_count")  # the Page fields a test may set (`set_counts`)
+ACCOUNT_COUNTS = ("followers_count", "follows_count", "media_count")
 THROTTLES = {
     4: "(#4) Application request limit reached",
     17: "(#17) User request limit reached",
@@ -243,6 +245,17 @@ class LocalMeta(Discovery, Publishing, Inbox, Messaging):
     def set_quota(self, account: InstagramAccount, total: int) -> None:
         with self.lock:
             account.quota_total = total
+
+    def set_counts(self, node: str, **counts: int) -> None:
+        """The counts a Page (followers_count, fan_count) or an Instagram account
+        (followers_count, follows_count, media_count) shows from now on."""
+        with self.lock:
+            target: Page | InstagramAccount = self.pages.get(node) or self.instagram_accounts[node]
+            allowed = PAGE_COUNTS if isinstance(target, Page) else ACCOUNT_COUNTS
+            for name, value in counts.items():
+                if name not in allowed:
+                    raise TypeError(f"{name} is not one of the counts of {type(target).__name__}: {allowed}")
+                setattr(target, name, value)
 
     def throttle_next(self, code: int = 4, *, path: str = "*", method: str = "*", count: int = 1,
                       status: int = 400, owner: str = "", minutes: int = 5) -> Fault:
@@ -418,11 +431,13 @@ class LocalMeta(Discovery, Publishing, Inbox, Messaging):
                 "access_token": page.token if token.kind in ("user", "page") else None,
                 "tasks": ["ADVERTISE", "ANALYZE", "CREATE_CONTENT", "MESSAGING", "MODERATE", "MANAGE"],
                 "instagram_business_account": {"id": page.instagram_id} if page.instagram_id else None,
-                "followers_count": page.followers_count, "fan_count": page.followers_count,
+                "followers_count": page.followers_count,
+                "fan_count": page.followers_count if page.fan_count is None else page.fan_count,
                 "link": f"https://www.facebook.com/{page.id}"}
 
     def account_values(self, account: InstagramAccount) -> dict[str, Any]:
-        media_count = len(self.published_media(account.id, stories=False))
+        media_count = len(self.published_media(account.id, stories=False)) if account.media_count is None \
+            else account.media_count
         return {"__type__": "IGUser", "id": account.id, "user_id": account.id, "ig_id": int(account.id) % 10**10,
                 "username": account.username, "name": account.name,
                 "profile_picture_url": account.profile_picture_url, "followers_count": account.followers_count,

@@ -189,6 +189,12 @@ class LocalThreads(FakeNetwork):
         with self.lock:
             self.users[user_id].insights.update(values)
 
+    def set_followers(self, user_id: str, count: int) -> None:
+        """The `followers_count` the user's insights report from now on (unless a test set
+        that metric with `set_user_insights`, which wins)."""
+        with self.lock:
+            self.users[user_id].followers_count = count
+
     def use_quota(self, user_id: str, kind: str, count: int) -> None:
         """Spend `count` of a quota ("posts", "replies", "deletes") now, as earlier calls would."""
         with self.lock:

@@ -26,6 +26,7 @@ from parvis.web.views import (
     veille_sources,
     workspaces,
 )
+from parvis.web.views import analytics as analytics_views
 from parvis.web.views import approval_override as approval_override_views
 from parvis.web.views import calendar as calendar_views
 from parvis.web.views import inbox as inbox_views
@@ -110,6 +111,7 @@ urlpatterns = [
     # The calendar (planning tool), its drag-and-drop rescheduling and its private ICS feed;
     # campaigns and labels; internal comments.
     path("calendar/", calendar_views.calendar_all, name="calendar_all"),
+    path("analytics/", analytics_views.analytics_all, name="analytics_all"),
     path("calendar/more/", calendar_views.calendar_all_more, name="calendar_all_more"),
     path("w/<id:workspace_id>/calendar/", calendar_views.calendar, name="calendar"),
     path("w/<id:workspace_id>/calendar/more/", calendar_views.calendar_more, name="calendar_more"),
@@ -164,6 +166,8 @@ urlpatterns = [
          name="veille_digest_schedule"),
     path("w/<id:workspace_id>/veille/share/", veille_digest.veille_share, name="veille_share"),
     path("w/<id:workspace_id>/veille/stories/", veille_story_views.veille_stories, name="veille_stories"),
+    path("w/<id:workspace_id>/analytics/", analytics_views.analytics, name="analytics"),
+    path("w/<id:workspace_id>/analytics/best-times/", analytics_views.best_times, name="best_times"),
     path("w/<id:workspace_id>/veille/stories/read/", veille_story_views.veille_stories_read,
          name="veille_stories_read"),
     path("w/<id:workspace_id>/veille/monitors/", veille_monitors.veille_monitors, name="veille_monitors"),

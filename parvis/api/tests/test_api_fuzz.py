@@ -151,6 +151,7 @@ def _seed(world: World, api: APIClient) -> dict[str, list[int]]:
     Notification.objects.bulk_create([Notification(user=owner, workspace=workspace, kind="failed",
                                                    message=f"Échec {n}", url="/") for n in range(3)])
     veille = _seed_veille(world)
+    _seed_analytics(world)
     return {
         **veille,
         "workspace": [workspace.pk, world.other_workspace.pk],
@@ -209,6 +210,14 @@ def _seed_veille(world: World) -> dict[str, list[int]]:
             "feed": [f.pk for f in feeds] + [theirs.pk], "feed_folder": [feeds[0].folder_id],
             "monitor": [m.pk for m in monitors] + [their_monitor.pk], "digest": [digest.pk],
             "entry": [e.pk for e in entries]}
+
+
+def _seed_analytics(world: World) -> None:
+    """Figures: a month of posts with their snapshots, and the accounts' followers."""
+    from parvis.testing.analytics_history import seed_history
+
+    seed_history(world.workspace, [world.mastodon, world.bluesky], days=30, posts_per_day=1, now=timezone.now(),
+                 snapshots_per_post=2)
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ NOT_SWEEPS = {
     "parvis.publishing.missions.warn_short": "the work of warn_short_missions, which paces it",
     "parvis.listening.retention.forget_old_entries": "the job forget_old_entries queues once an hour",
     "parvis.listening.spike_alerts.check_all": "the job dispatch_spike_checks queues every five minutes",
+    "parvis.analytics.collect.follow_new": "the first half of dispatch_metric_reads, which paces it",
 }
 
 

@@ -29,6 +29,7 @@ from parvis.networks.base import (
     RemoteAuthor,
     RemotePost,
     ReplyTarget,
+    counters,
 )
 from parvis.networks.bluesky.inbox import STREAMS, BlueskyInbox, _str, as_dict, strong_ref
 from parvis.networks.bluesky.info import INFO
@@ -41,6 +42,9 @@ if TYPE_CHECKING:
     from parvis.networks.models import SocialAccount
 
 POST_COLLECTION = "app.bsky.feed.post"
+# The counters analytics reads (INFO.metric_names says what parvis calls them).
+POST_COUNTERS = ("likeCount", "repostCount", "replyCount", "quoteCount")
+ACCOUNT_COUNTERS = ("followersCount", "followsCount", "postsCount")
 LIMITS = Limits(
     max_chars=300,  # graphemes, from the app.bsky.feed.post lexicon (maxGraphemes)
     max_media=4,
@@ -77,9 +81,8 @@ def translate(exc: Exception, *, write: bool) -> NetworkError:
     if isinstance(exc, GuardError):  # the SDK lets it through as it is
         return network_error(exc, write=write)
     if isinstance(exc, atx.RateLimitExceededError):
-        reset = exc.reset_at if hasattr(exc, "reset_at") else None
-        wait = max(1.0, (reset - datetime.now(UTC).timestamp())) if isinstance(reset, int | float) else 60.0
-        return NetworkError(Text.gettext("Bluesky rate limit reached."), ErrorKind.TRANSIENT, retry_after=wait)
+        return NetworkError(Text.gettext("Bluesky rate limit reached."), ErrorKind.TRANSIENT,
+                            retry_after=rate_limit_wait(exc))
     if isinstance(exc, atx.RequestErrorBase):
         status, error, message = _error_name(exc)
         detail = message or error or str(status)
@@ -97,6 +100,20 @@ def translate(exc: Exception, *, write: bool) -> NetworkError:
     if isinstance(exc, atx.AtProtocolError):
         return NetworkError(str(exc) or exc.__class__.__name__, ErrorKind.PERMANENT)
     raise exc
+
+
+def rate_limit_wait(exc: atx.RateLimitExceededError) -> float:
+    """Seconds until the PDS lets the account in again: Retry-After, else RateLimit-Reset
+    (unix seconds; the SDK gives it as a datetime, older ones as a number), else a minute."""
+    wait = getattr(exc, "retry_after", None)
+    if isinstance(wait, int | float):
+        return max(1.0, float(wait))
+    reset = getattr(exc, "reset_at", None)
+    if isinstance(reset, datetime):
+        return max(1.0, (reset - datetime.now(UTC)).total_seconds())
+    if isinstance(reset, int | float):
+        return max(1.0, reset - datetime.now(UTC).timestamp())
+    return 60.0
 
 
 class BlueskyConnector(BaseConnector):
@@ -262,6 +279,19 @@ class BlueskyConnector(BaseConnector):
     def moderate(self, action: Moderation, item: InboundItem | None, author: RemoteAuthor,
                  reason: str = "") -> None:
         BlueskyModeration(self).moderate(action, item, author, reason)
+
+    # -- figures (analytics) ---------------------------------------------------------
+    def fetch_metrics(self, remote_ids: Sequence[str]) -> dict[str, dict[str, int]]:
+        """Each post's counters as the AppView counts them now (getPosts, 25 uris a call);
+        a post it does not return (deleted, or taken down) is absent. An id that is no
+        at:// uri would make the AppView refuse the whole batch: it is left out too."""
+        views = self.inbox.get_posts([uri for uri in dict.fromkeys(remote_ids) if uri.startswith("at://")])
+        return {uri: counters(view, POST_COUNTERS) for uri, view in views.items()}
+
+    def fetch_account_metrics(self) -> dict[str, int]:
+        profile = self._call(self.client.app.bsky.actor.get_profile,
+                             models.AppBskyActorGetProfile.Params(actor=self.did))
+        return counters(as_dict(profile), ACCOUNT_COUNTERS)
 
     # -- helpers ---------------------------------------------------------------------
     def record_key(self, request: PublishRequest) -> str:

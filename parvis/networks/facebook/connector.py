@@ -241,3 +241,6 @@ class FacebookConnector(BaseConnector):
     # -- metrics ---------------------------------------------------------------------------
     def fetch_metrics(self, remote_ids: Sequence[str]) -> dict[str, dict[str, int]]:
         return metrics.fetch(self.client, remote_ids)
+
+    def fetch_account_metrics(self) -> dict[str, int]:
+        return metrics.page_counts(self.client, self.page_id)

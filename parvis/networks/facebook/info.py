@@ -14,4 +14,10 @@ INFO = NetworkInfo(
     # Page tokens obtained from a long-lived user token do not expire: nothing to refresh.
     options_form="parvis.networks.facebook.options:OptionsForm", media_by_url=True,
     private_reply_window=timedelta(hours=24),  # Messenger's standard messaging window (meta.md, 5.5)
+    # `fan_count` (people who like the Page, the older measure) is not kept: followers are.
+    metric_names={"post_reactions_like_total": "likes", "post_clicks": "clicks", "post_media_view": "views",
+                  "post_total_media_view_unique": "reach", "followers_count": "followers"},
+    # Meta revises insights for up to 48 hours after the fact (meta.md 6): figures read
+    # before then are shown as provisional.
+    metrics_settle=timedelta(hours=48),
 )

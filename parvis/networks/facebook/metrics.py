@@ -12,6 +12,11 @@ them (`GET /{page-post-id}/insights?metric=...`; docs/networks/meta.md, 6.3 and 
 
 Videos and reels answer on `/{video-id}/video_insights`, not here; a metric Meta does
 not know answers "(#100) The value must be a valid insights metric".
+
+The Page's own counts are fields of the Page, not insights (`GET /{page-id}?fields=
+followers_count,fan_count`): `followers_count` are its followers, `fan_count` the people
+who like it (the older measure, kept by Meta but not by parvis). `page_fans` and its
+family of insights were removed on 2025-11-15 (meta.md 6.5).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from parvis.networks.graph import GRAPH_VERSION, GraphClient, insight_values
 
 API_VERSION = GRAPH_VERSION  # the table above holds for this version
 POST_METRICS = ("post_media_view", "post_total_media_view_unique", "post_reactions_like_total", "post_clicks")
+PAGE_FIELDS = ("followers_count", "fan_count")
 
 
 def fetch(client: GraphClient, remote_ids: Sequence[str]) -> dict[str, dict[str, int]]:
@@ -37,3 +43,10 @@ def fetch(client: GraphClient, remote_ids: Sequence[str]) -> dict[str, dict[str,
             raise
         metrics[remote_id] = insight_values(answer)
     return metrics
+
+
+def page_counts(client: GraphClient, page_id: str) -> dict[str, int]:
+    """The Page's counts that Meta gave (a Page too new or too small may lack one)."""
+    answer = client.get(page_id, fields=",".join(PAGE_FIELDS))
+    return {name: value for name in PAGE_FIELDS if isinstance(answer, dict)
+            and isinstance(value := answer.get(name), int) and not isinstance(value, bool)}

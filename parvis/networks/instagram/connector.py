@@ -199,3 +199,6 @@ class InstagramConnector(BaseConnector):
     # -- metrics ---------------------------------------------------------------------------
     def fetch_metrics(self, remote_ids: Sequence[str]) -> dict[str, dict[str, int]]:
         return metrics.fetch(self.client, remote_ids)
+
+    def fetch_account_metrics(self) -> dict[str, int]:
+        return metrics.account_counts(self.client, str(self.account.remote_id))

@@ -22,4 +22,11 @@ INFO = NetworkInfo(
     options_form="parvis.networks.instagram.options:OptionsForm", media_by_url=True,
     private_reply_window=timedelta(hours=24),  # the standard messaging window (meta.md, 5.5)
     profile_reader="parvis.networks.instagram.competitors:ProfileReader",
+    # `total_interactions` is not kept: parvis adds up its own interactions.
+    metric_names={"likes": "likes", "comments": "replies", "shares": "shares", "saved": "saves", "views": "views",
+                  "reach": "reach", "followers_count": "followers", "follows_count": "following",
+                  "media_count": "posts"},
+    # Meta revises insights for up to 48 hours after the fact (meta.md 6): figures read
+    # before then are shown as provisional.
+    metrics_settle=timedelta(hours=48),
 )

@@ -15,6 +15,9 @@
 
 Items inside a carousel have no insights; stories' insights live 24 hours; a story seen
 by fewer than 5 people answers code 10.
+
+The account's counts are fields of the professional account, not insights (meta.md 6.2):
+`GET /{ig-user-id}?fields=followers_count,follows_count,media_count`, through either login.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from parvis.networks.graph import GRAPH_VERSION, GraphClient, insight_values
 
 API_VERSION = GRAPH_VERSION  # the table above holds for this version
 MEDIA_METRICS = ("views", "reach", "likes", "comments", "saved", "shares", "total_interactions")
+ACCOUNT_FIELDS = ("followers_count", "follows_count", "media_count")
 
 
 def fetch(client: GraphClient, remote_ids: Sequence[str]) -> dict[str, dict[str, int]]:
@@ -41,3 +45,10 @@ def fetch(client: GraphClient, remote_ids: Sequence[str]) -> dict[str, dict[str,
             raise
         metrics[remote_id] = insight_values(answer)
     return metrics
+
+
+def account_counts(client: GraphClient, user_id: str) -> dict[str, int]:
+    """The account's counts that Meta gave."""
+    answer = client.get(user_id, fields=",".join(ACCOUNT_FIELDS))
+    return {name: value for name in ACCOUNT_FIELDS if isinstance(answer, dict)
+            and isinstance(value := answer.get(name), int) and not isinstance(value, bool)}

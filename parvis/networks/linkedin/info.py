@@ -44,4 +44,7 @@ INFO = LinkedInInfo(
     # end (`LinkedInConnector.refresh_credentials` then reports that date).
     refresh_ahead=timedelta(days=10), warn_before=timedelta(days=7),
     options_form="parvis.networks.linkedin.options:OptionsForm",
+    # `metrics.py` already names them as parvis does; LinkedIn's impressions are views.
+    metric_names={"impressions": "views", "reach": "reach", "clicks": "clicks", "reactions": "likes",
+                  "comments": "replies", "shares": "reposts", "followers": "followers"},
 )

@@ -24,6 +24,7 @@ from parvis.networks.base import (
     RemoteAuthor,
     RemotePost,
     ReplyTarget,
+    counters,
 )
 from parvis.networks.mastodon import mentions
 from parvis.networks.mastodon.client import call, make_client
@@ -52,6 +53,9 @@ DEFAULT_LIMITS: dict[str, Any] = {
 LIMITS_TTL = timedelta(hours=12)
 # Reconciliation reads one page of the account's statuses (Mastodon's largest).
 FIND_PAGE = 40
+# The counters analytics reads (INFO.metric_names says what parvis calls them).
+POST_COUNTERS = ("favourites_count", "reblogs_count", "replies_count")
+ACCOUNT_COUNTERS = ("followers_count", "following_count", "statuses_count")
 
 
 def limits_from_instance(info: dict[str, Any]) -> dict[str, Any]:
@@ -223,6 +227,20 @@ class MastodonConnector(BaseConnector):
     def moderate(self, action: Moderation, item: InboundItem | None, author: RemoteAuthor,
                  reason: str = "") -> None:
         MastodonModeration(self.client).moderate(action, item, author, reason)
+
+    # -- figures (analytics) ---------------------------------------------------------
+    def fetch_metrics(self, remote_ids: Sequence[str]) -> dict[str, dict[str, int]]:
+        """Each status's counters as the server gives them now; a status gone (404/410)
+        is absent. The inbox's reader batches (GET /api/v1/statuses?id[]=, Mastodon
+        4.3+) and falls back to one GET per status on older servers."""
+        wanted = list(dict.fromkeys(str(r) for r in remote_ids))
+        found = self.inbox.get_many(wanted)  # the same reads as refresh_items
+        return {str(status["id"]): counters(status, POST_COUNTERS) for status in found
+                if str(status["id"]) in wanted}
+
+    def fetch_account_metrics(self) -> dict[str, int]:
+        me = call(self.client, self.client.account_verify_credentials)
+        return counters(me, ACCOUNT_COUNTERS)
 
 
 def limits_object(raw: dict[str, Any]) -> Limits:

@@ -273,7 +273,7 @@ class MastodonInbox:
         status alone tells (no /context call per item): keep the stored ones."""
         wanted = list(dict.fromkeys(str(r) for r in remote_ids))
         found: dict[str, InboundItem | None] = dict.fromkeys(wanted)
-        for status in self._get_many(wanted):
+        for status in self.get_many(wanted):
             sid = str(status["id"])
             if sid in found:
                 found[sid] = self._refreshed(status)
@@ -420,7 +420,7 @@ class MastodonInbox:
                 return None
             raise
 
-    def _get_many(self, ids: list[str]) -> list[Any]:
+    def get_many(self, ids: list[str]) -> list[Any]:
         found: list[Any] = []
         for start in range(0, len(ids), REFRESH_BATCH):
             batch = ids[start:start + REFRESH_BATCH]

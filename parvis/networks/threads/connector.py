@@ -156,3 +156,6 @@ class ThreadsConnector(BaseConnector):
     # -- metrics -------------------------------------------------------------------------
     def fetch_metrics(self, remote_ids: Sequence[str]) -> dict[str, dict[str, int]]:
         return metrics.fetch(self.api, remote_ids)
+
+    def fetch_account_metrics(self) -> dict[str, int]:
+        return metrics.account(self.api, self.user_id)

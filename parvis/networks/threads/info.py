@@ -45,4 +45,9 @@ INFO = ThreadsInfo(
     mention_re=MENTION_RE, counts_graphemes=False,
     refresh_ahead=timedelta(days=10), warn_before=timedelta(days=7),
     options_form="parvis.networks.threads.options:OptionsForm", media_by_url=True,
+    metric_names={"likes": "likes", "replies": "replies", "reposts": "reposts", "quotes": "quotes",
+                  "shares": "shares", "views": "views", "followers_count": "followers"},
+    # Meta revises insights for up to 48 hours after the fact (meta.md 6): figures read
+    # before then are shown as provisional.
+    metrics_settle=timedelta(hours=48),
 )

@@ -17,6 +17,10 @@ documentation (updated 2026-01-30, meta.md 6.4); the date `shares` came is from 
 library's release notes (ThreadsPipe 0.4.0), not from Meta's own changelog text. None
 has been removed so far. A post that was deleted (or that this account may no longer
 read) has no metrics: it is left out of the answer.
+
+The account's followers are a user insight, not a field of the profile:
+`GET /{threads-user-id}/threads_insights?metric=followers_count`, answered with
+`total_value.value` (the current total, whatever the period; meta.md 6.4).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ HISTORY: dict[str, tuple[str, str, str | None]] = {
     "quotes": ("v1.0", "2024-06", None), "shares": ("v1.0", "2024-10-28", None),
 }
 METRICS: tuple[str, ...] = tuple(name for name, (_v, _added, removed) in HISTORY.items() if removed is None)
+ACCOUNT_METRICS = ("followers_count",)
 MISSING_OBJECT = 33  # Graph's subcode for an object that does not exist or cannot be read
 
 
@@ -48,12 +53,16 @@ def fetch(api: ThreadsClient, remote_ids: Sequence[str]) -> dict[str, dict[str, 
     return out
 
 
-def values_of(answer: dict[str, object]) -> dict[str, int]:
+def account(api: ThreadsClient, user_id: str) -> dict[str, int]:
+    return values_of(api.get(f"{user_id}/threads_insights", metric=",".join(ACCOUNT_METRICS)), ACCOUNT_METRICS)
+
+
+def values_of(answer: dict[str, object], names: Sequence[str] = METRICS) -> dict[str, int]:
     """{name: value} of an insights answer; a metric Threads left out is not guessed."""
     values: dict[str, int] = {}
     rows = answer.get("data")
     for row in rows if isinstance(rows, list) else []:
-        if not isinstance(row, dict) or row.get("name") not in METRICS:
+        if not isinstance(row, dict) or row.get("name") not in names:
             continue
         points = row.get("values")
         total = row.get("total_value")
