@@ -54,6 +54,8 @@ PARVIS_S3_PREFIX = os.environ.get("PARVIS_S3_PREFIX", "parvis-media")
 # PARVIS_BASE_URL is reachable by the networks although it looks private (a tunnel or a
 # port forwarded to a LAN address; tests): the composer then does not warn about it.
 PARVIS_MEDIA_URL_REACHABLE = env_bool("PARVIS_MEDIA_URL_REACHABLE")
+# What makes the short links of posts (publishing calls it by this name, not by import).
+PARVIS_LINK_SHORTENER = "parvis.analytics.links"
 
 INSTALLED_APPS = [
     "django.contrib.auth",

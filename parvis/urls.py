@@ -5,6 +5,7 @@ from parvis.web.views import app
 from parvis.web.views.icons import favicon
 from parvis.web.views.media_download import media_download
 from parvis.web.views.network_style import network_css
+from parvis.web.views.short_links import follow
 
 
 def build_urlpatterns() -> list[URLPattern | URLResolver]:
@@ -19,6 +20,8 @@ def build_urlpatterns() -> list[URLPattern | URLResolver]:
         path("offline/", app.offline, name="web_offline"),
         # Media a network downloads itself: the signed token is the only key.
         path("m/<str:token>/<str:name>", media_download, name="media_download"),
+        # Posts' short links (analytics.links): public, the code is the only key.
+        path("l/<str:code>", follow, name="short_link"),
         path("api/v1/", include("parvis.api.urls")),
         *(path("", include(info.urls)) for info in registry.NETWORKS.values()),
         path("", include("parvis.web.urls")),

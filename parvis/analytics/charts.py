@@ -60,7 +60,7 @@ def nice_ticks(low: float, high: float, count: int = 4) -> list[float]:
     return ticks
 
 
-def _number(value: float) -> str:
+def tick_label(value: float) -> str:
     return f"{value:,.0f}".replace(",", "\u202f") if abs(value) >= 100 or value == int(value) else f"{value:.1f}"
 
 
@@ -82,7 +82,7 @@ def svg(chart: Chart, width: int = 640, height: int = 220) -> SafeString:
     for tick in ticks:
         parts.append(f'<line class="chart-grid" x1="{left}" x2="{width - right}" y1="{y(tick)}" y2="{y(tick)}"/>'
                      f'<text class="chart-tick" x="{left - 6}" y="{y(tick) + 4}" text-anchor="end">'
-                     f'{escape(_number(tick))}</text>')
+                     f'{escape(tick_label(tick))}</text>')
     every = max(1, math.ceil(n / 8))  # at most 8 labels under the axis
     for index, label in enumerate(chart.categories):
         if index % every == 0:
@@ -100,9 +100,9 @@ def svg(chart: Chart, width: int = 640, height: int = 220) -> SafeString:
                 top_y, base = y(max(value, 0.0)), y(max(lo, 0.0))
                 parts.append(f'<rect class="{css}" x="{x}" y="{top_y}" width="{round(width_each, 1)}" '
                              f'height="{round(max(base - top_y, 0.5), 1)}"><title>{escape(chart.categories[index])}: '
-                             f'{escape(_number(value))}{escape(chart.unit)}</title></rect>')
+                             f'{escape(tick_label(value))}{escape(chart.unit)}</title></rect>')
         else:
-            for run in _runs(series.values):
+            for run in gap_runs(series.values):
                 points = " ".join(f"{round(left + slot * (i + 0.5), 1)},{y(v)}" for i, v in run)
                 if len(run) == 1:
                     i, v = run[0]
@@ -113,7 +113,7 @@ def svg(chart: Chart, width: int = 640, height: int = 220) -> SafeString:
     return mark_safe("".join(parts))  # noqa: S308 - every text inside is escaped above
 
 
-def _runs(values: list[float | None]) -> list[list[tuple[int, float]]]:
+def gap_runs(values: list[float | None]) -> list[list[tuple[int, float]]]:
     """Stretches of known values: a gap in the data is a gap in the line."""
     runs: list[list[tuple[int, float]]] = [[]]
     for index, value in enumerate(values):

@@ -135,9 +135,11 @@ def claim_accounts(now: datetime, limit: int = 200) -> list[int]:
 
 
 def read_posts(figure_ids: list[int], now: datetime | None = None) -> int:
-    """Read the figures of these posts (all of one account) once; how many were read."""
+    """Read the figures of these posts (all of one account) once; how many were read.
+    Only rows still due are read: a batch queued twice (a slow job claimed again) finds
+    them moved to their next step by the first, and reads nothing."""
     now = now or timezone.now()
-    rows = list(PostFigures.objects.filter(pk__in=figure_ids, due_at__isnull=False)
+    rows = list(PostFigures.objects.filter(pk__in=figure_ids, due_at__lte=now)
                 .select_related("publication", "account", "account__workspace"))
     if not rows:
         return 0
@@ -199,6 +201,7 @@ def _posts_failed(rows: list[PostFigures], account: SocialAccount, exc: NetworkE
     if exc.retry_after:  # the network's quota is spent: the account's other readings wait too
         PostFigures.objects.filter(account=account, due_at__lt=now + wait).exclude(pk__in=ids).update(
             due_at=now + wait)
+        AccountFigures.objects.filter(account=account, due_at__lt=now + wait).update(due_at=now + wait)
 
 
 def _backoff(failures: int, retry_after: float | None) -> timedelta:
@@ -254,9 +257,11 @@ def read_account(figures_id: int, now: datetime | None = None) -> bool:
         AccountFigures.objects.filter(pk=row.pk).update(
             values=values, followers=followers, taken_at=now, due_at=next_morning(row.workspace, now),
             enqueued_at=None, failures=0, last_error="")
-        # The morning pass: the account's posts still followed, not read in the last hours.
-        (PostFigures.objects.filter(account=account, due_at__isnull=False)
-         .filter(Q(taken_at__isnull=True) | Q(taken_at__lt=now - FRESH)).update(due_at=now))
+        # The morning pass: the account's posts still followed, read at least once but not
+        # in the last hours (a post not read yet waits for its first step), and not
+        # waiting out a network's "wait".
+        (PostFigures.objects.filter(account=account, due_at__gt=now, taken_at__lt=now - FRESH)
+         .exclude(failures__gt=0).update(due_at=now))
         # Posts published before the account's first count take this one.
         PostFigures.objects.filter(account=account, followers__isnull=True).update(followers=followers)
     roll_up(account, {now})
@@ -264,6 +269,9 @@ def read_account(figures_id: int, now: datetime | None = None) -> bool:
 
 
 # -- the daily roll-up -----------------------------------------------------------------
+
+
+ROLLED = ("posts", "interactions", "views", "reach", "clicks", "provisional")
 
 
 def local_day_bounds(day: date, workspace: Workspace) -> tuple[datetime, datetime]:
@@ -291,8 +299,31 @@ def roll_up(account: SocialAccount, moments: Iterable[datetime]) -> None:
 
 def rebuild(account: SocialAccount) -> int:
     """Recompute every day of an account's roll-up from its figures (after an import or
-    a repair); how many days."""
-    moments = set(PostFigures.objects.filter(account=account).values_list("published_at", flat=True))
-    moments |= set(AccountSnapshot.objects.filter(account=account).values_list("taken_at", flat=True))
-    roll_up(account, moments)
-    return len({m.astimezone(account.workspace.tz).date() for m in moments})
+    a repair), in two reads and one write; how many days."""
+    tz = account.workspace.tz
+    days: dict[date, dict[str, int]] = {}
+    for published_at, *numbers, provisional in PostFigures.objects.filter(account=account).values_list(
+            "published_at", "interactions", "views", "reach", "clicks", "provisional"):
+        row = days.setdefault(published_at.astimezone(tz).date(), dict.fromkeys(ROLLED, 0))
+        row["posts"] += 1
+        for name, value in zip(ROLLED[1:5], numbers, strict=True):
+            row[name] += value or 0
+        row["provisional"] += bool(provisional)
+    counts = list(AccountSnapshot.objects.filter(account=account, followers__isnull=False).order_by("taken_at")
+                  .values_list("taken_at", "followers"))
+    for taken_at, _followers in counts:
+        days.setdefault(taken_at.astimezone(tz).date(), dict.fromkeys(ROLLED, 0))
+    rows, index, current = [], 0, None
+    for day in sorted(days):
+        _start, end = local_day_bounds(day, account.workspace)
+        while index < len(counts) and counts[index][0] < end:
+            current = counts[index][1]
+            index += 1
+        row = days[day]
+        rows.append(DailyFigures(account=account, workspace_id=account.workspace_id, day=day, followers=current,
+                                 posts=row["posts"], interactions=row["interactions"], views=row["views"],
+                                 reach=row["reach"], clicks=row["clicks"], provisional=bool(row["provisional"])))
+    with transaction.atomic():
+        DailyFigures.objects.filter(account=account).delete()
+        DailyFigures.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)

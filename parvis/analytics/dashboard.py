@@ -12,13 +12,13 @@ followers or views, summed over its posts) and as the mean of the posts' own rat
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Avg, Count, F, FloatField, Q, QuerySet, Sum
+from django.db.models import Avg, Count, F, FloatField, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Cast, Coalesce
 from django.utils.translation import gettext as _
 
@@ -148,13 +148,23 @@ class Series:
 
 
 @dataclass
+class LinkRow:
+    link_id: int
+    code: str
+    target: str
+    network: str
+    post_id: int
+    clicks: int  # during the period
+
+
+@dataclass
 class Dashboard:
     period: Period
     totals: Totals
     before: Totals
     changes: dict[str, Change]
     days: list[date]
-    followers: list[Series]  # one per account, then nothing else: a line each
+    followers: list[Series]  # a line per account (per client in the agency's view)
     activity: dict[str, list[int]]  # "posts", "interactions": per day, summed
     top: list[PostRow]
     bottom: list[PostRow]
@@ -163,6 +173,8 @@ class Dashboard:
     workspaces: list[Breakdown] = field(default_factory=list)  # across the agency: one row per client
     collected_at: datetime | None = None  # the latest reading behind these figures
     competitors: list[Any] = field(default_factory=list)  # la veille's, over the same period (`add_competitors`)
+    link_clicks: int = 0  # clicks on parvis's short links during the period
+    links: list[LinkRow] = field(default_factory=list)  # the most followed
 
     @property
     def per_week(self) -> float:
@@ -180,30 +192,56 @@ def build(workspace_ids: Sequence[int], period: Period, tz: ZoneInfo, *, account
           by_workspace: bool = False) -> Dashboard:
     """The dashboard of these workspaces (one, or every one a person sees) over `period`,
     days cut in `tz`; only `account_ids` when given; a row per workspace with
-    `by_workspace` (the agency's view)."""
+    `by_workspace` (the agency's view).
+
+    The period's posts are aggregated once, per account; the totals, the networks' and the
+    workspaces' rows are sums of those rows (an agency's month is some 15,000 posts)."""
     posts = _posts(workspace_ids, account_ids)
     daily = DailyFigures.objects.filter(workspace_id__in=workspace_ids)
     if account_ids:
         daily = daily.filter(account_id__in=account_ids)
-    totals = _totals(posts, daily, period, tz)
-    before = _totals(posts, daily, period.previous(), tz)
-    days = period.each_day()
-    labels = _account_labels(daily, period)
-    per_account = _followers_by_account(daily, period)
-    followers = [Series(labels.get(pk, ("", str(pk)))[1], values) for pk, values in per_account.items()]
+    accounts = _accounts(workspace_ids, account_ids)
     start, end = period.bounds(tz)
     in_period = posts.filter(published_at__gte=start, published_at__lt=end)
-    accounts = _breakdown(in_period, per_account, labels)
+    found: dict[int, dict[str, Any]] = {row["account_id"]: dict(row) for row in in_period.values(
+        "account_id").annotate(**_rates(), last_taken=Max("taken_at"))}
+    followers = _followers_by_account(daily, period, accounts)
+    totals = _totals_of(_combine(found.values()))
+    _add_followers(totals, followers.values())
+    previous = period.previous()
+    p_start, p_end = previous.bounds(tz)
+    before = _totals_of(posts.filter(published_at__gte=p_start, published_at__lt=p_end).aggregate(**_rates()))
+    _add_followers(before, _followers_by_account(daily, previous, accounts).values())
+    rows = [_breakdown(pk, accounts[pk].network, str(accounts[pk]), [found[pk]] if pk in found else [],
+                       [followers[pk]] if pk in followers else [])
+            for pk in sorted(set(found) | set(followers), key=lambda pk: str(accounts[pk]).lower())]
+    with_figures = in_period.filter(readings__gt=0)
     return Dashboard(
         period=period, totals=totals, before=before,
         changes={name: _change(getattr(totals, name), getattr(before, name)) for name in COMPARED},
-        days=days, followers=followers, activity=_activity(daily, period),
-        top=_rows(in_period.filter(readings__gt=0).order_by("-interactions", "-published_at")[:TOP]),
-        bottom=_rows(in_period.filter(readings__gt=0).order_by("interactions", "-published_at")[:TOP]),
-        accounts=accounts, networks=_by_network(in_period, accounts),
-        workspaces=_by_workspace(in_period, per_account) if by_workspace else [],
-        collected_at=in_period.order_by("-taken_at").values_list("taken_at", flat=True).first(),
+        days=period.each_day(), followers=_per_workspace(followers, accounts) if by_workspace
+        else [Series(str(accounts[pk]), values) for pk, values in followers.items()],
+        activity=_activity(daily, period),
+        top=_rows(with_figures.order_by("-interactions", "-published_at")[:TOP]),
+        bottom=_rows(with_figures.order_by("interactions", "-published_at")[:TOP]),
+        accounts=rows, networks=_grouped(found, followers, accounts, lambda a: (a.network, a.network)),
+        workspaces=_grouped(found, followers, accounts, lambda a: (a.workspace_id, a.workspace.name))
+        if by_workspace else [],
+        collected_at=_latest(row["last_taken"] for row in found.values()),
+        **_links(workspace_ids, period),
     )
+
+
+def _links(workspace_ids: Sequence[int], period: Period) -> dict[str, Any]:
+    """Short links' clicks during the period (days as counted: UTC)."""
+    from parvis.analytics.models import LinkClicks
+
+    days = LinkClicks.objects.filter(link__workspace_id__in=workspace_ids, day__gte=period.start, day__lte=period.end)
+    top = (days.values("link_id", "link__code", "link__target", "link__network", "link__post_id")
+           .annotate(n=Sum("clicks")).order_by("-n", "link_id")[:TOP])
+    return {"link_clicks": days.aggregate(n=Sum("clicks"))["n"] or 0,
+            "links": [LinkRow(r["link_id"], r["link__code"], r["link__target"], r["link__network"], r["link__post_id"],
+                              r["n"]) for r in top]}
 
 
 def add_competitors(board: Dashboard, workspace: Any, tz: ZoneInfo) -> Dashboard:
@@ -221,6 +259,32 @@ def _posts(workspace_ids: Sequence[int], account_ids: Sequence[int]) -> QuerySet
     return posts.filter(account_id__in=account_ids) if account_ids else posts
 
 
+def _per_workspace(followers: dict[int, list[float | None]], accounts: dict[int, Any]) -> list[Series]:
+    """The followers of each workspace's accounts added up, day by day (the agency's
+    chart: a line per client, not per account)."""
+    sums: dict[int, tuple[str, list[float | None]]] = {}
+    for pk, values in followers.items():
+        name, total = sums.setdefault(accounts[pk].workspace_id, (accounts[pk].workspace.name, [None] * len(values)))
+        for day, value in enumerate(values):
+            if value is not None:
+                total[day] = (total[day] or 0) + value
+    return [Series(name, values) for name, values in sorted(sums.values(), key=lambda item: item[0].lower())]
+
+
+def _latest(moments: Iterable[datetime | None]) -> datetime | None:
+    known = [moment for moment in moments if moment is not None]
+    return max(known) if known else None
+
+
+def _accounts(workspace_ids: Sequence[int], account_ids: Sequence[int]) -> dict[int, Any]:
+    from parvis.networks.models import SocialAccount
+
+    found = SocialAccount.objects.filter(workspace_id__in=workspace_ids).select_related("workspace")
+    if account_ids:
+        found = found.filter(pk__in=account_ids)
+    return {account.pk: account for account in found}
+
+
 def _rates() -> dict[str, Any]:
     with_followers = Q(followers__gt=0)
     with_views = Q(views__gt=0)
@@ -231,11 +295,32 @@ def _rates() -> dict[str, Any]:
         "n_views": Coalesce(Sum("views"), 0), "n_reach": Coalesce(Sum("reach"), 0),
         "n_clicks": Coalesce(Sum("clicks"), 0), "n_provisional": Count("pk", filter=Q(provisional=True)),
         "f_interactions": Sum("interactions", filter=with_followers),
-        "f_total": Sum("followers", filter=with_followers),
+        "f_total": Sum("followers", filter=with_followers), "f_posts": Count("pk", filter=with_followers),
         "f_mean": Avg(Cast("interactions", FloatField()) * 100.0 / F("followers"), filter=with_followers),
         "v_interactions": Sum("interactions", filter=with_views), "v_total": Sum("views", filter=with_views),
+        "v_posts": Count("pk", filter=with_views),
         "v_mean": Avg(Cast("interactions", FloatField()) * 100.0 / F("views"), filter=with_views),
     }
+
+
+SUMMED = ("n_posts", "n_interactions", "n_views", "n_reach", "n_clicks", "n_provisional", "f_interactions",
+          "f_total", "f_posts", "v_interactions", "v_total", "v_posts")
+
+
+def _combine(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """Several groups' aggregates as one: sums add up, a mean is weighted by its posts."""
+    out: dict[str, Any] = dict.fromkeys(SUMMED, 0)
+    weighted = {"f_mean": 0.0, "v_mean": 0.0}
+    for row in rows:
+        for name in SUMMED:
+            out[name] += row[name] or 0
+        weighted["f_mean"] += (row["f_mean"] or 0.0) * (row["f_posts"] or 0)
+        weighted["v_mean"] += (row["v_mean"] or 0.0) * (row["v_posts"] or 0)
+    out["f_mean"] = weighted["f_mean"] / out["f_posts"] if out["f_posts"] else None
+    out["v_mean"] = weighted["v_mean"] / out["v_posts"] if out["v_posts"] else None
+    for name in ("f_interactions", "f_total", "v_interactions", "v_total"):
+        out[name] = out[name] or None
+    return out
 
 
 def _totals_of(found: dict[str, Any]) -> Totals:
@@ -249,36 +334,40 @@ def _totals_of(found: dict[str, Any]) -> Totals:
     )
 
 
-def _totals(posts: QuerySet[PostFigures], daily: QuerySet[DailyFigures], period: Period, tz: ZoneInfo) -> Totals:
-    start, end = period.bounds(tz)
-    totals = _totals_of(posts.filter(published_at__gte=start, published_at__lt=end).aggregate(**_rates()))
-    per_account = _followers_by_account(daily, period)
-    ends = [values[-1] for values in per_account.values() if values and values[-1] is not None]
-    starts = [_first_known(values) for values in per_account.values()]
-    if ends:
-        totals.followers = int(sum(ends))
-        known = [s for s in starts if s is not None]
-        totals.followers_change = int(sum(ends) - sum(known)) if known else None
-    return totals
+def _add_followers(totals: Totals, series: Iterable[list[float | None]]) -> None:
+    """The followers at the period's end, summed over accounts, and their change since
+    each account's first count in the period."""
+    ends = [values[-1] for values in series if values and values[-1] is not None]
+    if not ends:
+        return
+    totals.followers = int(sum(ends))
+    firsts = [first for values in series if values and values[-1] is not None
+              and (first := _first_known(values)) is not None]
+    totals.followers_change = int(sum(ends) - sum(firsts))
 
 
 def _first_known(values: list[float | None]) -> float | None:
     return next((v for v in values if v is not None), None)
 
 
-def _followers_by_account(daily: QuerySet[DailyFigures], period: Period) -> dict[int, list[float | None]]:
+def _followers_by_account(daily: QuerySet[DailyFigures], period: Period,
+                          accounts: dict[int, Any]) -> dict[int, list[float | None]]:
     """Each account's followers on each day of the period, the last count carried over
-    days without one (a day before the first count has none)."""
-    rows = (daily.filter(day__lte=period.end, followers__isnull=False)
-            .filter(day__gte=period.start - timedelta(days=LONGEST))
+    days without one (from before the period when the period starts without one)."""
+    before = dict(DailyFigures.objects.filter(account_id__in=list(accounts)).annotate(
+        last=Subquery(DailyFigures.objects.filter(
+            account_id=OuterRef("account_id"), day__lt=period.start, followers__isnull=False)
+            .order_by("-day").values("day")[:1])).filter(day=F("last")).values_list("account_id", "followers"))
+    rows = (daily.filter(day__gte=period.start, day__lte=period.end, followers__isnull=False)
             .order_by("account_id", "day").values_list("account_id", "day", "followers"))
     known: dict[int, list[tuple[date, int]]] = {}
     for account_id, day, followers in rows:
         known.setdefault(account_id, []).append((day, followers or 0))
     out: dict[int, list[float | None]] = {}
-    for account_id, counts in known.items():
+    for account_id in sorted(set(known) | set(before)):
+        counts = known.get(account_id, [])
         values: list[float | None] = []
-        index, current = 0, None
+        index, current = 0, before.get(account_id)
         for day in period.each_day():
             while index < len(counts) and counts[index][0] <= day:
                 current = counts[index][1]
@@ -295,61 +384,24 @@ def _activity(daily: QuerySet[DailyFigures], period: Period) -> dict[str, list[i
     return {name: [int(by_day[d][name] or 0) if d in by_day else 0 for d in days] for name in ("posts", "interactions")}
 
 
-def _account_labels(daily: QuerySet[DailyFigures], period: Period) -> dict[int, tuple[str, str]]:
-    from parvis.networks.models import SocialAccount
-
-    ids = set(daily.filter(day__lte=period.end).values_list("account_id", flat=True).distinct())
-    return {a.pk: (a.network, str(a)) for a in SocialAccount.objects.filter(pk__in=ids)}
-
-
-def _breakdown(in_period: QuerySet[PostFigures], followers: dict[int, list[float | None]],
-               labels: dict[int, tuple[str, str]]) -> list[Breakdown]:
-    found: dict[int, dict[str, Any]] = {row["account_id"]: dict(row)
-                                        for row in in_period.values("account_id").annotate(**_rates())}
-    out = []
-    for account_id in sorted(set(found) | set(followers), key=lambda pk: labels.get(pk, ("", ""))[1].lower()):
-        totals = _totals_of(found[account_id]) if account_id in found else Totals()
-        series = followers.get(account_id, [])
-        if series and series[-1] is not None:
-            totals.followers = int(series[-1])
-            first = _first_known(series)
-            totals.followers_change = int(series[-1] - first) if first is not None else None
-        network, name = labels.get(account_id, ("", str(account_id)))
-        out.append(Breakdown(account_id, network, name, totals))
-    return out
+def _breakdown(key: Any, network: str, name: str, found: list[dict[str, Any]],
+               series: list[list[float | None]]) -> Breakdown:
+    totals = _totals_of(_combine(found))
+    _add_followers(totals, series)
+    return Breakdown(key, network, name, totals)
 
 
-def _by_network(in_period: QuerySet[PostFigures], accounts: list[Breakdown]) -> list[Breakdown]:
-    found = {row["account__network"]: dict(row) for row in in_period.values("account__network").annotate(**_rates())}
-    ends: dict[str, int] = {}
-    for row in accounts:
-        if row.totals.followers is not None:
-            ends[row.network] = ends.get(row.network, 0) + row.totals.followers
-    out = []
-    for network in sorted(set(found) | set(ends)):
-        totals = _totals_of(found[network]) if network in found else Totals()
-        totals.followers = ends.get(network)
-        out.append(Breakdown(0, network, network, totals))
-    return out
-
-
-def _by_workspace(in_period: QuerySet[PostFigures], followers: dict[int, list[float | None]]) -> list[Breakdown]:
-    from parvis.accounts.models import Workspace
-    from parvis.networks.models import SocialAccount
-
-    found = {row["workspace_id"]: dict(row) for row in in_period.values("workspace_id").annotate(**_rates())}
-    owners = dict(SocialAccount.objects.filter(pk__in=followers).values_list("pk", "workspace_id"))
-    ends: dict[int, int] = {}
-    for account_id, series in followers.items():
-        if series and series[-1] is not None and account_id in owners:
-            ends[owners[account_id]] = ends.get(owners[account_id], 0) + int(series[-1])
-    names = dict(Workspace.objects.filter(pk__in=set(found) | set(ends)).values_list("pk", "name"))
-    out = []
-    for workspace_id in sorted(names, key=lambda pk: names[pk].lower()):
-        totals = _totals_of(found[workspace_id]) if workspace_id in found else Totals()
-        totals.followers = ends.get(workspace_id)
-        out.append(Breakdown(workspace_id, "", names[workspace_id], totals))
-    return out
+def _grouped(found: dict[int, dict[str, Any]], followers: dict[int, list[float | None]], accounts: dict[int, Any],
+             key: Callable[[Any], tuple[Any, str]]) -> list[Breakdown]:
+    """Rows of the accounts grouped by `key` (their network, or their workspace)."""
+    groups: dict[Any, tuple[str, list[int]]] = {}
+    for pk in set(found) | set(followers):
+        group, name = key(accounts[pk])
+        groups.setdefault(group, (name, []))[1].append(pk)
+    out = [_breakdown(group if isinstance(group, int) else 0, group if isinstance(group, str) else "", name,
+                      [found[pk] for pk in pks if pk in found], [followers[pk] for pk in pks if pk in followers])
+           for group, (name, pks) in groups.items()]
+    return sorted(out, key=lambda row: row.account.lower())
 
 
 def _rows(figures: QuerySet[PostFigures]) -> list[PostRow]:

@@ -133,3 +133,37 @@ class TimingExperiment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.weekday} {self.time_a:%H:%M} / {self.time_b:%H:%M}"
+
+
+class ShortLink(models.Model):
+    """A link of a post as sent to one network, through parvis (`/l/<code>` under the
+    instance's address): counted without cookies, then sent on with UTM parameters."""
+
+    code = models.CharField(max_length=16, unique=True)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="short_links")
+    post = models.ForeignKey("publishing.Post", on_delete=models.CASCADE, related_name="short_links")
+    network = models.CharField(max_length=32)
+    target = models.TextField()  # the link as written (http or https), without parvis's UTM
+    target_key = models.CharField(max_length=64)  # SHA-256 of `target`: a URL may outgrow an index
+    clicks = models.PositiveIntegerField(default=0)
+    last_click_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["post", "network", "target_key"],
+                                               name="short_link_per_post_network")]
+        indexes = [models.Index(fields=["workspace", "created_at"], name="shortlink_ws_created")]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class LinkClicks(models.Model):
+    """A short link's clicks of one day (UTC): the only trace a click leaves."""
+
+    link = models.ForeignKey(ShortLink, on_delete=models.CASCADE, related_name="days")
+    day = models.DateField()
+    clicks = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["link", "day"], name="link_clicks_day")]

@@ -16,8 +16,8 @@ from rest_framework.response import Response
 
 from parvis.accounts.models import Role, User
 from parvis.accounts.scoping import workspaces_for
-from parvis.analytics import best_time, dashboard, experiments
-from parvis.analytics.models import PostFigures, PostSnapshot, TimingExperiment
+from parvis.analytics import best_time, dashboard, experiments, links
+from parvis.analytics.models import LinkClicks, PostFigures, PostSnapshot, ShortLink, TimingExperiment
 from parvis.api.scoping import ObjectScoped, WorkspaceScoped
 from parvis.api.serializers import ApiModelSerializer, UtcDateTimeField
 from parvis.api.views import READ_ERRORS, WRITE_ERRORS, ApiView
@@ -92,6 +92,15 @@ class AnalyticsCompetitorSerializer(serializers.Serializer):
     followers_change = serializers.IntegerField(allow_null=True)
 
 
+class AnalyticsLinkSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="link_id")
+    code = serializers.CharField()
+    target = serializers.CharField(help_text="The link as written in the post (UTM parameters are added on the way).")
+    network = serializers.CharField()
+    post = serializers.IntegerField(source="post_id")
+    clicks = serializers.IntegerField(help_text="During the period.")
+
+
 class AnalyticsDashboardSerializer(serializers.Serializer):
     start = serializers.DateField(source="period.start")
     end = serializers.DateField(source="period.end")
@@ -107,6 +116,8 @@ class AnalyticsDashboardSerializer(serializers.Serializer):
     accounts = AnalyticsBreakdownSerializer(many=True)
     networks = AnalyticsBreakdownSerializer(many=True)
     collected_at = UtcDateTimeField(allow_null=True)
+    link_clicks = serializers.IntegerField(help_text="Clicks on parvis's short links during the period.")
+    links = AnalyticsLinkSerializer(many=True, help_text="The most followed short links of the period.")
     competitors = AnalyticsCompetitorSerializer(many=True, help_text=(
         "La veille's competitors over the same period (the workspace's dashboard, every account)."))
 
@@ -249,10 +260,18 @@ class PublicationSnapshots(ObjectScoped, ApiView, generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
+@extend_schema_field({"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$", "example": "08:00"})
+class HourMinuteField(serializers.TimeField):
+    """A time of day as people write it, "08:00" (the workspace's time zone)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%H:%M", input_formats=["%H:%M"], **kwargs)
+
+
 class BestTimeCellSerializer(serializers.Serializer):
     weekday = serializers.IntegerField(help_text="0 = Monday.")
     slot = serializers.IntegerField(help_text="The 3-hour slot: 0 = 00:00–03:00 … 7 = 21:00–24:00.")
-    starts = serializers.TimeField(format="%H:%M")
+    starts = HourMinuteField()
     posts = serializers.IntegerField(help_text="How many posts are behind the figure.")
     raw = serializers.FloatField(allow_null=True, help_text="The mean of its posts' engagement relative to the "
                                                               "account's median post (1.0 = a usual post).")
@@ -285,7 +304,7 @@ class AccountBestTimes(ObjectScoped, ApiView):
 
 
 class ArmSerializer(serializers.Serializer):
-    at = serializers.TimeField(format="%H:%M")
+    at = HourMinuteField()
     posts = serializers.IntegerField()
     mean = serializers.FloatField(allow_null=True, help_text="Mean engagement relative to the usual post.")
 
@@ -303,8 +322,8 @@ class ExperimentResultSerializer(serializers.Serializer):
 
 class TimingExperimentSerializer(ApiModelSerializer):
     account = serializers.PrimaryKeyRelatedField(queryset=SocialAccount.objects.none())
-    time_a = serializers.TimeField(format="%H:%M")
-    time_b = serializers.TimeField(format="%H:%M")
+    time_a = HourMinuteField()
+    time_b = HourMinuteField()
     add_to_queue = serializers.BooleanField(write_only=True, required=False, default=False, help_text=(
         "Make both times posting times of the account's queue (needs the manager role)."))
     result = serializers.SerializerMethodField()
@@ -371,3 +390,66 @@ class TimingExperimentDetail(ObjectScoped, ApiView):
     def delete(self, request: Request, pk: int) -> Response:
         self.scoped(TimingExperiment.objects.all(), Role.MANAGER).delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ShortLinkSerializer(ApiModelSerializer):
+    url = serializers.SerializerMethodField(help_text="The short address, as sent to the network.")
+    post = serializers.IntegerField(source="post_id", read_only=True)
+    last_click_at = UtcDateTimeField(read_only=True, allow_null=True)
+    created_at = UtcDateTimeField(read_only=True)
+
+    class Meta:
+        model = ShortLink
+        fields = ["id", "code", "url", "target", "network", "post", "clicks", "last_click_at", "created_at"]
+        read_only_fields = fields
+
+    def get_url(self, link: ShortLink) -> str:
+        return links.base_url() + links.path_of(link.code)
+
+
+@extend_schema(tags=["analytics"])
+class ShortLinkList(WorkspaceScoped, ApiView, generics.ListAPIView):
+    serializer_class = ShortLinkSerializer
+    queryset = ShortLink.objects.none()
+    ORDERS = {"-clicks", "-created_at", "clicks", "created_at"}
+
+    def get_queryset(self) -> QuerySet[ShortLink]:
+        rows = ShortLink.objects.filter(workspace=self.workspace)
+        if self.request.query_params.get("post"):
+            rows = rows.filter(post_id=parse_id(self.request.query_params["post"]) or 0)
+        order = self.request.query_params.get("ordering", "-created_at")
+        if order not in self.ORDERS:
+            raise ValidationError({"ordering": [f"One of: {', '.join(sorted(self.ORDERS))}."]})
+        return rows.order_by(order, "-pk")
+
+    @extend_schema(operation_id="analytics_short_links", parameters=[
+        OpenApiParameter("post", int, description="Only this post's links."),
+        OpenApiParameter("ordering", str, enum=sorted(ORDERS), description="Default: the newest first.")],
+        responses={200: ShortLinkSerializer(many=True), **READ_ERRORS, 400: WRITE_ERRORS[400]},
+        description="The workspace's short links (one per post, network and link) with their clicks: a click is "
+                    "counted without cookies; link-card fetchers, crawlers and prefetches are not counted.")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class LinkClicksSerializer(ApiModelSerializer):
+    class Meta:
+        model = LinkClicks
+        fields = ["day", "clicks"]
+        read_only_fields = fields
+
+
+@extend_schema(tags=["analytics"])
+class ShortLinkClicks(ObjectScoped, ApiView, generics.ListAPIView):
+    serializer_class = LinkClicksSerializer
+    queryset = LinkClicks.objects.none()
+
+    def get_queryset(self) -> QuerySet[LinkClicks]:
+        link = self.scoped(ShortLink.objects.all())
+        return LinkClicks.objects.filter(link=link).order_by("day")
+
+    @extend_schema(operation_id="analytics_short_link_clicks", responses={200: LinkClicksSerializer(many=True),
+                                                                          **READ_ERRORS},
+                   description="A short link's clicks per day (UTC), oldest first.")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)

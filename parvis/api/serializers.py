@@ -265,7 +265,7 @@ class CharterSerializer(ApiModelSerializer):
         model = Charter
         fields = ["banned_terms", "required_hashtags", "required_mentions", "max_hashtags", "max_emojis",
                   "require_alt_text", "allowed_languages", "link_policy", "allowed_domains",
-                  "blocked_domains", "blocking", "utm_enabled", "updated_at"]
+                  "blocked_domains", "blocking", "utm_enabled", "short_links", "updated_at"]
         read_only_fields = fields
 
 
@@ -296,3 +296,6 @@ class CharterWriteSerializer(serializers.Serializer):
     blocking = serializers.ListField(child=serializers.ChoiceField(choices=list(charter_rules.RULES)),
                                      required=False, help_text="Rules that block scheduling.")
     utm_enabled = serializers.BooleanField(required=False, help_text="Add utm_source/medium/campaign to links.")
+    short_links = serializers.BooleanField(required=False, help_text=(
+        "Send links through parvis's short links (`<PARVIS_BASE_URL>/l/<code>`), their clicks counted; needs "
+        "PARVIS_BASE_URL."))

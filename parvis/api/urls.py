@@ -158,6 +158,8 @@ urlpatterns = [
     path("workspaces/<id:workspace_id>/timing-experiments/", analytics_views.TimingExperimentList.as_view(),
          name="timing-experiments"),
     path("timing-experiments/<id:pk>/", analytics_views.TimingExperimentDetail.as_view(), name="timing-experiment"),
+    path("workspaces/<id:workspace_id>/short-links/", analytics_views.ShortLinkList.as_view(), name="short-links"),
+    path("short-links/<id:pk>/clicks/", analytics_views.ShortLinkClicks.as_view(), name="short-link-clicks"),
     path("publications/<id:pk>/snapshots/", analytics_views.PublicationSnapshots.as_view(),
          name="publication-snapshots"),
     path("workspaces/<id:workspace_id>/competitors/", competitor_views.CompetitorList.as_view(), name="competitors"),

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import idna
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -23,7 +24,7 @@ from parvis.publishing.validation import FieldError
 LIST_FIELDS = ("banned_terms", "required_hashtags", "required_mentions", "allowed_languages",
                "allowed_domains", "blocked_domains")
 NUMBER_FIELDS = ("max_hashtags", "max_emojis")
-FLAG_FIELDS = ("require_alt_text", "utm_enabled")
+FLAG_FIELDS = ("require_alt_text", "utm_enabled", "short_links")
 FIELDS = (*LIST_FIELDS, *NUMBER_FIELDS, *FLAG_FIELDS, "link_policy", "blocking")
 MAX_ITEMS = 200  # a charter is read by people: hundreds of entries are a mistake
 MAX_ITEM_LENGTH = 200
@@ -133,6 +134,9 @@ def clean_charter(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[FieldErr
     for field in FLAG_FIELDS:
         if field in raw:
             values[field] = _clean_flag(raw[field])
+    if values.get("short_links") and not settings.PARVIS_BASE_URL:
+        errors.append(FieldError("short_links", _("%(field)s: parvis must know the address people reach it at "
+                                                  "(PARVIS_BASE_URL) first.") % {"field": label("short_links")}))
     if "link_policy" in raw:
         policy = str(raw["link_policy"] or "").strip()
         if policy not in Charter.LinkPolicy.values:
@@ -174,6 +178,7 @@ def describe(charter: Charter) -> str:
     lines += [f"{label(field)}: {shown(getattr(charter, field))}" for field in ("allowed_domains", "blocked_domains")]
     lines.append(f"{label('blocking')}: {', '.join(str(RULES[r]) for r in charter.blocking if r in RULES) or '—'}")
     lines.append(f"{label('utm_enabled')}: {shown(charter.utm_enabled)}")
+    lines.append(f"{label('short_links')}: {shown(charter.short_links)}")
     return "\n".join(lines)
 
 

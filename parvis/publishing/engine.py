@@ -166,6 +166,7 @@ def claim_query(now: datetime) -> QuerySet[Publication]:
         release_queue_paused=Subquery(AccountQueue.objects.filter(account=account).values("paused")[:1]),
         # No charter row: no tagging (as `utm_enabled`), said here so the text needs no query.
         utm_on=Coalesce(Subquery(Charter.objects.filter(workspace=workspace).values("utm_enabled")[:1]), False),
+        short_on=Coalesce(Subquery(Charter.objects.filter(workspace=workspace).values("short_links")[:1]), False),
         has_media=Exists(PostMedia.objects.filter(post=OuterRef("post"))),
     ).filter(_claimable(now))
 
@@ -297,7 +298,8 @@ def build_request(publication: Publication, record: Callable[[dict[str, Any]], N
         for m in post.media.all()  # prefetched with their assets by `claim`
     ]
     return PublishRequest(
-        text=final_text(post, publication.account.network, utm=getattr(publication, "utm_on", None)),
+        text=final_text(post, publication.account.network, utm=getattr(publication, "utm_on", None),
+                        short=getattr(publication, "short_on", None), sending=True),
         idempotency_key=str(publication.idempotency_key),
         media=media,
         language=post.language or post.workspace.language or None,

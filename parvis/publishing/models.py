@@ -444,6 +444,8 @@ class Charter(models.Model):
     blocked_domains = models.JSONField(_("blocked domains"), default=list, blank=True)
     blocking = models.JSONField(_("blocking rules"), default=list, blank=True)
     utm_enabled = models.BooleanField(_("add UTM parameters to links"), default=False)
+    # Links sent through parvis's own short links (counted clicks; analytics.links).
+    short_links = models.BooleanField(_("shorten links through parvis"), default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
 

@@ -4,7 +4,12 @@ receives is the text as written, each http(s) link tagged with where it was post
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from importlib import import_module
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
+
+from django.conf import settings
 
 from parvis.accounts.models import Workspace
 from parvis.networks.text import find_links
@@ -36,27 +41,54 @@ def add_utm(text: str, network: str, campaign_slug: str | None) -> str:
     """`text` with every http(s) link tagged. Links are found the way networks find them,
     so punctuation after a link ("voir https://x.fr/a." or "(https://x.fr/a)") stays out
     of it, and mentions and hashtags are never touched."""
+    return replace_links(text, lambda url: tag_url(url, network, campaign_slug))
+
+
+def _charter_flag(workspace: Workspace | None, name: str) -> bool:
+    if workspace is None or workspace.pk is None:
+        return False
+    try:
+        return bool(getattr(workspace.charter, name))
+    except Charter.DoesNotExist:
+        return False
+
+
+def utm_enabled(workspace: Workspace | None) -> bool:
+    return _charter_flag(workspace, "utm_enabled")
+
+
+def short_links_enabled(workspace: Workspace | None) -> bool:
+    """Links go through parvis's short links (they need the address people reach it at)."""
+    return bool(settings.PARVIS_BASE_URL) and _charter_flag(workspace, "short_links")
+
+
+def replace_links(text: str, replace: Callable[[str], str]) -> str:
     out, cursor = [], 0
     for span in find_links(text):
-        out += [text[cursor:span.start], tag_url(span.value, network, campaign_slug)]
+        out += [text[cursor:span.start], replace(span.value)]
         cursor = span.end
     out.append(text[cursor:])
     return "".join(out)
 
 
-def utm_enabled(workspace: Workspace | None) -> bool:
-    if workspace is None or workspace.pk is None:
-        return False
-    try:
-        return workspace.charter.utm_enabled
-    except Charter.DoesNotExist:
-        return False
+def _shortener() -> Any:
+    """The module that makes short links (settings.PARVIS_LINK_SHORTENER: analytics's),
+    named in the settings so that publishing does not depend on the app above it."""
+    return import_module(settings.PARVIS_LINK_SHORTENER)
 
 
-def final_text(post: Post, network: str, utm: bool | None = None) -> str:
-    """What is sent to `network` for this post. `utm`: whether the workspace tags links,
-    when already read (the engine's claim); None reads it from the charter."""
+def final_text(post: Post, network: str, utm: bool | None = None, *, short: bool | None = None,
+               sending: bool = False) -> str:
+    """What is sent to `network` for this post. `utm`, `short`: whether the workspace
+    tags links and shortens them, when already read (the engine's claim); None reads the
+    charter. Short links are made only when `sending`; a preview shows a link of their
+    length instead (previews must not write)."""
     text = post.text_for(network)
+    if short_links_enabled(post.workspace) if short is None else (short and bool(settings.PARVIS_BASE_URL)):
+        # The UTM parameters are added when the short link is followed.
+        shortener = _shortener()
+        return replace_links(text, (lambda url: shortener.shorten(post, network, url)) if sending
+                             else (lambda _url: shortener.placeholder()))
     if not (utm_enabled(post.workspace) if utm is None else utm):
         return text
     return add_utm(text, network, post.campaign.slug if post.campaign else None)
@@ -64,8 +96,12 @@ def final_text(post: Post, network: str, utm: bool | None = None) -> str:
 
 def final_input_text(data: PostInput, network: str) -> str:
     """The same, for a post being written or checked (not saved yet): what validation
-    must measure, since the tagged links count towards the network's length limit."""
+    must measure, since the tagged (or shortened) links count towards the network's
+    length limit."""
     text = data.variants.get(network) or data.text
+    if short_links_enabled(data.workspace):
+        placeholder = _shortener().placeholder()
+        return replace_links(text, lambda _url: placeholder)
     if not utm_enabled(data.workspace):
         return text
     return add_utm(text, network, data.campaign.slug if data.campaign else None)

@@ -68,39 +68,42 @@ def test_new_publications_and_accounts_get_a_schedule_once(account: object, netw
 def test_a_reading_is_kept_as_a_snapshot_and_becomes_the_posts_latest_figures(
         account: object, network: ScriptedMetrics) -> None:
     now = datetime.now(UTC)
-    pub = published(account, now - timedelta(hours=2))
+    pub = published(account, now - timedelta(minutes=20))
     network.account = {"followers": 800}
     collect.follow_new(now)
     collect.read_account(AccountFigures.objects.get().pk, now=now)
     network.posts[pub.remote_id] = FIGURES
-    assert collect.read_posts([PostFigures.objects.get().pk], now=now) == 1
+    first = pub.published_at + timedelta(hours=1)
+    assert collect.read_posts([PostFigures.objects.get().pk], now=first - timedelta(minutes=1)) == 0  # not due yet
+    assert collect.read_posts([PostFigures.objects.get().pk], now=first) == 1
     figures = PostFigures.objects.get()
     assert figures.values == {"likes": 12, "replies": 3, "reposts": 2, "views": 400, "clicks": 9, "reach": 310}
     assert figures.interactions == 17 and figures.views == 400 and figures.followers == 800
     assert figures.due_at == pub.published_at + timedelta(hours=6) and figures.readings == 1
     # a revised figure: a new snapshot, the old one kept
     network.posts[pub.remote_id] = {**FIGURES, "reactions": 20}
-    collect.read_posts([figures.pk], now=now + timedelta(hours=5))
+    collect.read_posts([figures.pk], now=pub.published_at + timedelta(hours=6))
     assert [s.values["likes"] for s in PostSnapshot.objects.order_by("taken_at")] == [12, 20]
     assert PostFigures.objects.get().interactions == 25
 
 
 def test_untrusted_counters_that_are_not_counts_are_dropped(account: object, network: ScriptedMetrics) -> None:
     now = datetime.now(UTC)
-    pub = published(account, now - timedelta(hours=2))
+    pub = published(account, now - timedelta(minutes=20))
     collect.follow_new(now)
     network.posts[pub.remote_id] = {"reactions": -4, "comments": True, "shares": "7", "impressions": 5,
                                     "engagement": 3}
-    collect.read_posts([PostFigures.objects.get().pk], now=now)
+    collect.read_posts([PostFigures.objects.get().pk], now=pub.published_at + timedelta(hours=1))
     assert PostFigures.objects.get().values == {"views": 5}
 
 
 def test_a_post_gone_from_the_network_waits_for_its_next_step(account: object, network: ScriptedMetrics) -> None:
     now = datetime.now(UTC)
-    pub = published(account, now - timedelta(hours=2))
+    pub = published(account, now - timedelta(minutes=20))
     collect.follow_new(now)
-    assert collect.read_posts([PostFigures.objects.get().pk], now=now) == 0
+    assert collect.read_posts([PostFigures.objects.get().pk], now=pub.published_at + timedelta(hours=1)) == 0
     figures = PostFigures.objects.get()
+    assert network.asked == [[pub.remote_id]]  # asked, and the network had nothing
     assert figures.readings == 0 and figures.due_at == pub.published_at + timedelta(hours=6)
 
 
@@ -108,11 +111,13 @@ def test_a_rate_limit_moves_back_every_due_reading_of_the_account(account: objec
     now = datetime.now(UTC)
     published(account, now - timedelta(hours=2)), published(account, now - timedelta(hours=3))
     collect.follow_new(now)
-    batch = collect.claim_post_batches(now + timedelta(hours=5))[account.pk]  # type: ignore[attr-defined]
+    later = now + timedelta(hours=5)
+    batch = collect.claim_post_batches(later)[account.pk]  # type: ignore[attr-defined]
     network.error = NetworkError("Too many requests", ErrorKind.TRANSIENT, retry_after=900)
-    assert collect.read_posts(batch[:1], now=now) == 0
+    assert collect.read_posts(batch[:1], now=later) == 0
     for figures in PostFigures.objects.all():
-        assert figures.due_at >= now + timedelta(seconds=900)
+        assert figures.due_at >= later + timedelta(seconds=900)
+    assert AccountFigures.objects.get().due_at >= later + timedelta(seconds=900)  # the same quota
     tried, other = PostFigures.objects.get(pk=batch[0]), PostFigures.objects.exclude(pk=batch[0]).get()
     assert "Too many requests" in tried.last_error and tried.failures == 1
     assert other.failures == 0 and other.readings == 0
@@ -121,10 +126,10 @@ def test_a_rate_limit_moves_back_every_due_reading_of_the_account(account: objec
 def test_a_refused_login_flags_the_account_once_and_its_readings_wait(
         account: object, network: ScriptedMetrics) -> None:
     now = datetime.now(UTC)
-    published(account, now - timedelta(hours=2))
+    pub = published(account, now - timedelta(minutes=20))
     collect.follow_new(now)
     network.error = NetworkError("token revoked", ErrorKind.RECONNECT)
-    collect.read_posts([PostFigures.objects.get().pk], now=now)
+    collect.read_posts([PostFigures.objects.get().pk], now=pub.published_at + timedelta(hours=1))
     account.refresh_from_db()  # type: ignore[attr-defined]
     assert account.status == AccountStatus.RECONNECT  # type: ignore[attr-defined]
     # while it waits for a person, nothing of it is claimed
@@ -136,10 +141,10 @@ def test_figures_read_before_the_network_settles_them_are_provisional(
     info = dataclasses.replace(registry.NETWORKS["linkedin"], metrics_settle=timedelta(hours=48))
     monkeypatch.setitem(registry.NETWORKS, "linkedin", info)
     now = datetime.now(UTC)
-    pub = published(account, now - timedelta(hours=2))
+    pub = published(account, now - timedelta(minutes=20))
     collect.follow_new(now)
     network.posts[pub.remote_id] = FIGURES
-    collect.read_posts([PostFigures.objects.get().pk], now=now)
+    collect.read_posts([PostFigures.objects.get().pk], now=pub.published_at + timedelta(hours=1))
     assert PostFigures.objects.get().provisional
     assert DailyFigures.objects.get().provisional
     collect.read_posts([PostFigures.objects.get().pk], now=pub.published_at + timedelta(hours=72))
@@ -164,14 +169,20 @@ def test_the_morning_pass_reads_again_the_recent_posts_not_read_lately(
     now = datetime.now(UTC)
     stale = published(account, now - timedelta(days=3, hours=4))
     fresh = published(account, now - timedelta(days=3, hours=5))
+    waiting = published(account, now - timedelta(days=3, hours=6))  # waiting out a rate limit
+    new = published(account, now - timedelta(minutes=10))  # not read yet: its +1 h comes first
     collect.follow_new(now)
     later = now + timedelta(days=4)
     PostFigures.objects.filter(publication=stale).update(taken_at=now - timedelta(hours=20), due_at=later)
     PostFigures.objects.filter(publication=fresh).update(taken_at=now - timedelta(hours=1), due_at=later)
+    PostFigures.objects.filter(publication=waiting).update(taken_at=now - timedelta(hours=20), failures=1,
+                                                           due_at=now + timedelta(minutes=30))
     network.account = {"followers": 1500}
     assert collect.read_account(AccountFigures.objects.get().pk, now=now)
     assert PostFigures.objects.get(publication=stale).due_at == now
-    assert PostFigures.objects.get(publication=fresh).due_at == now + timedelta(days=4)
+    assert PostFigures.objects.get(publication=fresh).due_at == later
+    assert PostFigures.objects.get(publication=waiting).due_at == now + timedelta(minutes=30)
+    assert PostFigures.objects.get(publication=new).due_at == new.published_at + timedelta(hours=1)
     row = AccountFigures.objects.get()
     assert row.followers == 1500 and row.due_at == collect.next_morning(row.workspace, now)
     assert AccountSnapshot.objects.get().followers == 1500
@@ -191,14 +202,31 @@ def test_the_daily_roll_up_sums_the_days_posts_and_keeps_the_days_last_follower_
     collect.read_account(AccountFigures.objects.get().pk, now=start + timedelta(hours=7))
     network.account = {"followers": 720}
     collect.read_account(AccountFigures.objects.get().pk, now=start + timedelta(hours=20))
-    collect.read_posts(list(PostFigures.objects.values_list("pk", flat=True)), now=start + timedelta(days=2))
+    collect.read_posts(list(PostFigures.objects.values_list("pk", flat=True)), now=start + timedelta(days=5))
     row = DailyFigures.objects.get(day=day)
     assert (row.posts, row.interactions, row.views, row.followers) == (3, 60, 300, 720)
     assert DailyFigures.objects.get(day=day + timedelta(days=1)).posts == 1
-    # the roll-up can always be recomputed from what was kept
+    # the roll-up can always be recomputed from what was kept, to the same rows
+    fields = ("day", "followers", "posts", "interactions", "views", "reach", "clicks", "provisional")
+    kept = list(DailyFigures.objects.order_by("day").values_list(*fields))
     DailyFigures.objects.all().delete()
-    collect.rebuild(account)  # type: ignore[arg-type]
-    assert DailyFigures.objects.get(day=day).interactions == 60
+    assert collect.rebuild(account) == len(kept)  # type: ignore[arg-type]
+    assert list(DailyFigures.objects.order_by("day").values_list(*fields)) == kept
+
+
+def test_a_batch_queued_twice_is_read_once(account: object, network: ScriptedMetrics) -> None:
+    now = datetime.now(UTC)
+    pub = published(account, now - timedelta(minutes=20))
+    collect.follow_new(now)
+    network.posts[pub.remote_id] = FIGURES
+    first = pub.published_at + timedelta(hours=1)
+    batch = collect.claim_post_batches(first)[account.pk]  # type: ignore[attr-defined]
+    # a slow job, claimed again after REQUEUE: both run
+    again = collect.claim_post_batches(first + collect.REQUEUE + timedelta(minutes=1))[account.pk]  # type: ignore[attr-defined]
+    assert again == batch
+    assert collect.read_posts(batch, now=first + timedelta(minutes=20)) == 1
+    assert collect.read_posts(again, now=first + timedelta(minutes=21)) == 0
+    assert PostFigures.objects.get().readings == 1 and PostSnapshot.objects.count() == 1
 
 
 def test_one_job_reads_at_most_a_batch_of_one_account_the_rest_waits(account: object, network: ScriptedMetrics,

@@ -151,8 +151,9 @@ def _seed(world: World, api: APIClient) -> dict[str, list[int]]:
     Notification.objects.bulk_create([Notification(user=owner, workspace=workspace, kind="failed",
                                                    message=f"Échec {n}", url="/") for n in range(3)])
     veille = _seed_veille(world)
-    _seed_analytics(world)
+    analytics = _seed_analytics(world)
     return {
+        **analytics,
         **veille,
         "workspace": [workspace.pk, world.other_workspace.pk],
         "account": [world.mastodon.pk, world.bluesky.pk, world.other_account.pk],
@@ -212,12 +213,27 @@ def _seed_veille(world: World) -> dict[str, list[int]]:
             "entry": [e.pk for e in entries]}
 
 
-def _seed_analytics(world: World) -> None:
-    """Figures: a month of posts with their snapshots, and the accounts' followers."""
+def _seed_analytics(world: World) -> dict[str, list[int]]:
+    """Figures: a month of posts with their snapshots, and the accounts' followers; a
+    timing experiment and short links with clicks (one of each in the other workspace)."""
+    from datetime import time
+
+    from parvis.analytics import experiments, links
+    from parvis.analytics.models import ShortLink
     from parvis.testing.analytics_history import seed_history
 
-    seed_history(world.workspace, [world.mastodon, world.bluesky], days=30, posts_per_day=1, now=timezone.now(),
+    now = timezone.now()
+    seed_history(world.workspace, [world.mastodon, world.bluesky], days=30, posts_per_day=1, now=now,
                  snapshots_per_post=2)
+    made = [experiments.start(account, 1, time(8), time(12, 30), now.date()) for account in (
+        world.mastodon, world.other_account)]
+    shortened = []
+    for account in (world.mastodon, world.other_account):
+        post = Post.objects.create(workspace=account.workspace, text="https://dupont.example/")
+        links.shorten(post, account.network, "https://dupont.example/")
+        shortened.append(ShortLink.objects.get(post=post))
+        links.follow(shortened[-1].code, count=True)
+    return {"experiment": [e.pk for e in made], "short_link": [link.pk for link in shortened]}
 
 
 @pytest.fixture
@@ -261,7 +277,8 @@ PATH_KINDS = [("/api/v1/workspaces/{workspace_id}/saved-replies/", "saved"),
               ("/api/v1/client-approvers/", "client"), ("/api/v1/portal-links/", "link"),
               ("/api/v1/feeds/", "feed"), ("/api/v1/feed-folders/", "feed_folder"), ("/api/v1/monitors/", "monitor"),
               ("/api/v1/digests/", "digest"), ("/api/v1/competitors/", "competitor"),
-              ("/api/v1/competitor-accounts/", "competitor_account")]
+              ("/api/v1/competitor-accounts/", "competitor_account"),
+              ("/api/v1/timing-experiments/", "experiment"), ("/api/v1/short-links/", "short_link")]
 # Paths whose `{id}` is of another kind than their prefix says (checked first).
 EXACT_PATH_KINDS = {"/api/v1/accounts/{id}/": "spare_account"}
 # Query and body field → kind.

@@ -76,6 +76,7 @@ def _render(request: AuthedRequest, workspaces: Sequence[Workspace], workspace: 
         "days": request.GET.get("days", "") if not (request.GET.get("start") or request.GET.get("end")) else "",
         "accounts": accounts, "account": chosen if account_ids else None, "tz": tz.key,
         "has_accounts": SocialAccount.objects.filter(workspace__in=workspaces).exists(),
+        "labels": {key: info.label for key, info in registry.NETWORKS.items()},
     }
     return render(request, "parvis/analytics/dashboard.html", context, status=400 if error else 200)
 
@@ -101,12 +102,17 @@ WEEKDAYS = (gettext_lazy("Monday"), gettext_lazy("Tuesday"), gettext_lazy("Wedne
             gettext_lazy("Friday"), gettext_lazy("Saturday"), gettext_lazy("Sunday"))
 
 
+TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
 class ExperimentForm(forms.Form):
     weekday = forms.TypedChoiceField(label=gettext_lazy("Day"), coerce=int,
                                      choices=[(n, name) for n, name in enumerate(WEEKDAYS)])
-    time_a = forms.TimeField(label=gettext_lazy("A time"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
-    time_b = forms.TimeField(label=gettext_lazy("Against"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
-    starts_on = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    # Values as <input type=time/date> needs them, whatever the page's language.
+    time_a = forms.TimeField(label=gettext_lazy("A time"), widget=TIME)
+    time_b = forms.TimeField(label=gettext_lazy("Against"), widget=TIME)
+    starts_on = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"},
+                                                                                   format="%Y-%m-%d"))
     weeks = forms.IntegerField(label=gettext_lazy("Weeks"), min_value=1, max_value=experiments.MAX_WEEKS,
                                initial=4)
     add_to_queue = forms.BooleanField(label=gettext_lazy("Add both times to the account's queue"), required=False,
