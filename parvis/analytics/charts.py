@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Literal
 
+from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -130,7 +131,24 @@ def legend(chart: Chart) -> list[tuple[str, str]]:
     return [(series.name, f"chart-s{number % PALETTE}") for number, series in enumerate(chart.series)]
 
 
-def table_rows(chart: Chart) -> list[tuple[str, list[float | None]]]:
-    """The chart's figures, a row per category, a column per series."""
-    return [(label, [s.values[i] if i < len(s.values) else None for s in chart.series])
+def table_rows(chart: Chart) -> list[tuple[str, list[str]]]:
+    """The chart's figures as text in the active language, a row per category, a column
+    per series ("—" for a missing value). Formatted here, not by the template: an
+    agency's chart holds a thousand figures."""
+    def shown(value: float | None) -> str:
+        if value is None:
+            return "—"
+        return str(int(value)) if value == int(value) else number_format(value, 2, use_l10n=True)
+
+    return [(label, [shown(s.values[i] if i < len(s.values) else None) for s in chart.series])
             for i, label in enumerate(chart.categories)]
+
+
+def table_html(chart: Chart, first: str) -> SafeString:
+    """The chart's figures as an HTML table (`first` heads the categories' column), built
+    here rather than by the template: an agency's chart holds a thousand figures."""
+    head = "".join(f"<th>{escape(s.name)}</th>" for s in chart.series)
+    body = "".join(f"<tr><td>{escape(label)}</td>{''.join(f'<td>{escape(v)}</td>' for v in values)}</tr>"
+                   for label, values in table_rows(chart))
+    return mark_safe(  # noqa: S308 - every text inside is escaped above
+        f'<table class="list"><thead><tr><th>{escape(first)}</th>{head}</tr></thead><tbody>{body}</tbody></table>')

@@ -22,7 +22,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from parvis.accounts.models import Workspace
@@ -271,13 +270,39 @@ def read_account(figures_id: int, now: datetime | None = None) -> bool:
 # -- the daily roll-up -----------------------------------------------------------------
 
 
-ROLLED = ("posts", "interactions", "views", "reach", "clicks", "provisional")
-
-
 def local_day_bounds(day: date, workspace: Workspace) -> tuple[datetime, datetime]:
     tz = workspace.tz
     start = datetime.combine(day, time(0), tzinfo=tz)
     return start, datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+
+
+POST_FIELDS = ("published_at", "interactions", "views", "reach", "clicks", "provisional", "followers", "taken_at")
+
+
+def day_sums(posts: Iterable[tuple[Any, ...]]) -> dict[str, Any]:
+    """A day's roll-up from its posts (rows of POST_FIELDS)."""
+    out: dict[str, Any] = {"posts": 0, "interactions": 0, "views": 0, "reach": 0, "clicks": 0, "provisional": 0,
+                           "rated_posts": 0, "rated_interactions": 0, "rated_followers": 0, "rate_sum": 0.0,
+                           "viewed_posts": 0, "viewed_interactions": 0, "view_rate_sum": 0.0, "last_taken_at": None}
+    for _published_at, interactions, views, reach, clicks, provisional, followers, taken_at in posts:
+        out["posts"] += 1
+        out["interactions"] += interactions
+        out["views"] += views or 0
+        out["reach"] += reach or 0
+        out["clicks"] += clicks or 0
+        out["provisional"] += bool(provisional)
+        if followers:
+            out["rated_posts"] += 1
+            out["rated_interactions"] += interactions
+            out["rated_followers"] += followers
+            out["rate_sum"] += 100.0 * interactions / followers
+        if views:
+            out["viewed_posts"] += 1
+            out["viewed_interactions"] += interactions
+            out["view_rate_sum"] += 100.0 * interactions / views
+        if taken_at is not None and (out["last_taken_at"] is None or taken_at > out["last_taken_at"]):
+            out["last_taken_at"] = taken_at
+    return out
 
 
 def roll_up(account: SocialAccount, moments: Iterable[datetime]) -> None:
@@ -285,44 +310,33 @@ def roll_up(account: SocialAccount, moments: Iterable[datetime]) -> None:
     workspace = account.workspace
     for day in sorted({moment.astimezone(workspace.tz).date() for moment in moments}):
         start, end = local_day_bounds(day, workspace)
-        posts = PostFigures.objects.filter(account=account, published_at__gte=start, published_at__lt=end).aggregate(
-            posts=Count("pk"), interactions=Sum("interactions"), views=Sum("views"), reach=Sum("reach"),
-            clicks=Sum("clicks"), provisional=Count("pk", filter=Q(provisional=True)))
+        sums = day_sums(PostFigures.objects.filter(account=account, published_at__gte=start, published_at__lt=end)
+                        .values_list(*POST_FIELDS))
         followers = (AccountSnapshot.objects.filter(account=account, taken_at__lt=end, followers__isnull=False)
                      .order_by("-taken_at").values_list("followers", flat=True).first())
         DailyFigures.objects.update_or_create(account=account, day=day, defaults={
-            "workspace": workspace, "followers": followers, "posts": posts["posts"] or 0,
-            "interactions": posts["interactions"] or 0, "views": posts["views"] or 0,
-            "reach": posts["reach"] or 0, "clicks": posts["clicks"] or 0,
-            "provisional": bool(posts["provisional"])})
+            "workspace": workspace, "followers": followers, **sums})
 
 
 def rebuild(account: SocialAccount) -> int:
     """Recompute every day of an account's roll-up from its figures (after an import or
     a repair), in two reads and one write; how many days."""
     tz = account.workspace.tz
-    days: dict[date, dict[str, int]] = {}
-    for published_at, *numbers, provisional in PostFigures.objects.filter(account=account).values_list(
-            "published_at", "interactions", "views", "reach", "clicks", "provisional"):
-        row = days.setdefault(published_at.astimezone(tz).date(), dict.fromkeys(ROLLED, 0))
-        row["posts"] += 1
-        for name, value in zip(ROLLED[1:5], numbers, strict=True):
-            row[name] += value or 0
-        row["provisional"] += bool(provisional)
+    by_day: dict[date, list[tuple[Any, ...]]] = {}
+    for row in PostFigures.objects.filter(account=account).values_list(*POST_FIELDS):
+        by_day.setdefault(row[0].astimezone(tz).date(), []).append(row)
     counts = list(AccountSnapshot.objects.filter(account=account, followers__isnull=False).order_by("taken_at")
                   .values_list("taken_at", "followers"))
     for taken_at, _followers in counts:
-        days.setdefault(taken_at.astimezone(tz).date(), dict.fromkeys(ROLLED, 0))
+        by_day.setdefault(taken_at.astimezone(tz).date(), [])
     rows, index, current = [], 0, None
-    for day in sorted(days):
+    for day in sorted(by_day):
         _start, end = local_day_bounds(day, account.workspace)
         while index < len(counts) and counts[index][0] < end:
             current = counts[index][1]
             index += 1
-        row = days[day]
         rows.append(DailyFigures(account=account, workspace_id=account.workspace_id, day=day, followers=current,
-                                 posts=row["posts"], interactions=row["interactions"], views=row["views"],
-                                 reach=row["reach"], clicks=row["clicks"], provisional=bool(row["provisional"])))
+                                 **day_sums(by_day[day])))
     with transaction.atomic():
         DailyFigures.objects.filter(account=account).delete()
         DailyFigures.objects.bulk_create(rows, batch_size=1000)

@@ -18,8 +18,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Avg, Count, F, FloatField, Max, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Cast, Coalesce
+from django.db.models import Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from parvis.analytics.models import DailyFigures, PostFigures
@@ -203,14 +203,13 @@ def build(workspace_ids: Sequence[int], period: Period, tz: ZoneInfo, *, account
     accounts = _accounts(workspace_ids, account_ids)
     start, end = period.bounds(tz)
     in_period = posts.filter(published_at__gte=start, published_at__lt=end)
-    found: dict[int, dict[str, Any]] = {row["account_id"]: dict(row) for row in in_period.values(
-        "account_id").annotate(**_rates(), last_taken=Max("taken_at"))}
+    found: dict[int, dict[str, Any]] = {row["account_id"]: dict(row) for row in daily.filter(
+        day__gte=period.start, day__lte=period.end).values("account_id").annotate(**_sums())}
     followers = _followers_by_account(daily, period, accounts)
     totals = _totals_of(_combine(found.values()))
     _add_followers(totals, followers.values())
     previous = period.previous()
-    p_start, p_end = previous.bounds(tz)
-    before = _totals_of(posts.filter(published_at__gte=p_start, published_at__lt=p_end).aggregate(**_rates()))
+    before = _totals_of(_combine([daily.filter(day__gte=previous.start, day__lte=previous.end).aggregate(**_sums())]))
     _add_followers(before, _followers_by_account(daily, previous, accounts).values())
     rows = [_breakdown(pk, accounts[pk].network, str(accounts[pk]), [found[pk]] if pk in found else [],
                        [followers[pk]] if pk in followers else [])
@@ -279,47 +278,41 @@ def _latest(moments: Iterable[datetime | None]) -> datetime | None:
 def _accounts(workspace_ids: Sequence[int], account_ids: Sequence[int]) -> dict[int, Any]:
     from parvis.networks.models import SocialAccount
 
-    found = SocialAccount.objects.filter(workspace_id__in=workspace_ids).select_related("workspace")
+    # Not the credentials: decrypting them for a hundred accounts costs more than the page.
+    found = (SocialAccount.objects.filter(workspace_id__in=workspace_ids).select_related("workspace")
+             .defer("credentials", "config"))
     if account_ids:
         found = found.filter(pk__in=account_ids)
     return {account.pk: account for account in found}
 
 
-def _rates() -> dict[str, Any]:
-    with_followers = Q(followers__gt=0)
-    with_views = Q(views__gt=0)
+def _sums() -> dict[str, Any]:
+    """The roll-up's columns summed (named apart from the fields: an aggregate may not
+    take the name of a field another one reads)."""
     return {
-        # Named apart from the fields: an aggregate may not reuse a field's name that a
-        # later one reads.
-        "n_posts": Count("pk"), "n_interactions": Coalesce(Sum("interactions"), 0),
+        "n_posts": Coalesce(Sum("posts"), 0), "n_interactions": Coalesce(Sum("interactions"), 0),
         "n_views": Coalesce(Sum("views"), 0), "n_reach": Coalesce(Sum("reach"), 0),
-        "n_clicks": Coalesce(Sum("clicks"), 0), "n_provisional": Count("pk", filter=Q(provisional=True)),
-        "f_interactions": Sum("interactions", filter=with_followers),
-        "f_total": Sum("followers", filter=with_followers), "f_posts": Count("pk", filter=with_followers),
-        "f_mean": Avg(Cast("interactions", FloatField()) * 100.0 / F("followers"), filter=with_followers),
-        "v_interactions": Sum("interactions", filter=with_views), "v_total": Sum("views", filter=with_views),
-        "v_posts": Count("pk", filter=with_views),
-        "v_mean": Avg(Cast("interactions", FloatField()) * 100.0 / F("views"), filter=with_views),
+        "n_clicks": Coalesce(Sum("clicks"), 0), "n_provisional": Coalesce(Sum("provisional"), 0),
+        "f_posts": Coalesce(Sum("rated_posts"), 0), "f_interactions": Coalesce(Sum("rated_interactions"), 0),
+        "f_total": Coalesce(Sum("rated_followers"), 0), "f_rate_sum": Coalesce(Sum("rate_sum"), 0.0),
+        "v_posts": Coalesce(Sum("viewed_posts"), 0), "v_interactions": Coalesce(Sum("viewed_interactions"), 0),
+        "v_total": Coalesce(Sum("views", filter=Q(viewed_posts__gt=0)), 0),
+        "v_rate_sum": Coalesce(Sum("view_rate_sum"), 0.0), "last_taken": Max("last_taken_at"),
     }
 
 
-SUMMED = ("n_posts", "n_interactions", "n_views", "n_reach", "n_clicks", "n_provisional", "f_interactions",
-          "f_total", "f_posts", "v_interactions", "v_total", "v_posts")
+SUMMED = ("n_posts", "n_interactions", "n_views", "n_reach", "n_clicks", "n_provisional", "f_posts",
+          "f_interactions", "f_total", "f_rate_sum", "v_posts", "v_interactions", "v_total", "v_rate_sum")
 
 
 def _combine(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """Several groups' aggregates as one: sums add up, a mean is weighted by its posts."""
+    """Several groups' sums as one; the means of the posts' rates from their sums."""
     out: dict[str, Any] = dict.fromkeys(SUMMED, 0)
-    weighted = {"f_mean": 0.0, "v_mean": 0.0}
     for row in rows:
         for name in SUMMED:
             out[name] += row[name] or 0
-        weighted["f_mean"] += (row["f_mean"] or 0.0) * (row["f_posts"] or 0)
-        weighted["v_mean"] += (row["v_mean"] or 0.0) * (row["v_posts"] or 0)
-    out["f_mean"] = weighted["f_mean"] / out["f_posts"] if out["f_posts"] else None
-    out["v_mean"] = weighted["v_mean"] / out["v_posts"] if out["v_posts"] else None
-    for name in ("f_interactions", "f_total", "v_interactions", "v_total"):
-        out[name] = out[name] or None
+    out["f_mean"] = out["f_rate_sum"] / out["f_posts"] if out["f_posts"] else None
+    out["v_mean"] = out["v_rate_sum"] / out["v_posts"] if out["v_posts"] else None
     return out
 
 
@@ -354,21 +347,25 @@ def _followers_by_account(daily: QuerySet[DailyFigures], period: Period,
                           accounts: dict[int, Any]) -> dict[int, list[float | None]]:
     """Each account's followers on each day of the period, the last count carried over
     days without one (from before the period when the period starts without one)."""
-    before = dict(DailyFigures.objects.filter(account_id__in=list(accounts)).annotate(
+    from parvis.networks.models import SocialAccount
+
+    # The last count before the period, one index lookup per account.
+    before = {pk: followers for pk, followers in SocialAccount.objects.filter(pk__in=list(accounts)).annotate(
         last=Subquery(DailyFigures.objects.filter(
-            account_id=OuterRef("account_id"), day__lt=period.start, followers__isnull=False)
-            .order_by("-day").values("day")[:1])).filter(day=F("last")).values_list("account_id", "followers"))
+            account_id=OuterRef("pk"), day__lt=period.start, followers__isnull=False)
+            .order_by("-day").values("followers")[:1])).values_list("pk", "last") if followers is not None}
     rows = (daily.filter(day__gte=period.start, day__lte=period.end, followers__isnull=False)
             .order_by("account_id", "day").values_list("account_id", "day", "followers"))
     known: dict[int, list[tuple[date, int]]] = {}
     for account_id, day, followers in rows:
         known.setdefault(account_id, []).append((day, followers or 0))
     out: dict[int, list[float | None]] = {}
+    days = period.each_day()
     for account_id in sorted(set(known) | set(before)):
         counts = known.get(account_id, [])
         values: list[float | None] = []
         index, current = 0, before.get(account_id)
-        for day in period.each_day():
+        for day in days:
             while index < len(counts) and counts[index][0] <= day:
                 current = counts[index][1]
                 index += 1
@@ -405,8 +402,13 @@ def _grouped(found: dict[int, dict[str, Any]], followers: dict[int, list[float |
 
 
 def _rows(figures: QuerySet[PostFigures]) -> list[PostRow]:
+    """The posts of `figures` (sliced), read in two steps: the sort on narrow rows, then
+    the few rows chosen with their text."""
+    ids = list(figures.values_list("pk", flat=True))
+    chosen = {f.pk: f for f in PostFigures.objects.filter(pk__in=ids).select_related(
+        "publication__post", "account").defer("account__credentials", "account__config")}
     rows = []
-    for f in figures.select_related("publication__post", "account"):
+    for f in (chosen[pk] for pk in ids if pk in chosen):
         pub = f.publication
         rows.append(PostRow(
             figures_id=f.pk, post_id=pub.post_id, workspace_id=f.workspace_id, account_id=f.account_id,

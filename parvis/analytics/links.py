@@ -18,6 +18,7 @@ import re
 import secrets
 import string
 from datetime import datetime
+from functools import cache
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -25,15 +26,16 @@ from django.db.models import F
 from django.utils import timezone
 
 from parvis.analytics.models import LinkClicks, ShortLink
+from parvis.networks import registry
 from parvis.publishing.utm import tag_url
 
 ALPHABET = string.ascii_letters + string.digits
 CODE_LENGTH = 7  # 62^7 ≈ 3.5e12: not guessable by walking through them
 CODE_RE = re.compile(rf"[A-Za-z0-9]{{{CODE_LENGTH}}}")
-# User agents of link-card fetchers and crawlers (lower case, any part of the string).
-NOT_PEOPLE = ("bot", "crawler", "spider", "preview", "facebookexternalhit", "mastodon/", "pleroma", "akkoma",
-              "misskey", "cardyb", "bluesky", "linkedinbot", "whatsapp", "telegram", "slack", "discord",
-              "embedly", "curl/", "wget/", "python-", "httpx", "go-http-client", "headless")
+# User agents of crawlers, messaging apps' card fetchers and scripts (lower case, any
+# part of the string); each network adds its own (NetworkInfo.link_preview_agents).
+NOT_PEOPLE = ("bot", "crawler", "spider", "preview", "whatsapp", "telegram", "slack", "discord", "embedly",
+              "curl/", "wget/", "python-", "httpx", "go-http-client", "headless")
 
 
 def path_of(code: str) -> str:
@@ -92,7 +94,12 @@ def is_person(method: str, user_agent: str, purpose: str) -> bool:
     if method != "GET" or "prefetch" in purpose.lower():
         return False
     agent = user_agent.lower()
-    return bool(agent) and not any(word in agent for word in NOT_PEOPLE)
+    return bool(agent) and not any(word in agent for word in _not_people())
+
+
+@cache
+def _not_people() -> tuple[str, ...]:
+    return NOT_PEOPLE + tuple(agent for info in registry.NETWORKS.values() for agent in info.link_preview_agents)
 
 
 def follow(code: str, *, count: bool, now: datetime | None = None) -> str | None:

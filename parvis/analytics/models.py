@@ -107,7 +107,18 @@ class DailyFigures(models.Model):
     views = models.PositiveBigIntegerField(default=0)
     reach = models.PositiveBigIntegerField(default=0)
     clicks = models.PositiveBigIntegerField(default=0)
-    provisional = models.BooleanField(default=False)
+    provisional = models.PositiveIntegerField(default=0)  # posts whose figures may still be revised
+    # What the engagement rates need, summed here so that no dashboard reads posts:
+    # the posts whose followers were known, their interactions, those followers, and the
+    # sum of their own rates (in %); the same for the posts with views.
+    rated_posts = models.PositiveIntegerField(default=0)
+    rated_interactions = models.PositiveBigIntegerField(default=0)
+    rated_followers = models.PositiveBigIntegerField(default=0)
+    rate_sum = models.FloatField(default=0.0)
+    viewed_posts = models.PositiveIntegerField(default=0)
+    viewed_interactions = models.PositiveBigIntegerField(default=0)
+    view_rate_sum = models.FloatField(default=0.0)
+    last_taken_at = models.DateTimeField(null=True, blank=True)  # the latest reading behind the day's figures
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["account", "day"], name="daily_figures_account_day")]

@@ -168,7 +168,7 @@ class AgencyDashboardSerializer(AnalyticsDashboardSerializer):
 
 @extend_schema(tags=["analytics"])
 class AgencyDashboard(ApiView):
-    """Every workspace you belong to, summed and side by side; days cut in your time zone."""
+    """Every workspace you belong to, summed and side by side; each workspace's days in its own time zone."""
 
     serializer_class = AgencyDashboardSerializer
     pagination_class = None

@@ -100,6 +100,9 @@ class NetworkInfo:
     # The network downloads media from an address parvis gives it (Meta): the engine
     # fills `MediaFile.url` with a signed, expiring address of the file.
     media_by_url: bool = False
+    # Parts of the user agents with which the network (or its servers) fetch a link's
+    # page to show its card, lower case: parvis's short links do not count them as clicks.
+    link_preview_agents: tuple[str, ...] = ()
 
     # -- figures (analytics) -------------------------------------------------------------
     # The network's names of the counters its connector's `fetch_metrics` and

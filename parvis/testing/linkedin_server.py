@@ -75,6 +75,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
@@ -504,3 +505,15 @@ def input_error(code: str, description: str, path: str) -> Refusal:
                                           "input": {"inputPath": {"fieldPath": path}}, "code": code}]},
         "status": 422,
     })
+
+
+def served(settings: Any) -> Iterator[LocalLinkedIn]:
+    """A fake LinkedIn for one test, parvis's settings pointed at it (a fixture's body:
+    `yield from served(settings)`); the fake itself must not have failed."""
+    with LocalLinkedIn() as server:
+        settings.PARVIS_LINKEDIN_API_URL = server.url
+        settings.PARVIS_LINKEDIN_OAUTH_URL = server.url
+        settings.PARVIS_LINKEDIN_CLIENT_ID = server.client_id
+        settings.PARVIS_LINKEDIN_CLIENT_SECRET = server.client_secret
+        yield server
+    assert server.errors == []

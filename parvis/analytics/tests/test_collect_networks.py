@@ -30,7 +30,7 @@ from parvis.publishing import engine
 from parvis.publishing.models import Publication
 from parvis.publishing.tests.helpers import pub, schedule
 from parvis.testing.bsky_network import LocalBlueskyNetwork
-from parvis.testing.linkedin_server import LocalLinkedIn
+from parvis.testing.linkedin_server import LocalLinkedIn, served
 from parvis.testing.mastodon_server import LocalMastodon
 from parvis.testing.meta_graph import graph_error
 from parvis.testing.meta_server import THROTTLES, LocalMeta
@@ -230,13 +230,7 @@ def test_threads_a_deleted_post_is_left_out_while_another_is_read_with_the_follo
 
 @pytest.fixture
 def linkedin(settings: Any) -> Iterator[LocalLinkedIn]:
-    with LocalLinkedIn() as server:
-        settings.PARVIS_LINKEDIN_API_URL = server.url
-        settings.PARVIS_LINKEDIN_OAUTH_URL = server.url
-        settings.PARVIS_LINKEDIN_CLIENT_ID = server.client_id
-        settings.PARVIS_LINKEDIN_CLIENT_SECRET = server.client_secret
-        yield server
-    assert server.errors == []  # the fake itself never failed
+    yield from served(settings)
 
 
 @pytest.fixture

@@ -88,12 +88,12 @@ def test_top_and_bottom_posts_and_the_stamp_of_when_figures_were_collected(accou
     assert board.collected_at == at(15) + timedelta(days=1)
 
 
-def test_days_are_cut_in_the_time_zone_shown(account: object, people: dict) -> None:
-    # 23:30 UTC on the 9th is the 10th in Paris: in a Paris dashboard of the 10th only.
+def test_a_clients_days_are_its_own_time_zones(account: object, people: dict) -> None:
+    # 23:30 UTC on the 9th is the 10th in Paris: the client's day, whoever looks.
     figures(account, datetime(2026, 11, 9, 23, 30, tzinfo=UTC), interactions=8, views=None, followers=None)
-    ids, tenth = [people["workspace"].pk], Period(date(2026, 11, 10), date(2026, 11, 10))
-    assert dashboard.build(ids, tenth, people["workspace"].tz).totals.posts == 1
-    assert dashboard.build(ids, tenth, UTC).totals.posts == 0
+    ids, paris = [people["workspace"].pk], people["workspace"].tz
+    assert dashboard.build(ids, Period(date(2026, 11, 10), date(2026, 11, 10)), paris).totals.posts == 1
+    assert dashboard.build(ids, Period(date(2026, 11, 9), date(2026, 11, 9)), paris).totals.posts == 0
 
 
 def test_the_agency_view_sums_every_client_and_lists_each(people: dict) -> None:

@@ -43,6 +43,7 @@ INFO = BlueskyInfo(
     public_reader="parvis.networks.bluesky.public:SearchReader",
     public_stream="parvis.networks.bluesky.public:read_jetstream", public_stream_setting="PARVIS_BLUESKY_JETSTREAM",
     profile_reader="parvis.networks.bluesky.public:ProfileReader",
+    link_preview_agents=("cardyb", "bluesky"),  # the app's card service
     # The AppView's counters of a post view and of a profile (final as read).
     metric_names={"likeCount": "likes", "repostCount": "reposts", "replyCount": "replies", "quoteCount": "quotes",
                   "followersCount": "followers", "followsCount": "following", "postsCount": "posts"},

@@ -29,4 +29,5 @@ INFO = NetworkInfo(
     # Meta revises insights for up to 48 hours after the fact (meta.md 6): figures read
     # before then are shown as provisional.
     metrics_settle=timedelta(hours=48),
+    link_preview_agents=("facebookexternalhit",),
 )

@@ -47,4 +47,5 @@ INFO = LinkedInInfo(
     # `metrics.py` already names them as parvis does; LinkedIn's impressions are views.
     metric_names={"impressions": "views", "reach": "reach", "clicks": "clicks", "reactions": "likes",
                   "comments": "replies", "shares": "reposts", "followers": "followers"},
+    link_preview_agents=("linkedinbot",),
 )

@@ -58,6 +58,8 @@ INFO = MastodonInfo(
     handle_example="@brand@example.social", handle_re=HANDLE_RE, mention_re=MENTION_RE, url_length=23,
     replies_need_mentions=True, public_reader="parvis.networks.mastodon.public:HashtagReader",
     profile_reader="parvis.networks.mastodon.public:ProfileReader",
+    # Every server that shows a post fetches its link's card (and its fediverse kin do too).
+    link_preview_agents=("mastodon/", "pleroma", "akkoma", "misskey", "gotosocial"),
     # The counters of a status and of an account as the API gives them (final as read).
     metric_names={"favourites_count": "likes", "reblogs_count": "reposts", "replies_count": "replies",
                   "followers_count": "followers", "following_count": "following", "statuses_count": "posts"},

@@ -68,7 +68,7 @@ def _render(request: AuthedRequest, workspaces: Sequence[Workspace], workspace: 
         add_competitors(board, workspace, tz)
     for row in board.networks:
         row.account = registry.get(row.network).label if row.network in registry.NETWORKS else row.network
-    drawn = [(chart, charts.svg(chart), charts.table_rows(chart), charts.legend(chart))
+    drawn = [(chart, charts.svg(chart), charts.table_html(chart, _("Day")), charts.legend(chart))
              for chart in dashboard_charts(board)]
     context: dict[str, Any] = {
         "workspace": workspace, "board": board, "charts": drawn, "period": period, "error": error,
@@ -88,7 +88,8 @@ def analytics(request: AuthedRequest, workspace: Workspace) -> HttpResponse:
 
 @login_required
 def analytics_all(request: AuthedRequest) -> HttpResponse:
-    """Every client the person works for, side by side; days cut in the person's zone."""
+    """Every client the person works for, side by side; each client's days in its own
+    time zone (the person's zone says which days the period covers)."""
     try:
         tz = ZoneInfo(request.user.timezone)
     except (ValueError, KeyError):  # a zone the tz database no longer knows

@@ -3,34 +3,23 @@ account's counts, media insights that Meta revises after the fact, and a rate li
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from parvis.networks.base import ErrorKind, MediaFile, NetworkError, PublishRequest
+from parvis.networks.base import ErrorKind
 from parvis.networks.instagram import metrics
 from parvis.networks.instagram.info import INFO
+from parvis.networks.instagram.tests.test_connector import published, refusal
 from parvis.testing.meta_graph import graph_error
 from parvis.testing.meta_server import THROTTLES
 
 pytestmark = pytest.mark.usefixtures("english")
 
 
-def published(files, connector) -> str:
-    post = connector.publish(PublishRequest(text="Pain du jour", idempotency_key="k", media=(
-        MediaFile(path=Path("a.jpg"), mime_type="image/jpeg", url=files.url("/a.jpg")),)))
-    return post.remote_id
-
-
-def refusal(call) -> NetworkError:
-    with pytest.raises(NetworkError) as caught:
-        call()
-    return caught.value
 
 
 def test_the_accounts_counts_read_back_exactly(meta, files, ig, connector):
     meta.set_counts(ig.id, followers_count=5400, follows_count=87)
-    published(files, connector)
+    published(meta, files, connector)
     assert connector.fetch_account_metrics() == {"followers_count": 5400, "follows_count": 87, "media_count": 1}
     meta.set_counts(ig.id, followers_count=5399, media_count=342)
     assert connector.fetch_account_metrics() == {"followers_count": 5399, "follows_count": 87, "media_count": 342}
@@ -42,7 +31,7 @@ def test_instagram_login_reads_the_same_counts(meta, solo, solo_connector):
 
 
 def test_a_revised_figure_is_read_as_meta_now_gives_it(meta, files, connector):
-    media_id = published(files, connector)
+    media_id = published(meta, files, connector)
     meta.set_insights(media_id, views=340, reach=200, saved=3)
     assert connector.fetch_metrics([media_id])[media_id]["views"] == 340
     meta.set_insights(media_id, views=410, reach=260)
@@ -59,7 +48,7 @@ def test_a_rate_limit_on_the_counts_is_transient_with_a_wait(meta, ig, connector
 
 
 def test_a_rate_limit_on_insights_fails_the_read_rather_than_dropping_the_media(meta, files, solo, solo_connector):
-    media_id = published(files, solo_connector)
+    media_id = published(meta, files, solo_connector)
     meta.throttle_next(80002, method="GET", path="*/insights", owner=solo.id, minutes=2)
     error = refusal(lambda: solo_connector.fetch_metrics([media_id]))
     assert (error.kind, error.retry_after) == (ErrorKind.TRANSIENT, 120)

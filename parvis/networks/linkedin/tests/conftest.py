@@ -13,18 +13,12 @@ from django.utils import timezone
 
 from parvis.networks.models import SocialAccount
 from parvis.testing.linkedin_base import Member, Organization
-from parvis.testing.linkedin_server import LocalLinkedIn
+from parvis.testing.linkedin_server import LocalLinkedIn, served
 
 
 @pytest.fixture
 def linkedin(settings: Any) -> Iterator[LocalLinkedIn]:
-    with LocalLinkedIn() as server:
-        settings.PARVIS_LINKEDIN_API_URL = server.url
-        settings.PARVIS_LINKEDIN_OAUTH_URL = server.url
-        settings.PARVIS_LINKEDIN_CLIENT_ID = server.client_id
-        settings.PARVIS_LINKEDIN_CLIENT_SECRET = server.client_secret
-        yield server
-    assert server.errors == []  # the fake itself never failed
+    yield from served(settings)
 
 
 @pytest.fixture
