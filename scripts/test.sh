@@ -47,8 +47,27 @@ step "Migrations are complete"
 PARVIS_DATA_DIR=$(mktemp -d) DJANGO_SETTINGS_MODULE=parvis.test_settings \
   "$VENV/bin/python" -m parvis manage makemigrations --check --dry-run >/dev/null
 
-step "Test suite on SQLite"
-env -u DATABASE_URL -u REDIS_URL "$VENV/bin/python" -m pytest "$@"
+# With no arguments, the suite runs in two parts: the tests that stay in the test process
+# (most of them, the browser and fuzz tests included) on every core through pytest-xdist,
+# each worker with its own test database; then, one at a time, those that start servers
+# outside it (`slow`, `e2e`), which share session-wide servers and ports. Given arguments,
+# one pytest run with them.
+suite() {
+  local name=$1
+  shift
+  if [ $# -gt 0 ]; then
+    step "Test suite on $name"
+    "$VENV/bin/python" -m pytest "$@"
+    return
+  fi
+  step "Test suite on $name: in-process tests, browser and fuzz included, on every core"
+  "$VENV/bin/python" -m pytest -n "${PARVIS_TEST_WORKERS:-auto}" -m "not slow and not e2e"
+  step "Test suite on $name: tests that start servers, one at a time"
+  "$VENV/bin/python" -m pytest -m "slow or e2e"
+}
+
+unset DATABASE_URL REDIS_URL  # the first run is parvis up's embedded mode
+suite SQLite "$@"
 
 reachable() {
   "$VENV/bin/python" - "$1" <<'PY'
@@ -62,8 +81,7 @@ PY
 }
 
 if reachable "$PG_URL" && reachable "$REDIS"; then
-  step "Test suite on PostgreSQL, huey on Redis"
-  DATABASE_URL="$PG_URL" REDIS_URL="$REDIS" "$VENV/bin/python" -m pytest "$@"
+  DATABASE_URL="$PG_URL" REDIS_URL="$REDIS" suite "PostgreSQL, huey on Redis" "$@"
 elif [ "${CI:-}" = "true" ]; then
   echo "PostgreSQL ($PG_URL) or Redis ($REDIS) is not reachable: CI must run both suites." >&2
   exit 1

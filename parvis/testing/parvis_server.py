@@ -34,7 +34,7 @@ class ParvisUp:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 60.0) -> Self:
+    def start(self, timeout: float = 180.0) -> Self:  # migrating a new database on a busy machine
         env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
         env.update(DJANGO_SETTINGS_MODULE="parvis.settings", PARVIS_DATA_DIR=str(self.data_dir),
                    PARVIS_ADMIN_EMAIL=self.admin_email, PARVIS_ADMIN_PASSWORD=self.admin_password,

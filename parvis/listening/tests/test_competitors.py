@@ -6,7 +6,7 @@ reader answers what a test tells it to, through the registry as a real one would
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -97,7 +97,9 @@ def test_a_competitor_account_is_read_its_posts_and_counts_recorded(people, read
     # A later read updates the counts in place and keeps one row a day of the profile's.
     reader.answers[account.handle] = timeline(
         2010, post(2, "Nos #galettes des rois arrivent", NOW - timedelta(hours=3), likes=55, reposts=9, replies=2))
-    competitors.read_account(account.pk, at + timedelta(hours=6))
+    # Six hours later, but on the same UTC day whatever the hour the test runs at.
+    later = min(at + timedelta(hours=6), datetime.combine(at.date(), time(23, 59, 59), UTC))
+    competitors.read_account(account.pk, later)
     first.refresh_from_db()
     assert (first.likes, first.followers) == (55, 2010)
     assert CompetitorPost.objects.filter(account=account).count() == 2
