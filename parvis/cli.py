@@ -1,5 +1,5 @@
 """The `parvis` command: `up` (everything on one machine), `worker` (scale-out), `manage`,
-`mcp` (an assistant's MCP server over stdio)."""
+`mcp` (an assistant's MCP server over stdio), `report` (a client's report as a file)."""
 
 from __future__ import annotations
 
@@ -145,6 +145,13 @@ def cmd_mcp(args: argparse.Namespace) -> None:
     build_server(stdio_caller(token, owner.language)).run("stdio")
 
 
+def cmd_report(args: argparse.Namespace) -> None:
+    _setup()
+    from parvis.analytics.report_cli import run
+
+    sys.exit(run(args))
+
+
 def cmd_manage(args: argparse.Namespace) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "parvis.settings")
     from django.core.management import execute_from_command_line
@@ -179,6 +186,12 @@ def main(argv: list[str] | None = None) -> None:
 
     mcp = sub.add_parser("mcp", help="MCP server over stdio for an AI assistant (token in PARVIS_TOKEN)")
     mcp.set_defaults(func=cmd_mcp)
+
+    report = sub.add_parser("report", help="a client's report as PDF, PowerPoint or Excel")
+    from parvis.analytics.report_cli import add_arguments as report_arguments
+
+    report_arguments(report)
+    report.set_defaults(func=cmd_report)
 
     manage = sub.add_parser("manage", help="Django management commands")
     manage.add_argument("rest", nargs=argparse.REMAINDER)

@@ -369,6 +369,10 @@ PARVIS_SWEEPS = [
     "parvis.listening.tasks.dispatch_digests",
     # Every pass: queue the due readings of posts' and accounts' figures (analytics).
     "parvis.analytics.tasks.dispatch_metric_reads",
+    # Every pass: reports' next runs planned, the evening checks, the due builds and sends.
+    "parvis.analytics.tasks.dispatch_reports",
+    # Once a minute: queue the due syncs of conversions from Matomo or Plausible (each hourly).
+    "parvis.analytics.tasks.dispatch_conversion_syncs",
     # Once an hour: forget feed entries past PARVIS_FEEDS_KEEP_DAYS that left their feed.
     "parvis.listening.tasks.forget_old_entries",
     # Every pass: fan new outbox events out to webhook endpoints, claim due deliveries, queue them.

@@ -1,11 +1,16 @@
 from django.urls import URLPattern, URLResolver, include, path
 
+from parvis.core.ids import register_converters
 from parvis.networks import registry
 from parvis.web.views import app
+from parvis.web.views.conversion_hook import conversion_hook
 from parvis.web.views.icons import favicon
 from parvis.web.views.media_download import media_download
 from parvis.web.views.network_style import network_css
+from parvis.web.views.reports import report_link, report_link_file
 from parvis.web.views.short_links import follow
+
+register_converters()  # `<id:…>`: ids past a 64-bit column answer 404, not 500
 
 
 def build_urlpatterns() -> list[URLPattern | URLResolver]:
@@ -22,6 +27,11 @@ def build_urlpatterns() -> list[URLPattern | URLResolver]:
         path("m/<str:token>/<str:name>", media_download, name="media_download"),
         # Posts' short links (analytics.links): public, the code is the only key.
         path("l/<str:code>", follow, name="short_link"),
+        # Conversions sent by a client's site (analytics.conversions): the signature is the key.
+        path("hooks/conversions/<id:source_id>/", conversion_hook, name="conversion_hook"),
+        # A client's report sent as a private link (analytics.deliveries): the token is the key.
+        path("r/<str:token>/", report_link, name="report_link"),
+        path("r/<str:token>/<str:format_>/", report_link_file, name="report_link_file"),
         path("api/v1/", include("parvis.api.urls")),
         *(path("", include(info.urls)) for info in registry.NETWORKS.values()),
         path("", include("parvis.web.urls")),

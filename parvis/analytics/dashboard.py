@@ -27,6 +27,7 @@ from parvis.core.texts import WordedError
 
 PERIOD_DAYS = (7, 30, 90)
 LONGEST = 366
+FIRST_YEAR, LAST_YEAR = 1900, 2999  # days a period's bounds can be computed for (date.max cannot)
 TOP = 5
 
 
@@ -65,6 +66,7 @@ def period_of(values: Any, today: date) -> Period:
     start, end = (values.get("start") or "").strip(), (values.get("end") or "").strip()
     if start or end:
         first, last = _date(start, "start"), _date(end, "end")
+        check_years(Period(first, last))
         if last < first:
             raise PeriodError(_("The end is before the start."), "end")
         if (last - first).days >= LONGEST:
@@ -75,6 +77,16 @@ def period_of(values: Any, today: date) -> Period:
         raise PeriodError(_("Choose 7, 30 or 90 days."), "days")
     days = int(raw)
     return Period(today - timedelta(days=days), today - timedelta(days=1))
+
+
+def check_years(period: Period, start: str = "start", end: str = "end") -> Period:
+    """The period, when its days are in years parvis computes with; else a PeriodError
+    naming the field (a day near date.max has no day after it)."""
+    for name, day in ((start, period.start), (end, period.end)):
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise PeriodError(_("Give a day between the years %(first)d and %(last)d.")
+                              % {"first": FIRST_YEAR, "last": LAST_YEAR}, name)
+    return period
 
 
 def _date(raw: str, name: str) -> date:

@@ -23,6 +23,8 @@ from parvis.api import missions as mission_views
 from parvis.api import pause as pause_views
 from parvis.api import publications as publication_views
 from parvis.api import queue as queue_views
+from parvis.api import reports as report_views
+from parvis.api import roi as roi_views
 from parvis.api import series as series_views
 from parvis.api import veille as veille_views
 from parvis.api import veille_clusters as cluster_views
@@ -162,6 +164,26 @@ urlpatterns = [
     path("short-links/<id:pk>/clicks/", analytics_views.ShortLinkClicks.as_view(), name="short-link-clicks"),
     path("publications/<id:pk>/snapshots/", analytics_views.PublicationSnapshots.as_view(),
          name="publication-snapshots"),
+    # What the CM's time costs and brings: figures, cost settings, time entered, conversions and their sources.
+    path("workspaces/<id:workspace_id>/analytics/roi/", roi_views.Roi.as_view(), name="roi"),
+    path("workspaces/<id:workspace_id>/cost-settings/", roi_views.CostSettingsDetail.as_view(), name="cost-settings"),
+    path("workspaces/<id:workspace_id>/time-entries/", roi_views.TimeEntryList.as_view(), name="time-entries"),
+    path("time-entries/<id:pk>/", roi_views.TimeEntryDetail.as_view(), name="time-entry"),
+    path("workspaces/<id:workspace_id>/conversions/", roi_views.ConversionList.as_view(), name="conversions"),
+    path("workspaces/<id:workspace_id>/conversions/import/", roi_views.ConversionImport.as_view(),
+         name="conversions-import"),
+    path("workspaces/<id:workspace_id>/conversion-sources/", roi_views.ConversionSourceList.as_view(),
+         name="conversion-sources"),
+    path("conversion-sources/<id:pk>/", roi_views.ConversionSourceDetail.as_view(), name="conversion-source"),
+    # Client reports: what each holds and when it goes out, the runs and their files, the agency's look.
+    path("workspaces/<id:workspace_id>/report-definitions/", report_views.ReportDefinitionList.as_view(),
+         name="report-definitions"),
+    path("report-definitions/<id:pk>/", report_views.ReportDefinitionDetail.as_view(), name="report-definition"),
+    path("workspaces/<id:workspace_id>/report-runs/", report_views.ReportRunList.as_view(), name="report-runs"),
+    path("report-runs/<id:pk>/", report_views.ReportRunDetail.as_view(), name="report-run"),
+    path("report-runs/<id:pk>/send/", report_views.ReportRunSend.as_view(), name="report-run-send"),
+    path("report-runs/<id:pk>/files/<str:format>/", report_views.ReportRunFile.as_view(), name="report-file"),
+    path("report-look/", report_views.ReportLookDetail.as_view(), name="report-look"),
     path("workspaces/<id:workspace_id>/competitors/", competitor_views.CompetitorList.as_view(), name="competitors"),
     path("workspaces/<id:workspace_id>/competitors/board/", competitor_views.CompetitorBoard.as_view(),
          name="competitor-board"),

@@ -35,6 +35,8 @@ from parvis.web.views import library as library_views
 from parvis.web.views import missions as mission_views
 from parvis.web.views import pause as pause_views
 from parvis.web.views import queue as queue_views
+from parvis.web.views import reports as report_views
+from parvis.web.views import roi as roi_views
 from parvis.web.views import saved_replies as saved_reply_views
 from parvis.web.views import series as series_views
 from parvis.web.views import veille as veille_views
@@ -112,6 +114,7 @@ urlpatterns = [
     # campaigns and labels; internal comments.
     path("calendar/", calendar_views.calendar_all, name="calendar_all"),
     path("analytics/", analytics_views.analytics_all, name="analytics_all"),
+    path("reports/look/", report_views.report_look, name="report_look"),
     path("calendar/more/", calendar_views.calendar_all_more, name="calendar_all_more"),
     path("w/<id:workspace_id>/calendar/", calendar_views.calendar, name="calendar"),
     path("w/<id:workspace_id>/calendar/more/", calendar_views.calendar_more, name="calendar_more"),
@@ -145,6 +148,7 @@ urlpatterns = [
     path("portal/<str:token>/", portal.portal, name="portal"),
     path("portal/<str:token>/posts/<id:post_id>/", portal.portal_action, name="portal_action"),
     path("portal/<str:token>/media/<id:media_id>/", portal.portal_media, name="portal_media"),
+    path("portal/<str:token>/reports/<id:run_id>/<str:format_>/", portal.portal_report, name="portal_report"),
     # Bulk import from CSV.
     path("w/<id:workspace_id>/imports/", imports.import_upload, name="import_upload"),
     path("w/<id:workspace_id>/imports/template.csv", imports.import_template, name="import_template"),
@@ -168,6 +172,13 @@ urlpatterns = [
     path("w/<id:workspace_id>/veille/stories/", veille_story_views.veille_stories, name="veille_stories"),
     path("w/<id:workspace_id>/analytics/", analytics_views.analytics, name="analytics"),
     path("w/<id:workspace_id>/analytics/best-times/", analytics_views.best_times, name="best_times"),
+    path("w/<id:workspace_id>/analytics/roi/", roi_views.roi, name="roi"),
+    path("w/<id:workspace_id>/reports/", report_views.reports, name="reports"),
+    path("w/<id:workspace_id>/reports/new/", report_views.report_new, name="report_new"),
+    path("w/<id:workspace_id>/reports/<id:definition_id>/", report_views.report_definition, name="report_definition"),
+    path("w/<id:workspace_id>/reports/runs/<id:run_id>/", report_views.report_run, name="report_run"),
+    path("w/<id:workspace_id>/reports/runs/<id:run_id>/<str:format_>/", report_views.report_file,
+         name="report_file"),
     path("w/<id:workspace_id>/veille/stories/read/", veille_story_views.veille_stories_read,
          name="veille_stories_read"),
     path("w/<id:workspace_id>/veille/monitors/", veille_monitors.veille_monitors, name="veille_monitors"),

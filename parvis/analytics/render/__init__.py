@@ -44,7 +44,8 @@ class Report:
     title: str
     slides: list[Slide]
     accent: str = DEFAULT_ACCENT  # "#rrggbb"
-    logo: bytes | None = None  # PNG or JPEG, drawn at the top of PDF pages
+    logo: bytes | None = None  # the agency's, PNG or JPEG: top left of PDF pages, on the PowerPoint's cover
+    client_logo: bytes | None = None  # the client's: top right, and on the cover
     language: Literal["fr", "en"] = "fr"  # how numbers and dates are written as text
 
     def __post_init__(self) -> None:

@@ -67,6 +67,7 @@ def _plain(text: str) -> str:
 def render(report: Report) -> bytes:
     regular, bold = fonts()
     logo = _logo(report.logo)
+    client_logo = _logo(report.client_logo, "client_logo")
     out = io.BytesIO()
     width, height = PAGE
     frame = Frame(MARGIN, MARGIN + FOOTER, width - 2 * MARGIN, height - 2 * MARGIN - HEADER - FOOTER,
@@ -82,10 +83,17 @@ def render(report: Report) -> bytes:
             image, logo_width = logo
             canvas.drawImage(image, MARGIN, top - LOGO_HEIGHT, width=logo_width, height=LOGO_HEIGHT, mask="auto")
             title_left += logo_width + 12
+        title_right = width - MARGIN
+        if client_logo is not None:
+            image, logo_width = client_logo
+            title_right -= logo_width
+            canvas.drawImage(image, title_right, top - LOGO_HEIGHT, width=logo_width, height=LOGO_HEIGHT,
+                             mask="auto")
+            title_right -= 12
         canvas.setFont(bold, 14)
         canvas.setFillColor(colors.black)
         canvas.drawString(title_left, top - LOGO_HEIGHT / 2 - 5, _fit(_plain(report.title), bold, 14,
-                                                                      width - MARGIN - title_left))
+                                                                      title_right - title_left))
         canvas.setStrokeColor(colors.HexColor(report.accent))
         canvas.setLineWidth(2)
         canvas.line(MARGIN, top - HEADER + 8, width - MARGIN, top - HEADER + 8)
@@ -106,14 +114,14 @@ def render(report: Report) -> bytes:
     return out.getvalue()
 
 
-def _logo(data: bytes | None) -> tuple[ImageReader, float] | None:
+def _logo(data: bytes | None, name: str = "logo") -> tuple[ImageReader, float] | None:
     if not data:
         return None
     try:
         image = ImageReader(io.BytesIO(data))
         w, h = image.getSize()
     except Exception as error:  # Pillow's errors are of many kinds
-        raise ValueError("logo: not a PNG or JPEG image") from error
+        raise ValueError(f"{name}: not a PNG or JPEG image") from error
     return image, min(160.0, LOGO_HEIGHT * w / h)
 
 
@@ -216,7 +224,9 @@ def _table(rows: list[list[Cell]], report: Report, width: float) -> Table:
             for row in rows]
     natural = [max(pdfmetrics.stringWidth(line[c], bold if r == 0 else regular, 9) for r, line in enumerate(text)) + 16
                for c in range(columns)]
-    widths = _shrink(natural, width)
+    least = [max(pdfmetrics.stringWidth(word, bold if r == 0 else regular, 9) for r, line in enumerate(text)
+                 for word in (line[c].split() or [""])) + 16 for c in range(columns)]
+    widths = _keep_words(_shrink(natural, width), least, width)
     cell = ParagraphStyle("cell", fontName=regular, fontSize=9, leading=11)
     number = ParagraphStyle("number", parent=cell, alignment=TA_RIGHT)
     head = ParagraphStyle("head", parent=cell, fontName=bold, textColor=colors.white)
@@ -229,6 +239,20 @@ def _table(rows: list[list[Cell]], report: Report, width: float) -> Table:
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
     ]))
     return table
+
+
+def _keep_words(widths: list[float], least: list[float], width: float) -> list[float]:
+    """No word cut in its middle ("Interact-ions"): a column narrower than its longest word
+    gets that width, taken from the columns wider than their own longest word; when the
+    page has not that much room, the widths stay as they were."""
+    out = [max(w, m) for w, m in zip(widths, least, strict=True)]
+    excess = sum(out) - width
+    if excess <= 0:
+        return out
+    room = [max(0.0, o - m) for o, m in zip(out, least, strict=True)]
+    if sum(room) < excess:
+        return widths
+    return [o - r * excess / sum(room) for o, r in zip(out, room, strict=True)]
 
 
 def _shrink(natural: list[float], width: float) -> list[float]:

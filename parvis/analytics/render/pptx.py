@@ -33,6 +33,7 @@ MARGIN = Inches(0.5)
 GAP = Inches(0.25)
 ROW_HEIGHT = Inches(0.32)
 TEXT_SIZE = Pt(14)
+LOGO_HEIGHT = Inches(0.9)
 TABLE_SIZE = Pt(11)
 CONTINUED = {"fr": "(suite)", "en": "(continued)"}
 
@@ -48,6 +49,7 @@ def render(report: Report, template: bytes | None = None) -> bytes:
 
     cover = _add_slide(deck, title_layout, keep={PP_PLACEHOLDER.CENTER_TITLE, PP_PLACEHOLDER.TITLE})
     _set_title(cover, width, report.title, default_geometry=not template, cover=True)
+    _cover_logos(cover, width, report)
 
     for slide in report.slides:
         for part, rows in enumerate(_table_parts(height, slide)):
@@ -62,6 +64,19 @@ def render(report: Report, template: bytes | None = None) -> bytes:
     out = BytesIO()
     deck.save(out)
     return out.getvalue()
+
+
+def _cover_logos(cover: PptxSlide, width: int, report: Report) -> None:
+    """The agency's logo top left and the client's top right of the cover, at one height."""
+    for name, data, right in (("logo", report.logo, False), ("client_logo", report.client_logo, True)):
+        if not data:
+            continue
+        try:
+            picture = cover.shapes.add_picture(BytesIO(data), MARGIN, MARGIN, height=LOGO_HEIGHT)
+        except Exception as error:  # Pillow's and python-pptx's errors are of many kinds
+            raise ValueError(f"{name}: not a PNG or JPEG image") from error
+        if right:
+            picture.left = Emu(width - MARGIN - picture.width)
 
 
 def _open(template: bytes) -> Deck:

@@ -126,3 +126,11 @@ def test_a_wrong_period_names_its_field(query: dict, field: str) -> None:
 def test_the_last_n_days_end_yesterday() -> None:
     assert dashboard.period_of({"days": "7"}, TODAY) == Period(date(2026, 11, 23), date(2026, 11, 29))
     assert dashboard.period_of({}, TODAY).days == 30
+
+
+@pytest.mark.parametrize("query", [{"start": "9999-12-31", "end": "9999-12-31"}, {"start": "0001-01-01",
+                                                                                    "end": "0001-01-02"}])
+def test_a_day_out_of_the_years_parvis_computes_with_is_named(query: dict) -> None:
+    with pytest.raises(PeriodError) as error:
+        dashboard.period_of(query, TODAY)
+    assert error.value.field == "start"

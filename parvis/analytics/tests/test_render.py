@@ -257,3 +257,13 @@ def test_pdf_without_dejavu_falls_back_to_helvetica(monkeypatch):
             document.close()
     finally:
         render_pdf.fonts.cache_clear()
+
+
+def test_pdf_table_columns_never_cut_a_word_in_its_middle():
+    header = ["Réseau", "Publications", "Interactions", "Vues", "Taux par abonnés (moyenne des posts), %",
+              "Taux par vues (moyenne des posts), %"]
+    rows = [header, ["Mastodon", 40, 1234, 56000, 4.56, 2.1], ["Bluesky", 34, 3176, None, 4.2, None]]
+    document = pdfium.PdfDocument(render_pdf.render(Report("Bilan", [Slide("Publications", table=rows)])))
+    words = _text(document[0]).split()
+    for word in ("Publications", "Interactions", "Mastodon", "abonnés"):
+        assert word in words

@@ -23,8 +23,8 @@ generation, which depends on the machine), schemathesis pinned to a minor versio
 Numbers the fuzzer draws for ids in paths, filters and bodies are mostly mapped onto the
 seeded objects (posts, publications, media, a queue, an import, inbox items, saved
 replies, a series, a crisis alert, a rota slot, a channel, rules, webhook endpoints and a
-delivery, invitations, client approvers and their links, accounts kept for the disconnect
-operation, of the token's
+delivery, invitations, client approvers and their links, report definitions and runs,
+accounts kept for the disconnect operation, of the token's
 workspace and of another tenant's); negative and huge ones
 (2**63 and beyond) stay as drawn, for the not-found and bad-input paths.
 
@@ -233,7 +233,52 @@ def _seed_analytics(world: World) -> dict[str, list[int]]:
         links.shorten(post, account.network, "https://dupont.example/")
         shortened.append(ShortLink.objects.get(post=post))
         links.follow(shortened[-1].code, count=True)
-    return {"experiment": [e.pk for e in made], "short_link": [link.pk for link in shortened]}
+    return {"experiment": [e.pk for e in made], "short_link": [link.pk for link in shortened],
+            **_seed_reports(world), **_seed_roi(world)}
+
+
+def _seed_roi(world: World) -> dict[str, list[int]]:
+    """What the ROI is made of: time entries, a conversion, conversion sources (Matomo
+    with a token, a webhook), and another tenant's of each."""
+    from datetime import date
+
+    from parvis.analytics import conversions
+    from parvis.analytics.models import ConversionSource, CostSettings, TimeEntry
+
+    CostSettings.objects.create(workspace=world.workspace, day_rate=420)
+    entries = [TimeEntry.objects.create(workspace=workspace, user=world.owner, day=date(2026, 11, n + 1), minutes=60)
+               for n, workspace in enumerate((world.workspace, world.workspace, world.other_workspace))]
+    conversions.record(world.workspace, day="2026-11-05", goal="signup", count=2, value="25", external_id="o-1")
+    sources = [ConversionSource.objects.create(workspace=workspace, kind="matomo", base_url="https://stats.example",
+                                               site_id="3", secrets={"token": "tk_fuzz_token_0123"})
+               for workspace in (world.workspace, world.workspace, world.other_workspace)]
+    sources.insert(1, conversions.new_webhook_source(world.workspace, "Shop"))
+    return {"time_entry": [e.pk for e in entries], "conversion_source": [s.pk for s in sources]}
+
+
+def _seed_reports(world: World) -> dict[str, list[int]]:
+    """Client reports: scheduled definitions (each with its waiting run), a built run and
+    one being built again (its files kept, so that it cannot be deleted and its files stay
+    reachable), and another tenant's of each."""
+    from parvis.analytics import deliveries
+    from parvis.analytics.dashboard import Period
+    from parvis.analytics.models import ReportDefinition, ReportFile, ReportRun
+
+    now = timezone.now()
+    definitions = [deliveries.save_definition(ReportDefinition(
+        workspace=workspace, name=f"Bilan {n}", sections=["highlights"], formats=["pdf"], scheduled=True,
+        recipients=["client@dupont.example"]), now) for n, workspace in enumerate(
+        (world.workspace, world.workspace, world.other_workspace))]
+    month = Period(now.date() - timedelta(days=30), now.date() - timedelta(days=1))
+    runs = [deliveries.request(workspace, month, now=now) for workspace in (
+        world.workspace, world.workspace, world.other_workspace)]
+    for run, state in zip(runs, (ReportRun.Status.READY, ReportRun.Status.BUILDING, ReportRun.Status.READY),
+                          strict=True):
+        ReportRun.objects.filter(pk=run.pk).update(status=state, progress=100, built_at=now, enqueued_at=now,
+                                                   commentary={"highlights": "Un bon mois."})
+        for name, data in (("pdf", b"%PDF-1.7 fuzz"), ("pptx", b"PK fuzz"), ("xlsx", b"PK fuzz")):
+            ReportFile.objects.create(run=run, format=name, data=data, size=len(data))
+    return {"report_definition": [d.pk for d in definitions], "report_run": [r.pk for r in runs]}
 
 
 @pytest.fixture
@@ -278,14 +323,17 @@ PATH_KINDS = [("/api/v1/workspaces/{workspace_id}/saved-replies/", "saved"),
               ("/api/v1/feeds/", "feed"), ("/api/v1/feed-folders/", "feed_folder"), ("/api/v1/monitors/", "monitor"),
               ("/api/v1/digests/", "digest"), ("/api/v1/competitors/", "competitor"),
               ("/api/v1/competitor-accounts/", "competitor_account"),
-              ("/api/v1/timing-experiments/", "experiment"), ("/api/v1/short-links/", "short_link")]
+              ("/api/v1/timing-experiments/", "experiment"), ("/api/v1/short-links/", "short_link"),
+              ("/api/v1/report-definitions/", "report_definition"), ("/api/v1/report-runs/", "report_run"),
+              ("/api/v1/time-entries/", "time_entry"), ("/api/v1/conversion-sources/", "conversion_source")]
 # Paths whose `{id}` is of another kind than their prefix says (checked first).
 EXACT_PATH_KINDS = {"/api/v1/accounts/{id}/": "spare_account"}
 # Query and body field → kind.
 FIELD_KINDS = {"workspace": "workspace", "workspace_id": "workspace", "account": "account", "accounts": "account",
                "label": "label", "labels": "label", "media_ids": "media", "keep_media": "media",
                "campaign": "campaign", "assignee": "user", "publication": "publication", "post": "post",
-               "user": "user", "person": "user", "entries": "entry", "entry": "entry"}
+               "user": "user", "person": "user", "entries": "entry", "entry": "entry",
+               "definition": "report_definition"}
 
 
 def _mapped(value: Any, ids: list[int], text: bool = False) -> Any:

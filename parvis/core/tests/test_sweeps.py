@@ -27,6 +27,8 @@ NOT_SWEEPS = {
     "parvis.listening.retention.forget_old_entries": "the job forget_old_entries queues once an hour",
     "parvis.listening.spike_alerts.check_all": "the job dispatch_spike_checks queues every five minutes",
     "parvis.analytics.collect.follow_new": "the first half of dispatch_metric_reads, which paces it",
+    "parvis.analytics.deliveries.plan_all": "the first part of dispatch_reports, which paces it",
+    "parvis.analytics.sources.sync_due_sources": "dispatch_conversion_syncs' work done inline (tests, command line)",
 }
 
 

@@ -137,7 +137,8 @@ def test_every_page_fits_a_phone_with_a_folding_menu_and_tables_as_cards(browser
              f"{w}/calendar/feed/", f"{w}/inbox/response-times/", f"{w}/queues/",
              f"{w}/inbox/?sentiment=negative", f"{w}/veille/", f"{w}/veille/sources/", f"{w}/veille/monitors/",
              f"{w}/veille/digest/", f"{w}/veille/competitors/", f"{w}/veille/stories/", f"{w}/analytics/",
-             f"{w}/analytics/best-times/", "/analytics/"]
+             f"{w}/analytics/best-times/", "/analytics/", f"{w}/reports/", f"{w}/reports/new/", "/reports/look/",
+             f"{w}/analytics/roi/"]
     wide = {}
     for path in pages:
         # The composer fills in its live check after loading: measure once it has.

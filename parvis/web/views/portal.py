@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from parvis.accounts.models import ClientApprover, PortalLink
+from parvis.analytics.models import ReportFile, ReportRun
 from parvis.publishing import approval
 from parvis.publishing.approvers import language_of
 from parvis.publishing.models import ApprovalState, Post, PostMedia
@@ -75,6 +76,8 @@ def _page(request: HttpRequest, client: ClientApprover, token: str, errors: dict
         "posts": [_decorate(p, client, token) for p in in_review],
         "decided": [_decorate(p, client, token) for p in decided],
         "errors": errors or {}, "posted": request.POST,
+        "reports": ReportRun.objects.filter(workspace=client.workspace, status=ReportRun.Status.SENT)
+        .prefetch_related("files")[:12],
     }, status=status)
 
 
@@ -116,3 +119,20 @@ def portal_media(request: HttpRequest, client: ClientApprover, token: str, media
     media = get_object_or_404(PostMedia.objects.select_related("asset"), pk=media_id,
                               post__in=approval.portal_posts(client))
     return FileResponse(media.asset.file.open("rb"), content_type=media.asset.mime_type)
+
+
+@portal_view
+def portal_report(request: HttpRequest, client: ClientApprover, token: str, run_id: int, format_: str) -> HttpResponse:
+    """A report sent to the client's company: the client approvers of its workspace open
+    it in their portal (only sent ones: a draft the CM is still editing stays inside)."""
+    from django.utils.http import content_disposition_header
+
+    found = get_object_or_404(ReportFile.objects.select_related("run__workspace"), format=format_, run_id=run_id,
+                              run__workspace=client.workspace, run__status=ReportRun.Status.SENT)
+    from parvis.analytics.report import MEDIA_TYPES
+
+    run = found.run
+    response = HttpResponse(bytes(found.data), content_type=MEDIA_TYPES.get(format_, "application/octet-stream"))
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"{run.workspace.name} {run.start:%Y-%m-%d} {run.end:%Y-%m-%d}.{format_}")
+    return response
