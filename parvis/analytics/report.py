@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from parvis.analytics import best_time, charts, render
 from parvis.analytics.dashboard import Dashboard, Period, PeriodError, add_competitors, build, check_years
 from parvis.analytics.models import PostFigures
-from parvis.analytics.report_parts import FORMATS, SECTIONS
+from parvis.analytics.report_parts import ALL_FORMATS, FORMATS, SECTIONS
 from parvis.core.texts import WordedError
 
 SECTION_NAMES = {
@@ -41,6 +41,7 @@ MEDIA_TYPES = {
     "pdf": "application/pdf",
     "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
 }
 WEEKDAY_NAMES = (gettext_lazy("Monday"), gettext_lazy("Tuesday"), gettext_lazy("Wednesday"),
                  gettext_lazy("Thursday"), gettext_lazy("Friday"), gettext_lazy("Saturday"), gettext_lazy("Sunday"))
@@ -476,13 +477,13 @@ _SLIDES: dict[str, Callable[[Figures, str], render.Slide]] = {
 
 def draw(report: render.Report, formats_: Iterable[str], template: bytes | None = None,
          progress: Progress | None = None) -> dict[str, bytes]:
-    """The report in each format asked for, in `FORMATS` order."""
+    """The report in each format asked for, in `ALL_FORMATS` order."""
     from parvis.analytics.render import pdf, pptx, xlsx
 
-    wanted = [name for name in FORMATS if name in set(formats_)]
+    wanted = [name for name in ALL_FORMATS if name in set(formats_)]
     drawers: dict[str, Callable[[], bytes]] = {
         "pdf": lambda: pdf.render(report), "pptx": lambda: pptx.render(report, template),
-        "xlsx": lambda: xlsx.render(report)}
+        "xlsx": lambda: xlsx.render(report), "csv": lambda: xlsx.csv_for_french_excel(table_rows(report))}
     out = {}
     for number_, name in enumerate(wanted):
         if progress:
@@ -501,9 +502,19 @@ def check_sections(sections: Iterable[str]) -> list[str]:
 
 def check_formats(names: Iterable[str]) -> list[str]:
     chosen = list(dict.fromkeys(names))
-    if not chosen or any(name not in FORMATS for name in chosen):
-        raise ReportError(_("Choose formats among: pdf, pptx, xlsx."), "formats")
-    return [name for name in FORMATS if name in chosen]
+    if not chosen or any(name not in ALL_FORMATS for name in chosen):
+        raise ReportError(_("Choose formats among: %(names)s.") % {"names": ", ".join(ALL_FORMATS)}, "formats")
+    return [name for name in ALL_FORMATS if name in chosen]
+
+
+def table_rows(report: render.Report) -> list[list[render.Cell]]:
+    """Every slide's table one under the other, each under its heading and followed by an
+    empty line: the CSV a CM opens in Excel to rework the figures."""
+    rows: list[list[render.Cell]] = []
+    for slide in report.slides:
+        if slide.table:
+            rows += [[slide.heading], *slide.table, []]
+    return rows
 
 
 def make(workspace: Any, period: Period, now: datetime, *, sections: Sequence[str] = SECTIONS,

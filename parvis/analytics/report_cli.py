@@ -12,14 +12,14 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from parvis.analytics.report_parts import FORMATS, SECTIONS
+from parvis.analytics.report_parts import ALL_FORMATS, SECTIONS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("workspace", help="the workspace's id or name")
     parser.add_argument("--period", required=True, help="2026-11 (a month), 2026-W47 (a week) "
                         "or 2026-11-01..2026-11-30")
-    parser.add_argument("--format", dest="format_", choices=FORMATS, default="pdf")
+    parser.add_argument("--format", dest="format_", choices=ALL_FORMATS, default="pdf")
     parser.add_argument("--out", required=True, type=Path, help="the file to write")
     parser.add_argument("--language", choices=("fr", "en"), help="the workspace's language when not given")
     parser.add_argument("--sections", default=",".join(SECTIONS),

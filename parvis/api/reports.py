@@ -75,8 +75,8 @@ class ReportDefinitionSerializer(ApiModelSerializer):
     sections = serializers.ListField(child=serializers.ChoiceField(choices=report.SECTIONS), required=False,
                                      max_length=len(report.SECTIONS) * 2,
                                      help_text="Shown in this order whatever the order given.")
-    formats = serializers.ListField(child=serializers.ChoiceField(choices=report.FORMATS), required=False,
-                                    max_length=len(report.FORMATS) * 2)
+    formats = serializers.ListField(child=serializers.ChoiceField(choices=report.ALL_FORMATS), required=False,
+                                    max_length=len(report.ALL_FORMATS) * 2)
     language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
     accent = serializers.CharField(max_length=16, allow_blank=True, required=False, help_text=(
         "The client's colour, \"#RRGGBB\"; empty for the agency's (`report-look`)."))
@@ -208,7 +208,7 @@ class ReportRunSerializer(ApiModelSerializer):
     definition = serializers.IntegerField(source="definition_id", read_only=True, allow_null=True,
                                           help_text="Null for a report built on request over any period.")
     sections = serializers.ListField(child=serializers.ChoiceField(choices=report.SECTIONS), read_only=True)
-    formats = serializers.ListField(child=serializers.ChoiceField(choices=report.FORMATS), read_only=True)
+    formats = serializers.ListField(child=serializers.ChoiceField(choices=report.ALL_FORMATS), read_only=True)
     commentary = serializers.DictField(child=serializers.CharField(allow_blank=True), read_only=True, help_text=(
         "Per section: pre-filled from the figures in the report's language when it is built, then the CM's."))
     problems = serializers.ListField(child=serializers.CharField(), read_only=True, help_text=(
@@ -246,8 +246,8 @@ class RunRequestSerializer(serializers.Serializer):
         "A report of the workspace: its sections, formats and language (unless `language` is given)."))
     sections = serializers.ListField(child=serializers.ChoiceField(choices=report.SECTIONS), required=False,
                                      max_length=len(report.SECTIONS) * 2, help_text="Default: every section.")
-    formats = serializers.ListField(child=serializers.ChoiceField(choices=report.FORMATS), required=False,
-                                    max_length=len(report.FORMATS) * 2, help_text="Default: every format.")
+    formats = serializers.ListField(child=serializers.ChoiceField(choices=report.ALL_FORMATS), required=False,
+                                    max_length=len(report.ALL_FORMATS) * 2, help_text="Default: pdf, pptx and xlsx.")
     language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False,
                                        help_text="Default: the definition's, else the workspace's.")
 
@@ -432,11 +432,11 @@ class ReportRunFile(ObjectScoped, FileView):
     pagination_class = None
 
     @extend_schema(operation_id="reports_run_file", responses=REPORT_FILE_RESPONSES, parameters=[
-        OpenApiParameter("format", str, OpenApiParameter.PATH, enum=list(report.FORMATS))],
+        OpenApiParameter("format", str, OpenApiParameter.PATH, enum=list(report.ALL_FORMATS))],
         description="Download one of a built report's files (any member); 404 for a format it was not built in.")
     def get(self, request: Request, pk: int, format: str) -> HttpResponse:  # noqa: A002 - the URL's name
         run = self.scoped(ReportRun.objects.select_related("workspace"))
-        found = ReportFile.objects.filter(run=run, format=format).first() if format in report.FORMATS else None
+        found = ReportFile.objects.filter(run=run, format=format).first() if format in report.ALL_FORMATS else None
         if found is None:
             raise Http404
         response = HttpResponse(bytes(found.data), content_type=report.MEDIA_TYPES[format])

@@ -187,3 +187,13 @@ def test_a_period_out_of_range_is_named_not_a_crash(wrong: str) -> None:
     with pytest.raises(report.ReportError) as error:
         report.parse_period(wrong)
     assert error.value.field == "period"
+
+
+def test_every_table_as_a_csv_a_french_excel_opens(month: object) -> None:
+    data = report.make(month, NOVEMBER, NOW, formats_=["csv"], language="fr")["csv"]
+    assert data.startswith("\ufeff".encode()) and b"\r\n" in data  # a BOM, else Excel reads cp1252
+    lines = data.decode("utf-8-sig").splitlines()
+    assert lines[:3] == ["Faits marquants", "Indicateur;Période;Période précédente;Évolution", "Posts;8;0;"]
+    assert "Interactions;436;0;" in lines
+    assert "Taux d'engagement par abonnés (total ÷ total), %;5,45;;" in lines  # decimal comma
+    assert lines[lines.index("Meilleurs posts") + 2].startswith("24/11/2026 10:00;Mastodon")

@@ -36,7 +36,8 @@ def section_choices() -> list[tuple[str, Any]]:
     return [(name, report.SECTION_NAMES[name]) for name in report.SECTIONS]
 
 
-FORMAT_CHOICES = [("pdf", "PDF"), ("pptx", "PowerPoint (PPTX)"), ("xlsx", "Excel (XLSX)")]
+FORMAT_CHOICES = [("pdf", "PDF"), ("pptx", "PowerPoint (PPTX)"), ("xlsx", "Excel (XLSX)"),
+                  ("csv", gettext_lazy("CSV for a French Excel (every table)"))]
 LANGUAGE_CHOICES = [("fr", "Français"), ("en", "English")]
 
 
@@ -280,7 +281,7 @@ def _download(run: ReportRun, format_: str) -> HttpResponse:
 @workspace_view()
 def report_file(request: AuthedRequest, workspace: Workspace, run_id: int, format_: str) -> HttpResponse:
     run = get_object_or_404(ReportRun.objects.select_related("workspace"), pk=run_id, workspace=workspace)
-    if format_ not in report.FORMATS:
+    if format_ not in report.ALL_FORMATS:
         raise Http404
     return _download(run, format_)
 
@@ -365,7 +366,7 @@ def report_link(request: HttpRequest, token: str) -> HttpResponse:
 @never_cache
 def report_link_file(request: HttpRequest, token: str, format_: str) -> HttpResponse:
     run = deliveries.run_for_link(token, timezone.now())
-    if run is None or format_ not in report.FORMATS:
+    if run is None or format_ not in report.ALL_FORMATS:
         raise Http404
     response = _download(run, format_)
     response["Referrer-Policy"] = "no-referrer"
