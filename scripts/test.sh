@@ -48,10 +48,10 @@ PARVIS_DATA_DIR=$(mktemp -d) DJANGO_SETTINGS_MODULE=parvis.test_settings \
   "$VENV/bin/python" -m parvis manage makemigrations --check --dry-run >/dev/null
 
 # With no arguments, the suite runs in two parts: the tests that stay in the test process
-# (most of them, the browser and fuzz tests included) on every core through pytest-xdist,
-# each worker with its own test database; then, one at a time, those that start servers
-# outside it (`slow`, `e2e`), which share session-wide servers and ports. Given arguments,
-# one pytest run with them.
+# (most of them, the fuzz run included) on every core through pytest-xdist, each worker
+# with its own test database; then, one at a time, those that start servers outside it
+# (`slow`, `e2e`, and the browser tests, which drive `parvis up`): they share
+# session-wide servers and ports. Given arguments, one pytest run with them.
 suite() {
   local name=$1
   shift
@@ -60,9 +60,9 @@ suite() {
     "$VENV/bin/python" -m pytest "$@"
     return
   fi
-  step "Test suite on $name: in-process tests, browser and fuzz included, on every core"
+  step "Test suite on $name: in-process tests (the fuzz run included), on every core"
   "$VENV/bin/python" -m pytest -n "${PARVIS_TEST_WORKERS:-auto}" -m "not slow and not e2e"
-  step "Test suite on $name: tests that start servers, one at a time"
+  step "Test suite on $name: tests that start servers (the browser tests among them), one at a time"
   "$VENV/bin/python" -m pytest -m "slow or e2e"
 }
 
