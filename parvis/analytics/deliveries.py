@@ -238,24 +238,18 @@ def build(run_id: int, now: datetime | None = None) -> bool:
         ReportRun.objects.filter(pk=run.pk).update(progress=done, step=what[:120])
 
     try:
-        with translation.override(run.language):
-            figures = report.gather(run.workspace, Period(run.start, run.end), now)
-            progress(30, _("Writing the commentary"))
-            words = report.draft_commentary(figures, run.language) | {
-                key: text for key, text in run.commentary.items() if text.strip()}
-            brand = look_of(run)
-            files = report.draw(report.compose(figures, run.sections, words, run.language, brand), run.formats,
-                                brand.template, progress)
+        made = report.produce(run.workspace, Period(run.start, run.end), now, sections=run.sections,
+                              formats_=run.formats, language=run.language, commentary=run.commentary,
+                              brand=look_of(run), progress=progress)
     except Exception as exc:  # a bad logo or template, a bug: said on the run and to its owners, never silent
         log.exception("report run %s failed", run.pk)
         _failed(run, str(exc) if isinstance(exc, ValueError) else _("parvis could not build this report "
                                                                     "(an error of parvis's, logged)."))
         return True
-    _store(run, files)
+    _store(run, made.files)
     ReportRun.objects.filter(pk=run.pk).update(
-        status=Status.SENT if run.sent_at else Status.READY, progress=100, step="", commentary=words,
-        built_at=timezone.now(), enqueued_at=None,
-        figures_at=figures.board.collected_at, error="")
+        status=Status.SENT if run.sent_at else Status.READY, progress=100, step="", commentary=made.commentary,
+        built_at=timezone.now(), enqueued_at=None, figures_at=made.collected_at, error="")
     return True
 
 

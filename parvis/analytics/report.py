@@ -517,22 +517,39 @@ def table_rows(report: render.Report) -> list[list[render.Cell]]:
     return rows
 
 
-def make(workspace: Any, period: Period, now: datetime, *, sections: Sequence[str] = SECTIONS,
-         formats_: Sequence[str] = FORMATS, language: str | None = None, commentary: dict[str, str] | None = None,
-         brand: Brand | None = None, progress: Progress | None = None) -> dict[str, bytes]:
+@dataclass
+class Made:
+    """A report as drawn: its files, the commentary they hold, and when their figures
+    were collected."""
+
+    files: dict[str, bytes]
+    commentary: dict[str, str]
+    collected_at: datetime | None
+
+
+def produce(workspace: Any, period: Period, now: datetime, *, sections: Sequence[str] = SECTIONS,
+            formats_: Sequence[str] = FORMATS, language: str | None = None,
+            commentary: dict[str, str] | None = None, brand: Brand | None = None,
+            progress: Progress | None = None) -> Made:
     """One report from start to end: figures, commentary (pre-filled where the CM wrote
     none), slides, files. PeriodError/ReportError name what to correct."""
     if period.days > 366:
         raise PeriodError(_("A period is at most %(days)s days.") % {"days": 366}, "period")
     language = language or workspace.language
-    if progress:
-        progress(5, _("Reading the figures"))
-    figures = gather(workspace, period, now)
-    if progress:
-        progress(30, _("Writing the commentary"))
-    words = draft_commentary(figures, language) | {k: v for k, v in (commentary or {}).items() if v.strip()}
-    report = compose(figures, check_sections(sections), words, language, brand)
-    files = draw(report, check_formats(formats_), brand.template if brand else None, progress)
+    with translation.override(language):
+        if progress:
+            progress(5, _("Reading the figures"))
+        figures = gather(workspace, period, now)
+        if progress:
+            progress(30, _("Writing the commentary"))
+        words = draft_commentary(figures, language) | {k: v for k, v in (commentary or {}).items() if v.strip()}
+        report = compose(figures, check_sections(sections), words, language, brand)
+        files = draw(report, check_formats(formats_), brand.template if brand else None, progress)
     if progress:
         progress(100, _("Done"))
-    return files
+    return Made(files, words, figures.board.collected_at)
+
+
+def make(workspace: Any, period: Period, now: datetime, **options: Any) -> dict[str, bytes]:
+    """`produce`'s files alone (the command line, the benchmark)."""
+    return produce(workspace, period, now, **options).files

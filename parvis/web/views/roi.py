@@ -27,7 +27,7 @@ from parvis.accounts.scoping import membership_view
 from parvis.analytics import conversions, costs
 from parvis.analytics.dashboard import PERIOD_DAYS, Period, PeriodError, period_of
 from parvis.analytics.models import ConversionKind, ConversionSource, CostSettings, TimeEntry
-from parvis.api.roi import (
+from parvis.analytics.roi import (
     MAX_DAY_RATE,
     MAX_HOURS_PER_DAY,
     MAX_MINUTES,
@@ -36,7 +36,6 @@ from parvis.api.roi import (
     check_currency,
     hook_address,
     roi_figures,
-    roi_period,
     source_error,
 )
 from parvis.core.ids import parse_id
@@ -108,7 +107,7 @@ class ImportForm(forms.Form):
 
 def _period(request: AuthedRequest, today: date) -> tuple[Period, PeriodError | None]:
     try:
-        return roi_period(request.GET, today), None
+        return period_of(request.GET, today), None
     except PeriodError as exc:
         return period_of({}, today), exc
 
