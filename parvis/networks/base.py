@@ -453,3 +453,58 @@ class MetricsConnector(Protocol):
         """The account's counts now (followers among them, when the network gives them),
         under the network's own names; NetworkError as above."""
         ...
+
+
+# -- contests: who took part in a post ------------------------------------------------
+
+CONTEST_WAYS = ("reply", "repost", "like")
+
+
+@dataclass(frozen=True)
+class Participant:
+    """Someone who took part in a post: replied to it, reposted it or liked it."""
+
+    stable_id: str  # the network's stable id for the person (never the handle, which can change)
+    handle: str  # as people read it
+    display_name: str
+    created_at: datetime | None  # the account's creation, when the network says
+    bot: bool  # the account says it is automated
+    way: str  # "reply", "repost" or "like"
+    at: datetime | None  # when they took part, when the network says (replies do)
+    text: str = ""  # a reply's plain text (untrusted)
+    remote_id: str = ""  # the reply's id
+
+
+@dataclass(frozen=True)
+class ParticipantPage:
+    participants: list[Participant]
+    cursor: str | None  # None: nothing more
+
+
+class ContestConnector(Protocol):
+    """What a contest asks of a network: who took part in one of the account's posts, page
+    by page, whether they follow the account, and a private word to the winner.
+
+    A participant is one reply (a person who replied twice comes twice, each with its
+    `remote_id`), one repost or one like; the account's own never come. `cursor` is opaque:
+    the caller stores it and gives it back for the next page. A rate limit raises
+    NetworkError(TRANSIENT, retry_after=seconds): the caller keeps the cursor it had and
+    asks again with it later, losing nothing."""
+
+    def contest_ways(self) -> frozenset[str]:
+        """The ways of taking part this network can list, among "reply", "repost", "like"."""
+        ...
+
+    def participants(self, remote_id: str, way: str, cursor: str | None) -> ParticipantPage:
+        """One page of the people who took part in post `remote_id` that `way`
+        (`cursor` None: the first page). A way the network does not list is PERMANENT."""
+        ...
+
+    def followers_among(self, stable_ids: Sequence[str]) -> dict[str, bool]:
+        """Whether each of these people follows the account (an unknown id: False)."""
+        ...
+
+    def send_direct(self, stable_id: str, handle: str, text: str) -> str | None:
+        """A private message to one person; its remote id, or None when the network cannot
+        send one (then the caller replies publicly instead). Raises NetworkError."""
+        ...

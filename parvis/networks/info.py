@@ -114,6 +114,15 @@ class NetworkInfo:
     # up to 48 hours): figures read before are shown as provisional. None: final as read.
     metrics_settle: timedelta | None = None
 
+    # -- contests (parvis.relations.contests) --------------------------------------------
+    # The clauses the network's own rules require in a contest's rules, by language ("fr",
+    # "en"): the contest's rules quote them as they are. Empty: the network requires none.
+    contest_clauses: Mapping[str, str] = field(default_factory=dict)
+    # The network forbids running a promotion through personal timelines and friend
+    # connections ("share to enter", "tag your friends to enter"): a contest here may not
+    # ask for reposts nor for mentions.
+    contests_forbid_shares_and_tags: bool = False
+
     def __post_init__(self) -> None:
         if self.app and not self.urls:
             object.__setattr__(self, "urls", f"{self.app}.urls")

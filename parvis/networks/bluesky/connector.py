@@ -25,12 +25,14 @@ from parvis.networks.base import (
     MediaFile,
     Moderation,
     NetworkError,
+    ParticipantPage,
     PublishRequest,
     RemoteAuthor,
     RemotePost,
     ReplyTarget,
     counters,
 )
+from parvis.networks.bluesky.contest import WAYS, BlueskyContest
 from parvis.networks.bluesky.inbox import STREAMS, BlueskyInbox, _str, as_dict, strong_ref
 from parvis.networks.bluesky.info import INFO
 from parvis.networks.bluesky.moderation import MODERATIONS, BlueskyModeration
@@ -279,6 +281,25 @@ class BlueskyConnector(BaseConnector):
     def moderate(self, action: Moderation, item: InboundItem | None, author: RemoteAuthor,
                  reason: str = "") -> None:
         BlueskyModeration(self).moderate(action, item, author, reason)
+
+    # -- contests (the work is in contest.py) ----------------------------------------
+    @cached_property
+    def contest(self) -> BlueskyContest:
+        return BlueskyContest(self)
+
+    def contest_ways(self) -> frozenset[str]:
+        return WAYS
+
+    def participants(self, remote_id: str, way: str, cursor: str | None) -> ParticipantPage:
+        return self.contest.participants(remote_id, way, cursor)
+
+    def followers_among(self, stable_ids: Sequence[str]) -> dict[str, bool]:
+        return self.contest.followers_among(stable_ids)
+
+    def send_direct(self, stable_id: str, handle: str, text: str) -> str | None:
+        """None: Bluesky's private messages live in its chat service, which parvis does
+        not speak (see contest.py); the caller answers in public."""
+        return None
 
     # -- figures (analytics) ---------------------------------------------------------
     def fetch_metrics(self, remote_ids: Sequence[str]) -> dict[str, dict[str, int]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from parvis.networks.info import NetworkInfo
+from parvis.networks.meta_promotions import clauses as promotion_clauses
 
 INFO = NetworkInfo(
     "facebook", "Facebook", "parvis.networks.facebook.connector:FacebookConnector",
@@ -21,4 +22,7 @@ INFO = NetworkInfo(
     # before then are shown as provisional.
     metrics_settle=timedelta(hours=48),
     link_preview_agents=("facebookexternalhit", "facebookcatalog"),
+    # Meta's promotion rules (see parvis.networks.meta_promotions for the wording relied on).
+    contest_clauses=promotion_clauses("Facebook", timelines=True),
+    contests_forbid_shares_and_tags=True,
 )

@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 from parvis.networks.info import NetworkInfo
+from parvis.networks.meta_promotions import clauses as promotion_clauses
 
 # A mention: @ and a username (letters, digits, "." and "_", at most 30).
 MENTION_RE = re.compile(r"(?<![\w.@])@([A-Za-z0-9._]{1,30})(?![\w@])")
@@ -30,4 +31,6 @@ INFO = NetworkInfo(
     # before then are shown as provisional.
     metrics_settle=timedelta(hours=48),
     link_preview_agents=("facebookexternalhit",),
+    # Meta's promotion rules (see parvis.networks.meta_promotions for the wording relied on).
+    contest_clauses=promotion_clauses("Instagram"),
 )

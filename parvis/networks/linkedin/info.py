@@ -48,4 +48,14 @@ INFO = LinkedInInfo(
     metric_names={"impressions": "views", "reach": "reach", "clicks": "clicks", "reactions": "likes",
                   "comments": "replies", "shares": "reposts", "followers": "followers"},
     link_preview_agents=("linkedinbot",),
+    # LinkedIn publishes no promotion guidelines of its own that could be read here; copies
+    # of its terms (sweeppeasweeps.com, "Tips for Contest or Sweepstakes Rules on LinkedIn";
+    # smprotips.com, "Can you run a sweepstakes on LinkedIn?") say that a promotion must state
+    # it is neither sponsored nor endorsed by LinkedIn, and must not require resharing the
+    # post or tagging one's network to enter. To check against LinkedIn's current terms.
+    contest_clauses={
+        "fr": "Ce jeu-concours n'est ni parrainé ni soutenu par LinkedIn, qui n'y est associé en aucune façon.",
+        "en": "This promotion is neither sponsored nor endorsed by LinkedIn, nor associated with it in any way.",
+    },
+    contests_forbid_shares_and_tags=True,
 )

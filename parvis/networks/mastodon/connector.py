@@ -20,6 +20,7 @@ from parvis.networks.base import (
     Limits,
     Lookup,
     Moderation,
+    ParticipantPage,
     PublishRequest,
     RemoteAuthor,
     RemotePost,
@@ -29,6 +30,7 @@ from parvis.networks.base import (
 from parvis.networks.mastodon import mentions
 from parvis.networks.mastodon.client import call, make_client
 from parvis.networks.mastodon.content import html_to_text
+from parvis.networks.mastodon.contest import WAYS, MastodonContest
 from parvis.networks.mastodon.inbox import (
     STREAMS,
     MastodonInbox,
@@ -227,6 +229,23 @@ class MastodonConnector(BaseConnector):
     def moderate(self, action: Moderation, item: InboundItem | None, author: RemoteAuthor,
                  reason: str = "") -> None:
         MastodonModeration(self.client).moderate(action, item, author, reason)
+
+    # -- contests (the work is in contest.py) ----------------------------------------
+    @cached_property
+    def contest(self) -> MastodonContest:
+        return MastodonContest(self.client, str(self.account.remote_id), self.local_domain(), self.own_domains())
+
+    def contest_ways(self) -> frozenset[str]:
+        return WAYS
+
+    def participants(self, remote_id: str, way: str, cursor: str | None) -> ParticipantPage:
+        return self.contest.participants(remote_id, way, cursor)
+
+    def followers_among(self, stable_ids: Sequence[str]) -> dict[str, bool]:
+        return self.contest.followers_among(stable_ids)
+
+    def send_direct(self, stable_id: str, handle: str, text: str) -> str | None:
+        return self.contest.send_direct(stable_id, handle, text)
 
     # -- figures (analytics) ---------------------------------------------------------
     def fetch_metrics(self, remote_ids: Sequence[str]) -> dict[str, dict[str, int]]:

@@ -167,3 +167,30 @@ def test_the_api_takes_its_options_and_names_the_field_of_each_problem(people, k
     created = client.post(url, body, content_type="application/json")
     assert created.status_code == 201, created.content
     assert created.json()["options"] == {"kestrel": {"title": "Titre", "tags": ["a", "b"]}}
+
+
+# -- the parts of the contract a network offers when it can ---------------------------
+
+def test_a_connector_that_lists_contest_entrants_keeps_the_whole_contest_contract():
+    """A contest reads who took part in a post through `ContestConnector`: a connector
+    that has one of its methods has them all, with the protocol's parameters, so that the
+    contest logic can ask any network the same way."""
+    import inspect
+
+    from parvis.networks.base import ContestConnector
+
+    methods = [name for name in ("contest_ways", "participants", "followers_among", "send_direct")
+               if callable(getattr(ContestConnector, name, None))]
+    assert len(methods) == 4
+    offering = []
+    for key in registry.NETWORKS:
+        cls = registry.connector_class(key)
+        present = [name for name in methods if callable(getattr(cls, name, None))]
+        if not present:
+            continue
+        offering.append(key)
+        assert present == methods, key
+        for name in methods:
+            wanted = list(inspect.signature(getattr(ContestConnector, name)).parameters)
+            assert list(inspect.signature(getattr(cls, name)).parameters) == wanted, (key, name)
+    assert len(offering) >= 2  # the two networks with local servers to test against

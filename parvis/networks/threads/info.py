@@ -21,6 +21,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from parvis.networks.info import NetworkInfo, gettext_noop
+from parvis.networks.meta_promotions import clauses as promotion_clauses
 
 if TYPE_CHECKING:
     from parvis.networks.base import Limits
@@ -51,4 +52,6 @@ INFO = ThreadsInfo(
     # before then are shown as provisional.
     metrics_settle=timedelta(hours=48),
     link_preview_agents=("facebookexternalhit", "threads"),
+    # Meta's promotion rules (see parvis.networks.meta_promotions for the wording relied on).
+    contest_clauses=promotion_clauses("Threads and Instagram"),
 )
