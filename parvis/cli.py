@@ -1,5 +1,6 @@
 """The `parvis` command: `up` (everything on one machine), `worker` (scale-out), `manage`,
-`mcp` (an assistant's MCP server over stdio), `report` (a client's report as a file)."""
+`mcp` (an assistant's MCP server over stdio), `report` (a client's report as a file),
+`draw verify` (checks a contest draw's published proof)."""
 
 from __future__ import annotations
 
@@ -152,6 +153,13 @@ def cmd_report(args: argparse.Namespace) -> None:
     sys.exit(run(args))
 
 
+def cmd_draw(args: argparse.Namespace) -> None:
+    # No _setup(): whoever verifies a downloaded proof has no parvis settings nor database.
+    from parvis.relations.draw_cli import run
+
+    sys.exit(run(args))
+
+
 def cmd_manage(args: argparse.Namespace) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "parvis.settings")
     from django.core.management import execute_from_command_line
@@ -192,6 +200,13 @@ def main(argv: list[str] | None = None) -> None:
 
     report_arguments(report)
     report.set_defaults(func=cmd_report)
+
+    draw = sub.add_parser("draw", help="contest draws: `draw verify PROOF.json` checks a published proof "
+                          "(no database needed)")
+    from parvis.relations.draw_cli import add_arguments as draw_arguments
+
+    draw_arguments(draw)
+    draw.set_defaults(func=cmd_draw)
 
     manage = sub.add_parser("manage", help="Django management commands")
     manage.add_argument("rest", nargs=argparse.REMAINDER)

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "parvis.inbox",
     "parvis.listening",
     "parvis.analytics",
+    "parvis.relations",
     "parvis.api",
     "parvis.web",
 ]
@@ -311,6 +312,10 @@ PARVIS_THREADS_AUTHORIZE_URL = os.environ.get("PARVIS_THREADS_AUTHORIZE_URL", ""
 # (la veille's follow of a public account); tests point it at the local network's.
 PARVIS_BLUESKY_APPVIEW = os.environ.get("PARVIS_BLUESKY_APPVIEW", "https://public.api.bsky.app")
 
+# La Poste's tracking API (Suivi v2: Colissimo, Chronopost, lettre suivie), read with each
+# organisation's own key; tests point it at the loopback fake.
+PARVIS_LAPOSTE_API_URL = os.environ.get("PARVIS_LAPOSTE_API_URL", "https://api.laposte.fr/suivi/v2")
+
 # Meta's Graph API (Facebook Pages, Instagram professional accounts). The hosts: empty
 # means Meta's own, which the network packages name (this file names no network); tests
 # point them at the loopback fake. The apps: each organisation registers its own Meta app
@@ -373,8 +378,22 @@ PARVIS_SWEEPS = [
     "parvis.analytics.tasks.dispatch_reports",
     # Once a minute: queue the due syncs of conversions from Matomo or Plausible (each hourly).
     "parvis.analytics.tasks.dispatch_conversion_syncs",
+    # Once a minute: queue the due checks of parcels followed through La Poste (each every 4 hours while moving).
+    "parvis.relations.parcels.dispatch_parcel_checks",
+    # Every pass: queue the due collections of contest entries (every 6 hours while open, then the final one).
+    "parvis.relations.contest_tasks.dispatch_contest_collections",
+    # Every pass: a contest winner silent past their time to answer gives way to the next alternate.
+    "parvis.relations.contest_winners.replace_silent_winners",
+    # Once an hour: entrants of contests drawn six months ago keep only their network id (the rules' promise).
+    "parvis.relations.contests.forget_entrants",
     # Once an hour: forget feed entries past PARVIS_FEEDS_KEEP_DAYS that left their feed.
     "parvis.listening.tasks.forget_old_entries",
+    # Every pass: freed places offered to the waitlist and not taken in time pass to the next.
+    "parvis.relations.rsvp.expire_offers",
+    # Every pass: claim and email events' reminders (ICS attached), once per guest, remind_hours before.
+    "parvis.relations.mailing.send_reminders",
+    # Every pass: contacts' posts about a brand found by the inbox and la veille (the gifts law's mention).
+    "parvis.relations.mentions.find_contact_posts",
     # Every pass: fan new outbox events out to webhook endpoints, claim due deliveries, queue them.
     "parvis.api.tasks.dispatch_webhooks",
     # Once an hour: delete finished webhook deliveries and events past PARVIS_WEBHOOK_KEEP_DAYS.
@@ -441,7 +460,11 @@ SPECTACULAR_SETTINGS = {
                             "WorkspaceRoleEnum": "parvis.accounts.models.Role",
                             "DutySlotRoleEnum": "parvis.inbox.models.DutySlot.Role",
                             # A person's notification choices and a chat channel's topics share one set.
-                            "NotificationTopicEnum": "parvis.accounts.channels.TOPIC_KEYS"},
+                            "NotificationTopicEnum": "parvis.accounts.channels.TOPIC_KEYS",
+                            # Why a contest entry is excluded: named for contests, not any "excluded".
+                            "ContestEntryExcludedEnum": "parvis.relations.models.Entry.Excluded",
+                            # A parcel's status, beside the publications', events' and contests' own.
+                            "ParcelStatusEnum": "parvis.relations.models.ParcelStatus"},
 }
 
 # Every record goes through the root handler, whose filter masks secrets (links that

@@ -47,7 +47,8 @@ TOPICS = (
           push=True),
     Topic("accounts", _("Network accounts and webhooks to fix"),
           ("account_reconnect", "account_expiring", "webhook_disabled"), push=False),
-    Topic("other", _("Imports and missions"), ("import_done", "mission_short"), push=False),
+    Topic("other", _("Imports and missions"),
+          ("import_done", "mission_short", "contest_no_alternate", "influencer_mention_missing"), push=False),
 )
 BY_KEY = {t.key: t for t in TOPICS}
 TOPIC_KEYS = [t.key for t in TOPICS]  # the API's choice set (settings: ENUM_NAME_OVERRIDES)

@@ -9,6 +9,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from parvis.core.ids import MAX_ID
 from parvis.publishing.validation import parse_timezone
 
 # Days a filter may name: a day near `date.max` would overflow once a day is added to
@@ -47,3 +48,9 @@ def check_range(attrs: dict[str, Any]) -> dict[str, Any]:
     if attrs.get("since") and attrs.get("until") and attrs["until"] < attrs["since"]:
         raise serializers.ValidationError({"until": [_("The end date is before the start date.")]})
     return attrs
+
+
+def id_field(**kwargs: Any) -> serializers.IntegerField:
+    """An object's id in a request body: past a 64-bit column's largest value it is a 400
+    naming the field, not a 500 from the database."""
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)

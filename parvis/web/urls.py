@@ -29,14 +29,23 @@ from parvis.web.views import (
 from parvis.web.views import analytics as analytics_views
 from parvis.web.views import approval_override as approval_override_views
 from parvis.web.views import calendar as calendar_views
+from parvis.web.views import contest_proof as proof_views
 from parvis.web.views import inbox as inbox_views
 from parvis.web.views import inbox_check as inbox_check_views
 from parvis.web.views import library as library_views
 from parvis.web.views import missions as mission_views
 from parvis.web.views import pause as pause_views
 from parvis.web.views import queue as queue_views
+from parvis.web.views import relations_contacts as contact_views
+from parvis.web.views import relations_contests as contest_views
+from parvis.web.views import relations_door as door_views
+from parvis.web.views import relations_events as event_views
+from parvis.web.views import relations_gifts as gift_views
+from parvis.web.views import relations_parcels as parcel_views
+from parvis.web.views import relations_settings as relations_settings_views
 from parvis.web.views import reports as report_views
 from parvis.web.views import roi as roi_views
+from parvis.web.views import rsvp as rsvp_views
 from parvis.web.views import saved_replies as saved_reply_views
 from parvis.web.views import series as series_views
 from parvis.web.views import veille as veille_views
@@ -149,6 +158,10 @@ urlpatterns = [
     path("portal/<str:token>/posts/<id:post_id>/", portal.portal_action, name="portal_action"),
     path("portal/<str:token>/media/<id:media_id>/", portal.portal_media, name="portal_media"),
     path("portal/<str:token>/reports/<id:run_id>/<str:format_>/", portal.portal_report, name="portal_report"),
+    path("rsvp/<str:token>/", rsvp_views.rsvp_page, name="rsvp"),  # a guest's answer: the token is the key
+    # A contest's public proof page and its JSON (no login: anyone may check the draw).
+    path("contests/<str:token>/proof/", proof_views.contest_proof, name="contest_proof"),
+    path("contests/<str:token>/proof.json", proof_views.contest_proof_json, name="contest_proof_json"),
     # Bulk import from CSV.
     path("w/<id:workspace_id>/imports/", imports.import_upload, name="import_upload"),
     path("w/<id:workspace_id>/imports/template.csv", imports.import_template, name="import_template"),
@@ -173,6 +186,79 @@ urlpatterns = [
     path("w/<id:workspace_id>/analytics/", analytics_views.analytics, name="analytics"),
     path("w/<id:workspace_id>/analytics/best-times/", analytics_views.best_times, name="best_times"),
     path("w/<id:workspace_id>/analytics/roi/", roi_views.roi, name="roi"),
+    path("w/<id:workspace_id>/relations/contacts/", contact_views.contacts, name="contacts"),
+    path("w/<id:workspace_id>/relations/contacts/new/", contact_views.contact_new, name="contact_new"),
+    path("w/<id:workspace_id>/relations/contacts/import/", contact_views.contacts_import, name="contacts_import"),
+    path("w/<id:workspace_id>/relations/contacts/export.<str:fmt>", contact_views.contacts_export,
+         name="contacts_export"),
+    path("w/<id:workspace_id>/relations/contacts/review/", contact_views.contacts_review, name="contacts_review"),
+    path("w/<id:workspace_id>/relations/contacts/<id:contact_id>/", contact_views.contact, name="contact"),
+    path("w/<id:workspace_id>/relations/contacts/<id:contact_id>/edit/", contact_views.contact_edit,
+         name="contact_edit"),
+    path("w/<id:workspace_id>/relations/contacts/<id:contact_id>/notice/", contact_views.contact_notice,
+         name="contact_notice"),
+    path("w/<id:workspace_id>/relations/contacts/<id:contact_id>/keep/", contact_views.contact_keep,
+         name="contact_keep"),
+    path("w/<id:workspace_id>/relations/contacts/<id:contact_id>/erase/", contact_views.contact_erase,
+         name="contact_erase"),
+    path("w/<id:workspace_id>/relations/contacts/<id:contact_id>/personal-data.json", contact_views.contact_data,
+         name="contact_data"),
+    path("w/<id:workspace_id>/relations/lists/", contact_views.contact_lists, name="contact_lists"),
+    path("w/<id:workspace_id>/relations/lists/<id:list_id>/delete/", contact_views.contact_list_delete,
+         name="contact_list_delete"),
+    path("w/<id:workspace_id>/relations/events/", event_views.event_list, name="events"),
+    path("w/<id:workspace_id>/relations/events/new/", event_views.event_new, name="event_new"),
+    path("w/<id:workspace_id>/relations/events/memory/", event_views.event_memory, name="events_memory"),
+    path("w/<id:workspace_id>/relations/events/<id:event_id>/", event_views.event_page, name="event"),
+    path("w/<id:workspace_id>/relations/events/<id:event_id>/edit/", event_views.event_edit, name="event_edit"),
+    path("w/<id:workspace_id>/relations/events/<id:event_id>/guests/", event_views.event_add_guests,
+         name="event_add_guests"),
+    path("w/<id:workspace_id>/relations/events/<id:event_id>/guests/<id:guest_id>/decision/",
+         event_views.event_decide, name="event_decide"),
+    path("w/<id:workspace_id>/relations/events/<id:event_id>/invite/", event_views.event_invite,
+         name="event_invite"),
+    path("w/<id:workspace_id>/relations/events/<id:event_id>/door-list/", event_views.event_door_list,
+         name="event_door_list"),
+    path("w/<id:workspace_id>/relations/events/<id:event_id>/after/", event_views.event_after, name="event_after"),
+    # The door on a phone: scans recognised offline, queued, synced (parvis/web/views/relations_door.py).
+    path("w/<id:workspace_id>/relations/events/<id:event_id>/door/", door_views.event_door, name="event_door"),
+    path("w/<id:workspace_id>/relations/events/<id:event_id>/door/sync/", door_views.event_door_sync,
+         name="event_door_sync"),
+    path("w/<id:workspace_id>/relations/contests/", contest_views.contests_list, name="contests"),
+    path("w/<id:workspace_id>/relations/contests/new/", contest_views.contest_new, name="contest_new"),
+    path("w/<id:workspace_id>/relations/contests/<id:contest_id>/", contest_views.contest, name="contest"),
+    path("w/<id:workspace_id>/relations/contests/<id:contest_id>/edit/", contest_views.contest_edit,
+         name="contest_edit"),
+    path("w/<id:workspace_id>/relations/contests/<id:contest_id>/rules/", contest_views.contest_rules,
+         name="contest_rules"),
+    path("w/<id:workspace_id>/relations/contests/<id:contest_id>/open/", contest_views.contest_open,
+         name="contest_open"),
+    path("w/<id:workspace_id>/relations/contests/<id:contest_id>/collect/", contest_views.contest_collect,
+         name="contest_collect"),
+    path("w/<id:workspace_id>/relations/contests/<id:contest_id>/draw/", contest_views.contest_draw,
+         name="contest_draw"),
+    path("w/<id:workspace_id>/relations/contests/<id:contest_id>/contact-winners/",
+         contest_views.contest_contact_winners, name="contest_contact_winners"),
+    path("w/<id:workspace_id>/relations/contests/<id:contest_id>/winners/<id:winner_id>/answered/",
+         contest_views.contest_answered, name="contest_answered"),
+    path("w/<id:workspace_id>/relations/contests/<id:contest_id>/announce/", contest_views.contest_announce,
+         name="contest_announce"),
+    path("w/<id:workspace_id>/relations/contests/<id:contest_id>/delete/", contest_views.contest_delete,
+         name="contest_delete"),
+    path("w/<id:workspace_id>/relations/parcels/", parcel_views.parcel_list, name="parcels"),
+    path("w/<id:workspace_id>/relations/parcels/new/", parcel_views.parcel_new, name="parcel_new"),
+    path("w/<id:workspace_id>/relations/parcels/<id:parcel_id>/", parcel_views.parcel_edit, name="parcel_edit"),
+    path("w/<id:workspace_id>/relations/parcels/<id:parcel_id>/status/", parcel_views.parcel_status,
+         name="parcel_status"),
+    path("w/<id:workspace_id>/relations/parcels/<id:parcel_id>/refresh/", parcel_views.parcel_refresh,
+         name="parcel_refresh"),
+    path("w/<id:workspace_id>/relations/parcels/<id:parcel_id>/delete/", parcel_views.parcel_delete,
+         name="parcel_delete"),
+    path("w/<id:workspace_id>/relations/gifts/", gift_views.gift_ledger, name="gifts"),
+    path("w/<id:workspace_id>/relations/gifts/<id:gift_id>/", gift_views.gift_edit, name="gift_edit"),
+    path("w/<id:workspace_id>/relations/gifts/<id:gift_id>/delete/", gift_views.gift_delete, name="gift_delete"),
+    path("w/<id:workspace_id>/relations/settings/", relations_settings_views.relations_settings,
+         name="relations_settings"),
     path("w/<id:workspace_id>/reports/", report_views.reports, name="reports"),
     path("w/<id:workspace_id>/reports/new/", report_views.report_new, name="report_new"),
     path("w/<id:workspace_id>/reports/<id:definition_id>/", report_views.report_definition, name="report_definition"),

@@ -71,6 +71,11 @@ def test_every_function_that_looks_like_a_sweep_is_listed_once_and_resolves():
         "parvis.inbox.tasks.dispatch_inbox_polls", "parvis.inbox.tasks.link_published_replies",
         "parvis.inbox.tasks.announce_overdue_items", "parvis.inbox.tasks.refresh_planner_statistics",
         "parvis.api.tasks.dispatch_webhooks", "parvis.api.tasks.forget_old_deliveries",
+        "parvis.relations.rsvp.expire_offers", "parvis.relations.mailing.send_reminders",
+        "parvis.relations.contest_tasks.dispatch_contest_collections",
+        "parvis.relations.contest_winners.replace_silent_winners",
+        "parvis.relations.parcels.dispatch_parcel_checks", "parvis.relations.mentions.find_contact_posts",
+        "parvis.relations.contests.forget_entrants",
     } <= set(listed)
     # A warning comes before the failure it warns of; webhooks fan out the events that the
     # sweeps before them emitted, in the same pass.

@@ -54,7 +54,11 @@ def test_the_main_pages_pass_the_wcag_aa_audit(browser, parvis, scheme):
              f"{w}/veille/", f"{w}/veille/sources/", f"{w}/veille/monitors/", f"{w}/veille/digest/",
              f"{w}/veille/competitors/", f"{w}/veille/stories/", f"{w}/analytics/",
              f"{w}/analytics/best-times/", f"{parvis.url}/analytics/", f"{w}/reports/", f"{w}/reports/new/",
-             f"{parvis.url}/reports/look/", f"{w}/analytics/roi/"]
+             f"{parvis.url}/reports/look/", f"{w}/analytics/roi/", f"{w}/relations/parcels/",
+             f"{w}/relations/parcels/{made['parcel']}/", f"{w}/relations/gifts/", f"{w}/relations/settings/",
+             f"{w}/relations/events/", f"{w}/relations/events/{made['event']}/",
+             f"{w}/relations/events/{made['event']}/door/",
+             f"{w}/relations/contests/", f"{w}/relations/contests/{made['contest']}/"]
     failed = {url.removeprefix(parvis.url): found for url in pages if (found := audit(page, url))}
     phone = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844}, is_mobile=True,
                                 has_touch=True, color_scheme=scheme, bypass_csp=True,

@@ -63,9 +63,43 @@ SEED = dedent('''
             workspace=workspace, account=accounts[0], thread=thread, author=author, network="mastodon",
             remote_id=f"phone-item{k}", kind="reply", text=message, search_text=search_text_for(message, author),
             created_at=now - timedelta(minutes=k), language="fr", sentiment="negative", status="open")
+    from parvis.relations import parcels
+    from parvis.relations.models import Contact, Mention
+    contact = Contact.objects.create(organisation=workspace.organisation, name=author.display_name,
+                                     street="12 rue des Lilas", postal_code="69003", city="Lyon")
+    parcel = parcels.create_parcel(workspace, contact, contents="Coffret galettes des rois — édition collector fèves",
+                                   declared_value="1250", tracking_number="6A15602676300", now=now)
+    Mention.objects.create(contact=contact, workspace=workspace, network="mastodon", remote_id=f"phone{parcel.pk}",
+                           url="https://mastodon.social/@une.cliente.tres.fidele.depuis.toujours/11345678901234567",
+                           text=text, published_at=now, found_via="inbox", disclosure="missing")
+    from parvis.relations import events as relation_events
+    from parvis.relations.models import Decision
+    event = relation_events.create_event(workspace, {
+        "name": "Soirée blogueurs — lancement de la galette des rois 2027", "starts_at": now + timedelta(days=10),
+        "ends_at": now + timedelta(days=10, hours=3), "place": "Boulangerie Dupont, atelier du fournil",
+        "capacity": 30, "plus_ones": 1, "hashtags": "#GaletteDesRois2027 #BoulangerieArtisanale"}, user, now)
+    invited, left_out = relation_events.add_contacts(event, [contact, Contact.objects.create(
+        organisation=workspace.organisation, name="Jean-Baptiste de Montmorency-Laval", email="jb@blog.example")],
+        user, now)
+    relation_events.decide(invited, Decision.INVITED, by=user, now=now)
+    relation_events.decide(left_out, Decision.NOT_THIS_TIME, reason="budget",
+                           note="Déjà invité au lancement de la bûche de Noël", by=user, now=now)
+    import secrets
+    from parvis.relations.models import Contest, Entry
+    contest = Contest.objects.create(
+        workspace=workspace, post=post, name="Grand jeu de Noël 2027 — un panier garni de la Boulangerie Dupont",
+        prize="Un panier garni", organiser="Boulangerie Dupont, 1 rue du Pain, 69001 Lyon", ways=["reply", "like"],
+        opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=9), status="open", committed_at=now,
+        commitment="9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", rules_text="Règlement",
+        proof_token=secrets.token_hex(16), exclude_bots=True)
+    Entry.objects.create(contest=contest, network="mastodon", stable_id="109876543210987654", handle=author.handle,
+                         display_name=author.display_name, ways=["reply", "like"], first_at=now, bot=True,
+                         excluded="bot", excluded_detail=None)
     import json
-    print(json.dumps({"post": post.pk, "publication": post.publications.first().pk, "account": accounts[0].pk,
-                      "campaign": campaign.pk, "item": Item.objects.filter(workspace=workspace).first().pk}))
+    print(json.dumps({"contest": contest.pk, "post": post.pk, "publication": post.publications.first().pk,
+                      "account": accounts[0].pk,
+                      "campaign": campaign.pk, "item": Item.objects.filter(workspace=workspace).first().pk,
+                      "parcel": parcel.pk, "event": event.pk}))
 ''')
 
 
@@ -138,7 +172,11 @@ def test_every_page_fits_a_phone_with_a_folding_menu_and_tables_as_cards(browser
              f"{w}/inbox/?sentiment=negative", f"{w}/veille/", f"{w}/veille/sources/", f"{w}/veille/monitors/",
              f"{w}/veille/digest/", f"{w}/veille/competitors/", f"{w}/veille/stories/", f"{w}/analytics/",
              f"{w}/analytics/best-times/", "/analytics/", f"{w}/reports/", f"{w}/reports/new/", "/reports/look/",
-             f"{w}/analytics/roi/"]
+             f"{w}/analytics/roi/", f"{w}/relations/parcels/", f"{w}/relations/parcels/new/",
+             f"{w}/relations/parcels/{made['parcel']}/", f"{w}/relations/gifts/", f"{w}/relations/settings/",
+             f"{w}/relations/events/", f"{w}/relations/events/{made['event']}/",
+             f"{w}/relations/events/{made['event']}/door/",
+             f"{w}/relations/contests/", f"{w}/relations/contests/{made['contest']}/"]
     wide = {}
     for path in pages:
         # The composer fills in its live check after loading: measure once it has.

@@ -159,6 +159,8 @@ OWN_URLS = {
     "link.url",  # the settings area's sidebar (web/settings_nav.py: built with reverse())
     "next_url", "url",  # la veille's next page and its tabs (web/views/veille.py: built with reverse())
     "page_url",  # the digest email's link to its page (listening/digests.py: absolute_url(reverse()))
+    "proof_url",  # a contest's public proof page (relations/contests.py: absolute_url(reverse()))
+    "source", "b.source",  # a benefit's parcel or event page (web/views/relations_gifts.py: reverse())
     # The API docs page: drf-spectacular's static files and set-up script.
     "swagger_ui_css", "swagger_ui_bundle", "swagger_ui_standalone", "script_url",
 }
