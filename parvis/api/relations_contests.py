@@ -35,8 +35,10 @@ class ContestSerializer(ApiModelSerializer):
     prize_value = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True, required=False,
                                            help_text="In euros, including VAT (stated in the rules).")
     language = serializers.CharField(required=False, help_text="The rules' language: `fr` or `en`.")
-    ways = serializers.ListField(child=serializers.CharField(max_length=10), required=False, max_length=3,
-                                 help_text="Any of `reply`, `repost`, `like`: each is an entry.")
+    ways = serializers.ListField(child=serializers.CharField(max_length=10), required=False,
+                                 max_length=len(contests.WAYS), help_text=(
+        "Any of `reply`, `repost`, `like`, `follow` (following the post's account between the opening and the "
+        "close): each is an entry."))
     staff = serializers.CharField(required=False, allow_blank=True, help_text=(
         "Staff handles, one per line, excluded from the draw."))
     public_value_rule = serializers.CharField(required=False, allow_blank=True, help_text=(

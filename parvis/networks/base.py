@@ -457,22 +457,23 @@ class MetricsConnector(Protocol):
 
 # -- contests: who took part in a post ------------------------------------------------
 
-CONTEST_WAYS = ("reply", "repost", "like")
+CONTEST_WAYS = ("reply", "repost", "like", "follow")
 
 
 @dataclass(frozen=True)
 class Participant:
-    """Someone who took part in a post: replied to it, reposted it or liked it."""
+    """Someone who took part in a post: replied to it, reposted it or liked it, or
+    followed the account that published it."""
 
     stable_id: str  # the network's stable id for the person (never the handle, which can change)
     handle: str  # as people read it
     display_name: str
     created_at: datetime | None  # the account's creation, when the network says
     bot: bool  # the account says it is automated
-    way: str  # "reply", "repost" or "like"
-    at: datetime | None  # when they took part, when the network says (replies do)
+    way: str  # one of CONTEST_WAYS
+    at: datetime | None  # when they took part, when the network says (replies and follows do)
     text: str = ""  # a reply's plain text (untrusted)
-    remote_id: str = ""  # the reply's id
+    remote_id: str = ""  # the reply's id; a follow's (its notification or record), when the network gives one
 
 
 @dataclass(frozen=True)
@@ -486,13 +487,16 @@ class ContestConnector(Protocol):
     by page, whether they follow the account, and a private word to the winner.
 
     A participant is one reply (a person who replied twice comes twice, each with its
-    `remote_id`), one repost or one like; the account's own never come. `cursor` is opaque:
-    the caller stores it and gives it back for the next page. A rate limit raises
+    `remote_id`), one repost, one like or one follow; the account's own never come. For
+    "follow", `remote_id` is still the post's: a participant is one follow of the account
+    that the network still shows, from the newest down to (about) the post's time, with
+    `at` its time, so that the caller keeps those within the contest's dates. `cursor` is
+    opaque: the caller stores it and gives it back for the next page. A rate limit raises
     NetworkError(TRANSIENT, retry_after=seconds): the caller keeps the cursor it had and
     asks again with it later, losing nothing."""
 
     def contest_ways(self) -> frozenset[str]:
-        """The ways of taking part this network can list, among "reply", "repost", "like"."""
+        """The ways of taking part this network can list, among CONTEST_WAYS."""
         ...
 
     def participants(self, remote_id: str, way: str, cursor: str | None) -> ParticipantPage:

@@ -6,6 +6,11 @@ page is read. Each action is kept in `Entry.seen` under a key naming it (publica
 way, the action's own id), so that a collection resumed after a crash or a rate limit
 (from `Contest.collect_cursor`, saved after each page) adds nothing twice.
 
+A follow counts only when made between the opening and the close: one made before the
+opening (or not dated) is never stored, so someone who followed the brand before the
+contest is no entrant for that follow (the rules say so); one after the close is kept,
+and `LATE` excludes it like any late action.
+
 A collection is one pass over every publication of the post and every way; a pass that
 started after the close is the final one: the contest is then closed and the filters
 applied. A rate limit (TRANSIENT with `retry_after`) keeps the cursor and plans the
@@ -30,7 +35,7 @@ from django.utils import timezone
 from parvis.core.due import claim_due
 from parvis.core.texts import Text
 from parvis.networks import registry
-from parvis.networks.base import ErrorKind, NetworkError
+from parvis.networks.base import CONTEST_WAYS, ErrorKind, NetworkError
 from parvis.publishing.models import Publication
 from parvis.relations.contests import contest_connector, publications_of, staff_handles
 from parvis.relations.models import Contest, Entry
@@ -91,7 +96,8 @@ def collect_claimed(contest_id: int, now: datetime | None = None) -> Collected |
 # -- collecting ---------------------------------------------------------------------------------
 
 def _key(publication: Publication, participant: Participant) -> str:
-    """The action's name: a reply by its own id; a like or repost is one per person and post."""
+    """The action's name: a reply by its own id, and a follow too when the network gives
+    one (a person who followed again is seen again); else one per person, post and way."""
     own = participant.remote_id if participant.way == "reply" or participant.remote_id else ""
     if participant.way == "reply" and not own:
         own = f"{participant.at.isoformat() if participant.at else ''}:{participant.text[:200]}"
@@ -129,7 +135,7 @@ def _merge(contest: Contest, publication: Publication, participants: Iterable[Pa
                                "account": publication.account_id}
             new += 1
         entry.actions = len(entry.seen)
-        entry.ways = [way for way in ("reply", "repost", "like") if any(s["way"] == way for s in entry.seen.values())]
+        entry.ways = [way for way in CONTEST_WAYS if any(s["way"] == way for s in entry.seen.values())]
         times = [datetime.fromisoformat(s["at"]) for s in entry.seen.values() if s["at"]]
         entry.first_at = min(times) if times else (entry.first_at if entry.pk else now)
         entry.save()
@@ -176,9 +182,17 @@ def collect(contest: Contest, now: datetime, max_pages: int = MAX_PAGES) -> Coll
             state = {"cursor": page.cursor, "done": page.cursor is None}
             cursor[key] = state
             with transaction.atomic():
-                new += _merge(contest, publication, [p for p in page.participants if p.way == way], now)
+                taken = [p for p in page.participants if p.way == way and not _before_opening(contest, p)]
+                new += _merge(contest, publication, taken, now)
                 _save_cursor(contest, cursor)
     return _pass_done(contest, cursor, now, new)
+
+
+def _before_opening(contest: Contest, participant: Participant) -> bool:
+    """A follow from before the opening: the person already followed the brand, which is
+    no entry. The networks date every follow; one without a date cannot be placed in
+    the contest's time, so it does not count either."""
+    return participant.way == "follow" and (participant.at is None or participant.at < contest.opens_at)
 
 
 def _save_cursor(contest: Contest, cursor: dict[str, Any], collect_at: datetime | None = None) -> None:

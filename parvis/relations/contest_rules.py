@@ -25,8 +25,12 @@ RETENTION_MONTHS = 6  # the entrants' data after the draw (the proof keeps netwo
 
 WAYS = {
     "fr": {"reply": "répondre à la publication", "repost": "partager (republier) la publication",
-           "like": "aimer la publication"},
-    "en": {"reply": "reply to the post", "repost": "share (repost) the post", "like": "like the post"},
+           "like": "aimer la publication",
+           "follow": "s'abonner au compte de l'Organisateur qui a publié la publication (un abonnement antérieur "
+                     "à l'ouverture du jeu ne compte pas)"},
+    "en": {"reply": "reply to the post", "repost": "share (repost) the post", "like": "like the post",
+           "follow": "follow the Organiser's account that published the post (following it from before the "
+                     "contest opened does not count)"},
 }
 
 TEMPLATES = {

@@ -34,13 +34,14 @@ from parvis.accounts.models import User, Workspace
 from parvis.core.sweeps import Pace
 from parvis.core.texts import Text
 from parvis.networks import registry
+from parvis.networks.base import CONTEST_WAYS
 from parvis.networks.models import SocialAccount
 from parvis.publishing.models import Post, Publication, State
 from parvis.publishing.types import FieldError
 from parvis.relations import draw as parvis_draw
 from parvis.relations.models import Contest, Entry, Winner
 
-WAYS = ("reply", "repost", "like")
+WAYS = CONTEST_WAYS  # "follow": following the post's account between the opening and the close
 LANGUAGES = ("fr", "en")
 MAX_WINNERS, MAX_ALTERNATES, MAX_MENTIONS = 100, 100, 10
 ANSWER_DAYS = (1, 60)
@@ -131,7 +132,7 @@ def _ways(value: Any, errors: list[FieldError]) -> list[str]:
     if not chosen:
         errors.append(FieldError("ways", _("Choose at least one way to enter."), "required"))
     elif any(way not in WAYS for way in chosen):
-        errors.append(FieldError("ways", _("Choose among reply, repost and like."), "invalid"))
+        errors.append(FieldError("ways", _("Choose among reply, repost, like and follow."), "invalid"))
     return [way for way in WAYS if way in chosen]  # in one order, whatever the form's
 
 

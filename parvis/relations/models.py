@@ -440,7 +440,7 @@ class Contest(models.Model):
     alternates = models.PositiveSmallIntegerField(_("alternates"), default=2)
     public_value_rule = models.CharField(_("public value used"), max_length=300, blank=True)
     public_value = models.CharField(_("public value"), max_length=300, blank=True)
-    # How one enters: any of "reply", "repost", "like"; and the conditions on entrants.
+    # How one enters: any of "reply", "repost", "like", "follow"; and the conditions on entrants.
     ways = models.JSONField(default=list)
     must_follow = models.BooleanField(_("entrants must follow the account"), default=False)
     hashtag = models.CharField(_("required hashtag"), max_length=100, blank=True)

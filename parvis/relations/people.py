@@ -21,6 +21,7 @@ from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -414,8 +415,10 @@ def review_due(organisation: Organisation, now: datetime) -> QuerySet[Contact]:
     limit = now - timedelta(days=round(365.25 * years))
     old = Q(last_contact_at__lt=limit) | Q(last_contact_at__isnull=True, created_at__lt=limit)
     kept = Q(kept_until__gte=now.date())
+    # Oldest first by the date the clock started from, the same on every database (NULLs
+    # sort first on SQLite and last on PostgreSQL).
     return Contact.objects.filter(organisation=organisation).filter(old).exclude(kept).order_by(
-        "last_contact_at", "created_at", "id")
+        Coalesce("last_contact_at", "created_at"), "id")
 
 
 def review_date(contact: Contact, chosen: RelationsSettings) -> date:

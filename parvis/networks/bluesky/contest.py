@@ -16,6 +16,13 @@ Replies: all of them
     replies from accounts the brand blocks or mutes (the AppView sends no notification).
     The cursor keeps the listNotifications page cursor and the post's time.
 
+Follows
+    ``listNotifications`` with ``reasons=["follow"]``, read as the replies are (100 a page,
+    down to the post's time, the same cursor): each is one ``app.bsky.graph.follow`` record
+    of a person, ``at`` its time (as a like's), ``remote_id`` its uri; the contest keeps
+    those within its dates. The post only gives that floor: a follow is of the account.
+    A follow record deleted (the person left) takes its notification with it.
+
 Reposts and likes
     ``app.bsky.feed.getRepostedBy`` and ``app.bsky.feed.getLikes``, 100 a page with their
     cursors. A like says when it was made (``createdAt``, bounded by when the AppView saw
@@ -56,7 +63,7 @@ from parvis.networks.text import clean_text
 if TYPE_CHECKING:
     from parvis.networks.bluesky.connector import BlueskyConnector
 
-WAYS = frozenset({"reply", "repost", "like"})
+WAYS = frozenset({"reply", "repost", "like", "follow"})
 PAGE_LIMIT = 100  # listNotifications, getRepostedBy, getLikes: the lexicons' maximum
 RELATIONSHIPS_BATCH = 30  # app.bsky.graph.getRelationships
 # The AppView sorts notifications by min(indexedAt, createdAt): a reply whose client clock
@@ -86,8 +93,8 @@ class BlueskyContest:
     # -- who took part ------------------------------------------------------------------
 
     def participants(self, uri: str, way: str, cursor: str | None) -> ParticipantPage:
-        if way == "reply":
-            return self._replies(uri, cursor)
+        if way in ("reply", "follow"):
+            return self._notified(uri, way, cursor)
         if way == "repost":
             data = self._call(self._feed.get_reposted_by,
                               models.AppBskyFeedGetRepostedBy.Params(uri=uri, limit=PAGE_LIMIT, cursor=cursor))
@@ -122,7 +129,9 @@ class BlueskyContest:
         return Participant(stable_id=did, handle=f"@{handle}", display_name=clean_text(profile.get("displayName")),
                            created_at=parse_time(profile.get("createdAt")), bot=_bot(profile), way=way, **took_part)
 
-    def _replies(self, uri: str, cursor: str | None) -> ParticipantPage:
+    def _notified(self, uri: str, way: str, cursor: str | None) -> ParticipantPage:
+        """The replies to the post, or the follows of the account since it, from the
+        account's notifications."""
         if cursor is None:
             post = self.connector.inbox.get_posts([uri]).get(uri)
             if post is None:
@@ -134,7 +143,7 @@ class BlueskyContest:
             state = _load(cursor)
         data = self._call(self.connector.client.app.bsky.notification.list_notifications,
                           models.AppBskyNotificationListNotifications.Params(
-                              limit=PAGE_LIMIT, cursor=state.get("page"), reasons=["reply"]))
+                              limit=PAGE_LIMIT, cursor=state.get("page"), reasons=[way]))
         since = parse_time(state.get("since"))
         floor = since - CLOCK_SLACK if since else None
         notifications = [as_dict(n) for n in data.get("notifications") or []]
@@ -143,16 +152,18 @@ class BlueskyContest:
         for notification in notifications:
             sort_at = parse_time(notification.get("indexedAt"))
             if floor is not None and sort_at is not None and sort_at < floor:
-                reached = True  # older than the post: no reply to it further down
+                reached = True  # older than the post: nothing for it further down
                 break
             record = as_dict(notification.get("record"))
-            parent = as_dict(as_dict(record.get("reply")).get("parent"))
-            if notification.get("reason") != "reply" or parent.get("uri") != uri:
+            if notification.get("reason") != way:
                 continue
-            found.append((as_dict(notification.get("author")), {
-                "at": _when(notification), "text": plain_text(record), "remote_id": _str(notification.get("uri")),
-            }))
-        page = self._page(found, "reply", {}, None)
+            took_part: dict[str, Any] = {"at": _when(notification), "remote_id": _str(notification.get("uri"))}
+            if way == "reply":
+                if as_dict(as_dict(record.get("reply")).get("parent")).get("uri") != uri:
+                    continue  # a reply to another post, or below another reply
+                took_part["text"] = plain_text(record)
+            found.append((as_dict(notification.get("author")), took_part))
+        page = self._page(found, way, {}, None)
         following = _str(data.get("cursor")) or None
         if reached or following is None or following == state.get("page"):
             return ParticipantPage(page.participants, None)

@@ -49,7 +49,7 @@ class Script:
     whom a private message reaches; and faults to raise."""
 
     pages: dict[tuple[str, str], list[list[Any]]] = field(default_factory=dict)
-    ways: frozenset[str] = frozenset({"reply", "repost", "like"})
+    ways: frozenset[str] = frozenset({"reply", "repost", "like", "follow"})
     followers: set[str] = field(default_factory=set)
     direct: bool = True
     rate_limit_at: set[tuple[str, str, str | None]] = field(default_factory=set)  # (post, way, cursor), once

@@ -142,6 +142,25 @@ def test_facebook_refuses_share_and_tag_to_enter_naming_the_field(ws, owner, mon
     assert contests.save_contest(ws, owner, values(post, ways=["reply", "like"])).pk
 
 
+def test_follow_is_a_way_to_enter_in_the_form_the_api_and_both_languages_of_the_rules(ws, owner, brand, script):
+    from parvis.api.relations_contests import ContestSerializer
+    from parvis.web.views.relations_contests import ContestForm
+
+    assert ("follow", "Follow the account") in [(k, str(v)) for k, v in ContestForm.base_fields["ways"].choices]
+    assert ContestSerializer(data={"ways": ["reply", "repost", "like", "follow"]}, partial=True).is_valid()
+    made = contests.save_contest(ws, owner, values(published(ws, brand), ways=["follow", "reply"]))
+    assert made.ways == ["reply", "follow"]
+    assert ("de répondre à la publication ou s'abonner au compte de l'Organisateur qui a publié la publication "
+            "(un abonnement antérieur à l'ouverture du jeu ne compte pas) :") in made.rules_text
+    english = contests.save_contest(ws, owner, values(made.post, ways=["follow"], language="en", rules_text=""))
+    assert ("during the contest, follow the Organiser's account that published the post (following it from "
+            "before the contest opened does not count):") in english.rules_text
+    script.ways = frozenset({"reply", "repost", "like"})  # this network cannot list who follows
+    with pytest.raises(contests.ContestError) as raised:
+        contests.save_contest(ws, owner, values(made.post, ways=["follow"]))
+    assert raised.value.fields == ["post"]
+
+
 # -- opening ------------------------------------------------------------------------------------
 
 def test_opening_commits_to_a_secret_seed_and_writes_c_into_the_rules(contest, owner):
@@ -278,6 +297,27 @@ def test_each_exclusion_is_kept_with_its_reason_and_a_detail(contest, owner, scr
     # Running the filters again changes nothing (and asks the network nothing more).
     assert contest_entries.apply_filters(contest) == 1
     assert {e.stable_id: e.excluded for e in Entry.objects.filter(contest=contest)} == got
+
+
+def test_a_follow_counts_between_the_opening_and_the_close_only(contest, owner, script):
+    """Who already followed the brand before the opening enters nothing by it: that follow
+    is not stored. A follow after the close is an action like any other late one."""
+    _open(contest, owner, ways=["reply", "follow"])
+    script.pages[("post-1", "follow")] = [[
+        person("new", "follow", at=DURING, remote_id="n1"),
+        person("old", "follow", at=OPENS - timedelta(minutes=1), remote_id="n2"),
+        person("undated", "follow", at=None),
+        person("late", "follow", at=CLOSES + timedelta(minutes=1), remote_id="n3"),
+        person("both", "follow", at=OPENS - timedelta(days=3), remote_id="n4"),
+    ]]
+    script.pages[("post-1", "reply")] = [[person("both", at=DURING, text="Moi !")]]
+    contest_entries.collect(contest, AFTER)
+    entries = {e.stable_id: e for e in Entry.objects.filter(contest=contest)}
+    assert {k: (e.ways, e.excluded) for k, e in entries.items()} == {
+        "new": (["follow"], ""), "late": (["follow"], "late"), "both": (["reply"], "")}
+    assert entries["new"].first_at == DURING and list(entries["new"].seen) == [
+        f"{contest.post.publications.get().pk}:follow:n1"]
+    assert contest_entries.collect(contest, AFTER + timedelta(hours=1)).new == 0  # read again: counted once
 
 
 # -- the draw -----------------------------------------------------------------------------------

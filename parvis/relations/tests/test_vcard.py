@@ -11,6 +11,9 @@ from parvis.relations import cards as c
 from parvis.relations.cards import Address, Card, ImportRefused
 from parvis.relations.vcard import fold, parse_vcards, write_vcards
 
+# Messages read in English whatever language another test left active in this worker.
+pytestmark = pytest.mark.usefixtures("english")
+
 CONTACTS = Path(__file__).parent / "contacts"
 
 

@@ -37,8 +37,9 @@ PER_PAGE = 50
 POSTS_OFFERED = 100  # the select lists the most recent published posts
 LOCAL = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> reads and sends
 WAY_CHOICES = [("reply", gettext_lazy("Reply to the post")), ("repost", gettext_lazy("Share (repost) the post")),
-               ("like", gettext_lazy("Like the post"))]
-WAY_NAMES = {"reply": gettext_lazy("reply"), "repost": gettext_lazy("share"), "like": gettext_lazy("like")}
+               ("like", gettext_lazy("Like the post")), ("follow", gettext_lazy("Follow the account"))]
+WAY_NAMES = {"reply": gettext_lazy("reply"), "repost": gettext_lazy("share"), "like": gettext_lazy("like"),
+             "follow": gettext_lazy("follow")}
 
 
 def _contests(workspace: Workspace) -> QuerySet[Contest]:

@@ -135,7 +135,7 @@ def test_reposts_and_likes_name_each_person_with_age_and_bot_flag(world, monkeyp
                                                    fans["eve"]["did"]: False}
     assert all(p.at is not None for p in likes) and all(p.at is None for p in reposts)
     assert all(p.created_at is not None for p in reposts + likes)
-    assert connector.contest_ways() == frozenset({"reply", "repost", "like"})
+    assert connector.contest_ways() == frozenset({"reply", "repost", "like", "follow"})
     assert connector.send_direct(fans["ann"]["did"], f"@{fans['ann']['handle']}", "Bravo") is None
 
 
@@ -176,3 +176,17 @@ def test_a_rate_limited_page_raises_transient_with_the_wait(people):
         assert limited.value.kind is ErrorKind.TRANSIENT
         assert limited.value.retry_after is not None and 100 < limited.value.retry_after <= 120
     assert seen == ["/xrpc/app.bsky.feed.getLikes", "/xrpc/app.bsky.notification.listNotifications"]
+
+
+@pytest.mark.slow
+def test_follows_come_from_the_follow_notifications_with_their_time(world, monkeypatch):
+    monkeypatch.setattr(contest, "PAGE_LIMIT", 1)
+
+    found, pages = collect(world.connector(), world.post, "follow")
+
+    fans = world.fans
+    assert sorted(p.stable_id for p in found) == sorted(fans[n]["did"] for n in ("ann", "cid"))
+    assert pages >= 2
+    assert all(p.way == "follow" and p.at is not None and p.remote_id.startswith(f"at://{p.stable_id}/app.bsky."
+                                                                                   "graph.follow/") for p in found)
+    assert {p.text for p in found} == {""}

@@ -146,7 +146,7 @@ def test_reposts_and_likes_name_each_person_once_and_never_the_brand(world):
     assert {p.stable_id: p.bot for p in likes} == {fans["ann"]["id"]: False, fans["dan"]["id"]: True,
                                                    fans["eve"]["id"]: False}
     assert all(p.at is None and p.text == "" and p.remote_id == "" for p in reposts + likes)
-    assert connector.contest_ways() == frozenset({"reply", "repost", "like"})
+    assert connector.contest_ways() == frozenset({"reply", "repost", "like", "follow"})
     with pytest.raises(NetworkError) as refused:
         connector.participants(world.post, "quote", None)
     assert refused.value.kind is ErrorKind.PERMANENT
@@ -244,3 +244,28 @@ def test_a_server_answering_shorter_pages_than_asked_is_read_to_the_end(world, m
 
     assert {world.replies[k] for k in ("ann1", "bob", "ann2")} <= {p.remote_id for p in found}
     assert pages >= 3
+
+
+def test_follows_come_from_the_follow_notifications_one_a_page_with_their_time(world, monkeypatch):
+    monkeypatch.setattr(contest, "PAGE_LIMIT", 1)  # and a page shorter than that is not the last
+
+    found, pages = collect(world.connector(), world.post, "follow")
+
+    fans = world.fans
+    assert sorted(p.stable_id for p in found) == sorted(fans[n]["id"] for n in ("ann", "cid"))
+    assert pages >= 3  # one follow a page, then the empty page that ends the reading
+    ann = next(p for p in found if p.stable_id == fans["ann"]["id"])
+    assert ann.way == "follow" and ann.remote_id and ann.text == "" and not ann.bot
+    assert ann.at is not None and ann.at.tzinfo is not None and ann.handle.startswith(f"@{fans['ann']['username']}@")
+
+
+def test_follows_stop_at_the_first_notification_older_than_the_post(world):
+    """A brand's followers from before the post are not read: their notifications end it."""
+    path = "/api/v1/notifications"
+    newest, *_ = _as(world.server, world.brand, "GET", path, params={"types[]": "follow"})
+    older = {**newest, "id": str(int(newest["id"]) - 1), "created_at": "2020-01-01T00:00:00.000Z"}
+    world.server.fail_next(200, body=[newest, older], method="GET", path=path)
+
+    page = world.connector().participants(world.post, "follow", None)
+
+    assert [p.remote_id for p in page.participants] == [newest["id"]] and page.cursor is None
