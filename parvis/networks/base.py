@@ -13,6 +13,7 @@ way.
 from __future__ import annotations
 
 import enum
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -512,3 +513,15 @@ class ContestConnector(Protocol):
         """A private message to one person; its remote id, or None when the network cannot
         send one (then the caller replies publicly instead). Raises NetworkError."""
         ...
+
+
+def load_cursor(cursor: str) -> dict[str, Any]:
+    """A contest reading's cursor as the connector wrote it (JSON): anything else is a
+    PERMANENT error, never a crash, since cursors come back from the database."""
+    try:
+        state = json.loads(cursor)
+    except ValueError:
+        state = None
+    if not isinstance(state, dict):
+        raise NetworkError(Text.gettext("This page marker is not one parvis wrote."), ErrorKind.PERMANENT)
+    return state

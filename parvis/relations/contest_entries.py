@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -35,7 +35,7 @@ from django.utils import timezone
 from parvis.core.due import claim_due
 from parvis.core.texts import Text
 from parvis.networks import registry
-from parvis.networks.base import CONTEST_WAYS, ErrorKind, NetworkError
+from parvis.networks.base import CONTEST_WAYS, ErrorKind, NetworkError, Participant
 from parvis.publishing.models import Publication
 from parvis.relations.contests import contest_connector, publications_of, staff_handles
 from parvis.relations.models import Contest, Entry
@@ -49,22 +49,6 @@ STARTED = "_started"  # in collect_cursor: when the current pass began
 MENTION = re.compile(r"(?<![\w@/])@([\w.-]+(?:@[\w-]+(?:\.[\w-]+)+)?)")
 HASHTAG = re.compile(r"(?<![\w&])#(\w+)")
 
-
-class Participant(Protocol):  # parvis.networks.base.Participant
-    stable_id: str
-    handle: str
-    display_name: str
-    created_at: datetime | None
-    bot: bool
-    way: str
-    at: datetime | None
-    text: str
-    remote_id: str
-
-
-class ParticipantPage(Protocol):
-    participants: Sequence[Participant]
-    cursor: str | None
 
 
 @dataclass(frozen=True)

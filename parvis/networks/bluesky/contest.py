@@ -56,7 +56,7 @@ from typing import TYPE_CHECKING, Any
 from atproto import models
 
 from parvis.core.texts import Text
-from parvis.networks.base import ErrorKind, NetworkError, Participant, ParticipantPage
+from parvis.networks.base import ErrorKind, NetworkError, Participant, ParticipantPage, load_cursor
 from parvis.networks.bluesky.inbox import _str, as_dict, iso, parse_time, plain_text
 from parvis.networks.text import clean_text
 
@@ -140,7 +140,7 @@ class BlueskyContest:
             since = _when(post) or parse_time(post.get("indexedAt"))
             state: dict[str, Any] = {"page": None, "since": iso(since) if since else None}
         else:
-            state = _load(cursor)
+            state = load_cursor(cursor)
         data = self._call(self.connector.client.app.bsky.notification.list_notifications,
                           models.AppBskyNotificationListNotifications.Params(
                               limit=PAGE_LIMIT, cursor=state.get("page"), reasons=[way]))
@@ -197,12 +197,3 @@ def _when(view: dict[str, Any]) -> datetime | None:
     indexed = parse_time(view.get("indexedAt"))
     return created if created and (indexed is None or created <= indexed) else indexed
 
-
-def _load(cursor: str) -> dict[str, Any]:
-    try:
-        state = json.loads(cursor)
-    except ValueError:
-        state = None
-    if not isinstance(state, dict):
-        raise NetworkError(Text.gettext("This page marker is not one parvis wrote."), ErrorKind.PERMANENT)
-    return state

@@ -86,7 +86,7 @@ from typing import TYPE_CHECKING, Any
 
 from parvis.core.http.errors import ResponseTooLarge
 from parvis.core.texts import Text
-from parvis.networks.base import ErrorKind, NetworkError, Participant, ParticipantPage
+from parvis.networks.base import ErrorKind, NetworkError, Participant, ParticipantPage, load_cursor
 from parvis.networks.mastodon.client import api_get, call
 from parvis.networks.mastodon.inbox import as_utc, author_from, id_order, status_text
 from parvis.networks.mastodon.mentions import ACCT_RE
@@ -146,7 +146,7 @@ class MastodonContest:
     def _replies(self, post_id: str, cursor: str | None) -> ParticipantPage:
         if cursor is None:
             return self._replies_in_context(post_id)
-        state = _load(cursor)
+        state = load_cursor(cursor)
         return self._replies_in_notifications(post_id, state)
 
     def _replies_in_context(self, post_id: str) -> ParticipantPage:
@@ -192,7 +192,7 @@ class MastodonContest:
             since = as_utc(call(self.client, self.client.status, post_id).get("created_at"))
             state: dict[str, Any] = {"since": since.isoformat() if since else None, "max_id": None}
         else:
-            state = _load(cursor)
+            state = load_cursor(cursor)
         page, next_max = self._notifications("follow", state.get("max_id"), _time(state.get("since")))
         found = [self._person(n["account"], "follow", at=as_utc(n.get("created_at")), remote_id=str(n["id"]))
                  for n in page if n.get("type") == "follow" and isinstance(n.get("account"), dict)
@@ -270,15 +270,6 @@ def _too_large(error: BaseException) -> bool:
         cause = cause.__cause__ or cause.__context__
     return False
 
-
-def _load(cursor: str) -> dict[str, Any]:
-    try:
-        state = json.loads(cursor)
-    except ValueError:
-        state = None
-    if not isinstance(state, dict):
-        raise NetworkError(Text.gettext("This page marker is not one parvis wrote."), ErrorKind.PERMANENT)
-    return state
 
 
 def _time(value: Any) -> datetime | None:

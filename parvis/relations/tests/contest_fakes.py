@@ -11,28 +11,8 @@ from typing import Any
 from parvis.networks import base, registry
 from parvis.networks.base import ErrorKind, NetworkError
 
-
-@dataclass(frozen=True)
-class _Participant:  # the shape of parvis.networks.base.Participant until it lands there
-    stable_id: str
-    handle: str
-    display_name: str
-    created_at: datetime | None
-    bot: bool
-    way: str
-    at: datetime | None
-    text: str = ""
-    remote_id: str = ""
-
-
-@dataclass(frozen=True)
-class _ParticipantPage:
-    participants: list[Any]
-    cursor: str | None
-
-
-Participant: Any = getattr(base, "Participant", _Participant)
-ParticipantPage: Any = getattr(base, "ParticipantPage", _ParticipantPage)
+Participant = base.Participant
+ParticipantPage = base.ParticipantPage
 OLD = datetime(2020, 1, 1, tzinfo=UTC)
 
 
