@@ -294,7 +294,11 @@ def _exclusion(contest: Contest, entry: Entry, own: tuple[set[str], set[str]], s
     if entry.stable_id in ids or handle in handles:
         return Entry.Excluded.OWN_ACCOUNT, Text.gettext("%(handle)s is one of the brand's accounts.",
                                                         handle=entry.handle)
-    if handle in {_bare(s) for s in staff} or _bare(entry.stable_id) in {_bare(s) for s in staff}:
+    listed = {_bare(s) for s in staff}
+    # A bare "@name" on the list is someone on the brand's own server (written without it).
+    local, _at, domain = handle.partition("@")
+    home = {h.partition("@")[2] for h in handles if "@" in h}
+    if handle in listed or _bare(entry.stable_id) in listed or (domain in home and local in listed):
         return Entry.Excluded.STAFF, Text.gettext("%(handle)s is on the staff list.", handle=entry.handle)
     if contest.exclude_bots and entry.bot:
         return Entry.Excluded.BOT, Text.gettext("The network marks %(handle)s as an automated account.",

@@ -477,3 +477,16 @@ def test_six_months_after_the_draw_entrants_keep_only_their_network_id(contest, 
     contest.refresh_from_db()
     assert parvis_draw.verify(contest.proof).holds
     assert sorted(Entry.objects.values_list("stable_id", flat=True)) == sorted(f"p{i}@x.example" for i in range(6))
+
+
+def test_a_bare_staff_handle_is_someone_on_the_brands_own_server(contest, owner):
+    """The brand is @brand@brand.social: "@alice" on the staff list is @alice@brand.social,
+    not an @alice on another server."""
+    Contest.objects.filter(pk=contest.pk).update(staff="@alice", status=Contest.Status.CLOSED)
+    for stable_id, handle in (("101", "@alice@brand.social"), ("102", "@alice@other.example")):
+        Entry.objects.create(contest=contest, network="mastodon", stable_id=stable_id, handle=handle, first_at=DURING,
+                             ways=["like"])
+    contest.refresh_from_db()
+    contest_entries.apply_filters(contest)
+    assert dict(Entry.objects.values_list("handle", "excluded")) == {
+        "@alice@brand.social": Entry.Excluded.STAFF, "@alice@other.example": ""}
