@@ -44,7 +44,8 @@ NO_YEAR = 1604
 
 # C0/C1 controls and the BOM: NUL breaks PostgreSQL text columns, the others corrupt
 # pages and logs. Tabs and newlines are dealt with separately per field.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufeff\ufffe\uffff]")
+# Lone surrogates too: no database stores them (PostgreSQL refuses them in UTF-8).
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufeff\ufffe\uffff\ud800-\udfff]")
 _SPACES = re.compile(r"[ \t\n\r\u2028\u2029]+")
 _EMAIL = re.compile(r"[^@\s<>,;:\"()\[\]]+@[^@\s<>,;:\"()\[\]]+\.[^@\s<>,;:\"()\[\]]+")
 _NETWORK_KEY = re.compile(r"[a-z0-9_-]{1,40}")

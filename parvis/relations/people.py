@@ -29,13 +29,14 @@ from django.utils.translation import gettext_lazy
 from parvis.accounts.models import Organisation, User, Workspace
 from parvis.networks import registry
 
+from .cards import block, line
 from .models import Contact, ContactKind, ContactList, Entry, Handle, Message, RelationsSettings, Tag
 
 MAX_HANDLES = 20
 MAX_TOPICS = 20
 MAX_TAGS = 30
 LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z]{2,4})?")
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+MULTILINE = {"notes", "street"}  # kept with their line breaks
 
 
 class ContactError(ValueError):
@@ -61,9 +62,8 @@ TEXT_FIELDS = {  # field: the longest text kept
 
 
 def clean(value: Any, limit: int) -> str:
-    """Untrusted text: control characters and lone surrogates out, spaces trimmed."""
-    text = CONTROL.sub("", str(value or "")).strip()
-    return text[:limit]
+    """Untrusted text on one line, cleaned as imported cards are (`cards.line`)."""
+    return line(str(value or ""), limit)
 
 
 def check(values: dict[str, Any]) -> dict[str, Any]:
@@ -74,7 +74,7 @@ def check(values: dict[str, Any]) -> dict[str, Any]:
             raw = str(values[name] or "")
             if len(raw) > limit:
                 raise ContactError(name, _("At most %(count)d characters.") % {"count": limit})
-            out[name] = clean(raw, limit) if name != "notes" else CONTROL.sub("", raw.replace("\r\n", "\n"))
+            out[name] = block(raw, limit) if name in MULTILINE else clean(raw, limit)
     if "name" in values and not out["name"]:
         out["name"] = " ".join(part for part in (out.get("given_name", ""), out.get("family_name", "")) if part)
     if "name" in values and not out["name"]:
