@@ -392,7 +392,7 @@ PARVIS_SWEEPS = [
     "parvis.relations.rsvp.expire_offers",
     # Every pass: claim and email events' reminders (ICS attached), once per guest, remind_hours before.
     "parvis.relations.mailing.send_reminders",
-    # Every pass: contacts' posts about a brand found by the inbox and la veille (the gifts law's mention).
+    # Once a minute: contacts' posts about a brand found by the inbox and la veille (the gifts law's mention).
     "parvis.relations.mentions.find_contact_posts",
     # Every pass: fan new outbox events out to webhook endpoints, claim due deliveries, queue them.
     "parvis.api.tasks.dispatch_webhooks",

@@ -19,6 +19,12 @@ NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 pytestmark = pytest.mark.usefixtures("english")
 
 
+@pytest.fixture(autouse=True)
+def _every_call_looks(monkeypatch):
+    """The sweep looks once a minute in a process; each call here is a new minute."""
+    monkeypatch.setattr(mentions._looking, "ready", lambda: True)
+
+
 @pytest.fixture
 def lea(people):
     return contacts.save(people["organisation"], {
